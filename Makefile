@@ -1,0 +1,72 @@
+# MLExchange — every way to build, run, test and benchmark. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+STATE_DIR ?= $(or $(MLEX_STATE_DIR),data)
+VENV := .venv
+SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
+# Debian packages the build, the tests and the backends need (C libraries behind libs/ wrappers).
+APT_PACKAGES := pkg-config libsqlite3-dev libmongoc-dev libbson-dev librdkafka-dev python3-venv curl procps
+BIN := .build/debug
+# Every executable target that exists: the gateway and each service's `mlex-<svc>`.
+EXECUTABLES := $(sort $(notdir $(wildcard apps/web/Sources/mlex-* services/*/Sources/mlex-*)))
+SERVICES := $(patsubst mlex-%,%,$(filter-out mlex-web,$(EXECUTABLES)))
+
+.PHONY: help deps build test run stop bench clean $(addprefix run_,$(addsuffix _service,$(SERVICES)))
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
+	@echo "  services found: $(or $(SERVICES),none yet) (each has make run_<svc>_service)"
+
+deps: ## Install missing Debian packages (as root) and the Python test tools into .venv
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+	@if [ ! -x $(VENV)/bin/pip ]; then python3 -m venv $(VENV); fi
+	@$(VENV)/bin/pip install -q --disable-pip-version-check -r config/python-tools.txt
+
+build: ## Debug build of every executable
+	$(SWIFT) build
+
+test: deps ## Build once (debug, with tests) and run every test
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+run: build ## Start the gateway and every service on embedded backends; Ctrl-C stops them all
+	@$(call start,$(EXECUTABLES))
+
+run_%_service: build ## Start one service (e.g. run_compute_service) with the gateway
+	@$(call start,mlex-web mlex-$*)
+
+stop: ## Stop what `make run` started (by the pids it recorded)
+	@for pidfile in $(STATE_DIR)/run/*.pid; do \
+	  [ -e "$$pidfile" ] || continue; pid=$$(cat $$pidfile); \
+	  if kill -0 $$pid 2>/dev/null; then kill -TERM $$pid; fi; \
+	  for _ in $$(seq 50); do kill -0 $$pid 2>/dev/null || break; sleep 0.2; done; \
+	  kill -0 $$pid 2>/dev/null && kill -KILL $$pid; rm -f $$pidfile; \
+	done; true
+
+bench: build ## Benchmarks, printed as tables beside their reference
+	@echo "no benchmarks yet: they arrive with the backends (Store, Bus, Blobs)"
+
+clean: ## Remove build output and runtime state (keeps data/README.md)
+	rm -rf .build
+	find $(STATE_DIR) -mindepth 1 ! -name README.md -exec rm -rf {} +
+
+# start <executables>: each in the background with its pid under $(STATE_DIR)/run; the trap
+# stops them all on Ctrl-C, on SIGTERM, or when one of them dies.
+define start
+	mkdir -p $(STATE_DIR)/run; \
+	trap '$(MAKE) --no-print-directory stop STATE_DIR=$(STATE_DIR)' EXIT; trap 'exit 0' INT TERM; \
+	for exe in $(1); do \
+	  MLEX_STATE_DIR=$(STATE_DIR) $(BIN)/$$exe & echo $$! > $(STATE_DIR)/run/$$exe.pid; \
+	done; \
+	sleep 1; echo; echo "MLExchange is running (state in $(STATE_DIR)/); Ctrl-C stops it:"; \
+	for exe in $(1); do \
+	  svc=$${exe#mlex-}; port=$$(case $$svc in web) echo 8000;; compute) echo 8080;; users) echo 8081;; data) echo 8082;; ingest) echo 8083;; mlhub) echo 8084;; tag) echo 8085;; esac); \
+	  printf "  %-8s http://127.0.0.1:%s  (docs: /docs)\n" $$svc $$port; \
+	done; \
+	wait -n; echo "a process stopped; stopping the rest"
+endef

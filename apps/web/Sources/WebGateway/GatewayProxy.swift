@@ -1,0 +1,63 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import Platform
+
+/// Forwards `/api/<service>/<rest>` to `<service URL>/<rest>` with the query intact, streaming
+/// both bodies: a multi-gigabyte upload passes through a few buffers, never the whole file.
+struct GatewayProxy: Sendable {
+    let upstreams: [String: String]
+    let client: HTTPClient
+
+    func forward(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let serviceName = context.parameters.get("service") ?? ""
+        guard let base = upstreams[serviceName] else {
+            throw APIError.notFound("no service named \"\(serviceName)\"; known: \(upstreams.keys.sorted().joined(separator: ", "))", field: "service")
+        }
+        let rest = context.parameters.getCatchAll().joined(separator: "/")
+        var target = "\(base)/\(rest)"
+        if let query = request.uri.query, !query.isEmpty { target += "?\(query)" }
+
+        var upstream = HTTPClientRequest(url: target)
+        upstream.method = HTTPMethod(rawValue: request.method.rawValue)
+        upstream.headers = ProxyHeaders.upstreamRequest(
+            request.headers,
+            clientAddress: context.remoteAddress?.ipAddress,
+            requestID: context.requestID
+        )
+        if request.method != .get && request.method != .head {
+            let length: HTTPClientRequest.Body.Length = request.headers[.contentLength].flatMap(Int64.init).map { .known($0) } ?? .unknown
+            upstream.body = .stream(request.body, length: length)
+        }
+
+        let response: HTTPClientResponse
+        do {
+            // The deadline covers sending the request and receiving the head; a long upload
+            // must fit in it, so it is generous. Streaming the response afterwards has no limit.
+            response = try await client.execute(upstream, timeout: .hours(6), logger: context.logger)
+        } catch {
+            context.logger.warning("upstream unreachable", metadata: ["service": "\(serviceName)", "error": "\(error)"])
+            throw APIError(.badGateway, code: "bad_gateway", message: "the \(serviceName) service did not answer at \(base): \(Self.reason(error))", field: "service")
+        }
+        let status = HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase)
+        let length = response.headers.first(name: "content-length").flatMap(Int.init)
+        return Response(
+            status: status,
+            headers: ProxyHeaders.downstreamResponse(response.headers),
+            body: ResponseBody(contentLength: length) { writer in
+                for try await chunk in response.body {
+                    try await writer.write(chunk)
+                }
+                try await writer.finish(nil)
+            }
+        )
+    }
+
+    static func reason(_ error: any Error) -> String {
+        if let clientError = error as? HTTPClientError { return clientError.shortDescription }
+        return String(describing: error)
+    }
+}

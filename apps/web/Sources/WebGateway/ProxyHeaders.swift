@@ -1,0 +1,47 @@
+import HTTPTypes
+import Hummingbird
+import NIOHTTP1
+
+/// Header rules of a forwarding proxy (RFC 9110 §7.6.1): hop-by-hop fields stay on their hop.
+enum ProxyHeaders {
+    static let hopByHop: Set<String> = [
+        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
+        "te", "trailer", "transfer-encoding", "upgrade", "host",
+    ]
+
+    /// Request fields for the upstream, with the client address appended to `X-Forwarded-For`
+    /// and the request id the gateway logged under.
+    static func upstreamRequest(_ fields: HTTPFields, clientAddress: String?, requestID: String) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        var forwardedFor: String?
+        for field in fields where !isHopByHop(field.name, in: fields) {
+            switch field.name {
+            case .forwardedFor: forwardedFor = field.value
+            case .requestID: continue
+            default: headers.add(name: field.name.rawName, value: field.value)
+            }
+        }
+        let chain = [forwardedFor, clientAddress].compactMap { $0 }.joined(separator: ", ")
+        if !chain.isEmpty { headers.add(name: "X-Forwarded-For", value: chain) }
+        headers.add(name: "X-Request-Id", value: requestID)
+        return headers
+    }
+
+    static func downstreamResponse(_ headers: HTTPHeaders) -> HTTPFields {
+        var fields = HTTPFields()
+        let connectionListed = Set(headers[canonicalForm: "connection"].map { $0.lowercased() })
+        for (name, value) in headers {
+            let lower = name.lowercased()
+            if hopByHop.contains(lower) || connectionListed.contains(lower) { continue }
+            if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
+        }
+        return fields
+    }
+
+    private static func isHopByHop(_ name: HTTPField.Name, in fields: HTTPFields) -> Bool {
+        let lower = name.canonicalName
+        if hopByHop.contains(lower) { return true }
+        // Fields named by `Connection` are hop-by-hop too.
+        return fields[values: .connection].contains { $0.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == lower } }
+    }
+}

@@ -1,0 +1,24 @@
+import AsyncHTTPClient
+import NIOCore
+import ServiceLifecycle
+
+/// The gateway's one HTTP client, owned by the service group so it is shut down after the
+/// server has drained. It never follows redirects or decompresses: a proxy passes them through.
+public final class UpstreamClient: Service, Sendable {
+    let client: HTTPClient
+
+    public init() {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        // AsyncHTTPClient retries a refused connection until this passes: it bounds how long a
+        // client waits for the 502 of a service that is down.
+        configuration.timeout = .init(connect: .seconds(2))
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        try await client.shutdown()
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+/// The runtime state of one installation (`MLEX_STATE_DIR`): databases, blobs, job work dirs and
+/// secrets generated on first run. Two installations with two state dirs never share a file.
+public struct StateDirectory: Sendable {
+    public let url: URL
+
+    public init(_ url: URL) {
+        self.url = url
+    }
+
+    public func prepare() throws {
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    /// A path inside the state directory, its parent directories created.
+    public func path(_ components: String...) throws -> URL {
+        let target = components.reduce(url) { $0.appendingPathComponent($1) }
+        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        return target
+    }
+
+    /// The secret stored under `secrets/<name>`, generated from the system's CSPRNG on first use.
+    /// It is written whole to a private (0600) temporary file and hard-linked into place, so no
+    /// process ever reads a partial secret and two first runs agree on one.
+    public func secret(named name: String, byteCount: Int = 32) throws -> [UInt8] {
+        let file = try path("secrets", name)
+        if let existing = FileManager.default.contents(atPath: file.path) {
+            return [UInt8](existing)
+        }
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<byteCount).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let temporary = file.path + ".\(getpid()).tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { unlink(temporary) }
+        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor)
+        close(descriptor)
+        guard written == bytes.count, synced == 0 else { throw POSIXError(.EIO) }
+        if link(temporary, file.path) != 0 {
+            guard errno == EEXIST, let existing = FileManager.default.contents(atPath: file.path) else {
+                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
+            }
+            return [UInt8](existing)
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+extension Request {
+    /// Collects the body up to the context's limit (413 beyond it) and decodes it; malformed
+    /// JSON, wrong types, missing fields and unknown enum values become 400s naming the field.
+    public func decodeJSON<Value: Decodable>(as type: Value.Type, context: some RequestContext) async throws -> Value {
+        // A declared length over the limit is refused before a byte is read.
+        if let declared = self.headers[.contentLength].flatMap(Int.init), declared > context.maxUploadSize {
+            throw APIError.contentTooLarge(limit: context.maxUploadSize)
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await self.body.collect(upTo: context.maxUploadSize)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError.contentTooLarge(limit: context.maxUploadSize)
+        }
+        if buffer.readableBytes == 0 {
+            throw APIError.badRequest("request body is empty; a JSON object is expected", code: "malformed_json")
+        }
+        do {
+            return try JSONDecoder.api.decode(Value.self, from: Data(buffer.readableBytesView))
+        } catch let error as DecodingError {
+            throw DecodingErrorMapping.apiError(for: error)
+        }
+    }
+}
+
+/// A JSON response with a chosen status, encoded with the platform's conventions.
+public struct JSONResponse<Value: Encodable & Sendable>: ResponseGenerator {
+    public let status: HTTPResponse.Status
+    public let value: Value
+
+    public init(_ value: Value, status: HTTPResponse.Status = .ok) {
+        self.status = status
+        self.value = value
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let data = try JSONEncoder.api.encode(value)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension Parameters {
+    /// A path id that is not a well-formed UUID names nothing here: 404, as DESIGN.md §4 says.
+    public func requireID(_ name: String) throws -> String {
+        guard let value = self.get(name), ID.isValid(value) else {
+            throw APIError.notFound("no \(name) with this id")
+        }
+        return value
+    }
+}

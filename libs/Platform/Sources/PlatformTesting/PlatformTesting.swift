@@ -1,0 +1,119 @@
+import Foundation
+import Hummingbird
+import Logging
+import HummingbirdTesting
+import Platform
+import Testing
+
+/// Helpers every service's tests share; nothing here is linked into a service.
+
+/// A fresh state directory per test, so tests run side by side.
+public func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("mlex-test-\(ID.make())")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// The repository checkout, found from the calling source file.
+public func repositoryRoot(file: String = #filePath) -> URL {
+    var url = URL(fileURLWithPath: file)
+    while url.path != "/" {
+        url.deleteLastPathComponent()
+        if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+    }
+    return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+}
+
+/// A port nothing listens on right now (bind to 0, read it back, close).
+public func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound else { throw POSIXError(.EADDRINUSE) }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Retries while a server is still binding; the last attempt's error is the one thrown.
+public func withRetries<T: Sendable>(_ attempts: Int = 50, _ operation: @Sendable () async throws -> T) async throws -> T {
+    for _ in 1..<attempts {
+        if let value = try? await operation() { return value }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    return try await operation()
+}
+
+extension ByteBuffer {
+    /// The body as a JSON object (empty when it is not one).
+    public var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(readableBytesView))) as? [String: Any] ?? [:]
+    }
+
+    /// The `error` object of the platform's error envelope.
+    public var apiError: [String: Any] {
+        json["error"] as? [String: Any] ?? [:]
+    }
+}
+
+/// Fetches the app's /openapi.json and calls every documented operation with ids filled in:
+/// none may answer `route_not_found`. Together with the build-time check that every router
+/// route is documented, the document cannot drift from the code.
+public func expectDocumentMatchesRoutes(_ app: some ApplicationProtocol, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    try await app.test(.router) { client in
+        let document = try await client.execute(uri: "/openapi.json", method: .get) { $0.body.json }
+        #expect(document["openapi"] as? String == "3.1.0", sourceLocation: sourceLocation)
+        let paths = try #require(document["paths"] as? [String: [String: Any]], sourceLocation: sourceLocation)
+        for (path, operations) in paths {
+            let concrete = path.replacingOccurrences(of: #"\{[^}]+\}"#, with: ID.make(), options: .regularExpression)
+            for method in operations.keys {
+                let response = try await client.execute(uri: concrete, method: HTTPRequest.Method(method.uppercased())!)
+                #expect(
+                    response.body.apiError["code"] as? String != "route_not_found",
+                    "\(method) \(path) is documented but not served", sourceLocation: sourceLocation
+                )
+            }
+        }
+    }
+}
+
+/// Runs `openapi-spec-validator` (installed by `make deps` into the repo's venv) on a document.
+public func validateOpenAPI(_ document: ByteBuffer, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let file = try temporaryDirectory().appendingPathComponent("openapi.json")
+    try Data(document.readableBytesView).write(to: file)
+    let validator = repositoryRoot().appendingPathComponent(".venv/bin/openapi-spec-validator")
+    try #require(FileManager.default.isExecutableFile(atPath: validator.path), "run `make deps` to create .venv", sourceLocation: sourceLocation)
+    let process = Process()
+    process.executableURL = validator
+    process.arguments = [file.path]
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "\(text)", sourceLocation: sourceLocation)
+}
+
+/// A logger that prints nothing, so test output stays readable. Unlike swift-log's no-op handler
+/// it keeps metadata, which Hummingbird reads back (the request id).
+public func quietLogger(_ label: String = "test") -> Logger {
+    Logger(label: label) { _ in SilentLogHandler() }
+}
+
+struct SilentLogHandler: LogHandler {
+    var logLevel: Logger.Level = .critical
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {}
+}
