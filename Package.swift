@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // MARK: libs
@@ -67,6 +68,28 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "libs/Platform/Tests/PlatformTests",
+            swiftSettings: strictSettings
+        ),
+
+        .target(
+            name: "Blobs",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "libs/Blobs/Sources/Blobs",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BlobsTests",
+            dependencies: [
+                "Blobs",
+                "PlatformTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "libs/Blobs/Tests/BlobsTests",
             swiftSettings: strictSettings
         ),
 

@@ -1,0 +1,153 @@
+import Blobs
+import Crypto
+import Foundation
+import NIOCore
+import PlatformTesting
+import Testing
+
+/// One entry per backend: the GridFS backend joins this suite by adding a line here.
+struct BlobBackend: Sendable, CustomTestStringConvertible {
+    let name: String
+    let make: @Sendable () async throws -> any BlobStore
+    var testDescription: String { name }
+
+    static let all: [BlobBackend] = [
+        BlobBackend(name: "files") { try FileBlobStore(directory: try temporaryDirectory().appendingPathComponent("blobs"), readChunkSize: 4096) },
+    ]
+}
+
+func bytes(_ count: Int, seed: Int = 0) -> [UInt8] {
+    (0..<count).map { UInt8(truncatingIfNeeded: ($0 &+ seed) &* 131 &+ ($0 >> 9)) }
+}
+
+func chunks(_ data: [UInt8], size: Int = 1000) -> AsyncStream<ByteBuffer> {
+    AsyncStream { continuation in
+        for start in stride(from: 0, to: data.count, by: size) {
+            continuation.yield(ByteBuffer(bytes: data[start..<min(start + size, data.count)]))
+        }
+        continuation.finish()
+    }
+}
+
+func collect(_ stream: AsyncThrowingStream<ByteBuffer, any Error>) async throws -> [UInt8] {
+    var result: [UInt8] = []
+    for try await chunk in stream { result += chunk.readableBytesView }
+    return result
+}
+
+func sha256(_ data: [UInt8]) -> String {
+    SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+}
+
+@Suite("BlobStore conformance")
+struct BlobStoreConformanceTests {
+    @Test("put hashes while streaming; get returns the same bytes", arguments: BlobBackend.all)
+    func roundTrip(backend: BlobBackend) async throws {
+        let store = try await backend.make()
+        let data = bytes(50_000)
+        let info = try await store.put(chunks(data), maxBytes: nil)
+        #expect(info.id == sha256(data))
+        #expect(info.size == 50_000)
+        #expect(try await collect(store.get(info.id)) == data)
+        #expect(try await store.stat(info.id) == info)
+    }
+
+    @Test("the same content is stored once under one id", arguments: BlobBackend.all)
+    func deduplicates(backend: BlobBackend) async throws {
+        let store = try await backend.make()
+        let first = try await store.put(chunks(bytes(3000)), maxBytes: nil)
+        let second = try await store.put(chunks(bytes(3000), size: 7), maxBytes: nil)
+        #expect(first.id == second.id)
+        #expect(try await store.list(prefix: "", after: nil, limit: 10).count == 1)
+    }
+
+    @Test("an empty blob is a blob", arguments: BlobBackend.all)
+    func empty(backend: BlobBackend) async throws {
+        let store = try await backend.make()
+        let info = try await store.put(chunks([]), maxBytes: 0)
+        #expect(info.id == sha256([]))
+        #expect(info.size == 0)
+        #expect(try await collect(store.get(info.id)).isEmpty)
+    }
+
+    @Test("byte ranges return exactly the asked bytes; ranges outside are refused", arguments: BlobBackend.all)
+    func ranges(backend: BlobBackend) async throws {
+        let store = try await backend.make()
+        let data = bytes(20_000)
+        let info = try await store.put(chunks(data), maxBytes: nil)
+        for range in [0..<1, 4095..<4097, 10_000..<20_000, 19_999..<20_000, 5..<5] as [Range<Int64>] {
+            #expect(try await collect(store.get(info.id, range: range)) == Array(data[Int(range.lowerBound)..<Int(range.upperBound)]))
+        }
+        let error = await #expect(throws: BlobError.self) { try await store.get(info.id, range: 0..<20_001) }
+        #expect(error?.code == .invalidRange)
+    }
+
+    @Test("a stream over the limit is refused and leaves nothing behind", arguments: BlobBackend.all)
+    func sizeLimit(backend: BlobBackend) async throws {
+        let store = try await backend.make()
+        let error = await #expect(throws: BlobError.self) { try await store.put(chunks(bytes(10_001)), maxBytes: 10_000) }
+        #expect(error?.code == .tooLarge)
+        #expect(try await store.list(prefix: "", after: nil, limit: 10).isEmpty)
+        #expect(try await store.stat(sha256(bytes(10_001))) == nil)
+        let exact = try await store.put(chunks(bytes(10_000)), maxBytes: 10_000)
+        #expect(exact.size == 10_000)
+    }
+
+    @Test("a stream that fails midway leaves nothing behind", arguments: BlobBackend.all)
+    func failedStream(backend: BlobBackend) async throws {
+        struct Cut: Error {}
+        let store = try await backend.make()
+        let failing = AsyncThrowingStream<ByteBuffer, any Error> { continuation in
+            continuation.yield(ByteBuffer(bytes: bytes(5000)))
+            continuation.finish(throwing: Cut())
+        }
+        await #expect(throws: Cut.self) { try await store.put(failing, maxBytes: nil) }
+        #expect(try await store.list(prefix: "", after: nil, limit: 10).isEmpty)
+    }
+
+    @Test("delete removes; deleting twice says there was nothing", arguments: BlobBackend.all)
+    func delete(backend: BlobBackend) async throws {
+        let store = try await backend.make()
+        let info = try await store.put(chunks(bytes(100)), maxBytes: nil)
+        #expect(try await store.delete(info.id))
+        #expect(try await store.stat(info.id) == nil)
+        #expect(try await !store.delete(info.id))
+        let error = await #expect(throws: BlobError.self) { try await store.get(info.id) }
+        #expect(error?.code == .notFound)
+    }
+
+    @Test("list by prefix, in id order, paged by the last id", arguments: BlobBackend.all)
+    func list(backend: BlobBackend) async throws {
+        let store = try await backend.make()
+        var ids: [String] = []
+        for seed in 0..<12 { ids.append(try await store.put(chunks(bytes(64, seed: seed)), maxBytes: nil).id) }
+        ids.sort()
+        let firstPage = try await store.list(prefix: "", after: nil, limit: 5)
+        let secondPage = try await store.list(prefix: "", after: firstPage.last?.id, limit: 100)
+        #expect((firstPage + secondPage).map(\.id) == ids)
+        let prefix = String(ids[3].prefix(3))
+        #expect(try await store.list(prefix: prefix, after: nil, limit: 100).map(\.id) == ids.filter { $0.hasPrefix(prefix) })
+        #expect(try await store.list(prefix: ids[7], after: nil, limit: 100).map(\.id) == [ids[7]])
+    }
+
+    @Test("malformed ids and prefixes are typed errors, never a path on disk", arguments: BlobBackend.all)
+    func invalidInput(backend: BlobBackend) async throws {
+        let store = try await backend.make()
+        for bad in ["", "../../etc/passwd", String(repeating: "A", count: 64), String(repeating: "a", count: 63) + "/"] {
+            let error = await #expect(throws: BlobError.self) { try await store.stat(bad) }
+            #expect(error?.code == .invalidID)
+        }
+        let error = await #expect(throws: BlobError.self) { try await store.list(prefix: "../", after: nil, limit: 1) }
+        #expect(error?.code == .invalidID)
+        try await store.checkReachable()
+    }
+
+    @Test("a reader abandoning a download midway leaks nothing and the blob stays whole", arguments: BlobBackend.all)
+    func abandonedRead(backend: BlobBackend) async throws {
+        let store = try await backend.make()
+        let data = bytes(100_000)
+        let info = try await store.put(chunks(data), maxBytes: nil)
+        for try await _ in try await store.get(info.id) { break }
+        #expect(try await collect(store.get(info.id)) == data)
+    }
+}
