@@ -48,8 +48,9 @@ stop: ## Stop what `make run` started (by the pids it recorded)
 	  kill -0 $$pid 2>/dev/null && kill -KILL $$pid; rm -f $$pidfile; \
 	done; true
 
-bench: build ## Benchmarks, printed as tables beside their reference
-	@echo "no benchmarks yet: they arrive with the backends (Store, Bus, Blobs)"
+bench: ## Benchmarks (release build), printed as tables beside their reference; BENCH=blobs picks one
+	$(SWIFT) build -c release --product mlex-bench
+	MLEX_BENCH_DIR=$(STATE_DIR)/bench .build/release/mlex-bench $(BENCH)
 
 clean: ## Remove build output and runtime state (keeps data/README.md)
 	rm -rf .build

@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
     ],
     targets: [
         // MARK: libs
@@ -71,6 +72,25 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // One C library, one wrapper module: only `SQLite` imports `CSQLite`.
+        .systemLibrary(
+            name: "CSQLite",
+            path: "libs/CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "SQLite",
+            dependencies: ["CSQLite"],
+            path: "libs/SQLite/Sources/SQLite",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SQLiteTests",
+            dependencies: ["SQLite", "PlatformTesting"],
+            path: "libs/SQLite/Tests/SQLiteTests",
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "Blobs",
             dependencies: [
@@ -90,6 +110,19 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "libs/Blobs/Tests/BlobsTests",
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: apps/bench — `make bench`, release build, never part of `make test`
+        .executableTarget(
+            name: "mlex-bench",
+            dependencies: [
+                "Blobs",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+            ],
+            path: "apps/bench/Sources/mlex-bench",
             swiftSettings: strictSettings
         ),
 

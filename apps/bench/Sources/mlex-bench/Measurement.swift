@@ -1,0 +1,67 @@
+import Foundation
+
+/// Timings of one benchmark row: total throughput plus per-operation latency percentiles.
+struct Measurement {
+    var name: String
+    var bytes: Int64 = 0
+    var operations = 0
+    var elapsed: Duration = .zero
+    var latencies: [Duration] = []
+
+    var megabytesPerSecond: Double {
+        Double(bytes) / 1_048_576 / elapsed.seconds
+    }
+
+    func percentile(_ fraction: Double) -> Duration {
+        guard !latencies.isEmpty else { return .zero }
+        let sorted = latencies.sorted()
+        return sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+
+    var microseconds: Double { seconds * 1e6 }
+}
+
+enum Table {
+    static func print(title: String, rows: [Measurement], reference: String) {
+        Swift.print("\n## \(title)  (reference: \(reference))")
+        Swift.print(pad("case", 34) + pad("MB/s", 10) + pad("ops", 10) + pad("p50 µs", 10) + pad("p99 µs", 10) + "vs reference")
+        let baseline = rows.first?.megabytesPerSecond ?? 1
+        for row in rows {
+            Swift.print(
+                pad(row.name, 34) + pad(String(format: "%.0f", row.megabytesPerSecond), 10) + pad("\(row.operations)", 10)
+                    + pad(row.latencies.isEmpty ? "-" : String(format: "%.0f", row.percentile(0.5).microseconds), 10)
+                    + pad(row.latencies.isEmpty ? "-" : String(format: "%.0f", row.percentile(0.99).microseconds), 10)
+                    + String(format: "%.0f%%", row.megabytesPerSecond / baseline * 100)
+            )
+        }
+    }
+
+    static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    }
+}
+
+/// Peak resident memory of this process so far, in MB.
+func peakRSSMegabytes() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+/// Runs a command and returns how long it took.
+func timeCommand(_ path: String, _ arguments: [String]) throws -> Duration {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let start = ContinuousClock.now
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw CocoaError(.executableLoad) }
+    return ContinuousClock.now - start
+}

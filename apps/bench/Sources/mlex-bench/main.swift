@@ -1,0 +1,13 @@
+import Foundation
+
+// `make bench`: each benchmark prints a table beside the reference it is judged against,
+// measured in the same run on the same machine. Release build; never part of `make test`.
+let arguments = CommandLine.arguments.dropFirst()
+let selected = Set(arguments.filter { !$0.hasPrefix("--") })
+let scratch = URL(fileURLWithPath: ProcessInfo.processInfo.environment["MLEX_BENCH_DIR"] ?? "data/bench", isDirectory: true)
+try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+
+if selected.isEmpty || selected.contains("blobs") {
+    let megabytes = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_BLOB_MB"] ?? "1024") ?? 1024
+    try await BlobsBenchmark(directory: scratch.appendingPathComponent("blobs"), megabytes: megabytes).run()
+}
