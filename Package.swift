@@ -92,6 +92,18 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "Bus",
+            dependencies: ["SQLite", "Platform"],
+            path: "libs/Bus/Sources/Bus",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BusTests",
+            dependencies: ["Bus", "Platform", "PlatformTesting"],
+            path: "libs/Bus/Tests/BusTests",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Blobs",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -118,6 +130,8 @@ let package = Package(
             name: "mlex-bench",
             dependencies: [
                 "Blobs",
+                "Bus",
+                "Platform",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),

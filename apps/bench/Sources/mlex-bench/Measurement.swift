@@ -30,14 +30,15 @@ extension Duration {
 enum Table {
     static func print(title: String, rows: [Measurement], reference: String) {
         Swift.print("\n## \(title)  (reference: \(reference))")
-        Swift.print(pad("case", 34) + pad("MB/s", 10) + pad("ops", 10) + pad("p50 µs", 10) + pad("p99 µs", 10) + "vs reference")
-        let baseline = rows.first?.megabytesPerSecond ?? 1
+        Swift.print(pad("case", 38) + pad("MB/s", 10) + pad("ops", 10) + pad("p50 µs", 10) + pad("p99 µs", 10) + "vs reference")
+        let baseline = rows.first?.megabytesPerSecond ?? 0
         for row in rows {
+            let relative = baseline > 0 ? String(format: "%.0f%%", row.megabytesPerSecond / baseline * 100) : "-"
             Swift.print(
-                pad(row.name, 34) + pad(String(format: "%.0f", row.megabytesPerSecond), 10) + pad("\(row.operations)", 10)
+                pad(row.name, 38) + pad(row.bytes > 0 ? String(format: "%.0f", row.megabytesPerSecond) : "-", 10) + pad("\(row.operations)", 10)
                     + pad(row.latencies.isEmpty ? "-" : String(format: "%.0f", row.percentile(0.5).microseconds), 10)
                     + pad(row.latencies.isEmpty ? "-" : String(format: "%.0f", row.percentile(0.99).microseconds), 10)
-                    + String(format: "%.0f%%", row.megabytesPerSecond / baseline * 100)
+                    + relative
             )
         }
     }

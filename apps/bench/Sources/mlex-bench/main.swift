@@ -11,3 +11,8 @@ if selected.isEmpty || selected.contains("blobs") {
     let megabytes = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_BLOB_MB"] ?? "1024") ?? 1024
     try await BlobsBenchmark(directory: scratch.appendingPathComponent("blobs"), megabytes: megabytes).run()
 }
+
+if selected.isEmpty || selected.contains("bus") {
+    let events = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_BUS_EVENTS"] ?? "100000") ?? 100_000
+    try await BusBenchmark(directory: scratch.appendingPathComponent("bus"), events: events).run()
+}

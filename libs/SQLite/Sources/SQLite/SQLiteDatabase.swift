@@ -29,6 +29,11 @@ public final class SQLiteDatabase: Sendable {
         }
     }
 
+    /// Runs `body` and waits for it, blocking the caller: for set-up before anything is async.
+    public func runBlocking<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        try queue.sync { try body(box.connection) }
+    }
+
     /// Runs `body` inside an immediate transaction on the database's queue.
     @discardableResult
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {

@@ -1,0 +1,69 @@
+import Foundation
+
+/// Publishes and consumes events (DESIGN.md §2). Backends: the embedded SQLite log, Kafka.
+///
+/// ```swift
+/// try await bus.publish([event], to: "mlex.data")          // durable when it returns
+/// let subscription = try await bus.subscribe(group: "mlhub", topic: "mlex.data")
+/// for delivery in try await subscription.next(max: 100, wait: .seconds(1)) { … }
+/// try await subscription.commit(through: deliveries.last!)
+/// ```
+public protocol Bus: Sendable {
+    /// Appends `events` to `topic` in order; returns once they are durable. Each event's
+    /// `subject` is its key.
+    func publish(_ events: [CloudEvent], to topic: String) async throws
+
+    /// A consumer in `group`: it starts after the group's last commit, so whatever was
+    /// delivered but not committed (a crash between the two) is delivered again. Every group
+    /// sees every event.
+    func subscribe(group: String, topic: String) async throws -> any BusSubscription
+
+    /// Answers when the bus can be used (for `/ready`).
+    func checkReachable() async throws
+}
+
+public protocol BusSubscription: Sendable {
+    /// Up to `max` events after the last one handed out, waiting up to `wait` for the first.
+    /// An empty array means nothing arrived in time.
+    func next(max: Int, wait: Duration) async throws -> [Delivery]
+
+    /// Records that the group processed everything up to and including `delivery`.
+    func commit(through delivery: Delivery) async throws
+}
+
+/// One event as a consumer receives it, with its place in the topic.
+public struct Delivery: Sendable, Hashable {
+    public let topic: String
+    /// Position in the topic, from 1, gap-free and increasing.
+    public let offset: Int64
+    public let key: String
+    public let event: CloudEvent
+}
+
+public struct BusError: Error, Hashable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case invalidName = "invalid_name"
+        case eventTooLarge = "event_too_large"
+        case unavailable = "bus_unavailable"
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+
+    /// Topic and group names: `mlex.data`, `mlhub-indexer` — letters, digits, `.`, `_`, `-`.
+    static func checkName(_ name: String, field: String) throws {
+        let allowed = name.utf8.allSatisfy { byte in
+            (byte >= 97 && byte <= 122) || (byte >= 65 && byte <= 90) || (byte >= 48 && byte <= 57) || byte == 46 || byte == 95 || byte == 45
+        }
+        guard (1...200).contains(name.utf8.count), allowed else {
+            throw BusError(.invalidName, "\(field) must be 1–200 of [A-Za-z0-9._-], not \"\(name.prefix(80))\"")
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Platform
+import SQLite
+
+/// The embedded bus: one SQLite log file in the state directory shared by every local service
+/// process (WAL lets them read while one appends). Offsets are per topic; commits per group
+/// and topic. Consumers in other processes notice new events by polling a cheap query, every
+/// `pollInterval`; consumers in this process are woken at once by the publisher.
+public final class SQLiteLogBus: Bus {
+    let database: SQLiteDatabase
+    let maxEventBytes: Int
+    let pollInterval: Duration
+    let wakeups = Wakeups()
+
+    public init(path: String, maxEventBytes: Int = 1 << 20, pollInterval: Duration = .milliseconds(5)) throws {
+        self.database = try SQLiteDatabase(path: path)
+        self.maxEventBytes = maxEventBytes
+        self.pollInterval = pollInterval
+        try database.runBlocking { connection in
+            try connection.execute("""
+                CREATE TABLE IF NOT EXISTS events (
+                    topic TEXT NOT NULL, offset INTEGER NOT NULL, key TEXT NOT NULL,
+                    payload BLOB NOT NULL, appended_at INTEGER NOT NULL,
+                    PRIMARY KEY (topic, offset)) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS commits (
+                    consumer_group TEXT NOT NULL, topic TEXT NOT NULL, offset INTEGER NOT NULL,
+                    PRIMARY KEY (consumer_group, topic)) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS topics (
+                    topic TEXT PRIMARY KEY, last_offset INTEGER NOT NULL) WITHOUT ROWID;
+                CREATE INDEX IF NOT EXISTS events_by_age ON events (appended_at);
+                """)
+        }
+    }
+
+    public func publish(_ events: [CloudEvent], to topic: String) async throws {
+        try BusError.checkName(topic, field: "topic")
+        guard !events.isEmpty else { return }
+        let encoder = JSONEncoder.api
+        let rows = try events.map { event -> (String, [UInt8]) in
+            let payload = [UInt8](try encoder.encode(event))
+            guard payload.count <= maxEventBytes else {
+                throw BusError(.eventTooLarge, "event \(event.id) is \(payload.count) bytes; the limit is \(maxEventBytes)")
+            }
+            return (event.subject, payload)
+        }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        try await database.transaction { connection in
+            // The high-water mark lives apart from the events so retention never reuses offsets.
+            let last = try connection.query("SELECT last_offset FROM topics WHERE topic = ?", [.text(topic)]).first?[0].integer ?? 0
+            try connection.prepare("INSERT INTO topics (topic, last_offset) VALUES (?, ?) ON CONFLICT (topic) DO UPDATE SET last_offset = excluded.last_offset")
+                .run([.text(topic), .integer(last + Int64(rows.count))])
+            let insert = try connection.prepare("INSERT INTO events (topic, offset, key, payload, appended_at) VALUES (?, ?, ?, ?, ?)")
+            for (index, row) in rows.enumerated() {
+                try insert.run([.text(topic), .integer(last + Int64(index) + 1), .text(row.0), .blob(row.1), .integer(now)])
+            }
+        }
+        wakeups.signal(topic)
+    }
+
+    public func subscribe(group: String, topic: String) async throws -> any BusSubscription {
+        try BusError.checkName(group, field: "group")
+        try BusError.checkName(topic, field: "topic")
+        let committed = try await database.run { connection in
+            try connection.query("SELECT offset FROM commits WHERE consumer_group = ? AND topic = ?", [.text(group), .text(topic)]).first?[0].integer ?? 0
+        }
+        return SQLiteLogSubscription(bus: self, group: group, topic: topic, position: committed)
+    }
+
+    public func checkReachable() async throws {
+        try await database.run { try $0.query("SELECT 1 FROM commits LIMIT 1") }
+    }
+
+    /// Retention: drops events appended before `cutoff`, whoever has read them (as Kafka's
+    /// `retention.ms`). Returns how many were removed.
+    @discardableResult
+    public func prune(appendedBefore cutoff: Date) async throws -> Int {
+        let millis = Int64(cutoff.timeIntervalSince1970 * 1000)
+        return try await database.run { try $0.prepare("DELETE FROM events WHERE appended_at < ?").run([.integer(millis)]) }
+    }
+
+    func fetch(topic: String, after position: Int64, max: Int) async throws -> [Delivery] {
+        let rows = try await database.run { connection in
+            try connection.query(
+                "SELECT offset, key, payload FROM events WHERE topic = ? AND offset > ? ORDER BY offset LIMIT ?",
+                [.text(topic), .integer(position), .integer(Int64(max))]
+            )
+        }
+        let decoder = JSONDecoder.api
+        return try rows.map { row in
+            guard case .integer(let offset) = row[0], case .text(let key) = row[1], case .blob(let payload) = row[2] else {
+                throw BusError(.unavailable, "the event log holds a malformed row in \(topic)")
+            }
+            return Delivery(topic: topic, offset: offset, key: key, event: try decoder.decode(CloudEvent.self, from: Data(payload)))
+        }
+    }
+
+    func commit(group: String, topic: String, offset: Int64) async throws {
+        try await database.run { connection in
+            try connection.prepare("""
+                INSERT INTO commits (consumer_group, topic, offset) VALUES (?, ?, ?)
+                ON CONFLICT (consumer_group, topic) DO UPDATE SET offset = max(offset, excluded.offset)
+                """).run([.text(group), .text(topic), .integer(offset)])
+        }
+    }
+}
+
+/// A group's cursor on one topic. Its position is only ever moved by the one task consuming it.
+final class SQLiteLogSubscription: BusSubscription, @unchecked Sendable {
+    let bus: SQLiteLogBus
+    let group: String
+    let topic: String
+    private let lock = NSLock()
+    private var position: Int64
+
+    init(bus: SQLiteLogBus, group: String, topic: String, position: Int64) {
+        self.bus = bus
+        self.group = group
+        self.topic = topic
+        self.position = position
+    }
+
+    func next(max: Int, wait: Duration) async throws -> [Delivery] {
+        let deadline = ContinuousClock.now + wait
+        while true {
+            let from = lock.withLock { position }
+            let deliveries = try await bus.fetch(topic: topic, after: from, max: Swift.max(1, max))
+            if let last = deliveries.last {
+                lock.withLock { position = last.offset }
+                return deliveries
+            }
+            let remaining = deadline - ContinuousClock.now
+            if remaining <= .zero { return [] }
+            // A local publish wakes us at once; another process's is seen at the next poll.
+            await bus.wakeups.wait(for: topic, atMost: Swift.min(remaining, bus.pollInterval))
+        }
+    }
+
+    func commit(through delivery: Delivery) async throws {
+        try await bus.commit(group: group, topic: delivery.topic, offset: delivery.offset)
+    }
+}
