@@ -28,7 +28,6 @@ public enum Gateway {
             let doc = OperationDoc(
                 "Forward to a service: the same method, headers (plus X-Forwarded-For and X-Request-Id), query and streamed body; 502 naming the service when it is down",
                 tags: ["gateway"],
-                query: [],
                 open: true
             )
             for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete, .head] {
