@@ -92,6 +92,18 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "Store",
+            dependencies: ["SQLite", "Platform"],
+            path: "libs/Store/Sources/Store",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: ["Store", "Platform", "PlatformTesting"],
+            path: "libs/Store/Tests/StoreTests",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Bus",
             dependencies: ["SQLite", "Platform"],
             path: "libs/Bus/Sources/Bus",

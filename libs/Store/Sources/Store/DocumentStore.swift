@@ -1,0 +1,111 @@
+import Platform
+
+/// Named collections of JSON documents (DESIGN.md §3). Every document is a JSON object with a
+/// string `id` (a UUIDv7 the service made). Filters and updates use MongoDB's operators so the
+/// MongoDB backend passes them through and the SQLite backend compiles them to SQL.
+///
+/// ```swift
+/// try await store.insert(["id": .string(ID.make()), "name": "run-1", "metrics": ["acc": 0.93]], into: "runs")
+/// let best = try await store.find("runs", Query(filter: ["metrics.acc": ["$gt": 0.9]], sort: [.descending("metrics.acc")], limit: 10))
+/// ```
+public protocol DocumentStore: Sendable {
+    /// Creates the collection if needed and its declared indexes (idempotent; run at start).
+    func prepare(_ collection: CollectionSpec) async throws
+    /// Fails with `StoreError.duplicate` when `id` or a unique index is taken.
+    func insert(_ document: JSONValue, into collection: String) async throws
+    func get(_ id: String, from collection: String) async throws -> JSONValue?
+    func find(_ collection: String, _ query: Query) async throws -> [JSONValue]
+    func count(_ collection: String, filter: JSONValue) async throws -> Int
+    /// Applies `$set`/`$unset`/`$inc`/`$push` to the first (`many: false`) or every match;
+    /// returns how many documents changed.
+    @discardableResult
+    func update(_ collection: String, filter: JSONValue, update: JSONValue, many: Bool) async throws -> Int
+    /// Atomically finds the first match in `sort` order, updates it and returns the result
+    /// (job claiming, counters); nil when nothing matched.
+    func findOneAndUpdate(_ collection: String, filter: JSONValue, sort: [SortKey], update: JSONValue) async throws -> JSONValue?
+    @discardableResult
+    func delete(_ collection: String, filter: JSONValue) async throws -> Int
+    /// Answers when the store can be used (for `/ready`).
+    func checkReachable() async throws
+}
+
+/// A collection and its indexes, as declared in db/<domain>/.
+public struct CollectionSpec: Sendable, Hashable {
+    public struct Index: Sendable, Hashable {
+        public let fields: [String]
+        public let unique: Bool
+        public init(_ fields: [String], unique: Bool = false) {
+            self.fields = fields
+            self.unique = unique
+        }
+    }
+
+    public let name: String
+    public let indexes: [Index]
+
+    public init(_ name: String, indexes: [Index] = []) {
+        self.name = name
+        self.indexes = indexes
+    }
+}
+
+public struct SortKey: Sendable, Hashable {
+    public let path: String
+    public let descending: Bool
+
+    public static func ascending(_ path: String) -> SortKey { SortKey(path: path, descending: false) }
+    public static func descending(_ path: String) -> SortKey { SortKey(path: path, descending: true) }
+}
+
+public struct Query: Sendable {
+    public var filter: JSONValue
+    public var sort: [SortKey]
+    public var limit: Int?
+    /// Keyset pagination: the last document of the previous page; results continue after it
+    /// in `sort` order (ties broken by `id`).
+    public var after: JSONValue?
+
+    public init(filter: JSONValue = [:], sort: [SortKey] = [], limit: Int? = nil, after: JSONValue? = nil) {
+        self.filter = filter
+        self.sort = sort
+        self.limit = limit
+        self.after = after
+    }
+}
+
+/// A store failure callers can act on; backends map their own errors onto these codes.
+public struct StoreError: Error, Hashable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case duplicate
+        case invalidField = "invalid_field"
+        case invalidFilter = "invalid_filter"
+        case invalidUpdate = "invalid_update"
+        case invalidDocument = "invalid_document"
+        case tooLarge = "document_too_large"
+        case unavailable = "store_unavailable"
+    }
+
+    public let code: Code
+    public let message: String
+    /// The dotted path at fault, when one is.
+    public let field: String?
+
+    public init(_ code: Code, _ message: String, field: String? = nil) {
+        self.code = code
+        self.message = message
+        self.field = field
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" + (field.map { " (\($0))" } ?? "") }
+}
+
+extension StoreError: APIErrorConvertible {
+    public var apiError: APIError {
+        switch code {
+        case .duplicate: .conflict(message, code: "duplicate", field: field)
+        case .tooLarge: APIError(.contentTooLarge, code: code.rawValue, message: message, field: field)
+        case .unavailable: .unavailable(message)
+        default: .badRequest(message, code: code.rawValue, field: field)
+        }
+    }
+}

@@ -1,0 +1,210 @@
+import Foundation
+import Platform
+import SQLite
+
+/// The embedded store: one SQLite file per service, one table per collection holding each
+/// document as JSON text, declared indexes as indexes on `json_extract` expressions.
+public final class SQLiteDocumentStore: DocumentStore {
+    let database: SQLiteDatabase
+    let maxDocumentBytes: Int
+
+    public init(path: String, maxDocumentBytes: Int = 16 << 20) throws {
+        self.database = try SQLiteDatabase(path: path)
+        self.maxDocumentBytes = maxDocumentBytes
+    }
+
+    public func prepare(_ collection: CollectionSpec) async throws {
+        let table = try Self.table(collection.name)
+        var statements = ["CREATE TABLE IF NOT EXISTS \(table) (id TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID"]
+        for index in collection.indexes {
+            let paths = try index.fields.map { try FieldPath($0) }
+            let name = "\(table)__" + paths.map { $0.components.joined(separator: "_") }.joined(separator: "__")
+            let expressions = paths.map(SQLFilterCompiler.extract).joined(separator: ", ")
+            statements.append("CREATE \(index.unique ? "UNIQUE " : "")INDEX IF NOT EXISTS \(name) ON \(table) (\(expressions))")
+        }
+        let all = statements
+        try await database.transaction { connection in
+            for statement in all { try connection.execute(statement) }
+        }
+    }
+
+    public func insert(_ document: JSONValue, into collection: String) async throws {
+        let table = try Self.table(collection)
+        let (id, text) = try encode(document)
+        _ = try await write {
+            try $0.prepare("INSERT INTO \(table) (id, doc) VALUES (?, ?)").run([.text(id), .text(text)])
+        }
+    }
+
+    public func get(_ id: String, from collection: String) async throws -> JSONValue? {
+        let table = try Self.table(collection)
+        let rows = try await database.run { try $0.query("SELECT doc FROM \(table) WHERE id = ?", [.text(id)]) }
+        return try rows.first.map { try Self.decode($0[0]) }
+    }
+
+    public func find(_ collection: String, _ query: Query) async throws -> [JSONValue] {
+        let (sql, bindings) = try select(collection, filter: query.filter, sort: query.sort, limit: query.limit, after: query.after)
+        let rows = try await database.run { try $0.query(sql, bindings) }
+        return try rows.map { try Self.decode($0[0]) }
+    }
+
+    public func count(_ collection: String, filter: JSONValue) async throws -> Int {
+        let table = try Self.table(collection)
+        var compiler = SQLFilterCompiler()
+        let condition = try compiler.compile(filter)
+        let bindings = compiler.bindings
+        let rows = try await database.run { try $0.query("SELECT count(*) FROM \(table) WHERE \(condition)", bindings) }
+        return Int(rows[0][0].integer ?? 0)
+    }
+
+    public func update(_ collection: String, filter: JSONValue, update: JSONValue, many: Bool) async throws -> Int {
+        let (sql, bindings) = try select(collection, filter: filter, sort: [], limit: many ? nil : 1, after: nil)
+        let table = try Self.table(collection)
+        return try await write { connection in
+            let rows = try connection.query(sql, bindings)
+            for row in rows {
+                let updated = try UpdateApplier.apply(update, to: try Self.decode(row[0]))
+                let (id, text) = try self.encode(updated)
+                try connection.prepare("UPDATE \(table) SET doc = ? WHERE id = ?").run([.text(text), .text(id)])
+            }
+            return rows.count
+        }
+    }
+
+    public func findOneAndUpdate(_ collection: String, filter: JSONValue, sort: [SortKey], update: JSONValue) async throws -> JSONValue? {
+        let (sql, bindings) = try select(collection, filter: filter, sort: sort, limit: 1, after: nil)
+        let table = try Self.table(collection)
+        return try await write { connection in
+            guard let row = try connection.query(sql, bindings).first else { return nil }
+            let updated = try UpdateApplier.apply(update, to: try Self.decode(row[0]))
+            let (id, text) = try self.encode(updated)
+            try connection.prepare("UPDATE \(table) SET doc = ? WHERE id = ?").run([.text(text), .text(id)])
+            return updated
+        }
+    }
+
+    public func delete(_ collection: String, filter: JSONValue) async throws -> Int {
+        let table = try Self.table(collection)
+        var compiler = SQLFilterCompiler()
+        let condition = try compiler.compile(filter)
+        let bindings = compiler.bindings
+        return try await write { try $0.prepare("DELETE FROM \(table) WHERE \(condition)").run(bindings) }
+    }
+
+    public func checkReachable() async throws {
+        try await database.run { try $0.query("SELECT 1") }
+    }
+
+    /// The query plan SQLite chose, for tests that an index serves a filter.
+    public func explain(_ collection: String, _ query: Query) async throws -> String {
+        let (sql, bindings) = try select(collection, filter: query.filter, sort: query.sort, limit: query.limit, after: query.after)
+        let rows = try await database.run { try $0.query("EXPLAIN QUERY PLAN " + sql, bindings) }
+        return rows.compactMap { $0.last?.text }.joined(separator: "\n")
+    }
+
+    // MARK: - SQL
+
+    private func select(_ collection: String, filter: JSONValue, sort: [SortKey], limit: Int?, after: JSONValue?) throws -> (String, [SQLiteValue]) {
+        let table = try Self.table(collection)
+        var compiler = SQLFilterCompiler()
+        var condition = try compiler.compile(filter)
+        var bindings = compiler.bindings
+        let keys = try sort.map { (try FieldPath($0.path), $0.descending) }
+        if let after {
+            let descending = keys.first?.1 ?? false
+            guard keys.allSatisfy({ $0.1 == descending }) else {
+                throw StoreError(.invalidFilter, "keyset pagination needs every sort key in one direction")
+            }
+            guard case .string(let lastID)? = after["id"] else {
+                throw StoreError(.invalidFilter, "after must be a document with an id", field: "after")
+            }
+            let values = try keys.map { try Self.sqlValue(after.value(at: $0.0) ?? .null, field: $0.0.dotted) }
+            let (clause, clauseBindings) = Self.keysetCondition(
+                columns: keys.map { SQLFilterCompiler.extract($0.0) }, values: values, lastID: lastID, descending: descending
+            )
+            condition += " AND " + clause
+            bindings += clauseBindings
+        }
+        var order = keys.map { "\(SQLFilterCompiler.extract($0.0)) \($0.1 ? "DESC" : "ASC")" }
+        order.append("id \((keys.first?.1 ?? false) ? "DESC" : "ASC")")
+        var sql = "SELECT doc FROM \(table) WHERE \(condition) ORDER BY \(order.joined(separator: ", "))"
+        if let limit {
+            guard limit >= 0 else { throw StoreError(.invalidFilter, "limit must not be negative", field: "limit") }
+            sql += " LIMIT \(limit)"
+        }
+        return (sql, bindings)
+    }
+
+    /// "Comes after the last row" in (keys…, id) order, spelled out lexicographically because
+    /// SQLite sorts NULL lowest and a row-value comparison with NULL is never true.
+    static func keysetCondition(columns: [String], values: [SQLiteValue], lastID: String, descending: Bool) -> (String, [SQLiteValue]) {
+        var alternatives: [String] = []
+        var bindings: [SQLiteValue] = []
+        for index in 0...columns.count {
+            // Descending puts NULLs last: after a NULL key nothing follows but its ties.
+            if index < columns.count, values[index] == .null, descending { continue }
+            var parts: [String] = []
+            for prior in 0..<index {
+                parts.append("\(columns[prior]) IS ?")
+                bindings.append(values[prior])
+            }
+            if index == columns.count {
+                parts.append("id \(descending ? "<" : ">") ?")
+                bindings.append(.text(lastID))
+            } else if values[index] == .null {
+                parts.append("\(columns[index]) IS NOT NULL")
+            } else {
+                parts.append(descending ? "(\(columns[index]) < ? OR \(columns[index]) IS NULL)" : "\(columns[index]) > ?")
+                bindings.append(values[index])
+            }
+            alternatives.append("(" + parts.joined(separator: " AND ") + ")")
+        }
+        return ("(" + alternatives.joined(separator: " OR ") + ")", bindings)
+    }
+
+    private func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        do {
+            return try await database.transaction(body)
+        } catch let error as SQLiteError where error.isUniqueViolation {
+            throw StoreError(.duplicate, "a document with the same id or unique key exists: \(error.message)")
+        }
+    }
+
+    private func encode(_ document: JSONValue) throws -> (String, String) {
+        guard case .object = document, case .string(let id)? = document["id"], !id.isEmpty else {
+            throw StoreError(.invalidDocument, "a document is a JSON object with a string id", field: "id")
+        }
+        let data = try JSONEncoder.api.encode(document)
+        guard data.count <= maxDocumentBytes else {
+            throw StoreError(.tooLarge, "document \(id) is \(data.count) bytes; the limit is \(maxDocumentBytes)")
+        }
+        return (id, String(decoding: data, as: UTF8.self))
+    }
+
+    private static func decode(_ value: SQLiteValue) throws -> JSONValue {
+        guard case .text(let text) = value else { throw StoreError(.unavailable, "a stored document is not text") }
+        return try JSONDecoder.api.decode(JSONValue.self, from: Data(text.utf8))
+    }
+
+    private static func sqlValue(_ value: JSONValue, field: String) throws -> SQLiteValue {
+        switch value {
+        case .string(let text): .text(text)
+        case .int(let number): .integer(number)
+        case .double(let number): .real(number)
+        case .bool(let flag): .integer(flag ? 1 : 0)
+        case .null: .null
+        default: throw StoreError(.invalidFilter, "sort keys must be scalars", field: field)
+        }
+    }
+
+    /// Collection names become table names: checked, then prefixed.
+    static func table(_ collection: String) throws -> String {
+        let valid = (1...64).contains(collection.utf8.count) && collection.utf8.allSatisfy { byte in
+            (byte >= 97 && byte <= 122) || (byte >= 48 && byte <= 57) || byte == 95
+        }
+        guard valid else {
+            throw StoreError(.invalidField, "a collection name is 1–64 of [a-z0-9_]", field: String(collection.prefix(80)))
+        }
+        return "c_\(collection)"
+    }
+}

@@ -1,0 +1,70 @@
+import Platform
+
+/// Applies `$set`, `$unset`, `$inc` and `$push` to a document, in memory, for backends without
+/// native update operators. `id` cannot be changed.
+enum UpdateApplier {
+    static func apply(_ update: JSONValue, to document: JSONValue) throws -> JSONValue {
+        guard case .object(let operators) = update, !operators.isEmpty else {
+            throw StoreError(.invalidUpdate, "an update is an object of $set/$unset/$inc/$push")
+        }
+        var result = document
+        for (op, fields) in operators.sorted(by: { $0.key < $1.key }) {
+            guard case .object(let assignments) = fields else {
+                throw StoreError(.invalidUpdate, "\(op) takes an object of field paths", field: op)
+            }
+            for (dotted, operand) in assignments.sorted(by: { $0.key < $1.key }) {
+                let path = try FieldPath(dotted)
+                if path.components.first == "id" { throw StoreError(.invalidUpdate, "id cannot change", field: dotted) }
+                switch op {
+                case "$set":
+                    result = try set(result, path.components[...], operand, dotted)
+                case "$unset":
+                    result = try set(result, path.components[...], nil, dotted)
+                case "$inc":
+                    let current = result.value(at: path) ?? .int(0)
+                    result = try set(result, path.components[...], try add(current, operand, dotted), dotted)
+                case "$push":
+                    var elements: [JSONValue]
+                    switch result.value(at: path) {
+                    case nil, .null?: elements = []
+                    case .array(let existing)?: elements = existing
+                    default: throw StoreError(.invalidUpdate, "$push needs an array field", field: dotted)
+                    }
+                    elements.append(operand)
+                    result = try set(result, path.components[...], .array(elements), dotted)
+                default:
+                    throw StoreError(.invalidUpdate, "unknown update operator \(op)", field: op)
+                }
+            }
+        }
+        return result
+    }
+
+    /// Sets (or with nil removes) the value at `components`, creating objects on the way.
+    private static func set(_ node: JSONValue, _ components: ArraySlice<String>, _ value: JSONValue?, _ dotted: String) throws -> JSONValue {
+        guard let head = components.first else { return value ?? .null }
+        var members: [String: JSONValue]
+        switch node {
+        case .object(let existing): members = existing
+        case .null: members = [:]
+        default: throw StoreError(.invalidUpdate, "\(head) is inside a value that is not an object", field: dotted)
+        }
+        if components.count == 1 {
+            members[head] = value
+        } else {
+            if value == nil && members[head] == nil { return .object(members) }
+            members[head] = try set(members[head] ?? .null, components.dropFirst(), value, dotted)
+        }
+        return .object(members)
+    }
+
+    private static func add(_ current: JSONValue, _ delta: JSONValue, _ dotted: String) throws -> JSONValue {
+        switch (current, delta) {
+        case (.int(let a), .int(let b)): return .int(a &+ b)
+        case (.int(let a), .double(let b)): return .double(Double(a) + b)
+        case (.double(let a), .int(let b)): return .double(a + Double(b))
+        case (.double(let a), .double(let b)): return .double(a + b)
+        default: throw StoreError(.invalidUpdate, "$inc needs numbers", field: dotted)
+        }
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import Platform
+import PlatformTesting
+import Store
+import Testing
+
+/// One entry per backend: the MongoDB backend joins this suite by adding a line here.
+struct StoreBackend: Sendable, CustomTestStringConvertible {
+    let name: String
+    let make: @Sendable () async throws -> any DocumentStore
+    var testDescription: String { name }
+
+    static let all: [StoreBackend] = [
+        StoreBackend(name: "sqlite") { try SQLiteDocumentStore(path: try temporaryDirectory().appendingPathComponent("store.sqlite").path) },
+    ]
+}
+
+let runs = CollectionSpec("runs", indexes: [.init(["name"], unique: true), .init(["status", "startedAt"])])
+
+func run(_ number: Int, status: String, lr: Double, acc: Double?) -> JSONValue {
+    var metrics: [String: JSONValue] = [:]
+    if let acc { metrics["acc"] = .double(acc) }
+    return [
+        "id": .string(String(format: "00000000-0000-7000-8000-%012d", number)),
+        "name": .string("run-\(number)"), "status": .string(status), "startedAt": .int(Int64(1000 + number)),
+        "params": ["lr": .double(lr)], "metrics": .object(metrics), "tags": [],
+    ]
+}
+
+/// Ten runs: odd ones finished, lr alternating, acc rising with the number (none on run 0).
+func seeded(_ backend: StoreBackend) async throws -> any DocumentStore {
+    let store = try await backend.make()
+    try await store.prepare(runs)
+    for number in 0..<10 {
+        try await store.insert(run(number, status: number % 2 == 1 ? "finished" : "running", lr: number % 2 == 0 ? 0.01 : 0.1, acc: number == 0 ? nil : Double(number) / 10), into: "runs")
+    }
+    return store
+}
+
+func names(_ documents: [JSONValue]) -> [String] {
+    documents.compactMap { $0["name"]?.stringValue }
+}
+
+@Suite("DocumentStore conformance")
+struct DocumentStoreConformanceTests {
+    @Test("insert, get, and a duplicate id or unique key is a typed error", arguments: StoreBackend.all)
+    func insertAndGet(backend: StoreBackend) async throws {
+        let store = try await seeded(backend)
+        let stored = try await store.get("00000000-0000-7000-8000-000000000003", from: "runs")
+        #expect(stored == run(3, status: "finished", lr: 0.1, acc: 0.3))
+        #expect(try await store.get("00000000-0000-7000-8000-000000000099", from: "runs") == nil)
+        let sameID = await #expect(throws: StoreError.self) { try await store.insert(run(3, status: "x", lr: 0, acc: nil), into: "runs") }
+        #expect(sameID?.code == .duplicate)
+        var sameName = run(42, status: "x", lr: 0, acc: nil)
+        if case .object(var members) = sameName { members["name"] = "run-1"; sameName = .object(members) }
+        let unique = await #expect(throws: StoreError.self) { try await store.insert(sameName, into: "runs") }
+        #expect(unique?.code == .duplicate)
+        #expect(try await store.count("runs", filter: [:]) == 10)
+    }
+
+    @Test("filters: equality, ranges, $in, $ne, $exists, $and/$or/$not, dotted paths", arguments: StoreBackend.all)
+    func filters(backend: StoreBackend) async throws {
+        let store = try await seeded(backend)
+        let cases: [(JSONValue, [String])] = [
+            (["status": "finished"], ["run-1", "run-3", "run-5", "run-7", "run-9"]),
+            (["params.lr": 0.01, "metrics.acc": ["$gt": 0.5]], ["run-6", "run-8"]),
+            (["metrics.acc": ["$gte": 0.3, "$lt": 0.5]], ["run-3", "run-4"]),
+            (["name": ["$in": ["run-2", "run-7", "nope"]]], ["run-2", "run-7"]),
+            (["metrics.acc": ["$exists": false]], ["run-0"]),
+            (["$or": [["name": "run-0"], ["metrics.acc": ["$gt": 0.85]]]], ["run-0", "run-9"]),
+            (["$and": [["status": "running"], ["$not": ["params.lr": 0.01]]]], []),
+            (["status": ["$ne": "running"], "startedAt": ["$lte": 1003]], ["run-1", "run-3"]),
+            (["metrics.acc": nil], ["run-0"]),
+        ]
+        for (filter, expected) in cases {
+            let found = try await store.find("runs", Query(filter: filter, sort: [.ascending("name")]))
+            #expect(names(found) == expected, "\(filter)")
+            #expect(try await store.count("runs", filter: filter) == expected.count)
+        }
+    }
+
+    @Test("sort on several fields, limit, and keyset pages that join up", arguments: StoreBackend.all)
+    func sortAndPages(backend: StoreBackend) async throws {
+        let store = try await seeded(backend)
+        let ordered = try await store.find("runs", Query(sort: [.ascending("status"), .descending("startedAt")]))
+        #expect(names(ordered) == ["run-9", "run-7", "run-5", "run-3", "run-1", "run-8", "run-6", "run-4", "run-2", "run-0"])
+        var pages: [String] = []
+        var after: JSONValue?
+        repeat {
+            let page = try await store.find("runs", Query(sort: [.descending("metrics.acc")], limit: 3, after: after))
+            pages += names(page)
+            after = page.count == 3 ? page.last : nil
+        } while after != nil
+        #expect(pages == ["run-9", "run-8", "run-7", "run-6", "run-5", "run-4", "run-3", "run-2", "run-1", "run-0"])
+        for sort in [[SortKey.ascending("metrics.acc")], [.ascending("status"), .ascending("startedAt")], [.descending("status"), .descending("params.lr")]] {
+            let whole = names(try await store.find("runs", Query(sort: sort)))
+            var joined: [String] = []
+            var cursor: JSONValue?
+            repeat {
+                let page = try await store.find("runs", Query(sort: sort, limit: 4, after: cursor))
+                joined += names(page)
+                cursor = page.count == 4 ? page.last : nil
+            } while cursor != nil
+            #expect(joined == whole, "\(sort)")
+            #expect(Set(joined).count == 10)
+        }
+    }
+
+    @Test("update one or many with $set, $unset, $inc, $push", arguments: StoreBackend.all)
+    func updates(backend: StoreBackend) async throws {
+        let store = try await seeded(backend)
+        let changed = try await store.update("runs", filter: ["status": "running"], update: ["$set": ["status": "killed", "end.reason": "user"], "$inc": ["restarts": 1]], many: true)
+        #expect(changed == 5)
+        #expect(try await store.count("runs", filter: ["status": "killed", "end.reason": "user", "restarts": 1]) == 5)
+        #expect(try await store.update("runs", filter: ["status": "finished"], update: ["$push": ["tags": "best"], "$unset": ["metrics.acc": true]], many: false) == 1)
+        #expect(try await store.count("runs", filter: ["metrics.acc": ["$exists": false]]) == 2)
+        let tagged = try await store.get("00000000-0000-7000-8000-000000000001", from: "runs")
+        #expect(tagged?["tags"] == ["best"])
+    }
+
+    @Test("find-one-and-update claims each document once, even under contention", arguments: StoreBackend.all)
+    func claiming(backend: StoreBackend) async throws {
+        let store = try await seeded(backend)
+        let claimed = try await withThrowingTaskGroup(of: String?.self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    let job = try await store.findOneAndUpdate("runs", filter: ["status": "running"], sort: [.ascending("startedAt")], update: ["$set": ["status": "claimed", "worker": .int(Int64(worker))]])
+                    return job?["name"]?.stringValue
+                }
+            }
+            var names: [String] = []
+            for try await name in group { if let name { names.append(name) } }
+            return names
+        }
+        #expect(claimed.sorted() == ["run-0", "run-2", "run-4", "run-6", "run-8"])
+        #expect(try await store.findOneAndUpdate("runs", filter: ["status": "running"], sort: [], update: ["$set": ["status": "x"]]) == nil)
+    }
+
+    @Test("delete by filter", arguments: StoreBackend.all)
+    func delete(backend: StoreBackend) async throws {
+        let store = try await seeded(backend)
+        #expect(try await store.delete("runs", filter: ["params.lr": 0.1]) == 5)
+        #expect(try await store.count("runs", filter: [:]) == 5)
+    }
+
+    @Test("bad input is a typed error naming the field, never a crash or SQL", arguments: StoreBackend.all)
+    func invalidInput(backend: StoreBackend) async throws {
+        let store = try await seeded(backend)
+        let badFilters: [(JSONValue, StoreError.Code)] = [
+            (["name'); DROP TABLE c_runs; --": "x"], .invalidField),
+            (["a..b": 1], .invalidField),
+            (["$where": "1"], .invalidFilter),
+            (["name": ["$regex": "x"]], .invalidFilter),
+            (["name": ["$in": "run-1"]], .invalidFilter),
+            (["$or": []], .invalidFilter),
+            ("not an object", .invalidFilter),
+        ]
+        for (filter, code) in badFilters {
+            let error = await #expect(throws: StoreError.self) { try await store.find("runs", Query(filter: filter)) }
+            #expect(error?.code == code, "\(filter)")
+        }
+        let badUpdate = await #expect(throws: StoreError.self) { try await store.update("runs", filter: [:], update: ["$inc": ["name": 1]], many: true) }
+        #expect(badUpdate?.code == .invalidUpdate)
+        #expect(try await store.count("runs", filter: ["name": "run-1"]) == 1, "a failed update changes nothing")
+        let noID = await #expect(throws: StoreError.self) { try await store.insert(["name": "x"], into: "runs") }
+        #expect(noID?.code == .invalidDocument)
+        let badCollection = await #expect(throws: StoreError.self) { try await store.count("runs; --", filter: [:]) }
+        #expect(badCollection?.code == .invalidField)
+        try await store.checkReachable()
+    }
+}
+
+@Suite("SQLite document store")
+struct SQLiteDocumentStoreTests {
+    @Test("a filter on declared index fields is answered from the index")
+    func usesIndex() async throws {
+        let store = try SQLiteDocumentStore(path: try temporaryDirectory().appendingPathComponent("s.sqlite").path)
+        try await store.prepare(runs)
+        let plan = try await store.explain("runs", Query(filter: ["status": "running", "startedAt": ["$gt": 5]]))
+        #expect(plan.contains("USING INDEX c_runs__status__startedAt"), "\(plan)")
+        let unindexed = try await store.explain("runs", Query(filter: ["params.lr": 0.1]))
+        #expect(unindexed.contains("SCAN"), "\(unindexed)")
+    }
+}
