@@ -25,8 +25,18 @@ public protocol DocumentStore: Sendable {
     func findOneAndUpdate(_ collection: String, filter: JSONValue, sort: [SortKey], update: JSONValue) async throws -> JSONValue?
     @discardableResult
     func delete(_ collection: String, filter: JSONValue) async throws -> Int
+    /// Applies every operation or none (one transaction): how a service writes a change and
+    /// its outbox events together.
+    func batch(_ operations: [WriteOperation]) async throws
     /// Answers when the store can be used (for `/ready`).
     func checkReachable() async throws
+}
+
+/// One write inside `DocumentStore.batch`.
+public enum WriteOperation: Sendable {
+    case insert(JSONValue, into: String)
+    case update(String, filter: JSONValue, update: JSONValue, many: Bool)
+    case delete(String, filter: JSONValue)
 }
 
 /// A collection and its indexes, as declared in db/<domain>/.

@@ -29,11 +29,7 @@ public final class SQLiteDocumentStore: DocumentStore {
     }
 
     public func insert(_ document: JSONValue, into collection: String) async throws {
-        let table = try Self.table(collection)
-        let (id, text) = try encode(document)
-        _ = try await write {
-            try $0.prepare("INSERT INTO \(table) (id, doc) VALUES (?, ?)").run([.text(id), .text(text)])
-        }
+        try await batch([.insert(document, into: collection)])
     }
 
     public func get(_ id: String, from collection: String) async throws -> JSONValue? {
@@ -58,17 +54,7 @@ public final class SQLiteDocumentStore: DocumentStore {
     }
 
     public func update(_ collection: String, filter: JSONValue, update: JSONValue, many: Bool) async throws -> Int {
-        let (sql, bindings) = try select(collection, filter: filter, sort: [], limit: many ? nil : 1, after: nil)
-        let table = try Self.table(collection)
-        return try await write { connection in
-            let rows = try connection.query(sql, bindings)
-            for row in rows {
-                let updated = try UpdateApplier.apply(update, to: try Self.decode(row[0]))
-                let (id, text) = try self.encode(updated)
-                try connection.prepare("UPDATE \(table) SET doc = ? WHERE id = ?").run([.text(text), .text(id)])
-            }
-            return rows.count
-        }
+        try await write { try self.apply(.update(collection, filter: filter, update: update, many: many), on: $0) }
     }
 
     public func findOneAndUpdate(_ collection: String, filter: JSONValue, sort: [SortKey], update: JSONValue) async throws -> JSONValue? {
@@ -84,11 +70,37 @@ public final class SQLiteDocumentStore: DocumentStore {
     }
 
     public func delete(_ collection: String, filter: JSONValue) async throws -> Int {
-        let table = try Self.table(collection)
-        var compiler = SQLFilterCompiler()
-        let condition = try compiler.compile(filter)
-        let bindings = compiler.bindings
-        return try await write { try $0.prepare("DELETE FROM \(table) WHERE \(condition)").run(bindings) }
+        try await write { try self.apply(.delete(collection, filter: filter), on: $0) }
+    }
+
+    public func batch(_ operations: [WriteOperation]) async throws {
+        guard !operations.isEmpty else { return }
+        _ = try await write { connection in
+            for operation in operations { _ = try self.apply(operation, on: connection) }
+        }
+    }
+
+    /// One write on the connection, inside the caller's transaction; returns rows changed.
+    private func apply(_ operation: WriteOperation, on connection: SQLiteConnection) throws -> Int {
+        switch operation {
+        case .insert(let document, let collection):
+            let (id, text) = try encode(document)
+            return try connection.prepare("INSERT INTO \(try Self.table(collection)) (id, doc) VALUES (?, ?)").run([.text(id), .text(text)])
+        case .update(let collection, let filter, let update, let many):
+            let table = try Self.table(collection)
+            let (sql, bindings) = try select(collection, filter: filter, sort: [], limit: many ? nil : 1, after: nil)
+            let rows = try connection.query(sql, bindings)
+            let replace = try connection.prepare("UPDATE \(table) SET doc = ? WHERE id = ?")
+            for row in rows {
+                let (id, text) = try encode(try UpdateApplier.apply(update, to: try Self.decode(row[0])))
+                try replace.run([.text(text), .text(id)])
+            }
+            return rows.count
+        case .delete(let collection, let filter):
+            var compiler = SQLFilterCompiler()
+            let condition = try compiler.compile(filter)
+            return try connection.prepare("DELETE FROM \(try Self.table(collection)) WHERE \(condition)").run(compiler.bindings)
+        }
     }
 
     public func checkReachable() async throws {

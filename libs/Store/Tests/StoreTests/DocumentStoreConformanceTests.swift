@@ -136,6 +136,31 @@ struct DocumentStoreConformanceTests {
         #expect(try await store.findOneAndUpdate("runs", filter: ["status": "running"], sort: [], update: ["$set": ["status": "x"]]) == nil)
     }
 
+    @Test("a batch applies every write or, when one fails, none", arguments: StoreBackend.all)
+    func batch(backend: StoreBackend) async throws {
+        let store = try await seeded(backend)
+        try await store.prepare(CollectionSpec("outbox"))
+        let event: JSONValue = ["id": "01900000-0000-7000-8000-000000000001", "type": "mlex.data.run.finished", "subject": "run-1"]
+        try await store.batch([
+            .update("runs", filter: ["name": "run-1"], update: ["$set": ["status": "archived"]], many: false),
+            .insert(event, into: "outbox"),
+            .delete("runs", filter: ["name": "run-0"]),
+        ])
+        #expect(try await store.count("runs", filter: ["status": "archived"]) == 1)
+        #expect(try await store.count("outbox", filter: [:]) == 1)
+        #expect(try await store.count("runs", filter: [:]) == 9)
+        let failing = await #expect(throws: StoreError.self) {
+            try await store.batch([
+                .update("runs", filter: ["name": "run-2"], update: ["$set": ["status": "archived"]], many: false),
+                .insert(["id": "01900000-0000-7000-8000-000000000002"], into: "outbox"),
+                .insert(event, into: "outbox"),  // duplicate id: the whole batch is refused
+            ])
+        }
+        #expect(failing?.code == .duplicate)
+        #expect(try await store.count("runs", filter: ["status": "archived"]) == 1)
+        #expect(try await store.count("outbox", filter: [:]) == 1)
+    }
+
     @Test("delete by filter", arguments: StoreBackend.all)
     func delete(backend: StoreBackend) async throws {
         let store = try await seeded(backend)
