@@ -143,7 +143,9 @@ let package = Package(
             dependencies: [
                 "Blobs",
                 "Bus",
+                "Store",
                 "Platform",
+                "CSQLite",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),

@@ -16,3 +16,8 @@ if selected.isEmpty || selected.contains("bus") {
     let events = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_BUS_EVENTS"] ?? "100000") ?? 100_000
     try await BusBenchmark(directory: scratch.appendingPathComponent("bus"), events: events).run()
 }
+
+if selected.isEmpty || selected.contains("store") {
+    let documents = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_STORE_DOCUMENTS"] ?? "100000") ?? 100_000
+    try await StoreBenchmark(directory: scratch.appendingPathComponent("store"), documents: documents).run()
+}

@@ -4,6 +4,8 @@ import CSQLite
 /// runs every call on its serial queue. The handle is closed in `deinit`.
 public final class SQLiteConnection {
     let handle: OpaquePointer
+    /// Prepared statements by SQL text: the same query is compiled once per connection.
+    private var statementCache: [String: SQLiteStatement] = [:]
 
     public struct Options: Sendable {
         /// `FULL` makes each commit durable before it returns (what acknowledged writes need);
@@ -38,6 +40,7 @@ public final class SQLiteConnection {
     }
 
     deinit {
+        statementCache.removeAll()
         sqlite3_close_v2(handle)
     }
 
@@ -52,7 +55,17 @@ public final class SQLiteConnection {
         }
     }
 
+    /// A prepared statement for `sql`, reused across calls (reset and rebound by `bind`).
+    /// Callers must finish with one before preparing the same text again.
     public func prepare(_ sql: String) throws -> SQLiteStatement {
+        if let cached = statementCache[sql] { return cached }
+        let statement = try prepareUncached(sql)
+        if statementCache.count >= 256 { statementCache.removeAll() }
+        statementCache[sql] = statement
+        return statement
+    }
+
+    func prepareUncached(_ sql: String) throws -> SQLiteStatement {
         var statement: OpaquePointer?
         let result = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard result == SQLITE_OK, let statement else { throw lastError(result) }
@@ -64,6 +77,7 @@ public final class SQLiteConnection {
     public func query(_ sql: String, _ bindings: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
         let statement = try prepare(sql)
         try statement.bind(bindings)
+        defer { statement.reset() }
         var rows: [[SQLiteValue]] = []
         while try statement.step() { rows.append(statement.row()) }
         return rows

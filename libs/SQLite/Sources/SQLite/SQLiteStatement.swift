@@ -3,7 +3,8 @@ import CSQLite
 /// A prepared statement; finalized in `deinit`. Keep it on the connection's queue.
 public final class SQLiteStatement {
     let handle: OpaquePointer
-    let connection: SQLiteConnection
+    // Unowned: the connection caches its statements, and they never outlive it.
+    unowned let connection: SQLiteConnection
 
     init(handle: OpaquePointer, connection: SQLiteConnection) {
         self.handle = handle
@@ -45,8 +46,14 @@ public final class SQLiteStatement {
     @discardableResult
     public func run(_ values: [SQLiteValue] = []) throws -> Int {
         try bind(values)
+        defer { reset() }
         while try step() {}
         return connection.changes
+    }
+
+    /// Ends the statement's read so a cached statement holds no lock between uses.
+    public func reset() {
+        sqlite3_reset(handle)
     }
 
     public var columnCount: Int { Int(sqlite3_column_count(handle)) }

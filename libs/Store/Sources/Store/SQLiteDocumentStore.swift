@@ -186,16 +186,16 @@ public final class SQLiteDocumentStore: DocumentStore {
         guard case .object = document, case .string(let id)? = document["id"], !id.isEmpty else {
             throw StoreError(.invalidDocument, "a document is a JSON object with a string id", field: "id")
         }
-        let data = try JSONEncoder.api.encode(document)
-        guard data.count <= maxDocumentBytes else {
-            throw StoreError(.tooLarge, "document \(id) is \(data.count) bytes; the limit is \(maxDocumentBytes)")
+        let text = document.jsonText
+        guard text.utf8.count <= maxDocumentBytes else {
+            throw StoreError(.tooLarge, "document \(id) is \(text.utf8.count) bytes; the limit is \(maxDocumentBytes)")
         }
-        return (id, String(decoding: data, as: UTF8.self))
+        return (id, text)
     }
 
     private static func decode(_ value: SQLiteValue) throws -> JSONValue {
         guard case .text(let text) = value else { throw StoreError(.unavailable, "a stored document is not text") }
-        return try JSONDecoder.api.decode(JSONValue.self, from: Data(text.utf8))
+        return try JSONValue.parse(text)
     }
 
     private static func sqlValue(_ value: JSONValue, field: String) throws -> SQLiteValue {
