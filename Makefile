@@ -48,7 +48,7 @@ stop: ## Stop what `make run` started (by the pids it recorded)
 	  kill -0 $$pid 2>/dev/null && kill -KILL $$pid; rm -f $$pidfile; \
 	done; true
 
-bench: ## Benchmarks (release build), printed as tables beside their reference; BENCH=blobs picks one
+bench: ## Benchmarks (release build), printed as tables beside their reference; BENCH=store|bus|blobs picks one
 	$(SWIFT) build -c release --product mlex-bench
 	MLEX_BENCH_DIR=$(STATE_DIR)/bench .build/release/mlex-bench $(BENCH)
 
