@@ -20,4 +20,5 @@ if selected.isEmpty || selected.contains("bus") {
 if selected.isEmpty || selected.contains("store") {
     let documents = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_STORE_DOCUMENTS"] ?? "100000") ?? 100_000
     try await StoreBenchmark(directory: scratch.appendingPathComponent("store"), documents: documents).run()
+    try await DynamicKeyBenchmark(directory: scratch.appendingPathComponent("store-search"), documents: documents).run()
 }

@@ -52,10 +52,14 @@ public struct CollectionSpec: Sendable, Hashable {
 
     public let name: String
     public let indexes: [Index]
+    /// Roots whose every child is indexed without being named in advance: with `["params"]`,
+    /// a filter on any `params.<name>` is answered from an index, not a scan.
+    public let dynamicKeys: [String]
 
-    public init(_ name: String, indexes: [Index] = []) {
+    public init(_ name: String, indexes: [Index] = [], dynamicKeys: [String] = []) {
         self.name = name
         self.indexes = indexes
+        self.dynamicKeys = dynamicKeys
     }
 }
 

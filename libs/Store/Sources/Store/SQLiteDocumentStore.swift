@@ -1,12 +1,15 @@
 import Foundation
 import Platform
 import SQLite
+import Synchronization
 
 /// The embedded store: one SQLite file per service, one table per collection holding each
 /// document as JSON text, declared indexes as indexes on `json_extract` expressions.
 public final class SQLiteDocumentStore: DocumentStore {
     let database: SQLiteDatabase
     let maxDocumentBytes: Int
+    /// What `prepare` declared for each collection; filters consult it.
+    private let dynamicKeys = Mutex<[String: DynamicKeyIndex]>([:])
 
     public init(path: String, maxDocumentBytes: Int = 16 << 20) throws {
         self.database = try SQLiteDatabase(path: path)
@@ -22,10 +25,34 @@ public final class SQLiteDocumentStore: DocumentStore {
             let expressions = paths.map(SQLFilterCompiler.extract).joined(separator: ", ")
             statements.append("CREATE \(index.unique ? "UNIQUE " : "")INDEX IF NOT EXISTS \(name) ON \(table) (\(expressions))")
         }
+        let roots = try collection.dynamicKeys.map { root in
+            guard try FieldPath(root).components.count == 1 else {
+                throw StoreError(.invalidField, "a dynamic key root is one field name", field: root)
+            }
+            return root
+        }
+        let index = DynamicKeyIndex(collection: collection.name, roots: roots)
         let all = statements
         try await database.transaction { connection in
             for statement in all { try connection.execute(statement) }
+            try Self.prepareDynamicKeys(index, on: connection)
         }
+        dynamicKeys.withLock { $0[collection.name] = roots.isEmpty ? nil : index }
+    }
+
+    /// Rebuilds `k_<collection>` only when the declared roots changed since the last start,
+    /// remembered in `mlex_dynamic_keys`, so a restart costs nothing and a new root backfills.
+    private static func prepareDynamicKeys(_ index: DynamicKeyIndex, on connection: SQLiteConnection) throws {
+        try connection.execute("CREATE TABLE IF NOT EXISTS mlex_dynamic_keys (collection TEXT PRIMARY KEY, roots TEXT NOT NULL)")
+        let declared = index.roots.joined(separator: ",")
+        let previous = try connection.query("SELECT roots FROM mlex_dynamic_keys WHERE collection = ?", [.text(index.collection)]).first?[0].text
+        guard previous != declared, !(previous == nil && declared.isEmpty) else { return }
+        for statement in index.rebuildStatements() { try connection.execute(statement) }
+        try connection.prepare("INSERT OR REPLACE INTO mlex_dynamic_keys (collection, roots) VALUES (?, ?)").run([.text(index.collection), .text(declared)])
+    }
+
+    private func filterCompiler(for collection: String) -> SQLFilterCompiler {
+        SQLFilterCompiler(dynamicKeys: dynamicKeys.withLock { $0[collection] })
     }
 
     public func insert(_ document: JSONValue, into collection: String) async throws {
@@ -46,7 +73,7 @@ public final class SQLiteDocumentStore: DocumentStore {
 
     public func count(_ collection: String, filter: JSONValue) async throws -> Int {
         let table = try Self.table(collection)
-        var compiler = SQLFilterCompiler()
+        var compiler = filterCompiler(for: collection)
         let condition = try compiler.compile(filter)
         let bindings = compiler.bindings
         let rows = try await database.run { try $0.query("SELECT count(*) FROM \(table) WHERE \(condition)", bindings) }
@@ -97,7 +124,7 @@ public final class SQLiteDocumentStore: DocumentStore {
             }
             return rows.count
         case .delete(let collection, let filter):
-            var compiler = SQLFilterCompiler()
+            var compiler = filterCompiler(for: collection)
             let condition = try compiler.compile(filter)
             return try connection.prepare("DELETE FROM \(try Self.table(collection)) WHERE \(condition)").run(compiler.bindings)
         }
@@ -118,7 +145,7 @@ public final class SQLiteDocumentStore: DocumentStore {
 
     private func select(_ collection: String, filter: JSONValue, sort: [SortKey], limit: Int?, after: JSONValue?) throws -> (String, [SQLiteValue]) {
         let table = try Self.table(collection)
-        var compiler = SQLFilterCompiler()
+        var compiler = filterCompiler(for: collection)
         var condition = try compiler.compile(filter)
         var bindings = compiler.bindings
         let keys = try sort.map { (try FieldPath($0.path), $0.descending) }

@@ -79,6 +79,56 @@ struct DocumentStoreConformanceTests {
         }
     }
 
+    @Test("dynamic keys: any params.<name> filter answers as an unindexed path does, through updates and deletes", arguments: StoreBackend.all)
+    func dynamicKeys(backend: StoreBackend) async throws {
+        let store = try await backend.make()
+        try await store.prepare(CollectionSpec("indexed", dynamicKeys: ["params", "metrics"]))
+        try await store.prepare(CollectionSpec("plain"))
+        let trials: [JSONValue] = [
+            ["id": "t0", "params": ["lr": 0.01, "optimizer": "adam", "layers": 3, "decay": true], "metrics": ["acc": 0.91]],
+            ["id": "t1", "params": ["lr": 0.1, "optimizer": "sgd", "layers": 5], "metrics": ["acc": 0.95]],
+            ["id": "t2", "params": ["lr": 0.01, "optimizer": "sgd", "layers": "deep", "decay": false], "metrics": ["acc": 0.5]],
+            ["id": "t3", "params": ["lr": 0.01, "layers": ["a": 1], "schedule": [1, 2]], "metrics": ["acc": nil]],
+            ["id": "t4", "params": "not an object", "metrics": ["loss": 0.2]],
+            ["id": "t5"],
+        ]
+        for trial in trials {
+            try await store.insert(trial, into: "indexed")
+            try await store.insert(trial, into: "plain")
+        }
+        let cases: [(JSONValue, [String])] = [
+            (["params.lr": 0.01, "metrics.acc": ["$gt": 0.9]], ["t0"]),
+            (["params.optimizer": ["$in": ["sgd", "rmsprop"]]], ["t1", "t2"]),
+            (["params.optimizer": ["$ne": "sgd"]], ["t0", "t3", "t4", "t5"]),
+            (["params.optimizer": ["$nin": ["adam"]]], ["t1", "t2", "t3", "t4", "t5"]),
+            (["params.layers": ["$gt": 2]], ["t0", "t1"]),
+            (["params.layers": ["$lt": "z"]], ["t2"]),
+            (["params.layers": ["$gte": 3, "$lte": 4]], ["t0"]),
+            (["params.decay": true], ["t0"]),
+            (["params.decay": ["$exists": true]], ["t0", "t2"]),
+            (["metrics.acc": nil], ["t3", "t4", "t5"]),
+            (["$or": [["params.lr": 0.1], ["metrics.loss": ["$lt": 0.5]]]], ["t1", "t4"]),
+            (["$not": ["params.lr": 0.01]], ["t1", "t4", "t5"]),
+        ]
+        for (filter, expected) in cases {
+            for collection in ["indexed", "plain"] {
+                let found = try await store.find(collection, Query(filter: filter, sort: [.ascending("id")]))
+                #expect(found.compactMap { $0["id"]?.stringValue } == expected, "\(collection) \(filter)")
+                #expect(try await store.count(collection, filter: filter) == expected.count, "\(collection) \(filter)")
+            }
+        }
+        try await store.update("indexed", filter: ["id": "t2"], update: ["$set": ["params.lr": 0.5], "$unset": ["params.optimizer": ""]], many: false)
+        try await store.delete("indexed", filter: ["params.lr": 0.1])
+        _ = try await store.findOneAndUpdate("indexed", filter: ["id": "t5"], sort: [], update: ["$set": ["params.lr": 0.5]])
+        let ids = { (filter: JSONValue) in try await store.find("indexed", Query(filter: filter, sort: [.ascending("id")])).compactMap { $0["id"]?.stringValue } }
+        #expect(try await ids(["params.lr": 0.5]) == ["t2", "t5"])
+        #expect(try await ids(["params.optimizer": "sgd"]) == [])
+        #expect(try await ids(["params.lr": 0.1]) == [])
+        // A root declared later indexes what is already stored.
+        try await store.prepare(CollectionSpec("plain", dynamicKeys: ["params"]))
+        #expect(try await store.find("plain", Query(filter: ["params.optimizer": "sgd"], sort: [.ascending("id")])).compactMap { $0["id"]?.stringValue } == ["t1", "t2"])
+    }
+
     @Test("sort on several fields, limit, and keyset pages that join up", arguments: StoreBackend.all)
     func sortAndPages(backend: StoreBackend) async throws {
         let store = try await seeded(backend)
@@ -205,5 +255,15 @@ struct SQLiteDocumentStoreTests {
         #expect(plan.contains("USING INDEX c_runs__status__startedAt"), "\(plan)")
         let unindexed = try await store.explain("runs", Query(filter: ["params.lr": 0.1]))
         #expect(unindexed.contains("SCAN"), "\(unindexed)")
+    }
+
+    @Test("a filter on dynamic keys is answered from the key/value index, not a scan")
+    func usesDynamicKeyIndex() async throws {
+        let store = try SQLiteDocumentStore(path: try temporaryDirectory().appendingPathComponent("s.sqlite").path)
+        try await store.prepare(CollectionSpec("runs", dynamicKeys: ["params", "metrics"]))
+        let plan = try await store.explain("runs", Query(filter: ["params.lr": 0.01, "metrics.acc": ["$gt": 0.9]]))
+        #expect(plan.contains("SEARCH k_runs USING PRIMARY KEY (key=? AND value=?)"), "\(plan)")
+        #expect(plan.contains("SEARCH k_runs USING PRIMARY KEY (key=? AND value>? AND value<?)"), "\(plan)")
+        #expect(!plan.contains("SCAN c_runs"), "\(plan)")
     }
 }
