@@ -115,6 +115,48 @@ let package = Package(
             path: "libs/Bus/Tests/BusTests",
             swiftSettings: strictSettings
         ),
+        // The outbox, its relay and the idempotent consumer: where Store and Bus meet.
+        .target(
+            name: "Outbox",
+            dependencies: [
+                "Store",
+                "Bus",
+                "Platform",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "libs/Outbox/Sources/Outbox",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "OutboxTestSupport",
+            dependencies: ["Outbox", "Store", "Bus", "Platform", .product(name: "Logging", package: "swift-log")],
+            path: "libs/Outbox/Tests/OutboxTestSupport",
+            swiftSettings: strictSettings
+        ),
+        // A real process for the crash tests to SIGKILL mid-batch and mid-relay.
+        .executableTarget(
+            name: "outbox-crash-child",
+            dependencies: ["OutboxTestSupport", "Outbox", "Store", "Bus", "Platform", .product(name: "Logging", package: "swift-log")],
+            path: "libs/Outbox/Tests/outbox-crash-child",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "OutboxTests",
+            dependencies: [
+                "Outbox",
+                "OutboxTestSupport",
+                "outbox-crash-child",
+                "Store",
+                "Bus",
+                "Platform",
+                "PlatformTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "libs/Outbox/Tests/OutboxTests",
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "Blobs",
             dependencies: [

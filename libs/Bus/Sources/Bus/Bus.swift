@@ -44,6 +44,7 @@ public struct BusError: Error, Hashable, CustomStringConvertible {
     public enum Code: String, Sendable {
         case invalidName = "invalid_name"
         case eventTooLarge = "event_too_large"
+        case invalidEvent = "invalid_event"
         case unavailable = "bus_unavailable"
     }
 

@@ -61,3 +61,30 @@ public struct CloudEvent: Codable, Sendable, Hashable {
         try container.encode(data, forKey: .data)
     }
 }
+
+extension CloudEvent {
+    /// The event as a JSON object: how the outbox stores it and how the bus writes it
+    /// (JSONValue's own writer, cheaper than JSONEncoder on the publish path).
+    public var json: JSONValue {
+        [
+            "specversion": .string(specversion), "id": .string(id), "source": .string(source), "type": .string(type),
+            "subject": .string(subject), "time": .string(Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(time)),
+            "datacontenttype": .string(datacontenttype), "data": data,
+        ]
+    }
+
+    /// Reads what `json` wrote (or any CloudEvents 1.0 JSON object); names the missing member.
+    public init(json: JSONValue) throws {
+        func text(_ key: String) throws -> String {
+            guard let value = json[key]?.stringValue else { throw BusError(.invalidEvent, "a CloudEvent needs a string \(key)") }
+            return value
+        }
+        let time = try text("time")
+        guard let parsed = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(time))
+            ?? (try? Date.ISO8601FormatStyle().parse(time))
+        else { throw BusError(.invalidEvent, "a CloudEvent's time is RFC 3339, not \(time.prefix(40))") }
+        self.init(id: try text("id"), source: try text("source"), type: try text("type"), subject: try text("subject"), time: parsed, data: json["data"] ?? .null)
+        specversion = try text("specversion")
+        datacontenttype = json["datacontenttype"]?.stringValue ?? "application/json"
+    }
+}

@@ -35,9 +35,8 @@ public final class SQLiteLogBus: Bus {
     public func publish(_ events: [CloudEvent], to topic: String) async throws {
         try BusError.checkName(topic, field: "topic")
         guard !events.isEmpty else { return }
-        let encoder = JSONEncoder.api
         let rows = try events.map { event -> (String, [UInt8]) in
-            let payload = [UInt8](try encoder.encode(event))
+            let payload = Array(event.json.jsonText.utf8)
             guard payload.count <= maxEventBytes else {
                 throw BusError(.eventTooLarge, "event \(event.id) is \(payload.count) bytes; the limit is \(maxEventBytes)")
             }
@@ -85,12 +84,11 @@ public final class SQLiteLogBus: Bus {
                 [.text(topic), .integer(position), .integer(Int64(max))]
             )
         }
-        let decoder = JSONDecoder.api
         return try rows.map { row in
             guard case .integer(let offset) = row[0], case .text(let key) = row[1], case .blob(let payload) = row[2] else {
                 throw BusError(.unavailable, "the event log holds a malformed row in \(topic)")
             }
-            return Delivery(topic: topic, offset: offset, key: key, event: try decoder.decode(CloudEvent.self, from: Data(payload)))
+            return Delivery(topic: topic, offset: offset, key: key, event: try CloudEvent(json: JSONValue.parse(String(decoding: payload, as: UTF8.self))))
         }
     }
 

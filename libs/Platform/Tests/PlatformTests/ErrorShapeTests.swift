@@ -103,6 +103,9 @@ struct IDTests {
         #expect("89ab".contains(Array(earlier)[19]))
         #expect(earlier < later)
         #expect(ID.make() != ID.make())
+        let burst = (0..<10_000).map { _ in ID.make() }
+        #expect(burst == burst.sorted(), "ids made in one millisecond still increase")
+        #expect(Set(burst).count == burst.count)
     }
 
     @Test("malformed ids are rejected", arguments: ["", "abc", "0190A0B0-0000-7000-8000-000000000000", "0190a0b0-0000-7000-8000-00000000000", "0190a0b0_0000-7000-8000-000000000000"])

@@ -36,6 +36,7 @@ public struct Setting: Sendable, Hashable {
 /// in `Settings.all` through `ServiceSettings.extra`.
 public enum Settings {
     public static let stateDir = Setting("mlex.stateDir", default: "data", "Directory of all runtime state: databases, blobs, job work dirs, generated secrets.")
+    public static let dbDir = Setting("mlex.db.dir", default: "db", "Directory of the collection definitions (`<domain>/collections.json`) every service applies to its store at start.")
     public static let logFormat = Setting("mlex.log.format", default: "text", "`text` (human-readable) or `json` (one JSON object per line).")
     public static let logLevel = Setting("mlex.log.level", default: "info", "trace, debug, info, notice, warning, error or critical.")
     public static let maxBodyBytes = Setting("mlex.http.maxBodyBytes", default: String(HTTPSettings.defaultMaxBodyBytes), "Largest request body a JSON endpoint accepts; larger ones answer 413. Streamed uploads have their own limits.")
@@ -55,7 +56,7 @@ public enum Settings {
 
     /// Every key the platform kit reads, in documentation order.
     public static var all: [Setting] {
-        [stateDir, logFormat, logLevel, maxBodyBytes]
+        [stateDir, dbDir, logFormat, logLevel, maxBodyBytes]
             + ServiceName.allCases.flatMap { [host($0), port($0), url($0)] }
     }
 }

@@ -1,0 +1,103 @@
+import Bus
+import Foundation
+import Logging
+import Platform
+import ServiceLifecycle
+import Store
+
+/// Consumes one topic as one group and applies each event exactly once to the store: the
+/// handler returns the writes an event causes, and they are committed in one batch with a
+/// `processed_events` record (`<group>:<event id>`). A redelivered event — after a crash
+/// before the bus commit, or a relay that published twice — finds its record and is skipped.
+///
+/// Only store writes are covered; a handler with other side effects must make them idempotent
+/// itself. An event whose handler keeps failing is retried `maxAttempts` times, then parked in
+/// `dead_letters` with its error so the topic keeps moving (what Kafka users know as a DLQ).
+public struct EventConsumer: Service {
+    public typealias Handler = @Sendable (Delivery) async throws -> [WriteOperation]
+
+    let group: String
+    let topic: String
+    let bus: any Bus
+    let store: any DocumentStore
+    let logger: Logger
+    let maxAttempts: Int
+    let handler: Handler
+
+    public init(group: String, topic: String, bus: any Bus, store: any DocumentStore, logger: Logger, maxAttempts: Int = 5, handler: @escaping Handler) {
+        self.group = group
+        self.topic = topic
+        self.bus = bus
+        self.store = store
+        self.logger = logger
+        self.maxAttempts = maxAttempts
+        self.handler = handler
+    }
+
+    public func run() async throws {
+        var failures = 0
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                // Subscribing again after a failure resumes from the group's last commit.
+                let subscription = try await bus.subscribe(group: group, topic: topic)
+                while !Task.isShuttingDownGracefully, !Task.isCancelled {
+                    let deliveries = try await subscription.next(max: 100, wait: .milliseconds(250))
+                    guard let last = deliveries.last else { continue }
+                    for delivery in deliveries { try await process(delivery) }
+                    try await subscription.commit(through: last)
+                    failures = 0
+                }
+            } catch {
+                failures += 1
+                logger.warning("consumer cannot go on yet", metadata: ["group": "\(group)", "topic": "\(topic)", "error": "\(error)"])
+                await pause(.milliseconds(min(5000, 100 << min(failures, 6))))
+            }
+        }
+    }
+
+    /// Applies one delivery unless this group already did; public for tests and tools.
+    public func process(_ delivery: Delivery) async throws {
+        let recordID = "\(group):\(delivery.event.id)"
+        if try await store.get(recordID, from: Outbox.processedCollection) != nil { return }
+        let record: WriteOperation = .insert(
+            ["id": .string(recordID), "group": .string(group), "topic": .string(topic), "processedAt": Outbox.milliseconds()],
+            into: Outbox.processedCollection
+        )
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                try await store.batch(try await handler(delivery) + [record])
+                return
+            } catch let error as StoreError where error.code == .duplicate {
+                // Another consumer of this group applied it meanwhile: nothing more to do.
+                if try await store.get(recordID, from: Outbox.processedCollection) != nil { return }
+                if attempt >= maxAttempts { return try await park(delivery, record: record, error: error) }
+            } catch let error as StoreError where error.code == .unavailable {
+                throw error
+            } catch {
+                if attempt >= maxAttempts { return try await park(delivery, record: record, error: error) }
+                logger.warning("event handler failed; retrying", metadata: ["event": "\(delivery.event.id)", "attempt": "\(attempt)", "error": "\(error)"])
+            }
+            try await Task.sleep(for: .milliseconds(50 << min(attempt, 6)))
+        }
+    }
+
+    private func park(_ delivery: Delivery, record: WriteOperation, error: any Error) async throws {
+        logger.error("event handler gave up; event moved to dead_letters", metadata: ["event": "\(delivery.event.id)", "type": "\(delivery.event.type)", "error": "\(error)"])
+        try await store.batch([
+            .insert([
+                "id": .string("\(group):\(delivery.event.id)"), "source": "consumer", "group": .string(group), "topic": .string(topic),
+                "offset": .int(delivery.offset), "event": delivery.event.json, "error": .string("\(error)"), "failedAt": Outbox.milliseconds(),
+            ], into: Outbox.deadLetterCollection),
+            record,
+        ])
+    }
+
+    /// Forgets processed records older than `cutoff` (once the bus no longer keeps their
+    /// events, no redelivery can need them); returns how many were removed.
+    @discardableResult
+    public func pruneProcessed(before cutoff: Date) async throws -> Int {
+        try await store.delete(Outbox.processedCollection, filter: ["group": .string(group), "processedAt": ["$lt": Outbox.milliseconds(cutoff)]])
+    }
+}

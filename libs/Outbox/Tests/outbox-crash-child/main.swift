@@ -1,0 +1,43 @@
+import Bus
+import Foundation
+import Logging
+import Outbox
+import OutboxTestSupport
+import Platform
+import Store
+
+// The process OutboxCrashTests kill with SIGKILL in the middle of their work:
+//   outbox-crash-child write   <store>          batches of 50 items + 50 outbox events, forever
+//   outbox-crash-child relay   <store> <bus>    an OutboxRelay, 20 events per publish
+//   outbox-crash-child consume <store> <bus>    an EventConsumer counting events into `totals`
+// Each writes one line per step it finished, unbuffered, so the test knows where it was killed.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard arguments.count >= 2 else {
+    FileHandle.standardError.write(Data("usage: outbox-crash-child write|relay|consume <store> [<bus>]\n".utf8))
+    exit(64)
+}
+let store = try SQLiteDocumentStore(path: arguments[1])
+try await CrashScenario.prepare(store)
+var logger = Logger(label: "outbox-crash-child")
+logger.logLevel = .error
+
+switch arguments[0] {
+case "write":
+    for batch in 0... {
+        try await store.batch(CrashScenario.writes(batch: batch))
+        say("committed \(batch)")
+    }
+case "relay":
+    let relay = OutboxRelay(store: store, bus: try SQLiteLogBus(path: arguments[2]), logger: logger, batchSize: 20)
+    while try await relay.relayOnce() > 0 { say("relayed") }
+    say("drained")
+case "consume":
+    let consumer = CrashScenario.consumer(store: store, bus: try SQLiteLogBus(path: arguments[2]), logger: logger)
+    try await consumer.run()
+default:
+    exit(64)
+}
