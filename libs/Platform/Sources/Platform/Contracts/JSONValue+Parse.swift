@@ -99,24 +99,25 @@ struct JSONParser {
 
     mutating func string() throws -> String {
         index += 1
-        var scalars = String.UnicodeScalarView()
+        var text = ""
         var start = index
-        // Copies runs of plain bytes at once; decodes escapes one by one.
+        // Copies runs of plain bytes at once (most strings are one run); decodes escapes one by one.
         func flush(_ parser: JSONParser, _ start: Int) {
-            if start < parser.index { scalars.append(contentsOf: String(decoding: parser.bytes[start..<parser.index], as: UTF8.self).unicodeScalars) }
+            if start < parser.index { text += String(decoding: parser.bytes[start..<parser.index], as: UTF8.self) }
         }
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 flush(self, start)
                 index += 1
-                return String(scalars)
+                return text
             }
             if byte < 0x20 { throw error("control character in a string") }
             if byte == UInt8(ascii: "\\") {
                 flush(self, start)
                 index += 1
                 guard index < bytes.count else { throw error("unexpected end") }
+                var scalars = String.UnicodeScalarView()
                 switch bytes[index] {
                 case UInt8(ascii: "\""): scalars.append("\"")
                 case UInt8(ascii: "\\"): scalars.append("\\")
@@ -141,6 +142,7 @@ struct JSONParser {
                     scalars.append(scalar)
                 default: throw error("invalid escape")
                 }
+                text.unicodeScalars.append(contentsOf: scalars)
                 index += 1
                 start = index
                 continue
