@@ -50,7 +50,7 @@ public struct EventConsumer: Service {
             } catch {
                 failures += 1
                 logger.warning("consumer cannot go on yet", metadata: ["group": "\(group)", "topic": "\(topic)", "error": "\(error)"])
-                await pause(.milliseconds(min(5000, 100 << min(failures, 6))))
+                await pause(backoff(after: failures))
             }
         }
     }

@@ -34,3 +34,8 @@ public enum Outbox {
 func pause(_ duration: Duration) async {
     try? await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
 }
+
+/// How long to wait after `failures` failures in a row: 200 ms doubling, at most 5 s.
+func backoff(after failures: Int) -> Duration {
+    .milliseconds(min(5000, 100 << min(failures, 6)))
+}

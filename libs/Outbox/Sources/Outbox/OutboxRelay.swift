@@ -34,7 +34,7 @@ public struct OutboxRelay: Service {
                 // The bus or the store is down: the events wait in the outbox; back off.
                 failures += 1
                 logger.warning("outbox relay cannot publish yet", metadata: ["error": "\(error)", "attempt": "\(failures)"])
-                await pause(.milliseconds(min(5000, 100 << min(failures, 6))))
+                await pause(backoff(after: failures))
             }
         }
         // Hand over what was written before the stop, if the bus is there to take it.

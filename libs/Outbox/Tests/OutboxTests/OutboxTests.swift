@@ -52,6 +52,22 @@ struct OutboxTests {
         #expect(try await published(bus, "mlex.test").first?.json == made[1].json, "the event arrives as it was written (time to the millisecond)")
     }
 
+    @Test("the relay as a running service picks up new outbox events and stops when cancelled", .timeLimit(.minutes(1)))
+    func relayServiceRuns() async throws {
+        let (store, bus) = try await platformBackends()
+        let relay = OutboxRelay(store: store, bus: bus, logger: quietLogger(), pollInterval: .milliseconds(10))
+        let running = Task { try await relay.run() }
+        let written = event("later")
+        try await store.batch([.insert(["id": "later"], into: "items"), Outbox.write(written, to: "mlex.test")])
+        let subscription = try await bus.subscribe(group: "watcher", topic: "mlex.test")
+        var received: [Delivery] = []
+        while received.isEmpty { received = try await subscription.next(max: 10, wait: .seconds(1)) }
+        #expect(received.map(\.event.id) == [written.id])
+        running.cancel()
+        try await running.value
+        #expect(try await store.count(Outbox.collection, filter: [:]) == 0)
+    }
+
     @Test("a failed batch leaves neither the change nor its event")
     func failedBatchLeavesNothing() async throws {
         let (store, _) = try await platformBackends()
