@@ -41,9 +41,7 @@ public struct CloudEvent: Codable, Sendable, Hashable {
         datacontenttype = try container.decodeIfPresent(String.self, forKey: .datacontenttype) ?? "application/json"
         data = try container.decode(JSONValue.self, forKey: .data)
         let text = try container.decode(String.self, forKey: .time)
-        guard let parsed = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
-            ?? (try? Date.ISO8601FormatStyle().parse(text))
-        else {
+        guard let parsed = Timestamp.parse(text) else {
             throw DecodingError.dataCorruptedError(forKey: .time, in: container, debugDescription: "not an RFC 3339 time: \(text)")
         }
         time = parsed
@@ -56,7 +54,7 @@ public struct CloudEvent: Codable, Sendable, Hashable {
         try container.encode(source, forKey: .source)
         try container.encode(type, forKey: .type)
         try container.encode(subject, forKey: .subject)
-        try container.encode(Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(time), forKey: .time)
+        try container.encode(Timestamp.format(time), forKey: .time)
         try container.encode(datacontenttype, forKey: .datacontenttype)
         try container.encode(data, forKey: .data)
     }
@@ -68,7 +66,7 @@ extension CloudEvent {
     public var json: JSONValue {
         [
             "specversion": .string(specversion), "id": .string(id), "source": .string(source), "type": .string(type),
-            "subject": .string(subject), "time": .string(Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(time)),
+            "subject": .string(subject), "time": .string(Timestamp.format(time)),
             "datacontenttype": .string(datacontenttype), "data": data,
         ]
     }
@@ -80,9 +78,7 @@ extension CloudEvent {
             return value
         }
         let time = try text("time")
-        guard let parsed = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(time))
-            ?? (try? Date.ISO8601FormatStyle().parse(time))
-        else { throw BusError(.invalidEvent, "a CloudEvent's time is RFC 3339, not \(time.prefix(40))") }
+        guard let parsed = Timestamp.parse(time) else { throw BusError(.invalidEvent, "a CloudEvent's time is RFC 3339, not \(time.prefix(40))") }
         self.init(id: try text("id"), source: try text("source"), type: try text("type"), subject: try text("subject"), time: parsed, data: json["data"] ?? .null)
         specversion = try text("specversion")
         datacontenttype = json["datacontenttype"]?.stringValue ?? "application/json"

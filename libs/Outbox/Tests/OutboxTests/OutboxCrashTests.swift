@@ -18,7 +18,7 @@ struct Child {
             throw StoreError(.unavailable, "build first: swift build --build-tests")
         }
         output = directory.appendingPathComponent("child-\(ID.make()).out")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         process.executableURL = binary
         process.arguments = arguments
         process.standardOutput = try FileHandle(forWritingTo: output)

@@ -164,7 +164,7 @@ struct CollectionCatalogTests {
         let store = try SQLiteDocumentStore(path: directory.appendingPathComponent("s.sqlite").path)
         let catalog = try CollectionCatalog.load(domain: "d", from: directory)
         try await catalog.apply(to: store)
-        try await store.update("roles", filter: ["id": "admin"], update: ["$set": ["edited": true]], many: false)
+        _ = try await store.update("roles", filter: ["id": "admin"], update: ["$set": ["edited": true]], many: false)
         try await catalog.apply(to: store)
         #expect(try await store.get("admin", from: "roles")?["edited"] == true)
         #expect(try await store.count("roles", filter: ["labels.builtin": true]) == 1)

@@ -52,7 +52,7 @@ public struct JSONLogHandler: LogHandler {
     }
 
     static func timestamp() -> String {
-        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(Date())
+        Timestamp.now
     }
 
     private static let stderrLock = NIOLock()
