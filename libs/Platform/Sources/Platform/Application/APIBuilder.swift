@@ -6,9 +6,13 @@ public final class APIBuilder<Context: PlatformRequestContext> {
     public let router: Router<Context>
     public private(set) var routes: [DocumentedRoute] = []
     public private(set) var schemas: [String: JSONValue] = [:]
+    /// Where routes that need a token go: behind the authentication middleware. Open routes
+    /// (`OperationDoc(open: true)`) go on the router itself. Nil: nothing authenticates.
+    let protected: RouterGroup<Context>?
 
-    init(router: Router<Context>) {
+    init(router: Router<Context>, authentication: (any MiddlewareProtocol<Request, Response, Context>)? = nil) {
         self.router = router
+        self.protected = authentication.map { router.group().add(middleware: $0) }
     }
 
     /// Registers a named schema under `components.schemas`, for `Schema.ref(name)`.
@@ -22,7 +26,11 @@ public final class APIBuilder<Context: PlatformRequestContext> {
         _ doc: OperationDoc,
         use handler: @escaping @Sendable (Request, Context) async throws -> Output
     ) {
-        router.on(RouterPath(path), method: method, use: handler)
+        if let protected, !doc.isOpen {
+            protected.on(RouterPath(path), method: method, use: handler)
+        } else {
+            router.on(RouterPath(path), method: method, use: handler)
+        }
         routes.append(DocumentedRoute(method: method, path: path, doc: doc))
     }
 
@@ -46,8 +54,8 @@ public final class APIBuilder<Context: PlatformRequestContext> {
         on(.delete, path, doc, use: handler)
     }
 
-    /// Paths (OpenAPI form) that answer without a token, for the auth middleware.
-    public var openPaths: Set<String> {
-        Set(routes.filter(\.doc.isOpen).map(\.openAPIPath))
+    /// Operations (`POST /v1/users`, OpenAPI path form) that answer without a token.
+    public var openOperations: Set<String> {
+        Set(routes.filter(\.doc.isOpen).map { "\($0.method) \($0.openAPIPath)" })
     }
 }

@@ -42,6 +42,7 @@ public enum PlatformApplication {
         context: Context.Type,
         readiness: [ReadinessCheck] = [],
         services: [any Service] = [],
+        authentication: (any MiddlewareProtocol<Request, Response, Context>)? = nil,
         routes: (APIBuilder<Context>) throws -> Void
     ) throws -> some ApplicationProtocol {
         let router = Router(context: Context.self)
@@ -51,7 +52,8 @@ public enum PlatformApplication {
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: BodyLimitMiddleware(maxBodyBytes: settings.maxBodyBytes))
 
-        let api = APIBuilder(router: router)
+        // Every route not documented as open is served behind `authentication`.
+        let api = APIBuilder(router: router, authentication: authentication)
         try routes(api)
         let document = StandardRoutes.register(on: api, info: info, readiness: readiness, metrics: metrics)
         try checkDocumented(router: router, api: api)

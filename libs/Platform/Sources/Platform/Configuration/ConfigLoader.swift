@@ -36,6 +36,12 @@ public struct ConfigurationError: Error, CustomStringConvertible {
     public let value: String
     public let expected: String
 
+    public init(setting: Setting, value: String, expected: String) {
+        self.setting = setting
+        self.value = value
+        self.expected = expected
+    }
+
     public var description: String {
         "configuration \(setting.key) (\(setting.environmentName)) = \"\(value)\" is invalid: expected \(expected)"
     }

@@ -13,8 +13,11 @@ public struct ServiceSettings: Sendable {
     public var logLevel: Logger.Level
     /// Where every other service is reached (for the gateway and service-to-service calls).
     public var peerURLs: [ServiceName: String]
+    /// The reader these came from, for the settings a service adds (`extraSettings`).
+    public let config: ConfigReader
 
     public init(service: ServiceName, reader: ConfigReader) throws {
+        self.config = reader
         self.service = service
         self.host = reader.string(Settings.host(service))
         self.port = try reader.int(Settings.port(service), in: 0...65535)
@@ -35,12 +38,18 @@ public struct ServiceSettings: Sendable {
     }
 
     /// Settings for tests: an ephemeral port, a given state directory, defaults elsewhere.
-    public static func forTesting(_ service: ServiceName, stateDirectory: URL, maxBodyBytes: Int = HTTPSettings.defaultMaxBodyBytes) async throws -> ServiceSettings {
+    /// `environment` adds or overrides variables, e.g. a service's own settings.
+    public static func forTesting(
+        _ service: ServiceName, stateDirectory: URL, maxBodyBytes: Int = HTTPSettings.defaultMaxBodyBytes,
+        extraSettings: [Setting] = [], environment: [String: String] = [:]
+    ) async throws -> ServiceSettings {
+        let base = ["MLEX_CONFIG_DIR": "/nonexistent", "MLEX_STATE_DIR": stateDirectory.path,
+                    Settings.port(service).environmentName: "0",
+                    Settings.maxBodyBytes.environmentName: String(maxBodyBytes)]
         let reader = try await ConfigLoader.load(
             service: service, arguments: [],
-            environment: ["MLEX_CONFIG_DIR": "/nonexistent", "MLEX_STATE_DIR": stateDirectory.path,
-                          Settings.port(service).environmentName: "0",
-                          Settings.maxBodyBytes.environmentName: String(maxBodyBytes)]
+            environment: base.merging(environment) { _, given in given },
+            extraSettings: extraSettings
         )
         return try ServiceSettings(service: service, reader: reader)
     }

@@ -21,15 +21,22 @@ public struct StateDirectory: Sendable {
     }
 
     /// The secret stored under `secrets/<name>`, generated from the system's CSPRNG on first use.
-    /// It is written whole to a private (0600) temporary file and hard-linked into place, so no
-    /// process ever reads a partial secret and two first runs agree on one.
     public func secret(named name: String, byteCount: Int = 32) throws -> [UInt8] {
+        try secret(named: name) {
+            var generator = SystemRandomNumberGenerator()
+            return (0..<byteCount).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        }
+    }
+
+    /// The secret stored under `secrets/<name>`, made by `generate` on first use. It is written
+    /// whole to a private (0600) temporary file and hard-linked into place, so no process ever
+    /// reads a partial secret and two first runs agree on one.
+    public func secret(named name: String, generate: () -> [UInt8]) throws -> [UInt8] {
         let file = try path("secrets", name)
         if let existing = FileManager.default.contents(atPath: file.path) {
             return [UInt8](existing)
         }
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<byteCount).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let bytes = generate()
         let temporary = file.path + ".\(getpid()).tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }

@@ -12,6 +12,8 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
     public let field: String?
     /// 1-based column inside a query string, for query parse errors.
     public let position: Int?
+    /// Sent as the `Retry-After` header (RFC 9110 §10.2.3) of a 429 or 503, not in the body.
+    public var retryAfterSeconds: Int?
 
     public init(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil, position: Int? = nil) {
         self.status = status
@@ -31,6 +33,7 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 
@@ -78,8 +81,10 @@ extension APIError {
     public static func unprocessable(_ message: String, field: String? = nil) -> APIError {
         APIError(.unprocessableContent, code: "unprocessable", message: message, field: field)
     }
-    public static func tooManyRequests(_ message: String) -> APIError {
-        APIError(.tooManyRequests, code: "rate_limited", message: message)
+    public static func tooManyRequests(_ message: String, retryAfterSeconds: Int? = nil) -> APIError {
+        var error = APIError(.tooManyRequests, code: "rate_limited", message: message)
+        error.retryAfterSeconds = retryAfterSeconds
+        return error
     }
     public static func unavailable(_ message: String, field: String? = nil) -> APIError {
         APIError(.serviceUnavailable, code: "unavailable", message: message, field: field)
