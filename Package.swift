@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         // MARK: libs
@@ -176,6 +178,85 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "libs/Blobs/Tests/BlobsTests",
+            swiftSettings: strictSettings
+        ),
+
+        // Which store and bus a service runs on, chosen by configuration.
+        .target(
+            name: "Backends",
+            dependencies: ["Store", "Bus", "Outbox", "Platform", .product(name: "Logging", package: "swift-log")],
+            path: "libs/Backends/Sources/Backends",
+            swiftSettings: strictSettings
+        ),
+
+        // Token verification, the authenticated principal and project permissions, for every service.
+        .target(
+            name: "Auth",
+            dependencies: [
+                "Platform",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "libs/Auth/Sources/Auth",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AuthTests",
+            dependencies: [
+                "Auth",
+                "Platform",
+                "PlatformTesting",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "libs/Auth/Tests/AuthTests",
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: services/users
+        .target(
+            name: "UsersService",
+            dependencies: [
+                "Platform",
+                "Auth",
+                "Backends",
+                "Store",
+                "Bus",
+                "Outbox",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "services/users/Sources/UsersService",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "mlex-users",
+            dependencies: ["UsersService", "Platform"],
+            path: "services/users/Sources/mlex-users",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "UsersServiceTests",
+            dependencies: [
+                "UsersService",
+                "Auth",
+                "Bus",
+                "Platform",
+                "PlatformTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "services/users/Tests/UsersServiceTests",
             swiftSettings: strictSettings
         ),
 

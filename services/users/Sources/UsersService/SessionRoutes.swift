@@ -1,0 +1,78 @@
+import Auth
+import Foundation
+import Hummingbird
+import Platform
+
+/// Login, refresh and logout (`/v1/sessions`).
+enum SessionRoutes {
+    struct Login: Decodable {
+        let email: String
+        let password: String
+    }
+
+    struct Refresh: Decodable {
+        let refreshToken: String
+    }
+
+    static let tokens = Schema.object(
+        ["accessToken": Schema.string, "tokenType": Schema.string, "expiresIn": Schema.integer, "refreshToken": Schema.string, "user": Schema.ref("User")],
+        required: ["accessToken", "tokenType", "expiresIn", "refreshToken", "user"]
+    )
+
+    static func register(_ api: APIBuilder<AuthRequestContext>, _ core: UsersCore) {
+        api.post("/v1/sessions", OperationDoc(
+            "Log in: an access token (JWT, EdDSA) and a refresh token; repeated failures are slowed, then refused (429)",
+            tags: ["sessions"], body: Schema.object(["email": Schema.string, "password": Schema.string], required: ["email", "password"]),
+            status: 201, response: tokens, open: true
+        )) { request, context in
+            let body = try await request.decodeJSON(as: Login.self, context: context)
+            let email = body.email.lowercased()
+            let keys = ["account:\(email)", "address:\(core.clientAddress(request, peer: context.remoteAddress))"]
+            switch core.throttle.verdict(for: keys) {
+            case .refuse(let seconds):
+                throw APIError.tooManyRequests("too many failed logins; try again in \(seconds) s", retryAfterSeconds: seconds)
+            case .slow(let delay):
+                try await Task.sleep(for: delay)
+            case .allow:
+                break
+            }
+            let user = try await core.directory.user(email: email)
+            let matches = try await core.passwords.verify(body.password, hash: user?["passwordHash"]?.stringValue ?? core.passwords.decoy)
+            guard let user, matches else {
+                core.throttle.recordFailure(for: keys)
+                throw APIError(.unauthorized, code: "invalid_credentials", message: "wrong email or password")
+            }
+            guard user["disabled"] != true else {
+                throw APIError(.forbidden, code: "account_disabled", message: "this account is disabled; ask an administrator")
+            }
+            core.throttle.recordSuccess(for: keys[0])
+            let session = try await core.directory.startSession(userID: user["id"]!.stringValue!, lifetime: core.settings.refreshTokenLifetime)
+            return JSONResponse(try await core.issueTokens(for: user, sessionID: session.sessionID, refreshToken: session.refreshToken), status: .created)
+        }
+
+        api.post("/v1/sessions/refresh", OperationDoc(
+            "Exchange a refresh token for new tokens; the refresh token rotates, and reusing an old one revokes the session",
+            tags: ["sessions"], body: Schema.object(["refreshToken": Schema.string], required: ["refreshToken"]), response: tokens, open: true
+        )) { request, context in
+            let body = try await request.decodeJSON(as: Refresh.self, context: context)
+            switch try await core.directory.rotate(body.refreshToken, lifetime: core.settings.refreshTokenLifetime) {
+            case .refused(let reason):
+                throw APIError(.unauthorized, code: "invalid_refresh_token", message: reason)
+            case .rotated(let userID, let sessionID, let refreshToken):
+                guard let user = try await core.directory.user(id: userID), user["disabled"] != true else {
+                    throw APIError(.unauthorized, code: "invalid_refresh_token", message: "the account is disabled")
+                }
+                return JSONResponse(try await core.issueTokens(for: user, sessionID: sessionID, refreshToken: refreshToken))
+            }
+        }
+
+        api.delete("/v1/sessions/current", OperationDoc("Log out: ends the session of this access token (its refresh token stops working)", tags: ["sessions"], status: 204)) { _, context in
+            let principal = try context.requirePrincipal()
+            guard let sessionID = principal.sessionID else {
+                throw APIError.badRequest("only a login session can be logged out; revoke an API token instead", code: "not_a_session")
+            }
+            try await core.directory.revokeSession(sessionID)
+            return HTTPResponse.Status.noContent
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Auth
+import Foundation
+import Hummingbird
+import NIOCore
+import Platform
+
+/// Everything the users routes share, built once by `buildApplication`.
+struct UsersCore: Sendable {
+    let settings: UsersSettings
+    let directory: UserDirectory
+    let passwords: Passwords
+    let keys: SigningKeys
+    let throttle: LoginThrottle
+    let verifier: TokenVerifier
+
+    /// An access token and a rotated refresh token, as login and refresh answer.
+    func issueTokens(for user: JSONValue, sessionID: String, refreshToken: String) async throws -> JSONValue {
+        guard let id = user["id"]?.stringValue, let role = user["role"]?.stringValue else { throw APIError.internal }
+        let claims = AccessClaims(
+            subject: id, kind: .user, role: role, teams: user["teams"]?.arrayValue?.compactMap(\.stringValue) ?? [], scope: [],
+            sessionID: sessionID, issuedAt: Date(), lifetime: settings.accessTokenLifetime
+        )
+        return [
+            "accessToken": .string(try await keys.sign(claims)), "tokenType": "Bearer",
+            "expiresIn": .int(Int64(settings.accessTokenLifetime)), "refreshToken": .string(refreshToken),
+            "user": UserView.public(user),
+        ]
+    }
+
+    /// The client address for throttling: what the trusted gateway saw (the last hop it
+    /// appended to X-Forwarded-For), else the peer itself.
+    func clientAddress(_ request: Request, peer: SocketAddress?) -> String {
+        let peerIP = peer?.ipAddress ?? "unknown"
+        if settings.trustedProxies.contains(peerIP),
+           let forwarded = request.headers[.init("X-Forwarded-For")!]?.split(separator: ",").last?.trimmingCharacters(in: .whitespaces),
+           !forwarded.isEmpty {
+            return forwarded
+        }
+        return peerIP
+    }
+}

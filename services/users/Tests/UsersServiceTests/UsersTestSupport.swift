@@ -1,0 +1,61 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Platform
+import PlatformTesting
+import Testing
+import UsersService
+
+let adminEmail = "root@lab.example"
+let adminPassword = "correct horse battery"
+
+/// The real users application on a fresh state dir, with a first admin from a password file
+/// and the cheapest bcrypt cost (the cost is a setting; tests need not pay for it).
+/// Without `adminPasswordFromFile` the service generates the admin's password itself.
+func usersApp(state: URL? = nil, adminPasswordFromFile: Bool = true) async throws -> (some ApplicationProtocol, URL) {
+    let directory = try state ?? temporaryDirectory()
+    let passwordFile = directory.appendingPathComponent("admin-password")
+    try adminPassword.write(to: passwordFile, atomically: true, encoding: .utf8)
+    let settings = try await ServiceSettings.forTesting(
+        .users, stateDirectory: directory, extraSettings: UsersApp.extraSettings,
+        environment: [
+            "MLEX_USERS_BCRYPT_COST": "4", "MLEX_ADMIN_EMAIL": adminEmail,
+            "MLEX_ADMIN_PASSWORD_FILE": adminPasswordFromFile ? passwordFile.path : "",
+            "MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path,
+        ]
+    )
+    return (try await UsersApp.buildApplication(settings: settings, logger: quietLogger()), directory)
+}
+
+extension TestClientProtocol {
+    /// Sends JSON (when given) with an optional bearer token; returns status and parsed body.
+    @discardableResult
+    func call(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: String? = nil) async throws -> (status: HTTPResponse.Status, body: JSONValue) {
+        var headers = HTTPFields()
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        if json != nil { headers[.contentType] = "application/json" }
+        return try await execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }) { response in
+            let text = String(buffer: response.body)
+            return (response.status, text.isEmpty ? .null : ((try? JSONValue.parse(text)) ?? .string(text)))
+        }
+    }
+
+    @discardableResult
+    func register(_ email: String, password: String = "a long enough pass") async throws -> JSONValue {
+        let (status, body) = try await call(.post, "/v1/users", json: #"{"email": "\#(email)", "password": "\#(password)", "displayName": "Someone"}"#)
+        #expect(status == .created, "\(body)")
+        return body
+    }
+
+    /// Logs in; returns the whole token answer.
+    func login(_ email: String, password: String = "a long enough pass") async throws -> JSONValue {
+        let (status, body) = try await call(.post, "/v1/sessions", json: #"{"email": "\#(email)", "password": "\#(password)"}"#)
+        #expect(status == .created, "\(body)")
+        return body
+    }
+}
+
+extension JSONValue {
+    var text: String { stringValue ?? "" }
+}
