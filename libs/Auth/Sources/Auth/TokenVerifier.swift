@@ -31,6 +31,8 @@ public final class TokenVerifier: Sendable {
         let principal: Principal
         let validUntil: Date
         let apiTokenID: String?
+        /// When the users service signed it (JWTs only), to honour later account changes.
+        let issuedAt: Date?
     }
 
     private let keys: Mutex<JWTKeyCollection>
@@ -44,6 +46,10 @@ public final class TokenVerifier: Sendable {
     private let lastKeyRefresh = Mutex<Date>(.distantPast)
     /// Users whose tokens are refused although validly signed (disabled since they were issued).
     private let disabledUsers = Mutex<Set<String>>([])
+    /// Users whose role or teams shrank: their JWTs signed before then carry stale claims and are
+    /// refused (401) so the client refreshes and gets current ones. Kept a day, the longest an
+    /// access token may live.
+    private let changedUsers = Mutex<[String: Date]>([:])
     private let maxCachedTokens: Int
 
     /// `keySource` returns the JWKS document; it is read again when a token names a key not
@@ -88,20 +94,45 @@ public final class TokenVerifier: Sendable {
         }
     }
 
+    /// Refuses `userID`'s JWTs signed before `time` and drops its cached API tokens: its role
+    /// was lowered or it left a team (`user.role.changed`, `team.member.removed`).
+    public func claimsChanged(for userID: String, at time: Date = Date()) {
+        changedUsers.withLock { table in
+            table[userID] = max(table[userID] ?? .distantPast, time)
+            if table.count > 10_000 {
+                let dayAgo = Date().addingTimeInterval(-86_400)
+                table = table.filter { $0.value > dayAgo }
+            }
+        }
+        forget(userID: userID)
+    }
+
     private func principal(for token: String) async throws -> Principal {
         let now = Date()
         if let entry = cache.withLock({ $0[token] }), entry.validUntil > now {
+            try refuseIfStale(entry)
             return entry.principal
         }
         if token.hasPrefix(Self.apiTokenPrefix) {
             guard let verified = try await apiTokens(token) else { throw APIError.unauthorized("the API token is unknown, expired or revoked") }
             let until = min(now.addingTimeInterval(apiTokenCacheSeconds), verified.expiresAt ?? .distantFuture)
-            remember(token, Entry(principal: verified.principal, validUntil: until, apiTokenID: verified.tokenID))
+            remember(token, Entry(principal: verified.principal, validUntil: until, apiTokenID: verified.tokenID, issuedAt: nil))
             return verified.principal
         }
         let claims = try await verifyJWT(token)
-        remember(token, Entry(principal: claims.principal, validUntil: claims.exp.value, apiTokenID: nil))
+        let entry = Entry(principal: claims.principal, validUntil: claims.exp.value, apiTokenID: nil, issuedAt: claims.iat.value)
+        try refuseIfStale(entry)
+        remember(token, entry)
         return claims.principal
+    }
+
+    private func refuseIfStale(_ entry: Entry) throws {
+        guard let issuedAt = entry.issuedAt, let changed = changedUsers.withLock({ $0[entry.principal.id] }) else { return }
+        // jwt-kit writes `iat` as fractional seconds, so a token refreshed just after the
+        // change is told apart from one signed just before it.
+        if issuedAt < changed {
+            throw APIError.unauthorized("your account's roles or teams changed since this token was issued; refresh it")
+        }
     }
 
     /// Drops a revoked API token from the cache at once (on `mlex.users` `token.revoked`).

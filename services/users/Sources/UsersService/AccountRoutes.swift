@@ -18,7 +18,7 @@ enum AccountRoutes {
 
     static let user = Schema.object(
         ["id": Schema.id, "email": Schema.string, "displayName": Schema.string, "role": Schema.enumeration(["user", "admin"]),
-         "disabled": Schema.boolean, "teams": Schema.array(of: Schema.id), "createdAt": Schema.dateTime, "updatedAt": Schema.dateTime],
+         "disabled": Schema.boolean, "createdAt": Schema.dateTime, "updatedAt": Schema.dateTime],
         required: ["id", "email", "displayName", "role", "disabled", "createdAt"]
     )
 
@@ -52,20 +52,12 @@ enum AccountRoutes {
 
         api.get("/v1/users", OperationDoc(
             "Every account, oldest first (administrators only)", tags: ["users", "admin"],
-            query: [.init("limit", Schema.integer, "page size, 1–500 (default 100)"), .init("after", Schema.id, "the last id of the previous page")],
+            query: PageRequest.parameters(),
             response: Schema.object(["items": Schema.array(of: Schema.ref("User")), "nextAfter": Schema.id], required: ["items"])
         )) { request, context in
             try context.requirePrincipal().requireAdmin()
-            let limit = try request.uri.queryParameters.get("limit").map { text -> Int in
-                guard let value = Int(text), (1...500).contains(value) else { throw APIError.invalidField("limit", "limit is an integer from 1 to 500") }
-                return value
-            } ?? 100
-            let after = request.uri.queryParameters.get("after")
-            if let after, !ID.isValid(after) { throw APIError.invalidField("after", "after is a user id") }
-            let page = try await core.directory.users(limit: limit, after: after)
-            var body: [String: JSONValue] = ["items": .array(page.map(UserView.public))]
-            if page.count == limit, let last = page.last?["id"] { body["nextAfter"] = last }
-            return JSONResponse(JSONValue.object(body))
+            let page = try PageRequest(request)
+            return JSONResponse(page.response(try await core.directory.users(limit: page.limit, after: page.after), view: UserView.public))
         }
 
         api.patch("/v1/users/{id}", OperationDoc(
@@ -82,7 +74,7 @@ enum AccountRoutes {
             var updated = JSONValue.null
             if let role = change.role {
                 updated = try await core.directory.update(id, set: ["role": .string(role)], verb: "user.role.changed")
-                core.verifier.forget(userID: id)
+                core.verifier.claimsChanged(for: id)
             }
             if let disabled = change.disabled {
                 updated = try await core.directory.update(id, set: ["disabled": .bool(disabled)], verb: disabled ? "user.disabled" : "user.enabled")

@@ -26,7 +26,7 @@ struct UserDirectory: Sendable {
         let now = Timestamp.now
         let user: JSONValue = [
             "id": .string(ID.make()), "email": .string(email.lowercased()), "displayName": .string(displayName),
-            "passwordHash": .string(passwordHash), "role": .string(role), "disabled": false, "teams": [],
+            "passwordHash": .string(passwordHash), "role": .string(role), "disabled": false,
             "createdAt": .string(now), "updatedAt": .string(now),
         ]
         do {

@@ -17,6 +17,7 @@ public enum UsersApp {
         let options = try UsersSettings(settings)
         let backends = try await Backends.open(settings, domains: ["users"])
         let directory = UserDirectory(store: backends.store)
+        let teams = TeamDirectory(store: backends.store)
         let keys = try await SigningKeys(
             directory: settings.stateDirectory.appendingPathComponent("users/keys"),
             overlap: options.accessTokenLifetime + 60
@@ -27,7 +28,7 @@ public enum UsersApp {
                   let user = try await directory.user(id: userID), let id = token["id"]?.stringValue
             else { return nil }
             return .init(
-                principal: Principal(id: userID, kind: .user, credential: .apiToken, role: user["role"]?.stringValue ?? "user", teams: user["teams"]?.arrayValue?.compactMap(\.stringValue) ?? []),
+                principal: Principal(id: userID, kind: .user, credential: .apiToken, role: user["role"]?.stringValue ?? "user", teams: try await teams.teamIDs(of: userID)),
                 tokenID: id, expiresAt: token["expiresAt"]?.stringValue.flatMap(Timestamp.parse)
             )
         }
@@ -35,7 +36,7 @@ public enum UsersApp {
         for id in try await directory.disabledUserIDs() { verifier.setDisabled(id, true) }
         let passwords = try await Passwords.make(cost: options.bcryptCost, pool: .singleton)
         try await FirstAdmin.ensure(options, directory: directory, passwords: passwords, stateDirectory: settings.stateDirectory, logger: logger)
-        let core = UsersCore(settings: options, directory: directory, passwords: passwords, keys: keys, throttle: LoginThrottle(), verifier: verifier)
+        let core = UsersCore(settings: options, directory: directory, teams: teams, passwords: passwords, keys: keys, throttle: LoginThrottle(), verifier: verifier)
 
         return try PlatformApplication.build(
             info: info, settings: settings, logger: logger, metrics: metrics, context: AuthRequestContext.self,
@@ -45,6 +46,7 @@ public enum UsersApp {
             AccountRoutes.register(api, core)
             SessionRoutes.register(api, core)
             TokenRoutes.register(api, core)
+            TeamRoutes.register(api, core)
         }
     }
 }

@@ -8,6 +8,7 @@ import Platform
 struct UsersCore: Sendable {
     let settings: UsersSettings
     let directory: UserDirectory
+    let teams: TeamDirectory
     let passwords: Passwords
     let keys: SigningKeys
     let throttle: LoginThrottle
@@ -17,7 +18,7 @@ struct UsersCore: Sendable {
     func issueTokens(for user: JSONValue, sessionID: String, refreshToken: String) async throws -> JSONValue {
         guard let id = user["id"]?.stringValue, let role = user["role"]?.stringValue else { throw APIError.internal }
         let claims = AccessClaims(
-            subject: id, kind: .user, role: role, teams: user["teams"]?.arrayValue?.compactMap(\.stringValue) ?? [], scope: [],
+            subject: id, kind: .user, role: role, teams: try await teams.teamIDs(of: id), scope: [],
             sessionID: sessionID, issuedAt: Date(), lifetime: settings.accessTokenLifetime
         )
         return [

@@ -85,7 +85,7 @@ struct TokenTests {
             for (path, operations) in document["paths"]?.objectValue ?? [:] {
                 for method in (operations.objectValue ?? [:]).keys {
                     let operation = "\(method.uppercased()) \(path)"
-                    let uri = path.replacingOccurrences(of: "{id}", with: ID.make())
+                    let uri = path.replacingOccurrences(of: #"\{[A-Za-z]+\}"#, with: ID.make(), options: .regularExpression)
                     let (status, _) = try await client.call(HTTPRequest.Method(rawValue: method.uppercased())!, uri, json: "{}")
                     if open.contains(operation) {
                         #expect(status != .unauthorized, "\(operation) is open")

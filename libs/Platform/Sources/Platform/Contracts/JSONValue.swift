@@ -11,9 +11,18 @@ public enum JSONValue: Sendable, Hashable {
     case array([JSONValue])
     case object([String: JSONValue])
 
+    /// A member of an object (nil for other values). Setting one on a non-object is a
+    /// programming error and traps; setting nil removes the member.
     public subscript(key: String) -> JSONValue? {
-        guard case .object(let members) = self else { return nil }
-        return members[key]
+        get {
+            guard case .object(let members) = self else { return nil }
+            return members[key]
+        }
+        set {
+            guard case .object(var members) = self else { preconditionFailure("setting \(key) on a JSON value that is not an object") }
+            members[key] = newValue
+            self = .object(members)
+        }
     }
 
     public var stringValue: String? {
