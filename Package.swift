@@ -194,11 +194,14 @@ let package = Package(
             name: "Auth",
             dependencies: [
                 "Platform",
+                "Bus",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "libs/Auth/Sources/Auth",
             swiftSettings: strictSettings

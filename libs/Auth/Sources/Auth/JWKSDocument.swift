@@ -7,12 +7,7 @@ import Platform
 public enum JWKSDocument {
     public static func make(_ keys: [(kid: String, publicKey: Curve25519.Signing.PublicKey)]) -> JSONValue {
         ["keys": .array(keys.map { key in
-            ["kty": "OKP", "crv": "Ed25519", "use": "sig", "alg": "EdDSA", "kid": .string(key.kid), "x": .string(base64URL(key.publicKey.rawRepresentation))]
+            ["kty": "OKP", "crv": "Ed25519", "use": "sig", "alg": "EdDSA", "kid": .string(key.kid), "x": .string(Base64URL.encode(key.publicKey.rawRepresentation))]
         })]
-    }
-
-    /// Base64 with the URL alphabet and no padding (RFC 4648 §5), as JOSE writes bytes.
-    public static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 }

@@ -162,10 +162,8 @@ public final class TokenVerifier: Sendable {
 
     /// The `kid` of a JWS compact token's protected header, without verifying anything.
     static func keyID(of token: String) -> String? {
-        guard let headerPart = token.split(separator: ".", omittingEmptySubsequences: false).first else { return nil }
-        var base64 = headerPart.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let header = try? JSONValue.parse(String(decoding: data, as: UTF8.self)) else { return nil }
+        guard let headerPart = token.split(separator: ".", omittingEmptySubsequences: false).first,
+              let data = Base64URL.decode(headerPart), let header = try? JSONValue.parse(String(decoding: data, as: UTF8.self)) else { return nil }
         return header["kid"]?.stringValue
     }
 

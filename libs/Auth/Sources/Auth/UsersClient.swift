@@ -30,6 +30,20 @@ public struct UsersClient: Sendable {
         return try Self.verifiedToken(from: body)
     }
 
+    /// Exchanges a service's credential for a service token (`POST /v1/sessions/service`).
+    public func serviceToken(service: ServiceName, credential: String) async throws -> (token: String, expiresIn: TimeInterval) {
+        var request = HTTPClientRequest(url: baseURL + "/v1/sessions/service")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: (["service": .string(service.rawValue), "credential": .string(credential)] as JSONValue).jsonText))
+        let response = try await client.execute(request, timeout: .seconds(5))
+        let body = try JSONValue.parse(String(buffer: try await response.body.collect(upTo: 1 << 20)))
+        guard response.status == .created, let token = body["accessToken"]?.stringValue, let expiresIn = body["expiresIn"]?.intValue else {
+            throw APIError.unavailable("the users service refused \(service.rawValue)'s credential (\(response.status.code)): \(body["error"]?["message"]?.stringValue ?? "")")
+        }
+        return (token, TimeInterval(expiresIn))
+    }
+
     /// Reads `GET /v1/tokens/current`'s answer (the users service writes it with `TokenIntrospection`).
     static func verifiedToken(from body: JSONValue) throws -> TokenVerifier.VerifiedAPIToken {
         guard let id = body["id"]?.stringValue, let userID = body["userId"]?.stringValue, let role = body["role"]?.stringValue else {

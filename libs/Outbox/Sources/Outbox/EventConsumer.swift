@@ -50,7 +50,7 @@ public struct EventConsumer: Service {
             } catch {
                 failures += 1
                 logger.warning("consumer cannot go on yet", metadata: ["group": "\(group)", "topic": "\(topic)", "error": "\(error)"])
-                await pause(backoff(after: failures))
+                await Retry.pause(Retry.backoff(after: failures))
             }
         }
     }

@@ -29,13 +29,3 @@ public enum Outbox {
         .int(Int64(date.timeIntervalSince1970 * 1000))
     }
 }
-
-/// Sleeps, but wakes at once when the service group begins its graceful shutdown.
-func pause(_ duration: Duration) async {
-    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
-}
-
-/// How long to wait after `failures` failures in a row: 200 ms doubling, at most 5 s.
-func backoff(after failures: Int) -> Duration {
-    .milliseconds(min(5000, 100 << min(failures, 6)))
-}

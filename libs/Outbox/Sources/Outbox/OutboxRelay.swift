@@ -29,12 +29,12 @@ public struct OutboxRelay: Service {
                 let moved = try await relayOnce()
                 failures = 0
                 if moved > 0 { continue }
-                await pause(pollInterval)
+                await Retry.pause(pollInterval)
             } catch {
                 // The bus or the store is down: the events wait in the outbox; back off.
                 failures += 1
                 logger.warning("outbox relay cannot publish yet", metadata: ["error": "\(error)", "attempt": "\(failures)"])
-                await pause(backoff(after: failures))
+                await Retry.pause(Retry.backoff(after: failures))
             }
         }
         // Hand over what was written before the stop, if the bus is there to take it.

@@ -60,6 +60,18 @@ enum AccountRoutes {
             return JSONResponse(page.response(try await core.directory.users(limit: page.limit, after: page.after), view: UserView.public))
         }
 
+        api.get("/v1/users/{id}", OperationDoc(
+            "One account (the user itself, administrators, and services with the users.read scope)", tags: ["users"], response: Schema.ref("User")
+        )) { _, context in
+            let principal = try context.requirePrincipal()
+            let id = try context.parameters.requireID("id")
+            guard principal.id == id || principal.isAdmin || principal.scopes.contains(ServiceAccounts.usersReadScope) else {
+                throw APIError.forbidden("this needs an administrator or the users.read scope")
+            }
+            guard let found = try await core.directory.user(id: id) else { throw APIError.notFound("no user \(id)") }
+            return JSONResponse(UserView.public(found))
+        }
+
         api.patch("/v1/users/{id}", OperationDoc(
             "Disable or enable an account, or change its role (administrators only)", tags: ["users", "admin"],
             body: Schema.object(["disabled": Schema.boolean, "role": Schema.enumeration(["user", "admin"])]), response: Schema.ref("User")

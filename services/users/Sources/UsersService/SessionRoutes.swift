@@ -14,6 +14,11 @@ enum SessionRoutes {
         let refreshToken: String
     }
 
+    struct ServiceLogin: Decodable {
+        let service: String
+        let credential: String
+    }
+
     static let tokens = Schema.object(
         ["accessToken": Schema.string, "tokenType": Schema.string, "expiresIn": Schema.integer, "refreshToken": Schema.string, "user": Schema.ref("User")],
         required: ["accessToken", "tokenType", "expiresIn", "refreshToken", "user"]
@@ -28,14 +33,7 @@ enum SessionRoutes {
             let body = try await request.decodeJSON(as: Login.self, context: context)
             let email = body.email.lowercased()
             let keys = ["account:\(email)", "address:\(core.clientAddress(request, peer: context.remoteAddress))"]
-            switch core.throttle.verdict(for: keys) {
-            case .refuse(let seconds):
-                throw APIError.tooManyRequests("too many failed logins; try again in \(seconds) s", retryAfterSeconds: seconds)
-            case .slow(let delay):
-                try await Task.sleep(for: delay)
-            case .allow:
-                break
-            }
+            try await core.admit(keys)
             let user = try await core.directory.user(email: email)
             let matches = try await core.passwords.verify(body.password, hash: user?["passwordHash"]?.stringValue ?? core.passwords.decoy)
             guard let user, matches else {
@@ -64,6 +62,34 @@ enum SessionRoutes {
                 }
                 return JSONResponse(try await core.issueTokens(for: user, sessionID: sessionID, refreshToken: refreshToken))
             }
+        }
+
+        api.post("/v1/sessions/service", OperationDoc(
+            "Log a service in: its credential (generated into the state dir, or a compose secret) for a short-lived service token carrying the service's scopes",
+            tags: ["sessions", "services"], body: Schema.object(["service": Schema.string, "credential": Schema.string], required: ["service", "credential"]),
+            status: 201, response: Schema.object(
+                ["accessToken": Schema.string, "tokenType": Schema.string, "expiresIn": Schema.integer, "scopes": Schema.array(of: Schema.string)],
+                required: ["accessToken", "tokenType", "expiresIn", "scopes"]
+            ), open: true
+        )) { request, context in
+            let body = try await request.decodeJSON(as: ServiceLogin.self, context: context)
+            guard let service = ServiceName(rawValue: body.service), ServiceAccounts.scopes[service] != nil else {
+                throw APIError.invalidField("service", "service is one of \(ServiceAccounts.scopes.keys.map(\.rawValue).sorted().joined(separator: ", "))")
+            }
+            let keys = ["service:\(service.rawValue)", "address:\(core.clientAddress(request, peer: context.remoteAddress))"]
+            try await core.admit(keys)
+            guard let scopes = core.serviceAccounts.verify(service: service, credential: body.credential) else {
+                core.throttle.recordFailure(for: keys)
+                throw APIError(.unauthorized, code: "invalid_credentials", message: "wrong credential for \(service.rawValue)")
+            }
+            let claims = AccessClaims(
+                subject: service.rawValue, kind: .service, role: "service", teams: [], scope: scopes,
+                sessionID: nil, issuedAt: Date(), lifetime: core.settings.serviceTokenLifetime
+            )
+            return JSONResponse([
+                "accessToken": .string(try await core.keys.sign(claims)), "tokenType": "Bearer",
+                "expiresIn": .int(Int64(core.settings.serviceTokenLifetime)), "scopes": .array(scopes.map(JSONValue.string)),
+            ] as JSONValue, status: .created)
         }
 
         api.delete("/v1/sessions/current", OperationDoc("Log out: ends the session of this access token (its refresh token stops working)", tags: ["sessions"], status: 204)) { _, context in

@@ -103,14 +103,18 @@ struct TeamDirectory: Sendable {
         return true
     }
 
-    /// Deletes a team and its memberships; projects drop its grants on `team.deleted`.
-    func delete(_ team: JSONValue) async throws {
-        guard let id = team["id"]?.stringValue else { return }
-        try await store.batch([
-            .delete("team_members", filter: ["teamId": .string(id)]),
-            .delete("teams", filter: ["id": .string(id)]),
-            event("team.deleted", subject: id, Self.view(team)),
-        ])
+    /// Deletes a team and its memberships, each member's removal announced before the team's
+    /// deletion, so consumers that track members need no special case. Returns the members.
+    @discardableResult
+    func delete(_ team: JSONValue) async throws -> [JSONValue] {
+        guard let id = team["id"]?.stringValue else { return [] }
+        let members = try await members(of: id)
+        try await store.batch(
+            [.delete("team_members", filter: ["teamId": .string(id)]), .delete("teams", filter: ["id": .string(id)])]
+                + members.map { event("team.member.removed", subject: id, $0) }
+                + [event("team.deleted", subject: id, Self.view(team))]
+        )
+        return members
     }
 
     private func requireAnotherMaintainer(than userID: String, in teamID: String) async throws {

@@ -95,8 +95,7 @@ enum TeamRoutes {
             "Delete a team and its memberships (maintainers and administrators)", tags: ["teams"], status: 204
         )) { _, context in
             let (team, _) = try await visibleTeam(context, teams, needsMaintainer: true)
-            let members = try await teams.members(of: team["id"]!.stringValue!)
-            try await teams.delete(team)
+            let members = try await teams.delete(team)
             for member in members { if let id = member["userId"]?.stringValue { core.verifier.claimsChanged(for: id) } }
             return Response(status: .noContent)
         }

@@ -162,7 +162,7 @@ struct UserDirectory: Sendable {
 /// Opaque secrets (refresh and API tokens): 32 random bytes, base64url; stored only as SHA-256.
 enum Secrets {
     static func token(prefix: String) -> String {
-        prefix + JWKSDocument.base64URL(Data(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }))
+        prefix + Base64URL.randomToken()
     }
 
     static func hash(_ secret: String) -> String {

@@ -36,7 +36,10 @@ public enum UsersApp {
         for id in try await directory.disabledUserIDs() { verifier.setDisabled(id, true) }
         let passwords = try await Passwords.make(cost: options.bcryptCost, pool: .singleton)
         try await FirstAdmin.ensure(options, directory: directory, passwords: passwords, stateDirectory: settings.stateDirectory, logger: logger)
-        let core = UsersCore(settings: options, directory: directory, teams: teams, passwords: passwords, keys: keys, throttle: LoginThrottle(), verifier: verifier)
+        let core = UsersCore(
+            settings: options, directory: directory, teams: teams, passwords: passwords, keys: keys, throttle: LoginThrottle(), verifier: verifier,
+            serviceAccounts: ServiceAccounts(stateDirectory: settings.stateDirectory, credentialsDirectory: options.serviceCredentialsDir)
+        )
 
         return try PlatformApplication.build(
             info: info, settings: settings, logger: logger, metrics: metrics, context: AuthRequestContext.self,

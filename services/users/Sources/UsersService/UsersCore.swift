@@ -13,6 +13,20 @@ struct UsersCore: Sendable {
     let keys: SigningKeys
     let throttle: LoginThrottle
     let verifier: TokenVerifier
+    let serviceAccounts: ServiceAccounts
+
+    /// Lets a login attempt under these keys go on, slowed, or refuses it (429) as the
+    /// throttle says.
+    func admit(_ keys: [String]) async throws {
+        switch throttle.verdict(for: keys) {
+        case .refuse(let seconds):
+            throw APIError.tooManyRequests("too many failed logins; try again in \(seconds) s", retryAfterSeconds: seconds)
+        case .slow(let delay):
+            try await Task.sleep(for: delay)
+        case .allow:
+            break
+        }
+    }
 
     /// An access token and a rotated refresh token, as login and refresh answer.
     func issueTokens(for user: JSONValue, sessionID: String, refreshToken: String) async throws -> JSONValue {

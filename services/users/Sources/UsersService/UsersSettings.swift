@@ -10,7 +10,10 @@ struct UsersSettings: Sendable {
     static let adminEmail = Setting("mlex.admin.email", default: "admin@mlex.local", "Email of the first administrator, created on first start when no administrator exists.")
     static let adminPasswordFile = Setting("mlex.admin.passwordFile", default: "", "File holding the first administrator's password; empty: one is generated, logged once and saved to `<stateDir>/secrets/initial-admin-password` (mode 0600).")
 
-    static let all = [accessTokenMinutes, refreshTokenDays, bcryptCost, trustedProxies, adminEmail, adminPasswordFile]
+    static let serviceTokenMinutes = Setting("mlex.users.serviceTokenMinutes", default: "15", "Lifetime of a service token, in minutes.")
+    static let serviceCredentialsDir = Setting("mlex.users.serviceCredentialsDir", default: "", "Directory of the services' credentials (`service-<name>` files, compose secrets). Empty: `<stateDir>/secrets`, generated there on first use.")
+
+    static let all = [accessTokenMinutes, refreshTokenDays, bcryptCost, trustedProxies, adminEmail, adminPasswordFile, serviceTokenMinutes, serviceCredentialsDir]
 
     var accessTokenLifetime: TimeInterval
     var refreshTokenLifetime: TimeInterval
@@ -18,6 +21,8 @@ struct UsersSettings: Sendable {
     var trustedProxies: Set<String>
     var adminEmail: String
     var adminPasswordFile: String
+    var serviceTokenLifetime: TimeInterval
+    var serviceCredentialsDir: String
 
     init(_ settings: ServiceSettings) throws {
         let config = settings.config
@@ -27,5 +32,7 @@ struct UsersSettings: Sendable {
         trustedProxies = Set(config.string(Self.trustedProxies).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         adminEmail = config.string(Self.adminEmail)
         adminPasswordFile = config.string(Self.adminPasswordFile)
+        serviceTokenLifetime = TimeInterval(try config.int(Self.serviceTokenMinutes, in: 1...1440) * 60)
+        serviceCredentialsDir = config.string(Self.serviceCredentialsDir)
     }
 }

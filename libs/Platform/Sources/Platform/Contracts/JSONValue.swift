@@ -30,6 +30,11 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    public var intValue: Int64? {
+        if case .int(let value) = self { return value }
+        return nil
+    }
+
     public var objectValue: [String: JSONValue]? {
         if case .object(let members) = self { return members }
         return nil

@@ -1,0 +1,100 @@
+import Auth
+import Bus
+import Foundation
+import HummingbirdTesting
+import Platform
+import PlatformTesting
+import Synchronization
+import Testing
+import UsersService
+
+/// Services as another process sees them: a live users server on a real port, reached over
+/// HTTP with the same clients the other services use.
+@Suite("users: service accounts and other services' view")
+struct ServiceAccountTests {
+    @Test("a service exchanges its generated credential for a scoped service token; wrong ones are refused")
+    func serviceTokens() async throws {
+        let (app, state) = try await usersApp()
+        try await app.test(.live) { client in
+            let users = UsersClient(baseURL: "http://127.0.0.1:\(try #require(client.port))")
+            let credential = try ServiceCredential.load(.compute, stateDirectory: state, file: "")
+            let source = ServiceTokenSource(service: .compute, credential: credential, users: users)
+            let token = try await source.token()
+            #expect(try await source.token() == token, "reused until shortly before it expires")
+
+            let verifier = TokenVerifier(keySource: { try await users.jwks() }) { _ in nil }
+            try await verifier.refreshKeys()
+            let principal = try await verifier.authenticate(token)
+            #expect(principal.kind == .service && principal.id == "compute" && principal.credential == .serviceToken)
+            #expect(principal.scopes == [Authorizer.readScope, Authorizer.writeScope])
+            #expect(try await client.call(.get, "/v1/users/me", token: token).status == .notFound, "a service has no account")
+
+            let wrong = try await client.call(.post, "/v1/sessions/service", json: #"{"service": "compute", "credential": "guess"}"#)
+            #expect(wrong.status == .unauthorized && wrong.body["error"]?["code"] == "invalid_credentials")
+            let unknown = try await client.call(.post, "/v1/sessions/service", json: #"{"service": "web", "credential": "\#(credential)"}"#)
+            #expect(unknown.status == .badRequest && unknown.body["error"]?["field"] == "service")
+            let other = try await client.call(.post, "/v1/sessions/service", json: #"{"service": "mlhub", "credential": "\#(credential)"}"#)
+            #expect(other.status == .unauthorized, "one service's credential is not another's")
+        }
+    }
+
+    @Test("only the users.read scope, the user itself and administrators read an account")
+    func usersReadScope() async throws {
+        let (app, state) = try await usersApp()
+        try await app.test(.live) { client in
+            let users = UsersClient(baseURL: "http://127.0.0.1:\(try #require(client.port))")
+            let ada = try await client.register("ada@lab.example")["id"]!.text
+            let data = try await users.serviceToken(service: .data, credential: try ServiceCredential.load(.data, stateDirectory: state, file: "")).token
+            let mlhub = try await users.serviceToken(service: .mlhub, credential: try ServiceCredential.load(.mlhub, stateDirectory: state, file: "")).token
+            #expect(try await client.call(.get, "/v1/users/\(ada)", token: data).body["email"] == "ada@lab.example")
+            #expect(try await client.call(.get, "/v1/users/\(ada)", token: mlhub).status == .forbidden)
+            let own = try await client.login("ada@lab.example")["accessToken"]!.text
+            #expect(try await client.call(.get, "/v1/users/\(ada)", token: own).status == .ok)
+        }
+    }
+
+    @Test("another service honours a revoked API token and a disabled user within moments, through mlex.users")
+    func revocationReachesOtherServices() async throws {
+        let (app, state) = try await usersApp()
+        try await app.test(.live) { client in
+            let users = UsersClient(baseURL: "http://127.0.0.1:\(try #require(client.port))")
+            // What, say, the data service builds at start: remote keys and API token checks.
+            let verifier = TokenVerifier(keySource: { try await users.jwks() }, apiTokens: { try await users.verifyAPIToken($0) }, apiTokenCacheSeconds: 600)
+            try await verifier.refreshKeys()
+            let bus = try SQLiteLogBus(path: state.appendingPathComponent("bus.sqlite").path)
+            let follower = try await UsersEventFollower(bus: bus, verifier: verifier, service: .data, logger: quietLogger())
+            try await follower.catchUp()
+            let following = Task { try await follower.run() }
+            defer { following.cancel() }
+
+            try await client.register("ada@lab.example")
+            let ada = try await client.login("ada@lab.example")["accessToken"]!.text
+            let created = try await client.call(.post, "/v1/tokens", token: ada, json: #"{"name": "ci"}"#).body
+            let apiToken = created["token"]!.text
+            #expect(try await verifier.authenticate(apiToken).credential == .apiToken)
+            #expect(try await client.call(.delete, "/v1/tokens/\(created["apiToken"]!["id"]!.text)", token: ada).status == .noContent)
+            #expect(await eventually { (try? await verifier.authenticate(apiToken)) == nil }, "refused long before the 600 s cache ends")
+
+            #expect(try await verifier.authenticate(ada).kind == .user)
+            let admin = try await client.login(adminEmail, password: adminPassword)["accessToken"]!.text
+            let adaID = try claims(of: ada)["sub"]!.text
+            #expect(try await client.call(.patch, "/v1/users/\(adaID)", token: admin, json: #"{"disabled": true}"#).status == .ok)
+            #expect(await eventually { (try? await verifier.authenticate(ada)) == nil }, "a disabled user's live access token stops working")
+
+            // A service started later learns the same from the topic's history.
+            let late = TokenVerifier(keySource: { try await users.jwks() }) { _ in nil }
+            try await late.refreshKeys()
+            try await UsersEventFollower(bus: bus, verifier: late, service: .data, logger: quietLogger()).catchUp()
+            #expect((try? await late.authenticate(ada)) == nil)
+        }
+    }
+}
+
+/// Polls `condition` for up to 10 s: events arrive within moments, and no test waits on a clock.
+func eventually(_ condition: () async -> Bool) async -> Bool {
+    for _ in 0..<200 {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return false
+}
