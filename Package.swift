@@ -267,6 +267,7 @@ let package = Package(
         .executableTarget(
             name: "mlex-bench",
             dependencies: [
+                "Auth",
                 "Blobs",
                 "Bus",
                 "Store",
@@ -275,6 +276,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ],
             path: "apps/bench/Sources/mlex-bench",
             swiftSettings: strictSettings

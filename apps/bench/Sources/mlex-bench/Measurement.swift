@@ -43,6 +43,22 @@ enum Table {
         }
     }
 
+    /// For work measured in operations rather than bytes: rate, latency percentiles, and
+    /// each row's p50 beside the first row's.
+    static func printRates(title: String, rows: [Measurement], reference: String, unit: String = "ops/s") {
+        Swift.print("\n## \(title)  (reference: \(reference))")
+        Swift.print(pad("case", 44) + pad(unit, 12) + pad("p50 µs", 10) + pad("p99 µs", 10) + "p50 vs reference")
+        let baseline = rows.first?.percentile(0.5).microseconds ?? 0
+        for row in rows {
+            let p50 = row.percentile(0.5).microseconds
+            Swift.print(
+                pad(row.name, 44) + pad(String(format: "%.0f", Double(row.operations) / row.elapsed.seconds), 12)
+                    + pad(String(format: "%.1f", p50), 10) + pad(String(format: "%.1f", row.percentile(0.99).microseconds), 10)
+                    + (baseline > 0 ? String(format: "%.2f×", p50 / baseline) : "-")
+            )
+        }
+    }
+
     static func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
     }

@@ -22,3 +22,8 @@ if selected.isEmpty || selected.contains("store") {
     try await StoreBenchmark(directory: scratch.appendingPathComponent("store"), documents: documents).run()
     try await DynamicKeyBenchmark(directory: scratch.appendingPathComponent("store-search"), documents: documents).run()
 }
+
+if selected.isEmpty || selected.contains("auth") {
+    let tokens = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_AUTH_TOKENS"] ?? "10000") ?? 10_000
+    try await AuthBenchmark(tokens: tokens, cachedRequests: 100_000).run()
+}

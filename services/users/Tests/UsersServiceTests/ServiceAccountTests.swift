@@ -53,19 +53,22 @@ struct ServiceAccountTests {
         }
     }
 
-    @Test("another service honours a revoked API token and a disabled user within moments, through mlex.users")
+    @Test("another service's authentication honours a revoked API token and a disabled user within moments, through mlex.users")
     func revocationReachesOtherServices() async throws {
         let (app, state) = try await usersApp()
         try await app.test(.live) { client in
-            let users = UsersClient(baseURL: "http://127.0.0.1:\(try #require(client.port))")
-            // What, say, the data service builds at start: remote keys and API token checks.
-            let verifier = TokenVerifier(keySource: { try await users.jwks() }, apiTokens: { try await users.verifyAPIToken($0) }, apiTokenCacheSeconds: 600)
-            try await verifier.refreshKeys()
+            // What, say, the data service sets up at start, pointed at this users server.
+            let dataSettings = try await ServiceSettings.forTesting(
+                .data, stateDirectory: state, extraSettings: ServiceAuthentication.settings,
+                environment: ["MLEX_USERS_URL": "http://127.0.0.1:\(try #require(client.port))"]
+            )
             let bus = try SQLiteLogBus(path: state.appendingPathComponent("bus.sqlite").path)
-            let follower = try await UsersEventFollower(bus: bus, verifier: verifier, service: .data, logger: quietLogger())
-            try await follower.catchUp()
-            let following = Task { try await follower.run() }
+            // A long API-token cache, so only the event can explain a prompt refusal.
+            let auth = try await ServiceAuthentication.start(settings: dataSettings, bus: bus, logger: quietLogger(), apiTokenCacheSeconds: 600)
+            let verifier = auth.verifier
+            let following = Task { try await auth.follower.run() }
             defer { following.cancel() }
+            #expect(try await verifier.authenticate(try await auth.serviceTokens.token()).id == "data", "it can act as itself")
 
             try await client.register("ada@lab.example")
             let ada = try await client.login("ada@lab.example")["accessToken"]!.text
@@ -82,10 +85,8 @@ struct ServiceAccountTests {
             #expect(await eventually { (try? await verifier.authenticate(ada)) == nil }, "a disabled user's live access token stops working")
 
             // A service started later learns the same from the topic's history.
-            let late = TokenVerifier(keySource: { try await users.jwks() }) { _ in nil }
-            try await late.refreshKeys()
-            try await UsersEventFollower(bus: bus, verifier: late, service: .data, logger: quietLogger()).catchUp()
-            #expect((try? await late.authenticate(ada)) == nil)
+            let late = try await ServiceAuthentication.start(settings: dataSettings, bus: bus, logger: quietLogger())
+            #expect((try? await late.verifier.authenticate(ada)) == nil)
         }
     }
 }
