@@ -46,12 +46,25 @@ public struct AuthMiddleware<Context: AuthenticatedRequestContext>: RouterMiddle
         guard let header = request.headers[.authorization] else {
             throw APIError.unauthorized("send Authorization: Bearer <token> (log in, or create an API token)")
         }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
+        guard let token = Self.bearerToken(header) else {
             throw APIError.unauthorized("the Authorization header must be Bearer <token>")
         }
         var context = context
-        context.principal = try await verifier.authenticate(String(parts[1]).trimmingCharacters(in: .whitespaces))
+        context.principal = try await verifier.authenticate(token)
         return try await next(request, context)
+    }
+
+    /// The token of `Bearer <token>` (scheme case-insensitive, RFC 9110 §11.1), without the
+    /// spaces around it. Byte-wise: this runs on every request, and Foundation's trimming
+    /// cost more than the cached verification itself.
+    static func bearerToken(_ header: String) -> String? {
+        var bytes = Substring(header).utf8[...]
+        let scheme = Array("bearer".utf8)
+        guard bytes.count > scheme.count, zip(bytes.prefix(scheme.count), scheme).allSatisfy({ $0 | 0x20 == $1 }) else { return nil }
+        bytes = bytes.dropFirst(scheme.count)
+        guard bytes.first == UInt8(ascii: " ") else { return nil }
+        while bytes.first == UInt8(ascii: " ") { bytes = bytes.dropFirst() }
+        while bytes.last == UInt8(ascii: " ") { bytes = bytes.dropLast() }
+        return bytes.isEmpty ? nil : String(Substring(bytes))
     }
 }

@@ -184,6 +184,10 @@ struct AuthMiddlewareTests {
                 #expect($0.status == .ok)
                 #expect(String(buffer: $0.body) == "u7")
             }
+            try await client.execute(uri: "/v1/whoami", method: .get, headers: [.authorization: "bEaReR   \(token)  "]) { #expect($0.status == .ok, "scheme in any case, spaces around") }
+            try await client.execute(uri: "/v1/whoami", method: .get, headers: [.authorization: "Bearer"]) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/v1/whoami", method: .get, headers: [.authorization: "Bearer   "]) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/v1/whoami", method: .get, headers: [.authorization: "Bearerx \(token)"]) { #expect($0.status == .unauthorized) }
             try await client.execute(uri: "/v1/open", method: .get) { #expect($0.status == .ok) }
             try await client.execute(uri: "/health", method: .get) { #expect($0.status == .ok) }
         }

@@ -1,5 +1,5 @@
-import Crypto
 import Auth
+import Crypto
 import Foundation
 import JWTKit
 import Platform
@@ -74,9 +74,9 @@ final class SigningKeys: Sendable {
 
     private static func create(in directory: URL, now: Date = Date()) throws -> Key {
         let key = Key(kid: String(ID.make().suffix(12)), created: now, privateKey: Curve25519.Signing.PrivateKey())
-        let path = directory.appendingPathComponent(fileName(key)).path
-        guard FileManager.default.createFile(atPath: path, contents: Data(key.privateKey.pemRepresentation.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw APIError.unavailable("cannot write a signing key under \(directory.path)")
+        // Whole or absent: a half-written key would stop the next start.
+        guard try StateDirectory.createPrivateFile(at: directory.appendingPathComponent(fileName(key)), contents: Array(key.privateKey.pemRepresentation.utf8)) else {
+            throw APIError.unavailable("a signing key named \(fileName(key)) exists already")
         }
         return key
     }

@@ -37,20 +37,30 @@ public struct StateDirectory: Sendable {
             return [UInt8](existing)
         }
         let bytes = generate()
-        let temporary = file.path + ".\(getpid()).tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        defer { unlink(temporary) }
-        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        let synced = fsync(descriptor)
-        close(descriptor)
-        guard written == bytes.count, synced == 0 else { throw POSIXError(.EIO) }
-        if link(temporary, file.path) != 0 {
-            guard errno == EEXIST, let existing = FileManager.default.contents(atPath: file.path) else {
-                throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
-            }
+        guard try Self.createPrivateFile(at: file, contents: bytes) else {
+            // Another process made it first: use the one on disk, so both agree.
+            guard let existing = FileManager.default.contents(atPath: file.path) else { throw POSIXError(.EIO) }
             return [UInt8](existing)
         }
         return bytes
+    }
+
+    /// Writes `contents` to a new file readable only by this user (0600), whole or not at all:
+    /// written and fsynced under a temporary name, then hard-linked into place. Returns false,
+    /// writing nothing, when the file exists already.
+    public static func createPrivateFile(at file: URL, contents: [UInt8]) throws -> Bool {
+        let temporary = file.path + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { unlink(temporary) }
+        let written = contents.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor)
+        close(descriptor)
+        guard written == contents.count, synced == 0 else { throw POSIXError(.EIO) }
+        if link(temporary, file.path) != 0 {
+            guard errno == EEXIST else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            return false
+        }
+        return true
     }
 }
