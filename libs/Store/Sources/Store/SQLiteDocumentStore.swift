@@ -146,24 +146,10 @@ public final class SQLiteDocumentStore: DocumentStore {
     private func select(_ collection: String, filter: JSONValue, sort: [SortKey], limit: Int?, after: JSONValue?) throws -> (String, [SQLiteValue]) {
         let table = try Self.table(collection)
         var compiler = filterCompiler(for: collection)
-        var condition = try compiler.compile(filter)
-        var bindings = compiler.bindings
         let keys = try sort.map { (try FieldPath($0.path), $0.descending) }
-        if let after {
-            let descending = keys.first?.1 ?? false
-            guard keys.allSatisfy({ $0.1 == descending }) else {
-                throw StoreError(.invalidFilter, "keyset pagination needs every sort key in one direction")
-            }
-            guard case .string(let lastID)? = after["id"] else {
-                throw StoreError(.invalidFilter, "after must be a document with an id", field: "after")
-            }
-            let values = try keys.map { try Self.sqlValue(after.value(at: $0.0) ?? .null, field: $0.0.dotted) }
-            let (clause, clauseBindings) = Self.keysetCondition(
-                columns: keys.map { SQLFilterCompiler.extract($0.0) }, values: values, lastID: lastID, descending: descending
-            )
-            condition += " AND " + clause
-            bindings += clauseBindings
-        }
+        let paged = try after.map { ["$and": [filter, try Keyset.filter(sort: sort, after: $0)]] as JSONValue } ?? filter
+        let condition = try compiler.compile(paged)
+        let bindings = compiler.bindings
         var order = keys.map { "\(SQLFilterCompiler.extract($0.0)) \($0.1 ? "DESC" : "ASC")" }
         order.append("id \((keys.first?.1 ?? false) ? "DESC" : "ASC")")
         var sql = "SELECT doc FROM \(table) WHERE \(condition) ORDER BY \(order.joined(separator: ", "))"
@@ -172,33 +158,6 @@ public final class SQLiteDocumentStore: DocumentStore {
             sql += " LIMIT \(limit)"
         }
         return (sql, bindings)
-    }
-
-    /// "Comes after the last row" in (keys…, id) order, spelled out lexicographically because
-    /// SQLite sorts NULL lowest and a row-value comparison with NULL is never true.
-    static func keysetCondition(columns: [String], values: [SQLiteValue], lastID: String, descending: Bool) -> (String, [SQLiteValue]) {
-        var alternatives: [String] = []
-        var bindings: [SQLiteValue] = []
-        for index in 0...columns.count {
-            // Descending puts NULLs last: after a NULL key nothing follows but its ties.
-            if index < columns.count, values[index] == .null, descending { continue }
-            var parts: [String] = []
-            for prior in 0..<index {
-                parts.append("\(columns[prior]) IS ?")
-                bindings.append(values[prior])
-            }
-            if index == columns.count {
-                parts.append("id \(descending ? "<" : ">") ?")
-                bindings.append(.text(lastID))
-            } else if values[index] == .null {
-                parts.append("\(columns[index]) IS NOT NULL")
-            } else {
-                parts.append(descending ? "(\(columns[index]) < ? OR \(columns[index]) IS NULL)" : "\(columns[index]) > ?")
-                bindings.append(values[index])
-            }
-            alternatives.append("(" + parts.joined(separator: " AND ") + ")")
-        }
-        return ("(" + alternatives.joined(separator: " OR ") + ")", bindings)
     }
 
     private func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
@@ -223,17 +182,6 @@ public final class SQLiteDocumentStore: DocumentStore {
     private static func decode(_ value: SQLiteValue) throws -> JSONValue {
         guard case .text(let text) = value else { throw StoreError(.unavailable, "a stored document is not text") }
         return try JSONValue.parse(text)
-    }
-
-    private static func sqlValue(_ value: JSONValue, field: String) throws -> SQLiteValue {
-        switch value {
-        case .string(let text): .text(text)
-        case .int(let number): .integer(number)
-        case .double(let number): .real(number)
-        case .bool(let flag): .integer(flag ? 1 : 0)
-        case .null: .null
-        default: throw StoreError(.invalidFilter, "sort keys must be scalars", field: field)
-        }
     }
 
     /// Collection names become table names: checked, then prefixed.

@@ -2,39 +2,68 @@ import Platform
 
 /// Applies `$set`, `$unset`, `$inc` and `$push` to a document, in memory, for backends without
 /// native update operators. `id` cannot be changed.
-enum UpdateApplier {
-    static func apply(_ update: JSONValue, to document: JSONValue) throws -> JSONValue {
+/// An update checked once for every backend: `$set`, `$unset`, `$inc` (numbers only) and
+/// `$push` on valid field paths, never `id`.
+struct Update {
+    enum Operator: String {
+        case set = "$set", unset = "$unset", inc = "$inc", push = "$push"
+    }
+
+    let assignments: [(op: Operator, path: FieldPath, operand: JSONValue)]
+
+    init(parsing update: JSONValue) throws {
         guard case .object(let operators) = update, !operators.isEmpty else {
             throw StoreError(.invalidUpdate, "an update is an object of $set/$unset/$inc/$push")
         }
-        var result = document
-        for (op, fields) in operators.sorted(by: { $0.key < $1.key }) {
-            guard case .object(let assignments) = fields else {
-                throw StoreError(.invalidUpdate, "\(op) takes an object of field paths", field: op)
+        var assignments: [(Operator, FieldPath, JSONValue)] = []
+        for (name, fields) in operators.sorted(by: { $0.key < $1.key }) {
+            guard let op = Operator(rawValue: name) else { throw StoreError(.invalidUpdate, "unknown update operator \(name)", field: name) }
+            guard case .object(let members) = fields, !members.isEmpty else {
+                throw StoreError(.invalidUpdate, "\(name) takes an object of field paths", field: name)
             }
-            for (dotted, operand) in assignments.sorted(by: { $0.key < $1.key }) {
+            for (dotted, operand) in members.sorted(by: { $0.key < $1.key }) {
                 let path = try FieldPath(dotted)
                 if path.components.first == "id" { throw StoreError(.invalidUpdate, "id cannot change", field: dotted) }
-                switch op {
-                case "$set":
-                    result = try set(result, path.components[...], operand, dotted)
-                case "$unset":
-                    result = try set(result, path.components[...], nil, dotted)
-                case "$inc":
-                    let current = result.value(at: path) ?? .int(0)
-                    result = try set(result, path.components[...], try add(current, operand, dotted), dotted)
-                case "$push":
-                    var elements: [JSONValue]
-                    switch result.value(at: path) {
-                    case nil, .null?: elements = []
-                    case .array(let existing)?: elements = existing
-                    default: throw StoreError(.invalidUpdate, "$push needs an array field", field: dotted)
-                    }
-                    elements.append(operand)
-                    result = try set(result, path.components[...], .array(elements), dotted)
-                default:
-                    throw StoreError(.invalidUpdate, "unknown update operator \(op)", field: op)
+                if op == .inc, !operand.isNumber { throw StoreError(.invalidUpdate, "$inc needs numbers", field: dotted) }
+                assignments.append((op, path, operand))
+            }
+        }
+        self.assignments = assignments
+    }
+}
+
+extension JSONValue {
+    var isNumber: Bool {
+        switch self {
+        case .int, .double: true
+        default: false
+        }
+    }
+}
+
+/// Applies an `Update` to a document, in memory, for backends without native update operators.
+enum UpdateApplier {
+    static func apply(_ update: JSONValue, to document: JSONValue) throws -> JSONValue {
+        var result = document
+        for (op, path, operand) in try Update(parsing: update).assignments {
+            let dotted = path.dotted
+            switch op {
+            case .set:
+                result = try set(result, path.components[...], operand, dotted)
+            case .unset:
+                result = try set(result, path.components[...], nil, dotted)
+            case .inc:
+                let current = result.value(at: path) ?? .int(0)
+                result = try set(result, path.components[...], try add(current, operand, dotted), dotted)
+            case .push:
+                var elements: [JSONValue]
+                switch result.value(at: path) {
+                case nil, .null?: elements = []
+                case .array(let existing)?: elements = existing
+                default: throw StoreError(.invalidUpdate, "$push needs an array field", field: dotted)
                 }
+                elements.append(operand)
+                result = try set(result, path.components[...], .array(elements), dotted)
             }
         }
         return result
