@@ -81,6 +81,25 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // MongoDB through libmongoc: only `Mongo` imports `CMongoC`.
+        .systemLibrary(
+            name: "CMongoC",
+            path: "libs/CMongoC",
+            pkgConfig: "libmongoc-1.0",
+            providers: [.apt(["libmongoc-dev", "libbson-dev"])]
+        ),
+        .target(
+            name: "Mongo",
+            dependencies: ["CMongoC", "Platform", .product(name: "NIOPosix", package: "swift-nio")],
+            path: "libs/Mongo/Sources/Mongo",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "MongoStore",
+            dependencies: ["Mongo", "Store", "Platform"],
+            path: "libs/Mongo/Sources/MongoStore",
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "SQLite",
             dependencies: ["CSQLite"],
@@ -101,7 +120,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StoreTests",
-            dependencies: ["Store", "Platform", "PlatformTesting"],
+            dependencies: ["MongoStore", "Store", "Platform", "PlatformTesting"],
             path: "libs/Store/Tests/StoreTests",
             swiftSettings: strictSettings
         ),

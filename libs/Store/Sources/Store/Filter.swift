@@ -3,7 +3,7 @@ import Platform
 /// A filter checked once and in one place, whatever backend answers it: the SQLite backend
 /// compiles it to SQL, the MongoDB backend writes it back as MongoDB's own operators. What
 /// `Filter(parsing:)` refuses, no backend ever sees.
-indirect enum Filter: Equatable {
+package indirect enum Filter: Equatable {
     case all
     case and([Filter])
     case or([Filter])
@@ -11,7 +11,7 @@ indirect enum Filter: Equatable {
     case not(Filter)
     case compare(FieldPath, Comparison)
 
-    enum Comparison: Equatable {
+    package enum Comparison: Equatable {
         /// `null` matches a null or missing field, as in MongoDB.
         case eq(JSONValue)
         case ne(JSONValue)
@@ -25,7 +25,7 @@ indirect enum Filter: Equatable {
     /// Reads MongoDB's filter syntax: members of an object are ANDed; `$and`/`$or` take
     /// non-empty arrays; `$not` (ours, at any level) takes a filter; a field takes a scalar or
     /// an object of `$eq $ne $gt $gte $lt $lte $in $nin $exists`.
-    init(parsing filter: JSONValue) throws {
+    package init(parsing filter: JSONValue) throws {
         guard case .object(let members) = filter else {
             throw StoreError(.invalidFilter, "a filter is a JSON object")
         }
@@ -92,8 +92,8 @@ indirect enum Filter: Equatable {
 /// Keyset pagination as a filter both backends answer: "comes after `last` in (keys…, id)
 /// order", spelled out lexicographically. Nulls (and missing fields) sort lowest, as in
 /// SQLite and MongoDB alike, so they come first ascending and last descending.
-enum Keyset {
-    static func filter(sort: [SortKey], after last: JSONValue) throws -> JSONValue {
+package enum Keyset {
+    package static func filter(sort: [SortKey], after last: JSONValue) throws -> JSONValue {
         let descending = sort.first?.descending ?? false
         guard sort.allSatisfy({ $0.descending == descending }) else {
             throw StoreError(.invalidFilter, "keyset pagination needs every sort key in one direction")

@@ -186,12 +186,6 @@ public final class SQLiteDocumentStore: DocumentStore {
 
     /// Collection names become table names: checked, then prefixed.
     static func table(_ collection: String) throws -> String {
-        let valid = (1...64).contains(collection.utf8.count) && collection.utf8.allSatisfy { byte in
-            (byte >= 97 && byte <= 122) || (byte >= 48 && byte <= 57) || byte == 95
-        }
-        guard valid else {
-            throw StoreError(.invalidField, "a collection name is 1–64 of [a-z0-9_]", field: String(collection.prefix(80)))
-        }
-        return "c_\(collection)"
+        "c_" + (try CollectionName.check(collection))
     }
 }

@@ -4,14 +4,14 @@ import Platform
 /// native update operators. `id` cannot be changed.
 /// An update checked once for every backend: `$set`, `$unset`, `$inc` (numbers only) and
 /// `$push` on valid field paths, never `id`.
-struct Update {
-    enum Operator: String {
+package struct Update {
+    package enum Operator: String {
         case set = "$set", unset = "$unset", inc = "$inc", push = "$push"
     }
 
-    let assignments: [(op: Operator, path: FieldPath, operand: JSONValue)]
+    package let assignments: [(op: Operator, path: FieldPath, operand: JSONValue)]
 
-    init(parsing update: JSONValue) throws {
+    package init(parsing update: JSONValue) throws {
         guard case .object(let operators) = update, !operators.isEmpty else {
             throw StoreError(.invalidUpdate, "an update is an object of $set/$unset/$inc/$push")
         }

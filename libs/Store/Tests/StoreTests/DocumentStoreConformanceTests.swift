@@ -1,4 +1,5 @@
 import Foundation
+import MongoStore
 import Platform
 import PlatformTesting
 import Store
@@ -12,6 +13,7 @@ struct StoreBackend: Sendable, CustomTestStringConvertible {
 
     static let all: [StoreBackend] = [
         StoreBackend(name: "sqlite") { try SQLiteDocumentStore(path: try temporaryDirectory().appendingPathComponent("store.sqlite").path) },
+        StoreBackend(name: "mongodb (nx-27017)") { try MongoDocumentStore(url: try WireServers.mongoDatabaseURL()) },
     ]
 }
 
@@ -235,7 +237,7 @@ struct DocumentStoreConformanceTests {
             #expect(error?.code == code, "\(filter)")
         }
         let badUpdate = await #expect(throws: StoreError.self) { try await store.update("runs", filter: [:], update: ["$inc": ["name": 1]], many: true) }
-        #expect(badUpdate?.code == .invalidUpdate)
+        #expect(badUpdate?.code == .invalidUpdate, "\(String(describing: badUpdate))")
         #expect(try await store.count("runs", filter: ["name": "run-1"]) == 1, "a failed update changes nothing")
         let noID = await #expect(throws: StoreError.self) { try await store.insert(["name": "x"], into: "runs") }
         #expect(noID?.code == .invalidDocument)

@@ -1,0 +1,30 @@
+import CMongoC
+
+/// An error from libmongoc or the server, with the server's code (11000: duplicate key).
+public struct MongoError: Error, CustomStringConvertible, Sendable {
+    public static let duplicateKey: UInt32 = 11000
+
+    public let domain: UInt32
+    public let code: UInt32
+    public let message: String
+
+    init(code: UInt32, message: String, domain: UInt32 = 0) {
+        self.domain = domain
+        self.code = code
+        self.message = message
+    }
+
+    init(_ error: bson_error_t) {
+        var copy = error
+        let message = withUnsafeBytes(of: &copy.message) { buffer in
+            String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        self.init(code: error.code, message: message, domain: error.domain)
+    }
+
+    public var isDuplicateKey: Bool { code == Self.duplicateKey }
+    /// A command the server does not know or a feature it lacks (transactions on a standalone).
+    public var isUnsupported: Bool { [20, 59, 115, 263].contains(code) }
+
+    public var description: String { "MongoDB error \(code): \(message)" }
+}
