@@ -203,7 +203,7 @@ let package = Package(
         // Which store and bus a service runs on, chosen by configuration.
         .target(
             name: "Backends",
-            dependencies: ["Store", "Bus", "Outbox", "Platform", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Store", "MongoStore", "Bus", "Outbox", "Platform", .product(name: "Logging", package: "swift-log")],
             path: "libs/Backends/Sources/Backends",
             swiftSettings: strictSettings
         ),

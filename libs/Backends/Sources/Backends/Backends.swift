@@ -1,6 +1,7 @@
 import Bus
 import Foundation
 import Logging
+import MongoStore
 import Outbox
 import Platform
 import Store
@@ -8,8 +9,8 @@ import Store
 /// The store and bus a service runs on, chosen by configuration (DESIGN.md §3). Today the
 /// embedded ones; the MongoDB and Kafka backends plug in here, so services never change.
 public struct Backends: Sendable {
-    public static let storeURL = Setting("mlex.store.url", default: "", "Document store: empty for the embedded SQLite file `<stateDir>/<service>/store.sqlite`, or `sqlite:<path>`.")
-    public static let busURL = Setting("mlex.bus.url", default: "", "Event bus: empty for the embedded log `<stateDir>/bus.sqlite` shared by local services, or `sqlite:<path>`.")
+    public static let storeURL = Setting("mlex.store", default: "", "Document store: empty for the embedded SQLite file `<stateDir>/<service>/store.sqlite`, `sqlite:<path>`, or a MongoDB connection string `mongodb://host:port[/prefix][?options]` (each service uses the database `<prefix>_<service>`, prefix `mlex` by default).")
+    public static let busURL = Setting("mlex.bus", default: "", "Event bus: empty for the embedded log `<stateDir>/bus.sqlite` shared by local services, or `sqlite:<path>`.")
     public static let settings = [storeURL, busURL]
 
     public let store: any DocumentStore
@@ -21,18 +22,40 @@ public struct Backends: Sendable {
     }
 
     /// Opens both, then applies `db/platform` and `db/<domain>` for each given domain.
-    public static func open(_ settings: ServiceSettings, domains: [String]) async throws -> Backends {
+    public static func open(_ settings: ServiceSettings, domains: [String], logger: Logger? = nil) async throws -> Backends {
         let state = settings.stateDirectory
-        let storePath = try path(settings.config.string(storeURL), setting: storeURL,
-                                 default: state.appendingPathComponent(settings.service.rawValue).appendingPathComponent("store.sqlite"))
         let busPath = try path(settings.config.string(busURL), setting: busURL, default: state.appendingPathComponent("bus.sqlite"))
-        try FileManager.default.createDirectory(at: storePath.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let backends = Backends(store: try SQLiteDocumentStore(path: storePath.path), bus: try SQLiteLogBus(path: busPath.path))
+        let backends = Backends(store: try openStore(settings), bus: try SQLiteLogBus(path: busPath.path))
         let definitions = URL(fileURLWithPath: settings.config.string(Settings.dbDir), isDirectory: true)
         for domain in ["platform"] + domains {
             try await CollectionCatalog.load(domain: domain, from: definitions).apply(to: backends.store)
         }
+        if let mongo = backends.store as? MongoDocumentStore {
+            for deviation in mongo.deviations {
+                logger?.warning("the MongoDB server lacks a feature; queries stay correct but slower", metadata: ["deviation": "\(deviation)"])
+            }
+        }
         return backends
+    }
+
+    private static func openStore(_ settings: ServiceSettings) throws -> any DocumentStore {
+        let url = settings.config.string(storeURL)
+        if url.hasPrefix("mongodb://") || url.hasPrefix("mongodb+srv://") {
+            return try MongoDocumentStore(url: mongoURL(url, service: settings.service))
+        }
+        let storePath = try path(url, setting: storeURL, default: settings.stateDirectory
+            .appendingPathComponent(settings.service.rawValue).appendingPathComponent("store.sqlite"))
+        try FileManager.default.createDirectory(at: storePath.deletingLastPathComponent(), withIntermediateDirectories: true)
+        return try SQLiteDocumentStore(path: storePath.path)
+    }
+
+    /// The service's own database on the deployment `url` names: `<prefix>_<service>`.
+    static func mongoURL(_ url: String, service: ServiceName) -> String {
+        let (base, query) = url.firstIndex(of: "?").map { (String(url[..<$0]), String(url[$0...])) } ?? (url, "")
+        let scheme = base.hasPrefix("mongodb+srv://") ? "mongodb+srv://" : "mongodb://"
+        let rest = base.dropFirst(scheme.count)
+        let (hosts, prefix) = rest.firstIndex(of: "/").map { (rest[..<$0], rest[rest.index(after: $0)...]) } ?? (rest, "")
+        return "\(scheme)\(hosts)/\(prefix.isEmpty ? "mlex" : prefix)_\(service.rawValue)\(query)"
     }
 
     /// The relay that publishes this service's outbox.
@@ -47,7 +70,7 @@ public struct Backends: Sendable {
     private static func path(_ url: String, setting: Setting, default fallback: URL) throws -> URL {
         if url.isEmpty { return fallback }
         guard url.hasPrefix("sqlite:"), url.count > 7 else {
-            throw ConfigurationError(setting: setting, value: url, expected: "empty or sqlite:<path> (MongoDB and Kafka arrive with their backends)")
+            throw ConfigurationError(setting: setting, value: url, expected: setting == storeURL ? "empty, sqlite:<path> or mongodb://…" : "empty or sqlite:<path> (Kafka arrives with its backend)")
         }
         return URL(fileURLWithPath: String(url.dropFirst(7)))
     }

@@ -15,7 +15,7 @@ public enum UsersApp {
 
     public static func buildApplication(settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) async throws -> some ApplicationProtocol {
         let options = try UsersSettings(settings)
-        let backends = try await Backends.open(settings, domains: ["users"])
+        let backends = try await Backends.open(settings, domains: ["users"], logger: logger)
         let directory = UserDirectory(store: backends.store)
         let teams = TeamDirectory(store: backends.store)
         let keys = try await SigningKeys(

@@ -9,9 +9,11 @@ import UsersService
 
 @Suite("users: teams")
 struct TeamTests {
-    @Test("a creator maintains its team; maintainers add and remove; members see; strangers get 404")
-    func lifecycle() async throws {
-        let (app, _) = try await usersApp()
+    /// The same flow on the embedded store and on MongoDB (a real nx-27017): the service
+    /// runs unchanged on either.
+    @Test("a creator maintains its team; maintainers add and remove; members see; strangers get 404", arguments: ["sqlite", "mongodb"])
+    func lifecycle(store: String) async throws {
+        let (app, _) = try await usersApp(store: store == "mongodb" ? try WireServers.mongoDatabaseURL() : "")
         try await app.test(.router) { client in
             try await client.register("ada@lab.example")
             let bob = try await client.register("bob@lab.example")["id"]!.text

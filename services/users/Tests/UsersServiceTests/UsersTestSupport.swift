@@ -13,7 +13,8 @@ let adminPassword = "correct horse battery"
 /// The real users application on a fresh state dir, with a first admin from a password file
 /// and the cheapest bcrypt cost (the cost is a setting; tests need not pay for it).
 /// Without `adminPasswordFromFile` the service generates the admin's password itself.
-func usersApp(state: URL? = nil, adminPasswordFromFile: Bool = true) async throws -> (some ApplicationProtocol, URL) {
+/// `store` picks the document store (`MLEX_STORE`), the embedded SQLite file by default.
+func usersApp(state: URL? = nil, adminPasswordFromFile: Bool = true, store: String = "") async throws -> (some ApplicationProtocol, URL) {
     let directory = try state ?? temporaryDirectory()
     let passwordFile = directory.appendingPathComponent("admin-password")
     try adminPassword.write(to: passwordFile, atomically: true, encoding: .utf8)
@@ -22,7 +23,7 @@ func usersApp(state: URL? = nil, adminPasswordFromFile: Bool = true) async throw
         environment: [
             "MLEX_USERS_BCRYPT_COST": "4", "MLEX_ADMIN_EMAIL": adminEmail,
             "MLEX_ADMIN_PASSWORD_FILE": adminPasswordFromFile ? passwordFile.path : "",
-            "MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path,
+            "MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path, "MLEX_STORE": store,
         ]
     )
     return (try await UsersApp.buildApplication(settings: settings, logger: quietLogger()), directory)
