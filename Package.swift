@@ -94,6 +94,12 @@ let package = Package(
             path: "libs/Mongo/Sources/Mongo",
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "MongoTests",
+            dependencies: ["Mongo", "Platform", "PlatformTesting"],
+            path: "libs/Mongo/Tests/MongoTests",
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "MongoStore",
             dependencies: ["Mongo", "Store", "Platform"],
