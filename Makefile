@@ -48,9 +48,14 @@ stop: ## Stop what `make run` started (by the pids it recorded)
 	  kill -0 $$pid 2>/dev/null && kill -KILL $$pid; rm -f $$pidfile; \
 	done; true
 
-bench: ## Benchmarks (release build), printed as tables beside their reference; BENCH=store|bus|blobs picks one
+bench: deps ## Benchmarks (release build), printed as tables beside their reference; BENCH=store|mongo|bus|blobs|auth picks one
 	$(SWIFT) build -c release --product mlex-bench
-	MLEX_BENCH_DIR=$(STATE_DIR)/bench .build/release/mlex-bench $(BENCH)
+	@# The MongoDB rows run against nx-27017, started here on a free port and stopped by pid.
+	@mkdir -p $(STATE_DIR)/bench/nx; port=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
+	  $(VENV)/bin/nx-27017 --host 127.0.0.1 -p $$port --data-dir $(STATE_DIR)/bench/nx --pid-file $(STATE_DIR)/bench/nx.pid \
+	    --log-file $(STATE_DIR)/bench/nx.log & nx=$$!; \
+	  MLEX_BENCH_DIR=$(STATE_DIR)/bench MLEX_BENCH_MONGODB_URL=mongodb://127.0.0.1:$$port .build/release/mlex-bench $(BENCH); status=$$?; \
+	  kill -INT $$nx; wait $$nx; exit $$status
 
 clean: ## Remove build output and runtime state (keeps data/README.md)
 	rm -rf .build

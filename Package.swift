@@ -293,6 +293,7 @@ let package = Package(
             name: "mlex-bench",
             dependencies: [
                 "Auth",
+                "MongoStore",
                 "Blobs",
                 "Bus",
                 "Store",

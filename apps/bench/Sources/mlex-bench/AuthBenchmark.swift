@@ -37,7 +37,7 @@ struct AuthBenchmark {
             let pieces = token.split(separator: ".")
             return (Data("\(pieces[0]).\(pieces[1])".utf8), Base64URL.decode(pieces[2])!)
         }
-        let reference = try await measureAsync("Ed25519 verify alone (swift-crypto)", count: parts.count) { index in
+        let reference = try await measure("Ed25519 verify alone (swift-crypto)", count: parts.count) { index in
             precondition(key.publicKey.isValidSignature(parts[index].1, for: parts[index].0))
         }
 
@@ -46,14 +46,14 @@ struct AuthBenchmark {
         }
         // Requests are made before the clock starts: only the middleware is timed.
         let requests = signed.map(request)
-        let firstUse = try await measureAsync("middleware, token seen first (verify + cache)", count: tokens) { index in
+        let firstUse = try await measure("middleware, token seen first (verify + cache)", count: tokens) { index in
             _ = try await middleware.handle(requests[index], context: context) { _, _ in ok }
         }
-        let cached = try await measureAsync("middleware, cached token", count: cachedRequests) { index in
+        let cached = try await measure("middleware, cached token", count: cachedRequests) { index in
             _ = try await middleware.handle(requests[index % 100], context: context) { _, _ in ok }
         }
         let bare = Request(head: .init(method: .get, scheme: "http", authority: "bench", path: "/v1/runs"), body: .init(buffer: .init()))
-        let refused = try await measureAsync("middleware, no Authorization header (401)", count: cachedRequests) { _ in
+        let refused = try await measure("middleware, no Authorization header (401)", count: cachedRequests) { _ in
             _ = try? await middleware.handle(bare, context: context) { _, _ in ok }
         }
         Table.printRates(
@@ -67,23 +67,9 @@ struct AuthBenchmark {
     private func bcryptCosts() async throws {
         var rows: [Measurement] = []
         for cost in [10, 11, 12] {
-            rows.append(try await measureAsync("bcrypt hash, cost \(cost)", count: 5) { _ in _ = Bcrypt.hash("a long enough pass", cost: UInt8(cost)) })
+            rows.append(try await measure("bcrypt hash, cost \(cost)", count: 5) { _ in _ = Bcrypt.hash("a long enough pass", cost: UInt8(cost)) })
         }
         Table.printRates(title: "bcrypt on one core (a login verifies once; an attacker pays this per guess)", rows: rows, reference: "cost 10", unit: "hashes/s")
-    }
-
-    private func measureAsync(_ name: String, count: Int, _ body: (Int) async throws -> Void) async throws -> Measurement {
-        var row = Measurement(name: name, operations: count)
-        row.latencies.reserveCapacity(count)
-        let clock = ContinuousClock()
-        let start = clock.now
-        for index in 0..<count {
-            let began = clock.now
-            try await body(index)
-            row.latencies.append(clock.now - began)
-        }
-        row.elapsed = clock.now - start
-        return row
     }
 }
 

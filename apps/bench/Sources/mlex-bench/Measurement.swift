@@ -82,3 +82,18 @@ func timeCommand(_ path: String, _ arguments: [String]) throws -> Duration {
     guard process.terminationStatus == 0 else { throw CocoaError(.executableLoad) }
     return ContinuousClock.now - start
 }
+
+/// Runs `body` `count` times, timing each call and the whole.
+func measure(_ name: String, count: Int, _ body: (Int) async throws -> Void) async throws -> Measurement {
+    var row = Measurement(name: name, operations: count)
+    row.latencies.reserveCapacity(count)
+    let clock = ContinuousClock()
+    let start = clock.now
+    for index in 0..<count {
+        let began = clock.now
+        try await body(index)
+        row.latencies.append(clock.now - began)
+    }
+    row.elapsed = clock.now - start
+    return row
+}

@@ -23,6 +23,15 @@ if selected.isEmpty || selected.contains("store") {
     try await DynamicKeyBenchmark(directory: scratch.appendingPathComponent("store-search"), documents: documents).run()
 }
 
+if selected.isEmpty || selected.contains("mongo") {
+    if let url = ProcessInfo.processInfo.environment["MLEX_BENCH_MONGODB_URL"] {
+        let documents = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_MONGO_DOCUMENTS"] ?? "10000") ?? 10_000
+        try await MongoStoreBenchmark(url: url, directory: scratch.appendingPathComponent("mongo"), documents: documents).run()
+    } else {
+        print("\n(mongo: skipped; `make bench` starts nx-27017 and sets MLEX_BENCH_MONGODB_URL)")
+    }
+}
+
 if selected.isEmpty || selected.contains("auth") {
     let tokens = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_AUTH_TOKENS"] ?? "10000") ?? 10_000
     try await AuthBenchmark(tokens: tokens, cachedRequests: 100_000).run()
