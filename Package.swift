@@ -102,7 +102,11 @@ let package = Package(
         ),
         .target(
             name: "MongoStore",
-            dependencies: ["Mongo", "Store", "Platform"],
+            dependencies: [
+                "Mongo", "Store", "Blobs", "Platform",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             path: "libs/Mongo/Sources/MongoStore",
             swiftSettings: strictSettings
         ),
@@ -196,7 +200,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BlobsTests",
-            dependencies: [
+            dependencies: ["MongoStore", 
                 "Blobs",
                 "PlatformTesting",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -209,7 +213,7 @@ let package = Package(
         // Which store and bus a service runs on, chosen by configuration.
         .target(
             name: "Backends",
-            dependencies: ["Store", "MongoStore", "Bus", "Outbox", "Platform", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Store", "MongoStore", "Blobs", "Bus", "Outbox", "Platform", .product(name: "Logging", package: "swift-log")],
             path: "libs/Backends/Sources/Backends",
             swiftSettings: strictSettings
         ),

@@ -1,3 +1,4 @@
+import Blobs
 import Bus
 import Foundation
 import Logging
@@ -11,7 +12,8 @@ import Store
 public struct Backends: Sendable {
     public static let storeURL = Setting("mlex.store", default: "", "Document store: empty for the embedded SQLite file `<stateDir>/<service>/store.sqlite`, `sqlite:<path>`, or a MongoDB connection string `mongodb://host:port[/prefix][?options]` (each service uses the database `<prefix>_<service>`, prefix `mlex` by default).")
     public static let busURL = Setting("mlex.bus", default: "", "Event bus: empty for the embedded log `<stateDir>/bus.sqlite` shared by local services, or `sqlite:<path>`.")
-    public static let settings = [storeURL, busURL]
+    public static let blobsURL = Setting("mlex.blobs", default: "", "Blob store (the data service only): empty for content-addressed files under `<stateDir>/blobs`, or a MongoDB connection string for GridFS (database `<prefix>_<service>`, bucket `blobs`).")
+    public static let settings = [storeURL, busURL, blobsURL]
 
     public let store: any DocumentStore
     public let bus: any Bus
@@ -47,6 +49,17 @@ public struct Backends: Sendable {
             .appendingPathComponent(settings.service.rawValue).appendingPathComponent("store.sqlite"))
         try FileManager.default.createDirectory(at: storePath.deletingLastPathComponent(), withIntermediateDirectories: true)
         return try SQLiteDocumentStore(path: storePath.path)
+    }
+
+    /// The blob store, as `mlex.blobs` says: the only service that writes blobs (data, DESIGN.md
+    /// §4) opens one.
+    public static func openBlobs(_ settings: ServiceSettings) throws -> any BlobStore {
+        let url = settings.config.string(blobsURL)
+        if url.hasPrefix("mongodb://") || url.hasPrefix("mongodb+srv://") {
+            return try GridFSBlobStore(url: mongoURL(url, service: settings.service))
+        }
+        guard url.isEmpty else { throw ConfigurationError(setting: blobsURL, value: url, expected: "empty or mongodb://…") }
+        return try FileBlobStore(directory: settings.stateDirectory.appendingPathComponent("blobs"))
     }
 
     /// The service's own database on the deployment `url` names: `<prefix>_<service>`.

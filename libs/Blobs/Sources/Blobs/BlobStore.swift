@@ -79,12 +79,12 @@ public struct BlobError: Error, Hashable, CustomStringConvertible {
     }
 }
 
-enum BlobID {
-    static func isValid(_ id: String) -> Bool {
+package enum BlobID {
+    package static func isValid(_ id: String) -> Bool {
         id.utf8.count == 64 && isHexPrefix(id)
     }
 
-    static func isHexPrefix(_ text: String) -> Bool {
+    package static func isHexPrefix(_ text: String) -> Bool {
         text.utf8.count <= 64 && text.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
     }
 }

@@ -1,6 +1,7 @@
 import Blobs
 import Crypto
 import Foundation
+import MongoStore
 import NIOCore
 import PlatformTesting
 import Testing
@@ -13,6 +14,7 @@ struct BlobBackend: Sendable, CustomTestStringConvertible {
 
     static let all: [BlobBackend] = [
         BlobBackend(name: "files") { try FileBlobStore(directory: try temporaryDirectory().appendingPathComponent("blobs"), readChunkSize: 4096) },
+        BlobBackend(name: "gridfs (nx-27017)") { try GridFSBlobStore(url: try WireServers.mongoDatabaseURL()) },
     ]
 }
 
@@ -80,6 +82,18 @@ struct BlobStoreConformanceTests {
         }
         let error = await #expect(throws: BlobError.self) { try await store.get(info.id, range: 0..<20_001) }
         #expect(error?.code == .invalidRange)
+    }
+
+    @Test("a blob of several megabytes: whole, and ranges across storage chunk boundaries", arguments: BlobBackend.all)
+    func largeRanges(backend: BlobBackend) async throws {
+        let store = try await backend.make()
+        let data = bytes(3_000_000, seed: 7)
+        let info = try await store.put(chunks(data, size: 65_536), maxBytes: nil)
+        #expect(info.size == 3_000_000 && info.id == sha256(data))
+        // 261_120 is GridFS's 255 KiB chunk size; 4096 the files backend's read size in this suite.
+        for range in [0..<3_000_000, 261_100..<261_200, 261_120..<522_240, 522_239..<2_100_000, 2_999_999..<3_000_000] as [Range<Int64>] {
+            #expect(try await collect(store.get(info.id, range: range)) == Array(data[Int(range.lowerBound)..<Int(range.upperBound)]), "\(range)")
+        }
     }
 
     @Test("a stream over the limit is refused and leaves nothing behind", arguments: BlobBackend.all)

@@ -1,5 +1,6 @@
 import CMongoC
 import Foundation
+import NIOCore
 import Platform
 
 /// JSON documents to and from BSON, keeping the types the platform uses: strings, Int64,
@@ -113,6 +114,19 @@ enum BSON {
 
     private static func withIterator<T>(_ body: (OpaquePointer) throws -> T) rethrows -> T {
         try withAligned(size: max(MemoryLayout<bson_iter_t>.size, 128), body)
+    }
+
+    /// The bytes of the binary member `key` of a document (GridFS chunks).
+    static func binary(_ document: OpaquePointer, key: String) -> ByteBuffer? {
+        withIterator { iterator in
+            guard bson_iter_init_find(iterator, document, key), bson_iter_type(iterator) == BSON_TYPE_BINARY else { return nil }
+            var subtype = BSON_SUBTYPE_BINARY
+            var length: UInt32 = 0
+            var bytes: UnsafePointer<UInt8>?
+            bson_iter_binary(iterator, &subtype, &length, &bytes)
+            guard let bytes else { return ByteBuffer() }
+            return ByteBuffer(bytes: UnsafeBufferPointer(start: bytes, count: Int(length)))
+        }
     }
 
     /// A reply document libmongoc fills in (it is always initialized, so always destroyed).

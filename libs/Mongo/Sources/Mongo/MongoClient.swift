@@ -9,7 +9,7 @@ public final class MongoClient: @unchecked Sendable {
     // @unchecked: libmongoc documents mongoc_client_pool_t as thread-safe; the URI is read-only
     // after init, and a popped client is used by one thread at a time.
     private let uri: OpaquePointer
-    private let pool: OpaquePointer
+    let pool: OpaquePointer
     private let threads: NIOThreadPool
     public let database: String
 
@@ -37,6 +37,15 @@ public final class MongoClient: @unchecked Sendable {
         threads.shutdownGracefully { _ in }
         mongoc_client_pool_destroy(pool)
         mongoc_uri_destroy(uri)
+    }
+
+    /// Runs `body` on one of this client's threads; with `holdingClient` it gets a client
+    /// popped from the pool that it must return itself (uploads keep theirs across calls).
+    func run<T: Sendable>(holdingClient: Bool, _ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
+        try await threads.runIfActive { [self] in
+            if holdingClient { return try body(mongoc_client_pool_pop(pool)!) }
+            return try body(pool)
+        }
     }
 
     /// Runs `body` on one of this client's threads with a pooled connection.
