@@ -1,5 +1,6 @@
 import CMongoC
 import NIOCore
+import Platform
 
 /// One GridFS upload in progress (`mongoc_gridfs_bucket` upload stream). It holds a pooled
 /// client until `finish` or `abort`; its calls run one after another on the client's threads.
@@ -106,23 +107,9 @@ extension MongoClient {
     /// Chunks `first..<end` of a file, in order, as stored (`<bucket>.chunks`, field `data`):
     /// a ranged read fetches only the chunks it needs.
     public func chunks(bucket name: String, fileID: String, _ numbers: Range<Int>) async throws -> [ByteBuffer] {
-        try await run { connection in
-            try connection.collection("\(name).chunks") { handle in
-                let filter = try BSON.make(["files_id": .string(fileID), "n": ["$gte": .int(Int64(numbers.lowerBound)), "$lt": .int(Int64(numbers.upperBound))]])
-                defer { bson_destroy(filter) }
-                let options = try BSON.make(ordered: [("sort", BSON.order([("n", false)]))])
-                defer { bson_destroy(options) }
-                let cursor = mongoc_collection_find_with_opts(handle, filter, options, nil)!
-                defer { mongoc_cursor_destroy(cursor) }
-                var chunks: [ByteBuffer] = []
-                var document: OpaquePointer?
-                while mongoc_cursor_next(cursor, &document) {
-                    if let document { chunks.append(BSON.binary(document, key: "data") ?? ByteBuffer()) }
-                }
-                var error = bson_error_t()
-                if mongoc_cursor_error(cursor, &error) { throw MongoError(error) }
-                return chunks
-            }
+        let filter: JSONValue = ["files_id": .string(fileID), "n": ["$gte": .int(Int64(numbers.lowerBound)), "$lt": .int(Int64(numbers.upperBound))]]
+        return try await run { connection in
+            try connection.find("\(name).chunks", filter: filter, sort: [("n", false)], limit: nil) { BSON.binary($0, key: "data") ?? ByteBuffer() }
         }
     }
 

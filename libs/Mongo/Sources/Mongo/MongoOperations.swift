@@ -31,24 +31,7 @@ extension MongoClient {
 
     /// Documents matching `filter`, in `sort` order, at most `limit`.
     public func find(_ collection: String, filter: JSONValue, sort: MongoSort = [], limit: Int? = nil) async throws -> [JSONValue] {
-        try await run { connection in
-            try connection.collection(collection) { handle in
-                try BSON.with(filter) { filter in
-                    let options = try BSON.make(ordered: [("sort", BSON.order(sort))] + (limit.map { [("limit", JSONValue.int(Int64($0)))] } ?? []))
-                    defer { bson_destroy(options) }
-                    let cursor = mongoc_collection_find_with_opts(handle, filter, options, nil)!
-                    defer { mongoc_cursor_destroy(cursor) }
-                    var results: [JSONValue] = []
-                    var document: OpaquePointer?
-                    while mongoc_cursor_next(cursor, &document) {
-                        if let document { results.append(BSON.json(document)) }
-                    }
-                    var error = bson_error_t()
-                    if mongoc_cursor_error(cursor, &error) { throw MongoError(error) }
-                    return results
-                }
-            }
-        }
+        try await run { try $0.find(collection, filter: filter, sort: sort, limit: limit, read: BSON.json) }
     }
 
     public func count(_ collection: String, filter: JSONValue) async throws -> Int {
@@ -161,6 +144,26 @@ extension MongoClient {
 }
 
 extension Connection {
+    /// Reads each match with `read` while the cursor still owns it.
+    func find<T>(_ collection: String, filter: JSONValue, sort: MongoSort, limit: Int?, read: (OpaquePointer) -> T) throws -> [T] {
+        try self.collection(collection) { handle in
+            try BSON.with(filter) { filter in
+                let options = try BSON.make(ordered: [("sort", BSON.order(sort))] + (limit.map { [("limit", JSONValue.int(Int64($0)))] } ?? []))
+                defer { bson_destroy(options) }
+                let cursor = mongoc_collection_find_with_opts(handle, filter, options, nil)!
+                defer { mongoc_cursor_destroy(cursor) }
+                var results: [T] = []
+                var document: OpaquePointer?
+                while mongoc_cursor_next(cursor, &document) {
+                    if let document { results.append(read(document)) }
+                }
+                var error = bson_error_t()
+                if mongoc_cursor_error(cursor, &error) { throw MongoError(error) }
+                return results
+            }
+        }
+    }
+
     /// Options for a write, bound to `session` when there is one.
     private func writeOptions(_ session: OpaquePointer?) throws -> OpaquePointer {
         let options = bson_new()!
