@@ -96,7 +96,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MongoTests",
-            dependencies: ["Mongo", "Platform", "PlatformTesting"],
+            dependencies: ["Mongo", "MongoStore", "Store", "Platform", "PlatformTesting"],
             path: "libs/Mongo/Tests/MongoTests",
             swiftSettings: strictSettings
         ),

@@ -23,8 +23,11 @@ public struct MongoError: Error, CustomStringConvertible, Sendable {
     }
 
     public var isDuplicateKey: Bool { code == Self.duplicateKey }
-    /// A command the server does not know or a feature it lacks (transactions on a standalone).
-    public var isUnsupported: Bool { [20, 59, 115, 263].contains(code) }
+    /// The server cannot run multi-document transactions (a standalone mongod answers 20,
+    /// IllegalOperation: "Transaction numbers are only allowed on a replica set member or mongos").
+    public var isTransactionsUnsupported: Bool {
+        code == 20 || message.contains("Transaction numbers are only allowed")
+    }
 
     public var description: String { "MongoDB error \(code): \(message)" }
 }

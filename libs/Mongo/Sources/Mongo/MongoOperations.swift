@@ -52,6 +52,24 @@ extension MongoClient {
         try await run { try $0.update(collection, filter: filter, update: update, many: many, session: nil) }
     }
 
+    /// Replaces the document whose `_id` is `id` with `document`, inserting it when absent.
+    public func replace(_ collection: String, id: String, with document: JSONValue) async throws {
+        try await run { connection in
+            try connection.collection(collection) { handle in
+                try BSON.with(["_id": .string(id)]) { selector in
+                    try BSON.with(document) { replacement in
+                        try BSON.with(["upsert": true]) { options in
+                            try BSON.withReply { reply in
+                                var error = bson_error_t()
+                                guard mongoc_collection_replace_one(handle, selector, replacement, options, reply, &error) else { throw MongoError(error) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     public func delete(_ collection: String, filter: JSONValue) async throws -> Int {
         try await run { try $0.delete(collection, filter: filter, session: nil) }
     }

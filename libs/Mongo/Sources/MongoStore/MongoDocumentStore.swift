@@ -9,20 +9,40 @@ import Synchronization
 /// MongoDB's primary key enforces uniqueness and reads drop `_id` again. Declared indexes are
 /// created at `prepare`; dynamic keys get wildcard indexes (`params.$**`).
 public final class MongoDocumentStore: DocumentStore {
+    /// How `batch` keeps its writes together: multi-document transactions (replica sets and
+    /// sharded clusters), or the write-ahead `BatchJournal` (standalone servers).
+    public enum BatchMode: Sendable {
+        case transactions, journal
+    }
+
     let client: MongoClient
     private let skipped = Mutex<[String]>([])
+    /// Starts as asked (transactions by default) and turns to the journal for good the first
+    /// time the server refuses a transaction.
+    private let mode: Mutex<BatchMode>
+    /// Serializes this store's writes while journaling (the journal's one-writer assumption).
+    private let writes = AsyncLock()
+    private let recovered = Mutex(false)
 
     /// What this server could not do that MongoDB does (wildcard indexes on nx-27017): queries
     /// stay correct, only slower. Services log it at start; docs/mongodb.md lists each.
     public var deviations: [String] { skipped.withLock { $0 } }
 
     /// `url`: `mongodb://host:port/database`.
-    public init(url: String) throws {
+    public init(url: String, batchMode: BatchMode = .transactions) throws {
         client = try MongoClient(url: url)
+        mode = Mutex(batchMode)
     }
+
+    public var batchMode: BatchMode { mode.withLock { $0 } }
 
     public func prepare(_ collection: CollectionSpec) async throws {
         try CollectionName.check(collection.name)
+        // Batches a killed process committed to the journal are finished before anything else.
+        if !recovered.withLock({ $0 }) {
+            try await mapped { try await BatchJournal(client: self.client).recover() }
+            recovered.withLock { $0 = true }
+        }
         let declared = try collection.indexes.map { index in
             let fields = try index.fields.map { try FieldPath($0).dotted }
             return MongoIndex(fields: fields, name: fields.joined(separator: "__"), unique: index.unique)
@@ -46,7 +66,7 @@ public final class MongoDocumentStore: DocumentStore {
     public func insert(_ document: JSONValue, into collection: String) async throws {
         let stored = try Self.stored(document)
         try CollectionName.check(collection)
-        try await mapped { try await self.client.insert(stored, into: collection) }
+        try await guarded { try await self.client.insert(stored, into: collection) }
     }
 
     public func get(_ id: String, from collection: String) async throws -> JSONValue? {
@@ -78,23 +98,24 @@ public final class MongoDocumentStore: DocumentStore {
     public func update(_ collection: String, filter: JSONValue, update: JSONValue, many: Bool) async throws -> Int {
         try CollectionName.check(collection)
         let (filter, update) = (try Self.mongoFilter(filter), try Self.mongoUpdate(update))
-        return try await mapped { try await self.client.update(collection, filter: filter, update: update, many: many) }
+        return try await guarded { try await self.client.update(collection, filter: filter, update: update, many: many) }
     }
 
     public func findOneAndUpdate(_ collection: String, filter: JSONValue, sort: [SortKey], update: JSONValue) async throws -> JSONValue? {
         try CollectionName.check(collection)
         let (filter, update, order) = (try Self.mongoFilter(filter), try Self.mongoUpdate(update), try Self.sort(sort))
-        return try await mapped { try await self.client.findOneAndUpdate(collection, filter: filter, sort: order, update: update) }.map(Self.loaded)
+        return try await guarded { try await self.client.findOneAndUpdate(collection, filter: filter, sort: order, update: update) }.map(Self.loaded)
     }
 
     @discardableResult
     public func delete(_ collection: String, filter: JSONValue) async throws -> Int {
         try CollectionName.check(collection)
         let filter = try Self.mongoFilter(filter)
-        return try await mapped { try await self.client.delete(collection, filter: filter) }
+        return try await guarded { try await self.client.delete(collection, filter: filter) }
     }
 
-    /// One multi-document transaction (MongoDB 4.0+ replica sets, 4.2+ sharded clusters).
+    /// One multi-document transaction (MongoDB 4.0+ replica sets, 4.2+ sharded clusters), or
+    /// on servers without them the write-ahead `BatchJournal`.
     public func batch(_ operations: [WriteOperation]) async throws {
         let writes: [MongoWrite] = try operations.map { operation in
             switch operation {
@@ -109,7 +130,16 @@ public final class MongoDocumentStore: DocumentStore {
                 return .delete(collection, filter: try Self.mongoFilter(filter))
             }
         }
-        try await mapped { try await self.client.transaction(writes) }
+        if batchMode == .transactions {
+            do {
+                return try await client.transaction(writes)
+            } catch let error as MongoError where error.isTransactionsUnsupported {
+                mode.withLock { $0 = .journal }
+            } catch let error as MongoError {
+                throw Self.storeError(error)
+            }
+        }
+        try await guarded { try await BatchJournal(client: self.client).run(operations) }
     }
 
     public func checkReachable() async throws {
@@ -117,6 +147,21 @@ public final class MongoDocumentStore: DocumentStore {
     }
 
     // MARK: - translation
+
+    /// A write: serialized with the others while journaling, else straight through.
+    @discardableResult
+    private func guarded<T>(_ body: () async throws -> T) async throws -> T {
+        guard batchMode == .journal else { return try await mapped(body) }
+        await writes.lock()
+        do {
+            let result = try await mapped(body)
+            await writes.unlock()
+            return result
+        } catch {
+            await writes.unlock()
+            throw error
+        }
+    }
 
     /// Runs a client call, turning its errors into the store's typed ones.
     @discardableResult

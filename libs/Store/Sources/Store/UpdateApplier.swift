@@ -42,8 +42,8 @@ extension JSONValue {
 }
 
 /// Applies an `Update` to a document, in memory, for backends without native update operators.
-enum UpdateApplier {
-    static func apply(_ update: JSONValue, to document: JSONValue) throws -> JSONValue {
+package enum UpdateApplier {
+    package static func apply(_ update: JSONValue, to document: JSONValue) throws -> JSONValue {
         var result = document
         for (op, path, operand) in try Update(parsing: update).assignments {
             let dotted = path.dotted

@@ -14,6 +14,8 @@ struct StoreBackend: Sendable, CustomTestStringConvertible {
     static let all: [StoreBackend] = [
         StoreBackend(name: "sqlite") { try SQLiteDocumentStore(path: try temporaryDirectory().appendingPathComponent("store.sqlite").path) },
         StoreBackend(name: "mongodb (nx-27017)") { try MongoDocumentStore(url: try WireServers.mongoDatabaseURL()) },
+        // What a standalone mongod gets: batches through the write-ahead journal.
+        StoreBackend(name: "mongodb, journal instead of transactions") { try MongoDocumentStore(url: try WireServers.mongoDatabaseURL(), batchMode: .journal) },
     ]
 }
 
