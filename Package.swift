@@ -161,7 +161,7 @@ let package = Package(
         ),
         .target(
             name: "OutboxTestSupport",
-            dependencies: ["Outbox", "Store", "Bus", "Platform", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Outbox", "Store", "MongoStore", "Bus", "Platform", .product(name: "Logging", package: "swift-log")],
             path: "libs/Outbox/Tests/OutboxTestSupport",
             swiftSettings: strictSettings
         ),

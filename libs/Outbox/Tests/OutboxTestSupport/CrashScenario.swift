@@ -1,5 +1,6 @@
 import Bus
 import Logging
+import MongoStore
 import Outbox
 import Platform
 import Store
@@ -9,7 +10,17 @@ public enum CrashScenario {
     public static let topic = "mlex.crash"
     public static let itemsPerBatch = 50
 
-    public static func prepare(_ store: some DocumentStore) async throws {
+    /// The store a child and its test share: a SQLite path, a `mongodb://…` URL (transactions),
+    /// or `journal+mongodb://…` (the journal a standalone server gets).
+    public static func openStore(_ location: String) throws -> any DocumentStore {
+        if location.hasPrefix("journal+") {
+            return try MongoDocumentStore(url: String(location.dropFirst("journal+".count)), batchMode: .journal)
+        }
+        if location.hasPrefix("mongodb://") { return try MongoDocumentStore(url: location) }
+        return try SQLiteDocumentStore(path: location)
+    }
+
+    public static func prepare(_ store: any DocumentStore) async throws {
         for name in ["items", "effects", "totals", Outbox.collection, Outbox.processedCollection, Outbox.deadLetterCollection] {
             try await store.prepare(CollectionSpec(name))
         }

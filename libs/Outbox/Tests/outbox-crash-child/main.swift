@@ -7,7 +7,8 @@ import Platform
 import Store
 
 // The process OutboxCrashTests kill with SIGKILL in the middle of their work:
-//   outbox-crash-child write   <store>          batches of 50 items + 50 outbox events, forever
+//   outbox-crash-child write   <store>          (a SQLite path or a MongoDB URL, see CrashScenario.openStore)
+//                                               batches of 50 items + 50 outbox events, forever
 //   outbox-crash-child relay   <store> <bus>    an OutboxRelay, 20 events per publish
 //   outbox-crash-child consume <store> <bus>    an EventConsumer counting events into `totals`
 // Each writes one line per step it finished, unbuffered, so the test knows where it was killed.
@@ -20,7 +21,7 @@ guard arguments.count >= 2 else {
     FileHandle.standardError.write(Data("usage: outbox-crash-child write|relay|consume <store> [<bus>]\n".utf8))
     exit(64)
 }
-let store = try SQLiteDocumentStore(path: arguments[1])
+let store = try CrashScenario.openStore(arguments[1])
 try await CrashScenario.prepare(store)
 var logger = Logger(label: "outbox-crash-child")
 logger.logLevel = .error
