@@ -36,7 +36,9 @@ extension MongoClient {
     /// Opens an upload of a file whose `_id` is `fileID` into `bucket` (`<bucket>.files`,
     /// `<bucket>.chunks`).
     public func openUpload(bucket name: String, fileID: String) async throws -> GridFSUpload {
-        try await run(holdingClient: true) { [self] client in
+        try await onThread { [self] in
+            // Popped here and returned by `release`, after finish or abort.
+            let client = mongoc_client_pool_pop(pool)!
             let upload = GridFSUpload(pool: pool)
             upload.client = client
             do {
@@ -59,7 +61,7 @@ extension MongoClient {
     }
 
     public func write(_ bytes: ByteBuffer, to upload: GridFSUpload) async throws {
-        try await run(holdingClient: false) { _ in
+        try await onThread {
             guard let stream = upload.stream else { throw MongoError(code: 0, message: "the upload is closed") }
             try bytes.withUnsafeReadableBytes { buffer in
                 guard let base = buffer.baseAddress, buffer.count > 0 else { return }
@@ -73,7 +75,7 @@ extension MongoClient {
 
     /// Writes the last chunk and the files document: the file exists from here on.
     public func finish(_ upload: GridFSUpload) async throws {
-        try await run(holdingClient: false) { _ in
+        try await onThread {
             defer { upload.release() }
             guard let stream = upload.stream else { throw MongoError(code: 0, message: "the upload is closed") }
             guard mongoc_stream_close(stream) == 0 else { throw MongoError(code: 0, message: "GridFS could not complete the upload") }
@@ -82,7 +84,7 @@ extension MongoClient {
 
     /// Deletes the chunks written so far; the file never existed.
     public func abort(_ upload: GridFSUpload) async {
-        _ = try? await run(holdingClient: false) { _ in
+        _ = try? await onThread {
             if let stream = upload.stream { _ = mongoc_gridfs_bucket_abort_upload(stream) }
             upload.release()
         }

@@ -39,13 +39,10 @@ public final class MongoClient: @unchecked Sendable {
         mongoc_uri_destroy(uri)
     }
 
-    /// Runs `body` on one of this client's threads; with `holdingClient` it gets a client
-    /// popped from the pool that it must return itself (uploads keep theirs across calls).
-    func run<T: Sendable>(holdingClient: Bool, _ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
-        try await threads.runIfActive { [self] in
-            if holdingClient { return try body(mongoc_client_pool_pop(pool)!) }
-            return try body(pool)
-        }
+    /// Runs `body` on one of this client's threads, for calls on handles that already hold a
+    /// client (an upload keeps its own across calls).
+    func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await threads.runIfActive(body)
     }
 
     /// Runs `body` on one of this client's threads with a pooled connection.
