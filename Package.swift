@@ -81,6 +81,27 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        // Kafka through librdkafka: only `Kafka` imports `CRdKafka`.
+        .systemLibrary(
+            name: "CRdKafka",
+            path: "libs/CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .target(
+            name: "Kafka",
+            dependencies: ["CRdKafka", .product(name: "NIOPosix", package: "swift-nio")],
+            path: "libs/Kafka/Sources/Kafka",
+            swiftSettings: strictSettings
+        ),
+
+        .target(
+            name: "KafkaBus",
+            dependencies: ["Kafka", "Bus", "Platform", .product(name: "NIOPosix", package: "swift-nio")],
+            path: "libs/Kafka/Sources/KafkaBus",
+            swiftSettings: strictSettings
+        ),
+
         // MongoDB through libmongoc: only `Mongo` imports `CMongoC`.
         .systemLibrary(
             name: "CMongoC",
@@ -142,7 +163,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BusTests",
-            dependencies: ["Bus", "Platform", "PlatformTesting"],
+            dependencies: ["KafkaBus", "Bus", "Platform", "PlatformTesting"],
             path: "libs/Bus/Tests/BusTests",
             swiftSettings: strictSettings
         ),
@@ -213,7 +234,7 @@ let package = Package(
         // Which store and bus a service runs on, chosen by configuration.
         .target(
             name: "Backends",
-            dependencies: ["Store", "MongoStore", "Blobs", "Bus", "Outbox", "Platform", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Store", "MongoStore", "Blobs", "Bus", "KafkaBus", "Outbox", "Platform", .product(name: "Logging", package: "swift-log")],
             path: "libs/Backends/Sources/Backends",
             swiftSettings: strictSettings
         ),

