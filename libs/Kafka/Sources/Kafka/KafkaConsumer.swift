@@ -22,6 +22,10 @@ public final class KafkaConsumer: @unchecked Sendable {
         let configuration = try makeConfiguration([
             "bootstrap.servers": bootstrapServers, "group.id": group, "enable.auto.commit": "false",
             "auto.offset.reset": "earliest", "enable.partition.eof": "false",
+            // The broker answers a fetch as soon as a record arrives or after this: a waiting
+            // consumer hears of a publish within it (librdkafka's 500 ms default is slow for
+            // events that drive work).
+            "fetch.wait.max.ms": "20",
         ].merging(settings) { _, given in given })
         client = try makeClient(RD_KAFKA_CONSUMER, configuration)
         rd_kafka_poll_set_consumer(client)
