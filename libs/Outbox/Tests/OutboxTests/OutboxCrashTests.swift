@@ -47,16 +47,14 @@ struct Child {
 
 @Suite("Outbox crash safety (a real child process killed with SIGKILL)", .serialized)
 struct OutboxCrashTests {
-    /// On SQLite, on MongoDB with transactions, and through the journal a standalone MongoDB
-    /// gets (whose next start rolls a committed batch forward, here in `prepare`).
-    @Test("killed mid-batch: every item has its event and no event lacks its item", .timeLimit(.minutes(2)), arguments: ["sqlite", "mongodb", "journal+mongodb"])
+    /// On SQLite, and on MongoDB through the journal a standalone server gets (whose next start
+    /// rolls a committed batch forward, here in `prepare`). Not through transactions: nx-27017
+    /// leaves the writes of a client killed mid-transaction in place (docs/mongodb.md), which
+    /// MongoDB does not.
+    @Test("killed mid-batch: every item has its event and no event lacks its item", .timeLimit(.minutes(2)), arguments: ["sqlite", "journal+mongodb"])
     func killedWhileWriting(backend: String) async throws {
         let directory = try temporaryDirectory()
-        let storeLocation = switch backend {
-        case "sqlite": directory.appendingPathComponent("store.sqlite").path
-        case "mongodb": try WireServers.mongoDatabaseURL()
-        default: "journal+" + (try WireServers.mongoDatabaseURL())
-        }
+        let storeLocation = backend == "sqlite" ? directory.appendingPathComponent("store.sqlite").path : "journal+" + (try WireServers.mongoDatabaseURL())
         let child = try Child(["write", storeLocation], in: directory)
         try await child.wait { child.lines.count >= (backend == "sqlite" ? 20 : 5) }
         child.kill()
