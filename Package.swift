@@ -97,7 +97,11 @@ let package = Package(
 
         .target(
             name: "KafkaBus",
-            dependencies: ["Kafka", "Bus", "Platform", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: [
+                "Kafka", "Bus", "Platform",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "libs/Kafka/Sources/KafkaBus",
             swiftSettings: strictSettings
         ),
@@ -163,7 +167,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BusTests",
-            dependencies: ["KafkaBus", "Bus", "Platform", "PlatformTesting"],
+            dependencies: [.product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log"), "KafkaBus", "Bus", "Platform", "PlatformTesting"],
             path: "libs/Bus/Tests/BusTests",
             swiftSettings: strictSettings
         ),
@@ -234,7 +238,11 @@ let package = Package(
         // Which store and bus a service runs on, chosen by configuration.
         .target(
             name: "Backends",
-            dependencies: ["Store", "MongoStore", "Blobs", "Bus", "KafkaBus", "Outbox", "Platform", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Store", "MongoStore", "Blobs", "Bus", "KafkaBus", "Outbox", "Platform",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "libs/Backends/Sources/Backends",
             swiftSettings: strictSettings
         ),

@@ -3,6 +3,7 @@ import Bus
 import Foundation
 import KafkaBus
 import Logging
+import ServiceLifecycle
 import MongoStore
 import Outbox
 import Platform
@@ -46,7 +47,17 @@ public struct Backends: Sendable {
             let rest = url.dropFirst("kafka://".count)
             let (servers, prefix) = rest.firstIndex(of: "/").map { (String(rest[..<$0]), String(rest[rest.index(after: $0)...])) } ?? (String(rest), "")
             guard !servers.isEmpty else { throw ConfigurationError(setting: busURL, value: url, expected: "kafka://host:port[/prefix]") }
-            return try KafkaBus(bootstrapServers: servers, prefix: prefix)
+            // kafka://host:port/prefix?partitions=3&replication=3
+            let (path, query) = prefix.firstIndex(of: "?").map { (String(prefix[..<$0]), String(prefix[prefix.index(after: $0)...])) } ?? (prefix, "")
+            var options: [String: Int32] = [:]
+            for pair in query.split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, ["partitions", "replication"].contains(parts[0]), let number = Int32(parts[1]), number > 0 else {
+                    throw ConfigurationError(setting: busURL, value: url, expected: "kafka://host:port[/prefix][?partitions=N&replication=N]")
+                }
+                options[String(parts[0])] = number
+            }
+            return try KafkaBus(bootstrapServers: servers, prefix: path, partitions: options["partitions"] ?? 1, replication: options["replication"] ?? 1)
         }
         return try SQLiteLogBus(path: try path(url, setting: busURL, default: state.appendingPathComponent("bus.sqlite")).path)
     }
@@ -80,6 +91,12 @@ public struct Backends: Sendable {
         let rest = base.dropFirst(scheme.count)
         let (hosts, prefix) = rest.firstIndex(of: "/").map { (rest[..<$0], rest[rest.index(after: $0)...]) } ?? (rest, "")
         return "\(scheme)\(hosts)/\(prefix.isEmpty ? "mlex" : prefix)_\(service.rawValue)\(query)"
+    }
+
+    /// What the service's `ServiceGroup` runs for its backends, in start order: the relay that
+    /// publishes the outbox, then the bus when it has work at shutdown (Kafka flushes).
+    public func services(logger: Logger) -> [any Service] {
+        [relay(logger: logger)] + ((bus as? any Service).map { [$0] } ?? [])
     }
 
     /// The relay that publishes this service's outbox.

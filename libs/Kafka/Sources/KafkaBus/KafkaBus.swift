@@ -3,6 +3,7 @@ import Foundation
 import Kafka
 import NIOPosix
 import Platform
+import ServiceLifecycle
 import Synchronization
 
 /// `Bus` on Kafka through librdkafka. Each topic has one partition by default, which is what
@@ -125,6 +126,22 @@ final class KafkaSubscription: BusSubscription, @unchecked Sendable {
         }
         try await bus.blocking { [consumer, topic = bus.prefix + topic] in
             try consumer.commit(topic: topic, partition: partition, through: delivery.offset - 1)
+        }
+    }
+}
+
+/// In a service's `ServiceGroup`, the bus outlives the HTTP server and the consumers (listed
+/// after them, it stops after them) and, at shutdown, flushes what is still being produced
+/// before the process exits. Consumers commit what they processed themselves (`EventConsumer`),
+/// and leave their group when released.
+extension KafkaBus: Service {
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            threads.submit { _ in
+                self.producer.close()
+                done.resume()
+            }
         }
     }
 }

@@ -43,7 +43,7 @@ public enum UsersApp {
 
         return try PlatformApplication.build(
             info: info, settings: settings, logger: logger, metrics: metrics, context: AuthRequestContext.self,
-            readiness: backends.readiness, services: [backends.relay(logger: logger)],
+            readiness: backends.readiness, services: backends.services(logger: logger),
             authentication: AuthMiddleware(verifier: verifier)
         ) { api in
             AccountRoutes.register(api, core)
