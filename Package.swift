@@ -308,6 +308,7 @@ let package = Package(
         .testTarget(
             name: "UsersServiceTests",
             dependencies: [
+                "KafkaBus",
                 "UsersService",
                 "Auth",
                 "Bus",

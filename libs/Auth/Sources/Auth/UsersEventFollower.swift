@@ -15,7 +15,7 @@ import ServiceLifecycle
 /// of its own and never commits: a restarted service knows who is disabled before it serves
 /// (`catchUp()`), and the topic's retention bounds the replay.
 public struct UsersEventFollower: Service {
-    public static let topic = "mlex.users"
+    public static let topic = Topics.users
 
     let bus: any Bus
     let verifier: TokenVerifier

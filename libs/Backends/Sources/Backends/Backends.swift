@@ -33,6 +33,10 @@ public struct Backends: Sendable {
         for domain in ["platform"] + domains {
             try await CollectionCatalog.load(domain: domain, from: definitions).apply(to: backends.store)
         }
+        if let kafka = backends.bus as? KafkaBus {
+            // Through the admin API, with the configured partitions and replication.
+            try await kafka.createTopics(Topics.all)
+        }
         if let mongo = backends.store as? MongoDocumentStore {
             for deviation in mongo.deviations {
                 logger?.warning("the MongoDB server lacks a feature; queries stay correct but slower", metadata: ["deviation": "\(deviation)"])

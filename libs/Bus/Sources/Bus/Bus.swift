@@ -8,6 +8,17 @@ import Foundation
 /// for delivery in try await subscription.next(max: 100, wait: .seconds(1)) { … }
 /// try await subscription.commit(through: deliveries.last!)
 /// ```
+/// The platform's topics (DESIGN.md §2), one per owning domain; key = the entity id.
+public enum Topics {
+    public static let users = "mlex.users"
+    public static let data = "mlex.data"
+    public static let ingest = "mlex.ingest"
+    public static let models = "mlex.models"
+    public static let compute = "mlex.compute"
+    public static let tags = "mlex.tags"
+    public static let all = [users, data, ingest, models, compute, tags]
+}
+
 public protocol Bus: Sendable {
     /// Appends `events` to `topic` in order; returns once they are durable. Each event's
     /// `subject` is its key.

@@ -77,6 +77,15 @@ public final class KafkaBus: Bus {
         try await blocking { [producer] in try producer.checkReachable() }
     }
 
+    /// Creates `topics` now (with the bus's partitions and replication) unless they exist: a
+    /// service calls it at start for the platform's topics.
+    public func createTopics(_ topics: [String]) async throws {
+        for topic in topics {
+            try BusError.checkName(topic, field: "topic")
+            try await ensure(topic)
+        }
+    }
+
     /// Creates `topic` once per process (the admin call answers "exists" after that).
     private func ensure(_ topic: String) async throws {
         guard !created.withLock({ $0.contains(topic) }) else { return }

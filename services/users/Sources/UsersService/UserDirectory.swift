@@ -9,7 +9,7 @@ import Store
 /// Users, login sessions and API tokens in the users store. Every change others care about is
 /// written with its `mlex.users` event in one batch (DESIGN.md §2).
 struct UserDirectory: Sendable {
-    static let topic = "mlex.users"
+    static let topic = Topics.users
     let store: any DocumentStore
 
     // MARK: users

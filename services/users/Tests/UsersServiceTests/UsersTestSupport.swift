@@ -14,7 +14,8 @@ let adminPassword = "correct horse battery"
 /// and the cheapest bcrypt cost (the cost is a setting; tests need not pay for it).
 /// Without `adminPasswordFromFile` the service generates the admin's password itself.
 /// `store` picks the document store (`MLEX_STORE`), the embedded SQLite file by default.
-func usersApp(state: URL? = nil, adminPasswordFromFile: Bool = true, store: String = "") async throws -> (some ApplicationProtocol, URL) {
+/// `bus` likewise (`MLEX_BUS`), the embedded log by default.
+func usersApp(state: URL? = nil, adminPasswordFromFile: Bool = true, store: String = "", bus: String = "") async throws -> (some ApplicationProtocol, URL) {
     let directory = try state ?? temporaryDirectory()
     let passwordFile = directory.appendingPathComponent("admin-password")
     try adminPassword.write(to: passwordFile, atomically: true, encoding: .utf8)
@@ -23,7 +24,7 @@ func usersApp(state: URL? = nil, adminPasswordFromFile: Bool = true, store: Stri
         environment: [
             "MLEX_USERS_BCRYPT_COST": "4", "MLEX_ADMIN_EMAIL": adminEmail,
             "MLEX_ADMIN_PASSWORD_FILE": adminPasswordFromFile ? passwordFile.path : "",
-            "MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path, "MLEX_STORE": store,
+            "MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path, "MLEX_STORE": store, "MLEX_BUS": bus,
         ]
     )
     return (try await UsersApp.buildApplication(settings: settings, logger: quietLogger()), directory)
