@@ -55,6 +55,7 @@ let package = Package(
             dependencies: [
                 "Platform",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "libs/Platform/Sources/PlatformTesting",
             swiftSettings: strictSettings
@@ -319,6 +320,44 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "services/users/Tests/UsersServiceTests",
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: services/data
+        .target(
+            name: "DataService",
+            dependencies: [
+                "Platform",
+                "Auth",
+                "Backends",
+                "Store",
+                "Bus",
+                "Outbox",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "services/data/Sources/DataService",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "mlex-data",
+            dependencies: ["DataService", "Platform"],
+            path: "services/data/Sources/mlex-data",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "DataServiceTests",
+            dependencies: [
+                "DataService",
+                "Auth",
+                "Store",
+                "Platform",
+                "PlatformTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "services/data/Tests/DataServiceTests",
             swiftSettings: strictSettings
         ),
 

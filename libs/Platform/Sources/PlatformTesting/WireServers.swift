@@ -49,13 +49,14 @@ public enum WireServers {
     }
 
     /// Runs `executable` and waits until `port` accepts connections (at most 30 s).
-    static func start(_ executable: String, _ arguments: [String], port: Int) throws -> pid_t {
+    static func start(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, port: Int) throws -> pid_t {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
-            throw POSIXError(.ENOENT, "\(executable) is missing: run `make deps`")
+            throw POSIXError(.ENOENT, "\(executable) is missing: run `make deps` (or `swift build` for the platform's own executables)")
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let environment { process.environment = environment }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -85,7 +86,7 @@ public enum WireServers {
 nonisolated(unsafe) private var serversToStop: [pid_t] = []
 private let stopLock = NSLock()
 
-private func stopAtExit(_ pid: pid_t) {
+func stopAtExit(_ pid: pid_t) {
     stopLock.withLock {
         if serversToStop.isEmpty {
             atexit {

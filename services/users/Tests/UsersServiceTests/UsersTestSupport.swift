@@ -31,18 +31,6 @@ func usersApp(state: URL? = nil, adminPasswordFromFile: Bool = true, store: Stri
 }
 
 extension TestClientProtocol {
-    /// Sends JSON (when given) with an optional bearer token; returns status and parsed body.
-    @discardableResult
-    func call(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: String? = nil) async throws -> (status: HTTPResponse.Status, body: JSONValue) {
-        var headers = HTTPFields()
-        if let token { headers[.authorization] = "Bearer \(token)" }
-        if json != nil { headers[.contentType] = "application/json" }
-        return try await execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }) { response in
-            let text = String(buffer: response.body)
-            return (response.status, text.isEmpty ? .null : ((try? JSONValue.parse(text)) ?? .string(text)))
-        }
-    }
-
     @discardableResult
     func register(_ email: String, password: String = "a long enough pass") async throws -> JSONValue {
         let (status, body) = try await call(.post, "/v1/users", json: #"{"email": "\#(email)", "password": "\#(password)", "displayName": "Someone"}"#)
@@ -56,8 +44,4 @@ extension TestClientProtocol {
         #expect(status == .created, "\(body)")
         return body
     }
-}
-
-extension JSONValue {
-    var text: String { stringValue ?? "" }
 }

@@ -1,0 +1,67 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Platform
+
+/// The real users service (`mlex-users`, built by `swift build`) as a separate process, shared
+/// by every test of a test process and stopped by pid at exit: how the other services' tests
+/// get genuine tokens, keys and `mlex.users` events without importing the users target.
+/// A service under test joins it through `environment(stateDirectory:)`.
+public struct UsersServer: Sendable {
+    public static let adminEmail = "root@lab.example"
+    public static let adminPassword = "correct horse battery"
+
+    public let url: String
+    /// The users process's state directory; its `bus.sqlite` is the embedded bus it publishes to.
+    public let stateDirectory: URL
+
+    public static func shared() throws -> UsersServer { try started.get() }
+
+    private static let started: Result<UsersServer, any Error> = Result {
+        let port = try freePort()
+        let state = try temporaryDirectory()
+        let passwordFile = state.appendingPathComponent("admin-password")
+        try adminPassword.write(to: passwordFile, atomically: true, encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge([
+            "MLEX_STATE_DIR": state.path, "MLEX_CONFIG_DIR": "/nonexistent", "MLEX_USERS_PORT": String(port), "MLEX_USERS_HOST": "127.0.0.1",
+            "MLEX_USERS_BCRYPT_COST": "4", "MLEX_ADMIN_EMAIL": adminEmail, "MLEX_ADMIN_PASSWORD_FILE": passwordFile.path,
+            "MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path, "MLEX_STORE": "", "MLEX_BUS": "",
+        ]) { _, ours in ours }
+        let binary = repositoryRoot().appendingPathComponent(".build/debug/mlex-users").path
+        let pid = try WireServers.start(binary, [], environment: environment, port: port)
+        stopAtExit(pid)
+        return UsersServer(url: "http://127.0.0.1:\(port)", stateDirectory: state)
+    }
+
+    /// What a service under test needs to trust this users service and hear its events.
+    public func environment() -> [String: String] {
+        ["MLEX_USERS_URL": url, "MLEX_BUS": "sqlite:" + stateDirectory.appendingPathComponent("bus.sqlite").path]
+    }
+
+    /// Registers `email` and signs in: the user's id and an access token.
+    public func signUp(_ email: String, password: String = "a long enough pass") async throws -> (id: String, token: String) {
+        let created = try await call("POST", "/v1/users", #"{"email": "\#(email)", "password": "\#(password)", "displayName": "Someone"}"#)
+        let session = try await signIn(email, password: password)
+        return (created["id"]?.stringValue ?? "", session)
+    }
+
+    public func signIn(_ email: String, password: String) async throws -> String {
+        let session = try await call("POST", "/v1/sessions", #"{"email": "\#(email)", "password": "\#(password)"}"#)
+        guard let token = session["accessToken"]?.stringValue else { throw POSIXError(.EACCES, "sign-in of \(email) failed: \(session.jsonText)") }
+        return token
+    }
+
+    /// One JSON call to the users service; the parsed answer.
+    @discardableResult
+    public func call(_ method: String, _ path: String, _ body: String? = nil, token: String? = nil) async throws -> JSONValue {
+        var request = HTTPClientRequest(url: url + path)
+        request.method = .init(rawValue: method)
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body { request.body = .bytes(ByteBuffer(string: body)) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        return text.isEmpty ? .null : try JSONValue.parse(text)
+    }
+}

@@ -1,0 +1,36 @@
+import Auth
+import Backends
+import Foundation
+import Hummingbird
+import Logging
+import Platform
+import Prometheus
+
+/// The data service: projects and their members, experiments, runs with params, tags, log
+/// entries and metric series, and run search. Tests build exactly this (DESIGN.md §1).
+public enum DataApp {
+    public static let info = ServiceInfo(
+        name: .data, title: "MLExchange data",
+        summary: "Projects and their members, experiments, runs (params, tags, metrics, log entries) and run search."
+    )
+    public static let extraSettings = Backends.settings + ServiceAuthentication.settings
+
+    public static func buildApplication(settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) async throws -> some ApplicationProtocol {
+        let backends = try await Backends.open(settings, domains: ["data"], logger: logger)
+        let auth = try await ServiceAuthentication.start(settings: settings, bus: backends.bus, logger: logger)
+        let core = DataCore(store: backends.store)
+
+        return try PlatformApplication.build(
+            info: info, settings: settings, logger: logger, metrics: metrics, context: AuthRequestContext.self,
+            readiness: backends.readiness, services: [auth.follower] + backends.services(logger: logger),
+            authentication: auth.middleware()
+        ) { api in
+            ProjectRoutes.register(api, core)
+            ExperimentRoutes.register(api, core)
+            RunRoutes.register(api, core)
+            LogRoutes.register(api, core)
+            MetricRoutes.register(api, core)
+            SearchRoutes.register(api, core)
+        }
+    }
+}

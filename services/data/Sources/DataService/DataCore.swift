@@ -1,0 +1,89 @@
+import Auth
+import Foundation
+import Hummingbird
+import Platform
+import Store
+
+/// Everything the data routes share, built once by `buildApplication`.
+struct DataCore: Sendable {
+    let store: any DocumentStore
+    let projects: ProjectDirectory
+    let experiments: ExperimentDirectory
+    let runs: RunDirectory
+    let logs: RunLogs
+    let metrics: MetricSeriesStore
+    let authorizer: Authorizer
+
+    init(store: any DocumentStore) {
+        self.store = store
+        projects = ProjectDirectory(store: store)
+        experiments = ExperimentDirectory(store: store)
+        runs = RunDirectory(store: store)
+        logs = RunLogs(store: store)
+        metrics = MetricSeriesStore(store: store)
+        authorizer = Authorizer(memberships: projects)
+    }
+
+    /// The project when the caller holds at least `needed` on it: 404 for outsiders (and for
+    /// no such project), 403 for a role too low, 409 when it is in the trash and `trashed` is
+    /// not allowed.
+    func project(_ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool = false) async throws -> (project: JSONValue, role: ProjectRole) {
+        let principal = try context.requirePrincipal()
+        let role = try await authorizer.require(needed, on: id, for: principal)
+        guard let project = try await projects.project(id: id) else { throw APIError.notFound("no project \(id)") }
+        if !allowed, project["lifecycle"] == "trashed" {
+            throw APIError.conflict("project \(id) is in the trash; restore it first", code: "project_trashed")
+        }
+        return (project, role)
+    }
+
+    /// The experiment of the path, after checking the caller's role on its project.
+    func experiment(_ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool = false) async throws -> JSONValue {
+        guard let experiment = try await experiments.experiment(id: id), let projectID = experiment["projectId"]?.stringValue else {
+            throw APIError.notFound("no experiment \(id)")
+        }
+        _ = try await project(projectID, context, needs: needed, trashed: false)
+        if !allowed, experiment["lifecycle"] == "trashed" {
+            throw APIError.conflict("experiment \(id) is in the trash; restore it first", code: "experiment_trashed")
+        }
+        return experiment
+    }
+
+    /// The run of the path, after checking the caller's role on its project.
+    func run(_ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool = false) async throws -> JSONValue {
+        guard let run = try await runs.run(id: id), let projectID = run["projectId"]?.stringValue else {
+            throw APIError.notFound("no run \(id)")
+        }
+        _ = try await project(projectID, context, needs: needed, trashed: false)
+        if !allowed, run["lifecycle"] == "trashed" {
+            throw APIError.conflict("run \(id) is in the trash; restore it first", code: "run_trashed")
+        }
+        return run
+    }
+}
+
+/// `lifecycle` of projects, experiments and runs: trashed ones are restorable until purged.
+enum Lifecycle: String, Codable, Sendable, CaseIterable {
+    case active, trashed
+
+    /// `?view=active|trashed|all` of list endpoints; nil is all.
+    static func view(_ request: Request) throws -> Lifecycle? {
+        switch request.uri.queryParameters.get("view") ?? "active" {
+        case "all": return nil
+        case let text:
+            guard let lifecycle = Lifecycle(rawValue: text) else { throw APIError.invalidField("view", "view is active, trashed or all") }
+            return lifecycle
+        }
+    }
+
+    static let viewParameter = OperationDoc.QueryParameter("view", Schema.enumeration(["active", "trashed", "all"]), "which to list (default active)")
+}
+
+extension OperationDoc {
+    /// `?purge=true` on a DELETE: remove for good what is in the trash.
+    static let purgeParameter = QueryParameter("purge", Schema.boolean, "true: delete for good what is already in the trash (default: move to the trash)")
+}
+
+extension Request {
+    var wantsPurge: Bool { uri.queryParameters.get("purge") == "true" }
+}

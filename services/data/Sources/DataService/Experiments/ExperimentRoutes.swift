@@ -1,0 +1,111 @@
+import Auth
+import Foundation
+import Hummingbird
+import Platform
+
+/// Experiments inside a project: editors create, rename, trash and restore them; owners purge.
+enum ExperimentRoutes {
+    struct Creation: Decodable {
+        let name: String
+        let description: String?
+    }
+
+    struct Change: Decodable {
+        let name: String?
+        let description: String?
+    }
+
+    static let experiment = Schema.object(
+        [
+            "id": Schema.id, "projectId": Schema.id, "name": Schema.string, "description": Schema.string,
+            "lifecycle": Schema.enumeration(Lifecycle.allCases.map(\.rawValue)), "createdBy": Schema.id,
+            "createdAt": Schema.dateTime, "updatedAt": Schema.dateTime, "trashedAt": Schema.dateTime,
+        ],
+        required: ["id", "projectId", "name", "lifecycle", "createdAt"]
+    )
+
+    static func register(_ api: APIBuilder<AuthRequestContext>, _ core: DataCore) {
+        api.schema("Experiment", experiment)
+        let experiments = core.experiments
+        let view = ExperimentDirectory.view
+
+        api.post("/v1/projects/{id}/experiments", OperationDoc(
+            "Create an experiment; its name is unique in the project (editors)", tags: ["experiments"],
+            body: Schema.object(["name": Schema.string, "description": Schema.string], required: ["name"]), status: 201, response: Schema.ref("Experiment")
+        )) { request, context in
+            let (project, _) = try await core.project(try context.parameters.requireID("id"), context, needs: .editor)
+            let body = try await request.decodeJSON(as: Creation.self, context: context)
+            let created = try await experiments.create(
+                name: try Validate.name(body.name), description: try Validate.description(body.description),
+                in: project["id"]!.stringValue!, by: try context.requirePrincipal().id
+            )
+            return JSONResponse(view(created), status: .created)
+        }
+
+        api.get("/v1/projects/{id}/experiments", OperationDoc(
+            "The project's experiments, by id (viewers)", tags: ["experiments"], query: PageRequest.parameters() + [Lifecycle.viewParameter],
+            response: Schema.object(["items": Schema.array(of: Schema.ref("Experiment")), "nextAfter": Schema.id], required: ["items"])
+        )) { request, context in
+            let (project, _) = try await core.project(try context.parameters.requireID("id"), context, needs: .viewer)
+            let page = try PageRequest(request)
+            let found = try await experiments.experiments(in: project["id"]!.stringValue!, lifecycle: try Lifecycle.view(request), limit: page.limit, after: page.after)
+            return JSONResponse(page.response(found, view: view))
+        }
+
+        api.get("/v1/projects/{id}/experiments/by-name", OperationDoc(
+            "The project's experiment with this name, compared case-insensitively (viewers)", tags: ["experiments"],
+            query: [.init("name", Schema.string, "the experiment's name", required: true)], response: Schema.ref("Experiment")
+        )) { request, context in
+            let (project, _) = try await core.project(try context.parameters.requireID("id"), context, needs: .viewer)
+            guard let name = request.uri.queryParameters.get("name"), !name.isEmpty else { throw APIError.invalidField("name", "name is required") }
+            guard let found = try await experiments.experiment(named: name.trimmingCharacters(in: .whitespaces), in: project["id"]!.stringValue!) else {
+                throw APIError.notFound("the project has no experiment named \(name)", field: "name")
+            }
+            return JSONResponse(view(found))
+        }
+
+        api.get("/v1/experiments/{id}", OperationDoc("An experiment (viewers of its project)", tags: ["experiments"], response: Schema.ref("Experiment"))) { _, context in
+            JSONResponse(view(try await core.experiment(try context.parameters.requireID("id"), context, needs: .viewer, trashed: true)))
+        }
+
+        api.patch("/v1/experiments/{id}", OperationDoc(
+            "Rename an experiment or change its description (editors)", tags: ["experiments"],
+            body: Schema.object(["name": Schema.string, "description": Schema.string]), response: Schema.ref("Experiment")
+        )) { request, context in
+            let found = try await core.experiment(try context.parameters.requireID("id"), context, needs: .editor)
+            let body = try await request.decodeJSON(as: Change.self, context: context)
+            var set: [String: JSONValue] = [:]
+            if let name = body.name {
+                let name = try Validate.name(name)
+                set["name"] = .string(name)
+                set["nameKey"] = .string(name.lowercased())
+            }
+            if let description = body.description { set["description"] = .string(try Validate.description(description)) }
+            guard !set.isEmpty else { return JSONResponse(view(found)) }
+            return JSONResponse(view(try await experiments.update(found, set: set, verb: "experiment.updated")))
+        }
+
+        api.delete("/v1/experiments/{id}", OperationDoc(
+            "Move an experiment to the trash (editors), or with purge=true delete a trashed one and all its runs (owners)", tags: ["experiments"],
+            query: [OperationDoc.purgeParameter], status: 204
+        )) { request, context in
+            let id = try context.parameters.requireID("id")
+            let found = try await core.experiment(id, context, needs: request.wantsPurge ? .owner : .editor, trashed: true)
+            if request.wantsPurge {
+                guard found["lifecycle"] == "trashed" else {
+                    throw APIError.conflict("only an experiment in the trash can be purged; delete it without purge first", code: "not_trashed")
+                }
+                try await core.store.batch(Purge.operations(.experiment(id)) + [DataEvents.write("experiment.deleted", subject: id, view(found))])
+            } else if found["lifecycle"] != "trashed" {
+                _ = try await experiments.update(found, set: ["lifecycle": "trashed", "trashedAt": .string(Timestamp.now)], verb: "experiment.trashed")
+            }
+            return Response(status: .noContent)
+        }
+
+        api.post("/v1/experiments/{id}/restore", OperationDoc("Take an experiment out of the trash (editors)", tags: ["experiments"], response: Schema.ref("Experiment"))) { _, context in
+            let found = try await core.experiment(try context.parameters.requireID("id"), context, needs: .editor, trashed: true)
+            guard found["lifecycle"] == "trashed" else { return JSONResponse(view(found)) }
+            return JSONResponse(view(try await experiments.update(found, set: ["lifecycle": "active", "trashedAt": .null], verb: "experiment.restored")))
+        }
+    }
+}

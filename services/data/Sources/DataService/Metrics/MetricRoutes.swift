@@ -1,0 +1,97 @@
+import Auth
+import Foundation
+import Hummingbird
+import Platform
+
+/// Metrics of a run: editors append points in batches; viewers read a key's full series page
+/// by page, or a downsampled view for charts. Keys travel as a query parameter because they
+/// may hold slashes (`train/loss`).
+enum MetricRoutes {
+    struct Append: Decodable { let points: [MetricSeriesStore.Point] }
+
+    static let maxHistoryPage = 25_000
+
+    static func register(_ api: APIBuilder<AuthRequestContext>, _ core: DataCore) {
+        let metrics = core.metrics
+        let keyParameter = OperationDoc.QueryParameter("key", Schema.string, "the metric's key", required: true)
+
+        api.post("/v1/runs/{id}/metrics", OperationDoc(
+            "Append up to 10,000 metric points (editors); step defaults to 0 and timestamp (epoch ms) to now", tags: ["metrics"],
+            body: Schema.object(["points": Schema.array(of: Schema.object(
+                ["key": Schema.string, "value": Schema.number, "step": Schema.integer, "timestamp": Schema.integer], required: ["key", "value"]
+            ))], required: ["points"]),
+            response: Schema.object(["accepted": Schema.integer], required: ["accepted"])
+        )) { request, context in
+            let run = try await core.run(try context.parameters.requireID("id"), context, needs: .editor)
+            let body = try await request.decodeJSON(as: Append.self, context: context)
+            try await metrics.append(body.points, to: run)
+            return JSONResponse(["accepted": .int(Int64(body.points.count))] as JSONValue)
+        }
+
+        api.get("/v1/runs/{id}/metrics", OperationDoc(
+            "The run's metric keys with their point count, min, max and latest point (viewers)", tags: ["metrics"],
+            response: Schema.object(["items": Schema.array(of: Schema.anyObject)], required: ["items"])
+        )) { _, context in
+            let run = try await core.run(try context.parameters.requireID("id"), context, needs: .viewer, trashed: true)
+            let series = try await metrics.series(of: run["id"]!.stringValue!)
+            return JSONResponse(["items": .array(series.map(seriesView))] as JSONValue)
+        }
+
+        api.get("/v1/runs/{id}/metrics/history", OperationDoc(
+            "A key's points in the order they were logged, paged: `after` is the number of points already read (viewers)", tags: ["metrics"],
+            query: [
+                keyParameter, .init("after", Schema.integer, "points to skip (the previous page's nextAfter)"),
+                .init("limit", Schema.integer, "page size, 1–\(maxHistoryPage) (default 1000)"),
+            ],
+            response: Schema.object(["key": Schema.string, "count": Schema.integer, "items": Schema.array(of: Schema.anyObject), "nextAfter": Schema.integer], required: ["key", "count", "items"])
+        )) { request, context in
+            let (series, key) = try await seriesOfRequest(request, context, core)
+            let after = try integer(request, "after", default: 0, in: 0...Int.max)
+            let limit = try integer(request, "limit", default: 1000, in: 1...maxHistoryPage)
+            let count = Int(series?["count"]?.intValue ?? 0)
+            let points = series == nil ? [] : try await metrics.points(series: series!["id"]!.stringValue!, after: after, limit: limit)
+            var body: [String: JSONValue] = [
+                "key": .string(key), "count": .int(Int64(count)),
+                "items": .array(points.map { ["value": .double($0.value), "step": .int($0.step), "timestamp": .int($0.timestamp)] }),
+            ]
+            if after + points.count < count { body["nextAfter"] = .int(Int64(after + points.count)) }
+            return JSONResponse(JSONValue.object(body))
+        }
+
+        api.get("/v1/runs/{id}/metrics/downsampled", OperationDoc(
+            "A key's series for a chart: at most `buckets` consecutive buckets with their exact min, max, last value and step range (viewers)", tags: ["metrics"],
+            query: [keyParameter, .init("buckets", Schema.integer, "the most buckets wanted, 1–5000 (default 1000)")],
+            response: Schema.object(["key": Schema.string, "count": Schema.integer, "bucketWidth": Schema.integer, "items": Schema.array(of: Schema.anyObject)], required: ["key", "count", "items"])
+        )) { request, context in
+            let (series, key) = try await seriesOfRequest(request, context, core)
+            let buckets = try integer(request, "buckets", default: 1000, in: 1...5000)
+            let count = Int(series?["count"]?.intValue ?? 0)
+            let view = try await Downsampling.view(series: series?["id"]?.stringValue ?? "", count: count, buckets: buckets, metrics: metrics)
+            return JSONResponse([
+                "key": .string(key), "count": .int(Int64(count)), "bucketWidth": .int(Int64(view.width)), "items": .array(view.buckets),
+            ] as JSONValue)
+        }
+    }
+
+    /// The run's series named by `?key=` (nil when nothing was logged under it yet).
+    private static func seriesOfRequest(_ request: Request, _ context: AuthRequestContext, _ core: DataCore) async throws -> (JSONValue?, String) {
+        let run = try await core.run(try context.parameters.requireID("id"), context, needs: .viewer, trashed: true)
+        guard let key = request.uri.queryParameters.get("key"), !key.isEmpty else { throw APIError.invalidField("key", "key is required") }
+        try FieldKey.validate(key, field: "key")
+        return (try await core.metrics.series(run: run["id"]!.stringValue!, key: key), key)
+    }
+
+    private static func integer(_ request: Request, _ name: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
+        guard let text = request.uri.queryParameters.get(name) else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw APIError.invalidField(name, "\(name) is an integer from \(range.lowerBound)\(range.upperBound == Int.max ? " up" : " to \(range.upperBound)")")
+        }
+        return number
+    }
+
+    static func seriesView(_ series: JSONValue) -> JSONValue {
+        guard case .object(var members) = series else { return series }
+        for hidden in ["id", "runId", "experimentId", "projectId"] { members.removeValue(forKey: hidden) }
+        return .object(members)
+    }
+}

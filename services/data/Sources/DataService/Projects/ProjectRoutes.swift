@@ -1,0 +1,106 @@
+import Auth
+import Foundation
+import Hummingbird
+import Platform
+
+/// Projects (`/v1/projects`): any user may create one and becomes its owner; viewers read,
+/// editors change its name and description, owners trash, restore and purge it.
+enum ProjectRoutes {
+    struct Creation: Decodable {
+        let name: String
+        let description: String?
+    }
+
+    struct Change: Decodable {
+        let name: String?
+        let description: String?
+    }
+
+    static let project = Schema.object(
+        [
+            "id": Schema.id, "projectId": Schema.id, "name": Schema.string, "description": Schema.string,
+            "lifecycle": Schema.enumeration(Lifecycle.allCases.map(\.rawValue)), "createdBy": Schema.id,
+            "createdAt": Schema.dateTime, "updatedAt": Schema.dateTime, "trashedAt": Schema.dateTime,
+        ],
+        required: ["id", "name", "lifecycle", "createdBy", "createdAt"]
+    )
+
+    static func register(_ api: APIBuilder<AuthRequestContext>, _ core: DataCore) {
+        api.schema("Project", project)
+        let projects = core.projects
+
+        api.post("/v1/projects", OperationDoc(
+            "Create a project; its creator becomes its owner", tags: ["projects"],
+            body: Schema.object(["name": Schema.string, "description": Schema.string], required: ["name"]), status: 201, response: Schema.ref("Project")
+        )) { request, context in
+            let caller = try context.requirePrincipal()
+            guard caller.kind == .user else { throw APIError.forbidden("projects are created by users") }
+            let body = try await request.decodeJSON(as: Creation.self, context: context)
+            let created = try await projects.create(name: try Validate.name(body.name), description: try Validate.description(body.description), by: caller.id)
+            return JSONResponse(ProjectDirectory.view(created), status: .created)
+        }
+
+        api.get("/v1/projects", OperationDoc(
+            "The projects the caller holds a role on, by id (administrators: every project)", tags: ["projects"],
+            query: PageRequest.parameters() + [Lifecycle.viewParameter],
+            response: Schema.object(["items": Schema.array(of: Schema.ref("Project")), "nextAfter": Schema.id], required: ["items"])
+        )) { request, context in
+            let caller = try context.requirePrincipal()
+            let page = try PageRequest(request)
+            let lifecycle = try Lifecycle.view(request)
+            let member: (String, [String])? = caller.isAdmin ? nil : (caller.id, caller.teams)
+            if caller.kind == .service, caller.scopes.contains(Authorizer.readScope) == false { throw APIError.forbidden("this needs the projects.read scope") }
+            let found = try await projects.projects(visibleTo: caller.kind == .service ? nil : member, lifecycle: lifecycle?.rawValue, limit: page.limit, after: page.after)
+            return JSONResponse(page.response(found, view: ProjectDirectory.view))
+        }
+
+        api.get("/v1/projects/{id}", OperationDoc(
+            "A project, with the caller's role on it (viewers; also when it is in the trash)", tags: ["projects"], response: Schema.ref("Project")
+        )) { _, context in
+            let (found, role) = try await core.project(try context.parameters.requireID("id"), context, needs: .viewer, trashed: true)
+            var view = ProjectDirectory.view(found)
+            view["yourRole"] = .string(role.rawValue)
+            return JSONResponse(view)
+        }
+
+        api.patch("/v1/projects/{id}", OperationDoc(
+            "Rename a project or change its description (editors)", tags: ["projects"],
+            body: Schema.object(["name": Schema.string, "description": Schema.string]), response: Schema.ref("Project")
+        )) { request, context in
+            let (found, _) = try await core.project(try context.parameters.requireID("id"), context, needs: .editor)
+            let body = try await request.decodeJSON(as: Change.self, context: context)
+            var set: [String: JSONValue] = [:]
+            if let name = body.name { set["name"] = .string(try Validate.name(name)) }
+            if let description = body.description { set["description"] = .string(try Validate.description(description)) }
+            guard !set.isEmpty else { return JSONResponse(ProjectDirectory.view(found)) }
+            return JSONResponse(ProjectDirectory.view(try await projects.update(found, set: .object(set), verb: "project.updated")))
+        }
+
+        api.delete("/v1/projects/{id}", OperationDoc(
+            "Move a project to the trash, or with purge=true delete a trashed project and everything in it (owners)", tags: ["projects"],
+            query: [OperationDoc.purgeParameter], status: 204
+        )) { request, context in
+            let (found, _) = try await core.project(try context.parameters.requireID("id"), context, needs: .owner, trashed: true)
+            let id = found["id"]!.stringValue!
+            if request.wantsPurge {
+                guard found["lifecycle"] == "trashed" else {
+                    throw APIError.conflict("only a project in the trash can be purged; delete it without purge first", code: "not_trashed")
+                }
+                try await core.store.batch(Purge.operations(.project(id)) + [DataEvents.write("project.deleted", subject: id, ProjectDirectory.view(found))])
+            } else if found["lifecycle"] != "trashed" {
+                _ = try await projects.update(found, set: ["lifecycle": "trashed", "trashedAt": .string(Timestamp.now)], verb: "project.trashed")
+            }
+            return Response(status: .noContent)
+        }
+
+        api.post("/v1/projects/{id}/restore", OperationDoc(
+            "Take a project out of the trash (owners)", tags: ["projects"], response: Schema.ref("Project")
+        )) { _, context in
+            let (found, _) = try await core.project(try context.parameters.requireID("id"), context, needs: .owner, trashed: true)
+            guard found["lifecycle"] == "trashed" else { return JSONResponse(ProjectDirectory.view(found)) }
+            return JSONResponse(ProjectDirectory.view(try await projects.update(found, set: ["lifecycle": "active", "trashedAt": .null], verb: "project.restored")))
+        }
+
+        MemberRoutes.register(api, core)
+    }
+}
