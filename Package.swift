@@ -366,6 +366,8 @@ let package = Package(
             name: "mlex-bench",
             dependencies: [
                 "Auth",
+                "DataService",
+                "UsersService",
                 "KafkaBus",
                 "MongoStore",
                 "Blobs",
@@ -381,6 +383,7 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "apps/bench/Sources/mlex-bench",
             swiftSettings: strictSettings

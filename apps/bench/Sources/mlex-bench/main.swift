@@ -50,3 +50,9 @@ if selected.isEmpty || selected.contains("auth") {
     let tokens = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_AUTH_TOKENS"] ?? "10000") ?? 10_000
     try await AuthBenchmark(tokens: tokens, cachedRequests: 100_000).run()
 }
+
+if selected.isEmpty || selected.contains("data") {
+    let points = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_DATA_POINTS"] ?? "1000000") ?? 1_000_000
+    let runs = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_DATA_RUNS"] ?? "100000") ?? 100_000
+    try await DataBenchmark(directory: scratch.appendingPathComponent("data"), points: points, runs: runs).run()
+}
