@@ -350,6 +350,7 @@ let package = Package(
             name: "DataServiceTests",
             dependencies: [
                 "DataService",
+                "Bus",
                 "Auth",
                 "Store",
                 "Platform",

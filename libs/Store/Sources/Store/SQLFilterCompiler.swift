@@ -21,7 +21,15 @@ struct SQLFilterCompiler {
         case .all:
             return "1"
         case .and(let parts):
-            return "(" + parts.map { compile($0) }.joined(separator: " AND ") + ")"
+            // Several indexed key/value conditions meet in the key/value table first, so only
+            // runs matching all of them are read (the planner drives from one IN list at most).
+            let keyed = parts.filter { positiveKeyValueCondition($0) }
+            guard keyed.count > 1, let dynamicKeys else {
+                return "(" + parts.map { compile($0) }.joined(separator: " AND ") + ")"
+            }
+            var terms = ["id IN (" + keyed.map { keyValueSubquery(dynamicKeys, $0) }.joined(separator: " INTERSECT ") + ")"]
+            terms += parts.filter { !positiveKeyValueCondition($0) }.map { compile($0) }
+            return "(" + terms.joined(separator: " AND ") + ")"
         case .or(let parts):
             return "(" + parts.map { compile($0) }.joined(separator: " OR ") + ")"
         case .not(let inner):
@@ -54,6 +62,30 @@ struct SQLFilterCompiler {
             return "(\(column) IS NULL OR \(column) NOT IN (\(values.map { bind($0) }.joined(separator: ", "))))"
         case .exists(let exists):
             return "json_type(doc, '\(path.jsonPath)') IS \(exists ? "NOT " : "")NULL"
+        }
+    }
+
+    /// Whether `filter` is an equality, range or `$in` on a dynamic key: answered by a subquery
+    /// of `k_<collection>` ids, which `.and` intersects.
+    private func positiveKeyValueCondition(_ filter: Filter) -> Bool {
+        guard let dynamicKeys, case .compare(let path, let comparison) = filter, dynamicKeys.covers(path) else { return false }
+        switch comparison {
+        case .eq(let operand), .range(_, let operand): return operand != .null
+        case .in(let values): return !values.isEmpty && !values.contains(.null)
+        default: return false
+        }
+    }
+
+    /// The id subquery of a `positiveKeyValueCondition`.
+    private mutating func keyValueSubquery(_ index: DynamicKeyIndex, _ filter: Filter) -> String {
+        guard case .compare(let path, let comparison) = filter else { preconditionFailure("a key/value condition is a comparison") }
+        bindings.append(.text(path.dotted))
+        let prefix = "SELECT id FROM \(index.table) WHERE key = ? AND "
+        switch comparison {
+        case .eq(let operand): return prefix + "value = \(bind(operand))"
+        case .range(let op, let operand): return prefix + range("value", op, operand)
+        case .in(let values): return prefix + "value IN (\(values.map { bind($0) }.joined(separator: ", ")))"
+        default: preconditionFailure("not a positive key/value condition")
         }
     }
 
@@ -115,8 +147,9 @@ struct SQLFilterCompiler {
         return "?"
     }
 
-    /// The expression an index over `path` is declared on, so the planner can use it.
+    /// The expression an index over `path` is declared on, so the planner can use it. A
+    /// document's `id` is also its row's primary key: filters and sorts on it use that.
     static func extract(_ path: FieldPath) -> String {
-        "json_extract(doc, '\(path.jsonPath)')"
+        path.dotted == "id" ? "id" : "json_extract(doc, '\(path.jsonPath)')"
     }
 }

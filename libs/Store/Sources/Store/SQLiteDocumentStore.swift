@@ -10,6 +10,8 @@ public final class SQLiteDocumentStore: DocumentStore {
     let maxDocumentBytes: Int
     /// What `prepare` declared for each collection; filters consult it.
     private let dynamicKeys = Mutex<[String: DynamicKeyIndex]>([:])
+    /// Keeps the query planner's statistics (ANALYZE) in step with each collection's size.
+    private let statistics = PlannerStatistics()
 
     public init(path: String, maxDocumentBytes: Int = 16 << 20) throws {
         self.database = try SQLiteDatabase(path: path)
@@ -38,6 +40,24 @@ public final class SQLiteDocumentStore: DocumentStore {
             try Self.prepareDynamicKeys(index, on: connection)
         }
         dynamicKeys.withLock { $0[collection.name] = roots.isEmpty ? nil : index }
+        let rows = try await database.run { try $0.query("SELECT count(*) FROM \(table)") }
+        statistics.prepared(collection.name, rows: Int(rows.first?[0].integer ?? 0))
+        try await analyzeWhereDue()
+    }
+
+    /// Gathers statistics for collections that doubled since they were last gathered, so
+    /// the planner knows, say, that every run shares one projectId and drives a search from
+    /// its selective conditions instead (bounded by `analysis_limit`: milliseconds, not a scan).
+    private func analyzeWhereDue() async throws {
+        let due = statistics.due()
+        guard !due.isEmpty else { return }
+        let tables = due.flatMap { collection in
+            ["c_\(collection)"] + (dynamicKeys.withLock { $0[collection] }.map { [$0.table] } ?? [])
+        }
+        try await database.run { connection in
+            try connection.execute("PRAGMA analysis_limit = 1000")
+            for table in tables { try connection.execute("ANALYZE \(table)") }
+        }
     }
 
     /// Rebuilds `k_<collection>` only when the declared roots changed since the last start,
@@ -111,6 +131,7 @@ public final class SQLiteDocumentStore: DocumentStore {
     private func apply(_ operation: WriteOperation, on connection: SQLiteConnection) throws -> Int {
         switch operation {
         case .insert(let document, let collection):
+            statistics.inserted(into: collection)
             let (id, text) = try encode(document)
             return try connection.prepare("INSERT INTO \(try Self.table(collection)) (id, doc) VALUES (?, ?)").run([.text(id), .text(text)])
         case .update(let collection, let filter, let update, let many):
@@ -161,11 +182,14 @@ public final class SQLiteDocumentStore: DocumentStore {
     }
 
     private func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        let result: T
         do {
-            return try await database.transaction(body)
+            result = try await database.transaction(body)
         } catch let error as SQLiteError where error.isUniqueViolation {
             throw StoreError(.duplicate, "a document with the same id or unique key exists: \(error.message)")
         }
+        try await analyzeWhereDue()
+        return result
     }
 
     private func encode(_ document: JSONValue) throws -> (String, String) {

@@ -26,36 +26,37 @@ struct DataCore: Sendable {
 
     /// The project when the caller holds at least `needed` on it: 404 for outsiders (and for
     /// no such project), 403 for a role too low, 409 when it is in the trash and `trashed` is
-    /// not allowed.
-    func project(_ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool = false) async throws -> (project: JSONValue, role: ProjectRole) {
+    /// not allowed. What is in the trash can be read (viewers) but not changed, except by the
+    /// operations that restore or purge it.
+    func project(_ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool? = nil) async throws -> (project: JSONValue, role: ProjectRole) {
         let principal = try context.requirePrincipal()
         let role = try await authorizer.require(needed, on: id, for: principal)
         guard let project = try await projects.project(id: id) else { throw APIError.notFound("no project \(id)") }
-        if !allowed, project["lifecycle"] == "trashed" {
+        if !(allowed ?? (needed == .viewer)), project["lifecycle"] == "trashed" {
             throw APIError.conflict("project \(id) is in the trash; restore it first", code: "project_trashed")
         }
         return (project, role)
     }
 
     /// The experiment of the path, after checking the caller's role on its project.
-    func experiment(_ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool = false) async throws -> JSONValue {
+    func experiment(_ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool? = nil) async throws -> JSONValue {
         guard let experiment = try await experiments.experiment(id: id), let projectID = experiment["projectId"]?.stringValue else {
             throw APIError.notFound("no experiment \(id)")
         }
-        _ = try await project(projectID, context, needs: needed, trashed: false)
-        if !allowed, experiment["lifecycle"] == "trashed" {
+        _ = try await project(projectID, context, needs: needed)
+        if !(allowed ?? (needed == .viewer)), experiment["lifecycle"] == "trashed" {
             throw APIError.conflict("experiment \(id) is in the trash; restore it first", code: "experiment_trashed")
         }
         return experiment
     }
 
     /// The run of the path, after checking the caller's role on its project.
-    func run(_ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool = false) async throws -> JSONValue {
+    func run(_ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool? = nil) async throws -> JSONValue {
         guard let run = try await runs.run(id: id), let projectID = run["projectId"]?.stringValue else {
             throw APIError.notFound("no run \(id)")
         }
-        _ = try await project(projectID, context, needs: needed, trashed: false)
-        if !allowed, run["lifecycle"] == "trashed" {
+        _ = try await project(projectID, context, needs: needed)
+        if !(allowed ?? (needed == .viewer)), run["lifecycle"] == "trashed" {
             throw APIError.conflict("run \(id) is in the trash; restore it first", code: "run_trashed")
         }
         return run

@@ -7,7 +7,8 @@ import PlatformTesting
 import Testing
 
 /// The real data application on a fresh state dir and store, trusting the shared real users
-/// service (`UsersServer`) and listening to its events on the same bus.
+/// service (`UsersServer`) and listening to its events on the same bus. `store` is
+/// `MLEX_STORE`; `StoreBackend.url` gives the backends the tests run on.
 func dataApp(store: String = "") async throws -> some ApplicationProtocol {
     let users = try UsersServer.shared()
     let settings = try await ServiceSettings.forTesting(
@@ -37,5 +38,20 @@ extension TestClientProtocol {
         let run = try await call(.post, "/v1/experiments/\(experiment)/runs", token: token, json: json)
         #expect(run.status == .created, "\(run.body)")
         return run.body["id"]!.text
+    }
+}
+
+/// The document stores the service is tested on: the embedded SQLite file, and MongoDB
+/// through libmongoc against nx-27017 (started once per test process).
+enum StoreBackend: String, CaseIterable, CustomTestStringConvertible {
+    case sqlite, mongodb
+
+    var testDescription: String { rawValue }
+
+    func url() throws -> String {
+        switch self {
+        case .sqlite: ""
+        case .mongodb: try WireServers.mongoDatabaseURL()
+        }
     }
 }

@@ -11,10 +11,10 @@ struct MetricTests {
     /// A deterministic series with ups and downs, so min, max and last all differ per bucket.
     static func value(_ index: Int) -> Double { Double((index * 7919) % 1000) / 10 - Double(index % 13) }
 
-    @Test("history pages through every point; the run keeps latest, min and max per key")
-    func history() async throws {
+    @Test("history pages through every point; the run keeps latest, min and max per key", arguments: StoreBackend.allCases)
+    func history(backend: StoreBackend) async throws {
         let owner = try await newUser()
-        try await dataApp().test(.router) { client in
+        try await dataApp(store: try backend.url()).test(.router) { client in
             let (_, experiment) = try await client.projectAndExperiment(owner.token)
             let run = try await client.newRun(owner.token, experiment: experiment)
             try await client.logPoints(owner.token, run: run, key: "train/loss", range: 0..<2500, batch: 1000)

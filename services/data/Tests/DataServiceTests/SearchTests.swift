@@ -37,10 +37,10 @@ struct SearchTests {
         ("", ["a", "b", "c", "d", "e"]),
     ]
 
-    @Test("a table of filters picks exactly the expected runs; errors point at their column")
-    func filters() async throws {
+    @Test("a table of filters picks exactly the expected runs; errors point at their column", arguments: StoreBackend.allCases)
+    func filters(backend: StoreBackend) async throws {
         let owner = try await newUser()
-        try await dataApp().test(.router) { client in
+        try await dataApp(store: try backend.url()).test(.router) { client in
             let (project, experiment) = try await client.projectAndExperiment(owner.token)
             for run in Self.runs {
                 let id = try await client.newRun(owner.token, experiment: experiment, #"{"name": "\#(run.name)", \#(run.body)}"#)

@@ -6,6 +6,26 @@ extension Request {
     /// Collects the body up to the context's limit (413 beyond it) and decodes it; malformed
     /// JSON, wrong types, missing fields and unknown enum values become 400s naming the field.
     public func decodeJSON<Value: Decodable>(as type: Value.Type, context: some RequestContext) async throws -> Value {
+        let buffer = try await collectJSONBody(context: context)
+        do {
+            return try JSONDecoder.api.decode(Value.self, from: Data(buffer.readableBytesView))
+        } catch let error as DecodingError {
+            throw DecodingErrorMapping.apiError(for: error)
+        }
+    }
+
+    /// The body as a `JSONValue`, for hot paths that check fields by hand: several times
+    /// cheaper than `decodeJSON` for bodies of thousands of elements (metric points).
+    public func parseJSON(context: some RequestContext) async throws -> JSONValue {
+        let buffer = try await collectJSONBody(context: context)
+        do {
+            return try JSONValue.parse(String(buffer: buffer))
+        } catch let error as JSONParseError {
+            throw APIError.badRequest("the body is not valid JSON: \(error)", code: "malformed_json")
+        }
+    }
+
+    private func collectJSONBody(context: some RequestContext) async throws -> ByteBuffer {
         // A declared length over the limit is refused before a byte is read.
         if let declared = self.headers[.contentLength].flatMap(Int.init), declared > context.maxUploadSize {
             throw APIError.contentTooLarge(limit: context.maxUploadSize)
@@ -19,11 +39,7 @@ extension Request {
         if buffer.readableBytes == 0 {
             throw APIError.badRequest("request body is empty; a JSON object is expected", code: "malformed_json")
         }
-        do {
-            return try JSONDecoder.api.decode(Value.self, from: Data(buffer.readableBytesView))
-        } catch let error as DecodingError {
-            throw DecodingErrorMapping.apiError(for: error)
-        }
+        return buffer
     }
 }
 
@@ -38,9 +54,13 @@ public struct JSONResponse<Value: Encodable & Sendable>: ResponseGenerator {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let data = try JSONEncoder.api.encode(value)
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
+        // Documents built at run time take the direct writer (same sorted keys, same bytes).
+        if let json = value as? JSONValue {
+            return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: json.jsonText)))
+        }
+        let data = try JSONEncoder.api.encode(value)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

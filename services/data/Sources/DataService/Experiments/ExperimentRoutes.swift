@@ -65,7 +65,7 @@ enum ExperimentRoutes {
         }
 
         api.get("/v1/experiments/{id}", OperationDoc("An experiment (viewers of its project)", tags: ["experiments"], response: Schema.ref("Experiment"))) { _, context in
-            JSONResponse(view(try await core.experiment(try context.parameters.requireID("id"), context, needs: .viewer, trashed: true)))
+            JSONResponse(view(try await core.experiment(try context.parameters.requireID("id"), context, needs: .viewer)))
         }
 
         api.patch("/v1/experiments/{id}", OperationDoc(

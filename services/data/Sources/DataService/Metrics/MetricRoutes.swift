@@ -7,8 +7,6 @@ import Platform
 /// by page, or a downsampled view for charts. Keys travel as a query parameter because they
 /// may hold slashes (`train/loss`).
 enum MetricRoutes {
-    struct Append: Decodable { let points: [MetricSeriesStore.Point] }
-
     static let maxHistoryPage = 25_000
 
     static func register(_ api: APIBuilder<AuthRequestContext>, _ core: DataCore) {
@@ -23,16 +21,16 @@ enum MetricRoutes {
             response: Schema.object(["accepted": Schema.integer], required: ["accepted"])
         )) { request, context in
             let run = try await core.run(try context.parameters.requireID("id"), context, needs: .editor)
-            let body = try await request.decodeJSON(as: Append.self, context: context)
-            try await metrics.append(body.points, to: run)
-            return JSONResponse(["accepted": .int(Int64(body.points.count))] as JSONValue)
+            let points = try MetricSeriesStore.points(in: try await request.parseJSON(context: context))
+            try await metrics.append(points, to: run)
+            return JSONResponse(["accepted": .int(Int64(points.count))] as JSONValue)
         }
 
         api.get("/v1/runs/{id}/metrics", OperationDoc(
             "The run's metric keys with their point count, min, max and latest point (viewers)", tags: ["metrics"],
             response: Schema.object(["items": Schema.array(of: Schema.anyObject)], required: ["items"])
         )) { _, context in
-            let run = try await core.run(try context.parameters.requireID("id"), context, needs: .viewer, trashed: true)
+            let run = try await core.run(try context.parameters.requireID("id"), context, needs: .viewer)
             let series = try await metrics.series(of: run["id"]!.stringValue!)
             return JSONResponse(["items": .array(series.map(seriesView))] as JSONValue)
         }
@@ -75,7 +73,7 @@ enum MetricRoutes {
 
     /// The run's series named by `?key=` (nil when nothing was logged under it yet).
     private static func seriesOfRequest(_ request: Request, _ context: AuthRequestContext, _ core: DataCore) async throws -> (JSONValue?, String) {
-        let run = try await core.run(try context.parameters.requireID("id"), context, needs: .viewer, trashed: true)
+        let run = try await core.run(try context.parameters.requireID("id"), context, needs: .viewer)
         guard let key = request.uri.queryParameters.get("key"), !key.isEmpty else { throw APIError.invalidField("key", "key is required") }
         try FieldKey.validate(key, field: "key")
         return (try await core.metrics.series(run: run["id"]!.stringValue!, key: key), key)

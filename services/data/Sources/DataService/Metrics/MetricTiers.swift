@@ -4,11 +4,13 @@ import Platform
 /// thousand numbers, never the whole series (issue: downsampling a million points per request
 /// is not fast). Level L groups the series, in arrival order, into buckets of 8^L points
 /// (8 … 262,144) and keeps each bucket's min, max and last value and its first and last step.
-/// Buckets are stored 1024 to a document (`metric_tiers`), so a level of a 1M-point series is
-/// a handful of documents, and an ingest rewrites only the documents its points fall in.
+/// Buckets are stored 128 to a document (`metric_tiers`), so an ingest rewrites only the small
+/// documents its points fall in.
 enum MetricTiers {
     static let levels = 1...6
-    static let bucketsPerDocument = 1024
+    /// Small enough that an ingest rewrites a few kilobytes per level; a chart still reads at
+    /// most ~64 documents of a level (8 × 1000 buckets).
+    static let bucketsPerDocument = 128
 
     static func width(_ level: Int) -> Int { 1 << (3 * level) }
 
@@ -44,7 +46,7 @@ enum MetricTiers {
         }
     }
 
-    /// One stored document: buckets `chunk * 1024 ..< chunk * 1024 + buckets.count` of a level.
+    /// One stored document: buckets `chunk * 128 ..< chunk * 128 + buckets.count` of a level.
     struct Document: Sendable {
         var level: Int
         var chunk: Int

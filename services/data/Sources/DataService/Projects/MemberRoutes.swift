@@ -26,7 +26,7 @@ enum MemberRoutes {
             "The project's members, users and teams, in the order they were added (viewers)", tags: ["projects"],
             response: Schema.object(["items": Schema.array(of: Schema.ref("ProjectMember"))], required: ["items"])
         )) { _, context in
-            let (found, _) = try await core.project(try context.parameters.requireID("id"), context, needs: .viewer, trashed: true)
+            let (found, _) = try await core.project(try context.parameters.requireID("id"), context, needs: .viewer)
             let members = try await projects.members(of: found["id"]!.stringValue!)
             return JSONResponse(["items": .array(members.map(ProjectDirectory.memberView))] as JSONValue)
         }

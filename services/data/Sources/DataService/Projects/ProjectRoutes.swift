@@ -48,16 +48,24 @@ enum ProjectRoutes {
             let caller = try context.requirePrincipal()
             let page = try PageRequest(request)
             let lifecycle = try Lifecycle.view(request)
-            let member: (String, [String])? = caller.isAdmin ? nil : (caller.id, caller.teams)
-            if caller.kind == .service, caller.scopes.contains(Authorizer.readScope) == false { throw APIError.forbidden("this needs the projects.read scope") }
-            let found = try await projects.projects(visibleTo: caller.kind == .service ? nil : member, lifecycle: lifecycle?.rawValue, limit: page.limit, after: page.after)
+            let member: (userID: String, teams: [String])?
+            switch caller.kind {
+            case .user:
+                member = caller.isAdmin ? nil : (caller.id, caller.teams)
+            case .service:
+                guard !caller.scopes.isDisjoint(with: [Authorizer.readScope, Authorizer.writeScope]) else {
+                    throw APIError.forbidden("listing projects needs the projects.read scope")
+                }
+                member = nil
+            }
+            let found = try await projects.projects(visibleTo: member, lifecycle: lifecycle?.rawValue, limit: page.limit, after: page.after)
             return JSONResponse(page.response(found, view: ProjectDirectory.view))
         }
 
         api.get("/v1/projects/{id}", OperationDoc(
             "A project, with the caller's role on it (viewers; also when it is in the trash)", tags: ["projects"], response: Schema.ref("Project")
         )) { _, context in
-            let (found, role) = try await core.project(try context.parameters.requireID("id"), context, needs: .viewer, trashed: true)
+            let (found, role) = try await core.project(try context.parameters.requireID("id"), context, needs: .viewer)
             var view = ProjectDirectory.view(found)
             view["yourRole"] = .string(role.rawValue)
             return JSONResponse(view)

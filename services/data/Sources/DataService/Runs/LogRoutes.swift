@@ -32,7 +32,7 @@ enum LogRoutes {
             query: PageRequest.parameters(maxLimit: 5000, defaultLimit: 500) + [.init("level", Schema.enumeration(RunLogs.Level.allCases.map(\.rawValue)), "the lowest level to return")],
             response: Schema.object(["items": Schema.array(of: Schema.ref("LogEntry")), "nextAfter": Schema.id], required: ["items"])
         )) { request, context in
-            let run = try await core.run(try context.parameters.requireID("id"), context, needs: .viewer, trashed: true)
+            let run = try await core.run(try context.parameters.requireID("id"), context, needs: .viewer)
             let page = try PageRequest(request, maxLimit: 5000, defaultLimit: 500)
             var level: RunLogs.Level?
             if let text = request.uri.queryParameters.get("level") {

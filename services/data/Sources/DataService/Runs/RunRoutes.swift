@@ -73,14 +73,14 @@ enum RunRoutes {
             query: PageRequest.parameters() + [Lifecycle.viewParameter],
             response: Schema.object(["items": Schema.array(of: Schema.ref("Run")), "nextAfter": Schema.id], required: ["items"])
         )) { request, context in
-            let experiment = try await core.experiment(try context.parameters.requireID("id"), context, needs: .viewer, trashed: true)
+            let experiment = try await core.experiment(try context.parameters.requireID("id"), context, needs: .viewer)
             let page = try PageRequest(request)
             let found = try await runs.runs(in: experiment["id"]!.stringValue!, lifecycle: try Lifecycle.view(request), limit: page.limit, after: page.after)
             return JSONResponse(page.response(found, view: view))
         }
 
         api.get("/v1/runs/{id}", OperationDoc("A run with its params, tags and latest metrics (viewers)", tags: ["runs"], response: Schema.ref("Run"))) { _, context in
-            JSONResponse(view(try await core.run(try context.parameters.requireID("id"), context, needs: .viewer, trashed: true)))
+            JSONResponse(view(try await core.run(try context.parameters.requireID("id"), context, needs: .viewer)))
         }
 
         api.patch("/v1/runs/{id}", OperationDoc(
