@@ -40,44 +40,24 @@ struct DataCore: Sendable {
 
     /// The experiment of the path, after checking the caller's role on its project.
     func experiment(_ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool? = nil) async throws -> JSONValue {
-        guard let experiment = try await experiments.experiment(id: id), let projectID = experiment["projectId"]?.stringValue else {
-            throw APIError.notFound("no experiment \(id)")
-        }
-        _ = try await project(projectID, context, needs: needed)
-        if !(allowed ?? (needed == .viewer)), experiment["lifecycle"] == "trashed" {
-            throw APIError.conflict("experiment \(id) is in the trash; restore it first", code: "experiment_trashed")
-        }
-        return experiment
+        try await inProject(try await experiments.experiment(id: id), "experiment", id, context, needs: needed, trashed: allowed)
     }
 
     /// The run of the path, after checking the caller's role on its project.
     func run(_ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool? = nil) async throws -> JSONValue {
-        guard let run = try await runs.run(id: id), let projectID = run["projectId"]?.stringValue else {
-            throw APIError.notFound("no run \(id)")
-        }
+        try await inProject(try await runs.run(id: id), "run", id, context, needs: needed, trashed: allowed)
+    }
+
+    /// `document` when the caller may act on its project as `needed`, with the trash rule of
+    /// `project(_:_:needs:trashed:)` applied to the document itself.
+    private func inProject(_ document: JSONValue?, _ entity: String, _ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool?) async throws -> JSONValue {
+        guard let document, let projectID = document["projectId"]?.stringValue else { throw APIError.notFound("no \(entity) \(id)") }
         _ = try await project(projectID, context, needs: needed)
-        if !(allowed ?? (needed == .viewer)), run["lifecycle"] == "trashed" {
-            throw APIError.conflict("run \(id) is in the trash; restore it first", code: "run_trashed")
+        if !(allowed ?? (needed == .viewer)), document["lifecycle"] == .string(Lifecycle.trashed.rawValue) {
+            throw APIError.conflict("\(entity) \(id) is in the trash; restore it first", code: "\(entity)_trashed")
         }
-        return run
+        return document
     }
-}
-
-/// `lifecycle` of projects, experiments and runs: trashed ones are restorable until purged.
-enum Lifecycle: String, Codable, Sendable, CaseIterable {
-    case active, trashed
-
-    /// `?view=active|trashed|all` of list endpoints; nil is all.
-    static func view(_ request: Request) throws -> Lifecycle? {
-        switch request.uri.queryParameters.get("view") ?? "active" {
-        case "all": return nil
-        case let text:
-            guard let lifecycle = Lifecycle(rawValue: text) else { throw APIError.invalidField("view", "view is active, trashed or all") }
-            return lifecycle
-        }
-    }
-
-    static let viewParameter = OperationDoc.QueryParameter("view", Schema.enumeration(["active", "trashed", "all"]), "which to list (default active)")
 }
 
 extension OperationDoc {

@@ -42,3 +42,20 @@ enum Validate {
         return text
     }
 }
+
+/// The bodies that create or change something with a name and a description (projects,
+/// experiments).
+enum Named {
+    struct Creation: Decodable {
+        let name: String
+        let description: String?
+    }
+
+    struct Change: Decodable {
+        let name: String?
+        let description: String?
+    }
+
+    static let creationSchema = Schema.object(["name": Schema.string, "description": Schema.string], required: ["name"])
+    static let changeSchema = Schema.object(["name": Schema.string, "description": Schema.string])
+}

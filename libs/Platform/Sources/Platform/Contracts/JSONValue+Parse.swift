@@ -29,8 +29,13 @@ struct JSONParser {
 
     func error(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
 
+    // Called around every token: plain comparisons, no collection to build per call.
     mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 else { return }
+            index += 1
+        }
     }
 
     mutating func value() throws -> JSONValue {
@@ -47,12 +52,13 @@ struct JSONParser {
         }
     }
 
-    mutating func literal(_ word: String) throws {
-        let expected = Array(word.utf8)
-        guard index + expected.count <= bytes.count, Array(bytes[index..<index + expected.count]) == expected else {
+    mutating func literal(_ word: StaticString) throws {
+        let count = word.utf8CodeUnitCount
+        guard index + count <= bytes.count else { throw error("expected \(word)") }
+        for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] {
             throw error("expected \(word)")
         }
-        index += expected.count
+        index += count
     }
 
     mutating func object() throws -> JSONValue {
@@ -179,10 +185,26 @@ struct JSONParser {
                 break
             }
         }
+        let digitsStart = bytes[start] == UInt8(ascii: "-") ? start + 1 : start
+        guard index > digitsStart else { throw error("unexpected character") }
+        if isInteger, let integer = integer(from: start, digitsStart: digitsStart) { return .int(integer) }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
-        guard !text.isEmpty, text != "-" else { throw error("unexpected character") }
-        if isInteger, let integer = Int64(text) { return .int(integer) }
         guard let double = Double(text), double.isFinite else { throw error("invalid number \(text)") }
         return .double(double)
+    }
+
+    /// The integer in `start..<index` read from its digits (no string in between); nil when it
+    /// does not fit Int64 (then it is read as a Double).
+    private func integer(from start: Int, digitsStart: Int) -> Int64? {
+        let negative = digitsStart > start
+        var value: Int64 = 0
+        for position in digitsStart..<index {
+            let digit = Int64(bytes[position] - UInt8(ascii: "0"))
+            let (shifted, overflowA) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflowB) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+            if overflowA || overflowB { return nil }
+            value = next
+        }
+        return value
     }
 }

@@ -38,22 +38,17 @@ struct ExperimentDirectory: Sendable {
         return try await store.find("experiments", Query(filter: filter, sort: [.ascending("id")], limit: limit, after: after.map { ["id": .string($0)] }))
     }
 
-    /// Applies `changes` and announces the new state under `verb`.
-    func update(_ experiment: JSONValue, set changes: [String: JSONValue], verb: String) async throws -> JSONValue {
-        guard let id = experiment["id"]?.stringValue, case .object(var members) = experiment else { throw APIError.internal }
-        var set = changes
-        set["updatedAt"] = .string(Timestamp.now)
-        for (key, value) in set { members[key] = value }
-        let updated = JSONValue.object(members)
+    var entities: Entities {
+        Entities(store: store, collection: "experiments", entity: "experiment", scope: { .experiment($0) }, view: Self.view)
+    }
+
+    /// Renames or describes; a name another experiment of the project has is a 409.
+    func update(_ experiment: JSONValue, set changes: [String: JSONValue]) async throws -> JSONValue {
         do {
-            try await store.batch([
-                .update("experiments", filter: ["id": .string(id)], update: ["$set": .object(set)], many: false),
-                DataEvents.write(verb, subject: id, Self.view(updated)),
-            ])
+            return try await entities.update(experiment, set: changes, verb: "updated")
         } catch let error as StoreError where error.code == .duplicate {
-            throw Self.nameTaken(set["name"]?.stringValue ?? "")
+            throw Self.nameTaken(changes["name"]?.stringValue ?? "")
         }
-        return updated
     }
 
     static func nameTaken(_ name: String) -> APIError {

@@ -5,16 +5,6 @@ import Platform
 
 /// Experiments inside a project: editors create, rename, trash and restore them; owners purge.
 enum ExperimentRoutes {
-    struct Creation: Decodable {
-        let name: String
-        let description: String?
-    }
-
-    struct Change: Decodable {
-        let name: String?
-        let description: String?
-    }
-
     static let experiment = Schema.object(
         [
             "id": Schema.id, "projectId": Schema.id, "name": Schema.string, "description": Schema.string,
@@ -31,10 +21,10 @@ enum ExperimentRoutes {
 
         api.post("/v1/projects/{id}/experiments", OperationDoc(
             "Create an experiment; its name is unique in the project (editors)", tags: ["experiments"],
-            body: Schema.object(["name": Schema.string, "description": Schema.string], required: ["name"]), status: 201, response: Schema.ref("Experiment")
+            body: Named.creationSchema, status: 201, response: Schema.ref("Experiment")
         )) { request, context in
             let (project, _) = try await core.project(try context.parameters.requireID("id"), context, needs: .editor)
-            let body = try await request.decodeJSON(as: Creation.self, context: context)
+            let body = try await request.decodeJSON(as: Named.Creation.self, context: context)
             let created = try await experiments.create(
                 name: try Validate.name(body.name), description: try Validate.description(body.description),
                 in: project["id"]!.stringValue!, by: try context.requirePrincipal().id
@@ -70,10 +60,10 @@ enum ExperimentRoutes {
 
         api.patch("/v1/experiments/{id}", OperationDoc(
             "Rename an experiment or change its description (editors)", tags: ["experiments"],
-            body: Schema.object(["name": Schema.string, "description": Schema.string]), response: Schema.ref("Experiment")
+            body: Named.changeSchema, response: Schema.ref("Experiment")
         )) { request, context in
             let found = try await core.experiment(try context.parameters.requireID("id"), context, needs: .editor)
-            let body = try await request.decodeJSON(as: Change.self, context: context)
+            let body = try await request.decodeJSON(as: Named.Change.self, context: context)
             var set: [String: JSONValue] = [:]
             if let name = body.name {
                 let name = try Validate.name(name)
@@ -82,7 +72,7 @@ enum ExperimentRoutes {
             }
             if let description = body.description { set["description"] = .string(try Validate.description(description)) }
             guard !set.isEmpty else { return JSONResponse(view(found)) }
-            return JSONResponse(view(try await experiments.update(found, set: set, verb: "experiment.updated")))
+            return JSONResponse(view(try await experiments.update(found, set: set)))
         }
 
         api.delete("/v1/experiments/{id}", OperationDoc(
@@ -91,21 +81,13 @@ enum ExperimentRoutes {
         )) { request, context in
             let id = try context.parameters.requireID("id")
             let found = try await core.experiment(id, context, needs: request.wantsPurge ? .owner : .editor, trashed: true)
-            if request.wantsPurge {
-                guard found["lifecycle"] == "trashed" else {
-                    throw APIError.conflict("only an experiment in the trash can be purged; delete it without purge first", code: "not_trashed")
-                }
-                try await core.store.batch(Purge.operations(.experiment(id)) + [DataEvents.write("experiment.deleted", subject: id, view(found))])
-            } else if found["lifecycle"] != "trashed" {
-                _ = try await experiments.update(found, set: ["lifecycle": "trashed", "trashedAt": .string(Timestamp.now)], verb: "experiment.trashed")
-            }
+            try await experiments.entities.remove(found, purge: request.wantsPurge)
             return Response(status: .noContent)
         }
 
         api.post("/v1/experiments/{id}/restore", OperationDoc("Take an experiment out of the trash (editors)", tags: ["experiments"], response: Schema.ref("Experiment"))) { _, context in
             let found = try await core.experiment(try context.parameters.requireID("id"), context, needs: .editor, trashed: true)
-            guard found["lifecycle"] == "trashed" else { return JSONResponse(view(found)) }
-            return JSONResponse(view(try await experiments.update(found, set: ["lifecycle": "active", "trashedAt": .null], verb: "experiment.restored")))
+            return JSONResponse(view(try await experiments.entities.restore(found)))
         }
     }
 }

@@ -14,6 +14,10 @@ struct ProjectDirectory: MembershipSource {
 
     let store: any DocumentStore
 
+    var entities: Entities {
+        Entities(store: store, collection: "projects", entity: "project", scope: { .project($0) }, view: Self.view)
+    }
+
     func project(id: String) async throws -> JSONValue? {
         try await store.get(id, from: "projects")
     }
@@ -53,19 +57,6 @@ struct ProjectDirectory: MembershipSource {
             filter["id"] = ["$in": .array(ids.map(JSONValue.string))]
         }
         return try await store.find("projects", Query(filter: filter, sort: [.ascending("id")], limit: limit, after: after.map { ["id": .string($0)] }))
-    }
-
-    /// Applies `changes` (already validated) and announces the new state.
-    func update(_ project: JSONValue, set changes: JSONValue, verb: String) async throws -> JSONValue {
-        guard let id = project["id"]?.stringValue, case .object(var members) = project, case .object(var set) = changes else { throw APIError.internal }
-        set["updatedAt"] = .string(Timestamp.now)
-        for (key, value) in set { members[key] = value }
-        let updated = JSONValue.object(members)
-        try await store.batch([
-            .update("projects", filter: ["id": .string(id)], update: ["$set": .object(set)], many: false),
-            DataEvents.write(verb, subject: id, Self.view(updated)),
-        ])
-        return updated
     }
 
     func members(of projectID: String) async throws -> [JSONValue] {

@@ -6,16 +6,6 @@ import Platform
 /// Projects (`/v1/projects`): any user may create one and becomes its owner; viewers read,
 /// editors change its name and description, owners trash, restore and purge it.
 enum ProjectRoutes {
-    struct Creation: Decodable {
-        let name: String
-        let description: String?
-    }
-
-    struct Change: Decodable {
-        let name: String?
-        let description: String?
-    }
-
     static let project = Schema.object(
         [
             "id": Schema.id, "projectId": Schema.id, "name": Schema.string, "description": Schema.string,
@@ -31,11 +21,11 @@ enum ProjectRoutes {
 
         api.post("/v1/projects", OperationDoc(
             "Create a project; its creator becomes its owner", tags: ["projects"],
-            body: Schema.object(["name": Schema.string, "description": Schema.string], required: ["name"]), status: 201, response: Schema.ref("Project")
+            body: Named.creationSchema, status: 201, response: Schema.ref("Project")
         )) { request, context in
             let caller = try context.requirePrincipal()
             guard caller.kind == .user else { throw APIError.forbidden("projects are created by users") }
-            let body = try await request.decodeJSON(as: Creation.self, context: context)
+            let body = try await request.decodeJSON(as: Named.Creation.self, context: context)
             let created = try await projects.create(name: try Validate.name(body.name), description: try Validate.description(body.description), by: caller.id)
             return JSONResponse(ProjectDirectory.view(created), status: .created)
         }
@@ -73,15 +63,15 @@ enum ProjectRoutes {
 
         api.patch("/v1/projects/{id}", OperationDoc(
             "Rename a project or change its description (editors)", tags: ["projects"],
-            body: Schema.object(["name": Schema.string, "description": Schema.string]), response: Schema.ref("Project")
+            body: Named.changeSchema, response: Schema.ref("Project")
         )) { request, context in
             let (found, _) = try await core.project(try context.parameters.requireID("id"), context, needs: .editor)
-            let body = try await request.decodeJSON(as: Change.self, context: context)
+            let body = try await request.decodeJSON(as: Named.Change.self, context: context)
             var set: [String: JSONValue] = [:]
             if let name = body.name { set["name"] = .string(try Validate.name(name)) }
             if let description = body.description { set["description"] = .string(try Validate.description(description)) }
             guard !set.isEmpty else { return JSONResponse(ProjectDirectory.view(found)) }
-            return JSONResponse(ProjectDirectory.view(try await projects.update(found, set: .object(set), verb: "project.updated")))
+            return JSONResponse(ProjectDirectory.view(try await projects.entities.update(found, set: set, verb: "updated")))
         }
 
         api.delete("/v1/projects/{id}", OperationDoc(
@@ -89,15 +79,7 @@ enum ProjectRoutes {
             query: [OperationDoc.purgeParameter], status: 204
         )) { request, context in
             let (found, _) = try await core.project(try context.parameters.requireID("id"), context, needs: .owner, trashed: true)
-            let id = found["id"]!.stringValue!
-            if request.wantsPurge {
-                guard found["lifecycle"] == "trashed" else {
-                    throw APIError.conflict("only a project in the trash can be purged; delete it without purge first", code: "not_trashed")
-                }
-                try await core.store.batch(Purge.operations(.project(id)) + [DataEvents.write("project.deleted", subject: id, ProjectDirectory.view(found))])
-            } else if found["lifecycle"] != "trashed" {
-                _ = try await projects.update(found, set: ["lifecycle": "trashed", "trashedAt": .string(Timestamp.now)], verb: "project.trashed")
-            }
+            try await projects.entities.remove(found, purge: request.wantsPurge)
             return Response(status: .noContent)
         }
 
@@ -105,8 +87,7 @@ enum ProjectRoutes {
             "Take a project out of the trash (owners)", tags: ["projects"], response: Schema.ref("Project")
         )) { _, context in
             let (found, _) = try await core.project(try context.parameters.requireID("id"), context, needs: .owner, trashed: true)
-            guard found["lifecycle"] == "trashed" else { return JSONResponse(ProjectDirectory.view(found)) }
-            return JSONResponse(ProjectDirectory.view(try await projects.update(found, set: ["lifecycle": "active", "trashedAt": .null], verb: "project.restored")))
+            return JSONResponse(ProjectDirectory.view(try await projects.entities.restore(found)))
         }
 
         MemberRoutes.register(api, core)

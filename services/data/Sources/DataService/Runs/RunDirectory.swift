@@ -21,17 +21,8 @@ struct RunDirectory: Sendable {
         return try await store.find("runs", Query(filter: filter, sort: [.ascending("id")], limit: limit, after: after.map { ["id": .string($0)] }))
     }
 
-    /// Sets attributes; a terminal status announces `run.finished`, a lifecycle change its verb.
-    func update(_ run: JSONValue, set changes: [String: JSONValue], verb: String?) async throws -> JSONValue {
-        guard let id = run["id"]?.stringValue, case .object(var members) = run else { throw APIError.internal }
-        var set = changes
-        set["updatedAt"] = .string(Timestamp.now)
-        for (key, value) in set { members[key] = value }
-        let updated = JSONValue.object(members)
-        var operations: [WriteOperation] = [.update("runs", filter: ["id": .string(id)], update: ["$set": .object(set)], many: false)]
-        if let verb { operations.append(DataEvents.write(verb, subject: id, Self.view(updated))) }
-        try await store.batch(operations)
-        return updated
+    var entities: Entities {
+        Entities(store: store, collection: "runs", entity: "run", scope: { .run($0) }, view: Self.view)
     }
 
     /// Records params write-once: a key already holding another value is a 409 naming it.

@@ -92,7 +92,7 @@ enum RunRoutes {
             let body = try await request.decodeJSON(as: Change.self, context: context)
             let (set, verb) = try change(found, body)
             guard !set.isEmpty else { return JSONResponse(view(found)) }
-            return JSONResponse(view(try await runs.update(found, set: set, verb: verb)))
+            return JSONResponse(view(try await runs.entities.update(found, set: set, verb: verb)))
         }
 
         api.post("/v1/runs/{id}/params", OperationDoc(
@@ -121,21 +121,13 @@ enum RunRoutes {
         )) { request, context in
             let id = try context.parameters.requireID("id")
             let found = try await core.run(id, context, needs: request.wantsPurge ? .owner : .editor, trashed: true)
-            if request.wantsPurge {
-                guard found["lifecycle"] == "trashed" else {
-                    throw APIError.conflict("only a run in the trash can be purged; delete it without purge first", code: "not_trashed")
-                }
-                try await core.store.batch(Purge.operations(.run(id)) + [DataEvents.write("run.deleted", subject: id, view(found))])
-            } else if found["lifecycle"] != "trashed" {
-                _ = try await runs.update(found, set: ["lifecycle": "trashed", "trashedAt": .string(Timestamp.now)], verb: "run.trashed")
-            }
+            try await runs.entities.remove(found, purge: request.wantsPurge)
             return Response(status: .noContent)
         }
 
         api.post("/v1/runs/{id}/restore", OperationDoc("Take a run out of the trash (editors)", tags: ["runs"], response: Schema.ref("Run"))) { _, context in
             let found = try await core.run(try context.parameters.requireID("id"), context, needs: .editor, trashed: true)
-            guard found["lifecycle"] == "trashed" else { return JSONResponse(view(found)) }
-            return JSONResponse(view(try await runs.update(found, set: ["lifecycle": "active", "trashedAt": .null], verb: "run.restored")))
+            return JSONResponse(view(try await runs.entities.restore(found)))
         }
     }
 
@@ -169,7 +161,7 @@ enum RunRoutes {
         ]
     }
 
-    /// What a PATCH sets, and the event it announces (`run.finished` on a terminal status).
+    /// What a PATCH sets, and the verb it announces (`finished`, for `run.finished`, on a terminal status).
     static func change(_ run: JSONValue, _ body: Change) throws -> ([String: JSONValue], String?) {
         var set: [String: JSONValue] = [:]
         var verb: String?
@@ -183,7 +175,7 @@ enum RunRoutes {
                 set["status"] = .string(status.rawValue)
                 if status.isTerminal {
                     set["endTime"] = .string(try body.endTime.map { try Validate.time($0, field: "endTime") } ?? Timestamp.now)
-                    verb = "run.finished"
+                    verb = "finished"
                 }
             }
         } else if body.endTime != nil {
