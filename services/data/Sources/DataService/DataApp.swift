@@ -13,16 +13,18 @@ public enum DataApp {
         name: .data, title: "MLExchange data",
         summary: "Projects and their members, experiments, runs (params, tags, metrics, log entries) and run search."
     )
-    public static let extraSettings = Backends.settings + ServiceAuthentication.settings
+    public static let extraSettings = DataSettings.all + Backends.settings + ServiceAuthentication.settings
 
     public static func buildApplication(settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) async throws -> some ApplicationProtocol {
+        let options = try DataSettings(settings)
         let backends = try await Backends.open(settings, domains: ["data"], logger: logger)
         let auth = try await ServiceAuthentication.start(settings: settings, bus: backends.bus, logger: logger)
-        let core = DataCore(store: backends.store)
+        let core = DataCore(store: backends.store, blobs: try Backends.openBlobs(settings))
+        let sweeper = BlobSweeper(core: core, interval: options.sweepInterval, grace: 3600, uploadLifetime: options.uploadLifetime, logger: logger)
 
         return try PlatformApplication.build(
             info: info, settings: settings, logger: logger, metrics: metrics, context: AuthRequestContext.self,
-            readiness: backends.readiness, services: [auth.follower] + backends.services(logger: logger),
+            readiness: backends.readiness, services: [auth.follower, sweeper] + backends.services(logger: logger),
             authentication: auth.middleware()
         ) { api in
             ProjectRoutes.register(api, core)
@@ -31,6 +33,9 @@ public enum DataApp {
             LogRoutes.register(api, core)
             MetricRoutes.register(api, core)
             SearchRoutes.register(api, core)
+            FileRoutes.register(api, core, maxFileBytes: options.maxFileBytes)
+            UploadRoutes.register(api, core)
+            AdminRoutes.register(api, sweeper)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Auth
+import Blobs
 import Foundation
 import Hummingbird
 import Platform
@@ -12,13 +13,17 @@ struct DataCore: Sendable {
     let runs: RunDirectory
     let logs: RunLogs
     let metrics: MetricSeriesStore
+    let ledger: BlobLedger
+    let files: FileDirectory
     let authorizer: Authorizer
 
-    init(store: any DocumentStore) {
+    init(store: any DocumentStore, blobs: any BlobStore) {
         self.store = store
-        projects = ProjectDirectory(store: store)
-        experiments = ExperimentDirectory(store: store)
-        runs = RunDirectory(store: store)
+        ledger = BlobLedger(store: store, blobs: blobs)
+        files = FileDirectory(store: store, ledger: ledger)
+        projects = ProjectDirectory(store: store, ledger: ledger)
+        experiments = ExperimentDirectory(store: store, ledger: ledger)
+        runs = RunDirectory(store: store, ledger: ledger)
         logs = RunLogs(store: store)
         metrics = MetricSeriesStore(store: store)
         authorizer = Authorizer(memberships: projects)
@@ -63,6 +68,8 @@ struct DataCore: Sendable {
 extension OperationDoc {
     /// `?purge=true` on a DELETE: remove for good what is in the trash.
     static let purgeParameter = QueryParameter("purge", Schema.boolean, "true: delete for good what is already in the trash (default: move to the trash)")
+    /// What deletes answer: the bytes of files they freed (0 for a move to the trash).
+    static let freedBytes = Schema.object(["freedBytes": Schema.integer], required: ["freedBytes"])
 }
 
 extension Request {

@@ -8,6 +8,8 @@ import Store
 /// with all they hold (DESIGN.md §4: `….trashed` is restorable, `….deleted` is final).
 struct Entities: Sendable {
     let store: any DocumentStore
+    /// Frees the blobs of the files a purge removes.
+    let ledger: BlobLedger
     /// The collection (`runs`) and the entity's name in event types (`run`).
     let collection: String
     let entity: String
@@ -31,17 +33,26 @@ struct Entities: Sendable {
 
     /// Moves the document to the trash, or with `purge` deletes it and all it holds for good,
     /// which only something already in the trash may be (a two-step delete, as MLflow's).
-    func remove(_ document: JSONValue, purge: Bool) async throws {
+    /// Returns the bytes a purge freed (files no one else holds), 0 for a move to the trash.
+    @discardableResult
+    func remove(_ document: JSONValue, purge: Bool) async throws -> Int64 {
         guard let id = document["id"]?.stringValue else { throw APIError.internal }
         let trashed = document["lifecycle"] == .string(Lifecycle.trashed.rawValue)
         if purge {
             guard trashed else {
                 throw APIError.conflict("only a \(entity) in the trash can be purged; delete it without purge first", code: "not_trashed")
             }
-            try await store.batch(Purge.operations(scope(id)) + [DataEvents.write("\(entity).deleted", subject: id, view(document))])
+            let scope = scope(id)
+            var held: Set<String> = []
+            for collection in BlobLedger.referencing {
+                held.formUnion(try await ledger.blobIDs(in: collection, matching: [scope.field: .string(id)]))
+            }
+            try await store.batch(Purge.operations(scope) + [DataEvents.write("\(entity).deleted", subject: id, view(document))])
+            return try await ledger.reclaim(held)
         } else if !trashed {
             _ = try await update(document, set: ["lifecycle": .string(Lifecycle.trashed.rawValue), "trashedAt": .string(Timestamp.now)], verb: "trashed")
         }
+        return 0
     }
 
     /// Takes the document out of the trash (a no-op for an active one).

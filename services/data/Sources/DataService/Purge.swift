@@ -23,7 +23,9 @@ enum Purge {
         }
     }
 
-    static let runData = ["run_logs", "metric_series", "metric_chunks", "metric_tiers"]
+    /// Whatever a run, experiment or project holds besides its own documents (files are freed
+    /// from the blob store by `BlobLedger` after the batch).
+    static let runData = ["run_logs", "metric_series", "metric_chunks", "metric_tiers", "files", "uploads", "upload_parts"]
 
     /// The deletes for everything inside `scope` (not the scope's own document).
     static func operations(_ scope: Scope) -> [WriteOperation] {

@@ -9,10 +9,10 @@ import Testing
 /// The real data application on a fresh state dir and store, trusting the shared real users
 /// service (`UsersServer`) and listening to its events on the same bus. `store` is
 /// `MLEX_STORE`; `StoreBackend.url` gives the backends the tests run on.
-func dataApp(store: String = "") async throws -> some ApplicationProtocol {
+func dataApp(store: String = "", state: URL? = nil) async throws -> some ApplicationProtocol {
     let users = try UsersServer.shared()
     let settings = try await ServiceSettings.forTesting(
-        .data, stateDirectory: try temporaryDirectory(), extraSettings: DataApp.extraSettings,
+        .data, stateDirectory: try state ?? temporaryDirectory(), extraSettings: DataApp.extraSettings,
         environment: users.environment().merging(["MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path, "MLEX_STORE": store]) { $1 }
     )
     return try await DataApp.buildApplication(settings: settings, logger: quietLogger())

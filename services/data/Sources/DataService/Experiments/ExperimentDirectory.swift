@@ -6,6 +6,7 @@ import Store
 /// (`nameKey`); as in MLflow, a trashed experiment keeps its name until it is purged.
 struct ExperimentDirectory: Sendable {
     let store: any DocumentStore
+    let ledger: BlobLedger
 
     func experiment(id: String) async throws -> JSONValue? {
         try await store.get(id, from: "experiments")
@@ -39,7 +40,7 @@ struct ExperimentDirectory: Sendable {
     }
 
     var entities: Entities {
-        Entities(store: store, collection: "experiments", entity: "experiment", scope: { .experiment($0) }, view: Self.view)
+        Entities(store: store, ledger: ledger, collection: "experiments", entity: "experiment", scope: { .experiment($0) }, view: Self.view)
     }
 
     /// Renames or describes; a name another experiment of the project has is a 409.

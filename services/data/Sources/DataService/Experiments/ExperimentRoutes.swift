@@ -77,12 +77,11 @@ enum ExperimentRoutes {
 
         api.delete("/v1/experiments/{id}", OperationDoc(
             "Move an experiment to the trash (editors), or with purge=true delete a trashed one and all its runs (owners)", tags: ["experiments"],
-            query: [OperationDoc.purgeParameter], status: 204
+            query: [OperationDoc.purgeParameter], response: OperationDoc.freedBytes
         )) { request, context in
             let id = try context.parameters.requireID("id")
             let found = try await core.experiment(id, context, needs: request.wantsPurge ? .owner : .editor, trashed: true)
-            try await experiments.entities.remove(found, purge: request.wantsPurge)
-            return Response(status: .noContent)
+            return JSONResponse(["freedBytes": .int(try await experiments.entities.remove(found, purge: request.wantsPurge))] as JSONValue)
         }
 
         api.post("/v1/experiments/{id}/restore", OperationDoc("Take an experiment out of the trash (editors)", tags: ["experiments"], response: Schema.ref("Experiment"))) { _, context in

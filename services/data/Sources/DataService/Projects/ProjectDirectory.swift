@@ -13,9 +13,10 @@ struct ProjectDirectory: MembershipSource {
     }
 
     let store: any DocumentStore
+    let ledger: BlobLedger
 
     var entities: Entities {
-        Entities(store: store, collection: "projects", entity: "project", scope: { .project($0) }, view: Self.view)
+        Entities(store: store, ledger: ledger, collection: "projects", entity: "project", scope: { .project($0) }, view: Self.view)
     }
 
     func project(id: String) async throws -> JSONValue? {

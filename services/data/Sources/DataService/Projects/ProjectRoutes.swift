@@ -76,11 +76,10 @@ enum ProjectRoutes {
 
         api.delete("/v1/projects/{id}", OperationDoc(
             "Move a project to the trash, or with purge=true delete a trashed project and everything in it (owners)", tags: ["projects"],
-            query: [OperationDoc.purgeParameter], status: 204
+            query: [OperationDoc.purgeParameter], response: OperationDoc.freedBytes
         )) { request, context in
             let (found, _) = try await core.project(try context.parameters.requireID("id"), context, needs: .owner, trashed: true)
-            try await projects.entities.remove(found, purge: request.wantsPurge)
-            return Response(status: .noContent)
+            return JSONResponse(["freedBytes": .int(try await projects.entities.remove(found, purge: request.wantsPurge))] as JSONValue)
         }
 
         api.post("/v1/projects/{id}/restore", OperationDoc(

@@ -6,6 +6,7 @@ import Store
 /// encoded keys (`FieldKey`) as dynamic-key roots, so search on any of them is indexed.
 struct RunDirectory: Sendable {
     let store: any DocumentStore
+    let ledger: BlobLedger
 
     func run(id: String) async throws -> JSONValue? {
         try await store.get(id, from: "runs")
@@ -22,7 +23,7 @@ struct RunDirectory: Sendable {
     }
 
     var entities: Entities {
-        Entities(store: store, collection: "runs", entity: "run", scope: { .run($0) }, view: Self.view)
+        Entities(store: store, ledger: ledger, collection: "runs", entity: "run", scope: { .run($0) }, view: Self.view)
     }
 
     /// Records params write-once: a key already holding another value is a 409 naming it.

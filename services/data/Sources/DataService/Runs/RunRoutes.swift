@@ -117,12 +117,11 @@ enum RunRoutes {
 
         api.delete("/v1/runs/{id}", OperationDoc(
             "Move a run to the trash (editors), or with purge=true delete a trashed run with its metrics and logs (owners)", tags: ["runs"],
-            query: [OperationDoc.purgeParameter], status: 204
+            query: [OperationDoc.purgeParameter], response: OperationDoc.freedBytes
         )) { request, context in
             let id = try context.parameters.requireID("id")
             let found = try await core.run(id, context, needs: request.wantsPurge ? .owner : .editor, trashed: true)
-            try await runs.entities.remove(found, purge: request.wantsPurge)
-            return Response(status: .noContent)
+            return JSONResponse(["freedBytes": .int(try await runs.entities.remove(found, purge: request.wantsPurge))] as JSONValue)
         }
 
         api.post("/v1/runs/{id}/restore", OperationDoc("Take a run out of the trash (editors)", tags: ["runs"], response: Schema.ref("Run"))) { _, context in

@@ -1,0 +1,70 @@
+import Blobs
+import Foundation
+import Logging
+import Platform
+import ServiceLifecycle
+import Store
+
+/// Frees what no delete could: blobs a crash left unreferenced (written, then the process died
+/// before the file document was), and uploads abandoned past their lifetime. Runs every
+/// `interval`; administrators can also run it at once (`POST /v1/admin/sweep`).
+struct BlobSweeper: Service {
+    let core: DataCore
+    let interval: Duration
+    /// A blob younger than this may belong to an upload about to be recorded: left alone.
+    let grace: TimeInterval
+    let uploadLifetime: TimeInterval
+    let logger: Logger
+
+    struct Outcome: Sendable {
+        var freedBytes: Int64 = 0
+        var blobs = 0
+        var uploads = 0
+    }
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                while true {
+                    try await Task.sleep(for: interval)
+                    do {
+                        let outcome = try await sweep()
+                        if outcome.blobs + outcome.uploads > 0 {
+                            logger.info("sweeper freed storage", metadata: ["bytes": "\(outcome.freedBytes)", "blobs": "\(outcome.blobs)", "uploads": "\(outcome.uploads)"])
+                        }
+                    } catch let error as CancellationError {
+                        throw error
+                    } catch {
+                        logger.warning("sweeping unreferenced blobs failed; next round retries", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+        } catch is CancellationError {
+            return
+        }
+    }
+
+    func sweep(now: Date = Date(), grace: TimeInterval? = nil) async throws -> Outcome {
+        let grace = grace ?? self.grace
+        var outcome = Outcome()
+        let expired = try await core.store.find("uploads", Query(filter: ["createdAt": ["$lt": .string(Timestamp.format(now.addingTimeInterval(-uploadLifetime)))]]))
+        for upload in expired {
+            outcome.freedBytes += try await UploadRoutes.discard(upload, core)
+            outcome.uploads += 1
+        }
+        var after: String?
+        while true {
+            let page = try await core.ledger.blobs.list(prefix: "", after: after, limit: 1000)
+            let old = Set(page.filter { $0.createdAt < now.addingTimeInterval(-grace) }.map(\.id))
+            for id in old.sorted() {
+                let freed = try await core.ledger.reclaim([id])
+                if freed > 0 {
+                    outcome.freedBytes += freed
+                    outcome.blobs += 1
+                }
+            }
+            guard page.count == 1000, let last = page.last?.id else { return outcome }
+            after = last
+        }
+    }
+}
