@@ -35,6 +35,7 @@ public enum DataApp {
             SearchRoutes.register(api, core)
             FileRoutes.register(api, core, maxFileBytes: options.maxFileBytes)
             UploadRoutes.register(api, core)
+            DatasetRoutes.register(api, core, maxFileBytes: options.maxFileBytes)
             AdminRoutes.register(api, sweeper)
         }
     }

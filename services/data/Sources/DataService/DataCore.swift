@@ -15,6 +15,7 @@ struct DataCore: Sendable {
     let metrics: MetricSeriesStore
     let ledger: BlobLedger
     let files: FileDirectory
+    let datasets: DatasetDirectory
     let authorizer: Authorizer
 
     init(store: any DocumentStore, blobs: any BlobStore) {
@@ -25,6 +26,7 @@ struct DataCore: Sendable {
         experiments = ExperimentDirectory(store: store, ledger: ledger)
         runs = RunDirectory(store: store, ledger: ledger)
         logs = RunLogs(store: store)
+        datasets = DatasetDirectory(store: store, ledger: ledger)
         metrics = MetricSeriesStore(store: store)
         authorizer = Authorizer(memberships: projects)
     }
@@ -51,6 +53,16 @@ struct DataCore: Sendable {
     /// The run of the path, after checking the caller's role on its project.
     func run(_ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool? = nil) async throws -> JSONValue {
         try await inProject(try await runs.run(id: id), "run", id, context, needs: needed, trashed: allowed)
+    }
+
+    /// The dataset of the path, after checking the caller's role on its project.
+    func dataset(_ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool? = nil) async throws -> JSONValue {
+        try await inProject(try await datasets.dataset(id: id), "dataset", id, context, needs: needed, trashed: allowed)
+    }
+
+    /// The dataset version of the path, after checking the caller's role on its project.
+    func datasetVersion(_ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool? = nil) async throws -> JSONValue {
+        try await inProject(try await datasets.version(id: id), "dataset_version", id, context, needs: needed, trashed: allowed)
     }
 
     /// `document` when the caller may act on its project as `needed`, with the trash rule of

@@ -2,46 +2,58 @@ import Platform
 import Store
 
 /// Deleting for good (DESIGN.md §4: purges emit `….deleted` and reclaim what they held). Every
-/// document under a run carries `projectId`, `experimentId` and `runId`, so one filter removes a
-/// project's, an experiment's or a run's whole tree inside one batch with its event.
+/// document inside a project carries the ids of what contains it (`projectId`, `experimentId`,
+/// `runId`, `datasetId`, `datasetVersionId`), so one filter per collection removes a whole tree
+/// inside one batch with its event; the blobs of removed files are freed after it (`BlobLedger`).
 enum Purge {
     enum Scope {
-        case project(String), experiment(String), run(String)
+        case project(String), experiment(String), run(String), dataset(String), datasetVersion(String)
 
+        /// The field that names this scope in the documents it contains.
         var field: String {
             switch self {
             case .project: "projectId"
             case .experiment: "experimentId"
             case .run: "runId"
+            case .dataset: "datasetId"
+            case .datasetVersion: "datasetVersionId"
             }
         }
 
         var id: String {
             switch self {
-            case .project(let id), .experiment(let id), .run(let id): id
+            case .project(let id), .experiment(let id), .run(let id), .dataset(let id), .datasetVersion(let id): id
+            }
+        }
+
+        /// The collection of the scope's own document.
+        var collection: String {
+            switch self {
+            case .project: "projects"
+            case .experiment: "experiments"
+            case .run: "runs"
+            case .dataset: "datasets"
+            case .datasetVersion: "dataset_versions"
+            }
+        }
+
+        /// The collections holding documents inside the scope.
+        var contents: [String] {
+            let files = ["files", "uploads", "upload_parts", "run_inputs"]
+            let runData = ["run_logs", "metric_series", "metric_chunks", "metric_tiers"] + files
+            switch self {
+            case .project: return runData + ["runs", "experiments", "project_members", "datasets", "dataset_versions"]
+            case .experiment: return runData + ["runs"]
+            case .run: return runData
+            case .dataset: return files + ["dataset_versions"]
+            case .datasetVersion: return files
             }
         }
     }
 
-    /// Whatever a run, experiment or project holds besides its own documents (files are freed
-    /// from the blob store by `BlobLedger` after the batch).
-    static let runData = ["run_logs", "metric_series", "metric_chunks", "metric_tiers", "files", "uploads", "upload_parts"]
-
-    /// The deletes for everything inside `scope` (not the scope's own document).
+    /// The deletes for the scope's document and everything inside it.
     static func operations(_ scope: Scope) -> [WriteOperation] {
-        let filter: JSONValue = [scope.field: .string(scope.id)]
-        var operations = runData.map { WriteOperation.delete($0, filter: filter) }
-        switch scope {
-        case .project(let id):
-            operations += [
-                .delete("runs", filter: filter), .delete("experiments", filter: filter),
-                .delete("project_members", filter: filter), .delete("projects", filter: ["id": .string(id)]),
-            ]
-        case .experiment(let id):
-            operations += [.delete("runs", filter: filter), .delete("experiments", filter: ["id": .string(id)])]
-        case .run(let id):
-            operations.append(.delete("runs", filter: ["id": .string(id)]))
-        }
-        return operations
+        scope.contents.map { WriteOperation.delete($0, filter: [scope.field: .string(scope.id)]) }
+            + [.delete(scope.collection, filter: ["id": .string(scope.id)])]
     }
 }

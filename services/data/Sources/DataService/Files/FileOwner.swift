@@ -1,15 +1,22 @@
 import Platform
 
-/// What holds files: a run (its artifacts and outputs) or a project (code packages uploaded
-/// before a run exists, shared inputs). Every file document carries the owner's project,
-/// experiment and run ids, so purging any of them finds its files with one filter.
+/// What holds files: a run (its artifacts and outputs), a project (code packages uploaded
+/// before a run exists) or a dataset version. Every file document carries the ids of what
+/// contains its owner, so purging any of them finds its files with one filter.
 struct FileOwner: Sendable {
     /// `runs/<id>` or `projects/<id>`: the files collection's key with the path.
     let key: String
     let fields: [String: JSONValue]
 
+    /// The fields naming what contains an owner, copied into each document it holds.
+    static let containerFields: Set<String> = ["projectId", "experimentId", "runId", "datasetId", "datasetVersionId"]
+
     static func run(_ run: JSONValue) -> FileOwner {
         FileOwner(key: "runs/\(run["id"]!.stringValue!)", fields: ["projectId": run["projectId"]!, "experimentId": run["experimentId"]!, "runId": run["id"]!])
+    }
+
+    static func datasetVersion(_ version: JSONValue) -> FileOwner {
+        FileOwner(key: "dataset-versions/\(version["id"]!.stringValue!)", fields: ["projectId": version["projectId"]!, "datasetId": version["datasetId"]!, "datasetVersionId": version["id"]!])
     }
 
     static func project(_ project: JSONValue) -> FileOwner {

@@ -30,7 +30,7 @@ enum FileRoutes {
         }
     }
 
-    private static func registerOwner(
+    static func registerOwner(
         _ api: APIBuilder<AuthRequestContext>, _ core: DataCore, base: String, tag: String, maxFileBytes: Int64,
         owner: @escaping @Sendable (AuthRequestContext, ProjectRole) async throws -> FileOwner
     ) {

@@ -14,6 +14,7 @@ enum UploadRoutes {
     struct Creation: Decodable {
         let runId: String?
         let projectId: String?
+        let datasetVersionId: String?
         let path: String
         let size: Int64?
         let sha256: String?
@@ -39,16 +40,17 @@ enum UploadRoutes {
         let store = core.store
 
         api.post("/v1/uploads", OperationDoc(
-            "Start a resumable upload of one file to a run (`runId`) or a project (`projectId`) (editors)", tags: ["files"],
-            body: Schema.object(["runId": Schema.id, "projectId": Schema.id, "path": Schema.string, "size": Schema.integer, "sha256": Schema.string, "partSize": Schema.integer], required: ["path"]),
+            "Start a resumable upload of one file to a run (`runId`), a project (`projectId`) or a draft dataset version (`datasetVersionId`) (editors)", tags: ["files"],
+            body: Schema.object(["runId": Schema.id, "projectId": Schema.id, "datasetVersionId": Schema.id, "path": Schema.string, "size": Schema.integer, "sha256": Schema.string, "partSize": Schema.integer], required: ["path"]),
             status: 201, response: Schema.ref("Upload")
         )) { request, context in
             let body = try await request.decodeJSON(as: Creation.self, context: context)
             let owner: FileOwner
-            switch (try Validate.id(body.runId, field: "runId"), try Validate.id(body.projectId, field: "projectId")) {
-            case (let run?, nil): owner = .run(try await core.run(run, context, needs: .editor))
-            case (nil, let project?): owner = .project(try await core.project(project, context, needs: .editor).project)
-            default: throw APIError.invalidField("runId", "give either runId or projectId")
+            switch (try Validate.id(body.runId, field: "runId"), try Validate.id(body.projectId, field: "projectId"), try Validate.id(body.datasetVersionId, field: "datasetVersionId")) {
+            case (let run?, nil, nil): owner = .run(try await core.run(run, context, needs: .editor))
+            case (nil, let project?, nil): owner = .project(try await core.project(project, context, needs: .editor).project)
+            case (nil, nil, let version?): owner = .datasetVersion(try await draftVersion(version, context, core))
+            default: throw APIError.invalidField("runId", "give one of runId, projectId or datasetVersionId")
             }
             let partSize = body.partSize ?? defaultPartSize
             guard partSizes.contains(partSize) else { throw APIError.invalidField("partSize", "partSize is from \(partSizes.lowerBound) to \(partSizes.upperBound) bytes") }
@@ -88,7 +90,7 @@ enum UploadRoutes {
             let uploadID = upload["id"]!.stringValue!
             let partID = "\(uploadID):\(String(number).leftPadded(to: 5))"
             let previous = try await store.get(partID, from: "upload_parts")
-            var part = upload.objectValue!.filter { ["projectId", "experimentId", "runId"].contains($0.key) }
+            var part = upload.objectValue!.filter { FileOwner.containerFields.contains($0.key) }
             part.merge(["id": .string(partID), "uploadId": .string(uploadID), "number": .int(Int64(number)), "blobId": .string(blob.id), "size": .int(blob.size)]) { $1 }
             var operations: [WriteOperation] = previous == nil ? [] : [.delete("upload_parts", filter: ["id": .string(partID)])]
             operations.append(.insert(.object(part), into: "upload_parts"))
@@ -104,7 +106,7 @@ enum UploadRoutes {
             let upload = try await ownUpload(context, core)
             let received = try await parts(of: upload, store)
             try checkComplete(upload, received)
-            let owner = FileOwner(key: upload["owner"]!.stringValue!, fields: upload.objectValue!.filter { ["projectId", "experimentId", "runId"].contains($0.key) })
+            let owner = FileOwner(key: upload["owner"]!.stringValue!, fields: upload.objectValue!.filter { FileOwner.containerFields.contains($0.key) })
             let partBlobs = received.compactMap { $0["blobId"]?.stringValue }
             let blob = try await core.ledger.blobs.put(ConcatenatedBlobs(blobs: core.ledger.blobs, ids: partBlobs), maxBytes: nil)
             if let declared = upload["sha256"]?.stringValue, declared != blob.id {
@@ -129,12 +131,23 @@ enum UploadRoutes {
     private static func ownUpload(_ context: AuthRequestContext, _ core: DataCore) async throws -> JSONValue {
         let id = try context.parameters.requireID("id")
         guard let upload = try await core.store.get(id, from: "uploads") else { throw APIError.notFound("no upload \(id)") }
-        if let run = upload["runId"]?.stringValue {
+        if let version = upload["datasetVersionId"]?.stringValue {
+            _ = try await draftVersion(version, context, core)
+        } else if let run = upload["runId"]?.stringValue {
             _ = try await core.run(run, context, needs: .editor)
         } else if let project = upload["projectId"]?.stringValue {
             _ = try await core.project(project, context, needs: .editor)
         }
         return upload
+    }
+
+    /// A dataset version that still takes files.
+    private static func draftVersion(_ id: String, _ context: AuthRequestContext, _ core: DataCore) async throws -> JSONValue {
+        let version = try await core.datasetVersion(id, context, needs: .editor)
+        guard version["state"] == .string(DatasetDirectory.State.draft.rawValue) else {
+            throw APIError.conflict("the version is final; start a new version to change its files", code: "version_final", field: "datasetVersionId")
+        }
+        return version
     }
 
     private static func parts(of upload: JSONValue, _ store: any DocumentStore) async throws -> [JSONValue] {
