@@ -53,7 +53,7 @@ stop: ## Stop what `make run` started (by the pids it recorded)
 	  kill -0 $$pid 2>/dev/null && kill -KILL $$pid; rm -f $$pidfile; \
 	done; true
 
-bench: deps ## Benchmarks (release build), printed as tables beside their reference; BENCH=store|mongo|bus|blobs|auth picks one
+bench: deps ## Benchmarks (release build), printed as tables beside their reference; BENCH=store|mongo|bus|blobs|auth|data|files picks one
 	$(SWIFT) build -c release --product mlex-bench
 	@# MongoDB and Kafka rows run against nx-27017 and tansu, started here on free ports and
 	@# stopped by pid; the bench loads the newer librdkafka that tansu needs (docs/kafka.md).

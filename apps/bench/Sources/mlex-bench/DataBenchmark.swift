@@ -1,13 +1,7 @@
-import AsyncHTTPClient
 import CSQLite
-import DataService
 import Foundation
-import Hummingbird
-import Logging
-import NIOCore
 import Platform
 import Store
-import UsersService
 
 /// The data service's hot paths through its real HTTP API, with the real users service issuing
 /// the token (both in this process, on loopback ports):
@@ -25,28 +19,9 @@ struct DataBenchmark {
     func run() async throws {
         try? FileManager.default.removeItem(at: directory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let usersPort = try LoopbackPort.free()
-        let dataPort = try LoopbackPort.free()
-        let environment = [
-            "MLEX_USERS_BCRYPT_COST": "4", "MLEX_ADMIN_EMAIL": "root@bench.example", "MLEX_USERS_URL": "http://127.0.0.1:\(usersPort)",
-            "MLEX_DB_DIR": FileManager.default.currentDirectoryPath + "/db", "MLEX_LOG_LEVEL": "error",
-        ]
-        let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
-        let usersSettings = try await ServiceSettings.forTesting(.users, stateDirectory: directory, extraSettings: UsersApp.extraSettings, environment: environment.merging(["MLEX_USERS_PORT": String(usersPort)]) { $1 })
-        let users = try await UsersApp.buildApplication(settings: usersSettings, logger: logger)
-        let usersTask = Task { try await users.runService() }
-        try await Task.sleep(for: .milliseconds(500))
-        let dataSettings = try await ServiceSettings.forTesting(.data, stateDirectory: directory, extraSettings: DataApp.extraSettings, environment: environment.merging(["MLEX_DATA_PORT": String(dataPort)]) { $1 })
-        var dataTask = try await start(DataApp.buildApplication(settings: dataSettings, logger: logger))
-        defer {
-            usersTask.cancel()
-            dataTask.cancel()
-        }
-
-        let client = APIClient(base: "http://127.0.0.1:\(dataPort)")
-        _ = try await APIClient(base: "http://127.0.0.1:\(usersPort)").call("POST", "/v1/users", #"{"email": "ada@bench.example", "password": "a long enough pass", "displayName": "Ada"}"#)
-        let session = try await APIClient(base: "http://127.0.0.1:\(usersPort)").call("POST", "/v1/sessions", #"{"email": "ada@bench.example", "password": "a long enough pass"}"#)
-        client.token = session["accessToken"]?.stringValue
+        var services = try await BenchServices.start(directory: directory)
+        defer { services.stop() }
+        let client = services.client
         let project = try await client.call("POST", "/v1/projects", #"{"name": "bench"}"#)["id"]!.stringValue!
         let experiment = try await client.call("POST", "/v1/projects/\(project)/experiments", #"{"name": "bench"}"#)["id"]!.stringValue!
         let run = try await client.call("POST", "/v1/experiments/\(experiment)/runs", "{}")["id"]!.stringValue!
@@ -75,10 +50,10 @@ struct DataBenchmark {
         Table.printRates(title: "Data: metric ingest, \(points) points in batches of 1000 (p50/p99 per batch)", rows: [raw, ingest], reference: "raw SQLite, same rows, WAL, synchronous=FULL", unit: "points/s")
         print(String(format: "ingest through HTTP reaches %.0f%% of raw SQLite's points/s", (Double(points) / ingest.elapsed.seconds) / (Double(points) / raw.elapsed.seconds) * 100))
 
-        let downsampled = try await timed("GET downsampled, \(points) points → 1000 buckets", requests) { _ in
+        let downsampled = try await measure("GET downsampled, \(points) points → 1000 buckets", count: requests) { _ in
             try await client.call("GET", "/v1/runs/\(run)/metrics/downsampled?key=loss&buckets=1000")
         }
-        let history = try await timed("GET history, a page of 1000 points", requests) { request in
+        let history = try await measure("GET history, a page of 1000 points", count: requests) { request in
             try await client.call("GET", "/v1/runs/\(run)/metrics/history?key=loss&limit=1000&after=\(request * 997 % max(1, points - 1000))")
         }
         Table.printRates(title: "Data: reading a \(points)-point series over HTTP (goal: downsampled p50 < 50 ms)", rows: [history, downsampled], reference: "a history page", unit: "requests/s")
@@ -96,37 +71,15 @@ struct DataBenchmark {
         print(String(format: "\n(loaded %d runs with 20 params and 10 metrics in %.1f s)", runs, (ContinuousClock.now - loadStart).seconds))
         // The loader's connection gathered the planner statistics; a running service reads
         // them when it opens its store, as it does after a restart.
-        dataTask.cancel()
-        _ = await dataTask.result
-        dataTask = try await start(DataApp.buildApplication(settings: dataSettings, logger: logger))
+        try await services.restartData()
         var matched = 0
-        let search = try await timed("search: metrics.m3 > x and params.p7 = v", requests) { request in
+        let search = try await measure("search: metrics.m3 > x and params.p7 = v", count: requests) { request in
             let filter = "metrics.m3 > \(0.9 + Double(request % 9) / 100) and params.p7 = 'v\(request % 10)'"
             let body: JSONValue = ["projectId": .string(project), "filter": .string(filter), "orderBy": ["metrics.m3 desc"], "limit": 100]
             matched = try await client.call("POST", "/v1/runs/search", body.jsonText)["items"]?.arrayValue?.count ?? 0
         }
         Table.printRates(title: "Data: run search over \(runs) runs, top 100 by the metric (goal: p50 < 50 ms)", rows: [search], reference: "-", unit: "searches/s")
         print("(the last search returned \(matched) runs)")
-    }
-
-    /// Runs `app` until the task is cancelled; returns once it has had time to listen.
-    private func start(_ app: sending some ApplicationProtocol) async throws -> Task<Void, any Error> {
-        let task = Task { try await app.runService() }
-        try await Task.sleep(for: .milliseconds(500))
-        return task
-    }
-
-    /// `count` calls of `body`, each timed.
-    private func timed(_ name: String, _ count: Int, _ body: (Int) async throws -> Void) async throws -> Measurement {
-        var measurement = Measurement(name: name, operations: count)
-        let start = ContinuousClock.now
-        for index in 0..<count {
-            let began = ContinuousClock.now
-            try await body(index)
-            measurement.latencies.append(ContinuousClock.now - began)
-        }
-        measurement.elapsed = ContinuousClock.now - start
-        return measurement
     }
 
     /// Run `index` as the service stores it: 20 params p0…p19 with 10 values each, 10 metrics m0…m9 in [0, 1).
@@ -171,28 +124,5 @@ final class RawMetricTable {
             precondition(sqlite3_step(insert) == SQLITE_DONE)
         }
         precondition(sqlite3_exec(handle, "COMMIT", nil, nil, nil) == SQLITE_OK)
-    }
-}
-
-/// JSON over HTTP to one service, with a bearer token once signed in.
-final class APIClient: @unchecked Sendable {
-    let base: String
-    var token: String?
-
-    init(base: String) {
-        self.base = base
-    }
-
-    @discardableResult
-    func call(_ method: String, _ path: String, _ body: String? = nil) async throws -> JSONValue {
-        var request = HTTPClientRequest(url: base + path)
-        request.method = .init(rawValue: method)
-        request.headers.add(name: "Content-Type", value: "application/json")
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let body { request.body = .bytes(ByteBuffer(string: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
-        let text = String(buffer: try await response.body.collect(upTo: 64 << 20))
-        guard response.status.code < 300 else { throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "\(method) \(path): \(response.status) \(text.prefix(300))"]) }
-        return text.isEmpty ? .null : try JSONValue.parse(text)
     }
 }

@@ -56,3 +56,8 @@ if selected.isEmpty || selected.contains("data") {
     let runs = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_DATA_RUNS"] ?? "100000") ?? 100_000
     try await DataBenchmark(directory: scratch.appendingPathComponent("data"), points: points, runs: runs).run()
 }
+
+if selected.isEmpty || selected.contains("files") {
+    let megabytes = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_FILE_MB"] ?? "1024") ?? 1024
+    try await FilesBenchmark(directory: scratch.appendingPathComponent("files"), megabytes: megabytes).run()
+}

@@ -24,7 +24,7 @@ public enum DataApp {
 
         return try PlatformApplication.build(
             info: info, settings: settings, logger: logger, metrics: metrics, context: AuthRequestContext.self,
-            readiness: backends.readiness, services: [auth.follower, sweeper] + backends.services(logger: logger),
+            readiness: backends.readiness, services: [auth.follower, sweeper, JobEvents.consumer(core, bus: backends.bus, logger: logger)] + backends.services(logger: logger),
             authentication: auth.middleware()
         ) { api in
             ProjectRoutes.register(api, core)
@@ -36,6 +36,7 @@ public enum DataApp {
             FileRoutes.register(api, core, maxFileBytes: options.maxFileBytes)
             UploadRoutes.register(api, core)
             DatasetRoutes.register(api, core, maxFileBytes: options.maxFileBytes)
+            JobRoutes.register(api, core)
             AdminRoutes.register(api, sweeper)
         }
     }

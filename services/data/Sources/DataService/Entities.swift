@@ -20,6 +20,14 @@ struct Entities: Sendable {
 
     /// Sets `changes` (and `updatedAt`); announces `<entity>.<verb>` unless `verb` is nil.
     func update(_ document: JSONValue, set changes: [String: JSONValue], verb: String?) async throws -> JSONValue {
+        let (updated, operations) = try updating(document, set: changes, verb: verb)
+        try await store.batch(operations)
+        return updated
+    }
+
+    /// The document after `update`, and the writes that make it so (for callers that add
+    /// them to a batch of their own, such as an event consumer).
+    func updating(_ document: JSONValue, set changes: [String: JSONValue], verb: String?) throws -> (JSONValue, [WriteOperation]) {
         guard let id = document["id"]?.stringValue, case .object(var members) = document else { throw APIError.internal }
         var set = changes
         set["updatedAt"] = .string(Timestamp.now)
@@ -27,8 +35,7 @@ struct Entities: Sendable {
         let updated = JSONValue.object(members)
         var operations: [WriteOperation] = [.update(collection, filter: ["id": .string(id)], update: ["$set": .object(set)], many: false)]
         if let verb { operations.append(DataEvents.write("\(entity).\(verb)", subject: id, view(updated))) }
-        try await store.batch(operations)
-        return updated
+        return (updated, operations)
     }
 
     /// Moves the document to the trash, or with `purge` deletes it and all it holds for good,
