@@ -7,11 +7,12 @@ import Platform
 import Prometheus
 
 /// The data service: projects and their members, experiments, runs with params, tags, log
-/// entries and metric series, and run search. Tests build exactly this (DESIGN.md §1).
+/// entries and metric series, run search, files and datasets, and the runs of compute jobs.
+/// It is the only writer of blobs (DESIGN.md §4). Tests build exactly this (DESIGN.md §1).
 public enum DataApp {
     public static let info = ServiceInfo(
         name: .data, title: "MLExchange data",
-        summary: "Projects and their members, experiments, runs (params, tags, metrics, log entries) and run search."
+        summary: "Projects and their members, experiments, runs (params, tags, metrics, log entries), run search, files with resumable uploads, datasets with immutable versions, and the runs of compute jobs."
     )
     public static let extraSettings = DataSettings.all + Backends.settings + ServiceAuthentication.settings
 

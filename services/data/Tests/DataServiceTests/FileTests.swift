@@ -160,16 +160,8 @@ extension TestClientProtocol {
 /// Sends a PUT whose headers promise `promised` bytes, writes only `sent`, and closes the
 /// socket: a connection cut mid-upload, as a flaky network does it.
 func cutUpload(port: Int, path: String, token: String, promised: Int, sent: [UInt8]) throws {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard let fd = connectLoopback(port) else { throw POSIXError(.ECONNREFUSED) }
     defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = UInt16(port).bigEndian
-    let connected = withUnsafePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-    }
-    guard connected else { throw POSIXError(.ECONNREFUSED) }
     let head = "PUT \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/octet-stream\r\nContent-Length: \(promised)\r\n\r\n"
     for chunk in [Array(head.utf8), sent] {
         var offset = 0
