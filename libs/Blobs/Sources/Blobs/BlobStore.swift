@@ -43,6 +43,11 @@ public protocol BlobStore: Sendable {
     /// (exclusive) for keyset paging.
     func list(prefix: String, after: String?, limit: Int) async throws -> [BlobInfo]
 
+    /// Removes what uploads left behind that never finished — a process killed in the middle
+    /// of `put` cannot clean up after itself — and began before `cutoff`; returns how many
+    /// it removed. Stored blobs are never touched.
+    func removeAbandonedUploads(olderThan cutoff: Date) async throws -> Int
+
     /// Answers when the store can be used (for `/ready`).
     func checkReachable() async throws
 }

@@ -69,6 +69,20 @@ public struct FileBlobStore: BlobStore {
         return info
     }
 
+    /// Files in `incoming/` (uploads in progress) last written before `cutoff`.
+    public func removeAbandonedUploads(olderThan cutoff: Date) async throws -> Int {
+        let incoming = root.appendingPathComponent("incoming")
+        return try await threadPool.runIfActive {
+            var removed = 0
+            for name in try FileManager.default.contentsOfDirectory(atPath: incoming.path) {
+                let path = incoming.appendingPathComponent(name).path
+                guard let modified = try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date, modified < cutoff else { continue }
+                if unlink(path) == 0 { removed += 1 }
+            }
+            return removed
+        }
+    }
+
     public func get(_ id: String, range: Range<Int64>?) async throws -> AsyncThrowingStream<ByteBuffer, any Error> {
         guard BlobID.isValid(id) else { throw BlobError.invalidID(id) }
         let location = path(of: id)

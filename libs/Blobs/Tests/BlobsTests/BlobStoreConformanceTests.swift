@@ -119,6 +119,32 @@ struct BlobStoreConformanceTests {
         #expect(try await store.list(prefix: "", after: nil, limit: 10).isEmpty)
     }
 
+    @Test("what an upload stalled mid-stream (as by a killed process) wrote is removed as abandoned; blobs stay", arguments: BlobBackend.all)
+    func abandonedUpload(backend: BlobBackend) async throws {
+        let store = try await backend.make()
+        let kept = try await store.put(chunks(bytes(3000, seed: 1)), maxBytes: nil)
+        // The writer sends 600 KB (more than a GridFS chunk), then goes silent: a dead process.
+        let (stalled, writer) = AsyncStream<ByteBuffer>.makeStream()
+        let upload = Task { try await store.put(stalled, maxBytes: nil) }
+        for index in 0..<6 { writer.yield(ByteBuffer(bytes: bytes(100_000, seed: index))) }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await store.removeAbandonedUploads(olderThan: Date().addingTimeInterval(-3600)) == 0, "it is young")
+        let removed = try await withRetries(20) {
+            let count = try await store.removeAbandonedUploads(olderThan: Date().addingTimeInterval(1))
+            guard count > 0 else { throw CancellationError() }
+            return count
+        }
+        #expect(removed == 1)
+        // The stalled writer wakes up and fails; whatever it wrote meanwhile goes the same way.
+        upload.cancel()
+        writer.finish()
+        _ = await upload.result
+        _ = try await store.removeAbandonedUploads(olderThan: Date().addingTimeInterval(1))
+        #expect(try await store.removeAbandonedUploads(olderThan: Date().addingTimeInterval(1)) == 0)
+        #expect(try await collect(try await store.get(kept.id)) == bytes(3000, seed: 1))
+        #expect(try await store.list(prefix: "", after: nil, limit: 10).map(\.id) == [kept.id])
+    }
+
     @Test("delete removes; deleting twice says there was nothing", arguments: BlobBackend.all)
     func delete(backend: BlobBackend) async throws {
         let store = try await backend.make()

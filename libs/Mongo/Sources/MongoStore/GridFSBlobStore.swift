@@ -97,6 +97,26 @@ public final class GridFSBlobStore: BlobStore {
         return found.compactMap(Self.info)
     }
 
+    /// GridFS files that no index document names: chunks written by an upload that never
+    /// finished (no files document yet) or a finished file whose index document never came.
+    /// A file's age is its UUIDv7 id's time, so no BSON date needs reading.
+    public func removeAbandonedUploads(olderThan cutoff: Date) async throws -> Int {
+        try await storeCall {
+            let chunked = try await client.command(["distinct": .string("\(bucket).chunks"), "key": "files_id"])["values"]?.arrayValue ?? []
+            let filed = try await client.find("\(bucket).files", filter: [:]).compactMap { $0["_id"] }
+            let candidates = Set((chunked + filed).compactMap(\.stringValue)).filter { ID.time(of: $0).map { $0 < cutoff } ?? false }
+            guard !candidates.isEmpty else { return 0 }
+            let indexed = Set(try await client.find(index, filter: ["fileId": ["$in": .array(candidates.sorted().map(JSONValue.string))]]).compactMap { $0["fileId"]?.stringValue })
+            var removed = 0
+            for fileID in candidates.subtracting(indexed).sorted() {
+                _ = try await client.delete("\(bucket).chunks", filter: ["files_id": .string(fileID)])
+                _ = try await client.delete("\(bucket).files", filter: ["_id": .string(fileID)])
+                removed += 1
+            }
+            return removed
+        }
+    }
+
     public func checkReachable() async throws {
         try await storeCall { _ = try await self.client.command(["ping": 1]) }
     }

@@ -22,14 +22,11 @@ public struct UsersServer: Sendable {
         let state = try temporaryDirectory()
         let passwordFile = state.appendingPathComponent("admin-password")
         try adminPassword.write(to: passwordFile, atomically: true, encoding: .utf8)
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge([
+        let pid = try startPlatformProcess("mlex-users", environment: [
             "MLEX_STATE_DIR": state.path, "MLEX_CONFIG_DIR": "/nonexistent", "MLEX_USERS_PORT": String(port), "MLEX_USERS_HOST": "127.0.0.1",
             "MLEX_USERS_BCRYPT_COST": "4", "MLEX_ADMIN_EMAIL": adminEmail, "MLEX_ADMIN_PASSWORD_FILE": passwordFile.path,
             "MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path, "MLEX_STORE": "", "MLEX_BUS": "",
-        ]) { _, ours in ours }
-        let binary = repositoryRoot().appendingPathComponent(".build/debug/mlex-users").path
-        let pid = try WireServers.start(binary, [], environment: environment, port: port)
+        ], port: port)
         stopAtExit(pid)
         return UsersServer(url: "http://127.0.0.1:\(port)", stateDirectory: state)
     }
@@ -55,13 +52,26 @@ public struct UsersServer: Sendable {
     /// One JSON call to the users service; the parsed answer.
     @discardableResult
     public func call(_ method: String, _ path: String, _ body: String? = nil, token: String? = nil) async throws -> JSONValue {
-        var request = HTTPClientRequest(url: url + path)
-        request.method = .init(rawValue: method)
-        request.headers.add(name: "Content-Type", value: "application/json")
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let body { request.body = .bytes(ByteBuffer(string: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
-        return text.isEmpty ? .null : try JSONValue.parse(text)
+        try await callJSON(url + path, method: method, body: body, token: token)
     }
+}
+
+/// One JSON call over real HTTP (a service running as its own process); the parsed answer.
+@discardableResult
+public func callJSON(_ url: String, method: String, body: String? = nil, token: String? = nil) async throws -> JSONValue {
+    var request = HTTPClientRequest(url: url)
+    request.method = .init(rawValue: method)
+    request.headers.add(name: "Content-Type", value: "application/json")
+    if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+    if let body { request.body = .bytes(ByteBuffer(string: body)) }
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+    let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+    return text.isEmpty ? .null : try JSONValue.parse(text)
+}
+
+/// Starts a platform executable built by `swift build` (`mlex-data`, …) with `environment`
+/// added to this process's, and waits until it listens on `port`; the caller stops it by pid.
+public func startPlatformProcess(_ executable: String, environment: [String: String], port: Int) throws -> pid_t {
+    let binary = repositoryRoot().appendingPathComponent(".build/debug/\(executable)").path
+    return try WireServers.start(binary, [], environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, port: port)
 }

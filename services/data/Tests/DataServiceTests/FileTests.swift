@@ -163,13 +163,57 @@ func cutUpload(port: Int, path: String, token: String, promised: Int, sent: [UIn
     guard let fd = connectLoopback(port) else { throw POSIXError(.ECONNREFUSED) }
     defer { close(fd) }
     let head = "PUT \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\nContent-Type: application/octet-stream\r\nContent-Length: \(promised)\r\n\r\n"
-    for chunk in [Array(head.utf8), sent] {
-        var offset = 0
-        while offset < chunk.count {
-            let written = chunk[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-            guard written > 0 else { throw POSIXError(.EPIPE) }
-            offset += written
+    try sendAll(fd, Array(head.utf8))
+    try sendAll(fd, sent)
+    usleep(200_000)
+}
+
+@Suite("data: a data process killed mid-upload")
+struct KilledUploadTests {
+    @Test("leaves no visible half-file, and its half-written bytes go at the next sweep")
+    func killedMidUpload() async throws {
+        let owner = try await newUser()
+        let admin = try await UsersServer.shared().signIn(UsersServer.adminEmail, password: UsersServer.adminPassword)
+        let state = try temporaryDirectory()
+        let port = try freePort()
+        let environment = try UsersServer.shared().environment().merging([
+            "MLEX_STATE_DIR": state.path, "MLEX_CONFIG_DIR": "/nonexistent", "MLEX_DATA_PORT": String(port), "MLEX_DATA_HOST": "127.0.0.1",
+            "MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path, "MLEX_STORE": "", "MLEX_LOG_LEVEL": "error",
+        ]) { $1 }
+        let pid = try startPlatformProcess("mlex-data", environment: environment, port: port)
+        let base = "http://127.0.0.1:\(port)"
+        let project = try await callJSON(base + "/v1/projects", method: "POST", body: #"{"name": "killed"}"#, token: owner.token)["id"]!.text
+
+        // 3 MB of a promised 10 MB arrive, then the service dies mid-upload.
+        guard let socket = connectLoopback(port) else { throw POSIXError(.ECONNREFUSED) }
+        defer { close(socket) }
+        try sendAll(socket, Array("PUT /v1/projects/\(project)/files/big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(owner.token)\r\nContent-Length: 10485760\r\n\r\n".utf8))
+        try sendAll(socket, FileTests.bytes(3 << 20))
+        let incoming = state.appendingPathComponent("blobs/incoming")
+        _ = try await withRetries(50) {
+            guard try FileManager.default.contentsOfDirectory(atPath: incoming.path).count == 1 else { throw POSIXError(.EAGAIN) }
+        }
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+
+        try await dataApp(state: state).test(.router) { client in
+            #expect(try await client.download(owner.token, "/v1/projects/\(project)/files/big.bin").status == .notFound)
+            #expect(try await client.call(.get, "/v1/projects/\(project)/files", token: owner.token).body["items"] == [])
+            let swept = try await client.call(.post, "/v1/admin/sweep?graceSeconds=0", token: admin).body
+            #expect(swept["abandonedUploads"] == 1, "\(swept)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: incoming.path).isEmpty)
+            #expect(try FileManager.default.subpathsOfDirectory(atPath: state.appendingPathComponent("blobs/sha256").path).filter { $0.count > 60 }.isEmpty)
         }
     }
-    usleep(200_000)
+}
+
+/// Writes every byte of `bytes` to the socket.
+func sendAll(_ socket: Int32, _ bytes: [UInt8]) throws {
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes[offset...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, 0) }
+        guard written > 0 else { throw POSIXError(.EPIPE) }
+        offset += written
+    }
 }

@@ -45,6 +45,13 @@ public enum ID {
         return parts.joined(separator: "-")
     }
 
+    /// When a UUIDv7 was made (its first 48 bits); nil for other texts.
+    public static func time(of id: String) -> Date? {
+        guard isValid(id), id[id.index(id.startIndex, offsetBy: 14)] == "7" else { return nil }
+        let hex = id.replacingOccurrences(of: "-", with: "").prefix(12)
+        return UInt64(hex, radix: 16).map { Date(timeIntervalSince1970: Double($0) / 1000) }
+    }
+
     /// Whether `text` is a canonical lowercase UUID (any version): what a path or body id must be.
     public static func isValid(_ text: some StringProtocol) -> Bool {
         guard text.utf8.count == 36 else { return false }

@@ -6,7 +6,8 @@ import ServiceLifecycle
 import Store
 
 /// Frees what no delete could: blobs a crash left unreferenced (written, then the process died
-/// before the file document was), and uploads abandoned past their lifetime. Runs every
+/// before the file document was), what a process killed mid-upload left half-written, and
+/// uploads abandoned past their lifetime. Runs every
 /// `interval`; administrators can also run it at once (`POST /v1/admin/sweep`).
 struct BlobSweeper: Service {
     let core: DataCore
@@ -20,6 +21,7 @@ struct BlobSweeper: Service {
         var freedBytes: Int64 = 0
         var blobs = 0
         var uploads = 0
+        var abandonedUploads = 0
     }
 
     func run() async throws {
@@ -29,8 +31,10 @@ struct BlobSweeper: Service {
                     try await Task.sleep(for: interval)
                     do {
                         let outcome = try await sweep()
-                        if outcome.blobs + outcome.uploads > 0 {
-                            logger.info("sweeper freed storage", metadata: ["bytes": "\(outcome.freedBytes)", "blobs": "\(outcome.blobs)", "uploads": "\(outcome.uploads)"])
+                        if outcome.blobs + outcome.uploads + outcome.abandonedUploads > 0 {
+                            logger.info("sweeper freed storage", metadata: [
+                                "bytes": "\(outcome.freedBytes)", "blobs": "\(outcome.blobs)", "uploads": "\(outcome.uploads)", "abandonedUploads": "\(outcome.abandonedUploads)",
+                            ])
                         }
                     } catch let error as CancellationError {
                         throw error
@@ -47,6 +51,7 @@ struct BlobSweeper: Service {
     func sweep(now: Date = Date(), grace: TimeInterval? = nil) async throws -> Outcome {
         let grace = grace ?? self.grace
         var outcome = Outcome()
+        outcome.abandonedUploads = try await core.ledger.blobs.removeAbandonedUploads(olderThan: now.addingTimeInterval(-grace))
         let expired = try await core.store.find("uploads", Query(filter: ["createdAt": ["$lt": .string(Timestamp.format(now.addingTimeInterval(-uploadLifetime)))]]))
         for upload in expired {
             outcome.freedBytes += try await UploadRoutes.discard(upload, core)
