@@ -12,7 +12,7 @@ import Store
 /// The store and bus a service runs on, chosen by configuration (DESIGN.md §3). Today the
 /// embedded ones; the MongoDB and Kafka backends plug in here, so services never change.
 public struct Backends: Sendable {
-    public static let storeURL = Setting("mlex.store", default: "", "Document store: empty for the embedded SQLite file `<stateDir>/<service>/store.sqlite`, `sqlite:<path>`, or a MongoDB connection string `mongodb://host:port[/prefix][?options]` (each service uses the database `<prefix>_<service>`, prefix `mlex` by default).")
+    public static let storeURL = Setting("mlex.store", default: "", "Document store: empty for the embedded SQLite file `<stateDir>/<service>/store.sqlite`, `sqlite:<path>`, or a MongoDB connection string `mongodb://host:port[/prefix][?options]` (each service uses the database `<prefix>_<service>`, prefix `mlex` by default; `mlexBatch=journal` among the options makes batches use the write-ahead journal instead of transactions).")
     public static let busURL = Setting("mlex.bus", default: "", "Event bus: empty for the embedded log `<stateDir>/bus.sqlite` shared by local services, `sqlite:<path>`, or Kafka `kafka://host:port[,host:port…][/prefix]` (topics `<prefix>mlex.…`).")
     public static let blobsURL = Setting("mlex.blobs", default: "", "Blob store (the data service only): empty for content-addressed files under `<stateDir>/blobs`, or a MongoDB connection string for GridFS (database `<prefix>_<service>`, bucket `blobs`).")
     public static let settings = [storeURL, busURL, blobsURL]
@@ -69,7 +69,8 @@ public struct Backends: Sendable {
     private static func openStore(_ settings: ServiceSettings) throws -> any DocumentStore {
         let url = settings.config.string(storeURL)
         if url.hasPrefix("mongodb://") || url.hasPrefix("mongodb+srv://") {
-            return try MongoDocumentStore(url: mongoURL(url, service: settings.service))
+            let (connection, journal) = batchOption(url)
+            return try MongoDocumentStore(url: mongoURL(connection, service: settings.service), batchMode: journal ? .journal : .transactions)
         }
         let storePath = try path(url, setting: storeURL, default: settings.stateDirectory
             .appendingPathComponent(settings.service.rawValue).appendingPathComponent("store.sqlite"))
@@ -86,6 +87,17 @@ public struct Backends: Sendable {
         }
         guard url.isEmpty else { throw ConfigurationError(setting: blobsURL, value: url, expected: "empty or mongodb://…") }
         return try FileBlobStore(directory: settings.stateDirectory.appendingPathComponent("blobs"))
+    }
+
+    /// Our own option `mlexBatch=journal` (taken out before libmongoc sees the URL): batches
+    /// through the write-ahead journal instead of server transactions, for servers whose
+    /// transactions cannot be trusted under concurrency (nx-27017, docs/mongodb.md).
+    static func batchOption(_ url: String) -> (url: String, journal: Bool) {
+        guard let mark = url.firstIndex(of: "?") else { return (url, false) }
+        var options = url[url.index(after: mark)...].split(separator: "&").map(String.init)
+        let journal = options.contains("mlexBatch=journal")
+        options.removeAll { $0.hasPrefix("mlexBatch=") }
+        return (String(url[..<mark]) + (options.isEmpty ? "" : "?" + options.joined(separator: "&")), journal)
     }
 
     /// The service's own database on the deployment `url` names: `<prefix>_<service>`.

@@ -64,10 +64,14 @@ struct BatchJournal: Sendable {
             case .insert(let document, let collection):
                 let stored = try MongoDocumentStore.stored(document)
                 let id = stored["_id"]!.stringValue!
-                let existing = try await client.find(collection, filter: ["_id": .string(id)], limit: 1).first
-                if existing != nil || overlay["\(collection)/\(id)"].map({ $0 != nil }) == true {
-                    throw StoreError(.duplicate, "a document with id \(id) exists in \(collection)")
+                // What this batch did to the id comes first: deleted earlier in it, it is free.
+                let exists: Bool
+                if let earlier = overlay["\(collection)/\(id)"] {
+                    exists = earlier != nil
+                } else {
+                    exists = try await client.find(collection, filter: ["_id": .string(id)], limit: 1).first != nil
                 }
+                if exists { throw StoreError(.duplicate, "a document with id \(id) exists in \(collection)") }
                 record(collection, id, before: nil, after: stored)
             case .update(let collection, let filter, let update, let many):
                 let matched = try await client.find(collection, filter: MongoDocumentStore.mongoFilter(filter), limit: many ? nil : 1)

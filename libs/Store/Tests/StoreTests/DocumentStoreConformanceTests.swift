@@ -213,6 +213,13 @@ struct DocumentStoreConformanceTests {
         #expect(failing?.code == .duplicate)
         #expect(try await store.count("runs", filter: ["status": "archived"]) == 1)
         #expect(try await store.count("outbox", filter: [:]) == 1)
+
+        // Replacing a document whole inside a batch: delete it, insert its new state.
+        var replaced = event
+        replaced["type"] = "mlex.data.run.trashed"
+        try await store.batch([.delete("outbox", filter: ["id": event["id"]!]), .insert(replaced, into: "outbox")])
+        #expect(try await store.get(event["id"]!.stringValue!, from: "outbox")?["type"] == "mlex.data.run.trashed")
+        #expect(try await store.count("outbox", filter: [:]) == 1)
     }
 
     @Test("delete by filter", arguments: StoreBackend.all)

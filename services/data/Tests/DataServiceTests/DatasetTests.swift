@@ -15,12 +15,12 @@ struct DatasetTests {
             let (project, experiment) = try await client.projectAndExperiment(owner.token)
             let dataset = try await client.call(.post, "/v1/projects/\(project)/datasets", token: owner.token, json: #"{"name": "images"}"#)
             #expect(dataset.status == .created, "\(dataset.body)")
-            let datasetID = dataset.body["id"]!.text
+            let datasetID = dataset.body["id"]?.text ?? ""
             #expect(try await client.call(.post, "/v1/projects/\(project)/datasets", token: owner.token, json: #"{"name": "Images"}"#).status == .conflict)
 
             let draft = try await client.call(.post, "/v1/datasets/\(datasetID)/versions", token: owner.token, json: #"{"description": "first cut", "schema": {"label": "int"}}"#).body
             #expect(draft["number"] == 1 && draft["state"] == "draft")
-            let version = draft["id"]!.text
+            let version = draft["id"]?.text ?? ""
             let (train, test) = (FileTests.bytes(4000, seed: 5), FileTests.bytes(1000, seed: 6))
             #expect(try await client.upload(owner.token, "/v1/dataset-versions/\(version)/files/train.bin", train).status == .created)
             #expect(try await client.upload(owner.token, "/v1/dataset-versions/\(version)/files/test.bin", test).status == .created)
@@ -39,9 +39,9 @@ struct DatasetTests {
             #expect(try await client.call(.put, "/v1/runs/\(run)/inputs/\(version)", token: owner.token).status == .created)
             #expect(try await client.call(.put, "/v1/runs/\(run)/inputs/\(version)", token: owner.token).status == .ok)
             let inputs = try await client.call(.get, "/v1/runs/\(run)/inputs", token: owner.token).body["items"]?.arrayValue
-            #expect(inputs?.map { $0["datasetVersionId"]!.text } == [version])
+            #expect(inputs?.map { $0["datasetVersionId"]?.text ?? "" } == [version])
             let readers = try await client.call(.get, "/v1/dataset-versions/\(version)/runs", token: owner.token).body["items"]?.arrayValue
-            #expect(readers?.map { $0["runId"]!.text } == [run])
+            #expect(readers?.map { $0["runId"]?.text ?? "" } == [run])
             #expect(try await client.call(.post, "/v1/datasets/\(datasetID)/versions", token: owner.token, json: "{}").body["number"] == 2)
 
             // The run also keeps a copy of the test split: purging the version frees only the train split.

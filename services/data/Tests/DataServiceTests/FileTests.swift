@@ -51,7 +51,7 @@ struct FileTests {
                 #expect(refused.body["error"]?["field"] == "path")
             }
             let listed = try await client.call(.get, "/v1/runs/\(run)/files?prefix=models/", token: owner.token).body["items"]?.arrayValue
-            #expect(listed?.map { $0["path"]!.text } == ["models/model.bin"])
+            #expect(listed?.map { $0["path"]?.text ?? "" } == ["models/model.bin"])
             let deleted = try await client.call(.delete, "/v1/runs/\(run)/files/models/model.bin", token: owner.token)
             #expect(deleted.body["freedBytes"] == 300_000)
             #expect(try await client.download(owner.token, "/v1/runs/\(run)/files/models/model.bin").status == .notFound)
@@ -85,7 +85,7 @@ struct FileTests {
                 {"projectId": "\#(project)", "path": "code/package.tar", "size": \#(content.count), "sha256": "\#(Self.sha256(content))", "partSize": \#(partSize)}
                 """#)
             #expect(created.status == .created, "\(created.body)")
-            let upload = created.body["id"]!.text
+            let upload = created.body["id"]?.text ?? ""
             #expect(try await client.upload(owner.token, "/v1/uploads/\(upload)/parts/1", Array(content[0..<partSize])).status == .ok)
             // Part 2: the headers promise a whole part, 300 KB arrive, then the connection drops.
             try cutUpload(port: client.port!, path: "/v1/uploads/\(upload)/parts/2", token: owner.token, promised: partSize, sent: Array(content[partSize..<(partSize + 300_000)]))
@@ -94,7 +94,7 @@ struct FileTests {
                 guard state["receivedBytes"] == .int(Int64(partSize)) else { throw POSIXError(.EAGAIN) }
                 return state
             }
-            #expect(state["parts"]?.arrayValue?.map { $0["number"]! } == [1])
+            #expect(state["parts"]?.arrayValue?.map { $0["number"] ?? .null } == [1])
             let early = try await client.call(.post, "/v1/uploads/\(upload)/complete", token: owner.token)
             #expect(early.body["error"]?["code"] == "size_mismatch" || early.body["error"]?["code"] == "parts_missing")
             #expect(try await client.upload(owner.token, "/v1/uploads/\(upload)/parts/2", Array(content[partSize..<(2 * partSize)])).status == .ok)
@@ -118,7 +118,7 @@ struct FileTests {
             let kept = Self.bytes(10_000, seed: 1)
             #expect(try await client.upload(owner.token, "/v1/runs/\(run)/files/kept.bin", kept).status == .created)
             let created = try await client.call(.post, "/v1/uploads", token: owner.token, json: #"{"runId": "\#(run)", "path": "x", "partSize": 1048576}"#).body
-            #expect(try await client.upload(owner.token, "/v1/uploads/\(created["id"]!.text)/parts/1", Self.bytes(20_000, seed: 2)).status == .ok)
+            #expect(try await client.upload(owner.token, "/v1/uploads/\(created["id"]?.text ?? "")/parts/1", Self.bytes(20_000, seed: 2)).status == .ok)
             // What a crash between storing the bytes and recording the file leaves behind.
             let orphan = Self.bytes(30_000, seed: 4)
             _ = try await FileBlobStore(directory: state.appendingPathComponent("blobs")).put(AsyncStream { $0.yield(ByteBuffer(bytes: orphan)); $0.finish() }, maxBytes: nil)
@@ -129,8 +129,8 @@ struct FileTests {
             #expect(swept["blobs"] == 1)
             #expect(swept["freedBytes"] == 30_000)
             #expect(try await client.download(owner.token, "/v1/runs/\(run)/files/kept.bin").bytes == kept)
-            #expect(try await client.call(.get, "/v1/uploads/\(created["id"]!.text)", token: owner.token).body["receivedBytes"] == 20_000)
-            #expect(try await client.call(.delete, "/v1/uploads/\(created["id"]!.text)", token: owner.token).body["freedBytes"] == 20_000)
+            #expect(try await client.call(.get, "/v1/uploads/\(created["id"]?.text ?? "")", token: owner.token).body["receivedBytes"] == 20_000)
+            #expect(try await client.call(.delete, "/v1/uploads/\(created["id"]?.text ?? "")", token: owner.token).body["freedBytes"] == 20_000)
         }
     }
 }
@@ -182,7 +182,7 @@ struct KilledUploadTests {
         ]) { $1 }
         let pid = try startPlatformProcess("mlex-data", environment: environment, port: port)
         let base = "http://127.0.0.1:\(port)"
-        let project = try await callJSON(base + "/v1/projects", method: "POST", body: #"{"name": "killed"}"#, token: owner.token)["id"]!.text
+        let project = try await callJSON(base + "/v1/projects", method: "POST", body: #"{"name": "killed"}"#, token: owner.token)["id"]?.text ?? ""
 
         // 3 MB of a promised 10 MB arrive, then the service dies mid-upload.
         guard let socket = connectLoopback(port) else { throw POSIXError(.ECONNREFUSED) }

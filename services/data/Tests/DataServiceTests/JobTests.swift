@@ -31,7 +31,7 @@ struct JobTests {
             #expect(created.body["status"] == "scheduled")
             #expect(created.body["createdBy"]?.text == owner.id)
             #expect(created.body["source"]?["jobId"]?.text == job)
-            let run = created.body["id"]!.text
+            let run = created.body["id"]?.text ?? ""
             let again = try await client.call(.put, "/v1/jobs/\(job)/run", token: compute, json: body)
             #expect(again.status == .ok && again.body["id"]?.text == run)
             let experiment = try await client.call(.get, "/v1/projects/\(project)/experiments/by-name?name=jobs", token: owner.token)

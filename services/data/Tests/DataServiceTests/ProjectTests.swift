@@ -62,7 +62,7 @@ struct ProjectTests {
             #expect(try await client.call(.delete, "/v1/projects/\(project)/members/user/\(viewer.id)", token: viewer.token).status == .noContent)
             #expect(try await client.call(.get, "/v1/runs/\(run)", token: viewer.token).status == .notFound)
             let members = try await client.call(.get, "/v1/projects/\(project)/members", token: editor.token).body["items"]?.arrayValue ?? []
-            #expect(Set(members.map { $0["memberId"]!.text }) == [owner.id, editor.id])
+            #expect(Set(members.map { $0["memberId"]?.text ?? "" }) == [owner.id, editor.id])
         }
     }
 
@@ -71,12 +71,12 @@ struct ProjectTests {
         let (owner, member) = (try await newUser("owner"), try await newUser("member"))
         let users = try UsersServer.shared()
         let team = try await users.call("POST", "/v1/teams", #"{"name": "team-\#(UUID().uuidString.prefix(8))"}"#, token: owner.token)
-        try await users.call("PUT", "/v1/teams/\(team["id"]!.text)/members/\(member.id)", #"{"role": "member"}"#, token: owner.token)
+        try await users.call("PUT", "/v1/teams/\(team["id"]?.text ?? "")/members/\(member.id)", #"{"role": "member"}"#, token: owner.token)
         try await dataApp().test(.router) { client in
             let (project, _) = try await client.projectAndExperiment(owner.token)
-            #expect(try await client.call(.put, "/v1/projects/\(project)/members/team/\(team["id"]!.text)", token: owner.token, json: #"{"role": "editor"}"#).status == .created)
+            #expect(try await client.call(.put, "/v1/projects/\(project)/members/team/\(team["id"]?.text ?? "")", token: owner.token, json: #"{"role": "editor"}"#).status == .created)
             // Tokens carry teams: sign in again for one that names the new team.
-            let fresh = try await users.signIn(try await users.call("GET", "/v1/users/me", token: member.token)["email"]!.text, password: "a long enough pass")
+            let fresh = try await users.signIn(try await users.call("GET", "/v1/users/me", token: member.token)["email"]?.text ?? "", password: "a long enough pass")
             let created = try await client.call(.post, "/v1/projects/\(project)/experiments", token: fresh, json: #"{"name": "by the team"}"#)
             #expect(created.status == .created, "\(created.body)")
             #expect(try await client.call(.get, "/v1/projects", token: fresh).body["items"]?.arrayValue?.count == 1)

@@ -102,7 +102,7 @@ struct RunTests {
             var after = ""
             while true {
                 let page = try await client.call(.get, "/v1/runs/\(run)/logs?limit=100\(after)", token: owner.token).body
-                messages += page["items"]?.arrayValue?.map { $0["message"]!.text } ?? []
+                messages += page["items"]?.arrayValue?.map { $0["message"]?.text ?? "" } ?? []
                 guard let next = page["nextAfter"]?.stringValue else { break }
                 after = "&after=\(next)"
             }

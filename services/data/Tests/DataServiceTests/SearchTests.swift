@@ -50,7 +50,7 @@ struct SearchTests {
             for (filter, names) in Self.expectations {
                 let answer = try await client.search(owner.token, project: project, filter: filter)
                 #expect(answer.status == .ok, "\(filter): \(answer.body)")
-                #expect(Set(answer.body["items"]?.arrayValue?.map { $0["name"]!.text } ?? []) == names, "\(filter)")
+                #expect(Set(answer.body["items"]?.arrayValue?.map { $0["name"]?.text ?? "" } ?? []) == names, "\(filter)")
             }
             for (filter, position) in [("metrics.accuracy >", 19), ("status = 'done'", 1), ("metrics.accuracy = 'high'", 1), ("(tags.team = 'x'", 17), ("params.a = 1 params.b = 2", 14)] {
                 let answer = try await client.search(owner.token, project: project, filter: filter)
@@ -74,7 +74,7 @@ struct SearchTests {
             var token: String?
             repeat {
                 let page = try await client.search(owner.token, project: project, orderBy: #"["metrics.accuracy desc"]"#, limit: 2, pageToken: token)
-                names += page.body["items"]?.arrayValue?.map { $0["name"]!.text } ?? []
+                names += page.body["items"]?.arrayValue?.map { $0["name"]?.text ?? "" } ?? []
                 token = page.body["nextPageToken"]?.stringValue
             } while token != nil
             #expect(names == ["e", "a", "b", "c", "d"])
