@@ -87,13 +87,3 @@ extension TestClientProtocol {
         }
     }
 }
-
-extension JSONValue {
-    var numberValue: Double? {
-        switch self {
-        case .double(let value): value
-        case .int(let value): Double(value)
-        default: nil
-        }
-    }
-}

@@ -35,6 +35,15 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// A number however it was stored (an integral double may come back as an integer).
+    public var numberValue: Double? {
+        switch self {
+        case .double(let value): value
+        case .int(let value): Double(value)
+        default: nil
+        }
+    }
+
     public var objectValue: [String: JSONValue]? {
         if case .object(let members) = self { return members }
         return nil

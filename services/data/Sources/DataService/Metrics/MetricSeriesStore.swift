@@ -32,7 +32,7 @@ struct MetricSeriesStore: Sendable {
             guard let key = point["key"] else { throw APIError.badRequest("key is required", code: "missing_field", field: "\(place).key") }
             guard let keyText = key.stringValue else { throw APIError.badRequest("key is a string", code: "invalid_type", field: "\(place).key") }
             guard let value = point["value"] else { throw APIError.badRequest("value is required", code: "missing_field", field: "\(place).value") }
-            guard let number = value.number else { throw APIError.badRequest("value is a number", code: "invalid_type", field: "\(place).value") }
+            guard let number = value.numberValue else { throw APIError.badRequest("value is a number", code: "invalid_type", field: "\(place).value") }
             return Point(key: keyText, value: number, step: try integer(point["step"], "\(place).step"), timestamp: try integer(point["timestamp"], "\(place).timestamp"))
         }
     }
@@ -147,10 +147,10 @@ struct MetricSeriesStore: Sendable {
 
     /// count, min, max and the latest point (greatest step, then timestamp, then arrival).
     private static func summary(previous: JSONValue?, points: (values: [Double], steps: [Int64], times: [Int64]), count: Int) -> [String: JSONValue] {
-        var minimum = previous?["min"]?.number ?? .infinity
-        var maximum = previous?["max"]?.number ?? -.infinity
+        var minimum = previous?["min"]?.numberValue ?? .infinity
+        var maximum = previous?["max"]?.numberValue ?? -.infinity
         var last = previous?["last"].flatMap { last in
-            last["value"]?.number.map { (value: $0, step: last["step"]?.intValue ?? 0, time: last["timestamp"]?.intValue ?? 0) }
+            last["value"]?.numberValue.map { (value: $0, step: last["step"]?.intValue ?? 0, time: last["timestamp"]?.intValue ?? 0) }
         }
         for index in points.values.indices {
             let value = points.values[index]
@@ -186,7 +186,7 @@ struct MetricSeriesStore: Sendable {
                       let steps = chunk["steps"]?.arrayValue, let times = chunk["timestamps"]?.arrayValue else { continue }
                 var index = max(cursor - Int(start), 0)
                 while index < values.count, points.count < limit {
-                    points.append((values[index].number ?? .nan, steps[index].intValue ?? 0, times[index].intValue ?? 0))
+                    points.append((values[index].numberValue ?? .nan, steps[index].intValue ?? 0, times[index].intValue ?? 0))
                     index += 1
                 }
                 cursor = Int(start) + index

@@ -70,7 +70,7 @@ enum MetricTiers {
             self.chunk = Int(chunk)
             buckets = mins.indices.map { index in
                 Bucket(
-                    min: mins[index].number ?? .nan, max: maxes[index].number ?? .nan, last: lasts[index].number ?? .nan,
+                    min: mins[index].numberValue ?? .nan, max: maxes[index].numberValue ?? .nan, last: lasts[index].numberValue ?? .nan,
                     firstStep: firsts[index].intValue ?? 0, lastStep: lastSteps[index].intValue ?? 0
                 )
             }
@@ -108,16 +108,5 @@ enum MetricTiers {
             changed[chunk] = document
         }
         return changed.keys.sorted().map { changed[$0]! }
-    }
-}
-
-extension JSONValue {
-    /// A number however it was stored (an integral double may come back as an integer).
-    var number: Double? {
-        switch self {
-        case .double(let value): value
-        case .int(let value): Double(value)
-        default: nil
-        }
     }
 }
