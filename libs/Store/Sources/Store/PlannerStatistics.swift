@@ -13,9 +13,12 @@ final class PlannerStatistics: Sendable {
     private static let minimumRows = 1000
     private let counts = Mutex<[String: Counts]>([:])
 
-    /// The collection holds `rows` documents at start; statistics are due if it is large.
-    func prepared(_ collection: String, rows: Int) {
-        counts.withLock { $0[collection] = Counts(atLastAnalysis: 0, insertedSince: rows) }
+    /// At start: statistics gathered when the collection held `rowsAtLastAnalysis` documents,
+    /// or (nil) none yet for its `rows` documents, which are due if they are many.
+    func prepared(_ collection: String, rowsAtLastAnalysis: Int?, rows: Int) {
+        counts.withLock {
+            $0[collection] = rowsAtLastAnalysis.map { Counts(atLastAnalysis: $0, insertedSince: 0) } ?? Counts(atLastAnalysis: 0, insertedSince: rows)
+        }
     }
 
     func inserted(into collection: String) {

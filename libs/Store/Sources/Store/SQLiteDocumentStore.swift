@@ -40,9 +40,22 @@ public final class SQLiteDocumentStore: DocumentStore {
             try Self.prepareDynamicKeys(index, on: connection)
         }
         dynamicKeys.withLock { $0[collection.name] = roots.isEmpty ? nil : index }
-        let rows = try await database.run { try $0.query("SELECT count(*) FROM \(table)") }
-        statistics.prepared(collection.name, rows: Int(rows.first?[0].integer ?? 0))
+        // Statistics survive restarts in sqlite_stat1: only a table that never had any is
+        // counted (a scan) to see whether it needs them now.
+        let counted = try await database.run { connection -> (analyzed: Int?, rows: Int) in
+            if let analyzed = try Self.rowsAtLastAnalysis(table, on: connection) { return (analyzed, 0) }
+            return (nil, Int(try connection.query("SELECT count(*) FROM \(table)").first?[0].integer ?? 0))
+        }
+        statistics.prepared(collection.name, rowsAtLastAnalysis: counted.analyzed, rows: counted.rows)
         try await analyzeWhereDue()
+    }
+
+    /// The row count `ANALYZE` recorded for `table` (the first number of its sqlite_stat1
+    /// entries), or nil when it was never analysed.
+    private static func rowsAtLastAnalysis(_ table: String, on connection: SQLiteConnection) throws -> Int? {
+        guard try !connection.query("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").isEmpty else { return nil }
+        let stat = try connection.query("SELECT stat FROM sqlite_stat1 WHERE tbl = ? LIMIT 1", [.text(table)]).first?[0].text
+        return stat?.split(separator: " ").first.flatMap { Int($0) }
     }
 
     /// Gathers statistics for collections that doubled since they were last gathered, so

@@ -83,17 +83,17 @@ struct DatasetDirectory: Sendable {
         ], verb: "created")
     }
 
-    /// Records that `run` read `version`; true when it is new.
-    func addInput(_ version: JSONValue, to run: JSONValue) async throws -> Bool {
+    /// Records that `run` read `version`: the record, and whether it is new.
+    func addInput(_ version: JSONValue, to run: JSONValue) async throws -> (input: JSONValue, added: Bool) {
         let input: JSONValue = [
             "id": .string("\(run["id"]!.stringValue!):\(version["id"]!.stringValue!)"), "runId": run["id"]!, "experimentId": run["experimentId"]!,
             "projectId": run["projectId"]!, "datasetId": version["datasetId"]!, "datasetVersionId": version["id"]!, "addedAt": .string(Timestamp.now),
         ]
         do {
             try await store.insert(input, into: "run_inputs")
-            return true
+            return (input, true)
         } catch let error as StoreError where error.code == .duplicate {
-            return false
+            return (try await store.get(input["id"]!.stringValue!, from: "run_inputs") ?? input, false)
         }
     }
 

@@ -23,8 +23,7 @@ enum LineageRoutes {
             guard version["state"] == .string(DatasetDirectory.State.final.rawValue) else {
                 throw APIError.conflict("only a finalized version can be an input: its files may still change", code: "version_draft", field: "versionId")
             }
-            let added = try await datasets.addInput(version, to: run)
-            let input = try await datasets.inputs(of: run["id"]!.stringValue!).first { $0["datasetVersionId"] == version["id"] } ?? [:]
+            let (input, added) = try await datasets.addInput(version, to: run)
             return JSONResponse(inputView(input), status: added ? .created : .ok)
         }
 

@@ -11,6 +11,12 @@ struct FileOwner: Sendable {
     /// The fields naming what contains an owner, copied into each document it holds.
     static let containerFields: Set<String> = ["projectId", "experimentId", "runId", "datasetId", "datasetVersionId"]
 
+    /// The owner recorded in a document that holds its key (`owner`) and container fields,
+    /// such as a resumable upload.
+    static func recorded(in document: JSONValue) -> FileOwner {
+        FileOwner(key: document["owner"]?.stringValue ?? "", fields: (document.objectValue ?? [:]).filter { containerFields.contains($0.key) })
+    }
+
     static func run(_ run: JSONValue) -> FileOwner {
         FileOwner(key: "runs/\(run["id"]!.stringValue!)", fields: ["projectId": run["projectId"]!, "experimentId": run["experimentId"]!, "runId": run["id"]!])
     }

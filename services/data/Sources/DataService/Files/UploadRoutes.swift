@@ -90,7 +90,7 @@ enum UploadRoutes {
             let uploadID = upload["id"]!.stringValue!
             let partID = "\(uploadID):\(String(number).leftPadded(to: 5))"
             let previous = try await store.get(partID, from: "upload_parts")
-            var part = upload.objectValue!.filter { FileOwner.containerFields.contains($0.key) }
+            var part = FileOwner.recorded(in: upload).fields
             part.merge(["id": .string(partID), "uploadId": .string(uploadID), "number": .int(Int64(number)), "blobId": .string(blob.id), "size": .int(blob.size)]) { $1 }
             var operations: [WriteOperation] = previous == nil ? [] : [.delete("upload_parts", filter: ["id": .string(partID)])]
             operations.append(.insert(.object(part), into: "upload_parts"))
@@ -106,7 +106,7 @@ enum UploadRoutes {
             let upload = try await ownUpload(context, core)
             let received = try await parts(of: upload, store)
             try checkComplete(upload, received)
-            let owner = FileOwner(key: upload["owner"]!.stringValue!, fields: upload.objectValue!.filter { FileOwner.containerFields.contains($0.key) })
+            let owner = FileOwner.recorded(in: upload)
             let partBlobs = received.compactMap { $0["blobId"]?.stringValue }
             let blob = try await core.ledger.blobs.put(ConcatenatedBlobs(blobs: core.ledger.blobs, ids: partBlobs), maxBytes: nil)
             if let declared = upload["sha256"]?.stringValue, declared != blob.id {

@@ -70,6 +70,20 @@ enum RunFilterParser {
             throw RunFilterSyntaxError(message, at: parser.current.position)
         }
     }
+
+    /// Parses one field as the filter language writes it (`metrics.acc`, `start_time`): what
+    /// orderBy names, with the same aliases and quoting.
+    static func parseField(_ text: String) throws(RunFilterSyntaxError) -> RunFilterField {
+        guard text.count <= maxLength else {
+            throw RunFilterSyntaxError("the field is longer than \(maxLength) characters", at: maxLength + 1)
+        }
+        var parser = try Parser(Lexer(chars: Array(text)))
+        let field = try parser.parseField()
+        guard parser.current.kind == .end else {
+            throw RunFilterSyntaxError("unexpected \(parser.current.quoted) after the field", at: parser.current.position)
+        }
+        return field
+    }
 }
 
 // MARK: - Tokens
@@ -311,7 +325,7 @@ extension RunFilterParser {
             return inner
         }
 
-        private mutating func parseField() throws(RunFilterSyntaxError) -> RunFilterField {
+        mutating func parseField() throws(RunFilterSyntaxError) -> RunFilterField {
             let token = current
             try advance()
             if case .quotedField(let prefix, let key) = token.kind {

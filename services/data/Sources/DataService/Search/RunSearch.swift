@@ -61,9 +61,8 @@ struct RunSearch: Sendable {
                 descending = last == "desc"
                 words.removeLast()
             }
-            let fieldText = words.joined(separator: " ")
-            // A field is parsed by the filter grammar itself, so aliases and quoting match.
-            guard case .compare(let field, _, _)? = try? RunFilterParser.parse("\(fieldText) = 0") else {
+            // Parsed by the filter grammar itself, so aliases and quoting match.
+            guard let field = try? RunFilterParser.parseField(words.joined(separator: " ")) else {
                 throw APIError.invalidField("orderBy.\(index)", "\(clause) does not name a field (e.g. metrics.accuracy desc, startTime)")
             }
             let path = try RunFilterTranslation.documentPath(field)
