@@ -71,7 +71,8 @@ public func callJSON(_ url: String, method: String, body: String? = nil, token: 
 
 /// Starts a platform executable built by `swift build` (`mlex-data`, …) with `environment`
 /// added to this process's, and waits until it listens on `port`; the caller stops it by pid.
-public func startPlatformProcess(_ executable: String, environment: [String: String], port: Int) throws -> pid_t {
+/// Its output goes to `log` when given.
+public func startPlatformProcess(_ executable: String, environment: [String: String], port: Int, log: URL? = nil) throws -> pid_t {
     let binary = repositoryRoot().appendingPathComponent(".build/debug/\(executable)").path
-    return try WireServers.start(binary, [], environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, port: port)
+    return try WireServers.start(binary, [], environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, port: port, log: log)
 }

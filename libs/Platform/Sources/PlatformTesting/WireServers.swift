@@ -48,8 +48,9 @@ public enum WireServers {
         return port
     }
 
-    /// Runs `executable` and waits until `port` accepts connections (at most 30 s).
-    static func start(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, port: Int) throws -> pid_t {
+    /// Runs `executable` and waits until `port` accepts connections (at most 30 s); its output
+    /// goes to `log` when given (kept for a failing test's reader), else nowhere.
+    static func start(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, port: Int, log: URL? = nil) throws -> pid_t {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw POSIXError(.ENOENT, "\(executable) is missing: run `make deps` (or `swift build` for the platform's own executables)")
         }
@@ -57,8 +58,13 @@ public enum WireServers {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let environment { process.environment = environment }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        if let log, FileManager.default.createFile(atPath: log.path, contents: nil), let handle = try? FileHandle(forWritingTo: log) {
+            process.standardOutput = handle
+            process.standardError = handle
+        } else {
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         for _ in 0..<300 {
             if canConnect(port) { return process.processIdentifier }
@@ -98,7 +104,8 @@ public func connectLoopback(_ port: Int) -> Int32? {
 nonisolated(unsafe) private var serversToStop: [pid_t] = []
 private let stopLock = NSLock()
 
-func stopAtExit(_ pid: pid_t) {
+/// Stops `pid` (SIGINT, then SIGKILL after 3 s) when the test process exits.
+public func stopAtExit(_ pid: pid_t) {
     stopLock.withLock {
         if serversToStop.isEmpty {
             atexit {

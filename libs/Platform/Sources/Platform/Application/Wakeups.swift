@@ -1,20 +1,23 @@
 import Foundation
 
-/// Wakes consumers in this process when a topic gets new events, so they need not wait for the
-/// next poll. A missed signal costs at most one poll interval, never an event.
-final class Wakeups: @unchecked Sendable {
+/// Wakes waiters in this process when something they wait for may have happened (a topic got
+/// events, a job was queued), so they need not wait for the next poll. A missed signal costs at
+/// most one poll interval, never an event.
+public final class Wakeups: @unchecked Sendable {
     private let lock = NSLock()
     private var waiters: [String: [UUID: CheckedContinuation<Void, Never>]] = [:]
     /// Waits whose timer fired before their continuation was registered.
     private var expired: Set<UUID> = []
 
-    func signal(_ topic: String) {
+    public init() {}
+
+    public func signal(_ topic: String) {
         let woken = lock.withLock { waiters.removeValue(forKey: topic) ?? [:] }
         for continuation in woken.values { continuation.resume() }
     }
 
     /// Returns on the next signal for `topic` or after `duration`, whichever comes first.
-    func wait(for topic: String, atMost duration: Duration) async {
+    public func wait(for topic: String, atMost duration: Duration) async {
         let token = UUID()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
