@@ -1,0 +1,87 @@
+import Foundation
+import Platform
+
+/// The data service's API as other services use it (DESIGN.md §4): data owns runs, files and
+/// datasets, so compute and its agents create a job's run, append its logs, metrics, params and
+/// tags, and move files through these calls, never through data's store.
+public struct DataClient: Sendable {
+    public let peer: PeerClient
+
+    public init(_ peer: PeerClient) {
+        self.peer = peer
+    }
+
+    /// The run of a compute job, created on first call (`PUT /v1/jobs/{jobId}/run`, idempotent).
+    public func jobRun(jobID: String, projectID: String, name: String, params: [String: JSONValue], submittedBy: String?) async throws -> JSONValue {
+        var body: JSONValue = ["projectId": .string(projectID), "name": .string(name), "params": .object(params)]
+        if let submittedBy { body["submittedBy"] = .string(submittedBy) }
+        return try await peer.call(.PUT, "/v1/jobs/\(jobID)/run", body: body)
+    }
+
+    public func linkInput(run runID: String, datasetVersion versionID: String) async throws {
+        try await peer.call(.PUT, "/v1/runs/\(runID)/inputs/\(versionID)")
+    }
+
+    public func datasetVersion(_ id: String) async throws -> JSONValue {
+        try await peer.call(.GET, "/v1/dataset-versions/\(id)")
+    }
+
+    public func members(ofProject projectID: String) async throws -> [JSONValue] {
+        try await peer.call(.GET, "/v1/projects/\(projectID)/members")["items"]?.arrayValue ?? []
+    }
+
+    /// Every file of a run, project or dataset version under `prefix`, following the pages.
+    public func files(of owner: FileOwner, prefix: String = "") async throws -> [JSONValue] {
+        var items: [JSONValue] = []
+        var after: String?
+        repeat {
+            var query = "?limit=1000&prefix=\(prefix.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "=", "+"])) ?? prefix)"
+            if let after { query += "&after=\(PeerClient.escape(path: after))" }
+            let page = try await peer.call(.GET, "\(owner.path)/files\(query)")
+            items += page["items"]?.arrayValue ?? []
+            after = page["nextAfter"]?.stringValue
+        } while after != nil
+        return items
+    }
+
+    public func download(_ owner: FileOwner, path: String, to file: URL) async throws {
+        try await peer.download("\(owner.path)/files/\(PeerClient.escape(path: path))", to: file)
+    }
+
+    public func upload(_ file: URL, to owner: FileOwner, path: String) async throws {
+        try await peer.upload(file, to: "\(owner.path)/files/\(PeerClient.escape(path: path))")
+    }
+
+    public func appendLogs(run runID: String, _ entries: [JSONValue]) async throws {
+        try await peer.call(.POST, "/v1/runs/\(runID)/logs", body: ["entries": .array(entries)])
+    }
+
+    public func logs(run runID: String, after: String?, limit: Int) async throws -> JSONValue {
+        try await peer.call(.GET, "/v1/runs/\(runID)/logs?limit=\(limit)" + (after.map { "&after=\($0)" } ?? ""))
+    }
+
+    public func appendMetrics(run runID: String, _ points: [JSONValue]) async throws {
+        try await peer.call(.POST, "/v1/runs/\(runID)/metrics", body: ["points": .array(points)])
+    }
+
+    public func logParams(run runID: String, _ params: [String: JSONValue]) async throws {
+        try await peer.call(.POST, "/v1/runs/\(runID)/params", body: ["params": .object(params)])
+    }
+
+    public func setTags(run runID: String, _ tags: [String: JSONValue]) async throws {
+        try await peer.call(.PATCH, "/v1/runs/\(runID)/tags", body: ["tags": .object(tags)])
+    }
+
+    /// Whose files: the three kinds of owner data keeps files for.
+    public enum FileOwner: Sendable {
+        case run(String), project(String), datasetVersion(String)
+
+        var path: String {
+            switch self {
+            case .run(let id): "/v1/runs/\(id)"
+            case .project(let id): "/v1/projects/\(id)"
+            case .datasetVersion(let id): "/v1/dataset-versions/\(id)"
+            }
+        }
+    }
+}
