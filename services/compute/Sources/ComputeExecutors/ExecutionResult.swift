@@ -1,0 +1,59 @@
+import Foundation
+
+/// Why a job ended. Raw values are the wire spelling the rest of the platform uses.
+public enum ExitReason: String, Codable, Sendable {
+    case exited
+    case signaled
+    case oomKilled = "oom_killed"
+    case timedOut = "timed_out"
+    case cancelled
+    case startFailed = "start_failed"
+    /// No `status.json` and the supervisor is gone: nobody can say how the job ended.
+    case supervisorLost = "supervisor_lost"
+}
+
+/// Counters read from the job's cgroups.
+public struct ResourceUsage: Codable, Sendable, Equatable {
+    public var cpuSeconds: Double
+    public var memoryBytes: Int
+    public var memoryPeakBytes: Int
+    /// Live: tasks alive now. In a final result: the peak the kernel recorded (`pids.peak`) when
+    /// it keeps one, because the live count is always 0 once the job has ended.
+    public var pids: Int
+
+    public init(cpuSeconds: Double, memoryBytes: Int, memoryPeakBytes: Int, pids: Int) {
+        self.cpuSeconds = cpuSeconds
+        self.memoryBytes = memoryBytes
+        self.memoryPeakBytes = memoryPeakBytes
+        self.pids = pids
+    }
+}
+
+/// The outcome the supervisor writes to `status.json` when a job ends.
+public struct ExecutionResult: Codable, Sendable {
+    public var reason: ExitReason
+    public var exitCode: Int32?
+    public var signal: Int32?
+    public var message: String?
+    public var startedAt: Date
+    public var endedAt: Date
+    public var usage: ResourceUsage?
+
+    public init(
+        reason: ExitReason,
+        exitCode: Int32? = nil,
+        signal: Int32? = nil,
+        message: String? = nil,
+        startedAt: Date,
+        endedAt: Date,
+        usage: ResourceUsage? = nil
+    ) {
+        self.reason = reason
+        self.exitCode = exitCode
+        self.signal = signal
+        self.message = message
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.usage = usage
+    }
+}

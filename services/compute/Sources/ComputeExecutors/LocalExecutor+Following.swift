@@ -1,0 +1,118 @@
+import Foundation
+import Glibc
+
+/// Following a job that runs (or ran) under a supervisor: status, log, usage and cancel. All of
+/// it reads the job directory, so it works the same for jobs another instance launched.
+extension LocalExecutor {
+    public func result(of jobId: String) -> ExecutionResult? {
+        guard let layout = try? layout(of: jobId) else {
+            return lost(message: "invalid job id '\(jobId)'", since: nil)
+        }
+        if let result = status(layout) { return result }
+        guard FileManager.default.fileExists(atPath: layout.directory.path) else {
+            return lost(message: "no job \(jobId) under \(root.path)", since: nil)
+        }
+        // Prepared but not launched yet: not finished, so nil.
+        guard let launchedAt = modificationDate(layout.job) else { return nil }
+        if let pid = JobFiles.readText(layout.supervisorPid).flatMap({ pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+            if ProcessProbe.isRunning(pid, commandLineContains: layout.directory.path) { return nil }
+        } else if Date().timeIntervalSince(launchedAt) < Double(Self.launchTimeout.components.seconds) {
+            return nil  // launch is between writing job.json and supervisor.pid
+        }
+        // The supervisor may have written its status and exited between our two looks.
+        if let result = status(layout) { return result }
+        return lost(message: "the supervisor died without writing a status", since: modificationDate(layout.started) ?? launchedAt)
+    }
+
+    /// Polls `result(of:)`. If the waiting task is cancelled the wait ends early with a
+    /// `.cancelled` result saying so; that result is the wait's, the job itself keeps running.
+    public func wait(for jobId: String) async -> ExecutionResult {
+        let since = Date()
+        while true {
+            if let result = result(of: jobId) { return result }
+            do {
+                try await Task.sleep(for: .milliseconds(50))
+            } catch {
+                return ExecutionResult(reason: .cancelled, message: "wait was cancelled; the job may still be running", startedAt: since, endedAt: Date())
+            }
+        }
+    }
+
+    public func readLog(of jobId: String, from offset: UInt64, limit: Int) throws -> (bytes: [UInt8], next: UInt64) {
+        let layout = try existingLayout(of: jobId)
+        let fd = open(layout.log.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { return ([], offset) }
+            throw ExecutorError(.io, "open \(layout.log.path): \(SysFile.errnoText())")
+        }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: max(0, limit))
+        var count = 0
+        while count < bytes.count {
+            let got = bytes.withUnsafeMutableBytes {
+                pread(fd, $0.baseAddress! + count, $0.count - count, off_t(offset) + off_t(count))
+            }
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0 else { break }
+            count += got
+        }
+        return (Array(bytes.prefix(count)), offset + UInt64(count))
+    }
+
+    /// Marks the job cancelled, kills its cgroup (forks included) and waits for its status.
+    public func cancel(_ jobId: String) async throws {
+        let layout = try existingLayout(of: jobId)
+        if layout.exists(layout.status) { return }
+        // The marker comes first: whoever sees the job die must already see why.
+        try JobFiles.write("\(Date())\n", to: layout.cancelMarker)
+        guard let launchedAt = modificationDate(layout.job) else {
+            // Never launched; a later launch finds the marker and ends at once.
+            try JobFiles.write(ExecutionResult(reason: .cancelled, message: "cancelled before launch", startedAt: Date(), endedAt: Date()), to: layout.status)
+            return
+        }
+        if let cgroups = try? JobFiles.read(JobCgroups.self, from: layout.cgroups) {
+            try await Self.offThePool { try cgroups.kill() }
+        }
+        let deadline = ContinuousClock.now.advanced(by: Self.launchTimeout)
+        while ContinuousClock.now < deadline {
+            if let result = result(of: jobId) {
+                if result.reason == .supervisorLost {
+                    // Nobody else will record the cancel.
+                    try JobFiles.write(ExecutionResult(reason: .cancelled, message: "cancelled after the supervisor was lost", startedAt: launchedAt, endedAt: Date()), to: layout.status)
+                }
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw ExecutorError(.stillRunning, "job \(jobId) did not end within \(Self.launchTimeout) of being cancelled")
+    }
+
+    public func usage(of jobId: String) -> ResourceUsage? {
+        guard let layout = try? layout(of: jobId), !layout.exists(layout.status),
+              let cgroups = try? JobFiles.read(JobCgroups.self, from: layout.cgroups)
+        else { return nil }
+        return cgroups.usage()
+    }
+
+    private func lost(message: String, since: Date?) -> ExecutionResult {
+        ExecutionResult(reason: .supervisorLost, message: message, startedAt: since ?? Date(), endedAt: Date())
+    }
+
+    private func modificationDate(_ url: URL) -> Date? {
+        try? url.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate
+    }
+
+    /// Killing a cgroup polls with short sleeps; do it on its own thread, not Swift's pool.
+    static func offThePool(_ work: @escaping @Sendable () throws -> Void) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            Thread.detachNewThread {
+                do {
+                    try work()
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+}

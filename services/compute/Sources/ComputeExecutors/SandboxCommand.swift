@@ -1,0 +1,84 @@
+import Foundation
+
+/// The bubblewrap command line for a job. Public so a benchmark can run the very same sandbox
+/// without the supervisor, as a floor for the executor's overhead.
+public enum SandboxCommand {
+    /// Host directories shown read-only so ordinary programs run: the system, never state.
+    /// On merged-/usr systems /bin, /lib… are symlinks and are recreated as symlinks.
+    static let systemPaths = ["/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc"]
+    static let defaultPath = "/usr/local/bin:/usr/bin:/bin"
+
+    /// argv starting with bwrap. The job runs in new pid, net, ipc, uts and cgroup namespaces,
+    /// with a fresh /proc and /dev, an empty /tmp, `work` at /job (its cwd) and `output` at
+    /// /output, and as `uid`/`gid` with no capabilities.
+    ///
+    /// bwrap runs as root here (the supervisor must be root for cgroups), and as root `--uid`
+    /// needs a user namespace, where 65534 inside would be root outside. So bwrap keeps only
+    /// the capabilities setpriv needs and setpriv drops to the real uid/gid, clears groups,
+    /// empties every capability set and sets no_new_privs before exec'ing the command.
+    public static func arguments(job: SandboxJob, directories: JobDirectories, uid: UInt32, gid: UInt32) throws -> [String] {
+        let tools = try SandboxTools.locate()
+        var args = [
+            tools.bwrap,
+            "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+            "--hostname", "mlex-job",
+            // bwrap follows its parent (the supervisor) so no job outlives its supervision;
+            // the supervisor itself is detached from the agent.
+            "--die-with-parent",
+            // A new session: the job cannot reach a controlling terminal (TIOCSTI and friends).
+            "--new-session",
+            "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP",
+        ]
+        for path in systemPaths {
+            if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path) {
+                args += ["--symlink", target, path]
+            } else if FileManager.default.fileExists(atPath: path) {
+                args += ["--ro-bind", path, path]
+            }
+        }
+        args += [
+            "--proc", "/proc",
+            "--dev", "/dev",
+            "--tmpfs", "/tmp",
+            "--bind", directories.work.path, "/job",
+            "--bind", directories.output.path, "/output",
+        ]
+        for input in job.inputs {
+            args += ["--ro-bind", input.hostPath, input.sandboxPath]
+        }
+        args += ["--chdir", "/job", "--clearenv"]
+        // PATH and HOME are defaults a job may override; MLEX_OUTPUT_DIR is the platform's.
+        let environment = ["PATH": defaultPath, "HOME": "/job"]
+            .merging(job.environment) { _, job in job }
+            .merging(["MLEX_OUTPUT_DIR": "/output"]) { _, platform in platform }
+        for (key, value) in environment.sorted(by: { $0.key < $1.key }) {
+            args += ["--setenv", key, value]
+        }
+        args += [
+            "--", tools.setpriv,
+            "--reuid", String(uid), "--regid", String(gid), "--clear-groups",
+            "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
+            "--",
+        ]
+        return args + job.command
+    }
+}
+
+/// Absolute paths of the two programs the sandbox needs. Absolute because the supervisor runs
+/// with whatever PATH the agent had, and setpriv must also exist inside the sandbox (under /usr).
+struct SandboxTools {
+    let bwrap: String
+    let setpriv: String
+
+    static let searchDirectories = ["/usr/bin", "/usr/local/bin", "/usr/sbin", "/bin"]
+
+    static func locate() throws -> SandboxTools {
+        func find(_ name: String) throws -> String {
+            for directory in searchDirectories where access(directory + "/" + name, X_OK) == 0 {
+                return directory + "/" + name
+            }
+            throw ExecutorError(.sandboxUnavailable, "\(name) not found in \(searchDirectories.joined(separator: ", "))")
+        }
+        return try SandboxTools(bwrap: find("bwrap"), setpriv: find("setpriv"))
+    }
+}

@@ -1,0 +1,77 @@
+import ComputeExecutors
+import Foundation
+import Glibc
+import Testing
+
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct IsolationTests {
+    @Test func aJobHasNoNetworkButLoopback() async throws {
+        let listener = try LoopbackListener()
+        defer { listener.close() }
+        try await withExecutor { executor in
+            let (result, log, _) = try await run(executor, python("""
+                import socket
+                for address in [("127.0.0.1", \(listener.port)), ("1.1.1.1", 53)]:
+                    try:
+                        socket.create_connection(address, timeout=5).close()
+                        print("CONNECTED", address)
+                    except OSError as error:
+                        print("blocked", address, error)
+                print("interfaces=" + ",".join(name for _, name in socket.if_nameindex()))
+                """))
+            #expect(result.reason == .exited && result.exitCode == 0, "\(result) \(log)")
+            #expect(!log.contains("CONNECTED"))
+            #expect(log.contains("blocked ('127.0.0.1', \(listener.port))"))
+            #expect(log.contains("interfaces=lo\n"))
+        }
+    }
+
+    @Test func aJobSeesNeitherOtherJobsNorTheExecutorAndIsNotRoot() async throws {
+        try await withExecutor { executor in
+            let (_, other) = try await start(executor, ["/bin/sleep", "600"]) { directories in
+                try "secret".write(to: directories.work.appendingPathComponent("secret"), atomically: true, encoding: .utf8)
+            }
+            let script = """
+                echo "uid=$(id -u) gid=$(id -g)"
+                if cat '\(other.work.path)/secret' >/dev/null 2>&1; then echo SECRET-READ; else echo secret-unreadable; fi
+                if [ -e '\(executor.root.path)' ]; then echo ROOT-VISIBLE; else echo root-invisible; fi
+                if [ -e /sys/fs/cgroup ]; then echo SYS-VISIBLE; else echo sys-invisible; fi
+                if touch /usr/x 2>/dev/null; then echo USR-WRITABLE; else echo usr-readonly; fi
+                for p in /proc/[0-9]*; do echo "proc: $(tr '\\0' ' ' < $p/cmdline)"; done
+                """
+            let (result, log, _) = try await run(executor, ["/bin/sh", "-c", script])
+            #expect(result.reason == .exited && result.exitCode == 0, "\(result) \(log)")
+            #expect(log.contains("uid=65534 gid=65534"))
+            #expect(log.contains("secret-unreadable"))
+            #expect(log.contains("root-invisible"))
+            #expect(log.contains("sys-invisible"))
+            #expect(log.contains("usr-readonly"))
+            #expect(log.contains("proc: "))
+            #expect(!log.contains("sleep 600"), "another job's process is visible: \(log)")
+        }
+    }
+}
+
+/// A TCP listener on 127.0.0.1 in the test process, outside every sandbox.
+private struct LoopbackListener {
+    let fd: Int32
+    let port: UInt16
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                bind(fd, generic, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, generic, &length) == 0
+            }
+        }
+        guard fd >= 0, bound else { throw POSIXError(.EADDRNOTAVAIL) }
+        self.fd = fd
+        self.port = UInt16(bigEndian: address.sin_port)
+    }
+
+    func close() { _ = Glibc.close(fd) }
+}

@@ -1,0 +1,73 @@
+import ComputeExecutors
+import Foundation
+import Testing
+
+/// Serialized so the CPU measurement is not squeezed by the other limit tests' jobs.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct ResourceLimitTests {
+    @Test func allocatingPastTheMemoryLimitIsOOMKilled() async throws {
+        try await withExecutor { executor in
+            let limits = ResourceLimits(cpus: 1, memoryMB: 64, pids: 64)
+            // Touch every page: an untouched bytearray may never be charged to the cgroup.
+            let (result, log, _) = try await run(executor, python("""
+                b = bytearray(200 * 1024 * 1024)
+                for i in range(0, len(b), 4096):
+                    b[i] = 1
+                print("survived", flush=True)
+                """), limits: limits)
+            #expect(result.reason == .oomKilled, "\(result)")
+            #expect(!log.contains("survived"))
+            #expect((result.usage?.memoryPeakBytes ?? .max) <= 64 * 1024 * 1024)
+        }
+    }
+
+    @Test func halfACPUGetsAboutHalfTheWallClock() async throws {
+        try await withExecutor { executor in
+            let limits = ResourceLimits(cpus: 0.5, memoryMB: 256, pids: 64)
+            let (result, _, _) = try await run(executor, python("""
+                import time
+                end = time.monotonic() + 3
+                while time.monotonic() < end:
+                    pass
+                """), limits: limits)
+            #expect(result.reason == .exited && result.exitCode == 0, "\(result)")
+            let wall = result.endedAt.timeIntervalSince(result.startedAt)
+            let share = (result.usage?.cpuSeconds ?? 0) / wall
+            #expect(share > 0.35 && share < 0.65, "cpu \(result.usage?.cpuSeconds ?? 0) s over \(wall) s wall")
+        }
+    }
+
+    @Test func forkingPastThePidLimitFails() async throws {
+        try await withExecutor { executor in
+            let limits = ResourceLimits(cpus: 1, memoryMB: 256, pids: 32)
+            // Children sleep so they all stay alive; forks past the limit raise EAGAIN.
+            let (result, log, _) = try await run(executor, python("""
+                import os, time
+                children, refused = [], 0
+                for _ in range(100):
+                    try:
+                        pid = os.fork()
+                    except BlockingIOError:
+                        refused += 1
+                        continue
+                    if pid == 0:
+                        time.sleep(60)
+                        os._exit(0)
+                    children.append(pid)
+                print(f"forked={len(children)} refused={refused}", flush=True)
+                for pid in children:
+                    os.kill(pid, 9)
+                    os.waitpid(pid, 0)
+                """), limits: limits)
+            #expect(result.reason == .exited && result.exitCode == 0, "\(result) \(log)")
+            let counts = try #require(log.firstMatch(of: /forked=(\d+) refused=(\d+)/))
+            let forked = try #require(Int(counts.1)), refused = try #require(Int(counts.2))
+            // python itself is alive too, plus bwrap's monitor and namespace init.
+            #expect(forked + 1 < 32)
+            #expect(refused > 0)
+            #expect(forked + refused == 100)
+            // The kernel's own high-water mark, where it keeps one.
+            #expect((result.usage?.pids ?? 0) <= 32)
+        }
+    }
+}
