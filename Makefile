@@ -6,11 +6,15 @@ STATE_DIR ?= $(or $(MLEX_STATE_DIR),data)
 VENV := .venv
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 # Debian packages the build, the tests and the backends need (C libraries behind libs/ wrappers).
-APT_PACKAGES := pkg-config libsqlite3-dev libmongoc-dev libbson-dev librdkafka-dev python3-venv curl procps
+APT_PACKAGES := pkg-config libsqlite3-dev libmongoc-dev libbson-dev librdkafka-dev python3-venv curl procps bubblewrap util-linux tar
 BIN := .build/debug
-# Every executable target that exists: the gateway and each service's `mlex-<svc>`.
+# Every executable target that exists: the gateway, each service's `mlex-<svc>`, and compute's
+# node agent (started beside compute: in `make run` it is the local machine's node).
 EXECUTABLES := $(sort $(notdir $(wildcard apps/web/Sources/mlex-* services/*/Sources/mlex-*)))
-SERVICES := $(patsubst mlex-%,%,$(filter-out mlex-web,$(EXECUTABLES)))
+SERVICES := $(patsubst mlex-%,%,$(filter-out mlex-web mlex-compute-agent,$(EXECUTABLES)))
+# What a service needs running beside it (on embedded backends) for `make run_<svc>_service`.
+NEEDS_compute := mlex-users mlex-data mlex-compute-agent
+NEEDS_data := mlex-users
 
 .PHONY: help deps build test run stop bench clean $(addprefix run_,$(addsuffix _service,$(SERVICES)))
 
@@ -42,8 +46,8 @@ test: deps ## Build once (debug, with tests) and run every test
 run: build ## Start the gateway and every service on embedded backends; Ctrl-C stops them all
 	@$(call start,$(EXECUTABLES))
 
-run_%_service: build ## Start one service (e.g. run_compute_service) with the gateway
-	@$(call start,mlex-web mlex-$*)
+run_%_service: build ## Start one service (e.g. run_compute_service) with the gateway and what it needs
+	@$(call start,mlex-web $(NEEDS_$*) mlex-$*)
 
 stop: ## Stop what `make run` started (by the pids it recorded)
 	@for pidfile in $(STATE_DIR)/run/*.pid; do \
@@ -82,7 +86,7 @@ define start
 	done; \
 	sleep 1; echo; echo "MLExchange is running (state in $(STATE_DIR)/); Ctrl-C stops it:"; \
 	for exe in $(1); do \
-	  svc=$${exe#mlex-}; port=$$(case $$svc in web) echo 8000;; compute) echo 8080;; users) echo 8081;; data) echo 8082;; ingest) echo 8083;; mlhub) echo 8084;; tag) echo 8085;; esac); \
+	  svc=$${exe#mlex-}; port=$$(case $$svc in web) echo 8000;; compute) echo 8080;; users) echo 8081;; data) echo 8082;; ingest) echo 8083;; mlhub) echo 8084;; tag) echo 8085;; compute-agent) echo 8090;; esac); \
 	  printf "  %-8s http://127.0.0.1:%s  (docs: /docs)\n" $$svc $$port; \
 	done; \
 	wait -n; echo "a process stopped; stopping the rest"

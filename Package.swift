@@ -370,6 +370,90 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: libs/DataClient — how services other than data use data's API
+        .target(
+            name: "DataClient",
+            dependencies: [
+                "Platform", "Auth", "Bus", "Outbox", "Store",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "libs/DataClient/Sources/DataClient",
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: services/compute
+        .target(
+            name: "ComputeWire",
+            dependencies: ["Platform"],
+            path: "services/compute/Sources/ComputeWire",
+            swiftSettings: strictSettings
+        ),
+        // The local executor: Foundation only, so it can be built and tested on its own.
+        .target(
+            name: "ComputeExecutors",
+            path: "services/compute/Sources/ComputeExecutors",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "ComputeService",
+            dependencies: [
+                "Platform", "Auth", "Backends", "Store", "Bus", "Outbox", "DataClient", "ComputeWire",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "services/compute/Sources/ComputeService",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "ComputeAgent",
+            dependencies: [
+                "Platform", "Auth", "DataClient", "ComputeWire", "ComputeExecutors",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "services/compute/Sources/ComputeAgent",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "mlex-compute",
+            dependencies: ["ComputeService", "Platform"],
+            path: "services/compute/Sources/mlex-compute",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "mlex-compute-agent",
+            dependencies: ["ComputeAgent", "ComputeExecutors", "Platform"],
+            path: "services/compute/Sources/mlex-compute-agent",
+            swiftSettings: strictSettings
+        ),
+        // Starts users, data, compute and agents as real processes (built by `swift build`).
+        .testTarget(
+            name: "ComputeServiceTests",
+            dependencies: [
+                "Platform", "PlatformTesting", "Auth",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "services/compute/Tests/ComputeServiceTests",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ComputeExecutorsTests",
+            dependencies: ["ComputeExecutors"],
+            path: "services/compute/Tests/ComputeExecutorsTests",
+            swiftSettings: strictSettings
+        ),
+
         // MARK: apps/bench — `make bench`, release build, never part of `make test`
         .executableTarget(
             name: "mlex-bench",

@@ -1,0 +1,59 @@
+import Auth
+import ComputeExecutors
+import ComputeWire
+import DataClient
+import Foundation
+import Hummingbird
+import Logging
+import Platform
+import Prometheus
+
+/// `mlex-compute-agent`: the node agent as a process with health, readiness and metrics on its
+/// own port. It acts with compute's service identity (same credential) and runs jobs with the
+/// local executor; the executor refuses to start without usable cgroups.
+public enum AgentApp {
+    public static let info = ServiceInfo(
+        name: .compute, title: "MLExchange compute agent",
+        summary: "Runs compute's jobs on this node in sandboxes with kernel-enforced limits; only health, readiness and metrics are served here."
+    )
+    public static let extraSettings = AgentSettings.all + ServiceAuthentication.settings
+
+    /// `supervisor`: the argv prefix that starts a job's detached supervisor (this executable's
+    /// `supervise` mode).
+    public static func buildApplication(settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry, supervisor: [String]) async throws -> some ApplicationProtocol {
+        let options = try AgentSettings(settings)
+        try FileManager.default.createDirectory(at: options.stateDirectory.appendingPathComponent("offsets"), withIntermediateDirectories: true)
+        let executor = try LocalExecutor(root: options.stateDirectory.appendingPathComponent("jobs", isDirectory: true), supervisor: supervisor, uid: options.uid, gid: options.gid)
+        let nodeID = try nodeIdentity(in: options.stateDirectory)
+        let users = UsersClient(baseURL: settings.peerURLs[.users] ?? "http://127.0.0.1:\(ServiceName.users.defaultPort)")
+        let credential = try ServiceCredential.load(.compute, stateDirectory: settings.stateDirectory, file: settings.config.string(ServiceCredential.fileSetting))
+        let tokens = ServiceTokenSource(service: .compute, credential: credential, users: users)
+        let token: @Sendable () async throws -> String = { try await tokens.token() }
+        let data = DataClient(PeerClient(baseURL: settings.peerURLs[.data] ?? "http://127.0.0.1:\(ServiceName.data.defaultPort)", token: token))
+        let compute = ComputeClient(peer: PeerClient(baseURL: settings.peerURLs[.compute] ?? "http://127.0.0.1:\(ServiceName.compute.defaultPort)", token: token), nodeID: nodeID)
+        let runner = JobRunner(
+            executor: executor, data: data, compute: compute,
+            inputs: JobInputs(data: data, stateDirectory: options.stateDirectory, uid: options.uid, gid: options.gid), settings: options, logger: logger
+        )
+        let registration = NodeRegistration(
+            name: options.name, executor: executor.kind, queues: options.queues,
+            capacity: NodeCapacity(cpus: options.cpus, memoryMB: options.memoryMB, gpus: options.gpus)
+        )
+        let agent = ComputeAgent(settings: options, registration: registration, executor: executor, compute: compute, runner: runner, logger: logger)
+        var httpSettings = settings
+        httpSettings.port = options.port
+        return try PlatformApplication.build(info: info, settings: httpSettings, logger: logger, metrics: metrics, services: [agent]) { _ in }
+    }
+
+    /// The node's id, made on first start and kept: registering again with it is how a
+    /// restarted agent gets its running jobs back.
+    static func nodeIdentity(in directory: URL) throws -> String {
+        let file = directory.appendingPathComponent("node-id")
+        if let text = try? String(contentsOf: file, encoding: .utf8), ID.isValid(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let id = ID.make()
+        try id.write(to: file, atomically: true, encoding: .utf8)
+        return id
+    }
+}

@@ -1,0 +1,138 @@
+import ComputeExecutors
+import ComputeWire
+import DataClient
+import Foundation
+import Logging
+import Platform
+import ServiceLifecycle
+
+/// The node agent (DCloud's node agent, ClearML's agent): registers the node's capacity, keeps
+/// one long poll open to compute for jobs to start or cancel (no polling delay), heartbeats
+/// the usage of its jobs, and runs each job with its executor. After a restart it registers
+/// again and re-attaches to the jobs still running under their supervisors.
+struct ComputeAgent: Service {
+    let settings: AgentSettings
+    let registration: NodeRegistration
+    let executor: any Executor
+    let compute: ComputeClient
+    let runner: JobRunner
+    let logger: Logger
+    let running = RunningJobs()
+
+    func run() async throws {
+        try await register()
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.followInstructions() }
+                group.addTask { await self.heartbeat() }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+        // Jobs keep running under their supervisors; the next agent re-attaches to them.
+        await running.cancelAll()
+    }
+
+    /// Registers (retrying until compute answers) and reconciles: jobs compute says run here are
+    /// re-attached (or started, if they never were); jobs found on disk that compute does not
+    /// know here any more are stopped and removed.
+    func register() async throws {
+        var failures = 0
+        var answer: RegistrationAnswer?
+        while answer == nil {
+            do {
+                answer = try await compute.register(registration)
+            } catch let error as PeerError where error.status < 500 {
+                throw error
+            } catch {
+                failures += 1
+                if failures == 1 || failures % 30 == 0 { logger.warning("compute cannot be reached to register the node yet", metadata: ["error": "\(error)"]) }
+                try await Task.sleep(for: Retry.backoff(after: min(failures, 4)))
+            }
+        }
+        let active = answer!.activeJobs
+        let known = Set((try? executor.knownJobs()) ?? [])
+        for assignment in active {
+            await start(assignment, attach: known.contains(assignment.jobId))
+            if assignment.cancelRequested { try? await executor.cancel(assignment.jobId) }
+        }
+        for orphan in known.subtracting(active.map(\.jobId)) {
+            if await running.contains(orphan) { continue }
+            logger.warning("a job on disk is not assigned here any more; stopping and removing it", metadata: ["job": "\(orphan)"])
+            try? await executor.cancel(orphan)
+            try? executor.remove(orphan)
+        }
+        logger.info("node registered", metadata: ["node": "\(compute.nodeID)", "reattached": "\(active.count)"])
+    }
+
+    private func start(_ assignment: Assignment, attach: Bool) async {
+        let runner = runner
+        await running.start(assignment.jobId) {
+            await runner.run(assignment, attach: attach)
+        }
+    }
+
+    private func followInstructions() async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                let instructions = try await compute.instructions(wait: 20)
+                failures = 0
+                for assignment in instructions.assignments { await start(assignment, attach: false) }
+                for jobID in instructions.cancellations {
+                    do { try await executor.cancel(jobID) } catch { logger.warning("cannot cancel job", metadata: ["job": "\(jobID)", "error": "\(error)"]) }
+                }
+            } catch let error as PeerError where error.status == 404 {
+                try? await register()
+            } catch is CancellationError {
+                return
+            } catch {
+                failures += 1
+                if !Task.isCancelled { logger.warning("waiting for instructions failed", metadata: ["error": "\(error)"]) }
+                try? await Task.sleep(for: Retry.backoff(after: min(failures, 4)))
+            }
+        }
+    }
+
+    private func heartbeat() async {
+        while !Task.isCancelled {
+            var jobs: [String: Usage] = [:]
+            for jobID in await running.ids() {
+                if let usage = executor.usage(of: jobID) {
+                    jobs[jobID] = Usage(cpuSeconds: usage.cpuSeconds, memoryBytes: usage.memoryBytes, memoryPeakBytes: usage.memoryPeakBytes, pids: usage.pids)
+                }
+            }
+            do {
+                try await compute.heartbeat(Heartbeat(jobs: jobs))
+            } catch let error as PeerError where error.status == 404 {
+                try? await register()
+            } catch {
+                if !Task.isCancelled { logger.warning("heartbeat failed", metadata: ["error": "\(error)"]) }
+            }
+            try? await Task.sleep(for: settings.heartbeat)
+        }
+    }
+}
+
+/// The jobs this agent is following, one task each.
+actor RunningJobs {
+    private var tasks: [String: Task<Void, Never>] = [:]
+
+    func start(_ jobID: String, _ body: @escaping @Sendable () async -> Void) {
+        guard tasks[jobID] == nil else { return }
+        tasks[jobID] = Task {
+            await body()
+            self.finished(jobID)
+        }
+    }
+
+    func contains(_ jobID: String) -> Bool { tasks[jobID] != nil }
+    func ids() -> [String] { Array(tasks.keys) }
+
+    private func finished(_ jobID: String) { tasks[jobID] = nil }
+
+    func cancelAll() async {
+        for task in tasks.values { task.cancel() }
+        for task in tasks.values { await task.value }
+    }
+}

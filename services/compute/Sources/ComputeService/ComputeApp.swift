@@ -1,0 +1,42 @@
+import Auth
+import Backends
+import DataClient
+import Foundation
+import Hummingbird
+import Logging
+import Platform
+import Prometheus
+
+/// The compute service: jobs (submit, watch, cancel, rerun, logs, outputs), their scheduling
+/// onto nodes, and the API its agents (`mlex-compute-agent`) use. A job is a run in data
+/// (DESIGN.md §4). Tests build exactly this.
+public enum ComputeApp {
+    public static let info = ServiceInfo(
+        name: .compute, title: "MLExchange compute",
+        summary: "Training jobs on constrained resources: submit a command or a DDL main.py with dataset inputs, watch state, progress and logs live, cancel, rerun, and find the outputs in the job's run. Nodes run jobs through their agents with kernel-enforced limits."
+    )
+    public static let extraSettings = ComputeSettings.all + Backends.settings + ServiceAuthentication.settings
+
+    public static func buildApplication(settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) async throws -> some ApplicationProtocol {
+        let options = try ComputeSettings(settings)
+        let backends = try await Backends.open(settings, domains: ["compute"], logger: logger)
+        let auth = try await ServiceAuthentication.start(settings: settings, bus: backends.bus, logger: logger)
+        let tokens = auth.serviceTokens
+        let data = DataClient(PeerClient(baseURL: settings.peerURLs[.data] ?? "http://127.0.0.1:\(ServiceName.data.defaultPort)") { try await tokens.token() })
+        let memberships = ProjectMemberships(store: backends.store, data: data)
+        let core = ComputeCore(store: backends.store, data: data, authorizer: Authorizer(memberships: memberships), settings: options)
+
+        return try PlatformApplication.build(
+            info: info, settings: settings, logger: logger, metrics: metrics, context: AuthRequestContext.self,
+            readiness: backends.readiness,
+            services: [auth.follower, memberships.follower(group: "compute.memberships", bus: backends.bus, logger: logger), NodeWatch(core: core, logger: logger)]
+                + backends.services(logger: logger),
+            authentication: auth.middleware()
+        ) { api in
+            JobRoutes.register(api, core)
+            JobStreamRoutes.register(api, core)
+            NodeRoutes.register(api, core)
+            AgentRoutes.register(api, core)
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import Auth
+import DataClient
+import Foundation
+import Platform
+import Store
+
+/// What compute's routes and services share: its store, data (runs, files, datasets), who may
+/// do what on a project, and the one lock every job transition takes.
+struct ComputeCore: Sendable {
+    let store: any DocumentStore
+    let data: DataClient
+    let authorizer: Authorizer
+    let settings: ComputeSettings
+    /// Signalled on anything that may let an agent's long poll answer (`Scheduler.topic`) and
+    /// on each job's transitions (`job:<id>`), for event streams.
+    let wakeups = Wakeups()
+    /// Claims, cancels, reports and node losses each read a job and then write it; taking turns
+    /// keeps a node from being oversubscribed and a transition from being lost. (One compute
+    /// instance per installation; the store's conditional updates guard the rest.)
+    let transitions = AsyncLock()
+
+    var jobs: JobDirectory { JobDirectory(core: self) }
+
+    /// The job when the caller holds `needs` on its project; 404 otherwise (unknown ids too).
+    func job(_ id: String, _ context: some AuthenticatedRequestContext, needs: ProjectRole) async throws -> JSONValue {
+        guard ID.isValid(id), let job = try await store.get(id, from: "jobs"), let project = job["projectId"]?.stringValue else {
+            throw APIError.notFound("no job \(id)")
+        }
+        let principal = try context.requirePrincipal()
+        // A job's owner keeps seeing and cancelling it even after leaving the project.
+        if principal.kind == .user, job["owner"]?.stringValue == principal.id { return job }
+        do {
+            try await authorizer.require(needs, on: project, for: principal)
+        } catch let error as APIError where error.status == .notFound {
+            throw APIError.notFound("no job \(id)")
+        }
+        return job
+    }
+}

@@ -1,0 +1,22 @@
+import Foundation
+import Platform
+
+/// The compute service's own settings (docs/configuration.md lists each).
+struct ComputeSettings: Sendable {
+    static let nodeTimeoutSeconds = Setting("mlex.compute.nodeTimeoutSeconds", default: "30", "A node whose agent has not heartbeated for this long is lost: its jobs fail `node_lost`, or are queued again when their spec allows retries.")
+    static let maxActiveJobsPerUser = Setting("mlex.compute.maxActiveJobsPerUser", default: "0", "Quota: how many jobs of one user may be scheduled or running at once (0: no limit); the rest wait queued.")
+    static let maxActiveJobsPerProject = Setting("mlex.compute.maxActiveJobsPerProject", default: "0", "Quota: how many jobs of one project may be scheduled or running at once (0: no limit).")
+
+    static let all = [nodeTimeoutSeconds, maxActiveJobsPerUser, maxActiveJobsPerProject]
+
+    var nodeTimeout: TimeInterval
+    var maxActiveJobsPerUser: Int
+    var maxActiveJobsPerProject: Int
+
+    init(_ settings: ServiceSettings) throws {
+        let config = settings.config
+        nodeTimeout = TimeInterval(try config.int(Self.nodeTimeoutSeconds, in: 1...86400))
+        maxActiveJobsPerUser = try config.int(Self.maxActiveJobsPerUser, in: 0...1_000_000)
+        maxActiveJobsPerProject = try config.int(Self.maxActiveJobsPerProject, in: 0...1_000_000)
+    }
+}

@@ -1,0 +1,158 @@
+import Auth
+import ComputeWire
+import DataClient
+import Foundation
+import Hummingbird
+import Platform
+import Store
+
+/// The jobs API (`/v1/jobs`): submit, read, list, cancel, rerun, and the outputs a job left in
+/// its run. Logs and state streams are in `JobStreamRoutes`.
+enum JobRoutes {
+    struct Rerun: Decodable {
+        let params: [String: JSONValue]?
+        let resources: JobSpec.ResourceRequest?
+        let template: String?
+        let timeoutSeconds: Int?
+        let name: String?
+    }
+
+    static let jobSchema = Schema.object([
+        "id": Schema.id, "projectId": Schema.id, "name": Schema.string, "owner": Schema.string, "runId": Schema.id,
+        "state": Schema.enumeration(JobState.allCases.map(\.rawValue)), "reason": Schema.string, "message": Schema.string, "exitCode": Schema.integer,
+        "queue": Schema.string, "priority": Schema.integer, "spec": Schema.anyObject,
+        "resources": Schema.object(["cpus": Schema.number, "memoryMB": Schema.integer, "gpus": Schema.integer]),
+        "command": Schema.array(of: Schema.string), "nodeId": Schema.id, "gpuIds": Schema.array(of: Schema.string), "attempt": Schema.integer,
+        "retries": Schema.integer, "progress": Schema.number, "progressMessage": Schema.string, "usage": Schema.anyObject,
+        "cancelRequested": Schema.boolean, "rerunOf": Schema.id, "createdAt": Schema.dateTime, "scheduledAt": Schema.dateTime,
+        "startedAt": Schema.dateTime, "endedAt": Schema.dateTime, "updatedAt": Schema.dateTime,
+        "transitions": Schema.array(of: Schema.object(["state": Schema.string, "at": Schema.dateTime, "reason": Schema.string])),
+    ], required: ["id", "projectId", "name", "owner", "runId", "state", "createdAt"])
+
+    static func register(_ api: APIBuilder<AuthRequestContext>, _ core: ComputeCore) {
+        api.schema("Job", jobSchema)
+        let submission = JobSubmission(core: core)
+
+        api.post("/v1/jobs", OperationDoc(
+            "Submit a job (editors of its project): command or the DDL contract (a code package with main.py), inputs, env, params, resources, timeout, priority, queue; its run is created in data", tags: ["jobs"],
+            body: Schema.object([
+                "projectId": Schema.id, "name": Schema.string, "image": Schema.string, "template": Schema.string, "command": Schema.array(of: Schema.string),
+                "codePackage": Schema.string, "inputs": Schema.array(of: Schema.id), "env": Schema.anyObject, "params": Schema.anyObject,
+                "resources": Schema.object(["cpus": Schema.number, "memoryMB": Schema.integer, "gpus": Schema.integer]),
+                "timeoutSeconds": Schema.integer, "priority": Schema.integer, "queue": Schema.string, "workers": Schema.integer, "retries": Schema.integer,
+            ], required: ["projectId"]),
+            status: 201, response: Schema.ref("Job")
+        )) { request, context in
+            let spec = try await request.decodeJSON(as: JobSpec.self, context: context)
+            return JSONResponse(JobDirectory.view(try await submission.submit(spec, by: try context.requirePrincipal())), status: .created)
+        }
+
+        api.get("/v1/jobs", OperationDoc(
+            "Jobs, newest first: of a project (viewers), else the caller's own (every job for admins); filters state, owner, queue", tags: ["jobs"],
+            query: PageRequest.parameters(maxLimit: 500, defaultLimit: 100) + [
+                .init("projectId", Schema.id, "jobs of this project"), .init("state", Schema.enumeration(JobState.allCases.map(\.rawValue)), "only this state"),
+                .init("owner", Schema.string, "only jobs of this user"), .init("queue", Schema.string, "only this queue"),
+            ],
+            response: Schema.object(["items": Schema.array(of: Schema.ref("Job")), "nextAfter": Schema.id], required: ["items"])
+        )) { request, context in
+            let principal = try context.requirePrincipal()
+            let page = try PageRequest(request, maxLimit: 500, defaultLimit: 100)
+            let query = request.uri.queryParameters
+            var filter: JSONValue = [:]
+            if let project = query.get("projectId") {
+                guard ID.isValid(project) else { throw APIError.invalidField("projectId", "projectId is an id") }
+                try await core.authorizer.require(.viewer, on: project, for: principal)
+                filter["projectId"] = .string(project)
+            } else if !principal.isAdmin {
+                filter["owner"] = .string(principal.id)
+            }
+            if let state = query.get("state") {
+                guard JobState(rawValue: state) != nil else { throw APIError.invalidField("state", "state is one of \(JobState.allCases.map(\.rawValue).joined(separator: ", "))") }
+                filter["state"] = .string(state)
+            }
+            if let owner = query.get("owner") {
+                if let mine = filter["owner"], mine != .string(owner) { return JSONResponse(["items": []] as JSONValue) }
+                filter["owner"] = .string(owner)
+            }
+            if let queue = query.get("queue") { filter["queue"] = .string(queue) }
+            let found = try await core.store.find("jobs", Query(filter: filter, sort: [.descending("id")], limit: page.limit, after: page.after.map { ["id": .string($0)] }))
+            return JSONResponse(page.response(found, view: JobDirectory.view))
+        }
+
+        api.get("/v1/jobs/{id}", OperationDoc("A job: state with reasons and the time of each transition, progress, usage (viewers, and its owner)", tags: ["jobs"], response: Schema.ref("Job"))) { _, context in
+            JSONResponse(JobDirectory.view(try await core.job(try context.parameters.requireID("id"), context, needs: .viewer)))
+        }
+
+        api.post("/v1/jobs/{id}/cancel", OperationDoc(
+            "Cancel a job (its owner or editors): a queued job ends at once; a running one is killed on its node, cgroup and all", tags: ["jobs"],
+            response: Schema.ref("Job")
+        )) { _, context in
+            let found = try await core.job(try context.parameters.requireID("id"), context, needs: .editor)
+            let by = try context.requirePrincipal().id
+            let job: JSONValue = try await core.transitions.withLock {
+                guard let job = try await core.store.get(found["id"]!.stringValue!, from: "jobs"), let state = job["state"]?.stringValue.flatMap(JobState.init(rawValue:)) else {
+                    throw APIError.notFound("no job \(found["id"]!.stringValue!)")
+                }
+                switch state {
+                case .queued:
+                    return try await core.jobs.move(job, to: .cancelled, reason: "cancelled", set: ["message": .string("cancelled by \(by) while queued"), "endedAt": .string(Timestamp.now)])
+                case .scheduled, .running:
+                    try await core.store.update("jobs", filter: ["id": job["id"]!], update: ["$set": ["cancelRequested": true, "cancelDelivered": false, "cancelledBy": .string(by)]], many: false)
+                    core.wakeups.signal(Scheduler.topic)
+                    var updated = job
+                    updated["cancelRequested"] = true
+                    return updated
+                default:
+                    throw APIError.conflict("job already ended \(state.rawValue)", code: "job_\(state.rawValue)", field: "state")
+                }
+            }
+            return JSONResponse(JobDirectory.view(job), status: .accepted)
+        }
+
+        api.post("/v1/jobs/{id}/rerun", OperationDoc(
+            "A new job from this one's spec, linked by `rerunOf`, with optional overrides of params (merged), resources (merged), template, timeout and name (editors)", tags: ["jobs"],
+            body: Schema.object(["params": Schema.anyObject, "resources": Schema.anyObject, "template": Schema.string, "timeoutSeconds": Schema.integer, "name": Schema.string]),
+            status: 201, response: Schema.ref("Job")
+        )) { request, context in
+            let old = try await core.job(try context.parameters.requireID("id"), context, needs: .viewer)
+            // No body at all means no overrides.
+            let hasBody = request.headers[.contentLength].map { $0 != "0" } ?? (request.headers[.transferEncoding] != nil)
+            let overrides = hasBody ? try await request.decodeJSON(as: Rerun.self, context: context)
+                : Rerun(params: nil, resources: nil, template: nil, timeoutSeconds: nil, name: nil)
+            var spec = try old["spec"]!.decoded(as: JobSpec.self)
+            if let params = overrides.params { spec.params = (spec.params ?? [:]).merging(params) { $1 } }
+            if let resources = overrides.resources {
+                spec.resources = JobSpec.ResourceRequest(
+                    cpus: resources.cpus ?? spec.resources?.cpus, memoryMB: resources.memoryMB ?? spec.resources?.memoryMB, gpus: resources.gpus ?? spec.resources?.gpus
+                )
+            }
+            if let template = overrides.template { spec.template = template }
+            if let timeout = overrides.timeoutSeconds { spec.timeoutSeconds = timeout }
+            if let name = overrides.name { spec.name = name }
+            let job = try await submission.submit(spec, by: try context.requirePrincipal(), rerunOf: old["id"]!.stringValue!)
+            return JSONResponse(JobDirectory.view(job), status: .created)
+        }
+
+        api.get("/v1/jobs/{id}/outputs", OperationDoc(
+            "What the job wrote under its model_output_dir, as files of its run in data (viewers); download each from data at `downloadPath`", tags: ["jobs"],
+            response: Schema.object(["runId": Schema.id, "items": Schema.array(of: Schema.anyObject)], required: ["runId", "items"])
+        )) { _, context in
+            let job = try await core.job(try context.parameters.requireID("id"), context, needs: .viewer)
+            let runID = job["runId"]!.stringValue!
+            let files: [JSONValue]
+            do {
+                files = try await core.data.files(of: .run(runID), prefix: JobOutputs.prefix)
+            } catch let error as PeerError {
+                throw error.apiError
+            }
+            let items = files.map { file -> JSONValue in
+                var item = file
+                let path = file["path"]?.stringValue ?? ""
+                item["name"] = .string(String(path.dropFirst(JobOutputs.prefix.count)))
+                item["downloadPath"] = .string("/api/data/v1/runs/\(runID)/files/\(PeerClient.escape(path: path))")
+                return item
+            }
+            return JSONResponse(["runId": .string(runID), "items": .array(items)] as JSONValue)
+        }
+    }
+}

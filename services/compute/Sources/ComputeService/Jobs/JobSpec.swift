@@ -1,0 +1,101 @@
+import ComputeWire
+import Foundation
+import Platform
+
+/// The body of `POST /v1/jobs`, checked field by field before anything is stored. Field names
+/// follow DESIGN.md §4 (camelCase, `memoryMB`, `timeoutSeconds`).
+struct JobSpec: Codable, Sendable {
+    var projectId: String
+    var name: String?
+    /// A container image: runs on nodes whose executor runs images (the Docker executor).
+    var image: String?
+    /// A named environment template (they arrive with the Docker executor).
+    var template: String?
+    /// argv in the sandbox; without it the DDL contract applies: the code package's `main.py`
+    /// is imported and `main(dataset_dir, model_output_dir)` called.
+    var command: [String]?
+    var codePackage: String?
+    var inputs: [String]?
+    var env: [String: String]?
+    var params: [String: JSONValue]?
+    var resources: ResourceRequest?
+    var timeoutSeconds: Int?
+    var priority: Int?
+    var queue: String?
+    var workers: Int?
+    /// How many times a job lost with its node is queued again (0: it fails `node_lost`).
+    var retries: Int?
+
+    struct ResourceRequest: Codable, Sendable {
+        var cpus: Double?
+        var memoryMB: Int?
+        var gpus: Int?
+    }
+
+    static let defaultResources = Resources(cpus: 1, memoryMB: 1024, gpus: 0)
+    static let defaultQueue = "default"
+    static let defaultPriority = 50
+    static let maxTimeoutSeconds = 30 * 86400
+
+    var effectiveResources: Resources {
+        Resources(
+            cpus: resources?.cpus ?? Self.defaultResources.cpus, memoryMB: resources?.memoryMB ?? Self.defaultResources.memoryMB,
+            gpus: resources?.gpus ?? Self.defaultResources.gpus
+        )
+    }
+    var effectiveCommand: [String] { command ?? DDLContract.command }
+
+    /// Every rule a spec must meet regardless of nodes; throws 400 naming the first bad field.
+    func validate() throws {
+        guard ID.isValid(projectId) else { throw APIError.invalidField("projectId", "projectId is an id") }
+        if let name { try Self.check(!name.isEmpty && name.utf8.count <= 200, "name", "name is 1 to 200 bytes") }
+        if let command {
+            try Self.check(!command.isEmpty && command.count <= 1000, "command", "command is 1 to 1000 arguments")
+            for (index, argument) in command.enumerated() {
+                try Self.check(!argument.contains("\0") && argument.utf8.count <= 65536, "command.\(index)", "an argument has no NUL and at most 64 KiB")
+            }
+            try Self.check(!command[0].isEmpty, "command.0", "the program is not empty")
+        } else {
+            try Self.check(codePackage != nil, "command", "give a command, or a codePackage holding main.py (the DDL contract)")
+        }
+        if let codePackage {
+            try Self.check(!codePackage.isEmpty && codePackage.utf8.count <= 1024 && !codePackage.hasPrefix("/") && !codePackage.contains("\0")
+                && !codePackage.split(separator: "/").contains(".."), "codePackage", "codePackage is a relative path among the project's files")
+        }
+        for (index, input) in (inputs ?? []).enumerated() {
+            try Self.check(ID.isValid(input), "inputs.\(index)", "each input is a dataset version id")
+        }
+        try Self.check((inputs ?? []).count <= 16 && Set(inputs ?? []).count == (inputs ?? []).count, "inputs", "at most 16 distinct dataset versions")
+        for (key, value) in env ?? [:] {
+            try Self.check(Self.isEnvironmentName(key), "env.\(key)", "environment names are letters, digits and _, not starting with a digit")
+            try Self.check(!key.hasPrefix("MLEX_"), "env.\(key)", "MLEX_ names are set by the platform")
+            try Self.check(!value.contains("\0") && value.utf8.count <= 65536, "env.\(key)", "a value has no NUL and at most 64 KiB")
+        }
+        try Self.check((env ?? [:]).count <= 256, "env", "at most 256 variables")
+        for key in (params ?? [:]).keys {
+            try Self.check(!key.isEmpty && key.utf8.count <= 250, "params.\(key)", "param names are 1 to 250 bytes")
+        }
+        let asked = effectiveResources
+        try Self.check(asked.cpus > 0 && asked.cpus <= 1024 && asked.cpus.isFinite, "resources.cpus", "cpus is above 0 and at most 1024 (fractions allowed)")
+        try Self.check(asked.memoryMB >= 16 && asked.memoryMB <= 16 << 20, "resources.memoryMB", "memoryMB is 16 to 16777216")
+        try Self.check(asked.gpus >= 0 && asked.gpus <= 64, "resources.gpus", "gpus is 0 to 64")
+        if let timeoutSeconds { try Self.check(timeoutSeconds >= 1 && timeoutSeconds <= Self.maxTimeoutSeconds, "timeoutSeconds", "timeoutSeconds is 1 to \(Self.maxTimeoutSeconds)") }
+        if let priority { try Self.check((0...1000).contains(priority), "priority", "priority is 0 (lowest) to 1000") }
+        if let queue { try Self.check(Self.isQueueName(queue), "queue", "a queue name is 1 to 64 of a-z, 0-9, - and _") }
+        if let workers { try Self.check(workers >= 1, "workers", "workers is at least 1") }
+        if let retries { try Self.check((0...10).contains(retries), "retries", "retries is 0 to 10") }
+    }
+
+    static func check(_ condition: Bool, _ field: String, _ message: String) throws {
+        if !condition { throw APIError.invalidField(field, message) }
+    }
+
+    static func isEnvironmentName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first), name.utf8.count <= 256 else { return false }
+        return name.utf8.allSatisfy { $0 == UInt8(ascii: "_") || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+
+    static func isQueueName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 64 && name.utf8.allSatisfy { $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+}

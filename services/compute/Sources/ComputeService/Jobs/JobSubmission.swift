@@ -1,0 +1,80 @@
+import Auth
+import DataClient
+import Foundation
+import Platform
+
+/// Turns a spec into a queued job: checks it (400 naming the field), checks the caller may
+/// write the project, that some node could ever hold it (422), that its inputs and code
+/// package exist, has data create the job's run (DESIGN.md §4), then stores the job and its
+/// `job.queued` event together.
+struct JobSubmission: Sendable {
+    let core: ComputeCore
+
+    /// Executors that will run more than one worker per job (distributed training).
+    static let multiWorkerExecutors = ["slurm", "kubernetes"]
+
+    func submit(_ spec: JobSpec, by principal: Principal, rerunOf: String? = nil) async throws -> JSONValue {
+        try spec.validate()
+        try await core.authorizer.require(.editor, on: spec.projectId, for: principal)
+        if let workers = spec.workers, workers > 1 {
+            throw APIError.unprocessable("jobs run on one worker for now; more workers need an executor that spans nodes (\(Self.multiWorkerExecutors.joined(separator: ", ")), not available yet)", field: "workers")
+        }
+        if spec.image != nil {
+            throw APIError.unprocessable("no node here runs container images yet; the local executor runs the host's own system in its sandbox (the docker executor will run images)", field: "image")
+        }
+        if spec.template != nil {
+            throw APIError.unprocessable("environment templates arrive with the docker executor; none exist yet", field: "template")
+        }
+        try await Scheduler(core: core).requireSomeNodeCanHold(spec.effectiveResources, queue: spec.queue ?? JobSpec.defaultQueue)
+        try await checkInputs(spec, for: principal)
+
+        let id = ID.make()
+        let run: JSONValue
+        do {
+            run = try await core.data.jobRun(
+                jobID: id, projectID: spec.projectId, name: spec.name ?? "job-\(id.suffix(8))", params: spec.params ?? [:],
+                submittedBy: principal.kind == .user ? principal.id : nil
+            )
+            for version in spec.inputs ?? [] { try await core.data.linkInput(run: run["id"]!.stringValue!, datasetVersion: version) }
+        } catch let error as PeerError {
+            throw error.apiError
+        }
+        let job = try JobDirectory.document(id: id, spec: spec, owner: principal.id, runID: run["id"]!.stringValue!, rerunOf: rerunOf)
+        try await core.jobs.insert(job)
+        return job
+    }
+
+    /// Inputs must be final dataset versions of a project the caller may read (data answers 404
+    /// otherwise), and the code package a file of the job's project.
+    private func checkInputs(_ spec: JobSpec, for principal: Principal) async throws {
+        for (index, version) in (spec.inputs ?? []).enumerated() {
+            let found: JSONValue
+            do {
+                found = try await core.data.datasetVersion(version)
+            } catch let error as PeerError where error.status == 404 {
+                throw APIError.invalidField("inputs.\(index)", "no dataset version \(version)")
+            } catch let error as PeerError {
+                throw error.apiError
+            }
+            guard found["state"]?.stringValue == "final" else {
+                throw APIError.invalidField("inputs.\(index)", "dataset version \(version) is still a draft; finalize it first")
+            }
+            // Compute reads datasets with its own token; the caller must be able to read them too.
+            if let project = found["projectId"]?.stringValue, project != spec.projectId,
+               (try? await core.authorizer.role(of: principal, on: project)) == nil {
+                throw APIError.invalidField("inputs.\(index)", "no dataset version \(version)")
+            }
+        }
+        if let package = spec.codePackage {
+            let files: [JSONValue]
+            do {
+                files = try await core.data.files(of: .project(spec.projectId), prefix: package)
+            } catch let error as PeerError {
+                throw error.apiError
+            }
+            guard files.contains(where: { $0["path"]?.stringValue == package }) else {
+                throw APIError.invalidField("codePackage", "the project has no file \(package); upload the package first")
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import Auth
+import Foundation
+import Hummingbird
+import Platform
+import Store
+
+/// Nodes as users see them: capacity, what is allocated, heartbeat and measured usage.
+enum NodeRoutes {
+    static func register(_ api: APIBuilder<AuthRequestContext>, _ core: ComputeCore) {
+        let nodes = NodeDirectory(core: core)
+
+        api.get("/v1/nodes", OperationDoc(
+            "Every node: capacity, allocated resources, state (online or lost), last heartbeat and usage from its jobs' cgroups", tags: ["nodes"],
+            response: Schema.object(["items": Schema.array(of: Schema.anyObject)], required: ["items"])
+        )) { _, context in
+            _ = try context.requirePrincipal()
+            let found = try await core.store.find("nodes", Query(filter: [:], sort: [.ascending("name")]))
+            var items: [JSONValue] = []
+            for node in found { items.append(try await nodes.view(node)) }
+            return JSONResponse(["items": .array(items)] as JSONValue)
+        }
+
+        api.get("/v1/nodes/{id}", OperationDoc("One node, with the ids of the jobs it runs", tags: ["nodes"], response: Schema.anyObject)) { _, context in
+            _ = try context.requirePrincipal()
+            let id = try context.parameters.requireID("id")
+            guard let node = try await core.store.get(id, from: "nodes") else { throw APIError.notFound("no node \(id)") }
+            var view = try await nodes.view(node)
+            let jobs = try await core.store.find("jobs", Query(filter: ["nodeId": .string(id), "state": JobState.activeValues]))
+            view["jobs"] = .array(jobs.compactMap { $0["id"] })
+            return JSONResponse(view)
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import ComputeWire
+import Foundation
+import Platform
+import Store
+
+/// Places queued jobs on nodes. A node's agent long-polls for instructions; each poll claims at
+/// most one job that fits what the node has free — capacity minus the resources of the jobs
+/// scheduled or running there, computed from the jobs themselves so nothing can drift — in
+/// priority order (higher first), FIFO within a priority. Claims take `core.transitions`, so
+/// two claims never count the same free resources, and the conditional update on
+/// `state: queued` keeps a cancelled job from being claimed. GPU ids go to one job at a time.
+struct Scheduler: Sendable {
+    static let topic = "scheduler"
+    let core: ComputeCore
+    var store: any DocumentStore { core.store }
+
+    struct Free {
+        var cpus: Double
+        var memoryMB: Int
+        var gpuIDs: [String]
+    }
+
+    /// What the node has left: capacity minus the resources of its scheduled and running jobs.
+    func free(on node: JSONValue) async throws -> Free {
+        let capacity = try node["capacity"]!.decoded(as: NodeCapacity.self)
+        let active = try await store.find("jobs", Query(filter: ["nodeId": node["id"]!, "state": JobState.activeValues]))
+        var free = Free(cpus: capacity.cpus, memoryMB: capacity.memoryMB, gpuIDs: capacity.gpus)
+        for job in active {
+            let resources = try job["resources"]!.decoded(as: Resources.self)
+            free.cpus -= resources.cpus
+            free.memoryMB -= resources.memoryMB
+            let taken = Set((job["gpuIds"]?.arrayValue ?? []).compactMap(\.stringValue))
+            free.gpuIDs.removeAll { taken.contains($0) }
+        }
+        return free
+    }
+
+    /// Claims the first queued job that fits `node`, or nil. The caller holds `core.transitions`.
+    func claim(on node: JSONValue) async throws -> JSONValue? {
+        let free = try await free(on: node)
+        // A tiny tolerance so 0.1 + 0.2 cpus fit in 0.3.
+        var filter: JSONValue = [
+            "state": "queued", "queue": ["$in": node["queues"] ?? ["default"]],
+            "resources.cpus": ["$lte": .double(free.cpus + 1e-9)], "resources.memoryMB": ["$lte": .int(Int64(free.memoryMB))],
+            "resources.gpus": ["$lte": .int(Int64(free.gpuIDs.count))],
+        ]
+        let (owners, projects) = try await atQuota()
+        if !owners.isEmpty { filter["owner"] = ["$nin": .array(owners.map(JSONValue.string))] }
+        if !projects.isEmpty { filter["projectId"] = ["$nin": .array(projects.map(JSONValue.string))] }
+        guard let job = try await store.find("jobs", Query(filter: filter, sort: [.descending("priority"), .ascending("id")], limit: 1)).first else { return nil }
+        let gpus = Int(job["resources"]?["gpus"]?.intValue ?? 0)
+        return try await core.jobs.move(job, to: .scheduled, set: [
+            "nodeId": node["id"]!, "gpuIds": .array(free.gpuIDs.prefix(gpus).map(JSONValue.string)),
+            "cancelDelivered": false, "scheduledAt": .string(Timestamp.now),
+        ])
+    }
+
+    /// Owners and projects whose active jobs already reach their quota.
+    private func atQuota() async throws -> ([String], [String]) {
+        let settings = core.settings
+        guard settings.maxActiveJobsPerUser > 0 || settings.maxActiveJobsPerProject > 0 else { return ([], []) }
+        let active = try await store.find("jobs", Query(filter: ["state": JobState.activeValues]))
+        func full(_ key: String, _ limit: Int) -> [String] {
+            guard limit > 0 else { return [] }
+            let counts = Dictionary(grouping: active.compactMap { $0[key]?.stringValue }, by: { $0 }).mapValues(\.count)
+            return counts.filter { $0.value >= limit }.map(\.key).sorted()
+        }
+        return (full("owner", settings.maxActiveJobsPerUser), full("projectId", settings.maxActiveJobsPerProject))
+    }
+
+    /// The long poll: returns as soon as there is a job to start or to cancel on this node, or
+    /// empty after `wait`.
+    func instructions(for nodeID: String, wait: Duration) async throws -> Instructions {
+        let deadline = ContinuousClock.now + wait
+        while true {
+            let answer: Instructions = try await core.transitions.withLock {
+                guard let node = try await store.get(nodeID, from: "nodes"), node["state"]?.stringValue == "online" else {
+                    throw APIError.notFound("no node \(nodeID) online; register it again", field: "nodeId")
+                }
+                let cancels = try await store.find("jobs", Query(filter: [
+                    "nodeId": .string(nodeID), "state": JobState.activeValues, "cancelRequested": true, "cancelDelivered": false,
+                ]))
+                for job in cancels {
+                    try await store.update("jobs", filter: ["id": job["id"]!], update: ["$set": ["cancelDelivered": true]], many: false)
+                }
+                let claimed = try await claim(on: node)
+                return Instructions(assignments: try claimed.map { [try JobDirectory.assignment($0)] } ?? [], cancellations: cancels.compactMap { $0["id"]?.stringValue })
+            }
+            let remaining = deadline - ContinuousClock.now
+            if !answer.assignments.isEmpty || !answer.cancellations.isEmpty || remaining <= .zero { return answer }
+            await core.wakeups.wait(for: Self.topic, atMost: min(remaining, .seconds(5)))
+        }
+    }
+
+    /// Submission's check that some node could ever run the job: 422 saying why not.
+    func requireSomeNodeCanHold(_ resources: Resources, queue: String) async throws {
+        let nodes = try await store.find("nodes", Query(filter: [:]))
+        guard !nodes.isEmpty else { return }  // none registered yet: the job waits for one
+        let serving = nodes.filter { ($0["queues"]?.arrayValue ?? []).contains(.string(queue)) }
+        guard !serving.isEmpty else {
+            throw APIError.unprocessable("no node serves queue \(queue); queues served: \(Set(nodes.flatMap { ($0["queues"]?.arrayValue ?? []).compactMap(\.stringValue) }).sorted().joined(separator: ", "))", field: "queue")
+        }
+        let capacities = try serving.map { try $0["capacity"]!.decoded(as: NodeCapacity.self) }
+        if capacities.contains(where: { resources.cpus <= $0.cpus + 1e-9 && resources.memoryMB <= $0.memoryMB && resources.gpus <= $0.gpus.count }) { return }
+        let field = capacities.contains(where: { resources.cpus <= $0.cpus + 1e-9 }) == false ? "resources.cpus"
+            : capacities.contains(where: { resources.memoryMB <= $0.memoryMB }) == false ? "resources.memoryMB" : "resources.gpus"
+        let largest = capacities.map { "\($0.cpus) cpus, \($0.memoryMB) MB, \($0.gpus.count) GPUs" }.joined(separator: "; ")
+        throw APIError.unprocessable("no node of queue \(queue) can ever hold \(resources.cpus) cpus, \(resources.memoryMB) MB and \(resources.gpus) GPUs (nodes: \(largest))", field: field)
+    }
+}

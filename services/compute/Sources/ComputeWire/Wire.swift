@@ -1,0 +1,166 @@
+import Foundation
+import Platform
+
+// What compute and its agents say to each other over HTTP (services/compute only): the agent
+// registers its node, long-polls for instructions, heartbeats usage and reports each job.
+
+/// What a job asks for; what a node offers is `NodeCapacity`.
+public struct Resources: Codable, Sendable, Equatable {
+    public var cpus: Double
+    public var memoryMB: Int
+    public var gpus: Int
+
+    public init(cpus: Double, memoryMB: Int, gpus: Int) {
+        self.cpus = cpus
+        self.memoryMB = memoryMB
+        self.gpus = gpus
+    }
+}
+
+public struct NodeCapacity: Codable, Sendable, Equatable {
+    public var cpus: Double
+    public var memoryMB: Int
+    /// Device ids; each is given to one job at a time.
+    public var gpus: [String]
+
+    public init(cpus: Double, memoryMB: Int, gpus: [String]) {
+        self.cpus = cpus
+        self.memoryMB = memoryMB
+        self.gpus = gpus
+    }
+}
+
+/// `PUT /v1/nodes/{id}`: an agent announcing itself (again, after a restart).
+public struct NodeRegistration: Codable, Sendable {
+    public var name: String
+    public var executor: String
+    public var queues: [String]
+    public var capacity: NodeCapacity
+
+    public init(name: String, executor: String, queues: [String], capacity: NodeCapacity) {
+        self.name = name
+        self.executor = executor
+        self.queues = queues
+        self.capacity = capacity
+    }
+}
+
+/// A job handed to a node: everything the agent needs to run it.
+public struct Assignment: Codable, Sendable {
+    public var jobId: String
+    public var runId: String
+    public var projectId: String
+    public var attempt: Int
+    /// argv run in the sandbox, cwd the unpacked code package (/job).
+    public var command: [String]
+    public var environment: [String: String]
+    public var params: [String: JSONValue]
+    /// A path among the project's files in data: a tar (or tar.gz) of the code.
+    public var codePackage: String?
+    /// Dataset version ids, mounted read-only under /data.
+    public var inputs: [String]
+    public var resources: Resources
+    public var gpuIds: [String]
+    public var timeoutSeconds: Int?
+    public var cancelRequested: Bool
+
+    public init(
+        jobId: String, runId: String, projectId: String, attempt: Int, command: [String], environment: [String: String], params: [String: JSONValue],
+        codePackage: String?, inputs: [String], resources: Resources, gpuIds: [String], timeoutSeconds: Int?, cancelRequested: Bool
+    ) {
+        self.jobId = jobId
+        self.runId = runId
+        self.projectId = projectId
+        self.attempt = attempt
+        self.command = command
+        self.environment = environment
+        self.params = params
+        self.codePackage = codePackage
+        self.inputs = inputs
+        self.resources = resources
+        self.gpuIds = gpuIds
+        self.timeoutSeconds = timeoutSeconds
+        self.cancelRequested = cancelRequested
+    }
+}
+
+/// The answer to a registration: the jobs compute believes run on this node.
+public struct RegistrationAnswer: Codable, Sendable {
+    public var nodeId: String
+    public var activeJobs: [Assignment]
+
+    public init(nodeId: String, activeJobs: [Assignment]) {
+        self.nodeId = nodeId
+        self.activeJobs = activeJobs
+    }
+}
+
+/// The answer to a long poll: new jobs to start and running ones to cancel.
+public struct Instructions: Codable, Sendable {
+    public var assignments: [Assignment]
+    public var cancellations: [String]
+
+    public init(assignments: [Assignment], cancellations: [String]) {
+        self.assignments = assignments
+        self.cancellations = cancellations
+    }
+}
+
+/// Measured use of one job's cgroups (or a whole node's, summed).
+public struct Usage: Codable, Sendable, Equatable {
+    public var cpuSeconds: Double
+    public var memoryBytes: Int
+    public var memoryPeakBytes: Int
+    public var pids: Int
+
+    public init(cpuSeconds: Double, memoryBytes: Int, memoryPeakBytes: Int, pids: Int) {
+        self.cpuSeconds = cpuSeconds
+        self.memoryBytes = memoryBytes
+        self.memoryPeakBytes = memoryPeakBytes
+        self.pids = pids
+    }
+}
+
+public struct Heartbeat: Codable, Sendable {
+    /// Per running job id.
+    public var jobs: [String: Usage]
+
+    public init(jobs: [String: Usage]) {
+        self.jobs = jobs
+    }
+}
+
+/// `POST /v1/nodes/{id}/jobs/{jobId}/report`: a state change, progress, or both.
+public struct JobReport: Codable, Sendable {
+    /// running, succeeded, failed, cancelled or timed_out.
+    public var state: String?
+    /// Why it ended: exit_code, oom_killed, signal, timeout, cancelled, start_failed, setup_failed…
+    public var reason: String?
+    public var message: String?
+    public var exitCode: Int?
+    public var progress: Double?
+    public var progressMessage: String?
+    public var usage: Usage?
+
+    public init(state: String? = nil, reason: String? = nil, message: String? = nil, exitCode: Int? = nil, progress: Double? = nil, progressMessage: String? = nil, usage: Usage? = nil) {
+        self.state = state
+        self.reason = reason
+        self.message = message
+        self.exitCode = exitCode
+        self.progress = progress
+        self.progressMessage = progressMessage
+        self.usage = usage
+    }
+}
+
+/// Where a job's outputs live among its run's files in data.
+public enum JobOutputs {
+    public static let prefix = "outputs/"
+}
+
+/// DDL's contract (a code package whose `main.py` has `main(dataset_dir, model_output_dir)`):
+/// the command a job without its own command runs. dataset_dir is /data, model_output_dir /output.
+public enum DDLContract {
+    public static let command = ["/usr/bin/python3", "-c", "import sys; sys.path.insert(0, '/job'); import main; main.main('/data', '/output')"]
+    public static let entryFile = "main.py"
+}

@@ -1,0 +1,149 @@
+import AsyncHTTPClient
+import Auth
+import Foundation
+import NIOCore
+import Platform
+import PlatformTesting
+import Testing
+
+/// The real platform as separate processes, as `make run` starts it: users (shared), data,
+/// compute and one agent on the local executor, each on a free port, stopped by pid at exit.
+/// Tests that kill or restart an agent start their own on a queue of their own.
+struct ComputeCluster: Sendable {
+    let users: UsersServer
+    let dataURL: String
+    let computeURL: String
+    let computePort: Int
+    let agentState: URL
+
+    static func shared() throws -> ComputeCluster { try started.get() }
+
+    /// The node the shared agent offers: small enough that tests can fill it.
+    static let nodeCPUs = 2.0
+    static let nodeMemoryMB = 2048
+    static let pidsLimit = 64
+
+    private static let started: Result<ComputeCluster, any Error> = Result {
+        let users = try UsersServer.shared()
+        let common = try commonEnvironment(users)
+        let dataPort = try freePort(), computePort = try freePort()
+        let dataState = try temporaryDirectory(), computeState = try temporaryDirectory()
+        let dataURL = "http://127.0.0.1:\(dataPort)", computeURL = "http://127.0.0.1:\(computePort)"
+        stopAtExit(try startPlatformProcess("mlex-data", environment: common.merging([
+            "MLEX_STATE_DIR": dataState.path, "MLEX_DATA_PORT": String(dataPort), "MLEX_DATA_HOST": "127.0.0.1",
+            "MLEX_SERVICE_CREDENTIAL_FILE": try credentialFile(.data, users),
+        ]) { $1 }, port: dataPort, log: dataState.appendingPathComponent("service.log")))
+        stopAtExit(try startPlatformProcess("mlex-compute", environment: common.merging([
+            "MLEX_STATE_DIR": computeState.path, "MLEX_COMPUTE_PORT": String(computePort), "MLEX_COMPUTE_HOST": "127.0.0.1",
+            "MLEX_DATA_URL": dataURL, "MLEX_COMPUTE_NODE_TIMEOUT_SECONDS": "3",
+        ]) { $1 }, port: computePort, log: computeState.appendingPathComponent("service.log")))
+        let cluster = ComputeCluster(users: users, dataURL: dataURL, computeURL: computeURL, computePort: computePort, agentState: try temporaryDirectory())
+        stopAtExit(try cluster.startAgent(queue: "default", state: cluster.agentState))
+        return cluster
+    }
+
+    static func commonEnvironment(_ users: UsersServer) throws -> [String: String] {
+        users.environment().merging([
+            "MLEX_CONFIG_DIR": "/nonexistent", "MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path, "MLEX_STORE": "",
+            "MLEX_SERVICE_CREDENTIAL_FILE": try credentialFile(.compute, users),
+        ]) { $1 }
+    }
+
+    /// The credential the users service expects of `service` (generated in its state dir).
+    static func credentialFile(_ service: ServiceName, _ users: UsersServer) throws -> String {
+        _ = try ServiceCredential.load(service, stateDirectory: users.stateDirectory, file: "")
+        return users.stateDirectory.appendingPathComponent("secrets").appendingPathComponent(ServiceCredential.fileName(service)).path
+    }
+
+    /// Starts an agent process taking jobs from `queue`, keeping its state (node id, job dirs)
+    /// in `state`; returns its pid once it serves its health port.
+    func startAgent(queue: String, state: URL) throws -> pid_t {
+        let port = try freePort()
+        return try startPlatformProcess("mlex-compute-agent", environment: try Self.commonEnvironment(users).merging([
+            "MLEX_STATE_DIR": state.path, "MLEX_AGENT_PORT": String(port), "MLEX_COMPUTE_HOST": "127.0.0.1",
+            "MLEX_DATA_URL": dataURL, "MLEX_COMPUTE_URL": computeURL, "MLEX_AGENT_QUEUES": queue, "MLEX_AGENT_NAME": "test-\(queue)",
+            "MLEX_AGENT_CPUS": String(Self.nodeCPUs), "MLEX_AGENT_MEMORY_MB": String(Self.nodeMemoryMB), "MLEX_AGENT_PIDS_LIMIT": String(Self.pidsLimit),
+            "MLEX_AGENT_HEARTBEAT_SECONDS": "1",
+        ]) { $1 }, port: port, log: state.appendingPathComponent("agent-\(port).log"))
+    }
+
+    // MARK: calls
+
+    @discardableResult
+    func compute(_ method: String, _ path: String, _ body: JSONValue? = nil, token: String?) async throws -> (status: Int, body: JSONValue) {
+        try await Self.call(computeURL + path, method, body, token: token)
+    }
+
+    @discardableResult
+    func data(_ method: String, _ path: String, _ body: JSONValue? = nil, token: String?) async throws -> (status: Int, body: JSONValue) {
+        try await Self.call(dataURL + path, method, body, token: token)
+    }
+
+    static func call(_ url: String, _ method: String, _ body: JSONValue?, token: String?) async throws -> (status: Int, body: JSONValue) {
+        var request = HTTPClientRequest(url: url)
+        request.method = .init(rawValue: method)
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body { request.body = .bytes(ByteBuffer(string: body.jsonText)) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let text = String(buffer: try await response.body.collect(upTo: 16 << 20))
+        return (Int(response.status.code), text.isEmpty ? .null : try JSONValue.parse(text))
+    }
+
+    /// The raw bytes of a GET (downloads, event streams that end).
+    func bytes(_ url: String, token: String) async throws -> String {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+        return String(buffer: try await response.body.collect(upTo: 64 << 20))
+    }
+
+    /// A new user with a new project: (user id, token, project id).
+    func newOwner() async throws -> (id: String, token: String, project: String) {
+        let user = try await users.signUp("compute-\(ID.make().suffix(12))@lab.example")
+        let project = try await data("POST", "/v1/projects", ["name": .string("p-\(ID.make().suffix(8))")], token: user.token)
+        let projectID = try #require(project.body["id"]?.stringValue, "\(project.body)")
+        return (user.id, user.token, projectID)
+    }
+
+    /// Submits a job; fails the test unless it was accepted.
+    func submit(_ spec: JSONValue, token: String) async throws -> String {
+        let answer = try await compute("POST", "/v1/jobs", spec, token: token)
+        #expect(answer.status == 201, "\(answer.body)")
+        return try #require(answer.body["id"]?.stringValue, "\(answer.body)")
+    }
+
+    /// Waits (up to `seconds`) until the job is in one of `states`; its last view.
+    func waitFor(_ jobID: String, _ states: Set<String>, token: String, seconds: Int = 90) async throws -> JSONValue {
+        let deadline = Date().addingTimeInterval(TimeInterval(seconds))
+        var last: JSONValue = .null
+        while Date() < deadline {
+            last = try await compute("GET", "/v1/jobs/\(jobID)", token: token).body
+            if let state = last["state"]?.stringValue, states.contains(state) { return last }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("job \(jobID) never became \(states.sorted()): \(last.jsonText)")
+        throw POSIXError(.ETIMEDOUT)
+    }
+
+    /// Waits until the job has ended.
+    func finished(_ jobID: String, token: String, seconds: Int = 90) async throws -> JSONValue {
+        try await waitFor(jobID, ["succeeded", "failed", "cancelled", "timed_out"], token: token, seconds: seconds)
+    }
+
+    /// Every log line of a job, through compute.
+    func logLines(_ jobID: String, token: String) async throws -> [String] {
+        let page = try await compute("GET", "/v1/jobs/\(jobID)/logs?limit=5000", token: token)
+        return (page.body["items"]?.arrayValue ?? []).compactMap { $0["message"]?.stringValue }
+    }
+}
+
+/// A job spec running `script` with python3 -c.
+func pythonJob(_ project: String, _ script: String, _ extra: [String: JSONValue] = [:]) -> JSONValue {
+    var spec: [String: JSONValue] = [
+        "projectId": .string(project), "command": ["/usr/bin/python3", "-c", .string(script)],
+        "resources": ["cpus": 0.5, "memoryMB": 256],
+    ]
+    for (key, value) in extra { spec[key] = value }
+    return .object(spec)
+}
