@@ -432,8 +432,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "mlex-compute-agent",
-            dependencies: ["ComputeAgent", "ComputeExecutors", "Platform"],
+            dependencies: ["ComputeAgent", "Platform"],
             path: "services/compute/Sources/mlex-compute-agent",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "mlex-compute-supervisor",
+            dependencies: ["ComputeExecutors"],
+            path: "services/compute/Sources/mlex-compute-supervisor",
             swiftSettings: strictSettings
         ),
         // Starts users, data, compute and agents as real processes (built by `swift build`).
@@ -461,6 +467,9 @@ let package = Package(
                 "Auth",
                 "DataService",
                 "UsersService",
+                "ComputeService",
+                "ComputeAgent",
+                "ComputeExecutors",
                 "KafkaBus",
                 "MongoStore",
                 "Blobs",

@@ -11,6 +11,8 @@ import UsersService
 /// benchmarks need them, with a client signed in as a fresh user.
 struct BenchServices {
     let client: APIClient
+    /// What another service in this process needs to join these two (peers, bus, db dir).
+    let environment: [String: String]
     private let dataSettings: ServiceSettings
     private let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
     private let usersTask: Task<Void, any Error>
@@ -34,7 +36,8 @@ struct BenchServices {
         let session = try await users.call("POST", "/v1/sessions", #"{"email": "ada@bench.example", "password": "a long enough pass"}"#)
         let client = APIClient(base: "http://127.0.0.1:\(dataPort)")
         client.token = session["accessToken"]?.stringValue
-        return BenchServices(client: client, dataSettings: dataSettings, usersTask: usersTask, dataTask: dataTask)
+        let peers = environment.merging(["MLEX_DATA_URL": "http://127.0.0.1:\(dataPort)"]) { $1 }
+        return BenchServices(client: client, environment: peers, dataSettings: dataSettings, usersTask: usersTask, dataTask: dataTask)
     }
 
     /// Stops the data service and starts it again on the same state (a restart).
@@ -50,7 +53,7 @@ struct BenchServices {
     }
 
     /// Runs `app` until the task is cancelled; returns once it has had time to listen.
-    private static func run(_ app: sending some ApplicationProtocol) async throws -> Task<Void, any Error> {
+    static func run(_ app: sending some ApplicationProtocol) async throws -> Task<Void, any Error> {
         let task = Task { try await app.runService() }
         try await Task.sleep(for: .milliseconds(500))
         return task

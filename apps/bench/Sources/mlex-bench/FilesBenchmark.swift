@@ -13,7 +13,7 @@ struct FilesBenchmark {
     func run() async throws {
         try? FileManager.default.removeItem(at: directory)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var services = try await BenchServices.start(directory: directory.appendingPathComponent("state"))
+        let services = try await BenchServices.start(directory: directory.appendingPathComponent("state"))
         defer { services.stop() }
         let client = services.client
         let project = try await client.call("POST", "/v1/projects", #"{"name": "files"}"#)["id"]!.stringValue!

@@ -61,3 +61,9 @@ if selected.isEmpty || selected.contains("files") {
     let megabytes = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_FILE_MB"] ?? "1024") ?? 1024
     try await FilesBenchmark(directory: scratch.appendingPathComponent("files"), megabytes: megabytes).run()
 }
+
+if selected.isEmpty || selected.contains("compute") {
+    let jobs = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_COMPUTE_JOBS"] ?? "100") ?? 100
+    let submissions = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_COMPUTE_SUBMISSIONS"] ?? "2000") ?? 2000
+    try await ComputeBenchmark(directory: scratch.appendingPathComponent("compute"), jobs: jobs, submissions: submissions).run()
+}

@@ -18,8 +18,8 @@ public enum AgentApp {
     )
     public static let extraSettings = AgentSettings.all + ServiceAuthentication.settings
 
-    /// `supervisor`: the argv prefix that starts a job's detached supervisor (this executable's
-    /// `supervise` mode).
+    /// `supervisor`: the argv prefix that starts a job's detached supervisor
+    /// (`mlex-compute-supervisor`; the job dir is appended).
     public static func buildApplication(settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry, supervisor: [String]) async throws -> some ApplicationProtocol {
         let options = try AgentSettings(settings)
         try FileManager.default.createDirectory(at: options.stateDirectory.appendingPathComponent("offsets"), withIntermediateDirectories: true)

@@ -88,7 +88,7 @@ public struct LocalExecutor: Executor {
                 let tail = JobFiles.readText(layout.supervisorLog)?.suffix(2_000) ?? ""
                 throw ExecutorError(.startFailed, "the supervisor exited without starting the job: \(tail)")
             }
-            try await Task.sleep(for: .milliseconds(10))
+            try await Task.sleep(for: .milliseconds(2))  // launch latency is what a user waits for
         }
         throw ExecutorError(.startFailed, "the supervisor did not start job \(job.jobId) within \(Self.launchTimeout)")
     }

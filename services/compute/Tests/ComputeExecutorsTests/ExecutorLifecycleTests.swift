@@ -58,7 +58,9 @@ struct ExecutorLifecycleTests {
     @Test func cancelKillsAJobThatKeepsForking() async throws {
         try await withExecutor { executor in
             let limits = ResourceLimits(cpus: 1, memoryMB: 256, pids: 32)
-            let (jobId, _) = try await start(executor, ["/bin/sh", "-c", "while :; do sleep 600 & done"], limits: limits)
+            // Python, not sh: dash exits at its first failed fork, which would end the job early.
+            let forever = "import os, time\nwhile True:\n    try:\n        if os.fork() == 0:\n            time.sleep(600)\n            os._exit(0)\n    except OSError:\n        time.sleep(0.01)"
+            let (jobId, _) = try await start(executor, ["/usr/bin/python3", "-c", forever], limits: limits)
             #expect(try await eventually { (executor.usage(of: jobId)?.pids ?? 0) >= 16 })
 
             try await executor.cancel(jobId)

@@ -33,7 +33,9 @@ struct ResourceLimitTests {
             #expect(result.reason == .exited && result.exitCode == 0, "\(result)")
             let wall = result.endedAt.timeIntervalSince(result.startedAt)
             let share = (result.usage?.cpuSeconds ?? 0) / wall
-            #expect(share > 0.35 && share < 0.65, "cpu \(result.usage?.cpuSeconds ?? 0) s over \(wall) s wall")
+            // The quota is a ceiling the kernel enforces; the floor only shows the job really ran
+            // (other work on the machine may take some of its half).
+            #expect(share > 0.25 && share < 0.6, "cpu \(result.usage?.cpuSeconds ?? 0) s over \(wall) s wall")
         }
     }
 

@@ -2,11 +2,11 @@ import ComputeExecutors
 import Foundation
 import Testing
 
-/// argv that starts a supervisor: the agent executable's `supervise` mode, built next to the
-/// test bundle by `swift build --build-tests`.
+/// argv that starts a supervisor: `mlex-compute-supervisor`, built next to the test bundle by
+/// `swift build --build-tests`.
 func testSupervisorCommand() -> [String] {
     let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-    return [testBinary.deletingLastPathComponent().appendingPathComponent("mlex-compute-agent").path, "supervise"]
+    return [testBinary.deletingLastPathComponent().appendingPathComponent("mlex-compute-supervisor").path]
 }
 
 /// Limits roomy enough for the shell and python3 one-liners the tests run.

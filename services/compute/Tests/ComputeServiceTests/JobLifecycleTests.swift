@@ -108,8 +108,9 @@ struct JobLifecycleTests {
         let job = try await cluster.finished(jobID, token: owner.token)
         #expect(job["state"] == "succeeded", "\(job.jsonText)")
         let cpu = try #require(job["usage"]?["cpuSeconds"]?.numberValue)
-        // The script spins 4 s of wall time; throttled to half a core it gets about 2 s of CPU.
-        #expect(cpu > 1.4 && cpu < 2.6, "cpu seconds \(cpu)")
+        // The script spins 4 s of wall time; throttled to half a core it gets at most about 2 s
+        // of CPU (the ceiling is the kernel's), and well over 1 s unless the machine is swamped.
+        #expect(cpu > 1.0 && cpu < 2.4, "cpu seconds \(cpu)")
     }
 
     @Test("a fork bomb hits the pids limit and the node survives")

@@ -38,6 +38,8 @@ struct Scheduler: Sendable {
     /// Claims the first queued job that fits `node`, or nil. The caller holds `core.transitions`.
     func claim(on node: JSONValue) async throws -> JSONValue? {
         let free = try await free(on: node)
+        // A full node (the usual state of a busy cluster) claims nothing: no need to read the queue.
+        guard free.cpus > 1e-6, free.memoryMB >= 16 else { return nil }
         // A tiny tolerance so 0.1 + 0.2 cpus fit in 0.3.
         var filter: JSONValue = [
             "state": "queued", "queue": ["$in": node["queues"] ?? ["default"]],
