@@ -67,7 +67,13 @@ public struct EventConsumer: Service {
         while true {
             attempt += 1
             do {
-                try await store.batch(try await handler(delivery) + [record])
+                let writes = try await handler(delivery)
+                // An event that changes nothing leaves no record: applying it again is as much a
+                // no-op as skipping it, so handlers must stay functions of the event and the
+                // current state (all here are). Most events are of no interest to most groups,
+                // and a record each was a transaction each.
+                guard !writes.isEmpty else { return }
+                try await store.batch(writes + [record])
                 return
             } catch let error as StoreError where error.code == .duplicate {
                 // Another consumer of this group applied it meanwhile: nothing more to do.
