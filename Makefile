@@ -50,7 +50,8 @@ test: deps ## Build once (debug, with tests) and run every test
 run: build ## Start the gateway and every service on embedded backends; Ctrl-C stops them all
 	@$(call start,$(EXECUTABLES))
 
-run_%_service: build ## Start one service (e.g. run_compute_service) with the gateway and what it needs
+# A static pattern rule: make skips implicit (plain pattern) rules for .PHONY targets.
+$(addprefix run_,$(addsuffix _service,$(SERVICES))): run_%_service: build ## Start one service (e.g. run_compute_service) with the gateway and what it needs
 	@$(call start,mlex-web $(NEEDS_$*) mlex-$*)
 
 stop: ## Stop what `make run` started (by the pids it recorded)

@@ -388,7 +388,7 @@ let package = Package(
         // MARK: services/compute
         .target(
             name: "ComputeWire",
-            dependencies: ["Platform"],
+            dependencies: ["Platform", "ComputeExecutors"],
             path: "services/compute/Sources/ComputeWire",
             swiftSettings: strictSettings
         ),

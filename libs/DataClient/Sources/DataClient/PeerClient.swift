@@ -46,10 +46,7 @@ public struct PeerClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body.jsonText))
         }
-        let response = try await client.execute(request, timeout: timeout)
-        let bytes = try await response.body.collect(upTo: 64 << 20)
-        try Self.check(response.status, bytes)
-        return bytes.readableBytes == 0 ? .null : try JSONValue.parse(String(buffer: bytes))
+        return try await Self.answer(try await client.execute(request, timeout: timeout), upTo: 64 << 20)
     }
 
     /// Streams a local file as the body of a PUT (no more than 1 MiB in memory at once).
@@ -70,10 +67,7 @@ public struct PeerClient: Sendable {
             }
         }
         request.body = .stream(chunks, length: .known(Int64(size)))
-        let response = try await client.execute(request, timeout: timeout)
-        let bytes = try await response.body.collect(upTo: 1 << 20)
-        try Self.check(response.status, bytes)
-        return bytes.readableBytes == 0 ? .null : try JSONValue.parse(String(buffer: bytes))
+        return try await Self.answer(try await client.execute(request, timeout: timeout), upTo: 1 << 20)
     }
 
     /// Streams a GET's body into `file` (created or replaced); returns the bytes written.
@@ -101,6 +95,13 @@ public struct PeerClient: Sendable {
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(try await token())")
         return request
+    }
+
+    /// The answer's JSON (null when empty), or the peer's refusal thrown.
+    private static func answer(_ response: HTTPClientResponse, upTo limit: Int) async throws -> JSONValue {
+        let bytes = try await response.body.collect(upTo: limit)
+        try check(response.status, bytes)
+        return bytes.readableBytes == 0 ? .null : try JSONValue.parse(String(buffer: bytes))
     }
 
     private static func check(_ status: HTTPResponseStatus, _ bytes: ByteBuffer) throws {

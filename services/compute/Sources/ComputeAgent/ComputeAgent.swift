@@ -98,9 +98,7 @@ struct ComputeAgent: Service {
         while !Task.isCancelled {
             var jobs: [String: Usage] = [:]
             for jobID in await running.ids() {
-                if let usage = executor.usage(of: jobID) {
-                    jobs[jobID] = Usage(cpuSeconds: usage.cpuSeconds, memoryBytes: usage.memoryBytes, memoryPeakBytes: usage.memoryPeakBytes, pids: usage.pids)
-                }
+                jobs[jobID] = executor.usage(of: jobID)
             }
             do {
                 try await compute.heartbeat(Heartbeat(jobs: jobs))

@@ -85,7 +85,8 @@ struct JobInputs: Sendable {
         } catch let error as PeerError {
             throw SetupError(description: "cannot fetch dataset version \(version): \(error.message)")
         }
-        FileManager.default.createFile(atPath: complete.path, contents: nil)
+        // Without the marker the version is only fetched again next time.
+        _ = FileManager.default.createFile(atPath: complete.path, contents: nil)
         return directory
     }
 

@@ -137,7 +137,7 @@ struct JobRunner: Sendable {
 
     /// How the executor's outcome reads as a job's end (same states and reasons for every executor).
     static func report(for result: ExecutionResult, memoryMB: Int, timeout: Int?) -> JobReport {
-        let usage = result.usage.map { Usage(cpuSeconds: $0.cpuSeconds, memoryBytes: $0.memoryBytes, memoryPeakBytes: $0.memoryPeakBytes, pids: $0.pids) }
+        let usage = result.usage
         let code = result.exitCode.map(Int.init)
         switch result.reason {
         case .exited where result.exitCode == 0:

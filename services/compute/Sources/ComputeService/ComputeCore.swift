@@ -2,6 +2,7 @@ import Auth
 import DataClient
 import Foundation
 import Platform
+import ServiceLifecycle
 import Store
 
 /// What compute's routes and services share: its store, data (runs, files, datasets), who may
@@ -20,6 +21,18 @@ struct ComputeCore: Sendable {
     let transitions = AsyncLock()
 
     var jobs: JobDirectory { JobDirectory(core: self) }
+
+    /// Waits for a signal on `topic` for at most `duration`, and not at all once the service is
+    /// shutting down: long polls and event streams then answer at once instead of holding the
+    /// server's graceful shutdown for their full wait.
+    func wait(for topic: String, atMost duration: Duration) async {
+        guard !Task.isShuttingDownGracefully else { return }
+        await withGracefulShutdownHandler {
+            await wakeups.wait(for: topic, atMost: duration)
+        } onGracefulShutdown: { [wakeups] in
+            wakeups.signal(topic)
+        }
+    }
 
     /// The job when the caller holds `needs` on its project; 404 otherwise (unknown ids too).
     func job(_ id: String, _ context: some AuthenticatedRequestContext, needs: ProjectRole) async throws -> JSONValue {

@@ -1,3 +1,4 @@
+import ComputeExecutors
 import Foundation
 import Platform
 
@@ -106,20 +107,8 @@ public struct Instructions: Codable, Sendable {
     }
 }
 
-/// Measured use of one job's cgroups (or a whole node's, summed).
-public struct Usage: Codable, Sendable, Equatable {
-    public var cpuSeconds: Double
-    public var memoryBytes: Int
-    public var memoryPeakBytes: Int
-    public var pids: Int
-
-    public init(cpuSeconds: Double, memoryBytes: Int, memoryPeakBytes: Int, pids: Int) {
-        self.cpuSeconds = cpuSeconds
-        self.memoryBytes = memoryBytes
-        self.memoryPeakBytes = memoryPeakBytes
-        self.pids = pids
-    }
-}
+/// Measured use of one job's cgroups (or a whole node's, summed): the executor's own type.
+public typealias Usage = ResourceUsage
 
 public struct Heartbeat: Codable, Sendable {
     /// Per running job id.

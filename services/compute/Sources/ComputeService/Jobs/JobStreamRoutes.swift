@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import Platform
+import ServiceLifecycle
 
 /// A job's logs (kept as its run's log entries in data) paged or followed, and its state
 /// changes, both as server-sent events while the job lives (DCloud's real-time status).
@@ -37,9 +38,9 @@ enum JobStreamRoutes {
                         after = entry["id"]?.stringValue ?? after
                     }
                     if batch["nextAfter"]?.stringValue != nil { continue }
-                    if ended { break }
+                    if ended || Task.isShuttingDownGracefully { break }
                     // Logs live in data; poll it, woken early when the job ends.
-                    await core.wakeups.wait(for: "job:\(jobID)", atMost: .milliseconds(250))
+                    await core.wait(for: "job:\(jobID)", atMost: .milliseconds(250))
                 }
                 try await writer.write(ByteBuffer(string: "event: end\ndata: {}\n\n"))
             }
@@ -57,8 +58,8 @@ enum JobStreamRoutes {
                         try await writer.write(ByteBuffer(string: "event: job\ndata: \(JobDirectory.view(job).jsonText)\n\n"))
                         last = job
                     }
-                    if job["state"]?.stringValue.flatMap(JobState.init(rawValue:))?.isTerminal ?? true { break }
-                    await core.wakeups.wait(for: "job:\(jobID)", atMost: .seconds(2))
+                    if job["state"]?.stringValue.flatMap(JobState.init(rawValue:))?.isTerminal ?? true || Task.isShuttingDownGracefully { break }
+                    await core.wait(for: "job:\(jobID)", atMost: .seconds(2))
                 }
                 try await writer.write(ByteBuffer(string: "event: end\ndata: {}\n\n"))
             }

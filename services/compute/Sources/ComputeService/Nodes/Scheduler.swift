@@ -1,6 +1,7 @@
 import ComputeWire
 import Foundation
 import Platform
+import ServiceLifecycle
 import Store
 
 /// Places queued jobs on nodes. A node's agent long-polls for instructions; each poll claims at
@@ -89,8 +90,8 @@ struct Scheduler: Sendable {
                 return Instructions(assignments: try claimed.map { [try JobDirectory.assignment($0)] } ?? [], cancellations: cancels.compactMap { $0["id"]?.stringValue })
             }
             let remaining = deadline - ContinuousClock.now
-            if !answer.assignments.isEmpty || !answer.cancellations.isEmpty || remaining <= .zero { return answer }
-            await core.wakeups.wait(for: Self.topic, atMost: min(remaining, .seconds(5)))
+            if !answer.assignments.isEmpty || !answer.cancellations.isEmpty || remaining <= .zero || Task.isShuttingDownGracefully { return answer }
+            await core.wait(for: Self.topic, atMost: min(remaining, .seconds(5)))
         }
     }
 
