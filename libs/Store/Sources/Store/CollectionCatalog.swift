@@ -7,7 +7,7 @@ import Platform
 /// ```json
 /// {"collections": [
 ///   {"name": "runs", "indexes": [{"fields": ["experimentId", "startTime"]}, {"fields": ["name"], "unique": true}],
-///    "dynamicKeys": ["params", "metrics"], "seed": [{"id": "…", "…": "…"}]}
+///    "dynamicKeys": ["params", "metrics"], "plannerStatistics": true, "seed": [{"id": "…", "…": "…"}]}
 /// ]}
 /// ```
 public struct CollectionCatalog: Sendable {
@@ -53,7 +53,7 @@ public struct CollectionCatalog: Sendable {
     }
 
     private static func entry(_ value: JSONValue, at place: String) throws -> Entry {
-        try only(["name", "indexes", "dynamicKeys", "seed"], in: value, at: place)
+        try only(["name", "indexes", "dynamicKeys", "plannerStatistics", "seed"], in: value, at: place)
         guard let name = value["name"]?.stringValue else {
             throw StoreError(.invalidDocument, "a collection needs a name", field: "\(place).name")
         }
@@ -80,7 +80,12 @@ public struct CollectionCatalog: Sendable {
         for (offset, document) in seed.enumerated() where document["id"]?.stringValue == nil {
             throw StoreError(.invalidDocument, "a seed document needs a string id", field: "\(place).seed[\(offset)].id")
         }
-        return Entry(spec: CollectionSpec(name, indexes: indexes, dynamicKeys: dynamicKeys), seed: seed)
+        var statistics = true
+        if let given = value["plannerStatistics"] {
+            guard case .bool(let flag) = given else { throw StoreError(.invalidDocument, "plannerStatistics is true or false", field: "\(place).plannerStatistics") }
+            statistics = flag
+        }
+        return Entry(spec: CollectionSpec(name, indexes: indexes, dynamicKeys: dynamicKeys, plannerStatistics: statistics), seed: seed)
     }
 
     private static func only(_ allowed: Set<String>, in value: JSONValue, at place: String) throws {

@@ -55,11 +55,17 @@ public struct CollectionSpec: Sendable, Hashable {
     /// Roots whose every child is indexed without being named in advance: with `["params"]`,
     /// a filter on any `params.<name>` is answered from an index, not a scan.
     public let dynamicKeys: [String]
+    /// Whether the SQLite backend gathers planner statistics (ANALYZE) for it. Off for a
+    /// collection whose indexed fields are skewed (most jobs `queued`, without a node): the
+    /// averages would make a lookup of the rare value look like half the table and send it
+    /// through a scan, where without them SQLite trusts the index.
+    public let plannerStatistics: Bool
 
-    public init(_ name: String, indexes: [Index] = [], dynamicKeys: [String] = []) {
+    public init(_ name: String, indexes: [Index] = [], dynamicKeys: [String] = [], plannerStatistics: Bool = true) {
         self.name = name
         self.indexes = indexes
         self.dynamicKeys = dynamicKeys
+        self.plannerStatistics = plannerStatistics
     }
 }
 

@@ -21,8 +21,9 @@ final class PlannerStatistics: Sendable {
         }
     }
 
+    /// Counts an insert; collections never `prepared` (those without statistics) are not tracked.
     func inserted(into collection: String) {
-        counts.withLock { $0[collection, default: Counts()].insertedSince += 1 }
+        counts.withLock { $0[collection]?.insertedSince += 1 }
     }
 
     /// The collections due now, marked as analysed.

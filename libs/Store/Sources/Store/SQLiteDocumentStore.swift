@@ -40,6 +40,16 @@ public final class SQLiteDocumentStore: DocumentStore {
             try Self.prepareDynamicKeys(index, on: connection)
         }
         dynamicKeys.withLock { $0[collection.name] = roots.isEmpty ? nil : index }
+        guard collection.plannerStatistics else {
+            // Any gathered before the collection opted out would go on misleading the planner.
+            try await database.run { connection in
+                if try !connection.query("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").isEmpty {
+                    try connection.prepare("DELETE FROM sqlite_stat1 WHERE tbl = ?").run([.text(table)])
+                    try connection.execute("ANALYZE sqlite_schema")  // reloads the planner's view of the statistics
+                }
+            }
+            return
+        }
         // Statistics survive restarts in sqlite_stat1: only a table that never had any is
         // counted (a scan) to see whether it needs them now.
         let counted = try await database.run { connection -> (analyzed: Int?, rows: Int) in

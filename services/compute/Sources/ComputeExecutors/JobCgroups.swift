@@ -93,7 +93,10 @@ public struct JobCgroups: Codable, Sendable, Equatable {
     }
 
     /// Removes the directories. A cgroup stays busy for a moment after its last process died
-    /// (the zombie is reaped asynchronously), so EBUSY is retried for a while.
+    /// (the zombie is reaped asynchronously), so EBUSY is retried for up to 2 s. After a
+    /// supervisor's death its sandbox's zombies belong to the host's init, which may not reap
+    /// them for long: an emptied cgroup that stays busy is then left behind (it holds no live
+    /// process and limits nothing) rather than failing the job's clean-up.
     public func remove() throws {
         for directory in directories {
             var attempts = 0
@@ -101,12 +104,22 @@ public struct JobCgroups: Codable, Sendable, Equatable {
                 let code = errno
                 if code == ENOENT { break }
                 attempts += 1
-                guard code == EBUSY, attempts < 200 else {
-                    throw ExecutorError(.cgroup, "rmdir \(directory): \(SysFile.errnoText(code))")
+                guard code == EBUSY else { throw ExecutorError(.cgroup, "rmdir \(directory): \(SysFile.errnoText(code))") }
+                if attempts >= 200 {
+                    if processIDs().allSatisfy(Self.isZombie) { break }
+                    // Still exiting after the caller's kill: one more kill, then leave it.
+                    try? kill()
+                    break
                 }
                 usleep(10_000)
             }
         }
+    }
+
+    /// Dead, awaiting its parent's wait (state Z in /proc/<pid>/stat), or gone already.
+    public static func isZombie(_ pid: pid_t) -> Bool {
+        guard let stat = SysFile.read("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return true }
+        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
     }
 
     static func shellQuote(_ text: String) -> String {

@@ -33,9 +33,10 @@ struct ResourceLimitTests {
             #expect(result.reason == .exited && result.exitCode == 0, "\(result)")
             let wall = result.endedAt.timeIntervalSince(result.startedAt)
             let share = (result.usage?.cpuSeconds ?? 0) / wall
-            // The quota is a ceiling the kernel enforces; the floor only shows the job really ran
-            // (other work on the machine may take some of its half).
-            #expect(share > 0.25 && share < 0.6, "cpu \(result.usage?.cpuSeconds ?? 0) s over \(wall) s wall")
+            // The quota is a ceiling the kernel enforces (never above half, give or take a
+            // period); below it the job gets what a busy machine leaves, so the floor only shows
+            // that it ran.
+            #expect(share > 0.1 && share < 0.6, "cpu \(result.usage?.cpuSeconds ?? 0) s over \(wall) s wall")
         }
     }
 

@@ -67,6 +67,17 @@ struct ComputeCluster: Sendable {
         ]) { $1 }, port: port, log: state.appendingPathComponent("agent-\(port).log"))
     }
 
+    /// Waits until compute lists the node of the agent taking `queue` as online, heartbeating
+    /// after `since` (a restarted agent registers again): only then are its jobs accepted.
+    func waitForNode(queue: String, since: Date = .distantPast, token: String) async throws {
+        try await withRetries(300) {
+            let nodes = try await compute("GET", "/v1/nodes", token: token).body["items"]?.arrayValue ?? []
+            guard let node = nodes.first(where: { $0["name"] == .string("test-\(queue)") }), node["state"] == "online",
+                  let beat = node["lastHeartbeat"]?.stringValue.flatMap(Timestamp.parse), beat > since
+            else { throw POSIXError(.EAGAIN) }
+        }
+    }
+
     // MARK: calls
 
     @discardableResult

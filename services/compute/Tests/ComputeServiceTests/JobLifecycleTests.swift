@@ -109,8 +109,9 @@ struct JobLifecycleTests {
         #expect(job["state"] == "succeeded", "\(job.jsonText)")
         let cpu = try #require(job["usage"]?["cpuSeconds"]?.numberValue)
         // The script spins 4 s of wall time; throttled to half a core it gets at most about 2 s
-        // of CPU (the ceiling is the kernel's), and well over 1 s unless the machine is swamped.
-        #expect(cpu > 1.0 && cpu < 2.4, "cpu seconds \(cpu)")
+        // of CPU (the ceiling is the kernel's); what it gets below that depends on how busy the
+        // machine is, so the floor only shows that it ran.
+        #expect(cpu > 0.4 && cpu < 2.4, "cpu seconds \(cpu)")
     }
 
     @Test("a fork bomb hits the pids limit and the node survives")
