@@ -116,11 +116,8 @@ public struct JobCgroups: Codable, Sendable, Equatable {
         }
     }
 
-    /// Dead, awaiting its parent's wait (state Z in /proc/<pid>/stat), or gone already.
-    public static func isZombie(_ pid: pid_t) -> Bool {
-        guard let stat = SysFile.read("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return true }
-        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
-    }
+    /// Dead (a zombie awaiting its parent's wait) or gone already.
+    public static func isZombie(_ pid: pid_t) -> Bool { ProcessProbe.hasExited(pid) }
 
     static func shellQuote(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"

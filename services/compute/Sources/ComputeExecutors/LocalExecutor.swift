@@ -84,7 +84,9 @@ public struct LocalExecutor: Executor {
                 return
             }
             if layout.exists(layout.started) { return }
-            if !ProcessProbe.isRunning(pid, commandLineContains: layout.directory.path), status(layout) == nil {
+            // Only an exit counts here: until the supervisor has exec'd, its command line is
+            // still ours (the pid is ours and fresh, so no other process can hold it).
+            if ProcessProbe.hasExited(pid), status(layout) == nil, !layout.exists(layout.started) {
                 let tail = JobFiles.readText(layout.supervisorLog)?.suffix(2_000) ?? ""
                 throw ExecutorError(.startFailed, "the supervisor exited without starting the job: \(tail)")
             }

@@ -15,6 +15,13 @@ enum ProcessProbe {
         return commandLine.split(separator: "\0").contains { $0 == marker }
     }
 
+    /// Whether `pid` has ended: no such process, or a zombie or dying one.
+    static func hasExited(_ pid: pid_t) -> Bool {
+        guard let stat = SysFile.read("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return true }
+        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
+        return state == "Z" || state == "X"
+    }
+
     /// Reaps a child we spawned, on a plain thread because waitpid blocks; otherwise a finished
     /// supervisor would linger as our zombie for as long as the agent runs.
     static func reapInBackground(_ pid: pid_t) {

@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 
-/// The per-job process the agent starts detached (`mlex-compute-agent supervise <jobDir>`).
+/// The per-job process the agent starts detached (`mlex-compute-supervisor <jobDir>`).
 /// It owns the job from cgroup creation to `status.json`, so the job keeps its limits, timeout
 /// and a final status even while the agent is down.
 public enum Supervisor {
