@@ -43,8 +43,8 @@ public final class SQLiteDocumentStore: DocumentStore {
         guard collection.plannerStatistics else {
             // Any gathered before the collection opted out would go on misleading the planner.
             try await database.run { connection in
-                if try !connection.query("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").isEmpty {
-                    try connection.prepare("DELETE FROM sqlite_stat1 WHERE tbl = ?").run([.text(table)])
+                if try !connection.query("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").isEmpty,
+                   try connection.prepare("DELETE FROM sqlite_stat1 WHERE tbl = ?").run([.text(table)]) > 0 {
                     try connection.execute("ANALYZE sqlite_schema")  // reloads the planner's view of the statistics
                 }
             }
