@@ -60,8 +60,13 @@ struct JobDirectory: Sendable {
         return updated
     }
 
-    /// A job as clients and events see it (the full snapshot, DESIGN.md §4).
-    static func view(_ job: JSONValue) -> JSONValue { job }
+    /// A job as clients and events see it (the full snapshot, DESIGN.md §4), without the
+    /// scheduler's own bookkeeping of whether a cancel reached the node.
+    static func view(_ job: JSONValue) -> JSONValue {
+        guard case .object(var members) = job else { return job }
+        members.removeValue(forKey: "cancelDelivered")
+        return .object(members)
+    }
 
     /// What the agent needs to run `job`.
     static func assignment(_ job: JSONValue) throws -> Assignment {

@@ -42,13 +42,20 @@ struct NodeDirectory: Sendable {
             total.memoryPeakBytes += usage.memoryPeakBytes
             total.pids += usage.pids
         }
-        let updated = try await store.update("nodes", filter: ["id": .string(nodeID), "state": "online"], update: ["$set": [
+        let usage = try beat.jobs.filter { ID.isValid($0.key) }.map { job, usage -> WriteOperation in
+            .update("jobs", filter: ["id": .string(job), "nodeId": .string(nodeID)], update: ["$set": ["usage": try JSONValue(encoding: usage)]], many: false)
+        }
+        let set: JSONValue = [
             "lastHeartbeat": .string(Timestamp.format(now)), "heartbeatAtMs": .int(Int64(now.timeIntervalSince1970 * 1000)),
             "usage": try JSONValue(encoding: total), "runningJobs": .int(Int64(beat.jobs.count)),
-        ]], many: false)
-        guard updated == 1 else { throw APIError.notFound("no node \(nodeID) online; register it again", field: "nodeId") }
-        for (jobID, usage) in beat.jobs where ID.isValid(jobID) {
-            try await store.update("jobs", filter: ["id": .string(jobID), "nodeId": .string(nodeID)], update: ["$set": ["usage": try JSONValue(encoding: usage)]], many: false)
+        ]
+        // Under the transitions lock, so a node is never declared lost while its heartbeat lands.
+        try await core.transitions.withLock {
+            guard try await store.get(nodeID, from: "nodes")?["state"] == "online" else {
+                throw APIError.notFound("no node \(nodeID) online; register it again", field: "nodeId")
+            }
+            // One transaction for the node and every job's usage, not one each.
+            try await store.batch([.update("nodes", filter: ["id": .string(nodeID)], update: ["$set": set], many: false)] + usage)
         }
         ComputeMetrics.record(node: nodeID, total: total, jobs: beat.jobs)
     }

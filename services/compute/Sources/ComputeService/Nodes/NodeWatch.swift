@@ -26,17 +26,22 @@ struct NodeWatch: Service {
         let cutoff = Int64((now.timeIntervalSince1970 - core.settings.nodeTimeout) * 1000)
         let silent = try await core.store.find("nodes", Query(filter: ["state": "online", "heartbeatAtMs": ["$lt": .int(cutoff)]]))
         for node in silent {
-            try await core.transitions.withLock { try await lose(node) }
+            try await core.transitions.withLock { try await lose(node["id"]!, silentSince: cutoff) }
         }
     }
 
-    private func lose(_ node: JSONValue) async throws {
-        let nodeID = node["id"]!
+    /// Marks the node lost, with its event, unless it heartbeated meanwhile (heartbeats take
+    /// the same lock, so what is read here holds until the batch).
+    private func lose(_ nodeID: JSONValue, silentSince cutoff: Int64) async throws {
+        guard var node = try await core.store.get(nodeID.stringValue!, from: "nodes"), node["state"] == "online",
+              let beat = node["heartbeatAtMs"]?.intValue, beat < cutoff
+        else { return }
         let last = node["lastHeartbeat"]?.stringValue ?? "never"
-        guard try await core.store.update("nodes", filter: ["id": nodeID, "state": "online"], update: ["$set": ["state": "lost"]], many: false) == 1 else { return }
-        var lost = node
-        lost["state"] = "lost"
-        try await core.store.batch([ComputeEvents.write("node.lost", subject: nodeID.stringValue!, lost)])
+        node["state"] = "lost"
+        try await core.store.batch([
+            .update("nodes", filter: ["id": nodeID], update: ["$set": ["state": "lost"]], many: false),
+            ComputeEvents.write("node.lost", subject: nodeID.stringValue!, node),
+        ])
         logger.warning("node lost: no heartbeat since \(last)", metadata: ["node": "\(nodeID.stringValue!)"])
         let jobs = try await core.store.find("jobs", Query(filter: ["nodeId": nodeID, "state": JobState.activeValues]))
         let message = "node \(node["name"]?.stringValue ?? "") (\(nodeID.stringValue!)) stopped heartbeating at \(last)"

@@ -26,10 +26,10 @@ struct Scheduler: Sendable {
         let capacity = try node["capacity"]!.decoded(as: NodeCapacity.self)
         let active = try await store.find("jobs", Query(filter: ["nodeId": node["id"]!, "state": JobState.activeValues]))
         var free = Free(cpus: capacity.cpus, memoryMB: capacity.memoryMB, gpuIDs: capacity.gpus)
+        // Read as numbers: this runs at every claim, and a decode round-trips through JSON text.
         for job in active {
-            let resources = try job["resources"]!.decoded(as: Resources.self)
-            free.cpus -= resources.cpus
-            free.memoryMB -= resources.memoryMB
+            free.cpus -= job["resources"]?["cpus"]?.numberValue ?? 0
+            free.memoryMB -= Int(job["resources"]?["memoryMB"]?.intValue ?? 0)
             let taken = Set((job["gpuIds"]?.arrayValue ?? []).compactMap(\.stringValue))
             free.gpuIDs.removeAll { taken.contains($0) }
         }
