@@ -40,8 +40,11 @@ struct JobLogPump: Sendable {
                 pending = []
             }
             if let progress = try await deliver(lines) { lastProgress = progress }
-            offset = next - UInt64(pending.count)
-            try String(offset).write(to: offsetFile, atomically: true, encoding: .utf8)
+            let delivered = next - UInt64(pending.count)
+            if delivered != offset {
+                offset = delivered
+                try String(offset).write(to: offsetFile, atomically: true, encoding: .utf8)
+            }
             // Progress goes at most four times a second; the last value always goes.
             if let progress = lastProgress, ContinuousClock.now - progressSentAt >= .milliseconds(250) || ended {
                 try? await compute.report(assignment.jobId, JobReport(progress: progress.value, progressMessage: progress.message))

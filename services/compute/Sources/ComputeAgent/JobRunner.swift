@@ -127,7 +127,9 @@ struct JobRunner: Sendable {
     }
 
     private func cleanUp(_ jobID: String) throws {
-        if (try? executor.knownJobs().contains(jobID)) == true { try executor.remove(jobID) }
+        do {
+            try executor.remove(jobID)
+        } catch let error as ExecutorError where error.code == .notFound {}  // never launched
         try? FileManager.default.removeItem(at: offsetFile(jobID))
     }
 
