@@ -6,7 +6,7 @@ STATE_DIR ?= $(or $(MLEX_STATE_DIR),data)
 VENV := .venv
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 # Debian packages the build, the tests and the backends need (C libraries behind libs/ wrappers).
-APT_PACKAGES := pkg-config libsqlite3-dev libmongoc-dev libbson-dev librdkafka-dev python3-venv curl procps bubblewrap util-linux tar
+APT_PACKAGES := pkg-config libsqlite3-dev libmongoc-dev libbson-dev librdkafka-dev python3-venv curl procps bubblewrap util-linux tar git
 BIN := .build/debug
 # Every executable target that runs as a process: the gateway, each service's `mlex-<svc>`, and
 # compute's node agent (in `make run` the local machine's node). The job supervisor is started

@@ -30,6 +30,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        // Only for the `mlex` command-line client: its commands and DDL's task.yaml.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // MARK: libs
@@ -55,6 +58,7 @@ let package = Package(
             name: "PlatformTesting",
             dependencies: [
                 "Platform",
+                "Auth",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
@@ -521,6 +525,52 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "apps/web/Tests/WebGatewayTests",
+            swiftSettings: strictSettings
+        ),
+    
+        // MARK: clients/swift — the platform's HTTP API for programs (the CLI, notebooks' tools)
+        .target(
+            name: "MLExClient",
+            dependencies: [
+                "Platform",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "clients/swift/Sources/MLExClient",
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: apps/cli — `mlex`, the command-line client
+        .target(
+            name: "MLExCLI",
+            dependencies: [
+                "MLExClient",
+                "Platform",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            path: "apps/cli/Sources/MLExCLI",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "mlex",
+            dependencies: ["MLExCLI"],
+            path: "apps/cli/Sources/mlex",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["MLExCLI", "MLExClient", "Platform", "PlatformTesting"],
+            path: "apps/cli/Tests/CLITests",
+            swiftSettings: strictSettings
+        ),
+        // Drives the built `mlex` against users, data, compute, an agent and the gateway as processes.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["Platform", "PlatformTesting"],
+            path: "apps/cli/Tests/EndToEndTests",
             swiftSettings: strictSettings
         ),
     ]

@@ -114,9 +114,5 @@ public struct PeerClient: Sendable {
     }
 
     /// A path segment or file path made safe for a URL (each segment percent-encoded).
-    public static func escape(path: String) -> String {
-        path.split(separator: "/", omittingEmptySubsequences: false)
-            .map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/", "?", "#", "%"])) ?? String($0) }
-            .joined(separator: "/")
-    }
+    public static func escape(path: String) -> String { URLPath.escape(path) }
 }

@@ -1,20 +1,20 @@
 import AsyncHTTPClient
-import Auth
 import Foundation
 import NIOCore
 import Platform
 import PlatformTesting
 import Testing
 
-/// The real platform as separate processes, as `make run` starts it: users (shared), data,
-/// compute and one agent on the local executor, each on a free port, stopped by pid at exit.
-/// Tests that kill or restart an agent start their own on a queue of their own.
+/// The real platform as separate processes (`ComputePlatform`) with one agent on the local
+/// executor. Tests that kill or restart an agent start their own on a queue of their own.
 struct ComputeCluster: Sendable {
-    let users: UsersServer
-    let dataURL: String
-    let computeURL: String
-    let computePort: Int
+    let platform: ComputePlatform
     let agentState: URL
+
+    var users: UsersServer { platform.users }
+    var dataURL: String { platform.dataURL }
+    var computeURL: String { platform.computeURL }
+    var computePort: Int { platform.computePort }
 
     static func shared() throws -> ComputeCluster { try started.get() }
 
@@ -24,47 +24,15 @@ struct ComputeCluster: Sendable {
     static let pidsLimit = 64
 
     private static let started: Result<ComputeCluster, any Error> = Result {
-        let users = try UsersServer.shared()
-        let common = try commonEnvironment(users)
-        let dataPort = try freePort(), computePort = try freePort()
-        let dataState = try temporaryDirectory(), computeState = try temporaryDirectory()
-        let dataURL = "http://127.0.0.1:\(dataPort)", computeURL = "http://127.0.0.1:\(computePort)"
-        stopAtExit(try startPlatformProcess("mlex-data", environment: common.merging([
-            "MLEX_STATE_DIR": dataState.path, "MLEX_DATA_PORT": String(dataPort), "MLEX_DATA_HOST": "127.0.0.1",
-            "MLEX_SERVICE_CREDENTIAL_FILE": try credentialFile(.data, users),
-        ]) { $1 }, port: dataPort, log: dataState.appendingPathComponent("service.log")))
-        stopAtExit(try startPlatformProcess("mlex-compute", environment: common.merging([
-            "MLEX_STATE_DIR": computeState.path, "MLEX_COMPUTE_PORT": String(computePort), "MLEX_COMPUTE_HOST": "127.0.0.1",
-            "MLEX_DATA_URL": dataURL, "MLEX_COMPUTE_NODE_TIMEOUT_SECONDS": "3",
-        ]) { $1 }, port: computePort, log: computeState.appendingPathComponent("service.log")))
-        let cluster = ComputeCluster(users: users, dataURL: dataURL, computeURL: computeURL, computePort: computePort, agentState: try temporaryDirectory())
+        let cluster = ComputeCluster(platform: try ComputePlatform.start(), agentState: try temporaryDirectory())
         stopAtExit(try cluster.startAgent(queue: "default", state: cluster.agentState))
         return cluster
-    }
-
-    static func commonEnvironment(_ users: UsersServer) throws -> [String: String] {
-        users.environment().merging([
-            "MLEX_CONFIG_DIR": "/nonexistent", "MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path, "MLEX_STORE": "",
-            "MLEX_SERVICE_CREDENTIAL_FILE": try credentialFile(.compute, users),
-        ]) { $1 }
-    }
-
-    /// The credential the users service expects of `service` (generated in its state dir).
-    static func credentialFile(_ service: ServiceName, _ users: UsersServer) throws -> String {
-        _ = try ServiceCredential.load(service, stateDirectory: users.stateDirectory, file: "")
-        return users.stateDirectory.appendingPathComponent("secrets").appendingPathComponent(ServiceCredential.fileName(service)).path
     }
 
     /// Starts an agent process taking jobs from `queue`, keeping its state (node id, job dirs)
     /// in `state`; returns its pid once it serves its health port.
     func startAgent(queue: String, state: URL) throws -> pid_t {
-        let port = try freePort()
-        return try startPlatformProcess("mlex-compute-agent", environment: try Self.commonEnvironment(users).merging([
-            "MLEX_STATE_DIR": state.path, "MLEX_AGENT_PORT": String(port), "MLEX_COMPUTE_HOST": "127.0.0.1",
-            "MLEX_DATA_URL": dataURL, "MLEX_COMPUTE_URL": computeURL, "MLEX_AGENT_QUEUES": queue, "MLEX_AGENT_NAME": "test-\(queue)",
-            "MLEX_AGENT_CPUS": String(Self.nodeCPUs), "MLEX_AGENT_MEMORY_MB": String(Self.nodeMemoryMB), "MLEX_AGENT_PIDS_LIMIT": String(Self.pidsLimit),
-            "MLEX_AGENT_HEARTBEAT_SECONDS": "1",
-        ]) { $1 }, port: port, log: state.appendingPathComponent("agent-\(port).log"))
+        try platform.startAgent(queue: queue, state: state, node: .init(cpus: Self.nodeCPUs, memoryMB: Self.nodeMemoryMB, pidsLimit: Self.pidsLimit))
     }
 
     /// Waits until compute lists the node of the agent taking `queue` as online, heartbeating

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import MLExClient
+import Platform
+
+struct Submit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run this git project's last commit as a job, as its task file says.",
+        discussion: """
+            Packages exactly the committed tree (git archive HEAD; uncommitted
+            changes to tracked files are refused), uploads it and the task's
+            local dataset directory (as a new dataset version, unless an
+            identical one exists), and submits the job. Prints the job's id on
+            stdout.
+
+            task.yaml (DDL's keys, then the jobs API's):
+              project: my-project          # name or id (or --project)
+              job_data:
+                dataset:
+                  dataset_location: ./data # mounted read-only at /data
+                  dataset_name: mnist      # default: the directory's name
+              worker_required: 1
+              resources: {cpus: 1, memoryMB: 1024, gpus: 0}
+              params: {lr: 0.01, epochs: 3}
+              env: {MODE: fast}
+              timeoutSeconds: 3600
+              priority: 50                 # 0-1000
+              queue: default
+              command: [python3, train.py] # optional
+
+            Without `command`, DDL's contract applies: the package's main.py is
+            imported and main(dataset_dir, model_output_dir) called.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: ArgumentHelp("The task file.", valueName: "file")) var task = "task.yaml"
+    @Option(help: "The project (name or id), instead of the task file's.") var project: String?
+    @Option(help: "The job's name (default: the task's, else <repository>@<commit>).") var name: String?
+    @Flag(help: "Print the created job as JSON.") var json = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let taskURL = URL(fileURLWithPath: task).standardizedFileURL
+            let taskFile = try TaskFile.load(taskURL)
+            guard let projectReference = project ?? taskFile.project else {
+                throw ClientError.usage("which project? put `project: <name>` in \(taskURL.lastPathComponent) or pass --project")
+            }
+            let package = try GitPackage.make(from: taskURL.deletingLastPathComponent(), requireEntry: taskFile.command == nil ? "main.py" : nil)
+            defer { package.remove() }
+            let client = try global.client()
+            let projectID = try await client.projectID(projectReference)
+            let codePath = try await uploadCode(package, client: client, projectID: projectID)
+            var inputs: [JSONValue] = []
+            if let location = taskFile.datasetLocation {
+                let directory = URL(fileURLWithPath: location, relativeTo: taskURL.deletingLastPathComponent()).standardizedFileURL
+                let pushed = try await DatasetPush(client: client, projectID: projectID)
+                    .push(directory: directory, datasetName: taskFile.datasetName ?? directory.lastPathComponent)
+                inputs.append(.string(pushed.versionID))
+            }
+            let spec = jobSpec(taskFile, projectID: projectID, codePath: codePath, inputs: inputs, package: package)
+            let job = try await client.call(.compute, .POST, "/v1/jobs", body: spec)
+            let id = job["id"]?.stringValue ?? ""
+            if json { return Console.json(job) }
+            Console.line(id)
+            Console.note("Job \(id) \(Console.cell(job["state"])): \(client.url(.compute, "/v1/jobs/\(id)"))")
+            Console.note("Follow it with `mlex progress --wait \(id)` or `mlex logs -f \(id)`.")
+        }
+    }
+
+    /// Uploads the package as the project file `code/<commit>.tar`, unless that file already
+    /// holds these bytes; the file's path.
+    func uploadCode(_ package: GitPackage, client: MLExClient, projectID: String) async throws -> String {
+        let path = "code/\(package.commit).tar"
+        let digest = try FileDigest.sha256(of: package.archive)
+        let existing = try await client.call(.data, .GET, "/v1/projects/\(projectID)/files", query: ["prefix": path, "limit": "1"])
+        if existing["items"]?.arrayValue?.first(where: { $0["path"]?.stringValue == path })?["sha256"]?.stringValue == digest {
+            return path
+        }
+        let size = (try FileManager.default.attributesOfItem(atPath: package.archive.path)[.size] as? NSNumber)?.int64Value ?? 0
+        let bar = ProgressBar("code \(package.repositoryName)@\(package.commit.prefix(12))", total: size)
+        try await client.upload(package.archive, toDataPath: "/v1/projects/\(projectID)/files/\(URLPath.escape(path))", sha256: digest, progress: bar.reporter)
+        bar.finish()
+        return path
+    }
+
+    func jobSpec(_ task: TaskFile, projectID: String, codePath: String, inputs: [JSONValue], package: GitPackage) -> JSONValue {
+        var spec: [String: JSONValue] = [
+            "projectId": .string(projectID), "codePackage": .string(codePath),
+            "name": .string(name ?? task.name ?? "\(package.repositoryName)@\(package.commit.prefix(12))"),
+        ]
+        if !inputs.isEmpty { spec["inputs"] = .array(inputs) }
+        if let command = task.command { spec["command"] = .array(command.map(JSONValue.string)) }
+        if !task.resources.isEmpty { spec["resources"] = .object(task.resources) }
+        if !task.params.isEmpty { spec["params"] = .object(task.params) }
+        if !task.env.isEmpty { spec["env"] = .object(task.env.mapValues(JSONValue.string)) }
+        let optional: [(String, JSONValue?)] = [
+            ("workers", task.workers.map { .int(Int64($0)) }), ("timeoutSeconds", task.timeoutSeconds.map { .int(Int64($0)) }),
+            ("priority", task.priority.map { .int(Int64($0)) }), ("retries", task.retries.map { .int(Int64($0)) }),
+            ("template", task.template.map(JSONValue.string)), ("image", task.image.map(JSONValue.string)), ("queue", task.queue.map(JSONValue.string)),
+        ]
+        for case let (key, value?) in optional { spec[key] = value }
+        return .object(spec)
+    }
+}

@@ -1,0 +1,79 @@
+import Auth
+import Foundation
+import Platform
+
+/// Users (shared), data, compute and agents as real processes, as `make run` starts them, each on
+/// a free port and stopped by pid at exit: what compute's service tests and the end-to-end CLI
+/// test run against. Agents and the gateway are started on demand.
+public struct ComputePlatform: Sendable {
+    public let users: UsersServer
+    public let dataURL: String
+    public let computeURL: String
+    public let computePort: Int
+
+    /// The node an agent offers, small enough that tests can fill it.
+    public struct Node: Sendable {
+        public var cpus: Double
+        public var memoryMB: Int
+        public var pidsLimit: Int
+        public init(cpus: Double, memoryMB: Int, pidsLimit: Int) {
+            self.cpus = cpus
+            self.memoryMB = memoryMB
+            self.pidsLimit = pidsLimit
+        }
+    }
+
+    /// Starts data and compute (the users service is the shared one); nodes time out after 3 s
+    /// so lost-node tests finish quickly.
+    public static func start() throws -> ComputePlatform {
+        let users = try UsersServer.shared()
+        let common = try commonEnvironment(users)
+        let dataPort = try freePort(), computePort = try freePort()
+        let dataState = try temporaryDirectory(), computeState = try temporaryDirectory()
+        let dataURL = "http://127.0.0.1:\(dataPort)", computeURL = "http://127.0.0.1:\(computePort)"
+        stopAtExit(try startPlatformProcess("mlex-data", environment: common.merging([
+            "MLEX_STATE_DIR": dataState.path, "MLEX_DATA_PORT": String(dataPort), "MLEX_DATA_HOST": "127.0.0.1",
+            "MLEX_SERVICE_CREDENTIAL_FILE": try credentialFile(.data, users),
+        ]) { $1 }, port: dataPort, log: dataState.appendingPathComponent("service.log")))
+        stopAtExit(try startPlatformProcess("mlex-compute", environment: common.merging([
+            "MLEX_STATE_DIR": computeState.path, "MLEX_COMPUTE_PORT": String(computePort), "MLEX_COMPUTE_HOST": "127.0.0.1",
+            "MLEX_DATA_URL": dataURL, "MLEX_COMPUTE_NODE_TIMEOUT_SECONDS": "3",
+        ]) { $1 }, port: computePort, log: computeState.appendingPathComponent("service.log")))
+        return ComputePlatform(users: users, dataURL: dataURL, computeURL: computeURL, computePort: computePort)
+    }
+
+    /// Starts an agent process named `test-<queue>` taking jobs from `queue`, keeping its state
+    /// (node id, job dirs) in `state`; returns its pid once it serves its health port.
+    public func startAgent(queue: String, state: URL, node: Node) throws -> pid_t {
+        let port = try freePort()
+        return try startPlatformProcess("mlex-compute-agent", environment: try Self.commonEnvironment(users).merging([
+            "MLEX_STATE_DIR": state.path, "MLEX_AGENT_PORT": String(port), "MLEX_COMPUTE_HOST": "127.0.0.1",
+            "MLEX_DATA_URL": dataURL, "MLEX_COMPUTE_URL": computeURL, "MLEX_AGENT_QUEUES": queue, "MLEX_AGENT_NAME": "test-\(queue)",
+            "MLEX_AGENT_CPUS": String(node.cpus), "MLEX_AGENT_MEMORY_MB": String(node.memoryMB), "MLEX_AGENT_PIDS_LIMIT": String(node.pidsLimit),
+            "MLEX_AGENT_HEARTBEAT_SECONDS": "1",
+        ]) { $1 }, port: port, log: state.appendingPathComponent("agent-\(port).log"))
+    }
+
+    /// Starts the gateway in front of users, data and compute; its URL (stopped at exit).
+    public func startGateway() throws -> String {
+        let port = try freePort()
+        stopAtExit(try startPlatformProcess("mlex-web", environment: [
+            "MLEX_STATE_DIR": try temporaryDirectory().path, "MLEX_CONFIG_DIR": "/nonexistent", "MLEX_WEB_PORT": String(port),
+            "MLEX_WEB_HOST": "127.0.0.1", "MLEX_USERS_URL": users.url, "MLEX_DATA_URL": dataURL, "MLEX_COMPUTE_URL": computeURL,
+        ], port: port))
+        return "http://127.0.0.1:\(port)"
+    }
+
+    static func commonEnvironment(_ users: UsersServer) throws -> [String: String] {
+        users.environment().merging([
+            "MLEX_CONFIG_DIR": "/nonexistent", "MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path, "MLEX_STORE": "",
+            "MLEX_SERVICE_CREDENTIAL_FILE": try credentialFile(.compute, users),
+        ]) { $1 }
+    }
+
+    /// The credential the users service expects of `service` (generated in its state dir).
+    static func credentialFile(_ service: ServiceName, _ users: UsersServer) throws -> String {
+        _ = try ServiceCredential.load(service, stateDirectory: users.stateDirectory, file: "")
+        return users.stateDirectory.appendingPathComponent("secrets").appendingPathComponent(ServiceCredential.fileName(service)).path
+    }
+}
