@@ -39,11 +39,13 @@ build: ## Debug build of every executable
 
 test: deps ## Build once (debug, with tests) and run every test
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --skip "Compute"
+	$(SWIFT) test --skip-build --skip "Compute|EndToEnd"
 	@# Compute's sandboxes measure CPU shares and race forks against limits: alone, not beside
 	@# every other suite on a 2-core machine (the executor's own, then the service's).
 	$(SWIFT) test --skip-build --filter "ComputeExecutorsTests"
 	$(SWIFT) test --skip-build --filter "ComputeServiceTests"
+	@# The `mlex` binary against users, data, compute, an agent and the gateway, as a user drives it.
+	$(SWIFT) test --skip-build --filter "EndToEndTests"
 	@# Again for the bus suites with the Kafka backend: Debian's librdkafka 2.0.2 cannot talk to
 	@# tansu, so this run loads the newer one first (same soname, same ABI; docs/kafka.md).
 	LD_LIBRARY_PATH=$(CURDIR)/$(VENV)/rdkafka MLEX_TEST_KAFKA=1 $(SWIFT) test --skip-build --filter "BusConformance|Kafka"
