@@ -59,6 +59,15 @@ struct CLIEndToEndTests {
         #expect(try mlex("login", "--email", email, "--password-stdin", stdin: "a long enough pass\n").status == 0)
         #expect(try mlex("whoami", "--json").json["email"]?.stringValue == email)
 
+        // An access token the server no longer takes is refreshed once, and the new pair saved.
+        let saved = try JSONValue.parse(String(contentsOf: config, encoding: .utf8))
+        var stale = saved
+        stale["accessToken"] = "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+        try stale.jsonText.write(to: config, atomically: true, encoding: .utf8)
+        #expect(try mlex("whoami", "--json").json["email"]?.stringValue == email)
+        let refreshed = try JSONValue.parse(String(contentsOf: config, encoding: .utf8))
+        #expect(refreshed["accessToken"] != stale["accessToken"] && refreshed["refreshToken"] != saved["refreshToken"])
+
         let repository = try TrainingRepository.make(project: project)
 
         // Only a commit runs: a changed main.py is refused, naming it.
