@@ -16,6 +16,7 @@ SERVICES := $(patsubst mlex-%,%,$(filter-out mlex-web mlex-compute-agent,$(EXECU
 # What a service needs running beside it (on embedded backends) for `make run_<svc>_service`.
 NEEDS_compute := mlex-users mlex-data mlex-compute-agent
 NEEDS_data := mlex-users
+NEEDS_tag := mlex-users mlex-data
 
 .PHONY: help deps build test run stop bench clean $(addprefix run_,$(addsuffix _service,$(SERVICES)))
 

@@ -464,6 +464,37 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: services/tag
+        .target(
+            name: "TagService",
+            dependencies: [
+                "Platform", "Store", "Bus", "Outbox", "Backends", "Auth", "DataClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "services/tag/Sources/TagService",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "mlex-tag",
+            dependencies: ["TagService", "Platform"],
+            path: "services/tag/Sources/mlex-tag",
+            swiftSettings: strictSettings
+        ),
+        // Starts users, data, compute and tag as real processes (built by `swift build`), and
+        // builds the tag app itself only to check its API description.
+        .testTarget(
+            name: "TagServiceTests",
+            dependencies: [
+                "TagService", "Platform", "PlatformTesting", "Bus", "SQLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "services/tag/Tests/TagServiceTests",
+            swiftSettings: strictSettings
+        ),
+
         // MARK: apps/bench — `make bench`, release build, never part of `make test`
         .executableTarget(
             name: "mlex-bench",

@@ -49,3 +49,12 @@ extension MLExClient {
         return items
     }
 }
+
+extension JSONValue {
+    /// The body that creates a named thing (a project, a dataset): its name and description.
+    static func named(_ name: String, description: String?) -> JSONValue {
+        var body: JSONValue = ["name": .string(name)]
+        if let description { body["description"] = .string(description) }
+        return body
+    }
+}

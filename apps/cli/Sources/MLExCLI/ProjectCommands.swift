@@ -30,9 +30,8 @@ struct Projects: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                var body: [String: JSONValue] = ["name": .string(name)]
-                if let description { body["description"] = .string(description) }
-                let project = try await global.client().call(.data, .POST, "/v1/projects", body: .object(body))
+                let body = JSONValue.named(name, description: description)
+                let project = try await global.client().call(.data, .POST, "/v1/projects", body: body)
                 Console.line(Console.cell(project["id"]))
             }
         }

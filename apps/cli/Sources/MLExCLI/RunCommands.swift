@@ -127,9 +127,8 @@ struct Datasets: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let client = try global.client()
-                var body: [String: JSONValue] = ["name": .string(name)]
-                if let description { body["description"] = .string(description) }
-                let created = try await client.call(.data, .POST, "/v1/projects/\(try await client.projectID(project))/datasets", body: .object(body))
+                let body = JSONValue.named(name, description: description)
+                let created = try await client.call(.data, .POST, "/v1/projects/\(try await client.projectID(project))/datasets", body: body)
                 Console.line(Console.cell(created["id"]))
             }
         }

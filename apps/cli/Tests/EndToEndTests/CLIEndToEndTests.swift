@@ -10,7 +10,7 @@ import Testing
 @Suite("mlex end to end", .serialized)
 struct CLIEndToEndTests {
     static let gateway: Result<String, any Error> = Result {
-        let platform = try ComputePlatform.start()
+        let platform = try LocalPlatform.start()
         stopAtExit(try platform.startAgent(queue: "default", state: try temporaryDirectory(), node: .init(cpus: 2, memoryMB: 2048, pidsLimit: 64)))
         return try platform.startGateway()
     }

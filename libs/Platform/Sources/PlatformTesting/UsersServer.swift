@@ -69,6 +69,18 @@ public func callJSON(_ url: String, method: String, body: String? = nil, token: 
     return text.isEmpty ? .null : try JSONValue.parse(text)
 }
 
+/// One JSON call over real HTTP: the status and the parsed answer (`.null` when empty).
+public func httpCall(_ url: String, _ method: String, _ body: JSONValue? = nil, token: String?) async throws -> (status: Int, body: JSONValue) {
+    var request = HTTPClientRequest(url: url)
+    request.method = .init(rawValue: method)
+    request.headers.add(name: "Content-Type", value: "application/json")
+    if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+    if let body { request.body = .bytes(ByteBuffer(string: body.jsonText)) }
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+    let text = String(buffer: try await response.body.collect(upTo: 16 << 20))
+    return (Int(response.status.code), text.isEmpty ? .null : try JSONValue.parse(text))
+}
+
 /// Starts a platform executable built by `swift build` (`mlex-data`, …) with `environment`
 /// added to this process's, and waits until it listens on `port`; the caller stops it by pid.
 /// Its output goes to `log` when given.

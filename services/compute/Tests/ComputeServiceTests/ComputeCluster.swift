@@ -5,10 +5,10 @@ import Platform
 import PlatformTesting
 import Testing
 
-/// The real platform as separate processes (`ComputePlatform`) with one agent on the local
+/// The real platform as separate processes (`LocalPlatform`) with one agent on the local
 /// executor. Tests that kill or restart an agent start their own on a queue of their own.
 struct ComputeCluster: Sendable {
-    let platform: ComputePlatform
+    let platform: LocalPlatform
     let agentState: URL
 
     var users: UsersServer { platform.users }
@@ -24,7 +24,7 @@ struct ComputeCluster: Sendable {
     static let pidsLimit = 64
 
     private static let started: Result<ComputeCluster, any Error> = Result {
-        let cluster = ComputeCluster(platform: try ComputePlatform.start(), agentState: try temporaryDirectory())
+        let cluster = ComputeCluster(platform: try LocalPlatform.start(), agentState: try temporaryDirectory())
         stopAtExit(try cluster.startAgent(queue: "default", state: cluster.agentState))
         return cluster
     }
@@ -59,14 +59,7 @@ struct ComputeCluster: Sendable {
     }
 
     static func call(_ url: String, _ method: String, _ body: JSONValue?, token: String?) async throws -> (status: Int, body: JSONValue) {
-        var request = HTTPClientRequest(url: url)
-        request.method = .init(rawValue: method)
-        request.headers.add(name: "Content-Type", value: "application/json")
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let body { request.body = .bytes(ByteBuffer(string: body.jsonText)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        let text = String(buffer: try await response.body.collect(upTo: 16 << 20))
-        return (Int(response.status.code), text.isEmpty ? .null : try JSONValue.parse(text))
+        try await httpCall(url, method, body, token: token)
     }
 
     /// The raw bytes of a GET (downloads, event streams that end).

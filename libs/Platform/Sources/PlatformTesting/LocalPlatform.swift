@@ -3,9 +3,9 @@ import Foundation
 import Platform
 
 /// Users (shared), data, compute and agents as real processes, as `make run` starts them, each on
-/// a free port and stopped by pid at exit: what compute's service tests and the end-to-end CLI
-/// test run against. Agents and the gateway are started on demand.
-public struct ComputePlatform: Sendable {
+/// a free port and stopped by pid at exit: what compute's and tag's service tests and the
+/// end-to-end CLI test run against. Agents, other services and the gateway start on demand.
+public struct LocalPlatform: Sendable {
     public let users: UsersServer
     public let dataURL: String
     public let computeURL: String
@@ -25,7 +25,7 @@ public struct ComputePlatform: Sendable {
 
     /// Starts data and compute (the users service is the shared one); nodes time out after 3 s
     /// so lost-node tests finish quickly.
-    public static func start() throws -> ComputePlatform {
+    public static func start() throws -> LocalPlatform {
         let users = try UsersServer.shared()
         let common = try commonEnvironment(users)
         let dataPort = try freePort(), computePort = try freePort()
@@ -39,7 +39,7 @@ public struct ComputePlatform: Sendable {
             "MLEX_STATE_DIR": computeState.path, "MLEX_COMPUTE_PORT": String(computePort), "MLEX_COMPUTE_HOST": "127.0.0.1",
             "MLEX_DATA_URL": dataURL, "MLEX_COMPUTE_NODE_TIMEOUT_SECONDS": "3",
         ]) { $1 }, port: computePort, log: computeState.appendingPathComponent("service.log")))
-        return ComputePlatform(users: users, dataURL: dataURL, computeURL: computeURL, computePort: computePort)
+        return LocalPlatform(users: users, dataURL: dataURL, computeURL: computeURL, computePort: computePort)
     }
 
     /// Starts an agent process named `test-<queue>` taking jobs from `queue`, keeping its state
@@ -52,6 +52,18 @@ public struct ComputePlatform: Sendable {
             "MLEX_AGENT_CPUS": String(node.cpus), "MLEX_AGENT_MEMORY_MB": String(node.memoryMB), "MLEX_AGENT_PIDS_LIMIT": String(node.pidsLimit),
             "MLEX_AGENT_HEARTBEAT_SECONDS": "1",
         ]) { $1 }, port: port, log: state.appendingPathComponent("agent-\(port).log"))
+    }
+
+    /// Starts another service (`mlex-tag`, …) on the shared users service and bus, keeping its
+    /// state in `state`; its URL and pid (the caller stops it, or `stopAtExit`).
+    public func startService(_ service: ServiceName, state: URL) throws -> (url: String, pid: pid_t) {
+        let port = try freePort()
+        let name = service.rawValue.uppercased()
+        let pid = try startPlatformProcess("mlex-\(service.rawValue)", environment: try Self.commonEnvironment(users).merging([
+            "MLEX_STATE_DIR": state.path, "MLEX_\(name)_PORT": String(port), "MLEX_\(name)_HOST": "127.0.0.1",
+            "MLEX_DATA_URL": dataURL, "MLEX_COMPUTE_URL": computeURL, "MLEX_SERVICE_CREDENTIAL_FILE": try Self.credentialFile(service, users),
+        ]) { $1 }, port: port, log: state.appendingPathComponent("service.log"))
+        return ("http://127.0.0.1:\(port)", pid)
     }
 
     /// Starts the gateway in front of users, data and compute; its URL (stopped at exit).
