@@ -45,7 +45,12 @@ enum BSON {
     /// A sort or index key document, `{field: 1 | -1, …}`, whose order survives the trip to
     /// BSON: JSON objects have none, so it travels as this marked array until `append` sees it.
     static func order(_ fields: MongoSort) -> JSONValue {
-        .array([.string(orderMarker)] + fields.map { .array([.string($0.field), .int($0.descending ? -1 : 1)]) })
+        ordered(fields.map { ($0.field, .int($0.descending ? -1 : 1)) })
+    }
+
+    /// Any document whose key order matters (a `$sort` stage, a text index's keys), marked the same way.
+    static func ordered(_ members: [(String, JSONValue)]) -> JSONValue {
+        .array([.string(orderMarker)] + members.map { .array([.string($0.0), $0.1]) })
     }
 
     private static let orderMarker = "\u{1}mlex-ordered-document"

@@ -117,6 +117,50 @@ extension MongoClient {
         }
     }
 
+    /// Creates the collection's text index over `fields` (dotted paths) with their weights
+    /// (idempotent for the same fields; MongoDB allows one text index per collection).
+    public func createTextIndex(_ collection: String, fields: [(path: String, weight: Double)]) async throws {
+        let spec: JSONValue = [
+            "key": BSON.ordered(fields.map { ($0.path, .string("text")) }), "name": "text",
+            "weights": .object(Dictionary(uniqueKeysWithValues: fields.map { ($0.path, .double($0.weight)) })),
+        ]
+        try await run { connection in
+            try BSON.with(ordered: [("createIndexes", .string(collection)), ("indexes", .array([spec]))]) { command in
+                try BSON.withReply { reply in
+                    var error = bson_error_t()
+                    guard mongoc_client_command_simple(connection.client, connection.database, command, nil, reply, &error) else { throw MongoError(error) }
+                }
+            }
+        }
+    }
+
+    /// A document whose keys keep their order on the way to BSON (for `$sort` stages and
+    /// index keys inside a pipeline or command; JSON objects have no order).
+    public static func ordered(_ members: [(String, JSONValue)]) -> JSONValue {
+        BSON.ordered(members)
+    }
+
+    /// Runs an aggregation pipeline on `collection`: every document it yields (the driver
+    /// fetches further batches as needed).
+    public func aggregate(_ collection: String, pipeline: [JSONValue]) async throws -> [JSONValue] {
+        try await run { connection in
+            try connection.collection(collection) { handle in
+                try BSON.with(["pipeline": .array(pipeline)]) { stages in
+                    let cursor = mongoc_collection_aggregate(handle, MONGOC_QUERY_NONE, stages, nil, nil)!
+                    defer { mongoc_cursor_destroy(cursor) }
+                    var results: [JSONValue] = []
+                    var document: OpaquePointer?
+                    while mongoc_cursor_next(cursor, &document) {
+                        if let document { results.append(BSON.json(document)) }
+                    }
+                    var error = bson_error_t()
+                    if mongoc_cursor_error(cursor, &error) { throw MongoError(error) }
+                    return results
+                }
+            }
+        }
+    }
+
     /// Runs a database command (`ping`, `dropDatabase`, …) and returns its reply.
     @discardableResult
     public func command(_ command: JSONValue) async throws -> JSONValue {

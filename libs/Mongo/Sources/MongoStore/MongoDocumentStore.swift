@@ -23,6 +23,8 @@ public final class MongoDocumentStore: DocumentStore {
     /// Serializes this store's writes while journaling (the journal's one-writer assumption).
     private let writes = AsyncLock()
     private let recovered = Mutex(false)
+    /// Collections `prepare` gave a text index.
+    let textCollections = Mutex<Set<String>>([])
 
     /// What this server could not do that MongoDB does (wildcard indexes on nx-27017): queries
     /// stay correct, only slower. Services log it at start; docs/mongodb.md lists each.
@@ -50,6 +52,7 @@ public final class MongoDocumentStore: DocumentStore {
         if !declared.isEmpty {
             try await mapped { try await self.client.createIndexes(collection.name, declared) }
         }
+        try await prepareText(collection)
         for root in collection.dynamicKeys {
             let wildcard = MongoIndex(fields: [try FieldPath(root).dotted + ".$**"], name: "\(root)__wildcard")
             do {
@@ -165,7 +168,7 @@ public final class MongoDocumentStore: DocumentStore {
 
     /// Runs a client call, turning its errors into the store's typed ones.
     @discardableResult
-    private func mapped<T>(_ body: () async throws -> T) async throws -> T {
+    func mapped<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as MongoError {

@@ -7,7 +7,8 @@ import Platform
 /// ```json
 /// {"collections": [
 ///   {"name": "runs", "indexes": [{"fields": ["experimentId", "startTime"]}, {"fields": ["name"], "unique": true}],
-///    "dynamicKeys": ["params", "metrics"], "plannerStatistics": true, "seed": [{"id": "…", "…": "…"}]}
+///    "dynamicKeys": ["params", "metrics"], "plannerStatistics": true, "text": [{"field": "name", "weight": 10}],
+///    "seed": [{"id": "…", "…": "…"}]}
 /// ]}
 /// ```
 public struct CollectionCatalog: Sendable {
@@ -53,7 +54,7 @@ public struct CollectionCatalog: Sendable {
     }
 
     private static func entry(_ value: JSONValue, at place: String) throws -> Entry {
-        try only(["name", "indexes", "dynamicKeys", "plannerStatistics", "seed"], in: value, at: place)
+        try only(["name", "indexes", "dynamicKeys", "plannerStatistics", "text", "seed"], in: value, at: place)
         guard let name = value["name"]?.stringValue else {
             throw StoreError(.invalidDocument, "a collection needs a name", field: "\(place).name")
         }
@@ -85,7 +86,16 @@ public struct CollectionCatalog: Sendable {
             guard case .bool(let flag) = given else { throw StoreError(.invalidDocument, "plannerStatistics is true or false", field: "\(place).plannerStatistics") }
             statistics = flag
         }
-        return Entry(spec: CollectionSpec(name, indexes: indexes, dynamicKeys: dynamicKeys, plannerStatistics: statistics), seed: seed)
+        let text = try (value["text"]?.arrayValue ?? []).enumerated().map { offset, field in
+            let at = "\(place).text[\(offset)]"
+            try only(["field", "weight"], in: field, at: at)
+            guard let path = field["field"]?.stringValue else { throw StoreError(.invalidDocument, "a text field names its field", field: "\(at).field") }
+            _ = try FieldPath(path)
+            let weight = field["weight"]?.numberValue ?? 1
+            guard weight > 0, weight <= 1000 else { throw StoreError(.invalidDocument, "a weight is above 0 and at most 1000", field: "\(at).weight") }
+            return TextField(path, weight: weight)
+        }
+        return Entry(spec: CollectionSpec(name, indexes: indexes, dynamicKeys: dynamicKeys, plannerStatistics: statistics, textFields: text), seed: seed)
     }
 
     private static func only(_ allowed: Set<String>, in value: JSONValue, at place: String) throws {

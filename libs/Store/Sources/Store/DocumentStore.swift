@@ -30,6 +30,15 @@ public protocol DocumentStore: Sendable {
     func batch(_ operations: [WriteOperation]) async throws
     /// Answers when the store can be used (for `/ready`).
     func checkReachable() async throws
+
+    /// Full-text search over the collection's declared `textFields` (SQLite FTS5 with BM25, a
+    /// MongoDB text index): see `TextSearch`. A collection without text fields is an error.
+    func search(_ collection: String, _ search: TextSearch) async throws -> [ScoredDocument]
+
+    /// For each of `fields`, its most common values (up to `limit`, most documents first, ties
+    /// by value) among the documents matching `text` (when given) and `filter`. Array fields
+    /// count each element; documents without the field count for nothing.
+    func facets(_ collection: String, text: String?, filter: JSONValue, fields: [String], limit: Int) async throws -> [String: [FacetCount]]
 }
 
 /// One write inside `DocumentStore.batch`.
@@ -60,12 +69,15 @@ public struct CollectionSpec: Sendable, Hashable {
     /// averages would make a lookup of the rare value look like half the table and send it
     /// through a scan, where without them SQLite trusts the index.
     public let plannerStatistics: Bool
+    /// The fields `search` looks in, with their weights (at most one text index per collection).
+    public let textFields: [TextField]
 
-    public init(_ name: String, indexes: [Index] = [], dynamicKeys: [String] = [], plannerStatistics: Bool = true) {
+    public init(_ name: String, indexes: [Index] = [], dynamicKeys: [String] = [], plannerStatistics: Bool = true, textFields: [TextField] = []) {
         self.name = name
         self.indexes = indexes
         self.dynamicKeys = dynamicKeys
         self.plannerStatistics = plannerStatistics
+        self.textFields = textFields
     }
 }
 

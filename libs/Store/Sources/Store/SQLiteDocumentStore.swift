@@ -12,6 +12,8 @@ public final class SQLiteDocumentStore: DocumentStore {
     private let dynamicKeys = Mutex<[String: DynamicKeyIndex]>([:])
     /// Keeps the query planner's statistics (ANALYZE) in step with each collection's size.
     private let statistics = PlannerStatistics()
+    /// The text fields `prepare` declared for each collection that has them (for `search`).
+    let textIndexes = Mutex<[String: [TextField]]>([:])
 
     public init(path: String, maxDocumentBytes: Int = 16 << 20) throws {
         self.database = try SQLiteDatabase(path: path)
@@ -38,8 +40,10 @@ public final class SQLiteDocumentStore: DocumentStore {
         try await database.transaction { connection in
             for statement in all { try connection.execute(statement) }
             try Self.prepareDynamicKeys(index, on: connection)
+            try Self.prepareText(collection, table: table, on: connection)
         }
         dynamicKeys.withLock { $0[collection.name] = roots.isEmpty ? nil : index }
+        textIndexes.withLock { $0[collection.name] = collection.textFields.isEmpty ? nil : collection.textFields }
         guard collection.plannerStatistics else {
             // Any gathered before the collection opted out would go on misleading the planner.
             try await database.run { connection in
@@ -94,7 +98,7 @@ public final class SQLiteDocumentStore: DocumentStore {
         try connection.prepare("INSERT OR REPLACE INTO mlex_dynamic_keys (collection, roots) VALUES (?, ?)").run([.text(index.collection), .text(declared)])
     }
 
-    private func filterCompiler(for collection: String) -> SQLFilterCompiler {
+    func filterCompiler(for collection: String) -> SQLFilterCompiler {
         SQLFilterCompiler(dynamicKeys: dynamicKeys.withLock { $0[collection] })
     }
 
@@ -226,7 +230,7 @@ public final class SQLiteDocumentStore: DocumentStore {
         return (id, text)
     }
 
-    private static func decode(_ value: SQLiteValue) throws -> JSONValue {
+    static func decode(_ value: SQLiteValue) throws -> JSONValue {
         guard case .text(let text) = value else { throw StoreError(.unavailable, "a stored document is not text") }
         return try JSONValue.parse(text)
     }
