@@ -227,6 +227,7 @@ public final class MongoDocumentStore: DocumentStore {
             case .in(let values): ["$in": .array(values)]
             case .nin(let values): ["$nin": .array(values)]
             case .exists(let exists): ["$exists": .bool(exists)]
+            case .containsAll(let values): ["$all": .array(values)]
             }
             return [path.dotted: condition]
         }

@@ -20,11 +20,13 @@ package indirect enum Filter: Equatable {
         case `in`([JSONValue])
         case nin([JSONValue])
         case exists(Bool)
+        /// `$all`: an array field holding every one of the values (a scalar field equal to the one value).
+        case containsAll([JSONValue])
     }
 
     /// Reads MongoDB's filter syntax: members of an object are ANDed; `$and`/`$or` take
     /// non-empty arrays; `$not` (ours, at any level) takes a filter; a field takes a scalar or
-    /// an object of `$eq $ne $gt $gte $lt $lte $in $nin $exists`.
+    /// an object of `$eq $ne $gt $gte $lt $lte $in $nin $exists $all`.
     package init(parsing filter: JSONValue) throws {
         guard case .object(let members) = filter else {
             throw StoreError(.invalidFilter, "a filter is a JSON object")
@@ -71,6 +73,11 @@ package indirect enum Filter: Equatable {
             }
             let scalars = try values.map { try scalar($0, path) }
             return op == "$in" ? .in(scalars) : .nin(scalars)
+        case "$all":
+            guard case .array(let values) = operand, !values.isEmpty else {
+                throw StoreError(.invalidFilter, "$all takes a non-empty array", field: path.dotted)
+            }
+            return .containsAll(try values.map { try scalar($0, path) })
         case "$exists":
             guard case .bool(let exists) = operand else {
                 throw StoreError(.invalidFilter, "$exists takes true or false", field: path.dotted)

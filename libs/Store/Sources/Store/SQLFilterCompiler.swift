@@ -62,6 +62,10 @@ struct SQLFilterCompiler {
             return "(\(column) IS NULL OR \(column) NOT IN (\(values.map { bind($0) }.joined(separator: ", "))))"
         case .exists(let exists):
             return "json_type(doc, '\(path.jsonPath)') IS \(exists ? "NOT " : "")NULL"
+        case .containsAll(let values):
+            // json_each walks an array's elements, or yields a scalar itself.
+            let distinct = Array(Set(values))
+            return "(SELECT count(DISTINCT value) FROM json_each(doc, '\(path.jsonPath)') WHERE value IN (\(distinct.map { bind($0) }.joined(separator: ", ")))) = \(distinct.count)"
         }
     }
 
@@ -114,7 +118,7 @@ struct SQLFilterCompiler {
             bindings.append(.text(path.dotted))
             let sql = matching("value IN (\(values.map { bind($0) }.joined(separator: ", ")))")
             return including ? "id IN (\(sql))" : "id NOT IN (\(sql))"
-        case .exists:
+        case .exists, .containsAll:
             return nil
         }
     }

@@ -66,6 +66,21 @@ struct TextSearchConformanceTests {
         #expect(results[0].score > results[1].score)
     }
 
+    @Test("$all: arrays holding every value, scalars equal to the one value", arguments: StoreBackend.all)
+    func containsAll(backend: StoreBackend) async throws {
+        let store = try await seededModels(backend)
+        func found(_ filter: JSONValue) async throws -> [String] {
+            try await store.find("models", Query(filter: filter, sort: [.ascending("name")])).compactMap { $0["name"]?.stringValue }
+        }
+        #expect(try await found(["tags": ["$all": ["vision"]]]) == ["ResNet image classifier", "UNet segmentation"])
+        #expect(try await found(["tags": ["$all": ["vision", "medical"]]]) == ["UNet segmentation"])
+        #expect(try await found(["tags": ["$all": ["vision", "text"]]]).isEmpty)
+        #expect(try await found(["task": ["$all": ["nlp"]]]) == ["BERT text encoder"])
+        #expect(try await found(["$not": ["tags": ["$all": ["vision"]]]]) == ["BERT text encoder", "tabular boosting"])
+        let empty = await #expect(throws: StoreError.self) { try await store.find("models", Query(filter: ["tags": ["$all": []]])) }
+        #expect(empty?.code == .invalidFilter)
+    }
+
     @Test("writes of every kind keep the index: update, delete, batch", arguments: StoreBackend.all)
     func indexFollowsWrites(backend: StoreBackend) async throws {
         let store = try await seededModels(backend)
