@@ -17,6 +17,7 @@ SERVICES := $(patsubst mlex-%,%,$(filter-out mlex-web mlex-compute-agent,$(EXECU
 NEEDS_compute := mlex-users mlex-data mlex-compute-agent
 NEEDS_data := mlex-users
 NEEDS_tag := mlex-users mlex-data
+NEEDS_mlhub := mlex-users mlex-data mlex-tag
 
 .PHONY: help deps build test run stop bench clean $(addprefix run_,$(addsuffix _service,$(SERVICES)))
 

@@ -464,6 +464,37 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: services/mlhub
+        .target(
+            name: "MLHubService",
+            dependencies: [
+                "Platform", "Store", "Bus", "Outbox", "Backends", "Auth", "DataClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "services/mlhub/Sources/MLHubService",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "mlex-mlhub",
+            dependencies: ["MLHubService", "Platform"],
+            path: "services/mlhub/Sources/mlex-mlhub",
+            swiftSettings: strictSettings
+        ),
+        // Starts users, data, compute, tag and mlhub as real processes; builds the app itself
+        // only to check its API description.
+        .testTarget(
+            name: "MLHubServiceTests",
+            dependencies: [
+                "MLHubService", "Platform", "PlatformTesting", "Bus", "SQLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "services/mlhub/Tests/MLHubServiceTests",
+            swiftSettings: strictSettings
+        ),
+
         // MARK: services/tag
         .target(
             name: "TagService",

@@ -12,14 +12,19 @@ public struct DataClient: Sendable {
     }
 
     /// The run of a compute job, created on first call (`PUT /v1/jobs/{jobId}/run`, idempotent).
-    public func jobRun(jobID: String, projectID: String, name: String, params: [String: JSONValue], submittedBy: String?) async throws -> JSONValue {
+    public func jobRun(jobID: String, projectID: String, name: String, params: [String: JSONValue], tags: [String: JSONValue] = [:], submittedBy: String?) async throws -> JSONValue {
         var body: JSONValue = ["projectId": .string(projectID), "name": .string(name), "params": .object(params)]
+        if !tags.isEmpty { body["tags"] = .object(tags) }
         if let submittedBy { body["submittedBy"] = .string(submittedBy) }
         return try await peer.call(.PUT, "/v1/jobs/\(jobID)/run", body: body)
     }
 
     public func linkInput(run runID: String, datasetVersion versionID: String) async throws {
         try await peer.call(.PUT, "/v1/runs/\(runID)/inputs/\(versionID)")
+    }
+
+    public func run(_ id: String) async throws -> JSONValue {
+        try await peer.call(.GET, "/v1/runs/\(id)")
     }
 
     public func datasetVersion(_ id: String) async throws -> JSONValue {

@@ -25,6 +25,19 @@ struct JobSpec: Codable, Sendable {
     var workers: Int?
     /// How many times a job lost with its node is queued again (0: it fails `node_lost`).
     var retries: Int?
+    /// Asks the hub to make the job's outputs a new version of this model when the job succeeds
+    /// (its run carries the tag `mlex.registerModel`; mlhub learns it from `run.finished`).
+    var registerModel: ModelRegistration?
+
+    struct ModelRegistration: Codable, Sendable {
+        var name: String
+    }
+
+    /// The hub's model version this job deploys: mlhub counts it for the version's popularity.
+    var modelVersionId: String?
+
+    /// The run tag mlhub looks for on a finished run (DESIGN.md §2: hub registration by event).
+    static let registerModelTag = "mlex.registerModel"
 
     struct ResourceRequest: Codable, Sendable {
         var cpus: Double?
@@ -84,6 +97,11 @@ struct JobSpec: Codable, Sendable {
         if let queue { try Self.check(Self.isQueueName(queue), "queue", "a queue name is 1 to 64 of a-z, 0-9, - and _") }
         if let workers { try Self.check(workers >= 1, "workers", "workers is at least 1") }
         if let retries { try Self.check((0...10).contains(retries), "retries", "retries is 0 to 10") }
+        if let modelVersionId { try Self.check(ID.isValid(modelVersionId), "modelVersionId", "modelVersionId is an id") }
+        if let name = registerModel?.name {
+            try Self.check(!name.isEmpty && name.count <= 100 && name.allSatisfy { $0.isLetter || $0.isNumber || "._-".contains($0) },
+                           "registerModel.name", "a model name is 1 to 100 letters, digits, . _ -")
+        }
     }
 
     static func check(_ condition: Bool, _ field: String, _ message: String) throws {

@@ -33,6 +33,7 @@ struct JobSubmission: Sendable {
         do {
             run = try await core.data.jobRun(
                 jobID: id, projectID: spec.projectId, name: spec.name ?? "job-\(id.suffix(8))", params: spec.params ?? [:],
+                tags: spec.registerModel.map { [JobSpec.registerModelTag: .string($0.name)] } ?? [:],
                 submittedBy: principal.kind == .user ? principal.id : nil
             )
             for version in spec.inputs ?? [] { try await core.data.linkInput(run: run["id"]!.stringValue!, datasetVersion: version) }

@@ -1,0 +1,182 @@
+import Auth
+import DataClient
+import Foundation
+import Hummingbird
+import Platform
+import Store
+
+/// Versions of a model: add, read (by number, alias or `latest`), stage, aliases, lineage, files.
+enum VersionRoutes {
+    struct Creation: Decodable {
+        let label: String?
+        let description: String?
+        let metrics: [String: JSONValue]?
+        let source: Source?
+        let files: Files?
+    }
+
+    struct Source: Decodable {
+        let runId: String?
+        let jobId: String?
+        let datasetVersionIds: [String]?
+        let image: String?
+        let gitCommit: String?
+    }
+
+    struct Files: Decodable {
+        let runId: String
+        let prefix: String?
+    }
+
+    struct StageChange: Decodable {
+        let stage: String?
+        let archiveOthers: Bool?
+    }
+
+    struct AliasTarget: Decodable {
+        let version: Int64?
+    }
+
+    static let versionSchema = Schema.object(
+        [
+            "id": Schema.id, "modelId": Schema.id, "projectId": Schema.id, "number": Schema.integer, "label": Schema.string, "description": Schema.string,
+            "stage": Schema.enumeration(ModelFields.stages), "aliases": Schema.array(of: Schema.string), "metrics": Schema.anyObject,
+            "source": Schema.object(["runId": Schema.id, "jobId": Schema.id, "datasetVersionIds": Schema.array(of: Schema.id), "image": Schema.string, "gitCommit": Schema.string]),
+            "files": Schema.object(["runId": Schema.id, "prefix": Schema.string]), "tags": Schema.array(of: Schema.string), "deployCount": Schema.integer,
+            "name": Schema.string, "task": Schema.string, "framework": Schema.string, "public": Schema.boolean,
+            "createdAt": Schema.dateTime, "createdBy": Schema.string,
+        ],
+        required: ["id", "modelId", "projectId", "number", "stage", "aliases", "createdAt"]
+    )
+
+    static func register(_ api: APIBuilder<AuthRequestContext>, _ core: HubCore) {
+        api.schema("ModelVersion", versionSchema)
+        let registry = core.registry
+        let reference = "`{version}` is a number, an alias or `latest`"
+
+        api.post("/v1/models/{id}/versions", OperationDoc(
+            "Add the next version (editors): its lineage (`source`), metrics, where its files are (`files`: a run of the model's project and a path prefix; default the source run's outputs) and a label such as the card's own version string",
+            tags: ["versions"],
+            body: Schema.object(["label": Schema.string, "description": Schema.string, "metrics": Schema.anyObject, "source": Schema.anyObject, "files": Schema.anyObject]),
+            status: 201, response: Schema.ref("ModelVersion")
+        )) { request, context in
+            let model = try await core.model(try context.parameters.requireID("id"), context, needs: .editor)
+            let body = try await request.decodeJSON(as: Creation.self, context: context)
+            let input = try await checked(body, model: model, core: core)
+            return JSONResponse(ModelRegistry.view(try await registry.createVersion(of: model["id"]!.stringValue!, input, actor: try context.requirePrincipal().id)), status: .created)
+        }
+
+        api.get("/v1/models/{id}/versions", OperationDoc(
+            "The model's versions, oldest first (viewers)", tags: ["versions"], query: PageRequest.parameters(),
+            response: Schema.object(["items": Schema.array(of: Schema.ref("ModelVersion")), "nextAfter": Schema.id], required: ["items"])
+        )) { request, context in
+            let model = try await core.model(try context.parameters.requireID("id"), context, needs: .viewer)
+            let paging = try PageRequest(request)
+            let found = try await core.store.find("model_versions", Query(filter: ["modelId": model["id"]!], sort: [.ascending("id")], limit: paging.limit, after: paging.after.map { ["id": .string($0)] }))
+            return JSONResponse(paging.response(found, view: ModelRegistry.view))
+        }
+
+        api.get("/v1/models/{id}/versions/{version}", OperationDoc("One version (viewers); \(reference)", tags: ["versions"], response: Schema.ref("ModelVersion"))) { _, context in
+            JSONResponse(ModelRegistry.view(try await core.version(context, needs: .viewer).version))
+        }
+
+        api.put("/v1/models/{id}/versions/{version}/stage", OperationDoc(
+            "Move a version to none, staging, production or archived (editors); `archiveOthers: true` archives the model's other versions in that stage. Each move is in the audit log",
+            tags: ["versions"], body: Schema.object(["stage": Schema.string, "archiveOthers": Schema.boolean], required: ["stage"]), response: Schema.ref("ModelVersion")
+        )) { request, context in
+            let (_, version) = try await core.version(context, needs: .editor)
+            let body = try await request.decodeJSON(as: StageChange.self, context: context)
+            let stage = try ModelFields.stage(body.stage)
+            return JSONResponse(ModelRegistry.view(try await registry.setStage(version, to: stage, archiveOthers: body.archiveOthers ?? false, actor: try context.requirePrincipal().id)))
+        }
+
+        api.put("/v1/models/{id}/aliases/{alias}", OperationDoc(
+            "Point an alias (`champion`) at a version (editors), moving it from the version that held it; audited. `GET …/versions/{alias}` resolves it",
+            tags: ["versions"], body: Schema.object(["version": Schema.integer], required: ["version"]), response: Schema.ref("ModelVersion")
+        )) { request, context in
+            let model = try await core.model(try context.parameters.requireID("id"), context, needs: .editor)
+            let alias = try ModelFields.alias(context.parameters.get("alias") ?? "")
+            guard let number = try await request.decodeJSON(as: AliasTarget.self, context: context).version else {
+                throw APIError.invalidField("version", "name the version number the alias points at")
+            }
+            return JSONResponse(ModelRegistry.view(try await registry.setAlias(alias, of: model, to: number, actor: try context.requirePrincipal().id)))
+        }
+
+        api.delete("/v1/models/{id}/aliases/{alias}", OperationDoc("Remove an alias (editors); audited", tags: ["versions"], status: 204)) { _, context in
+            let model = try await core.model(try context.parameters.requireID("id"), context, needs: .editor)
+            let alias = context.parameters.get("alias") ?? ""
+            guard try await registry.removeAlias(alias, of: model, actor: try context.requirePrincipal().id) else {
+                throw APIError.notFound("the model has no alias \(alias)")
+            }
+            return HTTPResponse.Status.noContent
+        }
+
+        api.get("/v1/models/{id}/versions/{version}/lineage", OperationDoc(
+            "Where a version came from, whichever links exist: its source run, the job that ran it, the dataset versions it read, the code commit and image (viewers); \(reference)",
+            tags: ["versions"], response: Schema.anyObject
+        )) { _, context in
+            let (_, version) = try await core.version(context, needs: .viewer)
+            return JSONResponse(try await Lineage(store: core.store).of(version))
+        }
+
+        api.get("/v1/models/{id}/versions/{version}/files", OperationDoc(
+            "The version's files, each with the data path to download it (`downloadPath`, through the gateway) (viewers); \(reference)",
+            tags: ["versions"], response: Schema.object(["items": Schema.array(of: Schema.anyObject)], required: ["items"])
+        )) { _, context in
+            let (_, version) = try await core.version(context, needs: .viewer)
+            guard let runID = version["files"]?["runId"]?.stringValue else { return JSONResponse(["items": []] as JSONValue) }
+            let prefix = version["files"]?["prefix"]?.stringValue ?? ""
+            let files: [JSONValue]
+            do {
+                files = try await core.data.files(of: .run(runID), prefix: prefix)
+            } catch let error as PeerError {
+                throw error.apiError
+            }
+            return JSONResponse(["items": .array(files.map { file in
+                var item = file
+                let path = file["path"]?.stringValue ?? ""
+                item["name"] = .string(String(path.dropFirst(prefix.count)))
+                item["downloadPath"] = .string("/api/data/v1/runs/\(runID)/files/\(URLPath.escape(path))")
+                return item
+            })] as JSONValue)
+        }
+    }
+
+    /// The checked version input. Files must come from a run of the model's own project (the
+    /// hub lists them with its own token, so a run elsewhere would leak through a public model).
+    static func checked(_ body: Creation, model: JSONValue, core: HubCore) async throws -> ModelRegistry.VersionInput {
+        var input = ModelRegistry.VersionInput()
+        input.label = try ModelFields.text(body.label, field: "label", max: 100)
+        input.description = try ModelFields.text(body.description, field: "description", max: 10_000)
+        input.metrics = try ModelFields.metrics(body.metrics)
+        if let source = body.source {
+            if let run = try ModelFields.id(source.runId, field: "source.runId") { input.source["runId"] = .string(run) }
+            if let job = try ModelFields.id(source.jobId, field: "source.jobId") { input.source["jobId"] = .string(job) }
+            if let ids = source.datasetVersionIds {
+                input.source["datasetVersionIds"] = .array(try ids.enumerated().map { .string(try ModelFields.id($1, field: "source.datasetVersionIds.\($0)")!) })
+            }
+            if let image = try ModelFields.text(source.image, field: "source.image", max: 500) { input.source["image"] = .string(image) }
+            if let commit = try ModelFields.text(source.gitCommit, field: "source.gitCommit", max: 64) { input.source["gitCommit"] = .string(commit) }
+        }
+        let filesRun = try ModelFields.id(body.files?.runId, field: "files.runId") ?? input.source["runId"]?.stringValue
+        if let filesRun {
+            let run: JSONValue
+            do {
+                run = try await core.data.run(filesRun)
+            } catch let error as PeerError where error.status == 404 {
+                throw APIError.invalidField(body.files == nil ? "source.runId" : "files.runId", "no run \(filesRun)")
+            } catch let error as PeerError {
+                throw error.apiError
+            }
+            guard run["projectId"] == model["projectId"] else {
+                throw APIError.invalidField(body.files == nil ? "source.runId" : "files.runId", "the run is not in the model's project")
+            }
+            let prefix = body.files?.prefix ?? (run["source"]?["jobId"] != nil ? "outputs/" : "")
+            guard prefix.count <= 1024, !prefix.hasPrefix("/"), !prefix.split(separator: "/").contains("..") else {
+                throw APIError.invalidField("files.prefix", "a prefix is a relative path")
+            }
+            input.files = ["runId": .string(filesRun), "prefix": .string(prefix)]
+        }
+        return input
+    }
+}

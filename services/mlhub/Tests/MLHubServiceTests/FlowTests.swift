@@ -1,0 +1,121 @@
+import Foundation
+import Platform
+import PlatformTesting
+import SQLite
+import Testing
+
+@Suite("mlhub from the bus", .serialized)
+struct FlowTests {
+    /// A final dataset version holding train.csv: its id.
+    func datasetVersion(_ cluster: HubCluster, project: String, token: String) async throws -> String {
+        let dataset = try await cluster.data("POST", "/v1/projects/\(project)/datasets", ["name": "numbers"], token: token)
+        let version = try await cluster.data("POST", "/v1/datasets/\(try #require(dataset.body["id"]?.stringValue))/versions", [:], token: token)
+        let id = try #require(version.body["id"]?.stringValue, "\(version.body)")
+        #expect(try await cluster.data("PUT", "/v1/dataset-versions/\(id)/files/train.csv", "1 2 3", token: token).status == 201)
+        #expect(try await cluster.data("POST", "/v1/dataset-versions/\(id)/finalize", token: token).status == 200)
+        return id
+    }
+
+    func waitForJob(_ cluster: HubCluster, _ id: String, token: String) async throws -> JSONValue {
+        for _ in 0..<600 {
+            let job = try await cluster.compute("GET", "/v1/jobs/\(id)", token: token).body
+            if ["succeeded", "failed", "cancelled", "timed_out"].contains(job["state"]?.stringValue ?? "") { return job }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw POSIXError(.ETIMEDOUT)
+    }
+
+    @Test("a job asking to register its output becomes a version with metrics, files and lineage; deploys and tags reach search", .timeLimit(.minutes(3)))
+    func jobToVersion() async throws {
+        let cluster = try HubCluster.shared()
+        let owner = try await cluster.newOwner()
+        let dataset = try await datasetVersion(cluster, project: owner.project, token: owner.token)
+        let script = "data = open('/data/train.csv').read()\nprint('::mlex metric acc 0.91', flush=True)\nopen('/output/model.txt', 'w').write('weights ' + data)"
+        let submitted = try await cluster.compute("POST", "/v1/jobs", [
+            "projectId": .string(owner.project), "command": ["/usr/bin/python3", "-c", .string(script)], "inputs": [.string(dataset)],
+            "resources": ["cpus": 0.5, "memoryMB": 256], "registerModel": ["name": "from-job"],
+        ], token: owner.token)
+        let jobID = try #require(submitted.body["id"]?.stringValue, "\(submitted.body)")
+        let job = try await waitForJob(cluster, jobID, token: owner.token)
+        #expect(job["state"] == "succeeded", "\(job.jsonText)")
+
+        let models = try await cluster.eventually("/v1/projects/\(owner.project)/models", token: owner.token) { page in
+            page["items"]?.arrayValue?.first?["latestVersion"] == 1
+        }
+        let model = try #require(models["items"]?.arrayValue?.first)
+        #expect(model["name"] == "from-job" && model["owner"] == .string(owner.id))
+        let modelID = try #require(model["id"]?.stringValue)
+        let version = try await cluster.hub("GET", "/v1/models/\(modelID)/versions/1", token: owner.token).body
+        #expect(version["metrics"]?["acc"] == 0.91)
+        #expect(version["source"]?["jobId"] == .string(jobID) && version["source"]?["runId"] == job["runId"])
+        let files = try await cluster.hub("GET", "/v1/models/\(modelID)/versions/1/files", token: owner.token).body["items"]?.arrayValue ?? []
+        #expect(files.compactMap { $0["name"]?.stringValue } == ["model.txt"])
+        #expect(files.first?["downloadPath"]?.stringValue?.hasPrefix("/api/data/v1/runs/") == true)
+        let lineage = try await cluster.hub("GET", "/v1/models/\(modelID)/versions/latest/lineage", token: owner.token).body
+        #expect(lineage["run"]?["id"] == job["runId"] && lineage["run"]?["status"] == "finished")
+        #expect(lineage["job"]?["id"] == .string(jobID) && lineage["datasetVersions"] == [.string(dataset)], "\(lineage.jsonText)")
+
+        // A job deploying the version makes it more popular.
+        let versionID = try #require(version["id"]?.stringValue)
+        let deploy = try await cluster.compute("POST", "/v1/jobs", [
+            "projectId": .string(owner.project), "command": ["/bin/true"], "resources": ["cpus": 0.1, "memoryMB": 64], "modelVersionId": .string(versionID),
+        ], token: owner.token)
+        #expect(deploy.status == 201, "\(deploy.body)")
+        try await cluster.eventually("/v1/models/\(modelID)/versions/1", token: owner.token) { $0["deployCount"] == 1 }
+        #expect(try await cluster.hub("GET", "/v1/models/\(modelID)", token: owner.token).body["deployCount"] == 1)
+        let other = try await cluster.newModel(owner.project, ["name": "never-deployed"], token: owner.token)
+        try await cluster.newVersion(other, token: owner.token)
+        #expect(names(try await cluster.hub("GET", "/v1/search?projectId=\(owner.project)&order=popular", token: owner.token).body).first == "from-job")
+
+        // Tags from the tag service become searchable and countable.
+        let tagged = try await httpCall(cluster.tagURL + "/v1/entities/model/\(modelID)/tags", "POST", ["tags": ["domain:vision"]], token: owner.token)
+        #expect(tagged.status == 200, "\(tagged.body)")
+        let found = try await cluster.eventually("/v1/search?projectId=\(owner.project)&tag=domain:vision", token: owner.token) { names($0) == ["from-job"] }
+        #expect(found["facets"]?["tag"] == [["value": "domain:vision", "count": 1]])
+        #expect(names(try await cluster.hub("GET", "/v1/search?projectId=\(owner.project)&q=vision", token: owner.token).body) == ["from-job"])
+    }
+
+    @Test("replaying every topic from offset 0, processed marks forgotten, changes nothing", .timeLimit(.minutes(3)))
+    func replayChangesNothing() async throws {
+        let shared = try HubCluster.shared()
+        let cluster = try HubCluster.start(on: shared.platform, tagURL: shared.tagURL)
+        stopAtExit(cluster.hubPID)
+        let owner = try await cluster.newOwner()
+        let submitted = try await cluster.compute("POST", "/v1/jobs", [
+            "projectId": .string(owner.project), "command": ["/usr/bin/python3", "-c", "print('::mlex metric acc 0.5')"],
+            "resources": ["cpus": 0.1, "memoryMB": 64], "registerModel": ["name": "replayed"],
+        ], token: owner.token)
+        let jobID = try #require(submitted.body["id"]?.stringValue, "\(submitted.body)")
+        #expect(try await waitForJob(cluster, jobID, token: owner.token)["state"] == "succeeded")
+        let models = try await cluster.eventually("/v1/projects/\(owner.project)/models", token: owner.token) { $0["items"]?.arrayValue?.first?["latestVersion"] == 1 }
+        let modelID = try #require(models["items"]?.arrayValue?.first?["id"]?.stringValue)
+        let version = try await cluster.hub("GET", "/v1/models/\(modelID)/versions/1", token: owner.token).body
+        try await cluster.compute("POST", "/v1/jobs", [
+            "projectId": .string(owner.project), "command": ["/bin/true"], "resources": ["cpus": 0.1, "memoryMB": 64], "modelVersionId": version["id"]!,
+        ], token: owner.token)
+        try await httpCall(cluster.tagURL + "/v1/entities/modelVersion/\(version["id"]!.stringValue!)/tags", "POST", ["tags": ["best"]], token: owner.token)
+        let before = try await cluster.eventually("/v1/models/\(modelID)/versions", token: owner.token) { page in
+            page["items"]?.arrayValue?.first?["deployCount"] == 1 && page["items"]?.arrayValue?.first?["tags"] == ["best"]
+        }
+
+        kill(cluster.hubPID, SIGTERM)
+        var status: Int32 = 0
+        waitpid(cluster.hubPID, &status, 0)
+        let busPath = shared.platform.users.stateDirectory.appendingPathComponent("bus.sqlite").path
+        try SQLiteConnection(path: busPath).execute("DELETE FROM commits WHERE consumer_group LIKE 'mlhub.%'")
+        try SQLiteConnection(path: cluster.hubState.appendingPathComponent("mlhub/store.sqlite").path).execute("DELETE FROM c_processed_events")
+
+        let again = try HubCluster.start(on: shared.platform, tagURL: shared.tagURL, state: cluster.hubState)
+        stopAtExit(again.hubPID)
+        try await withRetries(300) {
+            let behind = try SQLiteConnection(path: busPath).query("""
+                SELECT count(*) FROM topics t WHERE t.topic IN ('mlex.data', 'mlex.compute', 'mlex.tags') AND NOT EXISTS
+                (SELECT 1 FROM commits c WHERE c.consumer_group = 'mlhub.' || substr(t.topic, 6) AND c.offset >= t.last_offset)
+                """)
+            guard behind.first?.first == .integer(0) else { throw POSIXError(.EAGAIN) }
+        }
+        let after = try await again.hub("GET", "/v1/models/\(modelID)/versions", token: owner.token).body
+        #expect(after == before, "before \(before.jsonText)\nafter \(after.jsonText)")
+        #expect(try await again.hub("GET", "/v1/projects/\(owner.project)/models", token: owner.token).body["items"]?.arrayValue?.count == 1)
+    }
+}
