@@ -67,7 +67,7 @@ stop: ## Stop what `make run` started (by the pids it recorded)
 	  kill -0 $$pid 2>/dev/null && kill -KILL $$pid; rm -f $$pidfile; \
 	done; true
 
-bench: deps ## Benchmarks (release build), printed as tables beside their reference; BENCH=store|mongo|bus|blobs|auth|data|files|compute picks one
+bench: deps ## Benchmarks (release build), printed as tables beside their reference; BENCH=store|mongo|bus|blobs|auth|data|files|compute|mlhub picks one
 	$(SWIFT) build -c release --product mlex-bench
 	$(SWIFT) build -c release --product mlex-compute-supervisor
 	@# MongoDB and Kafka rows run against nx-27017 and tansu, started here on free ports and

@@ -536,6 +536,7 @@ let package = Package(
                 "ComputeService",
                 "ComputeAgent",
                 "ComputeExecutors",
+                "MLHubService",
                 "KafkaBus",
                 "MongoStore",
                 "Blobs",

@@ -67,3 +67,9 @@ if selected.isEmpty || selected.contains("compute") {
     let submissions = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_COMPUTE_SUBMISSIONS"] ?? "2000") ?? 2000
     try await ComputeBenchmark(directory: scratch.appendingPathComponent("compute"), jobs: jobs, submissions: submissions).run()
 }
+
+if selected.isEmpty || selected.contains("mlhub") {
+    let versions = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_HUB_VERSIONS"] ?? "100000") ?? 100_000
+    let queries = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_HUB_QUERIES"] ?? "200") ?? 200
+    try await HubBenchmark(directory: scratch.appendingPathComponent("mlhub"), versions: versions, queries: queries).run()
+}
