@@ -53,7 +53,7 @@ extension SQLiteDocumentStore {
         let weights = fields.map { String($0.weight) }.joined(separator: ", ")
         let sql = "SELECT d.doc, bm25(\(fts), \(weights)) AS relevance FROM \(from) WHERE (\(condition)) ORDER BY relevance, d.id LIMIT ? OFFSET ?"
         let bindings = matchBindings + compiler.bindings + [.integer(Int64(search.limit)), .integer(Int64(search.offset))]
-        let rows = try await database.run { try $0.query(sql, bindings) }
+        let rows = try await textReader().run { try $0.query(sql, bindings) }
         // BM25 here is lower-is-better (negative); the protocol's score is higher-is-better.
         return try rows.map { ScoredDocument(document: try Self.decode($0[0]), score: -($0[1].real ?? 0)) }
     }
@@ -68,17 +68,26 @@ extension SQLiteDocumentStore {
         }
         var compiler = filterCompiler(for: collection)
         let condition = try compiler.compile(filter)
-        let matched = "WITH m AS (SELECT d.id AS mid, d.doc AS mdoc FROM \(from) WHERE (\(condition)))"
-        var answer: [String: [FacetCount]] = [:]
-        for field in fields {
-            let path = try FieldPath(field)
-            let sql = """
-                \(matched) SELECT j.type, j.value, count(DISTINCT m.mid) AS n FROM m, json_each(m.mdoc, '\(path.jsonPath)') j
-                WHERE j.type NOT IN ('null', 'object', 'array') GROUP BY j.type, j.value ORDER BY n DESC, j.value LIMIT ?
-                """
-            let bindings = matchBindings + compiler.bindings + [.integer(Int64(limit))]
-            let rows = try await database.run { try $0.query(sql, bindings) }
-            answer[field] = rows.map { row in FacetCount(value: Self.jsonValue(type: row[0].text ?? "", row[1]), count: Int(row[2].integer ?? 0)) }
+        guard !fields.isEmpty else { return [:] }
+        // One statement: the matches are found once (a materialized CTE keeping only each
+        // field's value, as JSON so arrays and scalars alike can be walked), then each field is
+        // grouped over them, most common values first.
+        let paths = try fields.map { try FieldPath($0).jsonPath }
+        let columns = paths.enumerated().map { "json_quote(json_extract(d.doc, '\($1)')) AS c\($0)" }.joined(separator: ", ")
+        let groups = paths.indices.map { index in
+            """
+            SELECT * FROM (SELECT \(index) AS f, j.type AS t, j.value AS v, count(DISTINCT m.mid) AS n FROM m, json_each(m.c\(index)) j
+            WHERE j.type NOT IN ('null', 'object', 'array') GROUP BY j.type, j.value ORDER BY n DESC, j.value LIMIT \(max(0, limit)))
+            """
+        }
+        let sql = "WITH m AS MATERIALIZED (SELECT d.id AS mid, \(columns) FROM \(from) WHERE (\(condition))) "
+            + groups.joined(separator: " UNION ALL ") + " ORDER BY f, n DESC, v"
+        let bindings = matchBindings + compiler.bindings
+        let rows = try await textReader().run { try $0.query(sql, bindings) }
+        var answer = Dictionary(uniqueKeysWithValues: fields.map { ($0, [FacetCount]()) })
+        for row in rows {
+            let field = fields[Int(row[0].integer ?? 0)]
+            answer[field, default: []].append(FacetCount(value: Self.jsonValue(type: row[1].text ?? "", row[2]), count: Int(row[3].integer ?? 0)))
         }
         return answer
     }

@@ -27,6 +27,10 @@ struct HubSearch {
 
     func run(_ request: Request) async throws -> JSONValue {
         let words = TextSearch.words(request.text ?? "")
+        // The facets are counted while the candidates are ranked (the store answers both at once).
+        async let counted = request.facets
+            ? store.facets("model_versions", text: words.isEmpty ? nil : request.text, filter: request.filter, fields: Self.facetFields, limit: 20)
+            : [:]
         let candidates: [ScoredDocument]
         if words.isEmpty {
             candidates = try await store.find("model_versions", Query(filter: request.filter, sort: [.descending("createdAt")], limit: Self.window))
@@ -43,8 +47,8 @@ struct HubSearch {
             return view
         })]
         if request.offset + request.limit < ranked.count { answer["nextPageToken"] = .string(String(request.offset + request.limit)) }
+        let facets = try await counted
         if request.facets {
-            let facets = try await store.facets("model_versions", text: words.isEmpty ? nil : request.text, filter: request.filter, fields: Self.facetFields, limit: 20)
             answer["facets"] = .object(Dictionary(uniqueKeysWithValues: Self.facetFields.map { field in
                 (field == "tags" ? "tag" : field, JSONValue.array((facets[field] ?? []).map { ["value": $0.value, "count": .int(Int64($0.count))] }))
             }))
