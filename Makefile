@@ -18,6 +18,7 @@ NEEDS_compute := mlex-users mlex-data mlex-compute-agent
 NEEDS_data := mlex-users
 NEEDS_tag := mlex-users mlex-data
 NEEDS_mlhub := mlex-users mlex-data mlex-tag
+NEEDS_ingest := mlex-users mlex-data mlex-mlhub mlex-tag
 
 .PHONY: help deps build test run stop bench clean $(addprefix run_,$(addsuffix _service,$(SERVICES)))
 
@@ -67,7 +68,7 @@ stop: ## Stop what `make run` started (by the pids it recorded)
 	  kill -0 $$pid 2>/dev/null && kill -KILL $$pid; rm -f $$pidfile; \
 	done; true
 
-bench: deps ## Benchmarks (release build), printed as tables beside their reference; BENCH=store|mongo|bus|blobs|auth|data|files|compute|mlhub picks one
+bench: deps ## Benchmarks (release build), printed as tables beside their reference; BENCH=store|mongo|bus|blobs|auth|data|files|compute|mlhub|ingest picks one
 	$(SWIFT) build -c release --product mlex-bench
 	$(SWIFT) build -c release --product mlex-compute-supervisor
 	@# MongoDB and Kafka rows run against nx-27017 and tansu, started here on free ports and

@@ -464,12 +464,60 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // MARK: libs/ParameterSchema — a model's typed parameters (ingest checks, mlhub deploys)
+        .target(
+            name: "ParameterSchema",
+            dependencies: ["Platform"],
+            path: "libs/ParameterSchema/Sources/ParameterSchema",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ParameterSchemaTests",
+            dependencies: ["ParameterSchema", "Platform"],
+            path: "libs/ParameterSchema/Tests/ParameterSchemaTests",
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: services/ingest
+        .target(
+            name: "IngestService",
+            dependencies: [
+                "Platform", "Store", "Bus", "Outbox", "Backends", "Auth", "DataClient", "ParameterSchema",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "services/ingest/Sources/IngestService",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "mlex-ingest",
+            dependencies: ["IngestService", "Platform"],
+            path: "services/ingest/Sources/mlex-ingest",
+            swiftSettings: strictSettings
+        ),
+        // Ingest → hub → tag → deploy through the bus, every service a real process.
+        .testTarget(
+            name: "IngestServiceTests",
+            dependencies: [
+                "IngestService", "Platform", "PlatformTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "services/ingest/Tests/IngestServiceTests",
+            swiftSettings: strictSettings
+        ),
+
         // MARK: services/mlhub
         .target(
             name: "MLHubService",
             dependencies: [
-                "Platform", "Store", "Bus", "Outbox", "Backends", "Auth", "DataClient",
+                "Platform", "Store", "Bus", "Outbox", "Backends", "Auth", "DataClient", "ParameterSchema",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -537,6 +585,7 @@ let package = Package(
                 "ComputeAgent",
                 "ComputeExecutors",
                 "MLHubService",
+                "IngestService",
                 "KafkaBus",
                 "MongoStore",
                 "Blobs",

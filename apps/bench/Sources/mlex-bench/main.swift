@@ -73,3 +73,8 @@ if selected.isEmpty || selected.contains("mlhub") {
     let queries = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_HUB_QUERIES"] ?? "200") ?? 200
     try await HubBenchmark(directory: scratch.appendingPathComponent("mlhub"), versions: versions, queries: queries).run()
 }
+
+if selected.isEmpty || selected.contains("ingest") {
+    let packages = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_INGEST_PACKAGES"] ?? "200") ?? 200
+    try await IngestBenchmark(directory: scratch.appendingPathComponent("ingest"), packages: packages).run()
+}

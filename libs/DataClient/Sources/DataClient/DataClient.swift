@@ -53,6 +53,10 @@ public struct DataClient: Sendable {
         try await peer.download("\(owner.path)/files/\(PeerClient.escape(path: path))", to: file)
     }
 
+    public func deleteFile(of owner: FileOwner, path: String) async throws {
+        try await peer.call(.DELETE, "\(owner.path)/files/\(PeerClient.escape(path: path))")
+    }
+
     public func upload(_ file: URL, to owner: FileOwner, path: String) async throws {
         try await peer.upload(file, to: "\(owner.path)/files/\(PeerClient.escape(path: path))")
     }

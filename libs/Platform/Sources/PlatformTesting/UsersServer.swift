@@ -81,6 +81,18 @@ public func httpCall(_ url: String, _ method: String, _ body: JSONValue? = nil, 
     return (Int(response.status.code), text.isEmpty ? .null : try JSONValue.parse(text))
 }
 
+/// Sends raw bytes (a package, a file) and parses the JSON answer: the status and the body.
+public func httpSend(_ url: String, _ method: String, bytes: Data, contentType: String = "application/octet-stream", token: String?) async throws -> (status: Int, body: JSONValue) {
+    var request = HTTPClientRequest(url: url)
+    request.method = .init(rawValue: method)
+    request.headers.add(name: "Content-Type", value: contentType)
+    if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+    request.body = .bytes(ByteBuffer(bytes: bytes))
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+    let text = String(buffer: try await response.body.collect(upTo: 16 << 20))
+    return (Int(response.status.code), text.isEmpty ? .null : try JSONValue.parse(text))
+}
+
 /// Starts a platform executable built by `swift build` (`mlex-data`, …) with `environment`
 /// added to this process's, and waits until it listens on `port`; the caller stops it by pid.
 /// Its output goes to `log` when given.

@@ -10,6 +10,8 @@ struct HubCore: Sendable {
     let registry: ModelRegistry
     let authorizer: Authorizer
     let data: DataClient
+    /// Where deploys submit their jobs (with the caller's own token).
+    let computeURL: String
 
     /// The model, when the caller has `needs` on it; 404 when it cannot see it at all.
     func model(_ id: String, _ context: some AuthenticatedRequestContext, needs: ProjectRole) async throws -> JSONValue {

@@ -20,6 +20,7 @@ struct HubFollower {
             EventConsumer(group: "mlhub.data", topic: Topics.data, bus: bus, store: registry.store, logger: logger) { try await data($0.event) },
             EventConsumer(group: "mlhub.compute", topic: Topics.compute, bus: bus, store: registry.store, logger: logger) { try await compute($0.event) },
             EventConsumer(group: "mlhub.tags", topic: Topics.tags, bus: bus, store: registry.store, logger: logger) { try await tags($0.event) },
+            EventConsumer(group: "mlhub.ingest", topic: Topics.ingest, bus: bus, store: registry.store, logger: logger) { try await ingest($0.event) },
         ]
     }
 
@@ -56,17 +57,7 @@ struct HubFollower {
             return
         }
         let actor = run["createdBy"]?.stringValue ?? run["user"]?.stringValue ?? "mlhub"
-        let model: JSONValue
-        if let found = try await registry.model(named: name, in: project) {
-            model = found
-        } else {
-            do {
-                model = try await registry.createModel(projectID: project, fields: ["name": .string(name)], owner: actor)
-            } catch let error as APIError where error.code == "model_exists" {
-                guard let found = try await registry.model(named: name, in: project) else { throw error }
-                model = found
-            }
-        }
+        let model = try await findOrCreateModel(name, in: project, fields: ["name": .string(name)], owner: actor)
         let existing = try await registry.store.count("model_versions", filter: ["modelId": model["id"]!, "source.runId": .string(runID)])
         guard existing == 0 else { return }
         var input = ModelRegistry.VersionInput()
@@ -82,6 +73,42 @@ struct HubFollower {
         input.files = ["runId": .string(runID), "prefix": .string(jobID == nil ? "" : "outputs/")]
         input.description = "registered from run \(run["name"]?.stringValue ?? runID)"
         _ = try await registry.createVersion(of: model["id"]!.stringValue!, input, actor: actor)
+    }
+
+    /// An accepted model package becomes the next version of its model (made if missing, with
+    /// the card's description, task, framework, license, authors and visibility), once per
+    /// ingestion; the card says how to deploy it.
+    func ingest(_ event: CloudEvent) async throws -> [WriteOperation] {
+        guard event.type == "mlex.ingest.model.ingested", let project = event.data["projectId"]?.stringValue,
+              let card = event.data["card"], let name = card["name"]?.stringValue else { return [] }
+        let actor = event.data["submittedBy"]?.stringValue ?? "mlhub"
+        let fields = ["description", "task", "framework", "license", "authors", "public"].reduce(into: ["name": JSONValue.string(name)]) { fields, key in
+            if let value = card[key] { fields[key] = value }
+        }
+        let model = try await findOrCreateModel(name, in: project, fields: fields, owner: actor)
+        guard try await registry.store.count("model_versions", filter: ["modelId": model["id"]!, "source.ingestionId": .string(event.subject)]) == 0 else { return [] }
+        var input = ModelRegistry.VersionInput()
+        input.label = card["version"]?.stringValue
+        input.description = card["description"]?.stringValue
+        input.metrics = card["metrics"]?.objectValue ?? [:]
+        input.source = ["ingestionId": .string(event.subject)]
+        if let image = card["image"] { input.source["image"] = image }
+        input.files = ["projectId": .string(project), "prefix": event.data["filesPrefix"] ?? ""]
+        var deploy: [String: JSONValue] = ["codePackage": event.data["packagePath"] ?? .null]
+        for key in ["command", "image", "template", "parameters", "resources", "inputs", "outputs"] { if let value = card[key] { deploy[key] = value } }
+        input.deploy = deploy
+        _ = try await registry.createVersion(of: model["id"]!.stringValue!, input, actor: actor)
+        return []
+    }
+
+    func findOrCreateModel(_ name: String, in project: String, fields: [String: JSONValue], owner: String) async throws -> JSONValue {
+        if let found = try await registry.model(named: name, in: project) { return found }
+        do {
+            return try await registry.createModel(projectID: project, fields: fields, owner: owner)
+        } catch let error as APIError where error.code == "model_exists" {
+            guard let found = try await registry.model(named: name, in: project) else { throw error }
+            return found
+        }
     }
 
     func compute(_ event: CloudEvent) async throws -> [WriteOperation] {

@@ -25,7 +25,10 @@ public enum MLHubApp {
         let data = DataClient(PeerClient(baseURL: settings.peerURLs[.data] ?? "http://127.0.0.1:\(ServiceName.data.defaultPort)") { try await tokens.token() })
         let memberships = ProjectMemberships(store: backends.store, data: data)
         let registry = ModelRegistry(store: backends.store)
-        let core = HubCore(store: backends.store, registry: registry, authorizer: Authorizer(memberships: memberships), data: data)
+        let core = HubCore(
+            store: backends.store, registry: registry, authorizer: Authorizer(memberships: memberships), data: data,
+            computeURL: settings.peerURLs[.compute] ?? "http://127.0.0.1:\(ServiceName.compute.defaultPort)"
+        )
 
         return try PlatformApplication.build(
             info: info, settings: settings, logger: logger, metrics: metrics, context: AuthRequestContext.self,
@@ -38,6 +41,7 @@ public enum MLHubApp {
             ModelRoutes.register(api, core)
             VersionRoutes.register(api, core)
             SearchRoutes.register(api, core)
+            DeployRoutes.register(api, core)
         }
     }
 }

@@ -79,6 +79,9 @@ struct ModelRegistry: Sendable {
         var source: [String: JSONValue] = [:]
         var metrics: [String: JSONValue] = [:]
         var files: [String: JSONValue]?
+        /// How to run the version as a job: command, image or template, parameter schema,
+        /// resources and the code package (from an ingested card).
+        var deploy: [String: JSONValue]?
     }
 
     /// Adds version `latest + 1` to the model.
@@ -95,6 +98,7 @@ struct ModelRegistry: Sendable {
             if let label = input.label { version["label"] = .string(label) }
             if let description = input.description { version["description"] = .string(description) }
             if let files = input.files { version["files"] = .object(files) }
+            if let deploy = input.deploy { version["deploy"] = .object(deploy) }
             version.merge(Self.searchFields(of: model)) { $1 }
             let document = Self.withTags(.object(version))
             try await store.batch([

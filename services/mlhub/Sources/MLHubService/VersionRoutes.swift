@@ -124,11 +124,20 @@ enum VersionRoutes {
             tags: ["versions"], response: Schema.object(["items": Schema.array(of: Schema.anyObject)], required: ["items"])
         )) { _, context in
             let (_, version) = try await core.version(context, needs: .viewer)
-            guard let runID = version["files"]?["runId"]?.stringValue else { return JSONResponse(["items": []] as JSONValue) }
+            // A version's files are a run's (registered from a run or job) or its project's
+            // (an ingested package), under a prefix.
+            let owner: DataClient.FileOwner, base: String
+            if let runID = version["files"]?["runId"]?.stringValue {
+                (owner, base) = (.run(runID), "/api/data/v1/runs/\(runID)")
+            } else if let projectID = version["files"]?["projectId"]?.stringValue {
+                (owner, base) = (.project(projectID), "/api/data/v1/projects/\(projectID)")
+            } else {
+                return JSONResponse(["items": []] as JSONValue)
+            }
             let prefix = version["files"]?["prefix"]?.stringValue ?? ""
             let files: [JSONValue]
             do {
-                files = try await core.data.files(of: .run(runID), prefix: prefix)
+                files = try await core.data.files(of: owner, prefix: prefix)
             } catch let error as PeerError {
                 throw error.apiError
             }
@@ -136,7 +145,7 @@ enum VersionRoutes {
                 var item = file
                 let path = file["path"]?.stringValue ?? ""
                 item["name"] = .string(String(path.dropFirst(prefix.count)))
-                item["downloadPath"] = .string("/api/data/v1/runs/\(runID)/files/\(URLPath.escape(path))")
+                item["downloadPath"] = .string("\(base)/files/\(URLPath.escape(path))")
                 return item
             })] as JSONValue)
         }

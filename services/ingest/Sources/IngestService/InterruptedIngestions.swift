@@ -1,0 +1,30 @@
+import DataClient
+import Foundation
+import Logging
+import Platform
+import ServiceLifecycle
+import Store
+
+/// After a crash, ingestions left `received` or `validating` are rejected (their staged files
+/// were in the old process) and whatever of them reached data is removed, once data answers.
+struct InterruptedIngestions: Service {
+    let ingestions: Ingestions
+    let data: DataClient
+    let logger: Logger
+
+    func run() async throws {
+        let stuck = try await ingestions.store.find("ingestions", Query(filter: ["state": ["$in": ["received", "validating"]]]))
+        for ingestion in stuck {
+            guard let project = ingestion["projectId"]?.stringValue, let id = ingestion["id"]?.stringValue else { continue }
+            do {
+                for file in try await data.files(of: .project(project), prefix: "models/\(id)") {
+                    if let path = file["path"]?.stringValue { try await data.deleteFile(of: .project(project), path: path) }
+                }
+                try await ingestions.move(ingestion, to: .rejected, set: ["reasons": [Reason(field: nil, file: nil, message: "the ingest service stopped while checking this package; send it again").json]])
+            } catch {
+                logger.warning("could not clean an interrupted ingestion yet; it is retried at the next start", metadata: ["ingestion": "\(id)", "error": "\(error)"])
+            }
+        }
+        try await gracefulShutdown()
+    }
+}

@@ -1,0 +1,88 @@
+import Crypto
+import Foundation
+import Hummingbird
+import Platform
+
+/// A package as it arrives: streamed to a staging file under the state dir (never whole in
+/// memory) with its SHA-256 — the package's identity, which makes re-submitting idempotent —
+/// then unpacked with tar into a directory of its own and walked.
+struct PackageArchive {
+    let file: URL
+    let digest: String
+    let size: Int64
+
+    /// Streams `body` to `file`; 413 when it grows past `limit`.
+    static func receive(_ body: RequestBody, to file: URL, limit: Int64) async throws -> PackageArchive {
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        guard FileManager.default.createFile(atPath: file.path, contents: nil) else { throw APIError(.internalServerError, code: "staging_failed", message: "cannot stage the package on disk") }
+        let handle = try FileHandle(forWritingTo: file)
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        do {
+            for try await buffer in body {
+                size += Int64(buffer.readableBytes)
+                guard size <= limit else {
+                    throw APIError(.contentTooLarge, code: "package_too_large", message: "a package is at most \(limit) bytes (mlex.ingest.maxPackageBytes)")
+                }
+                let bytes = Data(buffer.readableBytesView)
+                hasher.update(data: bytes)
+                try handle.write(contentsOf: bytes)
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: file)
+            throw error
+        }
+        guard size > 0 else {
+            try? FileManager.default.removeItem(at: file)
+            throw APIError.badRequest("send the package (a tar or tar.gz) as the request body", code: "empty_package")
+        }
+        return PackageArchive(file: file, digest: hasher.finalize().map { String(format: "%02x", $0) }.joined(), size: size)
+    }
+
+    /// Unpacks into `directory`; the regular files by relative path, or why it cannot be
+    /// unpacked. GNU tar refuses members with `..` and strips leading `/`; anything but regular
+    /// files and directories (links, devices) is refused here.
+    func unpack(into directory: URL) -> Checked<[String: URL]> {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/tar")
+            process.arguments = ["-x", "--no-same-owner", "--no-same-permissions", "-f", file.path, "-C", directory.path]
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let message = errors.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                let text = String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                return .failed([Reason(field: nil, file: nil, message: "the package is not a tar or tar.gz archive tar can unpack safely: \(text.prefix(500))")])
+            }
+        } catch {
+            return .failed([Reason(field: nil, file: nil, message: "cannot unpack the package: \(error)")])
+        }
+        var files: [String: URL] = [:], reasons: [Reason] = []
+        let base = directory.standardizedFileURL.path
+        let walker = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey, .isDirectoryKey, .isSymbolicLinkKey])
+        while let url = walker?.nextObject() as? URL {
+            let path = String(url.standardizedFileURL.path.dropFirst(base.count + 1))
+            let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .isDirectoryKey, .isSymbolicLinkKey])
+            if values?.isDirectory == true, values?.isSymbolicLink != true { continue }
+            guard values?.isRegularFile == true, values?.isSymbolicLink != true else {
+                reasons.append(Reason(field: nil, file: path, message: "only regular files and directories may be in a package (this is a link or a device)"))
+                continue
+            }
+            files[path] = url
+        }
+        return reasons.isEmpty ? .passed(files) : .failed(reasons)
+    }
+
+    static func sha256(of file: URL) throws -> String {
+        let handle = try FileHandle(forReadingFrom: file)
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,67 @@
+import Auth
+import DataClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ParameterSchema
+import Platform
+
+/// Deploying a version: its card's command (with its image or template and code package) run
+/// as a compute job with parameters checked against its schema, submitted with the caller's own
+/// token so the job is the caller's. The job names the version (`modelVersionId`), which is how
+/// the hub counts deploys from compute's events.
+enum DeployRoutes {
+    struct Deploy: Decodable {
+        let parameters: [String: JSONValue]?
+        let resources: [String: JSONValue]?
+        let timeoutSeconds: Int?
+        let name: String?
+    }
+
+    static func register(_ api: APIBuilder<AuthRequestContext>, _ core: HubCore) {
+        api.post("/v1/models/{id}/versions/{version}/deploy", OperationDoc(
+            "Run a version as a job in the model's project (editors): `parameters` are checked against the version's schema (400 naming `parameters.<name>`, defaults filled in) and reach the job as its params (MLEX_PARAMS); `resources` override the card's. Answers compute's job",
+            tags: ["deploy"],
+            body: Schema.object(["parameters": Schema.anyObject, "resources": Schema.anyObject, "timeoutSeconds": Schema.integer, "name": Schema.string]),
+            status: 201, response: Schema.object(["jobId": Schema.id, "job": Schema.anyObject], required: ["jobId", "job"])
+        )) { request, context in
+            let (model, version) = try await core.version(context, needs: .editor)
+            let body = try await request.decodeJSON(as: Deploy.self, context: context)
+            guard let deploy = version["deploy"]?.objectValue, deploy["command"] != nil || deploy["image"] != nil || deploy["template"] != nil else {
+                throw APIError.unprocessable("this version has no run instructions (command, image or template); only versions from ingested model packages can be deployed", field: "version")
+            }
+            var parameters = body.parameters ?? [:]
+            if let schemaJSON = deploy["parameters"] {
+                let schema = try ParameterSchema.parse(schemaJSON).get()
+                do {
+                    parameters = try schema.validate(parameters)
+                } catch let problem as ParameterSchema.Problem {
+                    throw APIError.invalidField(problem.field, problem.message)
+                }
+            } else if !parameters.isEmpty {
+                throw APIError.invalidField("parameters", "this version declares no parameters")
+            }
+            var spec: [String: JSONValue] = [
+                "projectId": model["projectId"]!, "modelVersionId": version["id"]!, "params": .object(parameters),
+                "name": .string(body.name ?? "deploy \(model["name"]?.stringValue ?? "")@\(version["number"]?.intValue ?? 0)"),
+            ]
+            for key in ["command", "image", "template", "codePackage"] { if let value = deploy[key], value != .null { spec[key] = value } }
+            let resources = (deploy["resources"]?.objectValue ?? [:]).merging(body.resources ?? [:]) { $1 }
+            if !resources.isEmpty { spec["resources"] = .object(resources) }
+            if let timeout = body.timeoutSeconds { spec["timeoutSeconds"] = .int(Int64(timeout)) }
+
+            guard let authorization = request.headers[.authorization], authorization.hasPrefix("Bearer ") else {
+                throw APIError(.unauthorized, code: "unauthorized", message: "deploying needs the caller's bearer token")
+            }
+            let token = String(authorization.dropFirst("Bearer ".count))
+            let compute = PeerClient(baseURL: core.computeURL) { token }
+            let job: JSONValue
+            do {
+                job = try await compute.call(.POST, "/v1/jobs", body: .object(spec))
+            } catch let error as PeerError {
+                throw error.apiError
+            }
+            return JSONResponse(["jobId": job["id"] ?? .null, "job": job] as JSONValue, status: .created)
+        }
+    }
+}
