@@ -504,7 +504,6 @@ let package = Package(
             dependencies: [
                 "IngestService", "Platform", "PlatformTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "services/ingest/Tests/IngestServiceTests",
@@ -537,7 +536,6 @@ let package = Package(
             dependencies: [
                 "MLHubService", "Platform", "PlatformTesting", "Bus", "SQLite",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "services/mlhub/Tests/MLHubServiceTests",
             swiftSettings: strictSettings
@@ -568,7 +566,6 @@ let package = Package(
             dependencies: [
                 "TagService", "Platform", "PlatformTesting", "Bus", "SQLite",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "services/tag/Tests/TagServiceTests",
             swiftSettings: strictSettings

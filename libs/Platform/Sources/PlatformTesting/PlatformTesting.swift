@@ -106,3 +106,23 @@ struct SilentLogHandler: LogHandler {
 
     func log(event: LogEvent) {}
 }
+
+/// Settings to build `service`'s application in a test: a fresh state dir, the repository's
+/// db/ definitions, the embedded store, and the shared real users service to trust.
+public func serviceTestSettings(_ service: ServiceName, extraSettings: [Setting]) async throws -> ServiceSettings {
+    let users = try UsersServer.shared()
+    return try await ServiceSettings.forTesting(
+        service, stateDirectory: try temporaryDirectory(), extraSettings: extraSettings,
+        environment: users.environment().merging(["MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path, "MLEX_STORE": ""]) { $1 }
+    )
+}
+
+/// The application's OpenAPI document matches the routes it serves and is valid OpenAPI 3.1.
+public func expectValidOpenAPI(_ app: some ApplicationProtocol, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    try await expectDocumentMatchesRoutes(app, sourceLocation: sourceLocation)
+    try await app.test(.router) { client in
+        try await client.execute(uri: "/openapi.json", method: .get) { response in
+            try validateOpenAPI(response.body, sourceLocation: sourceLocation)
+        }
+    }
+}
