@@ -23,10 +23,10 @@ public struct LocalPlatform: Sendable {
         }
     }
 
-    /// Starts data and compute (the users service is the shared one); nodes time out after 3 s
-    /// so lost-node tests finish quickly.
-    public static func start() throws -> LocalPlatform {
-        let users = try UsersServer.shared()
+    /// Starts data and compute on the bus of `users` (the shared users service by default);
+    /// nodes time out after 3 s so lost-node tests finish quickly.
+    public static func start(users given: UsersServer? = nil) throws -> LocalPlatform {
+        let users = try given ?? UsersServer.shared()
         let common = try commonEnvironment(users)
         let dataPort = try freePort(), computePort = try freePort()
         let dataState = try temporaryDirectory(), computeState = try temporaryDirectory()

@@ -12,12 +12,18 @@ public struct UsersServer: Sendable {
     public static let adminPassword = "correct horse battery"
 
     public let url: String
-    /// The users process's state directory; its `bus.sqlite` is the embedded bus it publishes to.
+    /// The users process's state directory; its `bus.sqlite` is the embedded bus it publishes to
+    /// (unless it was started on another bus).
     public let stateDirectory: URL
+    /// The bus it was started on; nil: the embedded log in its state directory.
+    public let bus: String?
 
     public static func shared() throws -> UsersServer { try started.get() }
 
-    private static let started: Result<UsersServer, any Error> = Result {
+    private static let started: Result<UsersServer, any Error> = Result { try start(bus: nil) }
+
+    /// A users process of its own on `bus` (e.g. `kafka://…` for a platform on Kafka), stopped at exit.
+    public static func start(bus: String?) throws -> UsersServer {
         let port = try freePort()
         let state = try temporaryDirectory()
         let passwordFile = state.appendingPathComponent("admin-password")
@@ -25,15 +31,15 @@ public struct UsersServer: Sendable {
         let pid = try startPlatformProcess("mlex-users", environment: [
             "MLEX_STATE_DIR": state.path, "MLEX_CONFIG_DIR": "/nonexistent", "MLEX_USERS_PORT": String(port), "MLEX_USERS_HOST": "127.0.0.1",
             "MLEX_USERS_BCRYPT_COST": "4", "MLEX_ADMIN_EMAIL": adminEmail, "MLEX_ADMIN_PASSWORD_FILE": passwordFile.path,
-            "MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path, "MLEX_STORE": "", "MLEX_BUS": "",
+            "MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path, "MLEX_STORE": "", "MLEX_BUS": bus ?? "",
         ], port: port)
         stopAtExit(pid)
-        return UsersServer(url: "http://127.0.0.1:\(port)", stateDirectory: state)
+        return UsersServer(url: "http://127.0.0.1:\(port)", stateDirectory: state, bus: bus)
     }
 
     /// What a service under test needs to trust this users service and hear its events.
     public func environment() -> [String: String] {
-        ["MLEX_USERS_URL": url, "MLEX_BUS": "sqlite:" + stateDirectory.appendingPathComponent("bus.sqlite").path]
+        ["MLEX_USERS_URL": url, "MLEX_BUS": bus ?? "sqlite:" + stateDirectory.appendingPathComponent("bus.sqlite").path]
     }
 
     /// Registers `email` and signs in: the user's id and an access token.

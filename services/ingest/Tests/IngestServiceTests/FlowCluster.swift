@@ -10,11 +10,16 @@ struct FlowCluster: Sendable {
     let tagURL: String
     let hubURL: String
     let ingestURL: String
+    /// How long events may take to arrive (Kafka groups take a while to form at first).
+    let patience: Int
 
     static func shared() throws -> FlowCluster { try started.get() }
 
-    private static let started: Result<FlowCluster, any Error> = Result {
-        let platform = try LocalPlatform.start()
+    private static let started: Result<FlowCluster, any Error> = Result { try start(users: nil, patience: 30) }
+
+    /// The whole platform on the bus of `users` (the shared users service's embedded log by default).
+    static func start(users: UsersServer?, patience: Int) throws -> FlowCluster {
+        let platform = try LocalPlatform.start(users: users)
         stopAtExit(try platform.startAgent(queue: "default", state: try temporaryDirectory(), node: .init(cpus: 2, memoryMB: 2048, pidsLimit: 64)))
         var urls: [ServiceName: String] = [:]
         for service in [ServiceName.tag, .mlhub, .ingest] {
@@ -22,7 +27,7 @@ struct FlowCluster: Sendable {
             stopAtExit(started.pid)
             urls[service] = started.url
         }
-        return FlowCluster(platform: platform, tagURL: urls[.tag]!, hubURL: urls[.mlhub]!, ingestURL: urls[.ingest]!)
+        return FlowCluster(platform: platform, tagURL: urls[.tag]!, hubURL: urls[.mlhub]!, ingestURL: urls[.ingest]!, patience: patience)
     }
 
     func newOwner() async throws -> (id: String, token: String, project: String) {
@@ -37,8 +42,8 @@ struct FlowCluster: Sendable {
 
     /// Waits until `check` holds for GET `url` (events take a moment).
     @discardableResult
-    func eventually(_ url: String, token: String, seconds: Int = 30, _ check: @Sendable (JSONValue) -> Bool) async throws -> JSONValue {
-        let deadline = Date().addingTimeInterval(TimeInterval(seconds))
+    func eventually(_ url: String, token: String, seconds: Int? = nil, _ check: @Sendable (JSONValue) -> Bool) async throws -> JSONValue {
+        let deadline = Date().addingTimeInterval(TimeInterval(seconds ?? patience))
         var last: JSONValue = .null
         while Date() < deadline {
             last = try await httpCall(url, "GET", token: token).body
