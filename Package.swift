@@ -59,6 +59,7 @@ let package = Package(
             dependencies: [
                 "Platform",
                 "Auth",
+                "SQLite",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
@@ -534,7 +535,7 @@ let package = Package(
         .testTarget(
             name: "MLHubServiceTests",
             dependencies: [
-                "MLHubService", "Platform", "PlatformTesting", "Bus", "SQLite",
+                "MLHubService", "Platform", "PlatformTesting", "Bus",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "services/mlhub/Tests/MLHubServiceTests",
@@ -564,7 +565,7 @@ let package = Package(
         .testTarget(
             name: "TagServiceTests",
             dependencies: [
-                "TagService", "Platform", "PlatformTesting", "Bus", "SQLite",
+                "TagService", "Platform", "PlatformTesting", "Bus",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "services/tag/Tests/TagServiceTests",

@@ -1,7 +1,6 @@
 import Foundation
 import Platform
 import PlatformTesting
-import SQLite
 import Testing
 
 @Suite("mlhub from the bus", .serialized)
@@ -98,22 +97,12 @@ struct FlowTests {
             page["items"]?.arrayValue?.first?["deployCount"] == 1 && page["items"]?.arrayValue?.first?["tags"] == ["best"]
         }
 
-        kill(cluster.hubPID, SIGTERM)
-        var status: Int32 = 0
-        waitpid(cluster.hubPID, &status, 0)
-        let busPath = shared.platform.users.stateDirectory.appendingPathComponent("bus.sqlite").path
-        try SQLiteConnection(path: busPath).execute("DELETE FROM commits WHERE consumer_group LIKE 'mlhub.%'")
-        try SQLiteConnection(path: cluster.hubState.appendingPathComponent("mlhub/store.sqlite").path).execute("DELETE FROM c_processed_events")
-
+        Replay.stop(cluster.hubPID)
+        let bus = shared.platform.users.stateDirectory.appendingPathComponent("bus.sqlite")
+        try Replay.forget(groupsPrefix: "mlhub.", bus: bus, store: cluster.hubState.appendingPathComponent("mlhub/store.sqlite"))
         let again = try HubCluster.start(on: shared.platform, tagURL: shared.tagURL, state: cluster.hubState)
         stopAtExit(again.hubPID)
-        try await withRetries(300) {
-            let behind = try SQLiteConnection(path: busPath).query("""
-                SELECT count(*) FROM topics t WHERE t.topic IN ('mlex.data', 'mlex.compute', 'mlex.tags') AND NOT EXISTS
-                (SELECT 1 FROM commits c WHERE c.consumer_group = 'mlhub.' || substr(t.topic, 6) AND c.offset >= t.last_offset)
-                """)
-            guard behind.first?.first == .integer(0) else { throw POSIXError(.EAGAIN) }
-        }
+        try await Replay.waitUntilCaughtUp(bus: bus, groups: ["mlex.data": "mlhub.data", "mlex.compute": "mlhub.compute", "mlex.tags": "mlhub.tags", "mlex.ingest": "mlhub.ingest"])
         let after = try await again.hub("GET", "/v1/models/\(modelID)/versions", token: owner.token).body
         #expect(after == before, "before \(before.jsonText)\nafter \(after.jsonText)")
         #expect(try await again.hub("GET", "/v1/projects/\(owner.project)/models", token: owner.token).body["items"]?.arrayValue?.count == 1)

@@ -2,7 +2,6 @@ import Bus
 import Foundation
 import Platform
 import PlatformTesting
-import SQLite
 import Testing
 
 /// Users, data and compute as processes (`LocalPlatform`) with a tag process on the same bus:

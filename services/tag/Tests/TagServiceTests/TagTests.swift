@@ -2,7 +2,6 @@ import Bus
 import Foundation
 import Platform
 import PlatformTesting
-import SQLite
 import Testing
 
 @Suite("tag service", .serialized)
@@ -121,24 +120,12 @@ struct TagTests {
         }
         let before = (try await cluster.tags(of: "run", kept, token: owner.token), try await cluster.counts(owner.project, token: owner.token))
 
-        kill(cluster.pid, SIGTERM)
-        var status: Int32 = 0
-        waitpid(cluster.pid, &status, 0)
-        let busPath = shared.platform.users.stateDirectory.appendingPathComponent("bus.sqlite").path
-        try SQLiteConnection(path: busPath).execute("DELETE FROM commits WHERE consumer_group LIKE 'tag.%'")
-        let store = try SQLiteConnection(path: cluster.state.appendingPathComponent("tag/store.sqlite").path)
-        try store.execute("DELETE FROM c_processed_events")
-
+        Replay.stop(cluster.pid)
+        let bus = shared.platform.users.stateDirectory.appendingPathComponent("bus.sqlite")
+        try Replay.forget(groupsPrefix: "tag.", bus: bus, store: cluster.state.appendingPathComponent("tag/store.sqlite"))
         let again = try TagCluster.start(on: shared.platform, state: cluster.state)
         stopAtExit(again.pid)
-        // Caught up when every tag group has committed the end of its topic.
-        try await withRetries(300) {
-            let behind = try SQLiteConnection(path: busPath).query("""
-                SELECT count(*) FROM topics t WHERE t.topic IN ('mlex.data', 'mlex.compute') AND NOT EXISTS
-                (SELECT 1 FROM commits c WHERE c.consumer_group = 'tag.entities.' || t.topic AND c.offset >= t.last_offset)
-                """)
-            guard behind.first?.first == .integer(0) else { throw POSIXError(.EAGAIN) }
-        }
+        try await Replay.waitUntilCaughtUp(bus: bus, groups: ["mlex.data": "tag.entities.mlex.data", "mlex.compute": "tag.entities.mlex.compute"])
         #expect(try await again.tags(of: "run", kept, token: owner.token) == before.0)
         #expect(try await again.counts(owner.project, token: owner.token) == before.1)
         #expect(try await again.tag("GET", "/v1/entities/run/\(purged)/tags", token: owner.token).status == 404)
