@@ -12,6 +12,12 @@ public struct DataClient: Sendable {
     }
 
     /// The run of a compute job, created on first call (`PUT /v1/jobs/{jobId}/run`, idempotent).
+    /// The data service as another service reaches it: its URL from the settings
+    /// (`MLEX_DATA_URL`), calls made with `token` (the service's own, or a user's).
+    public static func peer(of settings: ServiceSettings, token: @escaping @Sendable () async throws -> String) -> DataClient {
+        DataClient(PeerClient(baseURL: settings.peerURLs[.data] ?? "http://127.0.0.1:\(ServiceName.data.defaultPort)", token: token))
+    }
+
     public func jobRun(jobID: String, projectID: String, name: String, params: [String: JSONValue], tags: [String: JSONValue] = [:], submittedBy: String?) async throws -> JSONValue {
         var body: JSONValue = ["projectId": .string(projectID), "name": .string(name), "params": .object(params)]
         if !tags.isEmpty { body["tags"] = .object(tags) }

@@ -29,7 +29,7 @@ public enum AgentApp {
         let credential = try ServiceCredential.load(.compute, stateDirectory: settings.stateDirectory, file: settings.config.string(ServiceCredential.fileSetting))
         let tokens = ServiceTokenSource(service: .compute, credential: credential, users: users)
         let token: @Sendable () async throws -> String = { try await tokens.token() }
-        let data = DataClient(PeerClient(baseURL: settings.peerURLs[.data] ?? "http://127.0.0.1:\(ServiceName.data.defaultPort)", token: token))
+        let data = DataClient.peer(of: settings, token: token)
         let compute = ComputeClient(peer: PeerClient(baseURL: settings.peerURLs[.compute] ?? "http://127.0.0.1:\(ServiceName.compute.defaultPort)", token: token), nodeID: nodeID)
         let runner = JobRunner(
             executor: executor, data: data, compute: compute,

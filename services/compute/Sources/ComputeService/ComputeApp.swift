@@ -22,7 +22,7 @@ public enum ComputeApp {
         let backends = try await Backends.open(settings, domains: ["compute"], logger: logger)
         let auth = try await ServiceAuthentication.start(settings: settings, bus: backends.bus, logger: logger)
         let tokens = auth.serviceTokens
-        let data = DataClient(PeerClient(baseURL: settings.peerURLs[.data] ?? "http://127.0.0.1:\(ServiceName.data.defaultPort)") { try await tokens.token() })
+        let data = DataClient.peer(of: settings) { try await tokens.token() }
         let memberships = ProjectMemberships(store: backends.store, data: data)
         let core = ComputeCore(store: backends.store, data: data, authorizer: Authorizer(memberships: memberships), settings: options)
 

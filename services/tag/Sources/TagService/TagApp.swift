@@ -21,7 +21,7 @@ public enum TagApp {
         let backends = try await Backends.open(settings, domains: ["tag"], logger: logger)
         let auth = try await ServiceAuthentication.start(settings: settings, bus: backends.bus, logger: logger)
         let tokens = auth.serviceTokens
-        let data = DataClient(PeerClient(baseURL: settings.peerURLs[.data] ?? "http://127.0.0.1:\(ServiceName.data.defaultPort)") { try await tokens.token() })
+        let data = DataClient.peer(of: settings) { try await tokens.token() }
         let memberships = ProjectMemberships(store: backends.store, data: data)
         let directory = TagDirectory(store: backends.store)
         let core = TagCore(directory: directory, authorizer: Authorizer(memberships: memberships))
