@@ -18,6 +18,11 @@ public struct DataClient: Sendable {
         DataClient(PeerClient(baseURL: settings.peerURLs[.data] ?? "http://127.0.0.1:\(ServiceName.data.defaultPort)", token: token))
     }
 
+    /// The same data service, called with another token (a user's, to act as that user).
+    public func acting(with token: @escaping @Sendable () async throws -> String) -> DataClient {
+        DataClient(PeerClient(baseURL: peer.baseURL, token: token))
+    }
+
     public func jobRun(jobID: String, projectID: String, name: String, params: [String: JSONValue], tags: [String: JSONValue] = [:], submittedBy: String?) async throws -> JSONValue {
         var body: JSONValue = ["projectId": .string(projectID), "name": .string(name), "params": .object(params)]
         if !tags.isEmpty { body["tags"] = .object(tags) }

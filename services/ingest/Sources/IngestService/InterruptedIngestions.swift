@@ -11,9 +11,13 @@ struct InterruptedIngestions: Service {
     let ingestions: Ingestions
     let data: DataClient
     let logger: Logger
+    /// Only what an earlier process left: this one's own ingestions may already be under way.
+    let startedAt = Timestamp.now
 
     func run() async throws {
-        let stuck = try await ingestions.store.find("ingestions", Query(filter: ["state": ["$in": ["received", "validating"]]]))
+        let stuck = try await ingestions.store.find("ingestions", Query(filter: [
+            "state": ["$in": ["received", "validating"]], "createdAt": ["$lt": .string(startedAt)],
+        ]))
         for ingestion in stuck {
             guard let project = ingestion["projectId"]?.stringValue, let id = ingestion["id"]?.stringValue else { continue }
             do {

@@ -56,6 +56,18 @@ struct IngestFlowTests {
         #expect((logs["items"]?.arrayValue ?? []).contains { $0["message"]?.stringValue == "threshold 0.25 mode fast weights 4096" }, "\(logs.jsonText)")
         try await cluster.eventually("\(cluster.hubURL)/v1/models/\(modelID)/versions/1", token: owner.token) { $0["deployCount"] == 1 }
 
+        // Someone else deploys the public model into a project of their own.
+        let other = try await cluster.newOwner()
+        let elsewhere = try await httpCall(deploy, "POST", ["projectId": .string(other.project), "parameters": ["mode": "exact"]], token: other.token)
+        #expect(elsewhere.status == 201 && elsewhere.body["job"]?["projectId"] == .string(other.project), "\(elsewhere.body)")
+        let theirs = try await cluster.eventually("\(cluster.platform.computeURL)/v1/jobs/\(try #require(elsewhere.body["jobId"]?.stringValue))", token: other.token, seconds: cluster.patience + 60) {
+            ["succeeded", "failed", "cancelled", "timed_out"].contains($0["state"]?.stringValue ?? "")
+        }
+        #expect(theirs["state"] == "succeeded", "\(theirs.jsonText)")
+        try await cluster.eventually("\(cluster.hubURL)/v1/models/\(modelID)", token: owner.token) { $0["deployCount"] == 2 }
+        let intoOwners = try await httpCall(deploy, "POST", ["parameters": ["mode": "exact"]], token: other.token)
+        #expect(intoOwners.status == 404, "not an editor of the model's project: \(intoOwners.body)")
+
         // The same package again: the same ingestion, no second version.
         let again = try await cluster.ingest(package, project: owner.project, token: owner.token)
         #expect(again.status == 200 && again.body["id"] == .string(ingestion))

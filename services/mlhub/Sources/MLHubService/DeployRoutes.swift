@@ -12,6 +12,7 @@ import Platform
 /// the hub counts deploys from compute's events.
 enum DeployRoutes {
     struct Deploy: Decodable {
+        let projectId: String?
         let parameters: [String: JSONValue]?
         let resources: [String: JSONValue]?
         let timeoutSeconds: Int?
@@ -20,13 +21,15 @@ enum DeployRoutes {
 
     static func register(_ api: APIBuilder<AuthRequestContext>, _ core: HubCore) {
         api.post("/v1/models/{id}/versions/{version}/deploy", OperationDoc(
-            "Run a version as a job in the model's project (editors): `parameters` are checked against the version's schema (400 naming `parameters.<name>`, defaults filled in) and reach the job as its params (MLEX_PARAMS); `resources` override the card's. Answers compute's job",
+            "Run a version as a job in one of the caller's projects (`projectId`, editors; default the model's project): `parameters` are checked against the version's schema (400 naming `parameters.<name>`, defaults filled in) and reach the job as its params (MLEX_PARAMS); `resources` override the card's. A version of another project (a public model) has its package copied into the job's project first. Answers compute's job",
             tags: ["deploy"],
-            body: Schema.object(["parameters": Schema.anyObject, "resources": Schema.anyObject, "timeoutSeconds": Schema.integer, "name": Schema.string]),
+            body: Schema.object(["projectId": Schema.id, "parameters": Schema.anyObject, "resources": Schema.anyObject, "timeoutSeconds": Schema.integer, "name": Schema.string]),
             status: 201, response: Schema.object(["jobId": Schema.id, "job": Schema.anyObject], required: ["jobId", "job"])
         )) { request, context in
-            let (model, version) = try await core.version(context, needs: .editor)
+            let (model, version) = try await core.version(context, needs: .viewer)
             let body = try await request.decodeJSON(as: Deploy.self, context: context)
+            let target = try ModelFields.id(body.projectId, field: "projectId") ?? model["projectId"]!.stringValue!
+            try await core.authorizer.require(.editor, on: target, for: try context.requirePrincipal())
             guard let deploy = version["deploy"]?.objectValue, deploy["command"] != nil || deploy["image"] != nil || deploy["template"] != nil else {
                 throw APIError.unprocessable("this version has no run instructions (command, image or template); only versions from ingested model packages can be deployed", field: "version")
             }
@@ -42,7 +45,7 @@ enum DeployRoutes {
                 throw APIError.invalidField("parameters", "this version declares no parameters")
             }
             var spec: [String: JSONValue] = [
-                "projectId": model["projectId"]!, "modelVersionId": version["id"]!, "params": .object(parameters),
+                "projectId": .string(target), "modelVersionId": version["id"]!, "params": .object(parameters),
                 "name": .string(body.name ?? "deploy \(model["name"]?.stringValue ?? "")@\(version["number"]?.intValue ?? 0)"),
             ]
             for key in ["command", "image", "template", "codePackage"] { if let value = deploy[key], value != .null { spec[key] = value } }
@@ -54,6 +57,9 @@ enum DeployRoutes {
                 throw APIError(.unauthorized, code: "unauthorized", message: "deploying needs the caller's bearer token")
             }
             let token = String(authorization.dropFirst("Bearer ".count))
+            if target != model["projectId"]?.stringValue, let package = deploy["codePackage"]?.stringValue {
+                try await copyPackage(package, from: model["projectId"]!.stringValue!, to: target, core: core, userToken: token)
+            }
             let compute = PeerClient(baseURL: core.computeURL) { token }
             let job: JSONValue
             do {
@@ -62,6 +68,22 @@ enum DeployRoutes {
                 throw error.apiError
             }
             return JSONResponse(["jobId": job["id"] ?? .null, "job": job] as JSONValue, status: .created)
+        }
+    }
+
+    /// Copies a version's package into the project a job runs in (compute runs code packages of
+    /// the job's own project): read with the hub's token, written with the caller's, so only
+    /// an editor of the target project can put it there. Skipped when already there.
+    static func copyPackage(_ path: String, from source: String, to target: String, core: HubCore, userToken: String) async throws {
+        let asCaller = core.data.acting { userToken }
+        do {
+            if try await asCaller.files(of: .project(target), prefix: path).contains(where: { $0["path"]?.stringValue == path }) { return }
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("mlhub-\(ID.make()).pkg")
+            defer { try? FileManager.default.removeItem(at: file) }
+            try await core.data.download(.project(source), path: path, to: file)
+            try await asCaller.upload(file, to: .project(target), path: path)
+        } catch let error as PeerError {
+            throw error.apiError
         }
     }
 }
