@@ -15,25 +15,27 @@ public final class SQLiteDocumentStore: DocumentStore {
     /// The text fields `prepare` declared for each collection that has them (for `search`).
     let textIndexes = Mutex<[String: [TextField]]>([:])
 
-    /// Read-only connections for full-text searches and facets: a search and its facets run
-    /// side by side, and neither waits behind writes (WAL readers see the last commit).
-    let textReaders: [SQLiteDatabase]
-    private let nextTextReader = Mutex(0)
+    /// Read-only connections for full-text searches and facets, opened at the first search
+    /// (most stores never search): a search and its facets run side by side, and neither waits
+    /// behind writes (WAL readers see the last commit).
+    private let textReaders = Mutex<(connections: [SQLiteDatabase], next: Int)>(([], 0))
 
     public init(path: String, maxDocumentBytes: Int = 16 << 20) throws {
         self.database = try SQLiteDatabase(path: path)
         self.maxDocumentBytes = maxDocumentBytes
-        var readOnly = SQLiteConnection.Options()
-        readOnly.readOnly = true
-        self.textReaders = try (0..<2).map { _ in try SQLiteDatabase(path: path, options: readOnly) }
     }
 
     /// The next text reader, in turn.
-    func textReader() -> SQLiteDatabase {
-        textReaders[nextTextReader.withLock { next in
-            defer { next = (next + 1) % textReaders.count }
-            return next
-        }]
+    func textReader() throws -> SQLiteDatabase {
+        try textReaders.withLock { readers in
+            if readers.connections.isEmpty {
+                var readOnly = SQLiteConnection.Options()
+                readOnly.readOnly = true
+                readers.connections = try (0..<2).map { _ in try SQLiteDatabase(path: database.path, options: readOnly) }
+            }
+            defer { readers.next = (readers.next + 1) % readers.connections.count }
+            return readers.connections[readers.next]
+        }
     }
 
     public func prepare(_ collection: CollectionSpec) async throws {
