@@ -228,10 +228,3 @@ struct Jobs: AsyncParsableCommand {
         }
     }
 }
-
-extension Optional {
-    func asyncMap<Mapped>(_ transform: (Wrapped) async throws -> Mapped) async rethrows -> Mapped? {
-        guard let value = self else { return nil }
-        return try await transform(value)
-    }
-}

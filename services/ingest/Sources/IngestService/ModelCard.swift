@@ -24,9 +24,7 @@ struct ModelCard: Sendable {
         guard case .object(let members) = json else { return .failed([Reason(field: nil, file: fileName, message: "model.json is a JSON object")]) }
         for key in members.keys.sorted() where !keys.contains(key) { fail(key, "not a card field (\(keys.sorted().joined(separator: ", ")))") }
         let name = members["name"]?.stringValue ?? ""
-        if name.isEmpty || name.count > 100 || !name.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) {
-            fail("name", "name is 1 to 100 letters, digits, . _ -")
-        }
+        if !ModelName.isValid(name) { fail("name", ModelName.rule) }
         let version = members["version"]?.stringValue ?? ""
         if version.isEmpty || version.count > 100 { fail("version", "version is the card's version string, 1 to 100 characters (e.g. 1.2.0)") }
         for key in ["description", "task", "framework", "license", "image", "template", "inputs", "outputs"] {

@@ -138,10 +138,3 @@ struct HubFollower {
         return []
     }
 }
-
-extension Optional {
-    func asyncMap<Mapped>(_ transform: (Wrapped) async throws -> Mapped) async rethrows -> Mapped? {
-        guard let value = self else { return nil }
-        return try await transform(value)
-    }
-}

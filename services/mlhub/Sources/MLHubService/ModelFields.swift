@@ -7,9 +7,7 @@ enum ModelFields {
 
     /// Model names as hubs spell them (`resnet-50`, `bert_base.v2`): unique per project, case-insensitively.
     static func name(_ text: String?, field: String = "name") throws -> String {
-        guard let text, !text.isEmpty, text.count <= 100, text.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) else {
-            throw APIError.invalidField(field, "a model name is 1 to 100 letters, digits, . _ -")
-        }
+        guard let text, ModelName.isValid(text) else { throw APIError.invalidField(field, ModelName.rule) }
         return text
     }
 

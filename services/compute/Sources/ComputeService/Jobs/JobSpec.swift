@@ -99,8 +99,7 @@ struct JobSpec: Codable, Sendable {
         if let retries { try Self.check((0...10).contains(retries), "retries", "retries is 0 to 10") }
         if let modelVersionId { try Self.check(ID.isValid(modelVersionId), "modelVersionId", "modelVersionId is an id") }
         if let name = registerModel?.name {
-            try Self.check(!name.isEmpty && name.count <= 100 && name.allSatisfy { $0.isLetter || $0.isNumber || "._-".contains($0) },
-                           "registerModel.name", "a model name is 1 to 100 letters, digits, . _ -")
+            try Self.check(ModelName.isValid(name), "registerModel.name", ModelName.rule)
         }
     }
 
