@@ -483,7 +483,7 @@ let package = Package(
         .target(
             name: "IngestService",
             dependencies: [
-                "Platform", "Store", "Bus", "Outbox", "Backends", "Auth", "DataClient", "ParameterSchema",
+                "Platform", "Store", "Bus", "Outbox", "Backends", "Auth", "DataClient", "ParameterSchema", "Blobs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -643,10 +643,10 @@ let package = Package(
             name: "MLExClient",
             dependencies: [
                 "Platform",
+                "Blobs",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "clients/swift/Sources/MLExClient",
             swiftSettings: strictSettings
@@ -657,6 +657,7 @@ let package = Package(
             name: "MLExCLI",
             dependencies: [
                 "MLExClient",
+                "Blobs",
                 "Platform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),

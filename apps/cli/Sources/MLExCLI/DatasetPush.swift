@@ -1,3 +1,4 @@
+import Blobs
 import Foundation
 import MLExClient
 import Platform

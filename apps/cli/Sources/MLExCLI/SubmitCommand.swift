@@ -1,4 +1,5 @@
 import ArgumentParser
+import Blobs
 import Foundation
 import MLExClient
 import Platform

@@ -1,18 +1,4 @@
-import Crypto
 import Foundation
-
-/// SHA-256 of files, read in chunks (a dataset file may not fit in memory).
-public enum FileDigest {
-    public static func sha256(of file: URL) throws -> String {
-        let handle = try FileHandle(forReadingFrom: file)
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            hasher.update(data: chunk)
-        }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
-    }
-}
 
 /// Bytes moved so far out of a total, reported while a transfer runs.
 public typealias TransferProgress = @Sendable (_ done: Int64, _ total: Int64) -> Void

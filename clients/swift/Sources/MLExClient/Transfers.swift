@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Blobs
 import Foundation
 import NIOCore
 import NIOFoundationCompat

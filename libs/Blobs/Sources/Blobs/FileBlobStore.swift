@@ -54,7 +54,7 @@ public struct FileBlobStore: BlobStore {
             try? await threadPool.runIfActive { file.close() }
             throw error
         }
-        let id = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let id = FileDigest.hex(hasher.finalize())
         let destination = path(of: id)
         try await threadPool.runIfActive {
             file.close()

@@ -41,7 +41,7 @@ public final class GridFSBlobStore: BlobStore {
             await client.abort(upload)
             throw error
         }
-        let id = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let id = FileDigest.hex(hasher.finalize())
         let info = BlobInfo(id: id, size: size, createdAt: Date())
         do {
             try await client.insert(["_id": .string(id), "fileId": .string(fileID), "size": .int(size), "createdAt": .string(Timestamp.format(info.createdAt))], into: index)

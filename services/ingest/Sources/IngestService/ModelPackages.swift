@@ -1,3 +1,4 @@
+import Blobs
 import DataClient
 import Foundation
 import Platform
@@ -34,7 +35,7 @@ enum ModelPackages {
                     reasons.append(Reason(field: "files.\(index).size", file: listed.path, message: "is \(size) bytes; model.json says \(listed.size)"))
                     continue
                 }
-                let digest = try PackageArchive.sha256(of: url)
+                let digest = try FileDigest.sha256(of: url)
                 if digest != listed.sha256 {
                     reasons.append(Reason(field: "files.\(index).sha256", file: listed.path, message: "has SHA-256 \(digest); model.json says \(listed.sha256)"))
                 }

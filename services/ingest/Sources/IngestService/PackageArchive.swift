@@ -1,3 +1,4 @@
+import Blobs
 import Crypto
 import Foundation
 import Hummingbird
@@ -37,7 +38,7 @@ struct PackageArchive {
             try? FileManager.default.removeItem(at: file)
             throw APIError.badRequest("send the package (a tar or tar.gz) as the request body", code: "empty_package")
         }
-        return PackageArchive(file: file, digest: hasher.finalize().map { String(format: "%02x", $0) }.joined(), size: size)
+        return PackageArchive(file: file, digest: FileDigest.hex(hasher.finalize()), size: size)
     }
 
     /// Unpacks into `directory`; the regular files by relative path, or why it cannot be
@@ -76,13 +77,5 @@ struct PackageArchive {
             files[path] = url
         }
         return reasons.isEmpty ? .passed(files) : .failed(reasons)
-    }
-
-    static func sha256(of file: URL) throws -> String {
-        let handle = try FileHandle(forReadingFrom: file)
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }
