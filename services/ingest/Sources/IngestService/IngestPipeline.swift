@@ -32,7 +32,7 @@ struct IngestPipeline: Sendable {
             if let existing = try await ingestions.existing(kind: kind, projectID: projectID, digest: package.digest) { return (existing, nil) }
             return (nil, try await ingestions.create(kind: kind, projectID: projectID, package: package, by: actor))
         }
-        if let found { return JSONResponse(Ingestions.view(found), status: .ok) }
+        if let found { return JSONResponse(found, status: .ok) }
         guard var ingestion = created else { throw APIError(.internalServerError, code: "ingestion_lost", message: "the ingestion was not recorded") }
         ingestion = try await ingestions.move(ingestion, to: .validating)
         let unpacked = staging.appendingPathComponent(ingestion["id"]!.stringValue!, isDirectory: true)
@@ -51,10 +51,10 @@ struct IngestPipeline: Sendable {
         }
         switch outcome {
         case .passed(let fields):
-            return JSONResponse(Ingestions.view(try await ingestions.move(ingestion, to: .accepted, set: fields)), status: .created)
+            return JSONResponse(try await ingestions.move(ingestion, to: .accepted, set: fields), status: .created)
         case .failed(let reasons):
             let rejected = try await ingestions.move(ingestion, to: .rejected, set: ["reasons": .array(reasons.map(\.json))])
-            return JSONResponse(Ingestions.view(rejected), status: .unprocessableContent)
+            return JSONResponse(rejected, status: .unprocessableContent)
         }
     }
 

@@ -52,7 +52,7 @@ enum IngestRoutes {
             } catch let error as APIError where error.status == .notFound {
                 throw APIError.notFound("no ingestion \(id)")
             }
-            return JSONResponse(Ingestions.view(ingestion))
+            return JSONResponse(ingestion)
         }
 
         api.get("/v1/ingestions", OperationDoc(
@@ -68,7 +68,7 @@ enum IngestRoutes {
             if let kind = query.get("kind") { filter["kind"] = .string(kind) }
             let paging = try PageRequest(request)
             let found = try await core.ingestions.store.find("ingestions", Query(filter: filter, sort: [.descending("id")], limit: paging.limit, after: paging.after.map { ["id": .string($0)] }))
-            return JSONResponse(paging.response(found, view: Ingestions.view))
+            return JSONResponse(paging.response(found))
         }
     }
 }

@@ -48,13 +48,10 @@ struct Ingestions: Sendable {
             let kind = ingestion["kind"]?.stringValue ?? "model"
             writes.append(Outbox.write(CloudEvent(
                 source: "/mlex/ingest", type: "mlex.ingest.\(kind).\(state == .accepted ? "ingested" : "rejected")",
-                subject: ingestion["id"]!.stringValue!, data: Self.view(updated)
+                subject: ingestion["id"]!.stringValue!, data: updated
             ), to: Topics.ingest))
         }
         try await store.batch(writes)
         return updated
     }
-
-    /// What the API shows of an ingestion.
-    static func view(_ ingestion: JSONValue) -> JSONValue { ingestion }
 }
