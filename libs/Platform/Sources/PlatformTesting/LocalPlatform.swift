@@ -66,6 +66,14 @@ public struct LocalPlatform: Sendable {
         return ("http://127.0.0.1:\(port)", pid)
     }
 
+    /// A new user (`<prefix>-<random>@lab.example`) owning a new project: (user id, token, project id).
+    public func newOwner(_ prefix: String) async throws -> (id: String, token: String, project: String) {
+        let user = try await users.signUp("\(prefix)-\(ID.make().suffix(12))@lab.example")
+        let project = try await httpCall(dataURL + "/v1/projects", "POST", ["name": .string("p-\(ID.make().suffix(8))")], token: user.token)
+        guard let id = project.body["id"]?.stringValue else { throw POSIXError(.EIO, "creating a project failed: \(project.body.jsonText)") }
+        return (user.id, user.token, id)
+    }
+
     /// Starts the gateway in front of users, data and compute; its URL (stopped at exit).
     public func startGateway() throws -> String {
         let port = try freePort()

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import Platform
+import Testing
 
 /// The real users service (`mlex-users`, built by `swift build`) as a separate process, shared
 /// by every test of a test process and stopped by pid at exit: how the other services' tests
@@ -85,6 +86,21 @@ public func httpCall(_ url: String, _ method: String, _ body: JSONValue? = nil, 
     let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
     let text = String(buffer: try await response.body.collect(upTo: 16 << 20))
     return (Int(response.status.code), text.isEmpty ? .null : try JSONValue.parse(text))
+}
+
+/// Waits (up to `seconds`) until `check` holds for the JSON of GET `url` — what events change
+/// takes a moment to show; the last answer, or a recorded issue and a thrown timeout.
+@discardableResult
+public func eventually(_ url: String, token: String?, seconds: Int, _ check: @Sendable (JSONValue) -> Bool) async throws -> JSONValue {
+    let deadline = Date().addingTimeInterval(TimeInterval(seconds))
+    var last: JSONValue = .null
+    while Date() < deadline {
+        last = try await httpCall(url, "GET", token: token).body
+        if check(last) { return last }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    Issue.record("GET \(url) never satisfied the check: \(last.jsonText)")
+    throw POSIXError(.ETIMEDOUT)
 }
 
 /// Sends raw bytes (a package, a file) and parses the JSON answer: the status and the body.

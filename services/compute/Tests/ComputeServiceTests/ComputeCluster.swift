@@ -72,10 +72,7 @@ struct ComputeCluster: Sendable {
 
     /// A new user with a new project: (user id, token, project id).
     func newOwner() async throws -> (id: String, token: String, project: String) {
-        let user = try await users.signUp("compute-\(ID.make().suffix(12))@lab.example")
-        let project = try await data("POST", "/v1/projects", ["name": .string("p-\(ID.make().suffix(8))")], token: user.token)
-        let projectID = try #require(project.body["id"]?.stringValue, "\(project.body)")
-        return (user.id, user.token, projectID)
+        try await platform.newOwner("compute")
     }
 
     /// Submits a job; fails the test unless it was accepted.

@@ -31,26 +31,16 @@ struct FlowCluster: Sendable {
     }
 
     func newOwner() async throws -> (id: String, token: String, project: String) {
-        let user = try await platform.users.signUp("ingest-\(ID.make().suffix(12))@lab.example")
-        let project = try await httpCall(platform.dataURL + "/v1/projects", "POST", ["name": .string("p-\(ID.make().suffix(8))")], token: user.token)
-        return (user.id, user.token, try #require(project.body["id"]?.stringValue, "\(project.body)"))
+        try await platform.newOwner("ingest")
     }
 
     func ingest(_ package: Data, project: String, token: String) async throws -> (status: Int, body: JSONValue) {
         try await httpSend(ingestURL + "/v1/models?projectId=\(project)", "POST", bytes: package, contentType: "application/x-tar", token: token)
     }
 
-    /// Waits until `check` holds for GET `url` (events take a moment).
+    /// Waits until `check` holds for GET `url`, as long as this cluster's events may take.
     @discardableResult
     func eventually(_ url: String, token: String, seconds: Int? = nil, _ check: @Sendable (JSONValue) -> Bool) async throws -> JSONValue {
-        let deadline = Date().addingTimeInterval(TimeInterval(seconds ?? patience))
-        var last: JSONValue = .null
-        while Date() < deadline {
-            last = try await httpCall(url, "GET", token: token).body
-            if check(last) { return last }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("GET \(url) never satisfied the check: \(last.jsonText)")
-        throw POSIXError(.ETIMEDOUT)
+        try await PlatformTesting.eventually(url, token: token, seconds: seconds ?? patience, check)
     }
 }

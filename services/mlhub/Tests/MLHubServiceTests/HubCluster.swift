@@ -47,10 +47,8 @@ struct HubCluster: Sendable {
     }
 
     /// A new user owning a new project: (user id, token, project id).
-    func newOwner(_ name: String = "hub") async throws -> (id: String, token: String, project: String) {
-        let user = try await platform.users.signUp("\(name)-\(ID.make().suffix(12))@lab.example")
-        let project = try await data("POST", "/v1/projects", ["name": .string("p-\(ID.make().suffix(8))")], token: user.token)
-        return (user.id, user.token, try #require(project.body["id"]?.stringValue, "\(project.body)"))
+    func newOwner() async throws -> (id: String, token: String, project: String) {
+        try await platform.newOwner("hub")
     }
 
     /// Creates a model; its id.
@@ -71,15 +69,7 @@ struct HubCluster: Sendable {
     /// Waits until `check` holds for the answer of GET `path` on mlhub (events take a moment).
     @discardableResult
     func eventually(_ path: String, token: String, seconds: Int = 30, _ check: @Sendable (JSONValue) -> Bool) async throws -> JSONValue {
-        let deadline = Date().addingTimeInterval(TimeInterval(seconds))
-        var last: JSONValue = .null
-        while Date() < deadline {
-            last = try await hub("GET", path, token: token).body
-            if check(last) { return last }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("GET \(path) never satisfied the check: \(last.jsonText)")
-        throw POSIXError(.ETIMEDOUT)
+        try await PlatformTesting.eventually(hubURL + path, token: token, seconds: seconds, check)
     }
 }
 

@@ -40,11 +40,9 @@ struct TagCluster: Sendable {
 
     /// A new user owning a new project with an experiment: (user id, token, project, experiment).
     func newOwner() async throws -> (id: String, token: String, project: String, experiment: String) {
-        let user = try await platform.users.signUp("tag-\(ID.make().suffix(12))@lab.example")
-        let project = try await data("POST", "/v1/projects", ["name": .string("p-\(ID.make().suffix(8))")], token: user.token)
-        let projectID = try #require(project.body["id"]?.stringValue, "\(project.body)")
-        let experiment = try await data("POST", "/v1/projects/\(projectID)/experiments", ["name": "baseline"], token: user.token)
-        return (user.id, user.token, projectID, try #require(experiment.body["id"]?.stringValue))
+        let owner = try await platform.newOwner("tag")
+        let experiment = try await data("POST", "/v1/projects/\(owner.project)/experiments", ["name": "baseline"], token: owner.token)
+        return (owner.id, owner.token, owner.project, try #require(experiment.body["id"]?.stringValue))
     }
 
     func newRun(_ experiment: String, token: String) async throws -> String {
