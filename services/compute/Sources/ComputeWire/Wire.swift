@@ -31,6 +31,14 @@ public struct NodeCapacity: Codable, Sendable, Equatable {
     }
 }
 
+/// Executors that run a job in its container image; the others (local) run the host's own
+/// system, so image jobs and host jobs go to different nodes.
+public enum ImageExecutors {
+    public static let kinds: Set<String> = ["docker"]
+
+    public static func runsImages(_ executor: String) -> Bool { kinds.contains(executor) }
+}
+
 /// `PUT /v1/nodes/{id}`: an agent announcing itself (again, after a restart).
 public struct NodeRegistration: Codable, Sendable {
     public var name: String
@@ -64,10 +72,12 @@ public struct Assignment: Codable, Sendable {
     public var gpuIds: [String]
     public var timeoutSeconds: Int?
     public var cancelRequested: Bool
+    /// The container image it runs in; nil: the host's own system (the local executor).
+    public var image: String?
 
     public init(
         jobId: String, runId: String, projectId: String, attempt: Int, command: [String], environment: [String: String], params: [String: JSONValue],
-        codePackage: String?, inputs: [String], resources: Resources, gpuIds: [String], timeoutSeconds: Int?, cancelRequested: Bool
+        codePackage: String?, inputs: [String], resources: Resources, gpuIds: [String], timeoutSeconds: Int?, cancelRequested: Bool, image: String? = nil
     ) {
         self.jobId = jobId
         self.runId = runId
@@ -82,6 +92,7 @@ public struct Assignment: Codable, Sendable {
         self.gpuIds = gpuIds
         self.timeoutSeconds = timeoutSeconds
         self.cancelRequested = cancelRequested
+        self.image = image
     }
 }
 

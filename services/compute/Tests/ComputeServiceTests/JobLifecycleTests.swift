@@ -78,6 +78,8 @@ struct JobLifecycleTests {
         try await refused(["resources": ["cpus": 1, "memoryMB": 1_000_000]], status: 422, field: "resources.memoryMB")
         try await refused(["resources": ["cpus": 1, "memoryMB": 256, "gpus": 1]], status: 422, field: "resources.gpus")
         try await refused(["queue": "nowhere"], status: 422, field: "queue")
+        try await refused(["image": "Python:3.12"], status: 400, field: "image")
+        // The shared node runs the local executor: no node of the queue runs images.
         try await refused(["image": "python:3.12"], status: 422, field: "image")
 
         let stranger = try await cluster.newOwner()

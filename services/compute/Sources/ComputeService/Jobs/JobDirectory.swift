@@ -23,6 +23,8 @@ struct JobDirectory: Sendable {
             "transitions": [["state": "queued", "at": .string(now)]],
         ]
         if let rerunOf { job["rerunOf"] = .string(rerunOf) }
+        // Top level, because the scheduler places image jobs only on nodes whose executor runs images.
+        if let image = spec.image { job["image"] = .string(image) }
         return job
     }
 
@@ -76,7 +78,7 @@ struct JobDirectory: Sendable {
             attempt: Int(job["attempt"]?.intValue ?? 1), command: (job["command"]?.arrayValue ?? []).compactMap(\.stringValue),
             environment: spec.env ?? [:], params: spec.params ?? [:], codePackage: spec.codePackage, inputs: spec.inputs ?? [],
             resources: try job["resources"]!.decoded(as: Resources.self), gpuIds: (job["gpuIds"]?.arrayValue ?? []).compactMap(\.stringValue),
-            timeoutSeconds: spec.timeoutSeconds, cancelRequested: job["cancelRequested"] == .bool(true)
+            timeoutSeconds: spec.timeoutSeconds, cancelRequested: job["cancelRequested"] == .bool(true), image: job["image"]?.stringValue
         )
     }
 }

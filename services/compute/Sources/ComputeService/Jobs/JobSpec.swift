@@ -94,6 +94,7 @@ struct JobSpec: Codable, Sendable {
         try Self.check(asked.gpus >= 0 && asked.gpus <= 64, "resources.gpus", "gpus is 0 to 64")
         if let timeoutSeconds { try Self.check(timeoutSeconds >= 1 && timeoutSeconds <= Self.maxTimeoutSeconds, "timeoutSeconds", "timeoutSeconds is 1 to \(Self.maxTimeoutSeconds)") }
         if let priority { try Self.check((0...1000).contains(priority), "priority", "priority is 0 (lowest) to 1000") }
+        if let image { try Self.check(ImageReference.isValid(image), "image", ImageReference.rule) }
         if let queue { try Self.check(Self.isQueueName(queue), "queue", "a queue name is 1 to 64 of a-z, 0-9, - and _") }
         if let workers { try Self.check(workers >= 1, "workers", "workers is at least 1") }
         if let retries { try Self.check((0...10).contains(retries), "retries", "retries is 0 to 10") }

@@ -19,13 +19,10 @@ struct JobSubmission: Sendable {
         if let workers = spec.workers, workers > 1 {
             throw APIError.unprocessable("jobs run on one worker for now; more workers need an executor that spans nodes (\(Self.multiWorkerExecutors.joined(separator: ", ")), not available yet)", field: "workers")
         }
-        if spec.image != nil {
-            throw APIError.unprocessable("no node here runs container images yet; the local executor runs the host's own system in its sandbox (the docker executor will run images)", field: "image")
-        }
         if spec.template != nil {
             throw APIError.unprocessable("environment templates arrive with the docker executor; none exist yet", field: "template")
         }
-        try await Scheduler(core: core).requireSomeNodeCanHold(spec.effectiveResources, queue: spec.queue ?? JobSpec.defaultQueue)
+        try await Scheduler(core: core).requireSomeNodeCanHold(spec.effectiveResources, queue: spec.queue ?? JobSpec.defaultQueue, image: spec.image)
         try await checkInputs(spec, for: principal)
 
         let id = ID.make()

@@ -46,6 +46,7 @@ struct Scheduler: Sendable {
             "state": "queued", "queue": ["$in": node["queues"] ?? ["default"]],
             "resources.cpus": ["$lte": .double(free.cpus + 1e-9)], "resources.memoryMB": ["$lte": .int(Int64(free.memoryMB))],
             "resources.gpus": ["$lte": .int(Int64(free.gpuIDs.count))],
+            "image": ["$exists": .bool(ImageExecutors.runsImages(node["executor"]?.stringValue ?? ""))],
         ]
         let (owners, projects) = try await atQuota()
         if !owners.isEmpty { filter["owner"] = ["$nin": .array(owners.map(JSONValue.string))] }
@@ -96,12 +97,19 @@ struct Scheduler: Sendable {
     }
 
     /// Submission's check that some node could ever run the job: 422 saying why not.
-    func requireSomeNodeCanHold(_ resources: Resources, queue: String) async throws {
+    func requireSomeNodeCanHold(_ resources: Resources, queue: String, image: String?) async throws {
         let nodes = try await store.find("nodes", Query(filter: [:]))
         guard !nodes.isEmpty else { return }  // none registered yet: the job waits for one
-        let serving = nodes.filter { ($0["queues"]?.arrayValue ?? []).contains(.string(queue)) }
-        guard !serving.isEmpty else {
+        let inQueue = nodes.filter { ($0["queues"]?.arrayValue ?? []).contains(.string(queue)) }
+        guard !inQueue.isEmpty else {
             throw APIError.unprocessable("no node serves queue \(queue); queues served: \(Set(nodes.flatMap { ($0["queues"]?.arrayValue ?? []).compactMap(\.stringValue) }).sorted().joined(separator: ", "))", field: "queue")
+        }
+        let serving = inQueue.filter { ImageExecutors.runsImages($0["executor"]?.stringValue ?? "") == (image != nil) }
+        guard !serving.isEmpty else {
+            let executors = Set(inQueue.compactMap { $0["executor"]?.stringValue }).sorted().joined(separator: ", ")
+            throw image != nil
+                ? APIError.unprocessable("no node of queue \(queue) runs container images (its executors: \(executors)); leave out image to run on the host's system, or use a queue with docker nodes", field: "image")
+                : APIError.unprocessable("every node of queue \(queue) runs container images (\(executors)); name an image or a template with one", field: "image")
         }
         let capacities = try serving.map { try $0["capacity"]!.decoded(as: NodeCapacity.self) }
         if capacities.contains(where: { resources.cpus <= $0.cpus + 1e-9 && resources.memoryMB <= $0.memoryMB && resources.gpus <= $0.gpus.count }) { return }
