@@ -6,7 +6,7 @@ STATE_DIR ?= $(or $(MLEX_STATE_DIR),data)
 VENV := .venv
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 # Debian packages the build, the tests and the backends need (C libraries behind libs/ wrappers).
-APT_PACKAGES := pkg-config libsqlite3-dev libmongoc-dev libbson-dev librdkafka-dev python3-venv curl procps bubblewrap util-linux tar git
+APT_PACKAGES := pkg-config libsqlite3-dev libmongoc-dev libbson-dev librdkafka-dev python3-venv curl procps bubblewrap util-linux tar git docker-compose docker.io
 BIN := .build/debug
 # Every executable target that runs as a process: the gateway, each service's `mlex-<svc>`, and
 # compute's node agent (in `make run` the local machine's node). The job supervisor is started
@@ -87,6 +87,38 @@ bench: deps ## Benchmarks (release build), printed as tables beside their refere
 clean: ## Remove build output and runtime state (keeps data/README.md)
 	rm -rf .build
 	find $(STATE_DIR) -mindepth 1 ! -name README.md -exec rm -rf {} +
+
+# --- Containers: docker-compose subsets in doc_compose/ (docs/deploy.md) ---
+# One compose project for every subset, so starting one replaces the last (--remove-orphans)
+# and compose_down finds whichever is up: all.yml names every container there is.
+COMPOSE_SUBSETS := compute data ingest mlhub tag users all
+COMPOSE := docker-compose -p mlexchange
+SUBSET ?= all
+# The services' secrets are files compose mounts at /run/secrets; they live in the state dir
+# (gitignored), never in the compose files. The directory is 0700 (root's) and the files 0444,
+# because the containers' user (uid 10001) must read them through the bind mount.
+COMPOSE_SECRETS := $(or $(DEPLOY_SECRETS_DIR),$(abspath $(STATE_DIR))/compose/secrets)
+COMPOSE_SECRET_NAMES := admin-password service-data service-compute service-ingest service-mlhub service-tag
+
+.PHONY: compose compose_down compose-secrets $(addprefix compose_,$(COMPOSE_SUBSETS))
+
+compose: compose_$(SUBSET) ## Build the images and start a docker-compose subset: make compose_<subset> (compute, data, ingest, mlhub, tag, users, all) or compose SUBSET=<subset>
+
+$(addprefix compose_,$(COMPOSE_SUBSETS)): compose_%: compose-secrets
+	DEPLOY_SECRETS_DIR=$(COMPOSE_SECRETS) $(COMPOSE) -f doc_compose/$*.yml up -d --build --remove-orphans
+	@echo "MLExchange ($*) is starting: http://127.0.0.1:8000 (the first administrator's password is in $(COMPOSE_SECRETS)/admin-password)"
+
+compose_down: ## Stop the docker-compose subset that is up (its volumes stay; docs/deploy.md)
+	DEPLOY_SECRETS_DIR=$(COMPOSE_SECRETS) $(COMPOSE) -f doc_compose/all.yml down --remove-orphans
+
+# Generates each missing secret once: 48 random bytes, base64url (64 characters).
+compose-secrets:
+	@mkdir -p $(COMPOSE_SECRETS) && chmod 0700 $(COMPOSE_SECRETS)
+	@for name in $(COMPOSE_SECRET_NAMES); do \
+	  file=$(COMPOSE_SECRETS)/$$name; [ -s $$file ] && continue; \
+	  printf '%s' "$$(head -c 48 /dev/urandom | base64 -w0 | tr '+/' '-_')" > $$file.tmp && chmod 0444 $$file.tmp && mv $$file.tmp $$file; \
+	  echo "generated $$file"; \
+	done
 
 # start <executables>: each in the background with its pid under $(STATE_DIR)/run; the trap
 # stops them all on Ctrl-C, on SIGTERM, or when one of them dies.
