@@ -684,5 +684,13 @@ let package = Package(
             path: "apps/cli/Tests/EndToEndTests",
             swiftSettings: strictSettings
         ),
+
+        // MARK: doc_compose — the Dockerfile and the docker-compose subsets, checked without Docker
+        .testTarget(
+            name: "DeploymentTests",
+            dependencies: ["Platform", .product(name: "Yams", package: "Yams")],
+            path: "doc_compose/Tests/DeploymentTests",
+            swiftSettings: strictSettings
+        ),
     ]
 )
