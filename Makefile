@@ -104,7 +104,7 @@ COMPOSE_SECRET_NAMES := admin-password service-data service-compute service-inge
 
 compose: compose_$(SUBSET) ## Build the images and start a docker-compose subset: make compose_<subset> (compute, data, ingest, mlhub, tag, users, all) or compose SUBSET=<subset>
 
-$(addprefix compose_,$(COMPOSE_SUBSETS)): compose_%: compose-secrets
+$(addprefix compose_,$(COMPOSE_SUBSETS)): compose_%: compose-secrets ## Build the images and start one subset (e.g. compose_compute) in containers on MongoDB and Kafka
 	DEPLOY_SECRETS_DIR=$(COMPOSE_SECRETS) $(COMPOSE) -f doc_compose/$*.yml up -d --build --remove-orphans
 	@echo "MLExchange ($*) is starting: http://127.0.0.1:8000 (the first administrator's password is in $(COMPOSE_SECRETS)/admin-password)"
 
