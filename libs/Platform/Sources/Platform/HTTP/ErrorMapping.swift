@@ -78,3 +78,11 @@ enum DecodingErrorMapping {
         return name
     }
 }
+
+extension APIError {
+    /// A decoding failure as the 400 a request body would get, naming the field at fault: for
+    /// JSON read from elsewhere (files read at start) that must report in the same terms.
+    public init(decoding error: DecodingError) {
+        self = DecodingErrorMapping.apiError(for: error)
+    }
+}
