@@ -7,16 +7,20 @@ struct ComputeSettings: Sendable {
     static let maxActiveJobsPerUser = Setting("mlex.compute.maxActiveJobsPerUser", default: "0", "Quota: how many jobs of one user may be scheduled or running at once (0: no limit); the rest wait queued.")
     static let maxActiveJobsPerProject = Setting("mlex.compute.maxActiveJobsPerProject", default: "0", "Quota: how many jobs of one project may be scheduled or running at once (0: no limit).")
 
-    static let all = [nodeTimeoutSeconds, maxActiveJobsPerUser, maxActiveJobsPerProject]
+    static let templatesDir = Setting("mlex.compute.templatesDir", default: "config/templates", "Directory of the seed templates (one JSON file each) inserted at start when no template has their name yet; a bad file stops the start.")
+
+    static let all = [nodeTimeoutSeconds, maxActiveJobsPerUser, maxActiveJobsPerProject, templatesDir]
 
     var nodeTimeout: TimeInterval
     var maxActiveJobsPerUser: Int
     var maxActiveJobsPerProject: Int
+    var templatesDirectory: URL
 
     init(_ settings: ServiceSettings) throws {
         let config = settings.config
         nodeTimeout = TimeInterval(try config.int(Self.nodeTimeoutSeconds, in: 1...86400))
         maxActiveJobsPerUser = try config.int(Self.maxActiveJobsPerUser, in: 0...1_000_000)
         maxActiveJobsPerProject = try config.int(Self.maxActiveJobsPerProject, in: 0...1_000_000)
+        templatesDirectory = URL(fileURLWithPath: config.string(Self.templatesDir))
     }
 }

@@ -9,22 +9,26 @@ struct JobDirectory: Sendable {
     let core: ComputeCore
     var store: any DocumentStore { core.store }
 
-    /// A new queued job document for a checked spec (the run already exists in data).
-    static func document(id: String, spec: JobSpec, owner: String, runID: String, rerunOf: String?) throws -> JSONValue {
+    /// A new queued job document for a checked spec and what it resolved to (the run already
+    /// exists in data). `spec` stays as given, so a rerun resolves its template again.
+    static func document(id: String, spec: JobSpec, resolved: ResolvedJob, owner: String, runID: String, rerunOf: String?) throws -> JSONValue {
         let now = Timestamp.now
         var job: JSONValue = [
             "id": .string(id), "projectId": .string(spec.projectId), "name": .string(spec.name ?? "job-\(id.suffix(8))"),
             "owner": .string(owner), "runId": .string(runID), "state": "queued",
             "queue": .string(spec.queue ?? JobSpec.defaultQueue), "priority": .int(Int64(spec.priority ?? JobSpec.defaultPriority)),
-            "spec": try JSONValue(encoding: spec), "resources": try JSONValue(encoding: spec.effectiveResources),
-            "command": .array(spec.effectiveCommand.map(JSONValue.string)), "attempt": 1, "retries": .int(Int64(spec.retries ?? 0)),
+            // What the job runs, its template applied: agents read these, not the spec.
+            "spec": try JSONValue(encoding: spec), "resources": try JSONValue(encoding: resolved.resources),
+            "command": .array(resolved.command.map(JSONValue.string)), "env": try JSONValue(encoding: resolved.environment),
+            "attempt": 1, "retries": .int(Int64(spec.retries ?? 0)),
             "progress": 0, "cancelRequested": false, "gpuIds": [],
             "createdAt": .string(now), "updatedAt": .string(now),
             "transitions": [["state": "queued", "at": .string(now)]],
         ]
         if let rerunOf { job["rerunOf"] = .string(rerunOf) }
         // Top level, because the scheduler places image jobs only on nodes whose executor runs images.
-        if let image = spec.image { job["image"] = .string(image) }
+        if let image = resolved.image { job["image"] = .string(image) }
+        if let template = resolved.template { job["template"] = .string(template) }
         return job
     }
 
@@ -76,7 +80,7 @@ struct JobDirectory: Sendable {
         return Assignment(
             jobId: job["id"]!.stringValue!, runId: job["runId"]!.stringValue!, projectId: spec.projectId,
             attempt: Int(job["attempt"]?.intValue ?? 1), command: (job["command"]?.arrayValue ?? []).compactMap(\.stringValue),
-            environment: spec.env ?? [:], params: spec.params ?? [:], codePackage: spec.codePackage, inputs: spec.inputs ?? [],
+            environment: try job["env"]?.decoded(as: [String: String].self) ?? spec.env ?? [:], params: spec.params ?? [:], codePackage: spec.codePackage, inputs: spec.inputs ?? [],
             resources: try job["resources"]!.decoded(as: Resources.self), gpuIds: (job["gpuIds"]?.arrayValue ?? []).compactMap(\.stringValue),
             timeoutSeconds: spec.timeoutSeconds, cancelRequested: job["cancelRequested"] == .bool(true), image: job["image"]?.stringValue
         )

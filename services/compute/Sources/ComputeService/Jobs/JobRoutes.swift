@@ -20,7 +20,7 @@ enum JobRoutes {
     static let jobSchema = Schema.object([
         "id": Schema.id, "projectId": Schema.id, "name": Schema.string, "owner": Schema.string, "runId": Schema.id,
         "state": Schema.enumeration(JobState.allCases.map(\.rawValue)), "reason": Schema.string, "message": Schema.string, "exitCode": Schema.integer,
-        "queue": Schema.string, "priority": Schema.integer, "spec": Schema.anyObject,
+        "queue": Schema.string, "priority": Schema.integer, "spec": Schema.anyObject, "template": Schema.string, "image": Schema.string, "env": Schema.anyObject,
         "resources": Schema.object(["cpus": Schema.number, "memoryMB": Schema.integer, "gpus": Schema.integer]),
         "command": Schema.array(of: Schema.string), "nodeId": Schema.id, "gpuIds": Schema.array(of: Schema.string), "attempt": Schema.integer,
         "retries": Schema.integer, "progress": Schema.number, "progressMessage": Schema.string, "usage": Schema.anyObject,
@@ -34,7 +34,7 @@ enum JobRoutes {
         let submission = JobSubmission(core: core)
 
         api.post("/v1/jobs", OperationDoc(
-            "Submit a job (editors of its project): command or the DDL contract (a code package with main.py), inputs, env, params, resources, timeout, priority, queue; its run is created in data", tags: ["jobs"],
+            "Submit a job (editors of its project): command or the DDL contract (a code package with main.py), inputs, env, params, resources, timeout, priority, queue, an image or a template (its image or host runtime, setup, defaults; resources outside its ranges are 400); its run is created in data", tags: ["jobs"],
             body: Schema.object([
                 "projectId": Schema.id, "name": Schema.string, "image": Schema.string, "template": Schema.string, "command": Schema.array(of: Schema.string),
                 "codePackage": Schema.string, "inputs": Schema.array(of: Schema.id), "env": Schema.anyObject, "params": Schema.anyObject,
@@ -126,7 +126,11 @@ enum JobRoutes {
                     cpus: resources.cpus ?? spec.resources?.cpus, memoryMB: resources.memoryMB ?? spec.resources?.memoryMB, gpus: resources.gpus ?? spec.resources?.gpus
                 )
             }
-            if let template = overrides.template { spec.template = template }
+            if let template = overrides.template {
+                // Another template says what the job runs on: it replaces an image the old spec named.
+                spec.template = template
+                spec.image = nil
+            }
             if let timeout = overrides.timeoutSeconds { spec.timeoutSeconds = timeout }
             if let name = overrides.name { spec.name = name }
             let job = try await submission.submit(spec, by: try context.requirePrincipal(), rerunOf: old["id"]!.stringValue!)

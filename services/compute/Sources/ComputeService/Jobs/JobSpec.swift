@@ -9,7 +9,8 @@ struct JobSpec: Codable, Sendable {
     var name: String?
     /// A container image: runs on nodes whose executor runs images (the Docker executor).
     var image: String?
-    /// A named environment template (they arrive with the Docker executor).
+    /// A configuration template (`/v1/templates`): its image or host runtime, setup commands,
+    /// default environment and resources, and the ranges the job's resources must stay in.
     var template: String?
     /// argv in the sandbox; without it the DDL contract applies: the code package's `main.py`
     /// is imported and `main(dataset_dir, model_output_dir)` called.
@@ -79,22 +80,15 @@ struct JobSpec: Codable, Sendable {
             try Self.check(ID.isValid(input), "inputs.\(index)", "each input is a dataset version id")
         }
         try Self.check((inputs ?? []).count <= 16 && Set(inputs ?? []).count == (inputs ?? []).count, "inputs", "at most 16 distinct dataset versions")
-        for (key, value) in env ?? [:] {
-            try Self.check(Self.isEnvironmentName(key), "env.\(key)", "environment names are letters, digits and _, not starting with a digit")
-            try Self.check(!key.hasPrefix("MLEX_"), "env.\(key)", "MLEX_ names are set by the platform")
-            try Self.check(!value.contains("\0") && value.utf8.count <= 65536, "env.\(key)", "a value has no NUL and at most 64 KiB")
-        }
-        try Self.check((env ?? [:]).count <= 256, "env", "at most 256 variables")
+        try Self.checkEnvironment(env ?? [:], field: "env")
         for key in (params ?? [:]).keys {
             try Self.check(!key.isEmpty && key.utf8.count <= 250, "params.\(key)", "param names are 1 to 250 bytes")
         }
-        let asked = effectiveResources
-        try Self.check(asked.cpus > 0 && asked.cpus <= 1024 && asked.cpus.isFinite, "resources.cpus", "cpus is above 0 and at most 1024 (fractions allowed)")
-        try Self.check(asked.memoryMB >= 16 && asked.memoryMB <= 16 << 20, "resources.memoryMB", "memoryMB is 16 to 16777216")
-        try Self.check(asked.gpus >= 0 && asked.gpus <= 64, "resources.gpus", "gpus is 0 to 64")
+        try Self.checkResources(effectiveResources, field: "resources")
         if let timeoutSeconds { try Self.check(timeoutSeconds >= 1 && timeoutSeconds <= Self.maxTimeoutSeconds, "timeoutSeconds", "timeoutSeconds is 1 to \(Self.maxTimeoutSeconds)") }
         if let priority { try Self.check((0...1000).contains(priority), "priority", "priority is 0 (lowest) to 1000") }
         if let image { try Self.check(ImageReference.isValid(image), "image", ImageReference.rule) }
+        if let template { try Self.check(JobTemplate.isValidName(template), "template", JobTemplate.nameRule) }
         if let queue { try Self.check(Self.isQueueName(queue), "queue", "a queue name is 1 to 64 of a-z, 0-9, - and _") }
         if let workers { try Self.check(workers >= 1, "workers", "workers is at least 1") }
         if let retries { try Self.check((0...10).contains(retries), "retries", "retries is 0 to 10") }
@@ -107,6 +101,27 @@ struct JobSpec: Codable, Sendable {
     static func check(_ condition: Bool, _ field: String, _ message: String) throws {
         if !condition { throw APIError.invalidField(field, message) }
     }
+
+    /// The rules of every environment a job gets (its own, a template's): 400 naming `<field>.<name>`.
+    static func checkEnvironment(_ env: [String: String], field: String) throws {
+        for (key, value) in env {
+            try check(isEnvironmentName(key), "\(field).\(key)", "environment names are letters, digits and _, not starting with a digit")
+            try check(!key.hasPrefix("MLEX_"), "\(field).\(key)", "MLEX_ names are set by the platform")
+            try check(!value.contains("\0") && value.utf8.count <= 65536, "\(field).\(key)", "a value has no NUL and at most 64 KiB")
+        }
+        try check(env.count <= 256, field, "at most 256 variables")
+    }
+
+    /// The bounds of any resource amount (a job's, a template's defaults): 400 naming `<field>.cpus` ….
+    static func checkResources(_ resources: Resources, field: String) throws {
+        try check(cpuBounds.contains(resources.cpus) && resources.cpus > 0, "\(field).cpus", "cpus is above 0 and at most 1024 (fractions allowed)")
+        try check(memoryBounds.contains(resources.memoryMB), "\(field).memoryMB", "memoryMB is 16 to 16777216")
+        try check(gpuBounds.contains(resources.gpus), "\(field).gpus", "gpus is 0 to 64")
+    }
+
+    static let cpuBounds = 0.0...1024.0
+    static let memoryBounds = 16...(16 << 20)
+    static let gpuBounds = 0...64
 
     static func isEnvironmentName(_ name: String) -> Bool {
         guard let first = name.utf8.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first), name.utf8.count <= 256 else { return false }

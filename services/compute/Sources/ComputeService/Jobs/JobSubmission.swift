@@ -4,7 +4,8 @@ import Foundation
 import Platform
 
 /// Turns a spec into a queued job: checks it (400 naming the field), checks the caller may
-/// write the project, that some node could ever hold it (422), that its inputs and code
+/// write the project, applies its template (400 outside the template's ranges), checks that
+/// some node could ever hold it (422), that its inputs and code
 /// package exist, has data create the job's run (DESIGN.md §4), then stores the job and its
 /// `job.queued` event together.
 struct JobSubmission: Sendable {
@@ -19,10 +20,8 @@ struct JobSubmission: Sendable {
         if let workers = spec.workers, workers > 1 {
             throw APIError.unprocessable("jobs run on one worker for now; more workers need an executor that spans nodes (\(Self.multiWorkerExecutors.joined(separator: ", ")), not available yet)", field: "workers")
         }
-        if spec.template != nil {
-            throw APIError.unprocessable("environment templates arrive with the docker executor; none exist yet", field: "template")
-        }
-        try await Scheduler(core: core).requireSomeNodeCanHold(spec.effectiveResources, queue: spec.queue ?? JobSpec.defaultQueue, image: spec.image)
+        let resolved = try await TemplateDirectory(core: core).resolve(spec)
+        try await Scheduler(core: core).requireSomeNodeCanHold(resolved.resources, queue: spec.queue ?? JobSpec.defaultQueue, image: resolved.image)
         try await checkInputs(spec, for: principal)
 
         let id = ID.make()
@@ -37,7 +36,7 @@ struct JobSubmission: Sendable {
         } catch let error as PeerError {
             throw error.apiError
         }
-        let job = try JobDirectory.document(id: id, spec: spec, owner: principal.id, runID: run["id"]!.stringValue!, rerunOf: rerunOf)
+        let job = try JobDirectory.document(id: id, spec: spec, resolved: resolved, owner: principal.id, runID: run["id"]!.stringValue!, rerunOf: rerunOf)
         try await core.jobs.insert(job)
         return job
     }

@@ -1,0 +1,111 @@
+import ComputeWire
+import Foundation
+import Platform
+
+/// A configuration template (DCloud's): a named environment jobs start from — a container image
+/// or the node's own system, setup commands run before the job, default environment and
+/// resources, and the ranges a job's resources must stay in. Global (admins manage it) or a
+/// project's own (its owners do). The body of `POST`/`PUT /v1/templates` and of each seed file.
+struct JobTemplate: Codable, Sendable {
+    var name: String
+    var description: String?
+    /// The container image its jobs run in (on nodes whose executor runs images).
+    var image: String?
+    /// `host` instead of an image: the local executor's sandbox on the node's own system.
+    var runtime: String?
+    /// Shell commands run in order before the job's command, stopping at the first failure.
+    var setup: [String]?
+    /// Environment under the job's own (the job's values win).
+    var env: [String: String]?
+    /// What a job leaves out of `resources`; what the template leaves out, the platform's defaults.
+    var defaultResources: JobSpec.ResourceRequest?
+    var ranges: ResourceRanges?
+    /// The project whose template it is; nil: global, usable by every project.
+    var projectId: String?
+
+    struct ResourceRanges: Codable, Sendable {
+        var cpus: Bounds<Double>?
+        var memoryMB: Bounds<Int>?
+        var gpus: Bounds<Int>?
+    }
+
+    /// An inclusive range; either end may be open.
+    struct Bounds<Value: Codable & Sendable & Comparable>: Codable, Sendable {
+        var min: Value?
+        var max: Value?
+
+        func contains(_ value: Value) -> Bool {
+            min.map { value >= $0 } ?? true && max.map { value <= $0 } ?? true
+        }
+
+        var text: String {
+            switch (min, max) {
+            case let (low?, high?): "\(low) to \(high)"
+            case let (low?, nil): "at least \(low)"
+            case let (nil, high?): "at most \(high)"
+            case (nil, nil): "any"
+            }
+        }
+    }
+
+    static let hostRuntime = "host"
+    static let nameRule = "a template name is 1 to 64 of a-z, 0-9, - and _"
+    static let maxSetupCommands = 100
+
+    /// Template names follow queue names: short, lowercase, safe in paths and on command lines.
+    static func isValidName(_ name: String) -> Bool { JobSpec.isQueueName(name) }
+
+    /// The defaults a job gets from this template, the platform's where it says nothing.
+    var resolvedDefaults: Resources {
+        Resources(
+            cpus: defaultResources?.cpus ?? JobSpec.defaultResources.cpus, memoryMB: defaultResources?.memoryMB ?? JobSpec.defaultResources.memoryMB,
+            gpus: defaultResources?.gpus ?? JobSpec.defaultResources.gpus
+        )
+    }
+
+    /// Every rule a template meets; throws 400 naming the first bad field.
+    func validate() throws {
+        try JobSpec.check(Self.isValidName(name), "name", Self.nameRule)
+        if let description { try JobSpec.check(description.utf8.count <= 2000, "description", "description is at most 2000 bytes") }
+        switch (image, runtime) {
+        case (nil, nil): throw APIError.invalidField("image", "give an image, or runtime \"host\" to run on the node's own system")
+        case (_?, _?): throw APIError.invalidField("runtime", "give an image or runtime \"host\", not both")
+        case (let image?, nil): try JobSpec.check(ImageReference.isValid(image), "image", ImageReference.rule)
+        case (nil, let runtime?): try JobSpec.check(runtime == Self.hostRuntime, "runtime", "runtime is \"host\" (the node's own system); for a container give image instead")
+        }
+        let setup = setup ?? []
+        try JobSpec.check(setup.count <= Self.maxSetupCommands, "setup", "at most \(Self.maxSetupCommands) setup commands")
+        for (index, command) in setup.enumerated() {
+            try JobSpec.check(!command.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty && !command.contains("\0") && command.utf8.count <= 65536,
+                              "setup.\(index)", "a setup command is a non-empty shell command line without NUL, at most 64 KiB")
+        }
+        try JobSpec.checkEnvironment(env ?? [:], field: "env")
+        if let projectId { try JobSpec.check(ID.isValid(projectId), "projectId", "projectId is an id") }
+        try checkRanges()
+        let defaults = resolvedDefaults
+        try JobSpec.checkResources(defaults, field: "defaultResources")
+        try Self.within(ranges?.cpus, defaults.cpus, "defaultResources.cpus")
+        try Self.within(ranges?.memoryMB, defaults.memoryMB, "defaultResources.memoryMB")
+        try Self.within(ranges?.gpus, defaults.gpus, "defaultResources.gpus")
+    }
+
+    /// Each end inside what any job may ask for, and `min` not above `max`.
+    private func checkRanges() throws {
+        func check<Value>(_ bounds: Bounds<Value>?, _ field: String, _ allowed: (Value) -> Bool, _ rule: String) throws {
+            guard let bounds else { return }
+            if let low = bounds.min { try JobSpec.check(allowed(low), "ranges.\(field).min", rule) }
+            if let high = bounds.max { try JobSpec.check(allowed(high), "ranges.\(field).max", rule) }
+            if let low = bounds.min, let high = bounds.max { try JobSpec.check(low <= high, "ranges.\(field).min", "min is at most max") }
+        }
+        try check(ranges?.cpus, "cpus", { JobSpec.cpuBounds.contains($0) }, "cpus is 0 to 1024 (fractions allowed)")
+        try check(ranges?.memoryMB, "memoryMB", { JobSpec.memoryBounds.contains($0) }, "memoryMB is 16 to 16777216")
+        try check(ranges?.gpus, "gpus", { JobSpec.gpuBounds.contains($0) }, "gpus is 0 to 64")
+    }
+
+    /// 400 naming `field` unless `value` is in `bounds` (no bounds: anything).
+    static func within<Value>(_ bounds: Bounds<Value>?, _ value: Value, _ field: String, of template: String? = nil) throws {
+        guard let bounds, !bounds.contains(value) else { return }
+        let whose = template.map { "template \($0) allows" } ?? "the template's range allows"
+        throw APIError.invalidField(field, "\(field.split(separator: ".").last ?? "") \(value) is outside what \(whose): \(bounds.text)")
+    }
+}
