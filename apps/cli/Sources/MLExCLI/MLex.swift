@@ -23,7 +23,7 @@ public struct MLex: AsyncParsableCommand {
         subcommands: [
             Register.self, Login.self, Logout.self, Whoami.self,
             Submit.self, Progress.self, Logs.self, Download.self, Cancel.self, Jobs.self,
-            Projects.self, Experiments.self, Runs.self, Datasets.self, Tokens.self,
+            Projects.self, Experiments.self, Runs.self, Datasets.self, Templates.self, Tokens.self,
         ]
     )
 
