@@ -403,6 +403,19 @@ let package = Package(
             path: "services/compute/Sources/ComputeExecutors",
             swiftSettings: strictSettings
         ),
+        // The Docker executor: the Engine API over its unix socket (AsyncHTTPClient speaks http+unix).
+        .target(
+            name: "ComputeDocker",
+            dependencies: [
+                "ComputeExecutors",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "services/compute/Sources/ComputeDocker",
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "ComputeService",
             dependencies: [
@@ -420,7 +433,7 @@ let package = Package(
         .target(
             name: "ComputeAgent",
             dependencies: [
-                "Platform", "Auth", "DataClient", "ComputeWire", "ComputeExecutors",
+                "Platform", "Auth", "DataClient", "ComputeWire", "ComputeExecutors", "ComputeDocker",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -460,7 +473,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ComputeExecutorsTests",
-            dependencies: ["ComputeExecutors"],
+            dependencies: ["ComputeExecutors", "ComputeDocker"],
             path: "services/compute/Tests/ComputeExecutorsTests",
             swiftSettings: strictSettings
         ),

@@ -1,4 +1,5 @@
 import Auth
+import ComputeDocker
 import ComputeExecutors
 import ComputeWire
 import DataClient
@@ -10,7 +11,8 @@ import Prometheus
 
 /// `mlex-compute-agent`: the node agent as a process with health, readiness and metrics on its
 /// own port. It acts with compute's service identity (same credential) and runs jobs with the
-/// local executor; the executor refuses to start without usable cgroups.
+/// local executor (which refuses to start without usable cgroups) or the docker executor
+/// (which refuses to start without a reachable daemon), as `mlex.agent.executor` says.
 public enum AgentApp {
     public static let info = ServiceInfo(
         name: .compute, title: "MLExchange compute agent",
@@ -23,7 +25,11 @@ public enum AgentApp {
     public static func buildApplication(settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry, supervisor: [String]) async throws -> some ApplicationProtocol {
         let options = try AgentSettings(settings)
         try FileManager.default.createDirectory(at: options.stateDirectory.appendingPathComponent("offsets"), withIntermediateDirectories: true)
-        let executor = try LocalExecutor(root: options.stateDirectory.appendingPathComponent("jobs", isDirectory: true), supervisor: supervisor, uid: options.uid, gid: options.gid)
+        let jobs = options.stateDirectory.appendingPathComponent("jobs", isDirectory: true)
+        let executor: any Executor = switch options.executor {
+        case .local: try LocalExecutor(root: jobs, supervisor: supervisor, uid: options.uid, gid: options.gid)
+        case .docker: try await DockerExecutor(root: jobs, engine: DockerEngine(socketPath: options.dockerSocket), uid: options.uid, gid: options.gid)
+        }
         let nodeID = try nodeIdentity(in: options.stateDirectory)
         let users = UsersClient(baseURL: settings.peerURLs[.users] ?? "http://127.0.0.1:\(ServiceName.users.defaultPort)")
         let credential = try ServiceCredential.load(.compute, stateDirectory: settings.stateDirectory, file: settings.config.string(ServiceCredential.fileSetting))

@@ -14,9 +14,11 @@ public struct AgentSettings: Sendable {
     static let pidsLimit = Setting("mlex.agent.pidsLimit", default: "1024", "Most processes and threads a job may have at once (cgroup pids.max).")
     static let jobUID = Setting("mlex.agent.jobUid", default: "65534", "The unprivileged uid jobs run as (never root).")
     static let jobGID = Setting("mlex.agent.jobGid", default: "65534", "The gid jobs run as.")
+    static let executor = Setting("mlex.agent.executor", default: "local", "How this node runs jobs: `local` (bubblewrap sandboxes in cgroups on the host's own system) or `docker` (containers through the Docker Engine API; jobs name an image).")
+    static let dockerSocket = Setting("mlex.agent.dockerSocket", default: "/var/run/docker.sock", "The Docker daemon's unix socket, for the docker executor.")
     static let heartbeatSeconds = Setting("mlex.agent.heartbeatSeconds", default: "5", "How often the agent heartbeats usage to compute.")
 
-    public static let all = [port, name, queues, cpus, memoryMB, reservedMB, gpus, pidsLimit, jobUID, jobGID, heartbeatSeconds]
+    public static let all = [port, name, queues, cpus, memoryMB, reservedMB, gpus, pidsLimit, jobUID, jobGID, executor, dockerSocket, heartbeatSeconds]
 
     var port: Int
     var name: String
@@ -28,6 +30,12 @@ public struct AgentSettings: Sendable {
     var uid: UInt32
     var gid: UInt32
     var heartbeat: Duration
+    var executor: ExecutorKind
+    var dockerSocket: String
+
+    enum ExecutorKind: String {
+        case local, docker
+    }
     var stateDirectory: URL
 
     public init(_ settings: ServiceSettings) throws {
@@ -46,6 +54,11 @@ public struct AgentSettings: Sendable {
         pidsLimit = try config.int(Self.pidsLimit, in: 8...1_000_000)
         uid = UInt32(try config.int(Self.jobUID, in: 1...Int(Int32.max)))
         gid = UInt32(try config.int(Self.jobGID, in: 1...Int(Int32.max)))
+        guard let kind = ExecutorKind(rawValue: config.string(Self.executor)) else {
+            throw ConfigurationError(setting: Self.executor, value: config.string(Self.executor), expected: "local or docker")
+        }
+        executor = kind
+        dockerSocket = config.string(Self.dockerSocket)
         heartbeat = .seconds(try config.int(Self.heartbeatSeconds, in: 1...300))
         stateDirectory = settings.stateDirectory.appendingPathComponent("compute-agent", isDirectory: true)
     }

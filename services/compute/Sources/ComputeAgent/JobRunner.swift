@@ -34,6 +34,8 @@ struct JobRunner: Sendable {
                     return
                 }
                 try await compute.report(jobID, JobReport(state: "running"))
+            } else {
+                executor.attach(jobID)
             }
             let pump = JobLogPump(executor: executor, data: data, compute: compute, assignment: assignment, offsetFile: offsetFile(jobID))
             try await pump.run()
@@ -78,7 +80,7 @@ struct JobRunner: Sendable {
         let job = SandboxJob(
             jobId: assignment.jobId, command: assignment.command, environment: environment, inputs: try await inputs.datasets(assignment),
             limits: ResourceLimits(cpus: assignment.resources.cpus, memoryMB: assignment.resources.memoryMB, pids: settings.pidsLimit),
-            timeoutSeconds: assignment.timeoutSeconds
+            timeoutSeconds: assignment.timeoutSeconds, image: assignment.image
         )
         try await executor.launch(job)
     }

@@ -43,4 +43,11 @@ public protocol Executor: Sendable {
     func usage(of jobId: String) -> ResourceUsage?
     /// Deletes an ended job's directory and any cgroups left behind.
     func remove(_ jobId: String) throws
+    /// Takes up a job an earlier instance launched (after an agent restart), before its log is
+    /// read or its end awaited. Executors whose jobs write their own status need nothing here.
+    func attach(_ jobId: String)
+}
+
+extension Executor {
+    public func attach(_ jobId: String) {}
 }

@@ -39,24 +39,7 @@ extension LocalExecutor {
     }
 
     public func readLog(of jobId: String, from offset: UInt64, limit: Int) throws -> (bytes: [UInt8], next: UInt64) {
-        let layout = try existingLayout(of: jobId)
-        let fd = open(layout.log.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            if errno == ENOENT { return ([], offset) }
-            throw ExecutorError(.io, "open \(layout.log.path): \(SysFile.errnoText())")
-        }
-        defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: max(0, limit))
-        var count = 0
-        while count < bytes.count {
-            let got = bytes.withUnsafeMutableBytes {
-                pread(fd, $0.baseAddress! + count, $0.count - count, off_t(offset) + off_t(count))
-            }
-            if got < 0 && errno == EINTR { continue }
-            guard got > 0 else { break }
-            count += got
-        }
-        return (Array(bytes.prefix(count)), offset + UInt64(count))
+        try JobFiles.readLog(try existingLayout(of: jobId).log, from: offset, limit: limit)
     }
 
     /// Marks the job cancelled, kills its cgroup (forks included) and waits for its status.

@@ -58,6 +58,9 @@ public struct LocalExecutor: Executor {
 
     public func launch(_ job: SandboxJob) async throws {
         try job.validate(executorRoot: root)
+        if let image = job.image {
+            throw ExecutorError(.invalidJob, "the local executor runs the host's own system and cannot run image \(image); a docker node can")
+        }
         let layout = try layout(of: job.jobId)
         guard FileManager.default.fileExists(atPath: layout.work.path) else {
             throw ExecutorError(.notFound, "job \(job.jobId) has no directories; call prepare first")
@@ -134,7 +137,7 @@ public struct LocalExecutor: Executor {
     }
 
     /// mkdir with an exact mode (the umask would otherwise loosen or tighten it).
-    static func makeDirectory(_ path: String, mode: mode_t) throws {
+    package static func makeDirectory(_ path: String, mode: mode_t) throws {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {

@@ -16,7 +16,7 @@ extension SandboxJob {
 
     /// Refuses a job that is malformed or would expose more of the host than its own inputs.
     /// Run by the executor before launch and again by the supervisor, which trusts no file.
-    func validate(executorRoot: URL) throws {
+    package func validate(executorRoot: URL) throws {
         guard Self.isValidJobId(jobId) else {
             throw ExecutorError(.invalidJob, "job id must be 1-64 characters of [A-Za-z0-9-], got '\(jobId)'")
         }

@@ -9,6 +9,8 @@ public struct SandboxJob: Codable, Sendable {
     public var inputs: [ReadOnlyMount]
     public var limits: ResourceLimits
     public var timeoutSeconds: Int?
+    /// The container image for executors that run images (docker); nil for the local executor.
+    public var image: String?
 
     public init(
         jobId: String,
@@ -16,7 +18,8 @@ public struct SandboxJob: Codable, Sendable {
         environment: [String: String] = [:],
         inputs: [ReadOnlyMount] = [],
         limits: ResourceLimits,
-        timeoutSeconds: Int? = nil
+        timeoutSeconds: Int? = nil,
+        image: String? = nil
     ) {
         self.jobId = jobId
         self.command = command
@@ -24,5 +27,6 @@ public struct SandboxJob: Codable, Sendable {
         self.inputs = inputs
         self.limits = limits
         self.timeoutSeconds = timeoutSeconds
+        self.image = image
     }
 }

@@ -3,7 +3,7 @@ import Glibc
 
 /// Plain read(2)/write(2) on kernel pseudo-files. Foundation's helpers stat for a size or write
 /// through a temporary file, neither of which works on cgroupfs or procfs.
-enum SysFile {
+package enum SysFile {
     /// The whole file, or nil when it cannot be opened (usually: the cgroup is gone).
     static func read(_ path: String) -> String? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -46,7 +46,7 @@ enum SysFile {
         return nil
     }
 
-    static func errnoText(_ code: Int32 = errno) -> String {
+    package static func errnoText(_ code: Int32 = errno) -> String {
         String(cString: strerror(code))
     }
 }

@@ -5,11 +5,11 @@ import Testing
 /// Serialized so the CPU measurement is not squeezed by the other limit tests' jobs.
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct ResourceLimitTests {
-    @Test func allocatingPastTheMemoryLimitIsOOMKilled() async throws {
-        try await withExecutor { executor in
+    @Test(arguments: Backend.allCases) func allocatingPastTheMemoryLimitIsOOMKilled(_ backend: Backend) async throws {
+        try await withExecutor(backend) { harness in
             let limits = ResourceLimits(cpus: 1, memoryMB: 64, pids: 64)
             // Touch every page: an untouched bytearray may never be charged to the cgroup.
-            let (result, log, _) = try await run(executor, python("""
+            let (result, log, _) = try await run(harness, python("""
                 b = bytearray(200 * 1024 * 1024)
                 for i in range(0, len(b), 4096):
                     b[i] = 1
@@ -21,10 +21,10 @@ struct ResourceLimitTests {
         }
     }
 
-    @Test func halfACPUGetsAboutHalfTheWallClock() async throws {
-        try await withExecutor { executor in
+    @Test(arguments: Backend.allCases) func halfACPUGetsAboutHalfTheWallClock(_ backend: Backend) async throws {
+        try await withExecutor(backend) { harness in
             let limits = ResourceLimits(cpus: 0.5, memoryMB: 256, pids: 64)
-            let (result, _, _) = try await run(executor, python("""
+            let (result, _, _) = try await run(harness, python("""
                 import time
                 end = time.monotonic() + 3
                 while time.monotonic() < end:
@@ -40,11 +40,11 @@ struct ResourceLimitTests {
         }
     }
 
-    @Test func forkingPastThePidLimitFails() async throws {
-        try await withExecutor { executor in
+    @Test(arguments: Backend.allCases) func forkingPastThePidLimitFails(_ backend: Backend) async throws {
+        try await withExecutor(backend) { harness in
             let limits = ResourceLimits(cpus: 1, memoryMB: 256, pids: 32)
             // Children sleep so they all stay alive; forks past the limit raise EAGAIN.
-            let (result, log, _) = try await run(executor, python("""
+            let (result, log, _) = try await run(harness, python("""
                 import os, time
                 children, refused = [], 0
                 for _ in range(100):

@@ -1,3 +1,4 @@
+import ComputeDocker
 import ComputeExecutors
 import Foundation
 import Testing
@@ -20,26 +21,63 @@ struct HangGuardTripped: Error, CustomStringConvertible {
     var description: String { "job \(jobId) did not end within \(hangGuard)" }
 }
 
-/// Runs `body` with an executor on a fresh temporary root, then cancels whatever still runs and
-/// deletes the root, whether `body` passed or not.
-func withExecutor(_ body: (LocalExecutor) async throws -> Void) async throws {
-    let root = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("mlex-exec-test-\(UUID().uuidString)")
-    let executor = try LocalExecutor(root: root, supervisor: testSupervisorCommand())
-    do {
-        try await body(executor)
-    } catch {
-        await cleanUp(executor)
-        throw error
-    }
-    await cleanUp(executor)
+/// The executors the behaviour suite runs against: each test takes one as its argument.
+enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
+    case local, docker
+    var description: String { rawValue }
 }
 
-private func cleanUp(_ executor: LocalExecutor) async {
+/// One executor under test on its own temporary root, with what differs between backends.
+struct Harness: Sendable {
+    let backend: Backend
+    let executor: any Executor
+    let root: URL
+
+    /// The image jobs name: the docker executor runs images, the local one the host's system.
+    var image: String? { backend == .docker ? TestDockerDaemon.image : nil }
+
+    /// A second executor on the same root, as after an agent restart.
+    func reopened() async throws -> Harness {
+        Harness(backend: backend, executor: try await Self.executor(backend, root: root), root: root)
+    }
+
+    static func executor(_ backend: Backend, root: URL) async throws -> any Executor {
+        switch backend {
+        case .local: try LocalExecutor(root: root, supervisor: testSupervisorCommand())
+        case .docker: try await DockerExecutor(root: root, engine: try await TestDockerDaemon.shared.engine(), stopGraceSeconds: 2)
+        }
+    }
+
+    /// Whether anything of the job is left on the host: its cgroups, or its container.
+    func leftovers(of jobId: String) async throws -> Bool {
+        switch backend {
+        case .local: try CgroupHierarchy.detect().cgroups(for: jobId).exists
+        case .docker: try await TestDockerDaemon.shared.engine().state(of: DockerExecutor.containerName(jobId)) != nil
+        }
+    }
+}
+
+/// Runs `body` with an executor on a fresh temporary root, then cancels whatever still runs and
+/// deletes the root, whether `body` passed or not.
+func withExecutor(_ backend: Backend = .local, _ body: (Harness) async throws -> Void) async throws {
+    let root = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("mlex-exec-test-\(UUID().uuidString)")
+    let harness = Harness(backend: backend, executor: try await Harness.executor(backend, root: root), root: root)
+    do {
+        try await body(harness)
+    } catch {
+        await cleanUp(harness)
+        throw error
+    }
+    await cleanUp(harness)
+}
+
+private func cleanUp(_ harness: Harness) async {
+    let executor = harness.executor
     for id in (try? executor.knownJobs()) ?? [] {
         if executor.result(of: id) == nil { try? await executor.cancel(id) }
         try? executor.remove(id)
     }
-    try? FileManager.default.removeItem(at: executor.root)
+    try? FileManager.default.removeItem(at: harness.root)
 }
 
 func newJobId() -> String { UUID().uuidString.lowercased() }
@@ -47,16 +85,16 @@ func newJobId() -> String { UUID().uuidString.lowercased() }
 /// Prepares and launches a job; `fill` may put files into its work directory first.
 @discardableResult
 func start(
-    _ executor: LocalExecutor,
+    _ harness: Harness,
     _ command: [String],
     limits: ResourceLimits = roomyLimits,
     timeoutSeconds: Int? = nil,
     jobId: String = newJobId(),
     fill: (JobDirectories) throws -> Void = { _ in }
 ) async throws -> (jobId: String, directories: JobDirectories) {
-    let directories = try executor.prepare(jobId: jobId)
+    let directories = try harness.executor.prepare(jobId: jobId)
     try fill(directories)
-    try await executor.launch(SandboxJob(jobId: jobId, command: command, limits: limits, timeoutSeconds: timeoutSeconds))
+    try await harness.executor.launch(SandboxJob(jobId: jobId, command: command, limits: limits, timeoutSeconds: timeoutSeconds, image: harness.image))
     return (jobId, directories)
 }
 
@@ -77,15 +115,15 @@ func finish(_ executor: any Executor, _ jobId: String) async throws -> Execution
 
 /// Launches, waits, and returns the result with the whole log.
 func run(
-    _ executor: LocalExecutor,
+    _ harness: Harness,
     _ command: [String],
     limits: ResourceLimits = roomyLimits,
     timeoutSeconds: Int? = nil,
     fill: (JobDirectories) throws -> Void = { _ in }
 ) async throws -> (result: ExecutionResult, log: String, directories: JobDirectories) {
-    let (jobId, directories) = try await start(executor, command, limits: limits, timeoutSeconds: timeoutSeconds, fill: fill)
-    let result = try await finish(executor, jobId)
-    return (result, try fullLog(executor, jobId), directories)
+    let (jobId, directories) = try await start(harness, command, limits: limits, timeoutSeconds: timeoutSeconds, fill: fill)
+    let result = try await finish(harness.executor, jobId)
+    return (result, try fullLog(harness.executor, jobId), directories)
 }
 
 func fullLog(_ executor: any Executor, _ jobId: String) throws -> String {
@@ -106,11 +144,11 @@ func python(_ source: String) -> [String] {
 }
 
 /// Waits (bounded) until `condition` holds; for states that follow a launch asynchronously.
-func eventually(_ condition: () -> Bool) async throws -> Bool {
+func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now.advanced(by: hangGuard)
     while ContinuousClock.now < deadline {
-        if condition() { return true }
+        if try await condition() { return true }
         try await Task.sleep(for: .milliseconds(20))
     }
-    return condition()
+    return try await condition()
 }

@@ -1,0 +1,202 @@
+import ComputeExecutors
+import Foundation
+import Glibc
+import Synchronization
+
+/// Runs each job as a Docker container through the Engine API. The job directory under `root`
+/// has the local executor's layout (job.json, log, status.json, work/, output/), so the agent
+/// treats both alike; the daemon, not a supervisor of ours, keeps the container alive across
+/// agent restarts, and a new executor on the same root re-attaches by the container's name.
+///
+/// Per job one follower task (see `ContainerFollower`) copies the container's log into the
+/// job's log file, samples its stats, enforces the timeout, and when the container stops
+/// writes status.json and removes the container.
+public final class DockerExecutor: Executor {
+    public let kind = "docker"
+    public let root: URL
+    public let engine: DockerEngine
+    public let uid: UInt32
+    public let gid: UInt32
+    /// How long a cancelled container gets between SIGTERM and SIGKILL.
+    public let stopGraceSeconds: Int
+    let followers = Mutex<[String: ContainerFollower]>([:])
+
+    /// Throws when the daemon cannot be reached: better to refuse work than to take jobs that
+    /// cannot start.
+    public init(root: URL, engine: DockerEngine, uid: UInt32 = 65534, gid: UInt32 = 65534, stopGraceSeconds: Int = 10) async throws {
+        guard uid != 0, gid != 0 else { throw ExecutorError(.invalidJob, "jobs never run as root (uid/gid 0)") }
+        do {
+            _ = try await engine.ping()
+        } catch {
+            throw ExecutorError(.sandboxUnavailable, "the docker executor needs a Docker daemon: \(error)")
+        }
+        try LocalExecutor.makeDirectory(root.path, mode: 0o700)
+        self.root = root.resolvingSymlinksInPath()
+        self.engine = engine
+        self.uid = uid
+        self.gid = gid
+        self.stopGraceSeconds = stopGraceSeconds
+    }
+
+    /// The container's name: one per job, so a retried create or a re-attach finds the same one.
+    public static func containerName(_ jobId: String) -> String { "mlex-job-\(jobId)" }
+
+    public func prepare(jobId: String) throws -> JobDirectories {
+        let layout = try layout(of: jobId)
+        guard !layout.exists(layout.job) else { throw ExecutorError(.alreadyExists, "job \(jobId) was already launched") }
+        try LocalExecutor.makeDirectory(layout.directory.path, mode: 0o700)
+        for directory in [layout.work, layout.output] {
+            try LocalExecutor.makeDirectory(directory.path, mode: 0o755)
+            guard chown(directory.path, uid, gid) == 0 else { throw ExecutorError(.io, "chown \(directory.path): \(SysFile.errnoText())") }
+        }
+        return layout.directories
+    }
+
+    public func directories(of jobId: String) -> JobDirectories { JobLayout(root: root, jobId: jobId).directories }
+
+    public func launch(_ job: SandboxJob) async throws {
+        try job.validate(executorRoot: root)
+        guard let image = job.image else {
+            throw ExecutorError(.invalidJob, "the docker executor runs jobs in an image; this job names none (a local node runs it on the host's system)")
+        }
+        let layout = try layout(of: job.jobId)
+        guard layout.exists(layout.work) else { throw ExecutorError(.notFound, "job \(job.jobId) has no directories; call prepare first") }
+        guard !layout.exists(layout.job) else { throw ExecutorError(.alreadyExists, "job \(job.jobId) was already launched") }
+        try await ensureImage(image)
+        try JobFiles.write(job, to: layout.job)
+        let name = Self.containerName(job.jobId)
+        do {
+            _ = try await engine.createContainer(name: name, ContainerConfig(job: job, image: image, layout: layout, uid: uid, gid: gid))
+            try await engine.start(name)
+        } catch {
+            try? await engine.remove(name)
+            let result = ExecutionResult(reason: .startFailed, message: "\(error)", startedAt: Date(), endedAt: Date())
+            try? JobFiles.write(result, to: layout.status)
+            throw ExecutorError(.startFailed, "container for job \(job.jobId) did not start: \(error)")
+        }
+        try JobFiles.write("\(Date().timeIntervalSince1970)\n", to: layout.started)
+        follow(layout)
+    }
+
+    /// The image must be on this node; a missing one is pulled (where a registry is reachable).
+    private func ensureImage(_ image: String) async throws {
+        do {
+            if try await engine.hasImage(image) { return }
+            try await engine.pull(image)
+        } catch {
+            throw ExecutorError(.startFailed, "image \(image) is not on this node and could not be pulled: \(error)")
+        }
+    }
+
+    public func attach(_ jobId: String) {
+        guard let layout = try? layout(of: jobId), layout.exists(layout.job), !layout.exists(layout.status) else { return }
+        follow(layout)
+    }
+
+    /// Starts the job's follower unless one runs.
+    func follow(_ layout: JobLayout) {
+        followers.withLock { followers in
+            guard followers[layout.jobId] == nil else { return }
+            followers[layout.jobId] = ContainerFollower(executor: self, layout: layout)
+        }
+    }
+
+    public func knownJobs() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: root.path)
+            .filter { SandboxJob.isValidJobId($0) }
+            .filter { (try? URL(fileURLWithPath: root.path + "/" + $0).resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true }
+            .sorted()
+    }
+
+    public func result(of jobId: String) -> ExecutionResult? {
+        guard let layout = try? layout(of: jobId) else {
+            return ExecutionResult(reason: .supervisorLost, message: "invalid job id '\(jobId)'", startedAt: Date(), endedAt: Date())
+        }
+        if let result = try? JobFiles.read(ExecutionResult.self, from: layout.status) { return result }
+        guard layout.exists(layout.directory) else {
+            return ExecutionResult(reason: .supervisorLost, message: "no job \(jobId) under \(root.path)", startedAt: Date(), endedAt: Date())
+        }
+        return nil
+    }
+
+    /// Polls the status file the follower writes; a cancelled wait ends early (the job does not).
+    public func wait(for jobId: String) async -> ExecutionResult {
+        attach(jobId)
+        let since = Date()
+        while true {
+            if let result = result(of: jobId) { return result }
+            do {
+                try await Task.sleep(for: .milliseconds(50))
+            } catch {
+                return ExecutionResult(reason: .cancelled, message: "wait was cancelled; the job may still be running", startedAt: since, endedAt: Date())
+            }
+        }
+    }
+
+    public func readLog(of jobId: String, from offset: UInt64, limit: Int) throws -> (bytes: [UInt8], next: UInt64) {
+        try JobFiles.readLog(try existingLayout(of: jobId).log, from: offset, limit: limit)
+    }
+
+    /// Marks the job cancelled, stops its container (SIGTERM to docker-init, which passes it on,
+    /// then SIGKILL) and waits for the follower's status.
+    public func cancel(_ jobId: String) async throws {
+        let layout = try existingLayout(of: jobId)
+        if layout.exists(layout.status) { return }
+        try JobFiles.write("\(Date())\n", to: layout.cancelMarker)
+        guard layout.exists(layout.job) else {
+            try JobFiles.write(ExecutionResult(reason: .cancelled, message: "cancelled before launch", startedAt: Date(), endedAt: Date()), to: layout.status)
+            return
+        }
+        follow(layout)
+        try await engine.stop(Self.containerName(jobId), graceSeconds: stopGraceSeconds)
+        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        while ContinuousClock.now < deadline {
+            if layout.exists(layout.status) { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw ExecutorError(.stillRunning, "job \(jobId) did not end within 30 s of being cancelled")
+    }
+
+    public func usage(of jobId: String) -> ResourceUsage? {
+        guard let layout = try? layout(of: jobId), !layout.exists(layout.status) else { return nil }
+        return followers.withLock { $0[jobId] }?.latestUsage
+    }
+
+    /// Deletes the job's directory; a container still there (the job never ended cleanly) is
+    /// removed in the background, since removal is an API call and this is not async.
+    public func remove(_ jobId: String) throws {
+        let layout = try existingLayout(of: jobId)
+        if layout.exists(layout.job), result(of: jobId) == nil {
+            throw ExecutorError(.stillRunning, "job \(jobId) is running; cancel it first")
+        }
+        followers.withLock { _ = $0.removeValue(forKey: jobId) }
+        let engine = engine
+        Task { try? await engine.remove(Self.containerName(jobId)) }
+        try FileManager.default.removeItem(at: layout.directory)
+    }
+
+    /// Stops every follower, leaving the containers running (for a re-attach, or a stopping agent).
+    public func stopFollowing() {
+        followers.withLock { followers in
+            for follower in followers.values { follower.stop() }
+            followers.removeAll()
+        }
+    }
+
+    func followerEnded(_ jobId: String) {
+        followers.withLock { _ = $0.removeValue(forKey: jobId) }
+    }
+
+    func layout(of jobId: String) throws -> JobLayout {
+        guard SandboxJob.isValidJobId(jobId) else {
+            throw ExecutorError(.invalidJob, "job id must be 1-64 characters of [A-Za-z0-9-], got '\(jobId)'")
+        }
+        return JobLayout(root: root, jobId: jobId)
+    }
+
+    func existingLayout(of jobId: String) throws -> JobLayout {
+        let layout = try layout(of: jobId)
+        guard layout.exists(layout.directory) else { throw ExecutorError(.notFound, "no job \(jobId) under \(root.path)") }
+        return layout
+    }
+}

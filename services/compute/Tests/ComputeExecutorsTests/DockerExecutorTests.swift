@@ -1,0 +1,84 @@
+import ComputeDocker
+import ComputeExecutors
+import Foundation
+import Testing
+
+/// What only the Docker executor has: images, containers, the daemon's log framing. The
+/// behaviour both executors share is in the other suites, run against each.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct DockerExecutorTests {
+    @Test func aMissingImageThatCannotBePulledFailsTheLaunchNamingIt() async throws {
+        try await withExecutor(.docker) { harness in
+            let jobId = newJobId()
+            _ = try harness.executor.prepare(jobId: jobId)
+            // No registry is reachable here, as on an air-gapped cluster.
+            let job = SandboxJob(jobId: jobId, command: ["/bin/true"], limits: roomyLimits, image: "registry.invalid/nobody/nothing:1")
+            let error = try await #require(throws: ExecutorError.self) { try await harness.executor.launch(job) }
+            #expect(error.code == .startFailed)
+            #expect(error.message.contains("registry.invalid/nobody/nothing:1"))
+        }
+    }
+
+    @Test func aJobWithoutAnImageIsRefusedAndTheLocalExecutorRefusesOneWithAnImage() async throws {
+        try await withExecutor(.docker) { harness in
+            let jobId = newJobId()
+            _ = try harness.executor.prepare(jobId: jobId)
+            await #expect(throws: ExecutorError.self) {
+                try await harness.executor.launch(SandboxJob(jobId: jobId, command: ["/bin/true"], limits: roomyLimits))
+            }
+        }
+        try await withExecutor(.local) { harness in
+            let jobId = newJobId()
+            _ = try harness.executor.prepare(jobId: jobId)
+            await #expect(throws: ExecutorError.self) {
+                try await harness.executor.launch(SandboxJob(jobId: jobId, command: ["/bin/true"], limits: roomyLimits, image: TestDockerDaemon.image))
+            }
+        }
+    }
+
+    @Test func aContainerRemovedWhileTheAgentWasDownIsReportedLost() async throws {
+        try await withExecutor(.docker) { harness in
+            let (jobId, _) = try await start(harness, ["/bin/sleep", "600"])
+            (harness.executor as? DockerExecutor)?.stopFollowing()
+            try await TestDockerDaemon.shared.engine().remove(DockerExecutor.containerName(jobId))
+            let result = try await finish(try await harness.reopened().executor, jobId)
+            #expect(result.reason == .supervisorLost, "\(result)")
+            #expect(result.message?.contains(DockerExecutor.containerName(jobId)) == true)
+        }
+    }
+
+    @Test func containersCarryTheJobLabelAndAreRemovedOnceTheJobEnded() async throws {
+        try await withExecutor(.docker) { harness in
+            let engine = try await TestDockerDaemon.shared.engine()
+            let (jobId, _) = try await start(harness, ["/bin/sleep", "600"])
+            #expect(try await engine.containers(labelled: "mlex.job=\(jobId)") == [DockerExecutor.containerName(jobId)])
+            try await harness.executor.cancel(jobId)
+            #expect(try await eventually { try await engine.containers(labelled: "mlex.job=\(jobId)").isEmpty })
+        }
+    }
+
+    @Test func theLogStreamIsDemultiplexedAcrossChunkBoundaries() {
+        func frame(_ stream: UInt8, _ text: String) -> [UInt8] {
+            let payload = Array(text.utf8)
+            let length = UInt32(payload.count)
+            return [stream, 0, 0, 0, UInt8(length >> 24), UInt8(length >> 16 & 0xff), UInt8(length >> 8 & 0xff), UInt8(length & 0xff)] + payload
+        }
+        let bytes = frame(1, "hello\n") + frame(2, "oops\n") + frame(1, String(repeating: "x", count: 300))
+        var demultiplexer = LogDemultiplexer()
+        var seen: [(LogStream, String)] = []
+        // Every split point, including inside headers.
+        for size in [1, 3, 7, 8, 9, 64] {
+            seen = []
+            demultiplexer = LogDemultiplexer()
+            var offset = 0
+            while offset < bytes.count {
+                let chunk = bytes[offset..<min(bytes.count, offset + size)]
+                seen += demultiplexer.feed(chunk).map { ($0.stream, String(decoding: $0.payload, as: UTF8.self)) }
+                offset += size
+            }
+            #expect(seen.map(\.1) == ["hello\n", "oops\n", String(repeating: "x", count: 300)], "chunks of \(size)")
+            #expect(seen.map(\.0) == [.stdout, .stderr, .stdout])
+            #expect(demultiplexer.leftover == 0)
+        }
+    }
+}
