@@ -464,16 +464,23 @@ let package = Package(
         .testTarget(
             name: "ComputeServiceTests",
             dependencies: [
-                "Platform", "PlatformTesting", "Auth",
+                "Platform", "PlatformTesting", "Auth", "ComputeTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "services/compute/Tests/ComputeServiceTests",
             swiftSettings: strictSettings
         ),
+        // A dockerd of the tests' own with a job image imported: for the executor and service suites.
+        .target(
+            name: "ComputeTestSupport",
+            dependencies: ["ComputeDocker"],
+            path: "services/compute/Tests/ComputeTestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "ComputeExecutorsTests",
-            dependencies: ["ComputeExecutors", "ComputeDocker"],
+            dependencies: ["ComputeExecutors", "ComputeDocker", "ComputeTestSupport"],
             path: "services/compute/Tests/ComputeExecutorsTests",
             swiftSettings: strictSettings
         ),

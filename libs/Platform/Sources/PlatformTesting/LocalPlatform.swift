@@ -44,14 +44,15 @@ public struct LocalPlatform: Sendable {
 
     /// Starts an agent process named `test-<queue>` taking jobs from `queue`, keeping its state
     /// (node id, job dirs) in `state`; returns its pid once it serves its health port.
-    public func startAgent(queue: String, state: URL, node: Node) throws -> pid_t {
+    /// `environment` adds to or overrides the agent's settings (e.g. `MLEX_AGENT_EXECUTOR`).
+    public func startAgent(queue: String, state: URL, node: Node, environment: [String: String] = [:]) throws -> pid_t {
         let port = try freePort()
         return try startPlatformProcess("mlex-compute-agent", environment: try Self.commonEnvironment(users).merging([
             "MLEX_STATE_DIR": state.path, "MLEX_AGENT_PORT": String(port), "MLEX_COMPUTE_HOST": "127.0.0.1",
             "MLEX_DATA_URL": dataURL, "MLEX_COMPUTE_URL": computeURL, "MLEX_AGENT_QUEUES": queue, "MLEX_AGENT_NAME": "test-\(queue)",
             "MLEX_AGENT_CPUS": String(node.cpus), "MLEX_AGENT_MEMORY_MB": String(node.memoryMB), "MLEX_AGENT_PIDS_LIMIT": String(node.pidsLimit),
             "MLEX_AGENT_HEARTBEAT_SECONDS": "1",
-        ]) { $1 }, port: port, log: state.appendingPathComponent("agent-\(port).log"))
+        ].merging(environment) { $1 }) { $1 }, port: port, log: state.appendingPathComponent("agent-\(port).log"))
     }
 
     /// Starts another service (`mlex-tag`, …) on the shared users service and bus, keeping its

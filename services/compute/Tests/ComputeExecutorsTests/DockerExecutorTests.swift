@@ -1,4 +1,5 @@
 import ComputeDocker
+import ComputeTestSupport
 import ComputeExecutors
 import Foundation
 import Testing

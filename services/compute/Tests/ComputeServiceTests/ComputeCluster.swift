@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import ComputeTestSupport
 import Foundation
 import NIOCore
 import Platform
@@ -33,6 +34,15 @@ struct ComputeCluster: Sendable {
     /// in `state`; returns its pid once it serves its health port.
     func startAgent(queue: String, state: URL) throws -> pid_t {
         try platform.startAgent(queue: queue, state: state, node: .init(cpus: Self.nodeCPUs, memoryMB: Self.nodeMemoryMB, pidsLimit: Self.pidsLimit))
+    }
+
+    /// Starts an agent with the docker executor on the tests' own dockerd (see TestDockerDaemon).
+    func startDockerAgent(queue: String, state: URL) async throws -> pid_t {
+        let engine = try await TestDockerDaemon.shared.engine()
+        return try platform.startAgent(
+            queue: queue, state: state, node: .init(cpus: Self.nodeCPUs, memoryMB: Self.nodeMemoryMB, pidsLimit: Self.pidsLimit),
+            environment: ["MLEX_AGENT_EXECUTOR": "docker", "MLEX_AGENT_DOCKER_SOCKET": engine.socketPath]
+        )
     }
 
     /// Waits until compute lists the node of the agent taking `queue` as online, heartbeating

@@ -43,6 +43,11 @@ struct JobReports: Sendable {
             if let exitCode = report.exitCode { fields["exitCode"] = .int(Int64(exitCode)) }
             fields[state == .running ? "startedAt" : "endedAt"] = .string(Timestamp.now)
             if state == .succeeded { fields["progress"] = 1 }
+            if state.isTerminal {
+                // The highest the kernel (or Docker) saw: the final report's, or a heartbeat's.
+                let peaks = [report.usage?.memoryPeakBytes, job["usage"]?["memoryPeakBytes"]?.intValue.map(Int.init)].compactMap { $0 }
+                if let peak = peaks.max() { fields["peakMemoryBytes"] = .int(Int64(peak)) }
+            }
             return try await core.jobs.move(job, to: state, reason: report.reason ?? (state == .running ? nil : state.rawValue), set: fields)
         }
     }

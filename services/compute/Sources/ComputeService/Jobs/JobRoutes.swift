@@ -23,7 +23,7 @@ enum JobRoutes {
         "queue": Schema.string, "priority": Schema.integer, "spec": Schema.anyObject, "template": Schema.string, "image": Schema.string, "env": Schema.anyObject,
         "resources": Schema.object(["cpus": Schema.number, "memoryMB": Schema.integer, "gpus": Schema.integer]),
         "command": Schema.array(of: Schema.string), "nodeId": Schema.id, "gpuIds": Schema.array(of: Schema.string), "attempt": Schema.integer,
-        "retries": Schema.integer, "progress": Schema.number, "progressMessage": Schema.string, "usage": Schema.anyObject,
+        "retries": Schema.integer, "progress": Schema.number, "progressMessage": Schema.string, "usage": Schema.anyObject, "peakMemoryBytes": Schema.integer,
         "cancelRequested": Schema.boolean, "rerunOf": Schema.id, "createdAt": Schema.dateTime, "scheduledAt": Schema.dateTime,
         "startedAt": Schema.dateTime, "endedAt": Schema.dateTime, "updatedAt": Schema.dateTime,
         "transitions": Schema.array(of: Schema.object(["state": Schema.string, "at": Schema.dateTime, "reason": Schema.string])),
@@ -81,6 +81,18 @@ enum JobRoutes {
 
         api.get("/v1/jobs/{id}", OperationDoc("A job: state with reasons and the time of each transition, progress, usage (viewers, and its owner)", tags: ["jobs"], response: Schema.ref("Job"))) { _, context in
             JSONResponse(JobDirectory.view(try await core.job(try context.parameters.requireID("id"), context, needs: .viewer)))
+        }
+
+        api.get("/v1/jobs/{id}/usage", OperationDoc(
+            "The job's CPU, memory and pids usage now, its peak memory, and its samples of the last 15 minutes, one per heartbeat, from its cgroups or Docker's stats (viewers)",
+            tags: ["jobs"], response: UsageHistory.schema
+        )) { _, context in
+            let job = try await core.job(try context.parameters.requireID("id"), context, needs: .viewer)
+            let history = try await UsageHistory.samples(of: UsageHistory.subject(job: job["id"]!.stringValue!), in: core.store)
+            var answer: JSONValue = ["history": .array(history)]
+            answer["current"] = JobState(rawValue: job["state"]?.stringValue ?? "").map { $0.isTerminal } == false ? job["usage"] : nil
+            answer["peakMemoryBytes"] = job["peakMemoryBytes"] ?? job["usage"]?["memoryPeakBytes"]
+            return JSONResponse(answer)
         }
 
         api.post("/v1/jobs/{id}/cancel", OperationDoc(

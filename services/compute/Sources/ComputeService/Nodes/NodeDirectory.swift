@@ -49,13 +49,14 @@ struct NodeDirectory: Sendable {
             "lastHeartbeat": .string(Timestamp.format(now)), "heartbeatAtMs": .int(Int64(now.timeIntervalSince1970 * 1000)),
             "usage": try JSONValue(encoding: total), "runningJobs": .int(Int64(beat.jobs.count)),
         ]
+        let samples = try UsageHistory.writes(node: nodeID, total: total, jobs: beat.jobs.filter { ID.isValid($0.key) }, at: now)
         // Under the transitions lock, so a node is never declared lost while its heartbeat lands.
         try await core.transitions.withLock {
             guard try await store.get(nodeID, from: "nodes")?["state"] == "online" else {
                 throw APIError.notFound("no node \(nodeID) online; register it again", field: "nodeId")
             }
             // One transaction for the node and every job's usage, not one each.
-            try await store.batch([.update("nodes", filter: ["id": .string(nodeID)], update: ["$set": set], many: false)] + usage)
+            try await store.batch([.update("nodes", filter: ["id": .string(nodeID)], update: ["$set": set], many: false)] + usage + samples)
         }
         ComputeMetrics.record(node: nodeID, total: total, jobs: beat.jobs)
     }

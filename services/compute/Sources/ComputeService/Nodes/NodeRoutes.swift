@@ -29,5 +29,16 @@ enum NodeRoutes {
             view["jobs"] = .array(jobs.compactMap { $0["id"] })
             return JSONResponse(view)
         }
+
+        api.get("/v1/nodes/{id}/usage", OperationDoc(
+            "The node's usage now (summed over its jobs) and its samples of the last 15 minutes, one per heartbeat; cpuSeconds is cumulative per job, so a rate is the difference of two samples",
+            tags: ["nodes"], response: UsageHistory.schema
+        )) { _, context in
+            _ = try context.requirePrincipal()
+            let id = try context.parameters.requireID("id")
+            guard let node = try await core.store.get(id, from: "nodes") else { throw APIError.notFound("no node \(id)") }
+            let history = try await UsageHistory.samples(of: UsageHistory.subject(node: id), in: core.store)
+            return JSONResponse(["current": node["usage"] ?? [:], "history": .array(history)] as JSONValue)
+        }
     }
 }

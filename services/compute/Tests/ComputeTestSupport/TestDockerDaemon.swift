@@ -6,20 +6,20 @@ import Glibc
 /// process with its own data root, exec root, pid file and socket — nothing shared with a
 /// Docker the machine may run — and stopped by pid at exit. No registry is reachable here, so
 /// the jobs' image is `docker import`ed from a root filesystem built by ../docker/test-rootfs.sh.
-actor TestDockerDaemon {
-    static let shared = TestDockerDaemon()
+public actor TestDockerDaemon {
+    public static let shared = TestDockerDaemon()
     /// The image the tests' jobs run in: /bin/sh, coreutils and python3 from the host.
-    static let image = "mlex-test/py:1"
+    public static let image = "mlex-test/py:1"
 
     /// Started once; a failure is kept too, so every docker test fails at once with its cause
     /// instead of each waiting for a daemon of its own.
     private var started: Result<DockerEngine, any Error>?
 
-    struct Unavailable: Error, CustomStringConvertible {
-        let description: String
+    public struct Unavailable: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    func engine() async throws -> DockerEngine {
+    public func engine() async throws -> DockerEngine {
         if let started { return try started.get() }
         let result: Result<DockerEngine, any Error>
         do {
