@@ -34,7 +34,8 @@ struct Templates: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let escaped = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? name
+                // Valid names need no escaping; anything else must not change the path's shape.
+                let escaped = name.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyz0123456789-_")) ?? name
                 let template = try await global.client().call(.compute, .GET, "/v1/templates/\(escaped)")
                 if output.json { return Console.json(template) }
                 Console.fields(TemplateView.fields(template))

@@ -187,4 +187,19 @@ struct CLIEndToEndTests {
         #expect(unreachable.status == 69, "\(unreachable.err)")
         _ = try await Self.poll(owner, job, until: Self.terminal)
     }
+
+    @Test("templates: the seeds are listed with their image or host, and shown by name", .timeLimit(.minutes(2)))
+    func templates() throws {
+        let url = try Self.gateway.get()
+        let (user, _, project) = try Self.newUser(url)
+        let table = try user("templates", "ls")
+        #expect(table.status == 0, "\(table.err)")
+        let hostRow = try #require(table.out.split(separator: "\n").first { $0.hasPrefix("python-cpu ") }, "\(table.out)")
+        #expect(hostRow.contains(" host ") && hostRow.contains("global"), "\(hostRow)")
+        let listed = try user("templates", "ls", "--project", project, "--json")
+        #expect(listed.status == 0 && (listed.json.arrayValue ?? []).contains { $0["name"] == "tensorflow-gpu" }, "\(listed.err)")
+        let shown = try user("templates", "show", "pytorch-gpu")
+        #expect(shown.status == 0 && shown.out.contains("pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime") && shown.out.contains("gpus 1-8"), "\(shown.out) \(shown.err)")
+        #expect(try user("templates", "show", "no-such-template").status == 66)
+    }
 }
