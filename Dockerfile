@@ -45,6 +45,7 @@ COPY db/ /opt/mlexchange/db/
 COPY config/ /opt/mlexchange/config/
 ENV MLEX_DB_DIR=/opt/mlexchange/db \
     MLEX_CONFIG_DIR=/opt/mlexchange/config \
+    MLEX_COMPUTE_TEMPLATES_DIR=/opt/mlexchange/config/templates \
     MLEX_STATE_DIR=/var/lib/mlexchange \
     MLEX_LOG_FORMAT=json
 WORKDIR /var/lib/mlexchange

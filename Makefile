@@ -68,11 +68,12 @@ stop: ## Stop what `make run` started (by the pids it recorded)
 	  kill -0 $$pid 2>/dev/null && kill -KILL $$pid; rm -f $$pidfile; \
 	done; true
 
-bench: deps ## Benchmarks (release build), printed as tables beside their reference; BENCH=store|mongo|bus|blobs|auth|data|files|compute|mlhub|ingest picks one
+bench: deps ## Benchmarks (release build), printed as tables beside their reference; BENCH=store|mongo|bus|blobs|auth|data|files|compute|docker|mlhub|ingest picks one
 	$(SWIFT) build -c release --product mlex-bench
 	$(SWIFT) build -c release --product mlex-compute-supervisor
 	@# MongoDB and Kafka rows run against nx-27017 and tansu, started here on free ports and
 	@# stopped by pid; the bench loads the newer librdkafka that tansu needs (docs/kafka.md).
+	@# The docker rows get a dockerd of their own from apps/bench/with-dockerd.sh.
 	@mkdir -p $(STATE_DIR)/bench/nx; free() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }; \
 	  mongo=$$(free); kafka=$$(free); \
 	  $(VENV)/bin/nx-27017 --host 127.0.0.1 -p $$mongo --data-dir $(STATE_DIR)/bench/nx --pid-file $(STATE_DIR)/bench/nx.pid \
@@ -81,7 +82,7 @@ bench: deps ## Benchmarks (release build), printed as tables beside their refere
 	    --advertised-listener-url tcp://127.0.0.1:$$kafka --storage-engine memory://tansu/ --silent & tansu=$$!; \
 	  sleep 2; LD_LIBRARY_PATH=$(CURDIR)/$(VENV)/rdkafka MLEX_BENCH_DIR=$(STATE_DIR)/bench \
 	    MLEX_BENCH_MONGODB_URL=mongodb://127.0.0.1:$$mongo MLEX_BENCH_KAFKA_BOOTSTRAP=127.0.0.1:$$kafka \
-	    .build/release/mlex-bench $(BENCH); status=$$?; \
+	    apps/bench/with-dockerd.sh .build/release/mlex-bench $(BENCH); status=$$?; \
 	  kill -INT $$nx $$tansu; wait $$nx $$tansu; exit $$status
 
 clean: ## Remove build output and runtime state (keeps data/README.md)

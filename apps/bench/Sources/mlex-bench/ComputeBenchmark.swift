@@ -21,7 +21,7 @@ struct ComputeBenchmark {
         let state = directory.appendingPathComponent("state")
         let services = try await BenchServices.start(directory: state)
         defer { services.stop() }
-        let (computeTask, agentTask, compute) = try await startCompute(state: state, services: services)
+        let (computeTask, agentTask, compute) = try await Self.startCompute(state: state, services: services)
         defer {
             agentTask.cancel()
             computeTask.cancel()
@@ -132,12 +132,13 @@ struct ComputeBenchmark {
 
     /// Compute and one agent in this process; the agent's supervisors are the release
     /// `mlex-compute-supervisor` beside this executable.
-    private func startCompute(state: URL, services: BenchServices) async throws -> (Task<Void, any Error>, Task<Void, any Error>, APIClient) {
+    /// `agentEnvironment` adds agent settings (e.g. the docker executor).
+    static func startCompute(state: URL, services: BenchServices, agentEnvironment: [String: String] = [:]) async throws -> (Task<Void, any Error>, Task<Void, any Error>, APIClient) {
         let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
         let computePort = try LoopbackPort.free(), agentPort = try LoopbackPort.free()
         let environment = services.environment.merging([
             "MLEX_COMPUTE_PORT": String(computePort), "MLEX_COMPUTE_URL": "http://127.0.0.1:\(computePort)", "MLEX_AGENT_PORT": String(agentPort),
-        ]) { $1 }
+        ].merging(agentEnvironment) { $1 }) { $1 }
         let computeSettings = try await ServiceSettings.forTesting(.compute, stateDirectory: state, extraSettings: ComputeApp.extraSettings, environment: environment)
         let computeTask = try await BenchServices.run(ComputeApp.buildApplication(settings: computeSettings, logger: logger))
         let agentSettings = try await ServiceSettings.forTesting(.compute, stateDirectory: state, extraSettings: AgentApp.extraSettings, environment: environment)

@@ -68,6 +68,16 @@ if selected.isEmpty || selected.contains("compute") {
     try await ComputeBenchmark(directory: scratch.appendingPathComponent("compute"), jobs: jobs, submissions: submissions).run()
 }
 
+if selected.isEmpty || selected.contains("docker") {
+    let environment = ProcessInfo.processInfo.environment
+    if let socket = environment["MLEX_BENCH_DOCKER_SOCKET"], let image = environment["MLEX_BENCH_DOCKER_IMAGE"] {
+        let jobs = Int(environment["MLEX_BENCH_DOCKER_JOBS"] ?? "50") ?? 50
+        try await DockerComputeBenchmark(directory: scratch.appendingPathComponent("docker"), jobs: jobs, socket: socket, image: image).run()
+    } else {
+        print("\n(docker: skipped; `make bench` starts a dockerd and sets MLEX_BENCH_DOCKER_SOCKET)")
+    }
+}
+
 if selected.isEmpty || selected.contains("mlhub") {
     let versions = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_HUB_VERSIONS"] ?? "100000") ?? 100_000
     let queries = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_HUB_QUERIES"] ?? "200") ?? 200

@@ -36,6 +36,18 @@ public final class DockerExecutor: Executor {
         self.uid = uid
         self.gid = gid
         self.stopGraceSeconds = stopGraceSeconds
+        try await removeOrphans()
+    }
+
+    /// Containers this root started whose job directory is gone (removed while the daemon was
+    /// busy or unreachable): found by label, removed. A job with a directory is the agent's to
+    /// re-attach or clean up.
+    private func removeOrphans() async throws {
+        for name in try await engine.containers(labelled: "\(ContainerConfig.rootLabel)=\(root.path)") where name.hasPrefix("mlex-job-") {
+            let jobId = String(name.dropFirst("mlex-job-".count))
+            guard SandboxJob.isValidJobId(jobId), !FileManager.default.fileExists(atPath: root.appendingPathComponent(jobId).path) else { continue }
+            try await engine.remove(name)
+        }
     }
 
     /// The container's name: one per job, so a retried create or a re-attach finds the same one.

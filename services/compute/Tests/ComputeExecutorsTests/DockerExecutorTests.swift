@@ -58,6 +58,20 @@ struct DockerExecutorTests {
         }
     }
 
+    @Test func aNewExecutorRemovesContainersWhoseJobDirectoryIsGone() async throws {
+        try await withExecutor(.docker) { harness in
+            let engine = try await TestDockerDaemon.shared.engine()
+            let (orphan, _) = try await start(harness, ["/bin/sleep", "600"])
+            let (kept, _) = try await start(harness, ["/bin/sleep", "600"])
+            (harness.executor as? DockerExecutor)?.stopFollowing()
+            try FileManager.default.removeItem(at: harness.root.appendingPathComponent(orphan))
+            let second = try await harness.reopened().executor
+            #expect(try await engine.state(of: DockerExecutor.containerName(orphan)) == nil)
+            #expect(try await engine.state(of: DockerExecutor.containerName(kept))?.Running == true)
+            try await second.cancel(kept)
+        }
+    }
+
     @Test func theLogStreamIsDemultiplexedAcrossChunkBoundaries() {
         func frame(_ stream: UInt8, _ text: String) -> [UInt8] {
             let payload = Array(text.utf8)

@@ -30,6 +30,8 @@ struct ModelCard: Sendable {
         for key in ["description", "task", "framework", "license", "image", "template", "inputs", "outputs"] {
             if let value = members[key], value.stringValue == nil { fail(key, "\(key) is text") }
         }
+        // Compute refuses a job naming both (the template names its image), so a card may not either.
+        if members["image"] != nil && members["template"] != nil { fail("image", "give an image or a template, not both: a template names its own image") }
         if let authors = members["authors"], authors.arrayValue?.allSatisfy({ $0.stringValue != nil }) != true { fail("authors", "authors is a list of names") }
         if let flag = members["public"], case .bool = flag {} else if members["public"] != nil { fail("public", "public is true or false") }
         if let command = members["command"] {

@@ -86,6 +86,9 @@ struct IngestFlowTests {
         unnamed.card["parameters"] = ["type": "object", "properties": ["x": ["type": "float"]]]
         var extra = good
         extra.files["notes.txt"] = Data("not listed".utf8)
+        var twoEnvironments = good
+        twoEnvironments.card["image"] = "python:3.12-slim"
+        twoEnvironments.card["template"] = "python-cpu"
         let listed: [JSONValue] = [
             ["path": "predict.py", "size": .int(Int64(good.files["predict.py"]!.count)), "sha256": .string(String(repeating: "0", count: 64))],
             ["path": "weights.bin", "size": 4096, "sha256": .string(String(repeating: "a", count: 64))],
@@ -95,6 +98,7 @@ struct IngestFlowTests {
             (try unnamed.tar(), ["name", "parameters.properties.x.type"]),
             (try good.tar(listed: listed), ["files.0.sha256", "files.1.sha256", "files.2.path"]),
             (try extra.tar(listed: good.listing()), ["files"]),
+            (try twoEnvironments.tar(), ["image"]),
             (Data("not a tar at all".utf8), []),
         ]
         for (package, fields) in cases {
