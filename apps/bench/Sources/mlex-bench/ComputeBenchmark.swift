@@ -29,13 +29,22 @@ struct ComputeBenchmark {
         let project = try await services.client.call("POST", "/v1/projects", #"{"name": "compute"}"#)["id"]!.stringValue!
 
         let floor = try sandboxFloor(work: directory.appendingPathComponent("floor"))
-        var toRunning = Measurement(name: "POST /v1/jobs → running (local executor)", operations: jobs)
-        var toDone = Measurement(name: "POST /v1/jobs → succeeded", operations: jobs)
         let trivial = #"{"projectId": "\#(project)", "command": ["/bin/true"], "resources": {"cpus": 0.1, "memoryMB": 64}}"#
+        let (toRunning, toDone) = try await Self.submitOneByOne(trivial, count: jobs, executor: "local executor", compute: compute)
+        Table.printRates(title: "compute: a trivial job from submission to running, \(jobs) jobs one after another", rows: [floor, toRunning, toDone], reference: "bwrap + cgroups directly, spawn to exit of /bin/true")
+
+        try await submissionRates(project: project, services: services, compute: compute)
+    }
+
+    /// Submits `spec` `count` times, each after the previous one succeeded: submission → running
+    /// and submission → succeeded, from the job's own transition times.
+    static func submitOneByOne(_ spec: String, count: Int, executor: String, compute: APIClient) async throws -> (running: Measurement, succeeded: Measurement) {
+        var toRunning = Measurement(name: "POST /v1/jobs → running (\(executor))", operations: count)
+        var toDone = Measurement(name: "POST /v1/jobs → succeeded (\(executor))", operations: count)
         let started = ContinuousClock.now
-        for _ in 0..<jobs {
+        for _ in 0..<count {
             let submitted = Date()
-            let id = try await compute.call("POST", "/v1/jobs", trivial)["id"]!.stringValue!
+            let id = try await compute.call("POST", "/v1/jobs", spec)["id"]!.stringValue!
             var job: JSONValue = .null
             repeat {
                 job = try await compute.call("GET", "/v1/jobs/\(id)")
@@ -49,9 +58,7 @@ struct ComputeBenchmark {
         }
         toRunning.elapsed = ContinuousClock.now - started
         toDone.elapsed = toRunning.elapsed
-        Table.printRates(title: "compute: a trivial job from submission to running, \(jobs) jobs one after another", rows: [floor, toRunning, toDone], reference: "bwrap + cgroups directly, spawn to exit of /bin/true")
-
-        try await submissionRates(project: project, services: services, compute: compute)
+        return (toRunning, toDone)
     }
 
     /// Submissions accepted per second with 16 clients, while a job holding the whole node keeps

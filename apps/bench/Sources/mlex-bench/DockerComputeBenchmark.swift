@@ -26,26 +26,8 @@ struct DockerComputeBenchmark {
             computeTask.cancel()
         }
         let project = try await services.client.call("POST", "/v1/projects", #"{"name": "docker"}"#)["id"]!.stringValue!
-        var toRunning = Measurement(name: "POST /v1/jobs → running (docker executor)", operations: jobs)
-        var toDone = Measurement(name: "POST /v1/jobs → succeeded (docker executor)", operations: jobs)
         let trivial = #"{"projectId": "\#(project)", "image": "\#(image)", "command": ["/bin/true"], "resources": {"cpus": 0.1, "memoryMB": 64}}"#
-        let started = ContinuousClock.now
-        for _ in 0..<jobs {
-            let submitted = Date()
-            let id = try await compute.call("POST", "/v1/jobs", trivial)["id"]!.stringValue!
-            var job: JSONValue = .null
-            repeat {
-                job = try await compute.call("GET", "/v1/jobs/\(id)")
-                if job["state"] == "succeeded" { break }
-                guard job["state"] != "failed" else { throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "bench job failed: \(job.jsonText)"]) }
-                try await Task.sleep(for: .milliseconds(2))
-            } while true
-            let running = Timestamp.parse(job["startedAt"]!.stringValue!)!, ended = Timestamp.parse(job["endedAt"]!.stringValue!)!
-            toRunning.latencies.append(.milliseconds(Int64(running.timeIntervalSince(submitted) * 1000)))
-            toDone.latencies.append(.milliseconds(Int64(ended.timeIntervalSince(submitted) * 1000)))
-        }
-        toRunning.elapsed = ContinuousClock.now - started
-        toDone.elapsed = toRunning.elapsed
+        let (toRunning, toDone) = try await ComputeBenchmark.submitOneByOne(trivial, count: jobs, executor: "docker executor", compute: compute)
         Table.printRates(
             title: "compute, docker executor: a trivial job from submission to running, \(jobs) jobs one after another",
             rows: [plain, toRunning, toDone], reference: "docker run --rm of /bin/true in the same image, same daemon"

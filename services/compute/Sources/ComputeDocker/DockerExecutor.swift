@@ -54,14 +54,7 @@ public final class DockerExecutor: Executor {
     public static func containerName(_ jobId: String) -> String { "mlex-job-\(jobId)" }
 
     public func prepare(jobId: String) throws -> JobDirectories {
-        let layout = try layout(of: jobId)
-        guard !layout.exists(layout.job) else { throw ExecutorError(.alreadyExists, "job \(jobId) was already launched") }
-        try LocalExecutor.makeDirectory(layout.directory.path, mode: 0o700)
-        for directory in [layout.work, layout.output] {
-            try LocalExecutor.makeDirectory(directory.path, mode: 0o755)
-            guard chown(directory.path, uid, gid) == 0 else { throw ExecutorError(.io, "chown \(directory.path): \(SysFile.errnoText())") }
-        }
-        return layout.directories
+        try JobRoot(root).prepare(jobId: jobId, uid: uid, gid: gid)
     }
 
     public func directories(of jobId: String) -> JobDirectories { JobLayout(root: root, jobId: jobId).directories }
@@ -114,10 +107,7 @@ public final class DockerExecutor: Executor {
     }
 
     public func knownJobs() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: root.path)
-            .filter { SandboxJob.isValidJobId($0) }
-            .filter { (try? URL(fileURLWithPath: root.path + "/" + $0).resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true }
-            .sorted()
+        try JobRoot(root).knownJobs()
     }
 
     public func result(of jobId: String) -> ExecutionResult? {
@@ -134,15 +124,7 @@ public final class DockerExecutor: Executor {
     /// Polls the status file the follower writes; a cancelled wait ends early (the job does not).
     public func wait(for jobId: String) async -> ExecutionResult {
         attach(jobId)
-        let since = Date()
-        while true {
-            if let result = result(of: jobId) { return result }
-            do {
-                try await Task.sleep(for: .milliseconds(50))
-            } catch {
-                return ExecutionResult(reason: .cancelled, message: "wait was cancelled; the job may still be running", startedAt: since, endedAt: Date())
-            }
-        }
+        return await JobRoot.poll { result(of: jobId) }
     }
 
     public func readLog(of jobId: String, from offset: UInt64, limit: Int) throws -> (bytes: [UInt8], next: UInt64) {
@@ -200,15 +182,10 @@ public final class DockerExecutor: Executor {
     }
 
     func layout(of jobId: String) throws -> JobLayout {
-        guard SandboxJob.isValidJobId(jobId) else {
-            throw ExecutorError(.invalidJob, "job id must be 1-64 characters of [A-Za-z0-9-], got '\(jobId)'")
-        }
-        return JobLayout(root: root, jobId: jobId)
+        try JobRoot(root).layout(of: jobId)
     }
 
     func existingLayout(of jobId: String) throws -> JobLayout {
-        let layout = try layout(of: jobId)
-        guard layout.exists(layout.directory) else { throw ExecutorError(.notFound, "no job \(jobId) under \(root.path)") }
-        return layout
+        try JobRoot(root).existingLayout(of: jobId)
     }
 }

@@ -24,18 +24,9 @@ extension LocalExecutor {
         return lost(message: "the supervisor died without writing a status", since: modificationDate(layout.started) ?? launchedAt)
     }
 
-    /// Polls `result(of:)`. If the waiting task is cancelled the wait ends early with a
-    /// `.cancelled` result saying so; that result is the wait's, the job itself keeps running.
+    /// Polls `result(of:)`; a cancelled wait ends early, the job does not.
     public func wait(for jobId: String) async -> ExecutionResult {
-        let since = Date()
-        while true {
-            if let result = result(of: jobId) { return result }
-            do {
-                try await Task.sleep(for: .milliseconds(50))
-            } catch {
-                return ExecutionResult(reason: .cancelled, message: "wait was cancelled; the job may still be running", startedAt: since, endedAt: Date())
-            }
-        }
+        await JobRoot.poll { result(of: jobId) }
     }
 
     public func readLog(of jobId: String, from offset: UInt64, limit: Int) throws -> (bytes: [UInt8], next: UInt64) {

@@ -36,20 +36,7 @@ public struct LocalExecutor: Executor {
     }
 
     public func prepare(jobId: String) throws -> JobDirectories {
-        let layout = try layout(of: jobId)
-        guard !layout.exists(layout.job) else {
-            throw ExecutorError(.alreadyExists, "job \(jobId) was already launched")
-        }
-        // Only root may enter the job directory: it holds the log and state. The job reaches
-        // work/ and output/ through its bind mounts, which do not walk this path.
-        try Self.makeDirectory(layout.directory.path, mode: 0o700)
-        for directory in [layout.work, layout.output] {
-            try Self.makeDirectory(directory.path, mode: 0o755)
-            guard chown(directory.path, uid, gid) == 0 else {
-                throw ExecutorError(.io, "chown \(directory.path): \(SysFile.errnoText())")
-            }
-        }
-        return layout.directories
+        try JobRoot(root).prepare(jobId: jobId, uid: uid, gid: gid)
     }
 
     public func directories(of jobId: String) -> JobDirectories {
@@ -99,10 +86,7 @@ public struct LocalExecutor: Executor {
     }
 
     public func knownJobs() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: root.path)
-            .filter { SandboxJob.isValidJobId($0) }
-            .filter { (try? URL(fileURLWithPath: root.path + "/" + $0).resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true }
-            .sorted()
+        try JobRoot(root).knownJobs()
     }
 
     public func remove(_ jobId: String) throws {
@@ -118,18 +102,11 @@ public struct LocalExecutor: Executor {
     }
 
     func layout(of jobId: String) throws -> JobLayout {
-        guard SandboxJob.isValidJobId(jobId) else {
-            throw ExecutorError(.invalidJob, "job id must be 1-64 characters of [A-Za-z0-9-], got '\(jobId)'")
-        }
-        return JobLayout(root: root, jobId: jobId)
+        try JobRoot(root).layout(of: jobId)
     }
 
     func existingLayout(of jobId: String) throws -> JobLayout {
-        let layout = try layout(of: jobId)
-        guard FileManager.default.fileExists(atPath: layout.directory.path) else {
-            throw ExecutorError(.notFound, "no job \(jobId) under \(root.path)")
-        }
-        return layout
+        try JobRoot(root).existingLayout(of: jobId)
     }
 
     func status(_ layout: JobLayout) -> ExecutionResult? {
