@@ -3,16 +3,30 @@ import Hummingbird
 import Logging
 import HummingbirdTesting
 import Platform
+import Synchronization
 import Testing
 
 /// Helpers every service's tests share; nothing here is linked into a service.
 
-/// A fresh state directory per test, so tests run side by side.
+/// A fresh state directory per test, so tests run side by side. Deleted when the test process
+/// exits: a `make test` makes hundreds, and /tmp is not cleaned for us.
 public func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("mlex-test-\(ID.make())")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    temporaryDirectories.withLock { directories in
+        // Registered before the first server's stop (stopAtExit), so it runs after it: exit
+        // handlers run last-registered first.
+        if directories.isEmpty {
+            atexit {
+                for directory in temporaryDirectories.withLock({ $0 }) { try? FileManager.default.removeItem(at: directory) }
+            }
+        }
+        directories.append(url)
+    }
     return url
 }
+
+private let temporaryDirectories = Mutex<[URL]>([])
 
 /// The repository checkout, found from the calling source file.
 public func repositoryRoot(file: String = #filePath) -> URL {

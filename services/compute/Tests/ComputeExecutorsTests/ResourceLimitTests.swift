@@ -17,7 +17,10 @@ struct ResourceLimitTests {
                 """), limits: limits)
             #expect(result.reason == .oomKilled, "\(result)")
             #expect(!log.contains("survived"))
-            #expect((result.usage?.memoryPeakBytes ?? .max) <= 64 * 1024 * 1024)
+            // Local usage is read from the cgroup at the end, so it is always there; Docker's
+            // stats arrive once a second, and a job killed sooner may have no sample at all.
+            let peak = result.usage?.memoryPeakBytes ?? (backend == .local ? .max : 0)
+            #expect(peak <= 64 * 1024 * 1024)
         }
     }
 
