@@ -36,7 +36,7 @@ final class ContainerFollower: Sendable {
         let log = Task { await copyLog(engine, container, to: layout.log) }
         let stats = Task { await sampleStats(engine, container, into: usage) }
         let timer = job?.timeoutSeconds.map { seconds in Task { await enforceTimeout(engine, container, seconds: seconds, layout: layout) } }
-        _ = try? await waitUntilStopped(engine, container)
+        try? await waitUntilStopped(engine, container)
         timer?.cancel()
         stats.cancel()
         if Task.isCancelled {
@@ -63,7 +63,7 @@ final class ContainerFollower: Sendable {
     }
 
     /// Retries a lost connection to the daemon (e.g. it restarted) rather than declaring the job over.
-    private static func waitUntilStopped(_ engine: DockerEngine, _ container: String) async throws -> Bool {
+    private static func waitUntilStopped(_ engine: DockerEngine, _ container: String) async throws {
         var failures = 0
         while true {
             do {

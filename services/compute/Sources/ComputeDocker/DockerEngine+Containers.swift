@@ -35,15 +35,14 @@ extension DockerEngine {
         return try JSONDecoder().decode(Inspected.self, from: expect(answer)).State
     }
 
-    /// Returns once the container is not running (at once if it already stopped); nil if it
-    /// does not exist. The exit code is read from `state(of:)`, which also says OOMKilled.
-    public func waitUntilStopped(_ container: String) async throws -> Bool {
+    /// Returns once the container is not running: at once if it already stopped or does not
+    /// exist. The exit code is read from `state(of:)`, which also says OOMKilled.
+    public func waitUntilStopped(_ container: String) async throws {
         var request = request(.POST, "/containers/\(container)/wait", query: ["condition": "not-running"])
         request.headers.add(name: "Content-Length", value: "0")
         let answer = try await send(request, timeout: .hours(24 * 365))
-        if answer.status == 404 { return false }
+        if answer.status == 404 { return }
         try expect(answer)
-        return true
     }
 
     /// SIGTERM, then SIGKILL after `graceSeconds`; answers once the container stopped.

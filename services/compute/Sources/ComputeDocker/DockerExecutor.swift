@@ -128,19 +128,13 @@ public final class DockerExecutor: Executor {
     }
 
     public func readLog(of jobId: String, from offset: UInt64, limit: Int) throws -> (bytes: [UInt8], next: UInt64) {
-        try JobFiles.readLog(try existingLayout(of: jobId).log, from: offset, limit: limit)
+        try JobRoot(root).readLog(of: jobId, from: offset, limit: limit)
     }
 
     /// Marks the job cancelled, stops its container (SIGTERM to docker-init, which passes it on,
     /// then SIGKILL) and waits for the follower's status.
     public func cancel(_ jobId: String) async throws {
-        let layout = try existingLayout(of: jobId)
-        if layout.exists(layout.status) { return }
-        try JobFiles.write("\(Date())\n", to: layout.cancelMarker)
-        guard layout.exists(layout.job) else {
-            try JobFiles.write(ExecutionResult(reason: .cancelled, message: "cancelled before launch", startedAt: Date(), endedAt: Date()), to: layout.status)
-            return
-        }
+        guard let (layout, _) = try JobRoot(root).markCancelled(jobId) else { return }
         follow(layout)
         try await engine.stop(Self.containerName(jobId), graceSeconds: stopGraceSeconds)
         let deadline = ContinuousClock.now.advanced(by: .seconds(30))

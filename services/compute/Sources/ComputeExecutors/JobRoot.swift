@@ -50,6 +50,27 @@ package struct JobRoot: Sendable {
             .sorted()
     }
 
+    /// Up to `limit` bytes of a job's combined output from `offset`.
+    package func readLog(of jobId: String, from offset: UInt64, limit: Int) throws -> (bytes: [UInt8], next: UInt64) {
+        try JobFiles.readLog(try existingLayout(of: jobId).log, from: offset, limit: limit)
+    }
+
+    /// The start of every executor's cancel: nil when there is nothing left to stop (the job has
+    /// ended, or was never launched — then it is recorded cancelled here); otherwise the job,
+    /// marked, and when it was launched. The marker comes first: whoever sees the job die must
+    /// already see why.
+    package func markCancelled(_ jobId: String) throws -> (layout: JobLayout, launchedAt: Date)? {
+        let layout = try existingLayout(of: jobId)
+        if layout.exists(layout.status) { return nil }
+        try JobFiles.write("\(Date())\n", to: layout.cancelMarker)
+        guard let launchedAt = try? layout.job.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate else {
+            // Never launched; a later launch finds the marker and ends at once.
+            try JobFiles.write(ExecutionResult(reason: .cancelled, message: "cancelled before launch", startedAt: Date(), endedAt: Date()), to: layout.status)
+            return nil
+        }
+        return (layout, launchedAt)
+    }
+
     /// Polls `result` until it answers. If the waiting task is cancelled the wait ends early
     /// with a `.cancelled` result saying so; that result is the wait's, the job keeps running.
     package static func poll(_ result: () -> ExecutionResult?) async -> ExecutionResult {

@@ -30,20 +30,12 @@ extension LocalExecutor {
     }
 
     public func readLog(of jobId: String, from offset: UInt64, limit: Int) throws -> (bytes: [UInt8], next: UInt64) {
-        try JobFiles.readLog(try existingLayout(of: jobId).log, from: offset, limit: limit)
+        try JobRoot(root).readLog(of: jobId, from: offset, limit: limit)
     }
 
     /// Marks the job cancelled, kills its cgroup (forks included) and waits for its status.
     public func cancel(_ jobId: String) async throws {
-        let layout = try existingLayout(of: jobId)
-        if layout.exists(layout.status) { return }
-        // The marker comes first: whoever sees the job die must already see why.
-        try JobFiles.write("\(Date())\n", to: layout.cancelMarker)
-        guard let launchedAt = modificationDate(layout.job) else {
-            // Never launched; a later launch finds the marker and ends at once.
-            try JobFiles.write(ExecutionResult(reason: .cancelled, message: "cancelled before launch", startedAt: Date(), endedAt: Date()), to: layout.status)
-            return
-        }
+        guard let (layout, launchedAt) = try JobRoot(root).markCancelled(jobId) else { return }
         if let cgroups = try? JobFiles.read(JobCgroups.self, from: layout.cgroups) {
             try await Self.offThePool { try cgroups.kill() }
         }

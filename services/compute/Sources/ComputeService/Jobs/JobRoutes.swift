@@ -90,7 +90,7 @@ enum JobRoutes {
             let job = try await core.job(try context.parameters.requireID("id"), context, needs: .viewer)
             let history = try await UsageHistory.samples(of: UsageHistory.subject(job: job["id"]!.stringValue!), in: core.store)
             var answer: JSONValue = ["history": .array(history)]
-            answer["current"] = JobState(rawValue: job["state"]?.stringValue ?? "").map { $0.isTerminal } == false ? job["usage"] : nil
+            if let state = job["state"]?.stringValue.flatMap(JobState.init(rawValue:)), !state.isTerminal { answer["current"] = job["usage"] }
             answer["peakMemoryBytes"] = job["peakMemoryBytes"] ?? job["usage"]?["memoryPeakBytes"]
             return JSONResponse(answer)
         }
