@@ -62,6 +62,7 @@ let package = Package(
                 "SQLite",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "libs/Platform/Sources/PlatformTesting",
             swiftSettings: strictSettings

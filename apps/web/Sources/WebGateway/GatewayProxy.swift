@@ -28,9 +28,10 @@ struct GatewayProxy: Sendable {
             clientAddress: context.remoteAddress?.ipAddress,
             requestID: context.requestID
         )
+        let gate = UploadGate()
         if request.method != .get && request.method != .head {
             let length: HTTPClientRequest.Body.Length = request.headers[.contentLength].flatMap(Int64.init).map { .known($0) } ?? .unknown
-            upstream.body = .stream(request.body, length: length)
+            upstream.body = .stream(gate.guarding(request.body), length: length)
         }
 
         let response: HTTPClientResponse
@@ -39,6 +40,7 @@ struct GatewayProxy: Sendable {
             // must fit in it, so it is generous. Streaming the response afterwards has no limit.
             response = try await client.execute(upstream, timeout: .hours(6), logger: context.logger)
         } catch {
+            await gate.close()
             context.logger.warning("upstream unreachable", metadata: ["service": "\(serviceName)", "error": "\(error)"])
             throw APIError(.badGateway, code: "bad_gateway", message: "the \(serviceName) service did not answer at \(base): \(Self.reason(error))", field: "service")
         }
@@ -48,10 +50,18 @@ struct GatewayProxy: Sendable {
             status: status,
             headers: ProxyHeaders.downstreamResponse(response.headers),
             body: ResponseBody(contentLength: length) { writer in
-                for try await chunk in response.body {
-                    try await writer.write(chunk)
+                // The gate closes only once the answer is out, so the client has it while an
+                // upload the upstream never read is still arriving.
+                do {
+                    for try await chunk in response.body {
+                        try await writer.write(chunk)
+                    }
+                    try await writer.finish(nil)
+                } catch {
+                    await gate.close()
+                    throw error
                 }
-                try await writer.finish(nil)
+                await gate.close()
             }
         )
     }
