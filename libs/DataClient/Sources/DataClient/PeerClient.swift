@@ -58,15 +58,8 @@ public struct PeerClient: Sendable {
         try handle.seek(toOffset: 0)
         var request = try await request(.PUT, path)
         request.headers.add(name: "Content-Type", value: "application/octet-stream")
-        let chunks = AsyncThrowingStream<ByteBuffer, any Error> { continuation in
-            do {
-                while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty { continuation.yield(ByteBuffer(data: data)) }
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
-            }
-        }
-        request.body = .stream(chunks, length: .known(Int64(size)))
+        // Read as the upload asks for it: a stream filled up front held the whole file in memory.
+        request.body = .stream(FileChunks(handle: handle), length: .known(Int64(size)))
         return try await Self.answer(try await client.execute(request, timeout: timeout), upTo: 1 << 20)
     }
 
@@ -115,4 +108,21 @@ public struct PeerClient: Sendable {
 
     /// A path segment or file path made safe for a URL (each segment percent-encoded).
     public static func escape(path: String) -> String { URLPath.escape(path) }
+}
+
+/// A file's bytes in 1 MiB chunks, each read only when the consumer asks for the next.
+struct FileChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let handle: FileHandle
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let handle: FileHandle
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard let data = try handle.read(upToCount: 1 << 20), !data.isEmpty else { return nil }
+            return ByteBuffer(data: data)
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(handle: handle) }
 }

@@ -31,10 +31,14 @@ struct JobLogPump: Sendable {
             let (bytes, next) = try executor.readLog(of: assignment.jobId, from: offset, limit: 1 << 20)
             pending += bytes
             var lines: [String] = []
-            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                lines.append(String(decoding: pending[..<newline], as: UTF8.self))
-                pending.removeSubrange(...newline)
+            // One pass, one compaction per read: removing each line from the front was
+            // quadratic, and a job printing a megabyte of newlines stalled the agent.
+            var lineStart = pending.startIndex
+            while let newline = pending[lineStart...].firstIndex(of: UInt8(ascii: "\n")) {
+                lines.append(String(decoding: pending[lineStart..<newline], as: UTF8.self))
+                lineStart = newline + 1
             }
+            pending.removeSubrange(..<lineStart)
             if pending.count > Self.maxLineBytes || (ended && bytes.isEmpty && !pending.isEmpty) {
                 lines.append(String(decoding: pending, as: UTF8.self))
                 pending = []

@@ -10,8 +10,14 @@ import Foundation
 public enum Timestamp {
     public static var now: String { format(Date()) }
 
+    /// What RFC 3339's four-digit years can write: 0000-01-01 to 9999-12-31, in epoch milliseconds.
+    public static let representable: ClosedRange<Int64> = -62_167_219_200_000...253_402_300_799_999
+
+    /// Times outside `representable` (which only odd input makes) are written as its nearest
+    /// end rather than trapping in the conversion to an integer.
     public static func format(_ date: Date) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let raw = (date.timeIntervalSince1970 * 1000).rounded()
+        let milliseconds = raw.isNaN ? 0 : Int64(min(max(raw, Double(representable.lowerBound)), Double(representable.upperBound)))
         var seconds = time_t(milliseconds.quotient(dividingBy: 1000))
         var parts = tm()
         gmtime_r(&seconds, &parts)
@@ -22,12 +28,15 @@ public enum Timestamp {
         )
     }
 
-    /// Any RFC 3339 time, with or without a fraction or with an offset; nil if it is not one.
+    /// Any RFC 3339 time, with or without a fraction or with an offset; nil if it is not one
+    /// or lies outside `representable`.
     public static func parse(_ text: String) -> Date? {
         guard let date = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
             ?? (try? Date.ISO8601FormatStyle().parse(text))
         else { return nil }
-        return Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
+        guard milliseconds >= Double(representable.lowerBound), milliseconds <= Double(representable.upperBound) else { return nil }
+        return Date(timeIntervalSince1970: milliseconds / 1000)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// Turns whatever a handler threw into an `APIError`, so no route can leak another shape.
 enum ErrorMapping {
@@ -13,6 +14,9 @@ enum ErrorMapping {
             return DecodingErrorMapping.apiError(for: error)
         case let error as HTTPError:
             return mapHummingbirdError(error)
+        case is NIOTooManyBytesError:
+            // A body collected elsewhere than `decodeJSON` (e.g. `collect(upTo:)`) that grew too large.
+            return APIError(.contentTooLarge, code: "payload_too_large", message: "request body exceeds the limit")
         default:
             return nil
         }

@@ -35,9 +35,15 @@ extension Request {
             buffer = try await self.body.collect(upTo: context.maxUploadSize)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw APIError.contentTooLarge(limit: context.maxUploadSize)
+        } catch is NIOTooManyBytesError {
+            // What a chunked body (no declared length) throws once it grows past the limit.
+            throw APIError.contentTooLarge(limit: context.maxUploadSize)
         }
         if buffer.readableBytes == 0 {
             throw APIError.badRequest("request body is empty; a JSON object is expected", code: "malformed_json")
+        }
+        if JSONNesting.exceeds(buffer.readableBytesView) {
+            throw APIError.badRequest("the body nests arrays and objects more than \(JSONNesting.limit) deep", code: "nested_too_deeply")
         }
         return buffer
     }

@@ -3,7 +3,9 @@ import Platform
 
 /// The one range of a `Range: bytes=…` header (RFC 9110 §14.1.2) within a file of `size`
 /// bytes: `bytes=a-b`, `bytes=a-` and the suffix form `bytes=-n`. Several ranges in one
-/// request are not served (downloads resume with one); a range past the end is a 416.
+/// request are not served (downloads resume with one); a range that is reversed, malformed or
+/// starts at or past the end is a 416, as nginx answers. Every bound is compared before a
+/// `Range` is built or one is added to it, so no header can trap the process.
 enum ByteRange {
     static func parse(_ header: String?, size: Int64) throws -> Range<Int64>? {
         guard let header else { return nil }
@@ -13,19 +15,23 @@ enum ByteRange {
         let spec = header.dropFirst("bytes=".count)
         let parts = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard parts.count == 2 else { throw unsatisfiable(size) }
-        let range: Range<Int64>
-        switch (Int64(parts[0]), Int64(parts[1])) {
-        case (let first?, let last?) where first <= last:
-            range = first..<min(last + 1, size)
-        case (let first?, nil) where parts[1].isEmpty:
-            range = first..<size
-        case (nil, let suffix?) where parts[0].isEmpty && suffix > 0:
-            range = max(0, size - suffix)..<size
+        switch (position(parts[0]), position(parts[1])) {
+        case (let first?, let last?) where first <= last && first < size:
+            // `last` may be Int64.max: clamp before adding one.
+            return first..<(min(last, size - 1) + 1)
+        case (let first?, nil) where parts[1].isEmpty && first < size:
+            return first..<size
+        case (nil, let suffix?) where parts[0].isEmpty && suffix > 0 && size > 0:
+            return (size - min(suffix, size))..<size
         default:
             throw unsatisfiable(size)
         }
-        guard range.lowerBound < size, !range.isEmpty else { throw unsatisfiable(size) }
-        return range
+    }
+
+    /// A byte position: ASCII digits only (no sign, no space), and one that fits in an Int64.
+    private static func position(_ text: String) -> Int64? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return nil }
+        return Int64(text)
     }
 
     private static func unsatisfiable(_ size: Int64) -> APIError {

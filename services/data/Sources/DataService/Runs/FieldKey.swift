@@ -19,6 +19,12 @@ enum FieldKey {
         guard allowed, key.trimmingCharacters(in: .whitespaces) == key else {
             throw APIError.invalidField(field, "a key holds letters, digits, spaces and _ - . / : (no leading or trailing space)")
         }
+        // Keys are stored by their bytes but compared as Swift strings, which are equal when
+        // canonically equivalent (the Kelvin sign and K): only the composed (NFC) spelling is
+        // taken, so two stored keys never read back as one.
+        guard key.unicodeScalars.elementsEqual(key.precomposedStringWithCanonicalMapping.unicodeScalars) else {
+            throw APIError.invalidField(field, "a key is written in composed Unicode (NFC); \"\(key.precomposedStringWithCanonicalMapping)\" is the same key")
+        }
     }
 
     static func encode(_ key: String) -> String {
@@ -48,9 +54,10 @@ enum FieldKey {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// An object whose member names are stored keys, with the names users wrote.
+    /// An object whose member names are stored keys, with the names users wrote. Keys stored
+    /// before NFC was required may read back as one name: one of them is shown, never a trap.
     static func decodeMembers(_ value: JSONValue?) -> JSONValue {
         guard let members = value?.objectValue else { return [:] }
-        return .object(Dictionary(uniqueKeysWithValues: members.map { (decode($0.key), $0.value) }))
+        return .object(Dictionary(members.map { (decode($0.key), $0.value) }, uniquingKeysWith: { kept, _ in kept }))
     }
 }

@@ -75,6 +75,9 @@ enum RunFilterTranslation {
     private static func attributeValue(_ value: RunFilterValue, for field: RunFilterField) throws -> JSONValue {
         switch (field.key, value) {
         case ("startTime", .integer(let millis)), ("endTime", .integer(let millis)):
+            guard Timestamp.representable.contains(millis) else {
+                throw error("\(field.key) in epoch milliseconds lies between years 0 and 9999", field)
+            }
             return .string(Timestamp.format(Date(timeIntervalSince1970: Double(millis) / 1000)))
         case ("startTime", .string(let text)), ("endTime", .string(let text)):
             guard let date = Timestamp.parse(text) else { throw error("\(field.key) takes an RFC 3339 time or epoch milliseconds", field) }
