@@ -16,4 +16,20 @@ struct StateDirectoryTests {
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         #expect(try state.secret(named: "other") != first)
     }
+
+    @Test("the directory is its owner's only (0700), new or left open by an older version")
+    func privateDirectory() throws {
+        let parent = try temporaryDirectory()
+        let fresh = StateDirectory(parent.appendingPathComponent("new/state"))
+        try fresh.prepare()
+        #expect(try mode(fresh.url) == 0o700)
+        let old = StateDirectory(parent.appendingPathComponent("old"))
+        try FileManager.default.createDirectory(at: old.url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        try old.prepare()
+        #expect(try mode(old.url) == 0o700)
+    }
+
+    private func mode(_ url: URL) throws -> Int {
+        try #require(FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? Int) & 0o777
+    }
 }

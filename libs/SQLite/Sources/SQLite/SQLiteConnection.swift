@@ -1,5 +1,9 @@
 import CSQLite
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One open database connection. Not thread-safe by itself: `SQLiteDatabase` owns one and
 /// runs every call on its serial queue. The handle is closed in `deinit`.
 public final class SQLiteConnection {
@@ -19,6 +23,7 @@ public final class SQLiteConnection {
     }
 
     public init(path: String, options: Options = Options()) throws {
+        if !options.readOnly { Self.makePrivate(path) }
         var handle: OpaquePointer?
         let flags = (options.readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
             | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
@@ -37,6 +42,18 @@ public final class SQLiteConnection {
         }
         try execute("PRAGMA synchronous=\(options.synchronous)")
         try execute("PRAGMA foreign_keys=ON")
+    }
+
+    /// Databases hold password hashes, tokens and everyone's records: readable by their owner
+    /// only (0600). SQLite would create the file 0644 and gives its -wal and -shm files the
+    /// database's own mode, so the database is created (or closed up) first.
+    static func makePrivate(_ path: String) {
+        guard !path.isEmpty, path != ":memory:", !path.hasPrefix("file:") else { return }
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { return }  // sqlite3_open_v2 reports why
+        fchmod(descriptor, 0o600)
+        close(descriptor)
+        for suffix in ["-wal", "-shm"] { chmod(path + suffix, 0o600) }
     }
 
     deinit {

@@ -22,6 +22,26 @@ struct SQLiteDatabaseTests {
         #expect(mode == .text("wal"))
     }
 
+    @Test("a database and its WAL files are readable by their owner only, new or left open by an older version")
+    func privateFiles() async throws {
+        let directory = try temporaryDirectory()
+        let path = directory.appendingPathComponent("users.sqlite").path
+        let first = try SQLiteDatabase(path: path)
+        try await first.run { try $0.execute("CREATE TABLE t (x)") }
+        for file in [path, path + "-wal", path + "-shm"] {
+            #expect(try Self.mode(file) == 0o600, "\(file)")
+        }
+        chmod(path, 0o644)
+        chmod(path + "-wal", 0o644)
+        _ = try SQLiteDatabase(path: path)
+        #expect(try Self.mode(path) == 0o600)
+        #expect(try Self.mode(path + "-wal") == 0o600)
+    }
+
+    static func mode(_ path: String) throws -> Int {
+        try #require(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) & 0o777
+    }
+
     @Test("a unique violation is a typed error")
     func uniqueViolation() async throws {
         let db = try database()
