@@ -631,6 +631,7 @@ let package = Package(
             name: "WebGateway",
             dependencies: [
                 "Platform",
+                "Auth",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

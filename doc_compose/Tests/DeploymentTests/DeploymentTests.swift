@@ -82,7 +82,7 @@ import Yams
         #expect(ignore.contains("doc_compose/.env"))
         for subset in subsets {
             let secrets = try #require(try resolved(subset)["secrets"] as? [String: Any])
-            #expect(Set(secrets.keys) == ["admin-password", "service-data", "service-compute", "service-ingest", "service-mlhub", "service-tag"])
+            #expect(Set(secrets.keys) == ["admin-password", "service-data", "service-compute", "service-ingest", "service-mlhub", "service-tag", "service-web"])
         }
     }
 

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Auth
 import Hummingbird
 import Logging
 import Platform
@@ -7,6 +8,9 @@ import Prometheus
 /// The single origin (`:8000`): `/api/<service>/…` goes to that service; the web UI will be
 /// served from here too.
 public enum Gateway {
+    /// The gateway's credential file (`mlex.service.credentialFile`, a compose secret), shown to users.
+    public static let extraSettings = [ServiceCredential.fileSetting]
+
     public static let info = ServiceInfo(
         name: .web,
         title: "MLExchange gateway",
@@ -20,7 +24,8 @@ public enum Gateway {
     ) throws -> some ApplicationProtocol {
         let upstreamClient = UpstreamClient()
         let upstreams = Dictionary(uniqueKeysWithValues: ServiceName.backends.map { ($0.rawValue, settings.peerURLs[$0]!) })
-        let proxy = GatewayProxy(upstreams: upstreams, client: upstreamClient.client)
+        let proof = try ServiceCredential.load(.web, stateDirectory: settings.stateDirectory, file: settings.config.string(ServiceCredential.fileSetting))
+        let proxy = GatewayProxy(upstreams: upstreams, client: upstreamClient.client, usersProof: proof)
         return try PlatformApplication.build(
             info: info, settings: settings, logger: logger, metrics: metrics,
             services: [upstreamClient]

@@ -11,6 +11,9 @@ import Platform
 struct GatewayProxy: Sendable {
     let upstreams: [String: String]
     let client: HTTPClient
+    /// The gateway's credential, shown to users only: it vouches for X-Forwarded-For there
+    /// (login throttling counts the client behind the gateway).
+    let usersProof: String
 
     func forward(_ request: Request, context: AppRequestContext) async throws -> Response {
         let serviceName = context.parameters.get("service") ?? ""
@@ -26,7 +29,8 @@ struct GatewayProxy: Sendable {
         upstream.headers = ProxyHeaders.upstreamRequest(
             request.headers,
             clientAddress: context.remoteAddress?.ipAddress,
-            requestID: context.requestID
+            requestID: context.requestID,
+            gatewayProof: serviceName == ServiceName.users.rawValue ? usersProof : nil
         )
         let gate = UploadGate()
         if request.method != .get && request.method != .head {

@@ -11,19 +11,21 @@ enum ProxyHeaders {
 
     /// Request fields for the upstream, with the client address appended to `X-Forwarded-For`
     /// and the request id the gateway logged under.
-    static func upstreamRequest(_ fields: HTTPFields, clientAddress: String?, requestID: String) -> HTTPHeaders {
+    /// `gatewayProof`, when given, is sent as `X-Mlex-Gateway`; a client's own is never passed on.
+    static func upstreamRequest(_ fields: HTTPFields, clientAddress: String?, requestID: String, gatewayProof: String? = nil) -> HTTPHeaders {
         var headers = HTTPHeaders()
         var forwardedFor: String?
         for field in fields where !isHopByHop(field.name, in: fields) {
             switch field.name {
             case .forwardedFor: forwardedFor = field.value
-            case .requestID: continue
+            case .requestID, .gatewayProof: continue
             default: headers.add(name: field.name.rawName, value: field.value)
             }
         }
         let chain = [forwardedFor, clientAddress].compactMap { $0 }.joined(separator: ", ")
         if !chain.isEmpty { headers.add(name: "X-Forwarded-For", value: chain) }
         headers.add(name: "X-Request-Id", value: requestID)
+        if let gatewayProof { headers.add(name: HTTPField.Name.gatewayProof.rawName, value: gatewayProof) }
         return headers
     }
 

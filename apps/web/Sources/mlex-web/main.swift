@@ -1,6 +1,6 @@
 import Platform
 import WebGateway
 
-await ServiceMain.run(.web) { settings, logger, metrics in
+await ServiceMain.run(.web, extraSettings: Gateway.extraSettings) { settings, logger, metrics in
     try Gateway.buildApplication(settings: settings, logger: logger, metrics: metrics)
 }

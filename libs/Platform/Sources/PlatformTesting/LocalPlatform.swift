@@ -81,6 +81,7 @@ public struct LocalPlatform: Sendable {
         stopAtExit(try startPlatformProcess("mlex-web", environment: [
             "MLEX_STATE_DIR": try temporaryDirectory().path, "MLEX_CONFIG_DIR": "/nonexistent", "MLEX_WEB_PORT": String(port),
             "MLEX_WEB_HOST": "127.0.0.1", "MLEX_USERS_URL": users.url, "MLEX_DATA_URL": dataURL, "MLEX_COMPUTE_URL": computeURL,
+            "MLEX_SERVICE_CREDENTIAL_FILE": try Self.credentialFile(.web, users),
         ], port: port))
         return "http://127.0.0.1:\(port)"
     }

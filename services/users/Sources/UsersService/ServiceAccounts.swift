@@ -25,6 +25,16 @@ struct ServiceAccounts: Sendable {
     /// `secrets`, generated there on first use.
     let credentialsDirectory: String
 
+    /// Whether `proof` is the gateway's credential (`service-web`, generated or a compose
+    /// secret like the others). The gateway gets no token with it: it only vouches for the
+    /// client addresses it forwards.
+    func isGateway(_ proof: String?) -> Bool {
+        guard let proof else { return false }
+        let file = credentialsDirectory.isEmpty ? "" : URL(fileURLWithPath: credentialsDirectory).appendingPathComponent(ServiceCredential.fileName(.web)).path
+        guard let expected = try? ServiceCredential.load(.web, stateDirectory: stateDirectory, file: file) else { return false }
+        return ServiceCredential.matches(proof, expected)
+    }
+
     /// The scopes of `service` when `credential` is its credential; nil otherwise.
     func verify(service: ServiceName, credential: String) -> [String]? {
         guard let scopes = Self.scopes[service] else { return nil }

@@ -76,9 +76,13 @@ enum SessionRoutes {
             guard let service = ServiceName(rawValue: body.service), ServiceAccounts.scopes[service] != nil else {
                 throw APIError.invalidField("service", "service is one of \(ServiceAccounts.scopes.keys.map(\.rawValue).sorted().joined(separator: ", "))")
             }
-            let keys = ["service:\(service.rawValue)", "address:\(core.clientAddress(request, peer: context.remoteAddress))"]
-            try await core.admit(keys)
+            // A credential is 48 random bytes: guessing it is hopeless, so the right one is never
+            // throttled — whoever else fails, from wherever, a restarted agent can log in. Only
+            // failures are counted and slowed, per address and never per service, so nobody can
+            // lock a service account out.
             guard let scopes = core.serviceAccounts.verify(service: service, credential: body.credential) else {
+                let keys = ["service-address:\(core.clientAddress(request, peer: context.remoteAddress))"]
+                try await core.admit(keys)
                 core.throttle.recordFailure(for: keys)
                 throw APIError(.unauthorized, code: "invalid_credentials", message: "wrong credential for \(service.rawValue)")
             }

@@ -42,12 +42,14 @@ struct UsersCore: Sendable {
         ]
     }
 
-    /// The client address for throttling: what the trusted gateway saw (the last hop it
-    /// appended to X-Forwarded-For), else the peer itself.
+    /// The client address for throttling: what the gateway saw (the last hop it appended to
+    /// X-Forwarded-For), else the peer itself. The gateway is a trusted address that also
+    /// shows the gateway's credential: on one machine every process shares 127.0.0.1, and any
+    /// of them could otherwise spread guesses over made-up addresses.
     func clientAddress(_ request: Request, peer: SocketAddress?) -> String {
         let peerIP = peer?.ipAddress ?? "unknown"
-        if settings.trustedProxies.contains(peerIP),
-           let forwarded = request.headers[.init("X-Forwarded-For")!]?.split(separator: ",").last?.trimmingCharacters(in: .whitespaces),
+        if settings.trustedProxies.contains(peerIP), serviceAccounts.isGateway(request.headers[.gatewayProof]),
+           let forwarded = request.headers[.forwardedFor]?.split(separator: ",").last?.trimmingCharacters(in: .whitespaces),
            !forwarded.isEmpty {
             return forwarded
         }

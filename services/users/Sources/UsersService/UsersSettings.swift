@@ -6,7 +6,7 @@ struct UsersSettings: Sendable {
     static let accessTokenMinutes = Setting("mlex.users.accessTokenMinutes", default: "15", "Lifetime of an access token, in minutes.")
     static let refreshTokenDays = Setting("mlex.users.refreshTokenDays", default: "30", "Lifetime of a login session's refresh token, in days; each use rotates it.")
     static let bcryptCost = Setting("mlex.users.bcryptCost", default: "11", "bcrypt work factor for stored passwords (10–14; each step doubles the cost of a login and of a guess).")
-    static let trustedProxies = Setting("mlex.users.trustedProxies", default: "127.0.0.1,::1", "Peer addresses whose X-Forwarded-For is believed (the gateway): login throttling counts the client behind them.")
+    static let trustedProxies = Setting("mlex.users.trustedProxies", default: "127.0.0.1,::1", "Peer addresses whose X-Forwarded-For is believed (the gateway) when the request also shows the gateway's credential: login throttling counts the client behind them.")
     static let adminEmail = Setting("mlex.admin.email", default: "admin@mlex.local", "Email of the first administrator, created on first start when no administrator exists.")
     static let adminPasswordFile = Setting("mlex.admin.passwordFile", default: "", "File holding the first administrator's password; empty: one is generated, logged once and saved to `<stateDir>/secrets/initial-admin-password` (mode 0600).")
 

@@ -1,4 +1,6 @@
+import Auth
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import HummingbirdTesting
@@ -103,15 +105,40 @@ struct AccountTests {
         let (app, _) = try await usersApp()
         try await app.test(.router) { client in
             try await client.register("ada@lab.example")
-            for _ in 0..<10 {
+            for attempt in 1...10 {
+                let started = ContinuousClock.now
                 let (status, _) = try await client.call(.post, "/v1/sessions", json: #"{"email": "ada@lab.example", "password": "guess guess guess"}"#)
+                let took = ContinuousClock.now - started
                 #expect(status == .unauthorized)
+                // A lower bound only: a busy machine makes an attempt slower, never faster.
+                if attempt > 5 { #expect(took >= .seconds(1), "attempt \(attempt) after five failures is slowed by a second") }
             }
             let refused = try await client.call(.post, "/v1/sessions", json: #"{"email": "ada@lab.example", "password": "a long enough pass"}"#)
             #expect(refused.status == .tooManyRequests, "even the right password waits out the lock")
             #expect(refused.body["error"]?["code"] == "rate_limited")
             let waited = try await client.execute(uri: "/v1/sessions", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: #"{"email": "ada@lab.example", "password": "x"}"#)) { $0.headers[.retryAfter] }
             #expect(waited.flatMap(Int.init).map { $0 > 800 && $0 <= 900 } == true, "Retry-After says when the 15-minute window ends")
+        }
+    }
+
+    @Test("throttling counts the client behind the gateway only when the gateway's credential vouches for its X-Forwarded-For", .timeLimit(.minutes(2)))
+    func forwardedAddresses() async throws {
+        let (app, state) = try await usersApp()
+        let proof = try ServiceCredential.load(.web, stateDirectory: state, file: "")
+        try await app.test(.live) { client in
+            func login(_ email: String, from address: String, vouched: Bool) async throws -> HTTPResponse.Status {
+                var headers: HTTPFields = [.contentType: "application/json", .forwardedFor: address]
+                if vouched { headers[.gatewayProof] = proof }
+                let body = ByteBuffer(string: #"{"email": "\#(email)", "password": "guess guess guess"}"#)
+                return try await client.execute(uri: "/v1/sessions", method: .post, headers: headers, body: body) { $0.status }
+            }
+            // Vouched: ten failures from one client lock that client out, not the next one.
+            for index in 0..<10 { _ = try await login("a\(index)@lab.example", from: "10.0.0.1", vouched: true) }
+            #expect(try await login("fresh@lab.example", from: "10.0.0.1", vouched: true) == .tooManyRequests)
+            #expect(try await login("fresh@lab.example", from: "10.0.0.2", vouched: true) == .unauthorized)
+            // Not vouched: any local process could claim any address, so the peer itself counts.
+            for index in 0..<10 { _ = try await login("b\(index)@lab.example", from: "10.1.0.\(index)", vouched: false) }
+            #expect(try await login("other@lab.example", from: "10.1.0.99", vouched: false) == .tooManyRequests)
         }
     }
 

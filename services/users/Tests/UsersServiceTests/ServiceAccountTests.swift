@@ -1,6 +1,8 @@
 import Auth
 import Bus
 import Foundation
+import HTTPTypes
+import NIOCore
 import HummingbirdTesting
 import Platform
 import PlatformTesting
@@ -35,6 +37,39 @@ struct ServiceAccountTests {
             #expect(unknown.status == .badRequest && unknown.body["error"]?["field"] == "service")
             let other = try await client.call(.post, "/v1/sessions/service", json: #"{"service": "mlhub", "credential": "\#(credential)"}"#)
             #expect(other.status == .unauthorized, "one service's credential is not another's")
+        }
+    }
+
+    @Test("no run of failed logins, forwarded from many addresses or from the services' own, denies a service its real credential")
+    func serviceNeverLockedOut() async throws {
+        let (app, state) = try await usersApp()
+        try await app.test(.live) { client in
+            let credential = try ServiceCredential.load(.compute, stateDirectory: state, file: "")
+            let gateway = try ServiceCredential.load(.web, stateDirectory: state, file: "")
+            /// From `address` behind the gateway (which vouches for it), or from the peer itself.
+            func serviceLogin(_ secret: String, from address: String? = nil) async throws -> HTTPResponse.Status {
+                var headers: HTTPFields = [.contentType: "application/json"]
+                if let address {
+                    headers[.forwardedFor] = address
+                    headers[.gatewayProof] = gateway
+                }
+                let body = ByteBuffer(string: #"{"service": "compute", "credential": "\#(secret)"}"#)
+                return try await client.execute(uri: "/v1/sessions/service", method: .post, headers: headers, body: body) { $0.status }
+            }
+            for index in 0..<25 {
+                #expect(try await serviceLogin("guess-\(index)", from: "10.0.\(index).1") == .unauthorized)
+            }
+            var refused = 0
+            for index in 0..<12 {
+                if try await serviceLogin("guess-\(index)") == .tooManyRequests { refused += 1 }
+            }
+            #expect(refused == 2, "failures from one address are throttled from the 11th on")
+            try await client.register("ada@lab.example")
+            for _ in 0..<12 {
+                _ = try await client.call(.post, "/v1/sessions", json: #"{"email": "ada@lab.example", "password": "guess guess guess"}"#)
+            }
+            #expect(try await serviceLogin(credential) == .created, "the real credential, from the address that failed most")
+            #expect(try await serviceLogin(credential, from: "10.0.3.1") == .created)
         }
     }
 
@@ -76,18 +111,32 @@ struct ServiceAccountTests {
             let apiToken = created["token"]!.text
             #expect(try await verifier.authenticate(apiToken).credential == .apiToken)
             #expect(try await client.call(.delete, "/v1/tokens/\(created["apiToken"]!["id"]!.text)", token: ada).status == .noContent)
-            #expect(await eventually { (try? await verifier.authenticate(apiToken)) == nil }, "refused long before the 600 s cache ends")
+            #expect(await eventually { await refusal(of: apiToken, by: verifier) == "the API token is unknown, expired or revoked" }, "refused long before the 600 s cache ends")
 
             #expect(try await verifier.authenticate(ada).kind == .user)
             let admin = try await client.login(adminEmail, password: adminPassword)["accessToken"]!.text
             let adaID = try claims(of: ada)["sub"]!.text
             #expect(try await client.call(.patch, "/v1/users/\(adaID)", token: admin, json: #"{"disabled": true}"#).status == .ok)
-            #expect(await eventually { (try? await verifier.authenticate(ada)) == nil }, "a disabled user's live access token stops working")
+            #expect(await eventually { await refusal(of: ada, by: verifier) != nil }, "a disabled user's live access token stops working")
 
             // A service started later learns the same from the topic's history.
             let late = try await ServiceAuthentication.start(settings: dataSettings, bus: bus, logger: quietLogger())
-            #expect((try? await late.verifier.authenticate(ada)) == nil)
+            #expect(await refusal(of: ada, by: late.verifier) != nil)
         }
+    }
+}
+
+/// Why `verifier` refuses `token` (the 401's message); nil when it accepts it. Any other
+/// error (the users service unreachable, a bug) is not a refusal and fails the test.
+func refusal(of token: String, by verifier: TokenVerifier) async -> String? {
+    do {
+        _ = try await verifier.authenticate(token)
+        return nil
+    } catch let error as APIError where error.status == .unauthorized {
+        return error.message
+    } catch {
+        Issue.record("not a refusal: \(error)")
+        return nil
     }
 }
 

@@ -5,6 +5,9 @@ import Logging
 extension HTTPField.Name {
     public static let requestID = HTTPField.Name("X-Request-Id")!
     public static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+    /// The gateway's credential, sent with what it forwards to users: proof that the
+    /// `X-Forwarded-For` came from the gateway and not from any other process at its address.
+    public static let gatewayProof = HTTPField.Name("X-Mlex-Gateway")!
 }
 
 /// Takes the caller's `X-Request-Id` (or makes one), puts it on every log line of the request
