@@ -1,3 +1,4 @@
+import Auth
 import Bus
 import Logging
 import Outbox
@@ -11,6 +12,7 @@ import Store
 /// Every handler is idempotent: a replay from offset 0 changes nothing.
 struct HubFollower {
     let registry: ModelRegistry
+    let authorizer: Authorizer
     let logger: Logger
 
     static let registerTag = "mlex.registerModel"
@@ -122,7 +124,8 @@ struct HubFollower {
         // again); the `deploys` record makes a replayed event count nothing.
         if event.type == "mlex.compute.job.queued", let versionID = spec["modelVersionId"]?.stringValue,
            let version = try await registry.store.get(versionID, from: "model_versions"),
-           try await registry.store.get(event.subject, from: "deploys") == nil {
+           try await registry.store.get(event.subject, from: "deploys") == nil,
+           try await submitterMayRead(version, job: event.data) {
             writes += [
                 .insert(["id": .string(event.subject), "versionId": .string(versionID), "modelId": version["modelId"]!, "at": .string(Timestamp.format(event.time))], into: "deploys"),
                 .update("model_versions", filter: ["id": .string(versionID)], update: ["$inc": ["deployCount": 1]], many: false),
@@ -130,6 +133,18 @@ struct HubFollower {
             ]
         }
         return writes
+    }
+
+    /// Anyone may name any version id in a job they submit to compute; only a job whose
+    /// submitter can read the version counts as its deploy, so a private model's popularity is
+    /// neither inflated nor probed by outsiders. The event carries the submitter, not their
+    /// teams: a reader through a team only counts when the job runs in the model's project.
+    func submitterMayRead(_ version: JSONValue, job: JSONValue) async throws -> Bool {
+        guard let modelID = version["modelId"]?.stringValue, let model = try await registry.model(id: modelID),
+              let project = model["projectId"]?.stringValue else { return false }
+        if model["public"] == true || job["projectId"]?.stringValue == project { return true }
+        guard let owner = job["owner"]?.stringValue else { return false }
+        return try await authorizer.role(of: Principal(id: owner, kind: .user, credential: .accessToken), on: project) != nil
     }
 
     func tags(_ event: CloudEvent) async throws -> [WriteOperation] {

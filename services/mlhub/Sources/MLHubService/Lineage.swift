@@ -7,31 +7,39 @@ import Store
 struct Lineage {
     let store: any DocumentStore
 
-    func of(_ version: JSONValue) async throws -> JSONValue {
+    /// `canRead` answers for a project id: a run or job of a project the reader cannot read is
+    /// left out with what it would bring (versions created before lineage was checked may name one).
+    func of(_ version: JSONValue, canRead: (String) async throws -> Bool) async throws -> JSONValue {
         let source = version["source"] ?? [:]
         var answer: [String: JSONValue] = ["modelId": version["modelId"] ?? .null, "version": version["number"] ?? .null]
         var datasets = source["datasetVersionIds"]?.arrayValue ?? []
         var jobID = source["jobId"]?.stringValue
         var commit = source["gitCommit"]?.stringValue
         var image = source["image"]?.stringValue
-        if let runID = source["runId"]?.stringValue {
-            let run = try await store.get(runID, from: "run_views")
-            answer["run"] = run ?? ["id": .string(runID)]
-            jobID = jobID ?? run?["source"]?["jobId"]?.stringValue
-            commit = commit ?? run?["source"]?["gitCommit"]?.stringValue
+        // A link whose view has not arrived yet shows its id alone, as before it is known.
+        if let runID = source["runId"]?.stringValue, let run = try await visible(runID, in: "run_views", canRead) {
+            answer["run"] = run
+            jobID = jobID ?? run["source"]?["jobId"]?.stringValue
+            commit = commit ?? run["source"]?["gitCommit"]?.stringValue
         }
-        if let jobID {
-            let job = try await store.get(jobID, from: "job_views")
-            answer["job"] = job ?? ["id": .string(jobID)]
-            datasets += job?["inputs"]?.arrayValue ?? []
-            image = image ?? job?["image"]?.stringValue
-            commit = commit ?? job?["codePackage"]?.stringValue.flatMap(Self.commit(ofPackage:))
+        if let jobID, let job = try await visible(jobID, in: "job_views", canRead) {
+            answer["job"] = job
+            datasets += job["inputs"]?.arrayValue ?? []
+            image = image ?? job["image"]?.stringValue
+            commit = commit ?? job["codePackage"]?.stringValue.flatMap(Self.commit(ofPackage:))
         }
         var seen = Set<JSONValue>()
         answer["datasetVersions"] = .array(datasets.filter { seen.insert($0).inserted })
         if let commit { answer["codeCommit"] = .string(commit) }
         if let image { answer["image"] = .string(image) }
         return .object(answer)
+    }
+
+    /// The view of `id`, `{id}` alone when none has arrived, nil when it is of a project the
+    /// reader cannot read.
+    private func visible(_ id: String, in collection: String, _ canRead: (String) async throws -> Bool) async throws -> JSONValue? {
+        guard let view = try await store.get(id, from: collection) else { return ["id": .string(id)] }
+        return try await canRead(view["projectId"]?.stringValue ?? "") ? view : nil
     }
 
     /// `code/<40 hex>.tar[.gz]`, as `mlex submit` names a `git archive` of a commit.

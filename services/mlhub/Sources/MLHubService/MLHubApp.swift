@@ -25,8 +25,9 @@ public enum MLHubApp {
         let data = DataClient.peer(of: settings) { try await tokens.token() }
         let memberships = ProjectMemberships(store: backends.store, data: data)
         let registry = ModelRegistry(store: backends.store)
+        let authorizer = Authorizer(memberships: memberships)
         let core = HubCore(
-            store: backends.store, registry: registry, authorizer: Authorizer(memberships: memberships), data: data,
+            store: backends.store, registry: registry, authorizer: authorizer, data: data,
             computeURL: settings.peerURLs[.compute] ?? "http://127.0.0.1:\(ServiceName.compute.defaultPort)"
         )
 
@@ -34,7 +35,7 @@ public enum MLHubApp {
             info: info, settings: settings, logger: logger, metrics: metrics, context: AuthRequestContext.self,
             readiness: backends.readiness,
             services: [auth.follower, memberships.follower(group: "mlhub.memberships", bus: backends.bus, logger: logger)]
-                + HubFollower(registry: registry, logger: logger).consumers(bus: backends.bus)
+                + HubFollower(registry: registry, authorizer: authorizer, logger: logger).consumers(bus: backends.bus)
                 + backends.services(logger: logger),
             authentication: auth.middleware()
         ) { api in

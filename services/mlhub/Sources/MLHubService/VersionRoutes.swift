@@ -62,7 +62,7 @@ enum VersionRoutes {
         )) { request, context in
             let model = try await core.model(try context.parameters.requireID("id"), context, needs: .editor)
             let body = try await request.decodeJSON(as: Creation.self, context: context)
-            let input = try await checked(body, model: model, core: core)
+            let input = try await checked(body, model: model, core: core, principal: try context.requirePrincipal())
             return JSONResponse(ModelRegistry.view(try await registry.createVersion(of: model["id"]!.stringValue!, input, actor: try context.requirePrincipal().id)), status: .created)
         }
 
@@ -116,7 +116,10 @@ enum VersionRoutes {
             tags: ["versions"], response: Schema.anyObject
         )) { _, context in
             let (_, version) = try await core.version(context, needs: .viewer)
-            return JSONResponse(try await Lineage(store: core.store).of(version))
+            let principal = try context.requirePrincipal()
+            return JSONResponse(try await Lineage(store: core.store).of(version) { project in
+                try await core.authorizer.role(of: principal, on: project) != nil
+            })
         }
 
         api.get("/v1/models/{id}/versions/{version}/files", OperationDoc(
@@ -153,7 +156,10 @@ enum VersionRoutes {
 
     /// The checked version input. Files must come from a run of the model's own project (the
     /// hub lists them with its own token, so a run elsewhere would leak through a public model).
-    static func checked(_ body: Creation, model: JSONValue, core: HubCore) async throws -> ModelRegistry.VersionInput {
+    /// Every run, job and dataset version the lineage names must be readable by the caller, or
+    /// the lineage would show them to the model's viewers; one the caller cannot read is
+    /// refused exactly as one that does not exist.
+    static func checked(_ body: Creation, model: JSONValue, core: HubCore, principal: Principal) async throws -> ModelRegistry.VersionInput {
         var input = ModelRegistry.VersionInput()
         input.label = try ModelFields.text(body.label, field: "label", max: 100)
         input.description = try ModelFields.text(body.description, field: "description", max: 10_000)
@@ -164,6 +170,7 @@ enum VersionRoutes {
             if let ids = source.datasetVersionIds {
                 input.source["datasetVersionIds"] = .array(try ids.enumerated().map { .string(try ModelFields.id($1, field: "source.datasetVersionIds.\($0)")!) })
             }
+            try await requireReadableLineage(input.source, core: core, principal: principal)
             if let image = try ModelFields.text(source.image, field: "source.image", max: 500) { input.source["image"] = .string(image) }
             if let commit = try ModelFields.text(source.gitCommit, field: "source.gitCommit", max: 64) { input.source["gitCommit"] = .string(commit) }
         }
@@ -173,9 +180,12 @@ enum VersionRoutes {
             do {
                 run = try await core.data.run(filesRun)
             } catch let error as PeerError where error.status == 404 {
-                throw APIError.invalidField(body.files == nil ? "source.runId" : "files.runId", "no run \(filesRun)")
+                throw APIError.invalidField(body.files == nil ? "source.runId" : "files.runId", "no run \(filesRun) that you can read")
             } catch let error as PeerError {
                 throw error.apiError
+            }
+            guard try await core.authorizer.role(of: principal, on: run["projectId"]?.stringValue ?? "") != nil else {
+                throw APIError.invalidField(body.files == nil ? "source.runId" : "files.runId", "no run \(filesRun) that you can read")
             }
             guard run["projectId"] == model["projectId"] else {
                 throw APIError.invalidField(body.files == nil ? "source.runId" : "files.runId", "the run is not in the model's project")
@@ -187,5 +197,35 @@ enum VersionRoutes {
             input.files = ["runId": .string(filesRun), "prefix": .string(prefix)]
         }
         return input
+    }
+
+    /// Refuses a lineage naming a run, job or dataset version the caller cannot read, with the
+    /// answer a missing one gets. A job is known from compute's events (`job_views`).
+    static func requireReadableLineage(_ source: [String: JSONValue], core: HubCore, principal: Principal) async throws {
+        func readable(_ project: String?) async throws -> Bool {
+            guard let project else { return false }
+            return try await core.authorizer.role(of: principal, on: project) != nil
+        }
+        func projectOf(_ fetch: () async throws -> JSONValue) async throws -> String? {
+            do {
+                return try await fetch()["projectId"]?.stringValue
+            } catch let error as PeerError where error.status == 404 {
+                return nil
+            } catch let error as PeerError {
+                throw error.apiError
+            }
+        }
+        if let run = source["runId"]?.stringValue, try await !readable(try await projectOf { try await core.data.run(run) }) {
+            throw APIError.invalidField("source.runId", "no run \(run) that you can read")
+        }
+        if let job = source["jobId"]?.stringValue, try await !readable(try await core.store.get(job, from: "job_views")?["projectId"]?.stringValue) {
+            throw APIError.invalidField("source.jobId", "no job \(job) that you can read")
+        }
+        for (index, id) in (source["datasetVersionIds"]?.arrayValue ?? []).enumerated() {
+            guard let version = id.stringValue else { continue }
+            if try await !readable(try await projectOf { try await core.data.datasetVersion(version) }) {
+                throw APIError.invalidField("source.datasetVersionIds.\(index)", "no dataset version \(version) that you can read")
+            }
+        }
     }
 }

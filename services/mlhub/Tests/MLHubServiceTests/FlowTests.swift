@@ -74,6 +74,43 @@ struct FlowTests {
         #expect(names(try await cluster.hub("GET", "/v1/search?projectId=\(owner.project)&q=vision", token: owner.token).body) == ["from-job"])
     }
 
+    @Test("a version's lineage names only what its creator can read, and only readers' jobs count as deploys of a private version", .timeLimit(.minutes(3)))
+    func lineageAndDeploysStayInside() async throws {
+        let cluster = try HubCluster.shared()
+        let victim = try await cluster.newOwner()
+        let intruder = try await cluster.newOwner()
+        let experiment = try #require(try await cluster.data("POST", "/v1/projects/\(victim.project)/experiments", ["name": "private"], token: victim.token).body["id"]?.stringValue)
+        let run = try #require(try await cluster.data("POST", "/v1/experiments/\(experiment)/runs", [:], token: victim.token).body["id"]?.stringValue)
+        let dataset = try await datasetVersion(cluster, project: victim.project, token: victim.token)
+        let job = try #require(try await cluster.compute("POST", "/v1/jobs", [
+            "projectId": .string(victim.project), "command": ["/bin/true"], "resources": ["cpus": 0.1, "memoryMB": 64],
+        ], token: victim.token).body["id"]?.stringValue)
+
+        let model = try await cluster.newModel(intruder.project, ["name": "borrowed"], token: intruder.token)
+        for (source, field) in [
+            (["runId": JSONValue.string(run)], "source.runId"), (["runId": .string(ID.make())], "source.runId"),
+            (["jobId": .string(job)], "source.jobId"), (["datasetVersionIds": [.string(dataset)]], "source.datasetVersionIds.0"),
+        ] as [([String: JSONValue], String)] {
+            let refused = try await cluster.hub("POST", "/v1/models/\(model)/versions", ["source": .object(source)], token: intruder.token)
+            #expect(refused.status == 400 && refused.body["error"]?["field"] == .string(field), "\(source): \(refused.body)")
+            #expect(refused.body["error"]?["message"]?.stringValue?.contains("that you can read") == true, "a foreign link reads as a missing one")
+        }
+
+        // An outsider's job naming a private version does not count; the owner's, sent after
+        // it, does — and once it has, the outsider's was seen and left out.
+        let secret = try await cluster.newModel(victim.project, ["name": "secret"], token: victim.token)
+        try await cluster.newVersion(secret, token: victim.token)
+        let versionID = try #require(try await cluster.hub("GET", "/v1/models/\(secret)/versions/1", token: victim.token).body["id"]?.stringValue)
+        for owner in [intruder, victim] {
+            let submitted = try await cluster.compute("POST", "/v1/jobs", [
+                "projectId": .string(owner.project), "command": ["/bin/true"], "resources": ["cpus": 0.1, "memoryMB": 64], "modelVersionId": .string(versionID),
+            ], token: owner.token)
+            #expect(submitted.status == 201, "\(submitted.body)")
+        }
+        try await cluster.eventually("/v1/models/\(secret)/versions/1", token: victim.token) { $0["deployCount"] == 1 }
+        #expect(try await cluster.hub("GET", "/v1/models/\(secret)", token: victim.token).body["deployCount"] == 1)
+    }
+
     @Test("replaying every topic from offset 0, processed marks forgotten, changes nothing", .timeLimit(.minutes(3)))
     func replayChangesNothing() async throws {
         let shared = try HubCluster.shared()

@@ -53,13 +53,14 @@ struct JobSubmission: Sendable {
             } catch let error as PeerError {
                 throw error.apiError
             }
+            // Compute reads datasets with its own token; the caller must be able to read them too,
+            // and learns nothing of one they cannot — not even that it is a draft.
+            if let project = found["projectId"]?.stringValue, project != spec.projectId,
+               try await core.authorizer.role(of: principal, on: project) == nil {
+                throw APIError.invalidField("inputs.\(index)", "no dataset version \(version)")
+            }
             guard found["state"]?.stringValue == "final" else {
                 throw APIError.invalidField("inputs.\(index)", "dataset version \(version) is still a draft; finalize it first")
-            }
-            // Compute reads datasets with its own token; the caller must be able to read them too.
-            if let project = found["projectId"]?.stringValue, project != spec.projectId,
-               (try? await core.authorizer.role(of: principal, on: project)) == nil {
-                throw APIError.invalidField("inputs.\(index)", "no dataset version \(version)")
             }
         }
         if let package = spec.codePackage {
