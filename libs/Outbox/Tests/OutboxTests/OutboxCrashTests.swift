@@ -29,11 +29,15 @@ struct Child {
         ((try? String(contentsOf: output, encoding: .utf8)) ?? "").split(separator: "\n")
     }
 
-    /// Waits (generously: a hang guard, not a timing assertion) until `condition` holds.
+    /// Waits (generously: a hang guard, not a timing assertion) until `condition` holds. A child
+    /// that dies first fails the test: a kill after it would prove nothing.
     func wait(until condition: () async throws -> Bool) async throws {
         for _ in 0..<6000 {
             if try await condition() { return }
-            guard process.isRunning else { return }
+            guard process.isRunning else {
+                if try await condition() { return }
+                throw StoreError(.unavailable, "the child exited (status \(process.terminationStatus)) before it reached the point to kill it at; it wrote \(lines.count) lines")
+            }
             try await Task.sleep(for: .milliseconds(10))
         }
         Issue.record("the child never reached the point to kill it at")

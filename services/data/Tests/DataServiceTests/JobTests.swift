@@ -40,12 +40,12 @@ struct JobTests {
             #expect(impersonating.body["error"]?["field"] == "submittedBy")
 
             let bus = try SQLiteLogBus(path: try UsersServer.shared().stateDirectory.appendingPathComponent("bus.sqlite").path)
-            func publish(_ state: String, _ extra: JSONValue = [:]) async throws {
+            func publish(_ state: String, _ extra: JSONValue = [:], job: String = job, run: String = run) async throws {
                 var data: JSONValue = ["id": .string(job), "runId": .string(run), "projectId": .string(project), "state": .string(state)]
                 for (key, value) in extra.objectValue ?? [:] { data[key] = value }
                 try await bus.publish([CloudEvent(source: "/mlex/compute", type: "mlex.compute.job.\(state)", subject: job, data: data)], to: Topics.compute)
             }
-            func status(becomes expected: String) async throws -> JSONValue {
+            func status(becomes expected: String, run: String = run) async throws -> JSONValue {
                 try await withRetries(100) {
                     let current = try await client.call(.get, "/v1/runs/\(run)", token: owner.token).body
                     guard current["status"] == .string(expected) else { throw POSIXError(.EAGAIN) }
@@ -61,7 +61,13 @@ struct JobTests {
             // A late report of an earlier state does not move a finished run back.
             try await publish("running")
             try await publish("scheduled")
-            try await Task.sleep(for: .milliseconds(500))
+            // A sentinel published after them: once it has moved another job's run, the consumer
+            // has read past the late events, however slow it is.
+            let sentinelJob = ID.make()
+            let sentinelBody = #"{"projectId": "\#(project)", "submittedBy": "\#(owner.id)", "name": "sentinel"}"#
+            let sentinelRun = try await client.call(.put, "/v1/jobs/\(sentinelJob)/run", token: compute, json: sentinelBody).body["id"]?.text ?? ""
+            try await publish("running", job: sentinelJob, run: sentinelRun)
+            _ = try await status(becomes: "running", run: sentinelRun)
             #expect(try await client.call(.get, "/v1/runs/\(run)", token: owner.token).body["status"] == "failed")
         }
     }
