@@ -6,7 +6,7 @@ STATE_DIR ?= $(or $(MLEX_STATE_DIR),data)
 VENV := .venv
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 # Debian packages the build, the tests and the backends need (C libraries behind libs/ wrappers).
-APT_PACKAGES := pkg-config libsqlite3-dev libmongoc-dev libbson-dev librdkafka-dev python3-venv curl procps bubblewrap util-linux tar git docker-compose docker.io
+APT_PACKAGES := pkg-config libsqlite3-dev libmongoc-dev libbson-dev librdkafka-dev python3-venv curl procps bubblewrap util-linux e2fsprogs tar git docker-compose docker.io
 BIN := .build/debug
 # Every executable target that runs as a process: the gateway, each service's `mlex-<svc>`, and
 # compute's node agent (in `make run` the local machine's node). The job supervisor is started
@@ -53,7 +53,7 @@ test: deps ## Build once (debug, with tests) and run every test
 	@# tansu, so this run loads the newer one first (same soname, same ABI; docs/kafka.md).
 	LD_LIBRARY_PATH=$(CURDIR)/$(VENV)/rdkafka MLEX_TEST_KAFKA=1 $(SWIFT) test --skip-build --filter "BusConformance|Kafka"
 
-run: build ## Start the gateway and every service on embedded backends; Ctrl-C stops them all
+run: build ## Start the gateway and every service on embedded backends; Ctrl-C stops them all; a process that dies is restarted
 	@$(call start,$(EXECUTABLES))
 
 # A static pattern rule: make skips implicit (plain pattern) rules for .PHONY targets.
@@ -99,7 +99,7 @@ SUBSET ?= all
 # (gitignored), never in the compose files. The directory is 0700 (root's) and the files 0444,
 # because the containers' user (uid 10001) must read them through the bind mount.
 COMPOSE_SECRETS := $(or $(DEPLOY_SECRETS_DIR),$(abspath $(STATE_DIR))/compose/secrets)
-COMPOSE_SECRET_NAMES := admin-password service-data service-compute service-ingest service-mlhub service-tag
+COMPOSE_SECRET_NAMES := admin-password service-data service-compute service-ingest service-mlhub service-tag service-web
 
 .PHONY: compose compose_down compose-secrets $(addprefix compose_,$(COMPOSE_SUBSETS))
 
@@ -121,18 +121,9 @@ compose-secrets:
 	  echo "generated $$file"; \
 	done
 
-# start <executables>: each in the background with its pid under $(STATE_DIR)/run; the trap
-# stops them all on Ctrl-C, on SIGTERM, or when one of them dies.
+# start <executables>: apps/run/supervise.sh starts each with its pid under $(STATE_DIR)/run
+# (what `stop` reads), prints the URLs, and restarts one that dies (after a growing backoff)
+# while the others keep running; Ctrl-C or SIGTERM stops them all.
 define start
-	mkdir -p $(STATE_DIR)/run; \
-	trap '$(MAKE) --no-print-directory stop STATE_DIR=$(STATE_DIR)' EXIT; trap 'exit 0' INT TERM; \
-	for exe in $(1); do \
-	  MLEX_STATE_DIR=$(STATE_DIR) $(BIN)/$$exe & echo $$! > $(STATE_DIR)/run/$$exe.pid; \
-	done; \
-	sleep 1; echo; echo "MLExchange is running (state in $(STATE_DIR)/); Ctrl-C stops it:"; \
-	for exe in $(1); do \
-	  svc=$${exe#mlex-}; port=$$(case $$svc in web) echo 8000;; compute) echo 8080;; users) echo 8081;; data) echo 8082;; ingest) echo 8083;; mlhub) echo 8084;; tag) echo 8085;; compute-agent) echo 8090;; esac); \
-	  printf "  %-8s http://127.0.0.1:%s  (docs: /docs)\n" $$svc $$port; \
-	done; \
-	wait -n; echo "a process stopped; stopping the rest"
+	apps/run/supervise.sh $(STATE_DIR) $(BIN) $(1)
 endef
