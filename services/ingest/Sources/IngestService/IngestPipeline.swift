@@ -38,7 +38,7 @@ struct IngestPipeline: Sendable {
         let unpacked = staging.appendingPathComponent(ingestion["id"]!.stringValue!, isDirectory: true)
         defer { try? FileManager.default.removeItem(at: unpacked) }
         let outcome: Checked<[String: JSONValue]>
-        switch package.unpack(into: unpacked) {
+        switch await package.unpack(into: unpacked, limits: settings.unpackLimits(kind: kind, packageBytes: package.size)) {
         case .failed(let reasons):
             outcome = .failed(reasons)
         case .passed(let files):
@@ -53,7 +53,7 @@ struct IngestPipeline: Sendable {
         case .passed(let fields):
             return JSONResponse(try await ingestions.move(ingestion, to: .accepted, set: fields), status: .created)
         case .failed(let reasons):
-            let rejected = try await ingestions.move(ingestion, to: .rejected, set: ["reasons": .array(reasons.map(\.json))])
+            let rejected = try await ingestions.move(ingestion, to: .rejected, set: ["reasons": .array(reasons.list.map(\.json))])
             return JSONResponse(rejected, status: .unprocessableContent)
         }
     }

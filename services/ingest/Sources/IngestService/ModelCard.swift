@@ -19,7 +19,7 @@ struct ModelCard: Sendable {
 
     /// The card, or every reason it cannot be one.
     static func check(_ json: JSONValue) -> Checked<ModelCard> {
-        var reasons: [Reason] = []
+        var reasons = Reasons()
         func fail(_ field: String, _ message: String) { reasons.append(Reason(field: field, message: message)) }
         guard case .object(let members) = json else { return .failed([Reason(field: nil, file: fileName, message: "model.json is a JSON object")]) }
         for key in members.keys.sorted() where !keys.contains(key) { fail(key, "not a card field (\(keys.sorted().joined(separator: ", ")))") }
@@ -42,7 +42,7 @@ struct ModelCard: Sendable {
             fail("command", "say how to run the model: a command (run in the unpacked package), with an image or template if it needs one")
         }
         if let parameters = members["parameters"], case .failure(let problems) = ParameterSchema.parse(parameters) {
-            reasons += problems.list.map { Reason(field: $0.field, message: $0.message) }
+            reasons.append(contentsOf: problems.list.lazy.map { Reason(field: $0.field, message: $0.message) })
         }
         if let resources = members["resources"] {
             if let object = resources.objectValue {
@@ -57,7 +57,7 @@ struct ModelCard: Sendable {
         if let metrics = members["metrics"], metrics.objectValue?.values.allSatisfy({ $0.numberValue?.isFinite == true }) != true {
             fail("metrics", "metrics map names to numbers")
         }
-        var files: [(String, Int64, String)] = []
+        var files: [(String, Int64, String)] = [], paths: Set<String> = []
         let listed = members["files"]?.arrayValue
         if listed == nil { fail("files", "files lists every file of the package (path, size, sha256) besides model.json") }
         for (index, entry) in (listed ?? []).enumerated() {
@@ -68,11 +68,44 @@ struct ModelCard: Sendable {
             guard let sha = entry["sha256"]?.stringValue?.lowercased(), sha.count == 64, sha.allSatisfy(\.isHexDigit) else {
                 fail("files.\(index).sha256", "the file's SHA-256, 64 hex digits"); continue
             }
-            if files.contains(where: { $0.0 == path }) { fail("files.\(index).path", "\(path) is listed twice"); continue }
+            guard paths.insert(path).inserted else { fail("files.\(index).path", "\(path) is listed twice"); continue }
             files.append((path, size, sha))
         }
         guard reasons.isEmpty else { return .failed(reasons) }
         return .passed(ModelCard(json: json, name: name, version: version, files: files))
+    }
+}
+
+extension ModelCard {
+    /// The card's JSON, read from `url` only when it is at most `limit` bytes: its size is
+    /// checked before reading, and no more than `limit` + 1 bytes are ever read.
+    static func read(_ url: URL, limit: Int64) -> Checked<JSONValue> {
+        let size = ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.int64Value ?? 0
+        guard size <= limit else { return .failed([tooLarge(size, limit: limit)]) }
+        let bytes: Data
+        do {
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            bytes = try handle.read(upToCount: Int(clamping: limit) + 1) ?? Data()
+        } catch {
+            return .failed([Reason(field: nil, file: fileName, message: "cannot read model.json: \(error)")])
+        }
+        guard Int64(bytes.count) <= limit else { return .failed([tooLarge(Int64(bytes.count), limit: limit)]) }
+        do {
+            guard let text = String(data: bytes, encoding: .utf8) else { throw JSONTextError.notUTF8 }
+            return .passed(try JSONValue.parse(text))
+        } catch {
+            return .failed([Reason(field: nil, file: fileName, message: "model.json is not valid JSON: \(error)")])
+        }
+    }
+
+    static func tooLarge(_ size: Int64, limit: Int64) -> Reason {
+        Reason(field: nil, file: fileName, message: "model.json is \(size) bytes; a card is at most \(limit) bytes (mlex.ingest.maxModelCardBytes)")
+    }
+
+    private enum JSONTextError: Error, CustomStringConvertible {
+        case notUTF8
+        var description: String { "it is not UTF-8 text" }
     }
 }
 

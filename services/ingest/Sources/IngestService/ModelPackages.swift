@@ -14,17 +14,16 @@ enum ModelPackages {
                 return .failed([Reason(field: nil, file: ModelCard.fileName, message: "the package has no model.json at its root")])
             }
             let json: JSONValue
-            do {
-                json = try JSONValue.parse(try String(contentsOf: cardURL, encoding: .utf8))
-            } catch {
-                return .failed([Reason(field: nil, file: ModelCard.fileName, message: "model.json is not valid JSON: \(error)")])
+            switch ModelCard.read(cardURL, limit: pipeline.settings.maxModelCardBytes) {
+            case .failed(let reasons): return .failed(reasons)
+            case .passed(let read): json = read
             }
             let card: ModelCard
             switch ModelCard.check(json) {
             case .failed(let reasons): return .failed(reasons)
             case .passed(let checked): card = checked
             }
-            var reasons: [Reason] = []
+            var reasons = Reasons()
             for (index, listed) in card.files.enumerated() {
                 guard let url = files[listed.path] else {
                     reasons.append(Reason(field: "files.\(index).path", file: listed.path, message: "listed in model.json but not in the package"))
@@ -40,7 +39,8 @@ enum ModelPackages {
                     reasons.append(Reason(field: "files.\(index).sha256", file: listed.path, message: "has SHA-256 \(digest); model.json says \(listed.sha256)"))
                 }
             }
-            for path in files.keys.sorted() where path != ModelCard.fileName && !card.files.contains(where: { $0.path == path }) {
+            let listedPaths = Set(card.files.map(\.path))
+            for path in files.keys.sorted() where path != ModelCard.fileName && !listedPaths.contains(path) {
                 reasons.append(Reason(field: "files", file: path, message: "is in the package but not listed in model.json"))
             }
             guard reasons.isEmpty else { return .failed(reasons) }
@@ -70,7 +70,7 @@ enum DatasetPackages {
         { _, files, _ in
             guard !files.isEmpty else { return .failed([Reason(field: nil, file: nil, message: "the package holds no files")]) }
             let invalid = files.keys.filter { !PackagePath.isValid($0) }.sorted()
-            guard invalid.isEmpty else { return .failed(invalid.map { Reason(field: nil, file: $0, message: "not a valid file path") }) }
+            guard invalid.isEmpty else { return .failed(Reasons(invalid.lazy.map { Reason(field: nil, file: $0, message: "not a valid file path") })) }
             let data = pipeline.data
             let datasets = try await data.peer.call(.GET, "/v1/projects/\(projectID)/datasets?limit=500")["items"]?.arrayValue ?? []
             let datasetID: String

@@ -6,8 +6,9 @@ import Platform
 
 /// A package as it arrives: streamed to a staging file under the state dir (never whole in
 /// memory) with its SHA-256 — the package's identity, which makes re-submitting idempotent —
-/// then unpacked with tar into a directory of its own and walked.
-struct PackageArchive {
+/// then listed and checked with tar, unpacked into a directory of its own only when that
+/// passes, and walked.
+struct PackageArchive: Sendable {
     let file: URL
     let digest: String
     let size: Int64
@@ -41,29 +42,32 @@ struct PackageArchive {
         return PackageArchive(file: file, digest: FileDigest.hex(hasher.finalize()), size: size)
     }
 
-    /// Unpacks into `directory`; the regular files by relative path, or why it cannot be
-    /// unpacked. GNU tar refuses members with `..` and strips leading `/`; anything but regular
-    /// files and directories (links, devices) is refused here.
-    func unpack(into directory: URL) -> Checked<[String: URL]> {
+    /// Unpacks into `directory` within `limits`; the regular files by relative path, or why it
+    /// cannot be unpacked. Runs on a thread of its own: tar is waited for and read blockingly.
+    func unpack(into directory: URL, limits: UnpackLimits) async -> Checked<[String: URL]> {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .utility).async {
+                continuation.resume(returning: unpackNow(into: directory, limits: limits))
+            }
+        }
+    }
+
+    /// First the listing (`TarCommand.list`): members, sizes and types are checked as tar reads
+    /// them, before anything touches disk, and tar is killed as soon as a limit is passed — a
+    /// 9 MB gzip once unpacked 2 GiB before it was refused. Only a package whose listing passes
+    /// is extracted; the walk after it is a second check of what tar actually wrote.
+    private func unpackNow(into directory: URL, limits: UnpackLimits) -> Checked<[String: URL]> {
+        let listed = TarCommand.list(file, limits: limits)
+        guard listed.isEmpty else { return .failed(listed) }
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/tar")
-            process.arguments = ["-x", "--no-same-owner", "--no-same-permissions", "-f", file.path, "-C", directory.path]
-            let errors = Pipe()
-            process.standardError = errors
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            let message = errors.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                let text = String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                return .failed([Reason(field: nil, file: nil, message: "the package is not a tar or tar.gz archive tar can unpack safely: \(text.prefix(500))")])
+            if let failure = try TarCommand.extract(file, into: directory) {
+                return .failed([Reason(field: nil, file: nil, message: "the package is not a tar or tar.gz archive tar can unpack safely: \(failure)")])
             }
         } catch {
             return .failed([Reason(field: nil, file: nil, message: "cannot unpack the package: \(error)")])
         }
-        var files: [String: URL] = [:], reasons: [Reason] = []
+        var files: [String: URL] = [:], reasons = Reasons()
         let base = directory.standardizedFileURL.path
         let walker = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey, .isDirectoryKey, .isSymbolicLinkKey])
         while let url = walker?.nextObject() as? URL {
