@@ -21,7 +21,7 @@ struct BusBackend: Sendable, CustomTestStringConvertible {
     static let kafka = BusBackend(name: "kafka (tansu)") { location in
         try KafkaBus(
             bootstrapServers: try WireServers.kafkaBootstrap(), prefix: location.lastPathComponent + ".",
-            consumerSettings: ["session.timeout.ms": "1500", "heartbeat.interval.ms": "300", "max.poll.interval.ms": "1500"]
+            consumerSettings: ["session.timeout.ms": "6000", "heartbeat.interval.ms": "1000", "max.poll.interval.ms": "6000"]
         )
     }
 }
@@ -31,12 +31,14 @@ func event(_ subject: String, _ number: Int) -> CloudEvent {
 }
 
 /// Reads until `count` deliveries arrived or nothing more comes within a second.
+/// Reads until `count` deliveries arrived, or a minute passed (a hang guard). An empty batch
+/// is no reason to stop: a Kafka member may spend seconds in a rebalance before it is given
+/// its partition — longer on a busy machine — and polls nothing meanwhile.
 func drain(_ subscription: any BusSubscription, count: Int) async throws -> [Delivery] {
     var all: [Delivery] = []
-    while all.count < count {
-        let batch = try await subscription.next(max: 50, wait: .seconds(5))
-        if batch.isEmpty { break }
-        all += batch
+    let deadline = ContinuousClock.now + .seconds(60)
+    while all.count < count, ContinuousClock.now < deadline {
+        all += try await subscription.next(max: 50, wait: .seconds(1))
     }
     return all
 }

@@ -48,8 +48,12 @@ public final class KafkaConsumer: @unchecked Sendable {
             wait = 0
             let record = message.pointee
             guard record.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                // Transient broker and rebalance notices are retried by librdkafka itself.
-                if record.err == RD_KAFKA_RESP_ERR__PARTITION_EOF || record.err == RD_KAFKA_RESP_ERR__TRANSPORT { continue }
+                // Transient broker and rebalance notices are retried by librdkafka itself. A member
+                // that went longer than max.poll.interval.ms between polls (a slow handler, a busy
+                // machine) has left its group; this poll rejoins it, and what it had not committed
+                // is delivered again — the at-least-once the Bus promises, not an error to stop on.
+                if record.err == RD_KAFKA_RESP_ERR__PARTITION_EOF || record.err == RD_KAFKA_RESP_ERR__TRANSPORT
+                    || record.err == RD_KAFKA_RESP_ERR__MAX_POLL_EXCEEDED { continue }
                 throw KafkaError(record.err)
             }
             messages.append(KafkaMessage(
