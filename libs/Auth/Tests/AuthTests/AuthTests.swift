@@ -59,6 +59,22 @@ struct TokenVerifierTests {
         #expect(await unauthorizedMessage { try await verifier.authenticate("not.a.jwt") } != nil)
     }
 
+    @Test("a token accepted (and cached) while valid is refused once it expires", .timeLimit(.minutes(1)))
+    func cachedTokenExpires() async throws {
+        let issuer = TestIssuer()
+        let verifier = TokenVerifier(keySource: nil) { _ in nil }
+        try await verifier.load(jwks: issuer.jwks)
+        // Lifetimes are whole seconds in the claim: two of them, already half gone.
+        let token = try await issuer.token(lifetime: 2, issuedAt: Date().addingTimeInterval(-1))
+        #expect(try await verifier.authenticate(token).id == "u1")
+        var refusal: String?
+        for _ in 0..<100 where refusal == nil {
+            refusal = await unauthorizedMessage { try await verifier.authenticate(token) }
+            if refusal == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(refusal?.contains("expired") == true, "\(String(describing: refusal))")
+    }
+
     @Test("a token signed with a key not yet known makes the verifier fetch the keys again (rotation)")
     func rotation() async throws {
         let old = TestIssuer(kid: "old")

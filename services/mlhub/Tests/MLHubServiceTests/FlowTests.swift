@@ -111,6 +111,20 @@ struct FlowTests {
         #expect(try await cluster.hub("GET", "/v1/models/\(secret)", token: victim.token).body["deployCount"] == 1)
     }
 
+    @Test("a purged project's models and versions leave the hub", .timeLimit(.minutes(2)))
+    func purgedProject() async throws {
+        let cluster = try HubCluster.shared()
+        let owner = try await cluster.newOwner()
+        let model = try await cluster.newModel(owner.project, ["name": "doomed", "public": true], token: owner.token)
+        try await cluster.newVersion(model, token: owner.token)
+        #expect(try await cluster.data("DELETE", "/v1/projects/\(owner.project)", token: owner.token).status == 200)
+        #expect(try await cluster.data("DELETE", "/v1/projects/\(owner.project)?purge=true", token: owner.token).status == 200)
+        // Public, so any signed-in user could read it while it exists: a 404 means it is gone.
+        let reader = try await cluster.platform.users.signUp("reader-\(ID.make().suffix(10))@lab.example")
+        try await cluster.eventuallyStatus("/v1/models/\(model)", 404, token: reader.token)
+        #expect(try await cluster.hub("GET", "/v1/models/\(model)/versions/1", token: reader.token).status == 404)
+    }
+
     @Test("replaying every topic from offset 0, processed marks forgotten, changes nothing", .timeLimit(.minutes(3)))
     func replayChangesNothing() async throws {
         let shared = try HubCluster.shared()

@@ -68,6 +68,15 @@ struct HubCluster: Sendable {
 
     /// Waits until `check` holds for the answer of GET `path` on mlhub (events take a moment).
     @discardableResult
+    /// Polls `path` until it answers `status` (a hang guard of 30 s, not a timing assertion).
+    func eventuallyStatus(_ path: String, _ status: Int, token: String) async throws {
+        for _ in 0..<300 {
+            if try await hub("GET", path, token: token).status == status { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("\(path) never answered \(status)")
+    }
+
     func eventually(_ path: String, token: String, seconds: Int = 30, _ check: @Sendable (JSONValue) -> Bool) async throws -> JSONValue {
         try await PlatformTesting.eventually(hubURL + path, token: token, seconds: seconds, check)
     }

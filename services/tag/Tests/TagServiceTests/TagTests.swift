@@ -111,6 +111,22 @@ struct TagTests {
         #expect(try await cluster.add(["sweep:lr"], to: "job", jobID, token: owner.token) == ["sweep:lr"])
     }
 
+    @Test("a purged project's entities lose their tags", .timeLimit(.minutes(2)))
+    func purgedProject() async throws {
+        let cluster = try TagCluster.shared()
+        let owner = try await cluster.newOwner()
+        let run = try await cluster.newRun(owner.experiment, token: owner.token)
+        try await cluster.add(["baseline"], to: "run", run, token: owner.token)
+        #expect(try await cluster.data("DELETE", "/v1/projects/\(owner.project)", token: owner.token).status == 200)
+        #expect(try await cluster.data("DELETE", "/v1/projects/\(owner.project)?purge=true", token: owner.token).status == 200)
+        // An administrator passes every project check: a 404 then says the tags are gone, not
+        // that the caller may not see them.
+        let admin = try await cluster.platform.users.signIn(UsersServer.adminEmail, password: UsersServer.adminPassword)
+        try await withRetries(100) {
+            guard try await cluster.tag("GET", "/v1/entities/run/\(run)/tags", token: admin).status == 404 else { throw POSIXError(.EAGAIN) }
+        }
+    }
+
     @Test("replaying every topic from offset 0, processed marks forgotten, changes nothing", .timeLimit(.minutes(2)))
     func replayChangesNothing() async throws {
         let shared = try TagCluster.shared()
