@@ -83,12 +83,13 @@ CMD ["mlex-compute"]
 # The node agent acts as compute (its settings are compute's, its own port is mlex.agent.port).
 # It stays root: the local executor makes cgroups and starts bubblewrap, and the Docker executor
 # talks to the host's docker socket; the jobs themselves never run as root. python3 is for jobs
-# of the local executor, which see this image's /usr.
+# of the local executor, which see this image's /usr; e2fsprogs and util-linux make and mount
+# each job's disk (an ext4 image on a loop device).
 FROM runtime AS compute-agent
 USER root
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-       bubblewrap util-linux python3 \
+       bubblewrap util-linux e2fsprogs python3 \
     && rm -rf /var/lib/apt/lists/*
 # The supervisor must sit beside the agent: the agent starts it from its own directory.
 COPY --from=build /out/mlex-compute-agent /out/mlex-compute-supervisor /usr/local/bin/

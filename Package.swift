@@ -465,7 +465,8 @@ let package = Package(
         .testTarget(
             name: "ComputeServiceTests",
             dependencies: [
-                "Platform", "PlatformTesting", "Auth", "ComputeTestSupport",
+                "Platform", "PlatformTesting", "Auth", "ComputeTestSupport", "ComputeService",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

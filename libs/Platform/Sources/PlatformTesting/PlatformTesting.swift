@@ -18,7 +18,10 @@ public func temporaryDirectory() throws -> URL {
         // handlers run last-registered first.
         if directories.isEmpty {
             atexit {
-                for directory in temporaryDirectories.withLock({ $0 }) { try? FileManager.default.removeItem(at: directory) }
+                for directory in temporaryDirectories.withLock({ $0 }) {
+                    detachMounts(under: directory)
+                    try? FileManager.default.removeItem(at: directory)
+                }
             }
         }
         directories.append(url)
@@ -27,6 +30,22 @@ public func temporaryDirectory() throws -> URL {
 }
 
 private let temporaryDirectories = Mutex<[URL]>([])
+
+/// Lazily unmounts what a test left mounted under `directory` (a job's loop-mounted disk, when
+/// a failing test left its job behind), deepest first, so deleting the directory cannot fail on
+/// a mount point and no loop device outlives the test run.
+private func detachMounts(under directory: URL) {
+    guard let table = try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8) else { return }
+    let prefix = directory.standardizedFileURL.path + "/"
+    let points = table.split(separator: "\n").compactMap { line -> String? in
+        let fields = line.split(separator: " ")
+        guard fields.count > 1 else { return nil }
+        // /proc/mounts writes a space in a path as \040.
+        let point = fields[1].replacingOccurrences(of: "\\040", with: " ")
+        return point.hasPrefix(prefix) ? point : nil
+    }
+    for point in points.sorted(by: { $0.count > $1.count }) { umount2(point, Int32(MNT_DETACH)) }
+}
 
 /// The repository checkout, found from the calling source file.
 public func repositoryRoot(file: String = #filePath) -> URL {

@@ -43,7 +43,7 @@ public enum AgentApp {
         )
         let registration = NodeRegistration(
             name: options.name, executor: executor.kind, queues: options.queues,
-            capacity: NodeCapacity(cpus: options.cpus, memoryMB: options.memoryMB, gpus: options.gpus)
+            capacity: NodeCapacity(cpus: options.cpus, memoryMB: options.memoryMB, gpus: options.gpus, diskMB: options.diskMB)
         )
         let agent = ComputeAgent(settings: options, registration: registration, executor: executor, compute: compute, runner: runner, logger: logger)
         var httpSettings = settings

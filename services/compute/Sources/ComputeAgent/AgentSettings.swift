@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Platform
 
 /// The agent's own settings (docs/configuration.md lists each). It reads compute's config
@@ -10,6 +11,7 @@ public struct AgentSettings: Sendable {
     static let cpus = Setting("mlex.agent.cpus", default: "0", "CPUs offered to jobs; 0: every CPU of the host.")
     static let memoryMB = Setting("mlex.agent.memoryMb", default: "0", "Memory offered to jobs in MB; 0: the host's memory less `mlex.agent.reservedMb`.")
     static let reservedMB = Setting("mlex.agent.reservedMb", default: "1024", "Memory kept for the system and the platform when memoryMB is 0.")
+    static let diskMB = Setting("mlex.agent.diskMb", default: "0", "The largest disk (`resources.diskMB`) a job may have on this node, in MB; 0: the size of the filesystem holding the agent's state directory. Each job's disk is a sparse image there, taking only what the job writes, so disks are not reserved.")
     static let gpus = Setting("mlex.agent.gpus", default: "", "Comma-separated GPU ids offered (each given to one job at a time, as CUDA_VISIBLE_DEVICES).")
     static let pidsLimit = Setting("mlex.agent.pidsLimit", default: "1024", "Most processes and threads a job may have at once (cgroup pids.max).")
     static let jobUID = Setting("mlex.agent.jobUid", default: "65534", "The unprivileged uid jobs run as (never root).")
@@ -18,13 +20,14 @@ public struct AgentSettings: Sendable {
     static let dockerSocket = Setting("mlex.agent.dockerSocket", default: "/var/run/docker.sock", "The Docker daemon's unix socket, for the docker executor.")
     static let heartbeatSeconds = Setting("mlex.agent.heartbeatSeconds", default: "5", "How often the agent heartbeats usage to compute.")
 
-    public static let all = [port, name, queues, cpus, memoryMB, reservedMB, gpus, pidsLimit, jobUID, jobGID, executor, dockerSocket, heartbeatSeconds]
+    public static let all = [port, name, queues, cpus, memoryMB, reservedMB, diskMB, gpus, pidsLimit, jobUID, jobGID, executor, dockerSocket, heartbeatSeconds]
 
     var port: Int
     var name: String
     var queues: [String]
     var cpus: Double
     var memoryMB: Int
+    var diskMB: Int
     var gpus: [String]
     var pidsLimit: Int
     var uid: UInt32
@@ -50,6 +53,9 @@ public struct AgentSettings: Sendable {
         let reserved = try config.int(Self.reservedMB, in: 0...Int.max)
         let givenMemory = try config.int(Self.memoryMB, in: 0...Int.max)
         memoryMB = givenMemory == 0 ? max(256, Int(ProcessInfo.processInfo.physicalMemory >> 20) - reserved) : givenMemory
+        stateDirectory = settings.stateDirectory.appendingPathComponent("compute-agent", isDirectory: true)
+        let givenDisk = try config.int(Self.diskMB, in: 0...Int.max)
+        diskMB = givenDisk == 0 ? Self.filesystemMB(at: settings.stateDirectory) : givenDisk
         gpus = config.string(Self.gpus).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         pidsLimit = try config.int(Self.pidsLimit, in: 8...1_000_000)
         uid = UInt32(try config.int(Self.jobUID, in: 1...Int(Int32.max)))
@@ -60,6 +66,16 @@ public struct AgentSettings: Sendable {
         executor = kind
         dockerSocket = config.string(Self.dockerSocket)
         heartbeat = .seconds(try config.int(Self.heartbeatSeconds, in: 1...300))
-        stateDirectory = settings.stateDirectory.appendingPathComponent("compute-agent", isDirectory: true)
+    }
+
+    /// The size of the filesystem holding `directory` (or the nearest ancestor that exists
+    /// yet), in MB: what a job's disk could ever be there, however full it is now.
+    static func filesystemMB(at directory: URL) -> Int {
+        var path = directory.path
+        var info = statvfs()
+        while statvfs(path, &info) != 0, path != "/" {
+            path = (path as NSString).deletingLastPathComponent
+        }
+        return Int((UInt64(info.f_blocks) * UInt64(info.f_frsize)) >> 20)
     }
 }

@@ -33,9 +33,11 @@ struct JobInputs: Sendable {
             throw SetupError(description: "cannot fetch the code package \(package): \(error.message)")
         }
         // tar runs as the job's user in a staging dir of its own (its working directory, entered
-        // before privileges drop, so the state dir above needs no opening); the entries are then
-        // renamed into the work dir (a rename moves a symlink, never follows it).
-        let staging = downloads.appendingPathComponent("\(assignment.jobId).code", isDirectory: true)
+        // before privileges drop, so the job directory above needs no opening); the entries are
+        // then renamed into the work dir (a rename moves a symlink, never follows it). The
+        // staging dir is on the job's disk: the unpacked code counts against its diskMB, and
+        // a rename cannot cross filesystems.
+        let staging = work.appendingPathComponent(".mlex-unpack", isDirectory: true)
         try? FileManager.default.removeItem(at: staging)
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: false)
         defer { try? FileManager.default.removeItem(at: staging) }
@@ -49,7 +51,7 @@ struct JobInputs: Sendable {
              "/bin/tar", "--extract", "--no-same-owner", "--no-same-permissions", "--file", "-"],
             stdin: input, directory: staging
         )
-        guard status == 0 else { throw SetupError(description: "the code package \(package) is not a tar archive tar can unpack: \(output.suffix(500))") }
+        guard status == 0 else { throw SetupError(description: "tar cannot unpack the code package \(package) (a tar archive, optionally gzipped, that fits the job's disk): \(output.suffix(500))") }
         for entry in try FileManager.default.contentsOfDirectory(atPath: staging.path) {
             guard rename(staging.appendingPathComponent(entry).path, work.appendingPathComponent(entry).path) == 0 else {
                 throw SetupError(description: "cannot move \(entry) of the code package into the job's directory (errno \(errno))")

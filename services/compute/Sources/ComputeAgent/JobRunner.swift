@@ -43,7 +43,7 @@ struct JobRunner: Sendable {
             // A cancelled wait answers a made-up result: the agent is stopping, the job is not.
             try Task.checkCancellation()
             let uploadProblem = await uploadOutputs(assignment)
-            var report = Self.report(for: result, memoryMB: assignment.resources.memoryMB, timeout: assignment.timeoutSeconds)
+            var report = Self.report(for: result, memoryMB: assignment.resources.memoryMB, diskMB: Self.diskMB(of: assignment), timeout: assignment.timeoutSeconds)
             if let uploadProblem, report.state == "succeeded" {
                 report = JobReport(state: "failed", reason: "output_upload_failed", message: uploadProblem, exitCode: report.exitCode, usage: report.usage)
             }
@@ -62,7 +62,7 @@ struct JobRunner: Sendable {
     }
 
     private func start(_ assignment: Assignment) async throws {
-        let directories = try executor.prepare(jobId: assignment.jobId)
+        let directories = try await executor.prepare(jobId: assignment.jobId, diskMB: Self.diskMB(of: assignment))
         try await inputs.unpackCode(assignment, into: directories.work)
         if assignment.command == DDLContract.command, !FileManager.default.fileExists(atPath: directories.work.appendingPathComponent(DDLContract.entryFile).path) {
             throw JobInputs.SetupError(description: "the code package has no \(DDLContract.entryFile) at its root (the DDL contract needs main(dataset_dir, model_output_dir) there)")
@@ -79,7 +79,7 @@ struct JobRunner: Sendable {
         if !assignment.gpuIds.isEmpty { environment["CUDA_VISIBLE_DEVICES"] = assignment.gpuIds.joined(separator: ",") }
         let job = SandboxJob(
             jobId: assignment.jobId, command: assignment.command, environment: environment, inputs: try await inputs.datasets(assignment),
-            limits: ResourceLimits(cpus: assignment.resources.cpus, memoryMB: assignment.resources.memoryMB, pids: settings.pidsLimit),
+            limits: ResourceLimits(cpus: assignment.resources.cpus, memoryMB: assignment.resources.memoryMB, pids: settings.pidsLimit, diskMB: Self.diskMB(of: assignment)),
             timeoutSeconds: assignment.timeoutSeconds, image: assignment.image
         )
         try await executor.launch(job)
@@ -139,8 +139,13 @@ struct JobRunner: Sendable {
         settings.stateDirectory.appendingPathComponent("offsets", isDirectory: true).appendingPathComponent(jobID)
     }
 
+    /// The job's disk; one submitted before jobs had disks names none and gets the executors' default.
+    static func diskMB(of assignment: Assignment) -> Int {
+        assignment.resources.diskMB ?? ResourceLimits.defaultDiskMB
+    }
+
     /// How the executor's outcome reads as a job's end (same states and reasons for every executor).
-    static func report(for result: ExecutionResult, memoryMB: Int, timeout: Int?) -> JobReport {
+    static func report(for result: ExecutionResult, memoryMB: Int, diskMB: Int, timeout: Int?) -> JobReport {
         let usage = result.usage
         let code = result.exitCode.map(Int.init)
         switch result.reason {
@@ -152,6 +157,8 @@ struct JobRunner: Sendable {
             return JobReport(state: "failed", reason: "signal", message: "killed by signal \(result.signal ?? 0)", exitCode: code ?? 128 + Int(result.signal ?? 0), usage: usage)
         case .oomKilled:
             return JobReport(state: "failed", reason: "oom_killed", message: "killed by the kernel: it used more than its memory limit of \(memoryMB) MB", exitCode: code ?? 137, usage: usage)
+        case .diskLimit:
+            return JobReport(state: "failed", reason: "disk_limit", message: "ran out of disk: /job, /output and /tmp together may hold \(diskMB) MB (resources.diskMB)", exitCode: code, usage: usage)
         case .timedOut:
             return JobReport(state: "timed_out", reason: "timeout", message: "ran longer than its timeout of \(timeout ?? 0) seconds and was killed", exitCode: code, usage: usage)
         case .cancelled:

@@ -2,8 +2,9 @@ import ComputeExecutors
 import Foundation
 
 /// The body of `POST /containers/create` for one job: the same contract as the local sandbox —
-/// code at /job (cwd), outputs at /output, datasets read-only, a read-only system, no network,
-/// an unprivileged user, and every limit set in the container's cgroups by the daemon.
+/// code at /job (cwd), outputs at /output and a private /tmp, all three on the job's own disk,
+/// datasets read-only, a read-only system, no network, an unprivileged user, and every other
+/// limit set in the container's cgroups by the daemon.
 public struct ContainerConfig: Encodable, Sendable {
     let Image: String
     let Cmd: [String]
@@ -25,7 +26,6 @@ public struct ContainerConfig: Encodable, Sendable {
         /// docker-init as PID 1: forwards SIGTERM (a shell as PID 1 ignores it) and reaps zombies.
         let Init: Bool
         let ReadonlyRootfs: Bool
-        let Tmpfs: [String: String]
         let CapDrop: [String]
         let SecurityOpt: [String]
         /// The daemon's default masks plus the host's kernel interfaces a job has no use for.
@@ -65,11 +65,11 @@ public struct ContainerConfig: Encodable, Sendable {
         Labels = [Self.jobLabel: job.jobId, Self.rootLabel: layout.root.path]
         NetworkDisabled = true
         HostConfig = Host(
-            Binds: ["\(layout.work.path):/job:rw", "\(layout.output.path):/output:rw"] + job.inputs.map { "\($0.hostPath):\($0.sandboxPath):ro" },
+            Binds: ["\(layout.work.path):/job:rw", "\(layout.output.path):/output:rw", "\(layout.tmp.path):/tmp:rw"]
+                + job.inputs.map { "\($0.hostPath):\($0.sandboxPath):ro" },
             Memory: Int64(job.limits.memoryMB) << 20, MemorySwap: Int64(job.limits.memoryMB) << 20,
             NanoCpus: Int64((job.limits.cpus * 1e9).rounded()), PidsLimit: Int64(job.limits.pids),
             NetworkMode: "none", Init: true, ReadonlyRootfs: true,
-            Tmpfs: ["/tmp": "rw,nosuid,nodev,size=256m"],
             CapDrop: ["ALL"], SecurityOpt: ["no-new-privileges"], MaskedPaths: Self.maskedPaths,
             DeviceRequests: gpus.isEmpty ? nil : [DeviceRequest(Driver: "nvidia", DeviceIDs: gpus, Capabilities: [["gpu"]])],
             // The executor removes it after reading its exit state; auto-remove would race that.

@@ -146,6 +146,8 @@ final class ContainerFollower: Sendable {
         if layout.exists(layout.cancelMarker) { return result(.cancelled) }
         if layout.exists(layout.timeoutMarker) { return result(.timedOut) }
         if state.OOMKilled { return result(.oomKilled) }
+        // The disk is still mounted: the agent unmounts it only after reading this status.
+        if code != 0, JobDisk(layout).isFull { return result(.diskLimit, ExitReason.diskFullMessage) }
         if let error = state.Error, !error.isEmpty, code != 0 { return result(.startFailed, error) }
         // docker-init exits 128+n when its child dies of signal n, as a shell does.
         if code > 128 && code < 128 + 65 { return result(.signaled, signal: code - 128) }

@@ -21,8 +21,8 @@ public final class DockerExecutor: Executor {
     public let stopGraceSeconds: Int
     let followers = Mutex<[String: ContainerFollower]>([:])
 
-    /// Throws when the daemon cannot be reached: better to refuse work than to take jobs that
-    /// cannot start.
+    /// Throws when the daemon cannot be reached or jobs cannot get disks of their own: better to
+    /// refuse work than to take jobs that cannot start (or would run unlimited).
     public init(root: URL, engine: DockerEngine, uid: UInt32 = 65534, gid: UInt32 = 65534, stopGraceSeconds: Int = 10) async throws {
         guard uid != 0, gid != 0 else { throw ExecutorError(.invalidJob, "jobs never run as root (uid/gid 0)") }
         do {
@@ -31,6 +31,7 @@ public final class DockerExecutor: Executor {
             throw ExecutorError(.sandboxUnavailable, "the docker executor needs a Docker daemon: \(error)")
         }
         try LocalExecutor.makeDirectory(root.path, mode: 0o700)
+        try JobDisk.probe(in: root)
         self.root = root.resolvingSymlinksInPath()
         self.engine = engine
         self.uid = uid
@@ -53,8 +54,8 @@ public final class DockerExecutor: Executor {
     /// The container's name: one per job, so a retried create or a re-attach finds the same one.
     public static func containerName(_ jobId: String) -> String { "mlex-job-\(jobId)" }
 
-    public func prepare(jobId: String) throws -> JobDirectories {
-        try JobRoot(root).prepare(jobId: jobId, uid: uid, gid: gid)
+    public func prepare(jobId: String, diskMB: Int) async throws -> JobDirectories {
+        try await JobRoot(root).prepare(jobId: jobId, diskMB: diskMB, uid: uid, gid: gid)
     }
 
     public func directories(of jobId: String) -> JobDirectories { JobLayout(root: root, jobId: jobId).directories }
@@ -67,6 +68,7 @@ public final class DockerExecutor: Executor {
         let layout = try layout(of: job.jobId)
         guard layout.exists(layout.work) else { throw ExecutorError(.notFound, "job \(job.jobId) has no directories; call prepare first") }
         guard !layout.exists(layout.job) else { throw ExecutorError(.alreadyExists, "job \(job.jobId) was already launched") }
+        try JobRoot(root).requireDisk(of: job)
         try await ensureImage(image)
         try JobFiles.write(job, to: layout.job)
         let name = Self.containerName(job.jobId)
@@ -94,6 +96,7 @@ public final class DockerExecutor: Executor {
     }
 
     public func attach(_ jobId: String) {
+        JobRoot(root).remountDisk(of: jobId)
         guard let layout = try? layout(of: jobId), layout.exists(layout.job), !layout.exists(layout.status) else { return }
         follow(layout)
     }
@@ -150,8 +153,9 @@ public final class DockerExecutor: Executor {
         return followers.withLock { $0[jobId] }?.latestUsage
     }
 
-    /// Deletes the job's directory; a container still there (the job never ended cleanly) is
-    /// removed in the background, since removal is an API call and this is not async.
+    /// Deletes the job's directory and disk; a container still there (the job never ended
+    /// cleanly) is removed in the background, since removal is an API call and this is not
+    /// async. Its bind mounts keep the unmounted disk alive until then.
     public func remove(_ jobId: String) throws {
         let layout = try existingLayout(of: jobId)
         if layout.exists(layout.job), result(of: jobId) == nil {
@@ -160,7 +164,7 @@ public final class DockerExecutor: Executor {
         followers.withLock { _ = $0.removeValue(forKey: jobId) }
         let engine = engine
         Task { try? await engine.remove(Self.containerName(jobId)) }
-        try FileManager.default.removeItem(at: layout.directory)
+        try JobRoot(root).removeDirectory(of: layout)
     }
 
     /// Stops every follower, leaving the containers running (for a re-attach, or a stopping agent).

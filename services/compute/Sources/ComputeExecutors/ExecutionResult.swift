@@ -5,11 +5,17 @@ public enum ExitReason: String, Codable, Sendable {
     case exited
     case signaled
     case oomKilled = "oom_killed"
+    /// Ended badly with its disk (/job, /output and /tmp together) full: a write past its
+    /// `diskMB` failed with ENOSPC.
+    case diskLimit = "disk_limit"
     case timedOut = "timed_out"
     case cancelled
     case startFailed = "start_failed"
     /// No `status.json` and the supervisor is gone: nobody can say how the job ended.
     case supervisorLost = "supervisor_lost"
+
+    /// The message of a `.diskLimit` end, the same from every executor.
+    package static let diskFullMessage = "disk limit reached: /job, /output and /tmp together filled the job's disk"
 }
 
 /// Counters read from the job's cgroups.

@@ -1,13 +1,17 @@
 import Foundation
 
-/// Host directories of one job; the sandbox sees `work` at /job and `output` at /output.
+/// Host directories of one job; the sandbox sees `work` at /job, `output` at /output and `tmp`
+/// at /tmp. An executor's jobs have all three on their own disk (`JobDisk`); without `tmp` (a
+/// bare sandbox, as the benchmark runs) /tmp is a tmpfs, charged to the job's memory.
 public struct JobDirectories: Sendable {
     public let work: URL
     public let output: URL
+    public let tmp: URL?
 
-    public init(work: URL, output: URL) {
+    public init(work: URL, output: URL, tmp: URL? = nil) {
         self.work = work
         self.output = output
+        self.tmp = tmp
     }
 }
 
@@ -16,15 +20,18 @@ public struct JobDirectories: Sendable {
 ///
 /// ```swift
 /// let executor = try LocalExecutor(root: root, supervisor: ["/usr/bin/mlex-compute-agent", "supervise"])
-/// let dirs = try executor.prepare(jobId: id)          // then copy code into dirs.work
+/// let dirs = try await executor.prepare(jobId: id, diskMB: 1024)   // then copy code into dirs.work
 /// try await executor.launch(job)
 /// let result = await executor.wait(for: id)
 /// ```
 public protocol Executor: Sendable {
     /// Short name of the backend, e.g. "local".
     var kind: String { get }
-    /// Creates `<root>/<jobId>/{work,output}`; the caller fills `work` before `launch`.
-    func prepare(jobId: String) throws -> JobDirectories
+    /// Creates `<root>/<jobId>` and the job's own disk of `diskMB` MiB (`JobDisk`) holding its
+    /// work/, output/ and tmp/; the caller fills `work` before `launch`, whose limits must name
+    /// the same `diskMB`. Throws `.diskUnavailable` when no disk can be made: never a job
+    /// without one.
+    func prepare(jobId: String, diskMB: Int) async throws -> JobDirectories
     /// Where an existing job's directories are (after a restart too); nothing is created.
     func directories(of jobId: String) -> JobDirectories
     /// Returns once the job's process has started, or throws why it could not.
@@ -41,13 +48,10 @@ public protocol Executor: Sendable {
     func cancel(_ jobId: String) async throws
     /// Live counters, nil once the job's cgroups are gone.
     func usage(of jobId: String) -> ResourceUsage?
-    /// Deletes an ended job's directory and any cgroups left behind.
+    /// Deletes an ended job's directory, its disk (unmounted) and any cgroups left behind.
     func remove(_ jobId: String) throws
     /// Takes up a job an earlier instance launched (after an agent restart), before its log is
-    /// read or its end awaited. Executors whose jobs write their own status need nothing here.
+    /// read, its end awaited or its outputs collected: its disk is mounted again if the host
+    /// restarted meanwhile.
     func attach(_ jobId: String)
-}
-
-extension Executor {
-    public func attach(_ jobId: String) {}
 }

@@ -9,6 +9,9 @@ public struct ExecutorError: Error, Hashable, CustomStringConvertible {
         public static let cgroupsUnavailable = Code(rawValue: "cgroups_unavailable")
         /// Reading or writing a cgroup file failed.
         public static let cgroup = Code(rawValue: "cgroup")
+        /// A job's own disk cannot be made or is missing (no loop devices, no mkfs.ext4, no
+        /// right to mount): it would write to the host's disk without limit, so refuse.
+        public static let diskUnavailable = Code(rawValue: "disk_unavailable")
         /// bubblewrap or setpriv is missing.
         public static let sandboxUnavailable = Code(rawValue: "sandbox_unavailable")
         public static let startFailed = Code(rawValue: "start_failed")

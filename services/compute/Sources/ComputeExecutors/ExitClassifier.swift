@@ -1,6 +1,6 @@
 /// Turns how the sandbox process ended, plus what the supervisor saw, into an ExecutionResult's
-/// reason. The order is the brief's: a deliberate end (cancel, timeout) explains any signal, and
-/// an OOM kill explains a SIGKILL.
+/// reason. The order is the brief's: a deliberate end (cancel, timeout) explains any signal, an
+/// OOM kill explains a SIGKILL, and a full disk explains a failure (a write got ENOSPC).
 enum ExitClassifier {
     struct Outcome: Equatable {
         var reason: ExitReason
@@ -9,7 +9,7 @@ enum ExitClassifier {
         var message: String?
     }
 
-    static func classify(_ status: WaitStatus?, cancelled: Bool, timedOut: Bool, oomKills: Int, timeoutSeconds: Int?) -> Outcome {
+    static func classify(_ status: WaitStatus?, cancelled: Bool, timedOut: Bool, oomKills: Int, diskFull: Bool = false, timeoutSeconds: Int?) -> Outcome {
         var exitCode = status?.exitCode
         var signal = status?.signal
         // bwrap's monitor reports a command killed by signal N as exit status 128+N (like a
@@ -27,6 +27,9 @@ enum ExitClassifier {
         }
         if oomKills > 0 {
             return Outcome(reason: .oomKilled, exitCode: exitCode, signal: signal, message: "memory limit reached: the kernel OOM killer ran \(oomKills) time(s)")
+        }
+        if diskFull, signal != nil || (exitCode ?? 0) != 0 {
+            return Outcome(reason: .diskLimit, exitCode: exitCode, signal: signal, message: ExitReason.diskFullMessage)
         }
         if let signal {
             return Outcome(reason: .signaled, signal: signal, message: "killed by signal \(signal)")

@@ -18,8 +18,13 @@ package struct JobLayout: Sendable {
     package var root: URL { directory.deletingLastPathComponent() }
 
     package var job: URL { file("job.json") }
-    package var work: URL { directory.appendingPathComponent("work", isDirectory: true) }
-    package var output: URL { directory.appendingPathComponent("output", isDirectory: true) }
+    /// The job's own filesystem (`JobDisk`): a sparse ext4 image, mounted at `disk`.
+    package var diskImage: URL { file("disk.img") }
+    package var disk: URL { directory.appendingPathComponent("disk", isDirectory: true) }
+    /// /job, /output and /tmp of the sandbox, all on the job's disk.
+    package var work: URL { space.appendingPathComponent("work", isDirectory: true) }
+    package var output: URL { space.appendingPathComponent("output", isDirectory: true) }
+    package var tmp: URL { space.appendingPathComponent("tmp", isDirectory: true) }
     /// The sandbox's stdout and stderr; outside every mount, so the job cannot read or rewrite it.
     package var log: URL { file("log") }
     package var supervisorLog: URL { file("supervisor.log") }
@@ -34,7 +39,13 @@ package struct JobLayout: Sendable {
     /// (its own cgroup may differ after a restart).
     package var cgroups: URL { file("cgroups.json") }
 
-    package var directories: JobDirectories { JobDirectories(work: work, output: output) }
+    package var directories: JobDirectories { JobDirectories(work: work, output: output, tmp: tmp) }
+
+    /// Where work/ and output/ are: on the disk; in the directory itself for a job prepared
+    /// before jobs had disks (an agent upgraded while it ran), whose outputs must still be found.
+    private var space: URL {
+        exists(disk) || !exists(directory.appendingPathComponent("work", isDirectory: true)) ? disk : directory
+    }
 
     package func exists(_ url: URL) -> Bool { FileManager.default.fileExists(atPath: url.path) }
 

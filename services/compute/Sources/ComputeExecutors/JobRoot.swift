@@ -26,21 +26,37 @@ package struct JobRoot: Sendable {
         return layout
     }
 
-    /// Creates the job's directory (root only: it holds the log and state) and its work/ and
-    /// output/, owned by the job's uid, which it reaches through its mounts.
-    package func prepare(jobId: String, uid: UInt32, gid: UInt32) throws -> JobDirectories {
+    /// Creates the job's directory (root only: it holds the log and state) and its disk of
+    /// `diskMB` with work/ and output/ owned by the job's uid, which it reaches through its
+    /// mounts, and tmp/. Runs mkfs and mount: off Swift's pool.
+    package func prepare(jobId: String, diskMB: Int, uid: UInt32, gid: UInt32) async throws -> JobDirectories {
         let layout = try layout(of: jobId)
         guard !layout.exists(layout.job) else {
             throw ExecutorError(.alreadyExists, "job \(jobId) was already launched")
         }
         try LocalExecutor.makeDirectory(layout.directory.path, mode: 0o700)
-        for directory in [layout.work, layout.output] {
-            try LocalExecutor.makeDirectory(directory.path, mode: 0o755)
-            guard chown(directory.path, uid, gid) == 0 else {
-                throw ExecutorError(.io, "chown \(directory.path): \(SysFile.errnoText())")
-            }
-        }
+        try await LocalExecutor.offThePool { try JobDisk.create(layout, sizeMB: diskMB, uid: uid, gid: gid) }
         return layout.directories
+    }
+
+    /// What both executors check before a job starts: its disk is mounted and is the size its
+    /// limits say, so no job writes to the host's disk without limit.
+    package func requireDisk(of job: SandboxJob) throws {
+        try JobDisk(try existingLayout(of: job.jobId)).requireMounted(sizeMB: job.limits.diskMB)
+    }
+
+    /// Unmounts the job's disk and deletes its directory; the disk first, so the delete never
+    /// walks into a mounted filesystem.
+    package func removeDirectory(of layout: JobLayout) throws {
+        try JobDisk(layout).remove()
+        try FileManager.default.removeItem(at: layout.directory)
+    }
+
+    /// Mounts the disk of a job an earlier instance prepared again if the host restarted since,
+    /// so its outputs can still be collected.
+    package func remountDisk(of jobId: String) {
+        guard let layout = try? existingLayout(of: jobId) else { return }
+        try? JobDisk(layout).mountIfNeeded()
     }
 
     package func knownJobs() throws -> [String] {

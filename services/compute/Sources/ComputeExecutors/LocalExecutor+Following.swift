@@ -68,16 +68,12 @@ extension LocalExecutor {
         try? url.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate
     }
 
-    /// Killing a cgroup polls with short sleeps; do it on its own thread, not Swift's pool.
-    static func offThePool(_ work: @escaping @Sendable () throws -> Void) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+    /// Killing a cgroup polls with short sleeps, making a disk waits for mkfs and mount; do
+    /// such work on its own thread, not Swift's pool.
+    package static func offThePool<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
             Thread.detachNewThread {
-                do {
-                    try work()
-                    continuation.resume()
-                } catch {
-                    continuation.resume(throwing: error)
-                }
+                continuation.resume(with: Result { try work() })
             }
         }
     }

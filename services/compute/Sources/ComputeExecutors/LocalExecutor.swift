@@ -19,14 +19,15 @@ public struct LocalExecutor: Executor {
     /// How long `launch` waits for the supervisor to report the sandbox started.
     static let launchTimeout: Duration = .seconds(10)
 
-    /// Throws when jobs could not be limited or sandboxed here (no usable cgroups, no bwrap):
-    /// better to refuse work than to run it unlimited.
+    /// Throws when jobs could not be limited or sandboxed here (no usable cgroups, no bwrap,
+    /// no way to give a job its own disk): better to refuse work than to run it unlimited.
     public init(root: URL, supervisor: [String], uid: UInt32 = 65534, gid: UInt32 = 65534) throws {
         guard !supervisor.isEmpty else { throw ExecutorError(.invalidJob, "supervisor command is empty") }
         guard uid != 0, gid != 0 else { throw ExecutorError(.invalidJob, "jobs never run as root (uid/gid 0)") }
         try CgroupHierarchy.detect().prepareParents()
         _ = try SandboxTools.locate()
         try Self.makeDirectory(root.path, mode: 0o700)
+        try JobDisk.probe(in: root)
         // Resolved so every instance names job directories (and finds them on supervisors'
         // command lines) the same way, however the caller spelled the root.
         self.root = root.resolvingSymlinksInPath()
@@ -35,12 +36,18 @@ public struct LocalExecutor: Executor {
         self.gid = gid
     }
 
-    public func prepare(jobId: String) throws -> JobDirectories {
-        try JobRoot(root).prepare(jobId: jobId, uid: uid, gid: gid)
+    public func prepare(jobId: String, diskMB: Int) async throws -> JobDirectories {
+        try await JobRoot(root).prepare(jobId: jobId, diskMB: diskMB, uid: uid, gid: gid)
     }
 
     public func directories(of jobId: String) -> JobDirectories {
         JobLayout(root: root, jobId: jobId).directories
+    }
+
+    /// The supervisor keeps the job going on its own; only a disk unmounted by a host restart
+    /// needs mounting again.
+    public func attach(_ jobId: String) {
+        JobRoot(root).remountDisk(of: jobId)
     }
 
     public func launch(_ job: SandboxJob) async throws {
@@ -55,6 +62,7 @@ public struct LocalExecutor: Executor {
         guard !layout.exists(layout.job) else {
             throw ExecutorError(.alreadyExists, "job \(job.jobId) was already launched")
         }
+        try JobRoot(root).requireDisk(of: job)
         try JobFiles.write(job, to: layout.job)
 
         let environment = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
@@ -98,7 +106,7 @@ public struct LocalExecutor: Executor {
             try cgroups.kill()
             try cgroups.remove()
         }
-        try FileManager.default.removeItem(at: layout.directory)
+        try JobRoot(root).removeDirectory(of: layout)
     }
 
     func layout(of jobId: String) throws -> JobLayout {

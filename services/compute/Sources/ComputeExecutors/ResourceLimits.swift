@@ -1,4 +1,5 @@
-/// What a job may use; every value is enforced by the kernel through the job's cgroups.
+/// What a job may use; every value is enforced by the kernel: cpus, memory and pids through the
+/// job's cgroups, disk through the size of the job's own filesystem (`JobDisk`).
 public struct ResourceLimits: Codable, Sendable, Equatable {
     /// CPU time per wall-clock second, e.g. 0.5 = half of one core (a CFS quota, not a pin).
     public var cpus: Double
@@ -7,11 +8,31 @@ public struct ResourceLimits: Codable, Sendable, Equatable {
     /// Most tasks (processes and threads) alive at once. Two of them are bubblewrap's own
     /// (its monitor and the namespace's init), because they live in the job's cgroup too.
     public var pids: Int
+    /// What /job, /output and /tmp may hold together, in MiB: the size of the job's disk, made
+    /// by `Executor.prepare`; writing past it fails with ENOSPC.
+    public var diskMB: Int
 
-    public init(cpus: Double, memoryMB: Int, pids: Int) {
+    /// The disk of a job whose assignment names none (one submitted before jobs had disks).
+    public static let defaultDiskMB = 10240
+
+    public init(cpus: Double, memoryMB: Int, pids: Int, diskMB: Int = defaultDiskMB) {
         self.cpus = cpus
         self.memoryMB = memoryMB
         self.pids = pids
+        self.diskMB = diskMB
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case cpus, memoryMB, pids, diskMB
+    }
+
+    /// A job.json written before jobs had disks has no `diskMB`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        cpus = try container.decode(Double.self, forKey: .cpus)
+        memoryMB = try container.decode(Int.self, forKey: .memoryMB)
+        pids = try container.decode(Int.self, forKey: .pids)
+        diskMB = try container.decodeIfPresent(Int.self, forKey: .diskMB) ?? Self.defaultDiskMB
     }
 }
 

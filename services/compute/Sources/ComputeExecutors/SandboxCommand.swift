@@ -9,8 +9,8 @@ public enum SandboxCommand {
     static let defaultPath = "/usr/local/bin:/usr/bin:/bin"
 
     /// argv starting with bwrap. The job runs in new pid, net, ipc, uts and cgroup namespaces,
-    /// with a fresh /proc and /dev, an empty /tmp, `work` at /job (its cwd) and `output` at
-    /// /output, and as `uid`/`gid` with no capabilities.
+    /// with a fresh /proc and /dev, `work` at /job (its cwd), `output` at /output and `tmp` at
+    /// /tmp (all three on the job's disk), and as `uid`/`gid` with no capabilities.
     ///
     /// bwrap runs as root here (the supervisor must be root for cgroups), and as root `--uid`
     /// needs a user namespace, where 65534 inside would be root outside. So bwrap keeps only
@@ -36,10 +36,15 @@ public enum SandboxCommand {
                 args += ["--ro-bind", path, path]
             }
         }
+        args += ["--proc", "/proc", "--dev", "/dev"]
+        // bwrap runs as root, so a tmpfs of its own would be root's 0755 and unwritable for
+        // the job: /tmp is the job's tmp/ (sticky, everyone's), or a tmpfs made so.
+        if let tmp = directories.tmp {
+            args += ["--bind", tmp.path, "/tmp"]
+        } else {
+            args += ["--perms", "1777", "--tmpfs", "/tmp"]
+        }
         args += [
-            "--proc", "/proc",
-            "--dev", "/dev",
-            "--tmpfs", "/tmp",
             "--bind", directories.work.path, "/job",
             "--bind", directories.output.path, "/output",
         ]

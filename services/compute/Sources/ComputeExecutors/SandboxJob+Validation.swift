@@ -26,6 +26,9 @@ extension SandboxJob {
         guard limits.cpus > 0, limits.cpus.isFinite, limits.memoryMB > 0, limits.pids > 0 else {
             throw ExecutorError(.invalidJob, "limits must be positive: \(limits)")
         }
+        guard JobDisk.sizeBounds.contains(limits.diskMB) else {
+            throw ExecutorError(.invalidJob, "diskMB must be \(JobDisk.sizeBounds.lowerBound) to \(JobDisk.sizeBounds.upperBound), got \(limits.diskMB)")
+        }
         if let timeoutSeconds, timeoutSeconds <= 0 {
             throw ExecutorError(.invalidJob, "timeoutSeconds must be positive")
         }

@@ -27,6 +27,7 @@ struct SupervisedJob {
             throw ExecutorError(.invalidJob, "job.json names \(job.jobId) but lives in \(layout.directory.path)")
         }
         try job.validate(executorRoot: layout.root)
+        try JobDisk(layout).requireMounted(sizeMB: job.limits.diskMB)
         let (uid, gid) = try sandboxUser(layout)
 
         Subreaper.become()
@@ -89,6 +90,8 @@ struct SupervisedJob {
         var usage = cgroups.usage()
         if let peak = cgroups.peakPids { usage?.pids = peak }
         let oomKills = cgroups.oomKillCount
+        // Read before anyone unmounts it: the agent does so only after this status exists.
+        let diskFull = JobDisk(layout).isFull
         var problems: [String] = []
         do {
             // Anything that escaped bwrap's pid namespace teardown (nothing should).
@@ -98,7 +101,7 @@ struct SupervisedJob {
         } catch {
             problems.append("cleanup: \(error)")
         }
-        let outcome = ExitClassifier.classify(status, cancelled: cancelled, timedOut: timedOut, oomKills: oomKills, timeoutSeconds: job.timeoutSeconds)
+        let outcome = ExitClassifier.classify(status, cancelled: cancelled, timedOut: timedOut, oomKills: oomKills, diskFull: diskFull, timeoutSeconds: job.timeoutSeconds)
         let message = ([outcome.message].compactMap { $0 } + problems).joined(separator: "; ")
         return ExecutionResult(
             reason: outcome.reason,

@@ -20,7 +20,7 @@ public enum ComputeApp {
     public static func buildApplication(settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) async throws -> some ApplicationProtocol {
         let options = try ComputeSettings(settings)
         // Read before anything opens: a bad seed file stops the start like a bad setting.
-        let seeds = try TemplateSeeds.load(from: options.templatesDirectory)
+        let seeds = try TemplateSeeds.load(from: options.templatesDirectory, defaultDiskMB: options.defaultDiskMB)
         let backends = try await Backends.open(settings, domains: ["compute"], logger: logger)
         let auth = try await ServiceAuthentication.start(settings: settings, bus: backends.bus, logger: logger)
         let tokens = auth.serviceTokens

@@ -7,13 +7,16 @@ struct ComputeSettings: Sendable {
     static let maxActiveJobsPerUser = Setting("mlex.compute.maxActiveJobsPerUser", default: "0", "Quota: how many jobs of one user may be scheduled or running at once (0: no limit); the rest wait queued.")
     static let maxActiveJobsPerProject = Setting("mlex.compute.maxActiveJobsPerProject", default: "0", "Quota: how many jobs of one project may be scheduled or running at once (0: no limit).")
 
+    static let defaultDiskMB = Setting("mlex.compute.defaultDiskMb", default: "10240", "The disk (`resources.diskMB`: what /job, /output and /tmp may hold together) of a job when neither it nor its template names one, in MB.")
+
     static let templatesDir = Setting("mlex.compute.templatesDir", default: "config/templates", "Directory of the seed templates (one JSON file each) inserted at start when no template has their name yet; a bad file stops the start.")
 
-    static let all = [nodeTimeoutSeconds, maxActiveJobsPerUser, maxActiveJobsPerProject, templatesDir]
+    static let all = [nodeTimeoutSeconds, maxActiveJobsPerUser, maxActiveJobsPerProject, defaultDiskMB, templatesDir]
 
     var nodeTimeout: TimeInterval
     var maxActiveJobsPerUser: Int
     var maxActiveJobsPerProject: Int
+    var defaultDiskMB: Int
     var templatesDirectory: URL
 
     init(_ settings: ServiceSettings) throws {
@@ -21,6 +24,7 @@ struct ComputeSettings: Sendable {
         nodeTimeout = TimeInterval(try config.int(Self.nodeTimeoutSeconds, in: 1...86400))
         maxActiveJobsPerUser = try config.int(Self.maxActiveJobsPerUser, in: 0...1_000_000)
         maxActiveJobsPerProject = try config.int(Self.maxActiveJobsPerProject, in: 0...1_000_000)
+        defaultDiskMB = try config.int(Self.defaultDiskMB, in: JobSpec.diskBounds)
         templatesDirectory = URL(fileURLWithPath: config.string(Self.templatesDir))
     }
 }

@@ -10,11 +10,16 @@ public struct Resources: Codable, Sendable, Equatable {
     public var cpus: Double
     public var memoryMB: Int
     public var gpus: Int
+    /// What /job, /output and /tmp may hold together, in MB. Every job compute resolves has
+    /// one; nil in a template's defaults that name none (compute's `defaultDiskMb` applies)
+    /// and in jobs submitted before jobs had disks (the agent's default applies).
+    public var diskMB: Int?
 
-    public init(cpus: Double, memoryMB: Int, gpus: Int) {
+    public init(cpus: Double, memoryMB: Int, gpus: Int, diskMB: Int? = nil) {
         self.cpus = cpus
         self.memoryMB = memoryMB
         self.gpus = gpus
+        self.diskMB = diskMB
     }
 }
 
@@ -23,11 +28,15 @@ public struct NodeCapacity: Codable, Sendable, Equatable {
     public var memoryMB: Int
     /// Device ids; each is given to one job at a time.
     public var gpus: [String]
+    /// The largest disk a job may have here (not reserved per job: job disks are sparse);
+    /// nil from agents that predate job disks.
+    public var diskMB: Int?
 
-    public init(cpus: Double, memoryMB: Int, gpus: [String]) {
+    public init(cpus: Double, memoryMB: Int, gpus: [String], diskMB: Int? = nil) {
         self.cpus = cpus
         self.memoryMB = memoryMB
         self.gpus = gpus
+        self.diskMB = diskMB
     }
 }
 
@@ -134,7 +143,7 @@ public struct Heartbeat: Codable, Sendable {
 public struct JobReport: Codable, Sendable {
     /// running, succeeded, failed, cancelled or timed_out.
     public var state: String?
-    /// Why it ended: exit_code, oom_killed, signal, timeout, cancelled, start_failed, setup_failed…
+    /// Why it ended: exit_code, oom_killed, disk_limit, signal, timeout, cancelled, start_failed, setup_failed…
     public var reason: String?
     public var message: String?
     public var exitCode: Int?

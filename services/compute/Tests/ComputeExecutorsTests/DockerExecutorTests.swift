@@ -2,6 +2,7 @@ import ComputeDocker
 import ComputeTestSupport
 import ComputeExecutors
 import Foundation
+import Glibc
 import Testing
 
 /// What only the Docker executor has: images, containers, the daemon's log framing. The
@@ -11,7 +12,7 @@ struct DockerExecutorTests {
     @Test func aMissingImageThatCannotBePulledFailsTheLaunchNamingIt() async throws {
         try await withExecutor(.docker) { harness in
             let jobId = newJobId()
-            _ = try harness.executor.prepare(jobId: jobId)
+            _ = try await harness.executor.prepare(jobId: jobId, diskMB: roomyLimits.diskMB)
             // No registry is reachable here, as on an air-gapped cluster.
             let job = SandboxJob(jobId: jobId, command: ["/bin/true"], limits: roomyLimits, image: "registry.invalid/nobody/nothing:1")
             let error = try await #require(throws: ExecutorError.self) { try await harness.executor.launch(job) }
@@ -23,14 +24,14 @@ struct DockerExecutorTests {
     @Test func aJobWithoutAnImageIsRefusedAndTheLocalExecutorRefusesOneWithAnImage() async throws {
         try await withExecutor(.docker) { harness in
             let jobId = newJobId()
-            _ = try harness.executor.prepare(jobId: jobId)
+            _ = try await harness.executor.prepare(jobId: jobId, diskMB: roomyLimits.diskMB)
             await #expect(throws: ExecutorError.self) {
                 try await harness.executor.launch(SandboxJob(jobId: jobId, command: ["/bin/true"], limits: roomyLimits))
             }
         }
         try await withExecutor(.local) { harness in
             let jobId = newJobId()
-            _ = try harness.executor.prepare(jobId: jobId)
+            _ = try await harness.executor.prepare(jobId: jobId, diskMB: roomyLimits.diskMB)
             await #expect(throws: ExecutorError.self) {
                 try await harness.executor.launch(SandboxJob(jobId: jobId, command: ["/bin/true"], limits: roomyLimits, image: TestDockerDaemon.image))
             }
@@ -64,7 +65,10 @@ struct DockerExecutorTests {
             let (orphan, _) = try await start(harness, ["/bin/sleep", "600"])
             let (kept, _) = try await start(harness, ["/bin/sleep", "600"])
             (harness.executor as? DockerExecutor)?.stopFollowing()
-            try FileManager.default.removeItem(at: harness.root.appendingPathComponent(orphan))
+            // Its disk first (the running container's bind mounts do not keep it busy here).
+            let directory = harness.root.appendingPathComponent(orphan)
+            #expect(umount(directory.appendingPathComponent("disk").path) == 0, "\(String(cString: strerror(errno)))")
+            try FileManager.default.removeItem(at: directory)
             let second = try await harness.reopened().executor
             #expect(try await engine.state(of: DockerExecutor.containerName(orphan)) == nil)
             #expect(try await engine.state(of: DockerExecutor.containerName(kept))?.Running == true)

@@ -101,14 +101,17 @@ struct ExecutorLifecycleTests {
 
     @Test(arguments: Backend.allCases) func aNewExecutorOnTheSameRootReattachesToARunningJob(_ backend: Backend) async throws {
         try await withExecutor(backend) { harness in
-            let (jobId, _) = try await start(harness, ["/bin/sh", "-c", "echo before; sleep 2; echo done"])
-            try await Task.sleep(for: .milliseconds(500))
+            // The job ends only when the test says so (a file in /job), never because a clock ran
+            // out while a busy machine was still re-attaching.
+            let (jobId, _) = try await start(harness, ["/bin/sh", "-c", "echo before; while [ ! -e /job/go ]; do sleep 0.05; done; echo done"])
+            for _ in 0..<600 where (try? fullLog(harness.executor, jobId)) != "before\n" { try await Task.sleep(for: .milliseconds(50)) }
             // As after an agent restart: the first executor's process is gone (its followers
             // stop), nothing is shared but the directory and the daemon.
             (harness.executor as? DockerExecutor)?.stopFollowing()
             let second = try await harness.reopened().executor
             #expect(try second.knownJobs() == [jobId])
             #expect(second.result(of: jobId) == nil)
+            #expect(FileManager.default.createFile(atPath: JobLayout(root: harness.root, jobId: jobId).work.appendingPathComponent("go").path, contents: nil))
             let result = try await finish(second, jobId)
             #expect(result.reason == .exited)
             #expect(result.exitCode == 0)
@@ -122,8 +125,29 @@ struct ExecutorLifecycleTests {
             let executor = harness.executor
             let (jobId, _) = try await start(harness, ["/bin/true"])
             _ = try await finish(executor, jobId)
+            #expect(hasMounts(jobId), "the disk outlives the job, for its outputs to be read")
             try executor.remove(jobId)
             #expect(try executor.knownJobs().isEmpty)
+            #expect(!hasMounts(jobId), "its disk is unmounted")
+            #expect(!FileManager.default.fileExists(atPath: harness.root.appendingPathComponent(jobId).path))
+        }
+    }
+
+    /// The executor never runs a job whose work and output are plain host directories: it
+    /// would write without limit.
+    @Test(arguments: Backend.allCases) func aJobWithoutItsDiskIsRefused(_ backend: Backend) async throws {
+        try await withExecutor(backend) { harness in
+            let jobId = newJobId()
+            let directories = try await harness.executor.prepare(jobId: jobId, diskMB: roomyLimits.diskMB)
+            let disk = directories.work.deletingLastPathComponent()
+            #expect(umount(disk.path) == 0)
+            for directory in [directories.work, directories.output] {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                #expect(chown(directory.path, 65534, 65534) == 0)
+            }
+            let job = SandboxJob(jobId: jobId, command: ["/bin/true"], limits: roomyLimits, image: harness.image)
+            let error = await #expect(throws: ExecutorError.self) { try await harness.executor.launch(job) }
+            #expect(error?.code == .diskUnavailable, "\(String(describing: error))")
         }
     }
 
@@ -131,13 +155,13 @@ struct ExecutorLifecycleTests {
         try await withExecutor(backend) { harness in
             let executor = harness.executor
             let jobId = newJobId()
-            _ = try executor.prepare(jobId: jobId)
+            _ = try await executor.prepare(jobId: jobId, diskMB: roomyLimits.diskMB)
             let job = SandboxJob(
                 jobId: jobId, command: ["/bin/true"],
                 inputs: [ReadOnlyMount(hostPath: harness.root.path, sandboxPath: "/data")], limits: roomyLimits, image: harness.image
             )
             await #expect(throws: ExecutorError.self) { try await executor.launch(job) }
-            #expect(throws: ExecutorError.self) { try executor.prepare(jobId: "../escape") }
+            await #expect(throws: ExecutorError.self) { try await executor.prepare(jobId: "../escape", diskMB: roomyLimits.diskMB) }
         }
     }
 }

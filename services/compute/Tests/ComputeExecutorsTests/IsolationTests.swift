@@ -50,6 +50,27 @@ struct IsolationTests {
             #expect(!log.contains("sleep 600"), "another job's process is visible: \(log)")
         }
     }
+
+    /// /tmp is the job's own, writable by it (Python's tempfile picks it), and on its disk.
+    @Test(arguments: Backend.allCases) func aJobHasAPrivateWritableTmpOnItsDisk(_ backend: Backend) async throws {
+        try await withExecutor(backend) { harness in
+            let (result, log, directories) = try await run(harness, python("""
+                import os, tempfile
+                with tempfile.NamedTemporaryFile(delete=False) as f:
+                    f.write(os.urandom(4 << 20))
+                scratch = tempfile.mkdtemp()
+                open(os.path.join(scratch, "x"), "w").write("x")
+                print("tempdir", tempfile.gettempdir(), "file", os.path.basename(f.name), flush=True)
+                """))
+            #expect(result.reason == .exited && result.exitCode == 0, "\(result) \(log)")
+            let match = try #require(log.firstMatch(of: /tempdir (\S+) file (\S+)/), "\(log)")
+            #expect(match.1 == "/tmp")
+            let tmp = try #require(directories.tmp)
+            let size = try FileManager.default.attributesOfItem(atPath: tmp.appendingPathComponent(String(match.2)).path)[.size] as? Int
+            #expect(size == 4 << 20, "the file is on the job's disk")
+            #expect(!FileManager.default.fileExists(atPath: "/tmp/" + match.2), "not in the host's /tmp")
+        }
+    }
 }
 
 /// A TCP listener on 127.0.0.1 in the test process, outside every sandbox.

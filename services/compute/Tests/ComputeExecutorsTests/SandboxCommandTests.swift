@@ -5,7 +5,8 @@ import Testing
 /// The pieces that need no sandbox to check, plus the benchmark's "bare bwrap in a cgroup" path.
 struct SandboxCommandTests {
     let directories = JobDirectories(
-        work: URL(fileURLWithPath: "/srv/mlex/jobs/j1/work"), output: URL(fileURLWithPath: "/srv/mlex/jobs/j1/output")
+        work: URL(fileURLWithPath: "/srv/mlex/jobs/j1/disk/work"), output: URL(fileURLWithPath: "/srv/mlex/jobs/j1/disk/output"),
+        tmp: URL(fileURLWithPath: "/srv/mlex/jobs/j1/disk/tmp")
     )
 
     @Test func theSandboxIsolatesAndNeverBindsStateOrKernelInterfaces() throws {
@@ -21,6 +22,20 @@ struct SandboxCommandTests {
         #expect(environment(argv)["MLEX_OUTPUT_DIR"] == "/output")
         #expect(environment(argv)["SEED"] == "7")
         #expect(environment(argv)["HOME"] == "/job")
+    }
+
+    /// bwrap's own tmpfs would be root's and unwritable for the job: /tmp is the job's tmp/ on
+    /// its disk, or without one a tmpfs everyone may write to.
+    @Test func tmpIsTheJobsOwnOrAWritableTmpfs() throws {
+        let job = SandboxJob(jobId: "j1", command: ["/bin/true"], limits: roomyLimits)
+        let argv = try SandboxCommand.arguments(job: job, directories: directories, uid: 65534, gid: 65534)
+        let binds = argv.indices.filter { argv[$0] == "--bind" }.map { "\(argv[$0 + 1]) \(argv[$0 + 2])" }
+        #expect(binds.contains("/srv/mlex/jobs/j1/disk/tmp /tmp"))
+        #expect(!argv.contains("--tmpfs"))
+
+        let bare = try SandboxCommand.arguments(job: job, directories: JobDirectories(work: directories.work, output: directories.output), uid: 65534, gid: 65534)
+        let tmpfs = try #require(bare.firstIndex(of: "--tmpfs"))
+        #expect(Array(bare[tmpfs - 2...tmpfs + 1]) == ["--perms", "1777", "--tmpfs", "/tmp"])
     }
 
     @Test(arguments: ["", "../x", "a/b", "a b", "ä", String(repeating: "a", count: 65)])
@@ -41,6 +56,11 @@ struct SandboxCommandTests {
         #expect(ExitClassifier.classify(WaitStatus(raw: 9), cancelled: false, timedOut: true, oomKills: 0, timeoutSeconds: 1).reason == .timedOut)
         let exited = ExitClassifier.classify(WaitStatus(raw: 3 << 8), cancelled: false, timedOut: false, oomKills: 0, timeoutSeconds: nil)
         #expect(exited == .init(reason: .exited, exitCode: 3))
+        // A full disk explains a failure, not a success, and never an OOM kill.
+        #expect(ExitClassifier.classify(WaitStatus(raw: 1 << 8), cancelled: false, timedOut: false, oomKills: 0, diskFull: true, timeoutSeconds: nil).reason == .diskLimit)
+        #expect(ExitClassifier.classify(killed, cancelled: false, timedOut: false, oomKills: 0, diskFull: true, timeoutSeconds: nil).reason == .diskLimit)
+        #expect(ExitClassifier.classify(WaitStatus(raw: 0), cancelled: false, timedOut: false, oomKills: 0, diskFull: true, timeoutSeconds: nil).reason == .exited)
+        #expect(ExitClassifier.classify(killed, cancelled: false, timedOut: false, oomKills: 1, diskFull: true, timeoutSeconds: nil).reason == .oomKilled)
     }
 
     /// What the benchmark does: the same sandbox, placed in cgroups by hand, no supervisor.

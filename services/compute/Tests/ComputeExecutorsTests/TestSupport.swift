@@ -2,6 +2,7 @@ import ComputeDocker
 import ComputeTestSupport
 import ComputeExecutors
 import Foundation
+import Glibc
 import Testing
 
 /// argv that starts a supervisor: `mlex-compute-supervisor`, built next to the test bundle by
@@ -12,7 +13,7 @@ func testSupervisorCommand() -> [String] {
 }
 
 /// Limits roomy enough for the shell and python3 one-liners the tests run.
-let roomyLimits = ResourceLimits(cpus: 1, memoryMB: 256, pids: 64)
+let roomyLimits = ResourceLimits(cpus: 1, memoryMB: 256, pids: 64, diskMB: 256)
 
 /// How long any single wait may take before the test fails instead of hanging.
 let hangGuard: Duration = .seconds(60)
@@ -93,7 +94,7 @@ func start(
     jobId: String = newJobId(),
     fill: (JobDirectories) throws -> Void = { _ in }
 ) async throws -> (jobId: String, directories: JobDirectories) {
-    let directories = try harness.executor.prepare(jobId: jobId)
+    let directories = try await harness.executor.prepare(jobId: jobId, diskMB: limits.diskMB)
     try fill(directories)
     try await harness.executor.launch(SandboxJob(jobId: jobId, command: command, limits: limits, timeoutSeconds: timeoutSeconds, image: harness.image))
     return (jobId, directories)
@@ -152,4 +153,29 @@ func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
         try await Task.sleep(for: .milliseconds(20))
     }
     return try await condition()
+}
+
+/// Bytes a job's directory takes on the host's own filesystem: what its files (its disk's image
+/// included) really allocate, without walking into the job's mounted disk.
+func hostBytes(of jobId: String, in harness: Harness) -> Int {
+    let directory = harness.root.appendingPathComponent(jobId).path
+    var top = stat()
+    guard stat(directory, &top) == 0 else { return 0 }
+    var total = Int(top.st_blocks) * 512
+    let walker = FileManager.default.enumerator(atPath: directory)
+    while let name = walker?.nextObject() as? String {
+        var info = stat()
+        guard lstat(directory + "/" + name, &info) == 0 else { continue }
+        if info.st_dev != top.st_dev {
+            walker?.skipDescendants()
+            continue
+        }
+        total += Int(info.st_blocks) * 512
+    }
+    return total
+}
+
+/// Whether anything is mounted at a path naming `jobId` (its disk, say).
+func hasMounts(_ jobId: String) -> Bool {
+    (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8))?.contains(jobId) ?? false
 }

@@ -60,12 +60,16 @@ struct JobLifecycleTests {
     func refusals() async throws {
         let cluster = try ComputeCluster.shared()
         let owner = try await cluster.newOwner()
-        func refused(_ extra: [String: JSONValue], status: Int, field: String) async throws {
+        func refused(_ extra: [String: JSONValue], status: Int, field: String, saying text: String? = nil) async throws {
             let answer = try await cluster.compute("POST", "/v1/jobs", pythonJob(owner.project, "pass", extra), token: owner.token)
             #expect(answer.status == status && answer.body["error"]?["field"]?.stringValue == field, "\(extra): \(answer.body)")
+            if let text { #expect(answer.body["error"]?["message"]?.stringValue?.contains(text) == true, "\(extra): \(answer.body)") }
         }
         try await refused(["resources": ["cpus": 1, "memoryMB": 1]], status: 400, field: "resources.memoryMB")
         try await refused(["resources": ["cpus": 0]], status: 400, field: "resources.cpus")
+        // A thousandth of a CPU would let a 2-CPU node take 2000 jobs.
+        try await refused(["resources": ["cpus": 0.001, "memoryMB": 256]], status: 400, field: "resources.cpus", saying: "0.01")
+        try await refused(["resources": ["cpus": 1, "memoryMB": 256, "diskMB": 8]], status: 400, field: "resources.diskMB")
         try await refused(["resources": ["memoryMB": "lots"]], status: 400, field: "resources.memoryMB")
         try await refused(["command": []], status: 400, field: "command")
         try await refused(["env": ["1BAD": "x"]], status: 400, field: "env.1BAD")
@@ -74,8 +78,10 @@ struct JobLifecycleTests {
         try await refused(["codePackage": "../etc/passwd"], status: 400, field: "codePackage")
         try await refused(["codePackage": "code/missing.tar"], status: 400, field: "codePackage")
         try await refused(["workers": 2], status: 422, field: "workers")
-        try await refused(["resources": ["cpus": 64, "memoryMB": 256]], status: 422, field: "resources.cpus")
-        try await refused(["resources": ["cpus": 1, "memoryMB": 1_000_000]], status: 422, field: "resources.memoryMB")
+        // Past the largest node of the queue: the field and the most any node has.
+        try await refused(["resources": ["cpus": 64, "memoryMB": 256]], status: 422, field: "resources.cpus", saying: "the largest has 2 cpus")
+        try await refused(["resources": ["cpus": 1, "memoryMB": 1_000_000]], status: 422, field: "resources.memoryMB", saying: "the largest has \(ComputeCluster.nodeMemoryMB) MB")
+        try await refused(["resources": ["cpus": 1, "memoryMB": 256, "diskMB": 16_777_216]], status: 422, field: "resources.diskMB", saying: "MB of disk")
         try await refused(["resources": ["cpus": 1, "memoryMB": 256, "gpus": 1]], status: 422, field: "resources.gpus")
         try await refused(["queue": "nowhere"], status: 422, field: "queue")
         try await refused(["image": "Python:3.12"], status: 400, field: "image")
@@ -91,6 +97,20 @@ struct JobLifecycleTests {
         #expect(agentOnly.status == 403)
     }
 
+    @Test("an input from a project the caller cannot read is 'no dataset version', draft or not; the owner hears it is a draft")
+    func foreignDraftInput() async throws {
+        let cluster = try ComputeCluster.shared()
+        let owner = try await cluster.newOwner()
+        let stranger = try await cluster.newOwner()
+        let dataset = try #require(try await cluster.data("POST", "/v1/projects/\(owner.project)/datasets", ["name": "drafty"], token: owner.token).body["id"]?.stringValue)
+        let draft = try #require(try await cluster.data("POST", "/v1/datasets/\(dataset)/versions", [:], token: owner.token).body["id"]?.stringValue)
+        let foreign = try await cluster.compute("POST", "/v1/jobs", pythonJob(stranger.project, "print(1)", ["inputs": [.string(draft)]]), token: stranger.token)
+        #expect(foreign.status == 400 && foreign.body["error"]?["field"] == "inputs.0", "\(foreign.body)")
+        #expect(foreign.body["error"]?["message"]?.stringValue == "no dataset version \(draft)", "nothing about its state: \(foreign.body)")
+        let own = try await cluster.compute("POST", "/v1/jobs", pythonJob(owner.project, "print(1)", ["inputs": [.string(draft)]]), token: owner.token)
+        #expect(own.status == 400 && own.body["error"]?["message"]?.stringValue?.contains("draft") == true, "\(own.body)")
+    }
+
     @Test("memory beyond the limit ends the job failed with reason oom_killed")
     func outOfMemory() async throws {
         let cluster = try ComputeCluster.shared()
@@ -99,6 +119,21 @@ struct JobLifecycleTests {
         let job = try await cluster.finished(jobID, token: owner.token)
         #expect(job["state"] == "failed" && job["reason"] == "oom_killed", "\(job.jsonText)")
         #expect(try await !cluster.logLines(jobID, token: owner.token).contains("survived"))
+    }
+
+    @Test("writing past the disk ends the job failed with reason disk_limit; a job gets the default disk")
+    func diskLimit() async throws {
+        let cluster = try ComputeCluster.shared()
+        let owner = try await cluster.newOwner()
+        let script = "chunk = b'x' * (1 << 20)\nwith open('/output/big', 'wb') as f:\n    for _ in range(200): f.write(chunk)\nprint('survived')"
+        let jobID = try await cluster.submit(pythonJob(owner.project, script, ["resources": ["cpus": 0.5, "memoryMB": 256, "diskMB": 64]]), token: owner.token)
+        let job = try await cluster.finished(jobID, token: owner.token)
+        #expect(job["state"] == "failed" && job["reason"] == "disk_limit", "\(job.jsonText)")
+        #expect(job["message"]?.stringValue?.contains("64 MB") == true, "\(job.jsonText)")
+        #expect(try await !cluster.logLines(jobID, token: owner.token).contains("survived"))
+
+        let plain = try await cluster.finished(try await cluster.submit(pythonJob(owner.project, "pass"), token: owner.token), token: owner.token)
+        #expect(plain["state"] == "succeeded" && plain["resources"]?["diskMB"] == 10240, "mlex.compute.defaultDiskMb: \(plain.jsonText)")
     }
 
     @Test("cpus 0.5 gives a CPU-bound job about half a core")
@@ -179,7 +214,7 @@ struct JobLifecycleTests {
         let owner = try await cluster.newOwner()
         let holder = try await cluster.submit(pythonJob(owner.project, "import time\nopen('/job/secret.txt', 'w').write('s3cret')\nprint('ready', flush=True)\ntime.sleep(600)"), token: owner.token)
         _ = try await cluster.waitFor(holder, ["running"], token: owner.token)
-        let secret = cluster.agentState.appendingPathComponent("compute-agent/jobs/\(holder)/work/secret.txt").path
+        let secret = cluster.agentState.appendingPathComponent("compute-agent/jobs/\(holder)/disk/work/secret.txt").path
         try await withRetries(100) { guard FileManager.default.fileExists(atPath: secret) else { throw POSIXError(.EAGAIN) } }
         let script = """
         import os, socket
@@ -213,7 +248,8 @@ struct JobLifecycleTests {
         let cluster = try ComputeCluster.shared()
         let owner = try await cluster.newOwner()
         let big: [String: JSONValue] = ["resources": ["cpus": 1.5, "memoryMB": 256]]
-        let first = try await cluster.submit(pythonJob(owner.project, "import time\ntime.sleep(2)", big), token: owner.token)
+        // The first runs until cancelled, so "the second is still queued" cannot race its end.
+        let first = try await cluster.submit(pythonJob(owner.project, "import time\ntime.sleep(600)", big), token: owner.token)
         let second = try await cluster.submit(pythonJob(owner.project, "import time\ntime.sleep(1)", big), token: owner.token)
         _ = try await cluster.waitFor(first, ["running"], token: owner.token)
         let waiting = try await cluster.compute("GET", "/v1/jobs/\(second)", token: owner.token).body
@@ -221,6 +257,17 @@ struct JobLifecycleTests {
         let nodes = try await cluster.compute("GET", "/v1/nodes", token: owner.token).body
         let node = try #require(nodes["items"]?.arrayValue?.first { $0["name"] == "test-default" })
         #expect(node["allocated"]?["cpus"]?.numberValue ?? 0 <= ComputeCluster.nodeCPUs)
+
+        // Which jobs run where is shown to their owner and administrators, not to other users.
+        let nodeID = try #require(try await cluster.compute("GET", "/v1/jobs/\(first)", token: owner.token).body["nodeId"]?.stringValue)
+        let stranger = try await cluster.newOwner()
+        let admin = try await cluster.platform.users.signIn(UsersServer.adminEmail, password: UsersServer.adminPassword)
+        #expect(try await cluster.compute("GET", "/v1/nodes/\(nodeID)", token: owner.token).body["jobs"]?.arrayValue?.contains(.string(first)) == true)
+        #expect(try await cluster.compute("GET", "/v1/nodes/\(nodeID)", token: admin).body["jobs"]?.arrayValue?.contains(.string(first)) == true)
+        let seenByStranger = try await cluster.compute("GET", "/v1/nodes/\(nodeID)", token: stranger.token).body
+        #expect(seenByStranger["capacity"] != nil && seenByStranger["jobs"]?.arrayValue?.contains(.string(first)) == false, "\(seenByStranger.jsonText)")
+
+        #expect(try await cluster.compute("POST", "/v1/jobs/\(first)/cancel", token: owner.token).status == 202)
         let ended = try await cluster.finished(first, token: owner.token)
         let later = try await cluster.finished(second, token: owner.token)
         let firstEnd = try #require(ended["endedAt"]?.stringValue.flatMap(Timestamp.parse))

@@ -111,6 +111,33 @@ struct NodeAgentTests {
         }
     }
 
+    @Test("a node takes no job whose disk is larger than it has, while a larger node of its queue does")
+    func diskFitsTheNode() async throws {
+        let cluster = try ComputeCluster.shared()
+        let owner = try await cluster.newOwner()
+        let node = LocalPlatform.Node(cpus: ComputeCluster.nodeCPUs, memoryMB: ComputeCluster.nodeMemoryMB, pidsLimit: ComputeCluster.pidsLimit)
+        let large = try cluster.platform.startAgent(queue: "disks", state: try temporaryDirectory(), node: node)
+        defer { kill(large, SIGTERM) }
+        let small = try cluster.platform.startAgent(queue: "disks", state: try temporaryDirectory(), node: node, environment: ["MLEX_AGENT_NAME": "test-disks-small", "MLEX_AGENT_DISK_MB": "256"])
+        defer { kill(small, SIGTERM) }
+        try await cluster.waitForNode(queue: "disks", token: owner.token)
+        let smallNode = try await withRetries(300) {
+            let nodes = try await cluster.compute("GET", "/v1/nodes", token: owner.token).body["items"]?.arrayValue ?? []
+            guard let found = nodes.first(where: { $0["name"] == "test-disks-small" && $0["state"] == "online" }), found["id"]?.stringValue != nil else { throw POSIXError(.EAGAIN) }
+            return found
+        }
+        #expect(smallNode["capacity"]?["diskMB"] == 256, "\(smallNode.jsonText)")
+        let smallID = try #require(smallNode["id"]?.stringValue)
+        var jobs: [String] = []
+        for _ in 0..<4 {
+            jobs.append(try await cluster.submit(pythonJob(owner.project, "pass", ["queue": "disks", "resources": ["cpus": 0.5, "memoryMB": 128, "diskMB": 1024]]), token: owner.token))
+        }
+        for job in jobs {
+            let ended = try await cluster.finished(job, token: owner.token)
+            #expect(ended["state"] == "succeeded" && ended["nodeId"] != .string(smallID), "\(ended.jsonText)")
+        }
+    }
+
     private func put(_ url: String, _ bytes: Data, token: String) async throws {
         var request = HTTPClientRequest(url: url)
         request.method = .PUT

@@ -138,6 +138,11 @@ struct TemplateTests {
         try await refused(Self.hostTemplate(name, ["projectId": "not-an-id"]), "projectId")
         try await refused(Self.hostTemplate(name, ["defaultResources": ["cpus": "many"]]), "defaultResources.cpus")
         try await refused(Self.hostTemplate(name, ["defaultResources": ["memoryMB": 1]]), "defaultResources.memoryMB")
+        try await refused(Self.hostTemplate(name, ["defaultResources": ["cpus": 0.001]]), "defaultResources.cpus")
+        try await refused(Self.hostTemplate(name, ["defaultResources": ["diskMB": 8]]), "defaultResources.diskMB")
+        try await refused(Self.hostTemplate(name, ["ranges": ["diskMB": ["min": 1]]]), "ranges.diskMB.min")
+        // A disk range needs a disk default: the platform's (mlex.compute.defaultDiskMb, 10240) is outside it.
+        try await refused(Self.hostTemplate(name, ["ranges": ["diskMB": ["max": 4096]]]), "defaultResources.diskMB")
         try await refused(Self.hostTemplate(name, ["ranges": ["cpus": ["min": 4, "max": 2]]]), "ranges.cpus.min")
         try await refused(Self.hostTemplate(name, ["ranges": ["memoryMB": ["max": 1_000_000_000]]]), "ranges.memoryMB.max")
         try await refused(Self.hostTemplate(name, ["ranges": ["gpus": ["min": -1]]]), "ranges.gpus.min")
@@ -156,7 +161,7 @@ struct TemplateTests {
             "projectId": .string(owner.project),
             "setup": ["echo setting up", "echo from-setup > setup.txt", "export FROM_SETUP=yes"],
             "env": ["GREETING": "hello", "CHOSEN": "template"],
-            "defaultResources": ["cpus": 0.5, "memoryMB": 384],
+            "defaultResources": ["cpus": 0.5, "memoryMB": 384, "diskMB": 512],
             "ranges": ["cpus": ["max": 1], "memoryMB": ["min": 128, "max": 512]],
         ])
         #expect(try await cluster.compute("POST", "/v1/templates", template, token: owner.token).status == 201)
@@ -176,7 +181,7 @@ struct TemplateTests {
         let lines = try await cluster.logLines(jobID, token: owner.token)
         #expect(job["state"] == "succeeded", "\(job.jsonText) \(lines)")
         #expect(job["template"] == .string(name) && job["image"] == nil)
-        #expect(job["resources"] == ["cpus": 0.5, "memoryMB": 384, "gpus": 0], "the template's defaults: \(job["resources"] ?? .null)")
+        #expect(job["resources"] == ["cpus": 0.5, "memoryMB": 384, "gpus": 0, "diskMB": 512], "the template's defaults: \(job["resources"] ?? .null)")
         #expect(job["spec"]?["resources"] == nil && job["spec"]?["template"] == .string(name), "the spec stays as given")
         let setupAt = try #require(lines.firstIndex(of: "setting up"), "\(lines)")
         #expect(setupAt < (lines.firstIndex { $0.hasPrefix("argv") } ?? 0), "setup runs before the command: \(lines)")
@@ -223,8 +228,8 @@ struct TemplateTests {
         let cluster = try await Self.cluster(token: owner.token)
         let name = Self.unique("ranged")
         #expect(try await cluster.compute("POST", "/v1/templates", Self.hostTemplate(name, [
-            "projectId": .string(owner.project), "defaultResources": ["cpus": 0.5, "memoryMB": 256],
-            "ranges": ["cpus": ["min": 0.25, "max": 1], "memoryMB": ["max": 512]],
+            "projectId": .string(owner.project), "defaultResources": ["cpus": 0.5, "memoryMB": 256, "diskMB": 1024],
+            "ranges": ["cpus": ["min": 0.25, "max": 1], "memoryMB": ["max": 512], "diskMB": ["max": 2048]],
         ]), token: owner.token).status == 201)
 
         func refused(_ extra: [String: JSONValue], status: Int = 400, field: String, saying text: String? = nil, token: String? = nil, project: String? = nil) async throws {
@@ -236,6 +241,7 @@ struct TemplateTests {
         }
         try await refused(["template": .string(name), "resources": ["cpus": 2]], field: "resources.cpus", saying: "0.25 to 1.0")
         try await refused(["template": .string(name), "resources": ["memoryMB": 1024]], field: "resources.memoryMB", saying: "at most 512")
+        try await refused(["template": .string(name), "resources": ["diskMB": 4096]], field: "resources.diskMB", saying: "at most 2048")
         try await refused(["template": "python-cpu", "resources": ["gpus": 1]], field: "resources.gpus")
         try await refused(["template": .string(name), "image": "python:3.12"], field: "image")
         try await refused(["template": "no-such-template"], field: "template")

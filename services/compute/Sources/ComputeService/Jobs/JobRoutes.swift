@@ -21,7 +21,7 @@ enum JobRoutes {
         "id": Schema.id, "projectId": Schema.id, "name": Schema.string, "owner": Schema.string, "runId": Schema.id,
         "state": Schema.enumeration(JobState.allCases.map(\.rawValue)), "reason": Schema.string, "message": Schema.string, "exitCode": Schema.integer,
         "queue": Schema.string, "priority": Schema.integer, "spec": Schema.anyObject, "template": Schema.string, "image": Schema.string, "env": Schema.anyObject,
-        "resources": Schema.object(["cpus": Schema.number, "memoryMB": Schema.integer, "gpus": Schema.integer]),
+        "resources": Schema.object(["cpus": Schema.number, "memoryMB": Schema.integer, "gpus": Schema.integer, "diskMB": Schema.integer]),
         "command": Schema.array(of: Schema.string), "nodeId": Schema.id, "gpuIds": Schema.array(of: Schema.string), "attempt": Schema.integer,
         "retries": Schema.integer, "progress": Schema.number, "progressMessage": Schema.string, "usage": Schema.anyObject, "peakMemoryBytes": Schema.integer,
         "cancelRequested": Schema.boolean, "rerunOf": Schema.id, "createdAt": Schema.dateTime, "scheduledAt": Schema.dateTime,
@@ -38,7 +38,7 @@ enum JobRoutes {
             body: Schema.object([
                 "projectId": Schema.id, "name": Schema.string, "image": Schema.string, "template": Schema.string, "command": Schema.array(of: Schema.string),
                 "codePackage": Schema.string, "inputs": Schema.array(of: Schema.id), "env": Schema.anyObject, "params": Schema.anyObject,
-                "resources": Schema.object(["cpus": Schema.number, "memoryMB": Schema.integer, "gpus": Schema.integer]),
+                "resources": Schema.object(["cpus": Schema.number, "memoryMB": Schema.integer, "gpus": Schema.integer, "diskMB": Schema.integer]),
                 "timeoutSeconds": Schema.integer, "priority": Schema.integer, "queue": Schema.string, "workers": Schema.integer, "retries": Schema.integer,
             ], required: ["projectId"]),
             status: 201, response: Schema.ref("Job")
@@ -135,7 +135,8 @@ enum JobRoutes {
             if let params = overrides.params { spec.params = (spec.params ?? [:]).merging(params) { $1 } }
             if let resources = overrides.resources {
                 spec.resources = JobSpec.ResourceRequest(
-                    cpus: resources.cpus ?? spec.resources?.cpus, memoryMB: resources.memoryMB ?? spec.resources?.memoryMB, gpus: resources.gpus ?? spec.resources?.gpus
+                    cpus: resources.cpus ?? spec.resources?.cpus, memoryMB: resources.memoryMB ?? spec.resources?.memoryMB, gpus: resources.gpus ?? spec.resources?.gpus,
+                    diskMB: resources.diskMB ?? spec.resources?.diskMB
                 )
             }
             if let template = overrides.template {

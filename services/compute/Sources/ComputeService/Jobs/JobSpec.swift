@@ -44,6 +44,9 @@ struct JobSpec: Codable, Sendable {
         var cpus: Double?
         var memoryMB: Int?
         var gpus: Int?
+        /// What /job, /output and /tmp may hold together; default: the template's, else
+        /// `mlex.compute.defaultDiskMb`.
+        var diskMB: Int?
     }
 
     static let defaultResources = Resources(cpus: 1, memoryMB: 1024, gpus: 0)
@@ -51,10 +54,12 @@ struct JobSpec: Codable, Sendable {
     static let defaultPriority = 50
     static let maxTimeoutSeconds = 30 * 86400
 
+    /// What the spec asks for, the platform's defaults for what it leaves out; its disk only
+    /// if it names one (the default is a setting, applied when the job is resolved).
     var effectiveResources: Resources {
         Resources(
             cpus: resources?.cpus ?? Self.defaultResources.cpus, memoryMB: resources?.memoryMB ?? Self.defaultResources.memoryMB,
-            gpus: resources?.gpus ?? Self.defaultResources.gpus
+            gpus: resources?.gpus ?? Self.defaultResources.gpus, diskMB: resources?.diskMB
         )
     }
     var effectiveCommand: [String] { command ?? DDLContract.command }
@@ -114,14 +119,22 @@ struct JobSpec: Codable, Sendable {
 
     /// The bounds of any resource amount (a job's, a template's defaults): 400 naming `<field>.cpus` ….
     static func checkResources(_ resources: Resources, field: String) throws {
-        try check(cpuBounds.contains(resources.cpus) && resources.cpus > 0, "\(field).cpus", "cpus is above 0 and at most 1024 (fractions allowed)")
+        try check(cpuBounds.contains(resources.cpus), "\(field).cpus", cpuRule)
         try check(memoryBounds.contains(resources.memoryMB), "\(field).memoryMB", "memoryMB is 16 to 16777216")
         try check(gpuBounds.contains(resources.gpus), "\(field).gpus", "gpus is 0 to 64")
+        if let disk = resources.diskMB { try check(diskBounds.contains(disk), "\(field).diskMB", diskRule) }
     }
 
-    static let cpuBounds = 0.0...1024.0
+    /// A CFS quota below a hundredth of a CPU (1 ms per 100 ms period) does not limit a job so
+    /// much as starve it, and lets a node be claimed by thousands of jobs.
+    static let cpuBounds = 0.01...1024.0
+    static let cpuRule = "cpus is 0.01 to 1024 (fractions allowed)"
     static let memoryBounds = 16...(16 << 20)
     static let gpuBounds = 0...64
+    /// Below 16 MB ext4 has little room left for the job. (A host filesystem that cannot hold
+    /// an image as large as asked, e.g. ext4 past 16 TB - 4 KB, fails the job's start saying so.)
+    static let diskBounds = 16...(16 << 20)
+    static let diskRule = "diskMB is 16 to 16777216"
 
     static func isEnvironmentName(_ name: String) -> Bool {
         guard let first = name.utf8.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first), name.utf8.count <= 256 else { return false }

@@ -16,7 +16,7 @@ enum AgentRoutes {
             "Register (or re-register after a restart) a node: its capacity, queues and executor; answers the jobs compute believes run there (agents)", tags: ["agents"],
             body: Schema.object([
                 "name": Schema.string, "executor": Schema.string, "queues": Schema.array(of: Schema.string),
-                "capacity": Schema.object(["cpus": Schema.number, "memoryMB": Schema.integer, "gpus": Schema.array(of: Schema.string)], required: ["cpus", "memoryMB", "gpus"]),
+                "capacity": Schema.object(["cpus": Schema.number, "memoryMB": Schema.integer, "gpus": Schema.array(of: Schema.string), "diskMB": Schema.integer], required: ["cpus", "memoryMB", "gpus"]),
             ], required: ["name", "executor", "queues", "capacity"]),
             response: Schema.anyObject
         )) { request, context in

@@ -78,6 +78,7 @@ struct NodeDirectory: Sendable {
         try JobSpec.check(!registration.name.isEmpty && registration.name.utf8.count <= 200, "name", "name is 1 to 200 bytes")
         try JobSpec.check(registration.capacity.cpus > 0 && registration.capacity.cpus.isFinite, "capacity.cpus", "cpus is above 0")
         try JobSpec.check(registration.capacity.memoryMB > 0, "capacity.memoryMB", "memoryMB is above 0")
+        if let disk = registration.capacity.diskMB { try JobSpec.check(disk >= 0, "capacity.diskMB", "diskMB is 0 or more") }
         try JobSpec.check(Set(registration.capacity.gpus).count == registration.capacity.gpus.count, "capacity.gpus", "GPU ids are distinct")
         try JobSpec.check(!registration.queues.isEmpty && registration.queues.allSatisfy(JobSpec.isQueueName), "queues", "one or more queue names")
     }

@@ -20,12 +20,16 @@ enum NodeRoutes {
             return JSONResponse(["items": .array(items)] as JSONValue)
         }
 
-        api.get("/v1/nodes/{id}", OperationDoc("One node, with the ids of the jobs it runs", tags: ["nodes"], response: Schema.anyObject)) { _, context in
-            _ = try context.requirePrincipal()
+        api.get("/v1/nodes/{id}", OperationDoc("One node, with the ids of the jobs it runs: every job for administrators and services, the caller's own for anyone else", tags: ["nodes"], response: Schema.anyObject)) { _, context in
+            let principal = try context.requirePrincipal()
             let id = try context.parameters.requireID("id")
             guard let node = try await core.store.get(id, from: "nodes") else { throw APIError.notFound("no node \(id)") }
             var view = try await nodes.view(node)
-            let jobs = try await core.store.find("jobs", Query(filter: ["nodeId": .string(id), "state": JobState.activeValues]))
+            var filter: JSONValue = ["nodeId": .string(id), "state": JobState.activeValues]
+            // Which jobs run where tells of other people's work: capacity and allocation are
+            // everyone's to see, other users' job ids only an administrator's.
+            if !principal.isAdmin && principal.kind != .service { filter["owner"] = .string(principal.id) }
+            let jobs = try await core.store.find("jobs", Query(filter: filter))
             view["jobs"] = .array(jobs.compactMap { $0["id"] })
             return JSONResponse(view)
         }

@@ -48,6 +48,11 @@ struct Scheduler: Sendable {
             "resources.gpus": ["$lte": .int(Int64(free.gpuIDs.count))],
             "image": ["$exists": .bool(ImageExecutors.runsImages(node["executor"]?.stringValue ?? ""))],
         ]
+        // Disks are sparse, so they are not subtracted from what is free; but a node never takes
+        // a job whose disk is larger than it has (jobs from before disks name none).
+        if let disk = node["capacity"]?["diskMB"]?.intValue {
+            filter["$or"] = [["resources.diskMB": ["$exists": false]], ["resources.diskMB": ["$lte": .int(disk)]]]
+        }
         let (owners, projects) = try await atQuota()
         if !owners.isEmpty { filter["owner"] = ["$nin": .array(owners.map(JSONValue.string))] }
         if !projects.isEmpty { filter["projectId"] = ["$nin": .array(projects.map(JSONValue.string))] }
@@ -112,10 +117,40 @@ struct Scheduler: Sendable {
                 : APIError.unprocessable("every node of queue \(queue) runs container images (\(executors)); name an image or a template with one", field: "image")
         }
         let capacities = try serving.map { try $0["capacity"]!.decoded(as: NodeCapacity.self) }
-        if capacities.contains(where: { resources.cpus <= $0.cpus + 1e-9 && resources.memoryMB <= $0.memoryMB && resources.gpus <= $0.gpus.count }) { return }
-        let field = capacities.contains(where: { resources.cpus <= $0.cpus + 1e-9 }) == false ? "resources.cpus"
-            : capacities.contains(where: { resources.memoryMB <= $0.memoryMB }) == false ? "resources.memoryMB" : "resources.gpus"
-        let largest = capacities.map { "\($0.cpus) cpus, \($0.memoryMB) MB, \($0.gpus.count) GPUs" }.joined(separator: "; ")
-        throw APIError.unprocessable("no node of queue \(queue) can ever hold \(resources.cpus) cpus, \(resources.memoryMB) MB and \(resources.gpus) GPUs (nodes: \(largest))", field: field)
+        if capacities.contains(where: { Self.fits(resources, in: $0) }) { return }
+        throw Self.tooBig(resources, queue: queue, nodes: capacities)
+    }
+
+    /// Whether a node of `capacity` could ever hold `resources`: CPUs, memory, GPUs, and disk
+    /// where the node says how much it has (agents before job disks do not).
+    static func fits(_ resources: Resources, in capacity: NodeCapacity) -> Bool {
+        resources.cpus <= capacity.cpus + 1e-9 && resources.memoryMB <= capacity.memoryMB && resources.gpus <= capacity.gpus.count
+            && (resources.diskMB ?? 0) <= (capacity.diskMB ?? .max)
+    }
+
+    /// Slurm's "Requested node configuration is not available", said plainly: 422 naming the
+    /// first resource no node of the queue has enough of, with the most that any has; naming
+    /// `resources` when each fits some node but none fits all at once.
+    static func tooBig(_ resources: Resources, queue: String, nodes: [NodeCapacity]) -> APIError {
+        func refuse(_ resource: String, _ asked: String, largest: String) -> APIError {
+            APIError.unprocessable("resources.\(resource) \(asked) is more than any node of queue \(queue) has: the largest has \(largest)", field: "resources.\(resource)")
+        }
+        let cpus = nodes.map(\.cpus).max() ?? 0, memory = nodes.map(\.memoryMB).max() ?? 0, gpus = nodes.map(\.gpus.count).max() ?? 0
+        let disk = nodes.allSatisfy { $0.diskMB != nil } ? nodes.compactMap(\.diskMB).max() : nil
+        if resources.cpus > cpus + 1e-9 { return refuse("cpus", number(resources.cpus), largest: "\(number(cpus)) cpus") }
+        if resources.memoryMB > memory { return refuse("memoryMB", "\(resources.memoryMB)", largest: "\(memory) MB") }
+        if resources.gpus > gpus { return refuse("gpus", "\(resources.gpus)", largest: "\(gpus) GPUs") }
+        if let asked = resources.diskMB, let disk, asked > disk { return refuse("diskMB", "\(asked)", largest: "\(disk) MB of disk") }
+        func describe(cpus: Double, memoryMB: Int, gpus: Int, diskMB: Int?) -> String {
+            "\(number(cpus)) cpus, \(memoryMB) MB, \(gpus) GPUs" + (diskMB.map { ", \($0) MB of disk" } ?? "")
+        }
+        let asked = describe(cpus: resources.cpus, memoryMB: resources.memoryMB, gpus: resources.gpus, diskMB: disk == nil ? nil : resources.diskMB)
+        let offered = nodes.map { describe(cpus: $0.cpus, memoryMB: $0.memoryMB, gpus: $0.gpus.count, diskMB: $0.diskMB) }.joined(separator: "; ")
+        return APIError.unprocessable("no node of queue \(queue) has \(asked) at once (its nodes: \(offered))", field: "resources")
+    }
+
+    /// 2 rather than 2.0: CPU counts as people write them.
+    static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 }

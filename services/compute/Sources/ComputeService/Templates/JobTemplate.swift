@@ -27,6 +27,7 @@ struct JobTemplate: Codable, Sendable {
         var cpus: Bounds<Double>?
         var memoryMB: Bounds<Int>?
         var gpus: Bounds<Int>?
+        var diskMB: Bounds<Int>?
     }
 
     /// An inclusive range; either end may be open.
@@ -55,16 +56,19 @@ struct JobTemplate: Codable, Sendable {
     /// Template names follow queue names: short, lowercase, safe in paths and on command lines.
     static func isValidName(_ name: String) -> Bool { JobSpec.isQueueName(name) }
 
-    /// The defaults a job gets from this template, the platform's where it says nothing.
+    /// The defaults a job gets from this template, the platform's where it says nothing. The
+    /// disk stays nil unless the template names one: its platform default is a setting, applied
+    /// when a job is resolved, so a change of the setting reaches every template.
     var resolvedDefaults: Resources {
         Resources(
             cpus: defaultResources?.cpus ?? JobSpec.defaultResources.cpus, memoryMB: defaultResources?.memoryMB ?? JobSpec.defaultResources.memoryMB,
-            gpus: defaultResources?.gpus ?? JobSpec.defaultResources.gpus
+            gpus: defaultResources?.gpus ?? JobSpec.defaultResources.gpus, diskMB: defaultResources?.diskMB
         )
     }
 
-    /// Every rule a template meets; throws 400 naming the first bad field.
-    func validate() throws {
+    /// Every rule a template meets; throws 400 naming the first bad field. `defaultDiskMB` is
+    /// the platform's, which a job gets when the template names no disk: it must be in `ranges`.
+    func validate(defaultDiskMB: Int) throws {
         try JobSpec.check(Self.isValidName(name), "name", Self.nameRule)
         if let description { try JobSpec.check(description.utf8.count <= 2000, "description", "description is at most 2000 bytes") }
         switch (image, runtime) {
@@ -87,6 +91,7 @@ struct JobTemplate: Codable, Sendable {
         try Self.within(ranges?.cpus, defaults.cpus, "defaultResources.cpus")
         try Self.within(ranges?.memoryMB, defaults.memoryMB, "defaultResources.memoryMB")
         try Self.within(ranges?.gpus, defaults.gpus, "defaultResources.gpus")
+        try Self.within(ranges?.diskMB, defaults.diskMB ?? defaultDiskMB, "defaultResources.diskMB")
     }
 
     /// Each end inside what any job may ask for, and `min` not above `max`.
@@ -97,9 +102,10 @@ struct JobTemplate: Codable, Sendable {
             if let high = bounds.max { try JobSpec.check(allowed(high), "ranges.\(field).max", rule) }
             if let low = bounds.min, let high = bounds.max { try JobSpec.check(low <= high, "ranges.\(field).min", "min is at most max") }
         }
-        try check(ranges?.cpus, "cpus", { JobSpec.cpuBounds.contains($0) }, "cpus is 0 to 1024 (fractions allowed)")
+        try check(ranges?.cpus, "cpus", { JobSpec.cpuBounds.contains($0) }, JobSpec.cpuRule)
         try check(ranges?.memoryMB, "memoryMB", { JobSpec.memoryBounds.contains($0) }, "memoryMB is 16 to 16777216")
         try check(ranges?.gpus, "gpus", { JobSpec.gpuBounds.contains($0) }, "gpus is 0 to 64")
+        try check(ranges?.diskMB, "diskMB", { JobSpec.diskBounds.contains($0) }, JobSpec.diskRule)
     }
 
     /// 400 naming `field` unless `value` is in `bounds` (no bounds: anything).

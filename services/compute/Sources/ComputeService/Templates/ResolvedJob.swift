@@ -12,26 +12,31 @@ struct ResolvedJob: Sendable {
     var environment: [String: String]
     var command: [String]
 
-    /// A spec naming no template: what it says, the platform's defaults for the rest.
-    init(_ spec: JobSpec) {
+    /// A spec naming no template: what it says, the platform's defaults for the rest
+    /// (`defaultDiskMB` for its disk).
+    init(_ spec: JobSpec, defaultDiskMB: Int) {
         template = nil
         image = spec.image
         resources = spec.effectiveResources
+        resources.diskMB = resources.diskMB ?? defaultDiskMB
         environment = spec.env ?? [:]
         command = spec.effectiveCommand
     }
 
-    /// `spec` on `template`: the template's defaults fill the resources the spec leaves out, its
-    /// environment lies under the spec's, its image is the job's and its setup runs first. 400
-    /// naming the field when the resources fall outside the template's ranges.
-    init(_ spec: JobSpec, on template: JobTemplate) throws {
+    /// `spec` on `template`: the template's defaults fill the resources the spec leaves out
+    /// (`defaultDiskMB` the disk where neither names one), its environment lies under the
+    /// spec's, its image is the job's and its setup runs first. 400 naming the field when the
+    /// resources fall outside the template's ranges.
+    init(_ spec: JobSpec, on template: JobTemplate, defaultDiskMB: Int) throws {
         let defaults = template.resolvedDefaults
+        let disk = spec.resources?.diskMB ?? defaults.diskMB ?? defaultDiskMB
         let asked = Resources(
-            cpus: spec.resources?.cpus ?? defaults.cpus, memoryMB: spec.resources?.memoryMB ?? defaults.memoryMB, gpus: spec.resources?.gpus ?? defaults.gpus
+            cpus: spec.resources?.cpus ?? defaults.cpus, memoryMB: spec.resources?.memoryMB ?? defaults.memoryMB, gpus: spec.resources?.gpus ?? defaults.gpus, diskMB: disk
         )
         try JobTemplate.within(template.ranges?.cpus, asked.cpus, "resources.cpus", of: template.name)
         try JobTemplate.within(template.ranges?.memoryMB, asked.memoryMB, "resources.memoryMB", of: template.name)
         try JobTemplate.within(template.ranges?.gpus, asked.gpus, "resources.gpus", of: template.name)
+        try JobTemplate.within(template.ranges?.diskMB, disk, "resources.diskMB", of: template.name)
         self.template = template.name
         image = template.image
         resources = asked

@@ -84,11 +84,12 @@ struct TemplateDirectory: Sendable {
     /// environment and setup applied. 400 naming `image` when the spec gives an image too, and
     /// `template` when there is no such template for the job's project.
     func resolve(_ spec: JobSpec) async throws -> ResolvedJob {
-        guard let name = spec.template else { return ResolvedJob(spec) }
+        let defaultDiskMB = core.settings.defaultDiskMB
+        guard let name = spec.template else { return ResolvedJob(spec, defaultDiskMB: defaultDiskMB) }
         guard spec.image == nil else { throw APIError.invalidField("image", "give an image or a template, not both: the template says what the job runs on") }
         guard let found = try await named(name), [nil, spec.projectId].contains(found["projectId"]?.stringValue) else {
             throw APIError.invalidField("template", "no template \(name) for this project; GET /v1/templates lists those it may use")
         }
-        return try ResolvedJob(spec, on: found.decoded(as: JobTemplate.self))
+        return try ResolvedJob(spec, on: found.decoded(as: JobTemplate.self), defaultDiskMB: defaultDiskMB)
     }
 }

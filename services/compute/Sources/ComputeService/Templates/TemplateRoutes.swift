@@ -8,12 +8,12 @@ import Store
 /// projects they can view), managed by administrators (global) and project owners (their
 /// project's).
 enum TemplateRoutes {
-    static let resourcesSchema = Schema.object(["cpus": Schema.number, "memoryMB": Schema.integer, "gpus": Schema.integer])
+    static let resourcesSchema = Schema.object(["cpus": Schema.number, "memoryMB": Schema.integer, "gpus": Schema.integer, "diskMB": Schema.integer])
     static let boundsSchema = Schema.object(["min": Schema.number, "max": Schema.number])
     static let bodyProperties: [String: JSONValue] = [
         "name": Schema.string, "description": Schema.string, "image": Schema.string, "runtime": Schema.enumeration([JobTemplate.hostRuntime]),
         "setup": Schema.array(of: Schema.string), "env": Schema.anyObject, "defaultResources": resourcesSchema,
-        "ranges": Schema.object(["cpus": boundsSchema, "memoryMB": boundsSchema, "gpus": boundsSchema]), "projectId": Schema.id,
+        "ranges": Schema.object(["cpus": boundsSchema, "memoryMB": boundsSchema, "gpus": boundsSchema, "diskMB": boundsSchema]), "projectId": Schema.id,
     ]
     static let templateSchema = Schema.object(
         bodyProperties.merging(["id": Schema.id, "createdBy": Schema.string, "createdAt": Schema.dateTime, "updatedAt": Schema.dateTime]) { $1 },
@@ -51,7 +51,7 @@ enum TemplateRoutes {
         )) { request, context in
             let principal = try context.requirePrincipal()
             let template = try await request.decodeJSON(as: JobTemplate.self, context: context)
-            try template.validate()
+            try template.validate(defaultDiskMB: core.settings.defaultDiskMB)
             try await templates.requireManager(of: template.projectId, principal)
             return JSONResponse(try await templates.create(template, by: principal.id), status: .created)
         }
@@ -63,7 +63,7 @@ enum TemplateRoutes {
             let principal = try context.requirePrincipal()
             let existing = try await templates.visible(context.parameters.get("name") ?? "", to: principal)
             let template = try await request.decodeJSON(as: JobTemplate.self, context: context)
-            try template.validate()
+            try template.validate(defaultDiskMB: core.settings.defaultDiskMB)
             guard template.name == existing["name"]?.stringValue else { throw APIError.invalidField("name", "a template keeps its name; create one under the new name instead") }
             try await templates.requireManager(of: existing["projectId"]?.stringValue, principal)
             try await templates.requireManager(of: template.projectId, principal)
