@@ -34,8 +34,16 @@ struct GatewayProxy: Sendable {
         )
         let gate = UploadGate()
         if request.method != .get && request.method != .head {
-            let length: HTTPClientRequest.Body.Length = request.headers[.contentLength].flatMap(Int64.init).map { .known($0) } ?? .unknown
-            upstream.body = .stream(gate.guarding(request.body), length: length)
+            let declared = request.headers[.contentLength].flatMap(Int64.init)
+            if let declared, declared <= Self.bufferedBodyBytes {
+                // An API call's body is sent whole with its head. Streamed, an upstream that
+                // answered before the upload began (a 401, a 404) made AsyncHTTPClient end the
+                // upload short of its declared length and fail the answer already on its way:
+                // the client got the head and no body.
+                upstream.body = .bytes(try await request.body.collect(upTo: Int(declared)))
+            } else {
+                upstream.body = .stream(gate.guarding(request.body), length: declared.map { .known($0) } ?? .unknown)
+            }
         }
 
         let response: HTTPClientResponse
@@ -69,6 +77,10 @@ struct GatewayProxy: Sendable {
             }
         )
     }
+
+    /// Bodies up to this size (every JSON call) are read whole before they are forwarded;
+    /// larger ones (uploads) stream through, never whole in memory.
+    static let bufferedBodyBytes: Int64 = 1 << 20
 
     static func reason(_ error: any Error) -> String {
         if let clientError = error as? HTTPClientError { return clientError.shortDescription }

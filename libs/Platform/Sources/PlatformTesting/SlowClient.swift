@@ -126,6 +126,7 @@ public enum SlowClient {
         }
         let body = bytes[(end + 4)...]
         if let length = headers["content-length"].flatMap(Int.init) {
+            // Short of its length even once the connection closed: a cut-off answer is no answer.
             guard body.count >= length else { return nil }
             return Answer(status: status, headers: headers, body: String(decoding: body.prefix(length), as: UTF8.self))
         }
