@@ -24,8 +24,9 @@ public struct LocalPlatform: Sendable {
     }
 
     /// Starts data and compute on the bus of `users` (the shared users service by default);
-    /// nodes time out after 3 s so lost-node tests finish quickly.
-    public static func start(users given: UsersServer? = nil) throws -> LocalPlatform {
+    /// nodes time out after 3 s so lost-node tests finish quickly. `computeEnvironment` adds
+    /// compute settings (a quota, say).
+    public static func start(users given: UsersServer? = nil, computeEnvironment: [String: String] = [:]) throws -> LocalPlatform {
         let users = try given ?? UsersServer.shared()
         let common = try commonEnvironment(users)
         let dataPort = try freePort(), computePort = try freePort()
@@ -38,7 +39,7 @@ public struct LocalPlatform: Sendable {
         stopAtExit(try startPlatformProcess("mlex-compute", environment: common.merging([
             "MLEX_STATE_DIR": computeState.path, "MLEX_COMPUTE_PORT": String(computePort), "MLEX_COMPUTE_HOST": "127.0.0.1",
             "MLEX_DATA_URL": dataURL, "MLEX_COMPUTE_NODE_TIMEOUT_SECONDS": "3",
-        ]) { $1 }, port: computePort, log: computeState.appendingPathComponent("service.log")))
+        ].merging(computeEnvironment) { $1 }) { $1 }, port: computePort, log: computeState.appendingPathComponent("service.log")))
         return LocalPlatform(users: users, dataURL: dataURL, computeURL: computeURL, computePort: computePort)
     }
 

@@ -69,4 +69,38 @@ struct SchedulingOrderTests {
         #expect(try await cluster.compute("POST", "/v1/jobs/\(blocker)/cancel", token: owner.token).status == 202)
         #expect(try await cluster.finished(big, token: owner.token)["state"] == "succeeded")
     }
+
+    @Test("a user at their quota of active jobs waits while another user's job runs", .timeLimit(.minutes(3)))
+    func quotaPerUser() async throws {
+        let platform = try LocalPlatform.start(computeEnvironment: ["MLEX_COMPUTE_MAX_ACTIVE_JOBS_PER_USER": "1"])
+        stopAtExit(try platform.startAgent(queue: "default", state: try temporaryDirectory(), node: .init(cpus: 2, memoryMB: 2048, pidsLimit: 64)))
+        let busy = try await platform.newOwner("quota"), other = try await platform.newOwner("quota")
+        func call(_ method: String, _ path: String, _ body: JSONValue? = nil, token: String) async throws -> JSONValue {
+            try await httpCall(platform.computeURL + path, method, body, token: token).body
+        }
+        func state(_ job: String, becomes expected: Set<String>, token: String) async throws -> JSONValue {
+            for _ in 0..<900 {
+                let view = try await call("GET", "/v1/jobs/\(job)", token: token)
+                if expected.contains(view["state"]?.stringValue ?? "") { return view }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            throw POSIXError(.ETIMEDOUT)
+        }
+        for _ in 0..<300 where try await call("GET", "/v1/nodes", token: busy.token)["items"]?.arrayValue?.contains(where: { $0["state"] == "online" }) != true {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        func submit(_ owner: (id: String, token: String, project: String), _ command: [JSONValue]) async throws -> String {
+            let spec = job(owner.project, queue: "default", cpus: 0.5, command: command)
+            return try #require(try await call("POST", "/v1/jobs", spec, token: owner.token)["id"]?.stringValue)
+        }
+        let holding = try await submit(busy, Self.forever)
+        _ = try await state(holding, becomes: ["running"], token: busy.token)
+        let waiting = try await submit(busy, ["/bin/true"])
+        let passing = try await submit(other, ["/bin/true"])
+        // The node has room for both; only the quota holds the first user's second job back.
+        #expect(try await state(passing, becomes: ["succeeded", "failed"], token: other.token)["state"] == "succeeded")
+        #expect(try await call("GET", "/v1/jobs/\(waiting)", token: busy.token)["state"] == "queued")
+        _ = try await call("POST", "/v1/jobs/\(holding)/cancel", token: busy.token)
+        #expect(try await state(waiting, becomes: ["succeeded", "failed"], token: busy.token)["state"] == "succeeded")
+    }
 }
