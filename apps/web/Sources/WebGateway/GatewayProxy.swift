@@ -35,7 +35,7 @@ struct GatewayProxy: Sendable {
         let gate = UploadGate()
         if request.method != .get && request.method != .head {
             let declared = request.headers[.contentLength].flatMap(Int64.init)
-            if let declared, declared <= Self.bufferedBodyBytes {
+            if let declared, (0...Self.bufferedBodyBytes).contains(declared) {
                 // An API call's body is sent whole with its head. Streamed, an upstream that
                 // answered before the upload began (a 401, a 404) made AsyncHTTPClient end the
                 // upload short of its declared length and fail the answer already on its way:

@@ -50,12 +50,17 @@ struct ModelPackage {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try bytes.write(to: url)
         }
-        let archive = try temporaryDirectory().appendingPathComponent("package.tar")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/tar")
-        process.arguments = ["-cf", archive.path, "-C", directory.path, "."]
-        try process.run()
-        process.waitUntilExit()
-        return try Data(contentsOf: archive)
+        return try tarOf(directory)
     }
+}
+
+/// A tar of `directory`'s contents, made by GNU tar.
+func tarOf(_ directory: URL) throws -> Data {
+    let archive = try temporaryDirectory().appendingPathComponent("package.tar")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/tar")
+    process.arguments = ["-cf", archive.path, "-C", directory.path, "."]
+    try process.run()
+    process.waitUntilExit()
+    return try Data(contentsOf: archive)
 }

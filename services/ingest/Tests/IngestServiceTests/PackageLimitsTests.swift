@@ -95,17 +95,6 @@ struct PackageLimitsTests {
         #expect(climbed.allSatisfy { !FileManager.default.fileExists(atPath: $0.path) })
         #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path).isEmpty)
     }
-
-    /// A tar of `directory`'s contents, as ModelPackage makes one.
-    func tarOf(_ directory: URL) throws -> Data {
-        let archive = try temporaryDirectory().appendingPathComponent("package.tar")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/tar")
-        process.arguments = ["-cf", archive.path, "-C", directory.path, "."]
-        try process.run()
-        process.waitUntilExit()
-        return try Data(contentsOf: archive)
-    }
 }
 
 @Suite("ingest: recovery")
