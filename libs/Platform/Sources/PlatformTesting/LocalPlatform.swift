@@ -95,7 +95,7 @@ public struct LocalPlatform: Sendable {
     }
 
     /// The credential the users service expects of `service` (generated in its state dir).
-    static func credentialFile(_ service: ServiceName, _ users: UsersServer) throws -> String {
+    public static func credentialFile(_ service: ServiceName, _ users: UsersServer) throws -> String {
         _ = try ServiceCredential.load(service, stateDirectory: users.stateDirectory, file: "")
         return users.stateDirectory.appendingPathComponent("secrets").appendingPathComponent(ServiceCredential.fileName(service)).path
     }

@@ -20,15 +20,13 @@ struct IngestProcess: Sendable {
     /// Starts `mlex-ingest` as `LocalPlatform.startService` does, plus `settings`.
     static func start(on cluster: FlowCluster, state: URL? = nil, settings: [String: String] = [:]) throws -> IngestProcess {
         let platform = cluster.platform
-        // FlowCluster started an ingest process already, which generated this credential.
-        let credential = platform.users.stateDirectory.appendingPathComponent("secrets/service-ingest")
-        try #require(FileManager.default.fileExists(atPath: credential.path), "no ingest service credential at \(credential.path)")
+        let credential = try LocalPlatform.credentialFile(.ingest, platform.users)
         let state = try state ?? temporaryDirectory()
         let port = try freePort()
         let environment = platform.users.environment().merging([
             "MLEX_CONFIG_DIR": "/nonexistent", "MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path, "MLEX_STORE": "",
             "MLEX_STATE_DIR": state.path, "MLEX_INGEST_PORT": String(port), "MLEX_INGEST_HOST": "127.0.0.1",
-            "MLEX_DATA_URL": platform.dataURL, "MLEX_COMPUTE_URL": platform.computeURL, "MLEX_SERVICE_CREDENTIAL_FILE": credential.path,
+            "MLEX_DATA_URL": platform.dataURL, "MLEX_COMPUTE_URL": platform.computeURL, "MLEX_SERVICE_CREDENTIAL_FILE": credential,
         ]) { $1 }.merging(settings) { $1 }
         let pid = try startPlatformProcess("mlex-ingest", environment: environment, port: port, log: state.appendingPathComponent("service-\(port).log"))
         stopAtExit(pid)
