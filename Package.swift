@@ -1,13 +1,12 @@
 // swift-tools-version:6.2
 // One package for the whole platform: every service, app and library is a target here, so a
-// single `swift build --build-tests` compiles everything once (see docs/architecture.md for why
-// each dependency is here).
+// single `swift build --build-tests` compiles everything once (docs/architecture.md says why each
+// dependency is here). Targets follow one layout, `<folder>/Sources/<name>` and
+// `<folder>/Tests/<name>`, so each is declared by its folder and what it imports; every module a
+// target imports is named here (`make lint` checks it).
 import PackageDescription
 
-let strictSettings: [SwiftSetting] = [
-    .swiftLanguageMode(.v6),
-    .enableUpcomingFeature("ExistentialAny"),
-]
+// MARK: - Dependencies
 
 let package = Package(
     name: "MLExchange",
@@ -15,7 +14,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(
-            url: "https://github.com/apple/swift-configuration", from: "1.4.0",
+            url: "https://github.com/apple/swift-configuration",
+            from: "1.4.0",
             traits: [.defaults, "CommandLineArguments"]
         ),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -33,687 +33,348 @@ let package = Package(
         // Only for the `mlex` command-line client: its commands and DDL's task.yaml.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
-    ],
-    targets: [
-        // MARK: libs
-        .target(
-            name: "Platform",
-            dependencies: [
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Configuration", package: "swift-configuration"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "SystemPackage", package: "swift-system"),
-            ],
-            path: "libs/Platform/Sources/Platform",
-            swiftSettings: strictSettings
-        ),
-        .target(
-            name: "PlatformTesting",
-            dependencies: [
-                "Platform",
-                "Auth",
-                "SQLite",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
-            path: "libs/Platform/Sources/PlatformTesting",
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "PlatformTests",
-            dependencies: [
-                "Platform",
-                "PlatformTesting",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "libs/Platform/Tests/PlatformTests",
-            swiftSettings: strictSettings
-        ),
-
-        // One C library, one wrapper module: only `SQLite` imports `CSQLite`.
-        .systemLibrary(
-            name: "CSQLite",
-            path: "libs/CSQLite",
-            pkgConfig: "sqlite3",
-            providers: [.apt(["libsqlite3-dev"])]
-        ),
-        // Kafka through librdkafka: only `Kafka` imports `CRdKafka`.
-        .systemLibrary(
-            name: "CRdKafka",
-            path: "libs/CRdKafka",
-            pkgConfig: "rdkafka",
-            providers: [.apt(["librdkafka-dev"])]
-        ),
-        .target(
-            name: "Kafka",
-            dependencies: ["CRdKafka", .product(name: "NIOPosix", package: "swift-nio")],
-            path: "libs/Kafka/Sources/Kafka",
-            swiftSettings: strictSettings
-        ),
-
-        .target(
-            name: "KafkaBus",
-            dependencies: [
-                "Kafka", "Bus", "Platform",
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "libs/Kafka/Sources/KafkaBus",
-            swiftSettings: strictSettings
-        ),
-
-        // MongoDB through libmongoc: only `Mongo` imports `CMongoC`.
-        .systemLibrary(
-            name: "CMongoC",
-            path: "libs/CMongoC",
-            pkgConfig: "libmongoc-1.0",
-            providers: [.apt(["libmongoc-dev", "libbson-dev"])]
-        ),
-        .target(
-            name: "Mongo",
-            dependencies: ["CMongoC", "Platform", .product(name: "NIOPosix", package: "swift-nio")],
-            path: "libs/Mongo/Sources/Mongo",
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "MongoTests",
-            dependencies: ["Mongo", "MongoStore", "Store", "Platform", "PlatformTesting"],
-            path: "libs/Mongo/Tests/MongoTests",
-            swiftSettings: strictSettings
-        ),
-        .target(
-            name: "MongoStore",
-            dependencies: [
-                "Mongo", "Store", "Blobs", "Platform",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
-            path: "libs/Mongo/Sources/MongoStore",
-            swiftSettings: strictSettings
-        ),
-        .target(
-            name: "SQLite",
-            dependencies: ["CSQLite"],
-            path: "libs/SQLite/Sources/SQLite",
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "SQLiteTests",
-            dependencies: ["SQLite", "PlatformTesting"],
-            path: "libs/SQLite/Tests/SQLiteTests",
-            swiftSettings: strictSettings
-        ),
-        .target(
-            name: "Store",
-            dependencies: ["SQLite", "Platform"],
-            path: "libs/Store/Sources/Store",
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "StoreTests",
-            dependencies: ["MongoStore", "Store", "Platform", "PlatformTesting"],
-            path: "libs/Store/Tests/StoreTests",
-            swiftSettings: strictSettings
-        ),
-        .target(
-            name: "Bus",
-            dependencies: ["SQLite", "Platform"],
-            path: "libs/Bus/Sources/Bus",
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "BusTests",
-            dependencies: [.product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log"), "KafkaBus", "Bus", "Platform", "PlatformTesting"],
-            path: "libs/Bus/Tests/BusTests",
-            swiftSettings: strictSettings
-        ),
-        // The outbox, its relay and the idempotent consumer: where Store and Bus meet.
-        .target(
-            name: "Outbox",
-            dependencies: [
-                "Store",
-                "Bus",
-                "Platform",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "libs/Outbox/Sources/Outbox",
-            swiftSettings: strictSettings
-        ),
-        .target(
-            name: "OutboxTestSupport",
-            dependencies: ["Outbox", "Store", "MongoStore", "Bus", "Platform", .product(name: "Logging", package: "swift-log")],
-            path: "libs/Outbox/Tests/OutboxTestSupport",
-            swiftSettings: strictSettings
-        ),
-        // A real process for the crash tests to SIGKILL mid-batch and mid-relay.
-        .executableTarget(
-            name: "outbox-crash-child",
-            dependencies: ["OutboxTestSupport", "Outbox", "Store", "Bus", "Platform", .product(name: "Logging", package: "swift-log")],
-            path: "libs/Outbox/Tests/outbox-crash-child",
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "OutboxTests",
-            dependencies: [
-                "Outbox",
-                "OutboxTestSupport",
-                "outbox-crash-child",
-                "Store",
-                "Bus",
-                "Platform",
-                "PlatformTesting",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "libs/Outbox/Tests/OutboxTests",
-            swiftSettings: strictSettings
-        ),
-        .target(
-            name: "Blobs",
-            dependencies: [
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
-            path: "libs/Blobs/Sources/Blobs",
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "BlobsTests",
-            dependencies: ["MongoStore", 
-                "Blobs",
-                "PlatformTesting",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
-            path: "libs/Blobs/Tests/BlobsTests",
-            swiftSettings: strictSettings
-        ),
-
-        // Which store and bus a service runs on, chosen by configuration.
-        .target(
-            name: "Backends",
-            dependencies: [
-                "Store", "MongoStore", "Blobs", "Bus", "KafkaBus", "Outbox", "Platform",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "libs/Backends/Sources/Backends",
-            swiftSettings: strictSettings
-        ),
-
-        // Token verification, the authenticated principal and project permissions, for every service.
-        .target(
-            name: "Auth",
-            dependencies: [
-                "Platform",
-                "Bus",
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "libs/Auth/Sources/Auth",
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "AuthTests",
-            dependencies: [
-                "Auth",
-                "Platform",
-                "PlatformTesting",
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ],
-            path: "libs/Auth/Tests/AuthTests",
-            swiftSettings: strictSettings
-        ),
-
-        // MARK: services/users
-        .target(
-            name: "UsersService",
-            dependencies: [
-                "Platform",
-                "Auth",
-                "Backends",
-                "Store",
-                "Bus",
-                "Outbox",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-            ],
-            path: "services/users/Sources/UsersService",
-            swiftSettings: strictSettings
-        ),
-        .executableTarget(
-            name: "mlex-users",
-            dependencies: ["UsersService", "Platform"],
-            path: "services/users/Sources/mlex-users",
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "UsersServiceTests",
-            dependencies: [
-                "KafkaBus",
-                "UsersService",
-                "Auth",
-                "Bus",
-                "Platform",
-                "PlatformTesting",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            path: "services/users/Tests/UsersServiceTests",
-            swiftSettings: strictSettings
-        ),
-
-        // MARK: services/data
-        .target(
-            name: "DataService",
-            dependencies: [
-                "Platform",
-                "Auth",
-                "Backends",
-                "Store",
-                "Bus",
-                "Blobs",
-                "Outbox",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-            ],
-            path: "services/data/Sources/DataService",
-            swiftSettings: strictSettings
-        ),
-        .executableTarget(
-            name: "mlex-data",
-            dependencies: ["DataService", "Platform"],
-            path: "services/data/Sources/mlex-data",
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "DataServiceTests",
-            dependencies: [
-                "DataService",
-                "Blobs",
-                "Bus",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                "Auth",
-                "Store",
-                "Platform",
-                "PlatformTesting",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ],
-            path: "services/data/Tests/DataServiceTests",
-            swiftSettings: strictSettings
-        ),
-
-        // MARK: libs/DataClient — how services other than data use data's API
-        .target(
-            name: "DataClient",
-            dependencies: [
-                "Platform", "Auth", "Bus", "Outbox", "Store",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "libs/DataClient/Sources/DataClient",
-            swiftSettings: strictSettings
-        ),
-
-        // MARK: services/compute
-        .target(
-            name: "ComputeWire",
-            dependencies: ["Platform", "ComputeExecutors"],
-            path: "services/compute/Sources/ComputeWire",
-            swiftSettings: strictSettings
-        ),
-        // The local executor: Foundation only, so it can be built and tested on its own.
-        .target(
-            name: "ComputeExecutors",
-            path: "services/compute/Sources/ComputeExecutors",
-            swiftSettings: strictSettings
-        ),
-        // The Docker executor: the Engine API over its unix socket (AsyncHTTPClient speaks http+unix).
-        .target(
-            name: "ComputeDocker",
-            dependencies: [
-                "ComputeExecutors",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
-            path: "services/compute/Sources/ComputeDocker",
-            swiftSettings: strictSettings
-        ),
-        .target(
-            name: "ComputeService",
-            dependencies: [
-                "Platform", "Auth", "Backends", "Store", "Bus", "Outbox", "DataClient", "ComputeWire",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-            ],
-            path: "services/compute/Sources/ComputeService",
-            swiftSettings: strictSettings
-        ),
-        .target(
-            name: "ComputeAgent",
-            dependencies: [
-                "Platform", "Auth", "DataClient", "ComputeWire", "ComputeExecutors", "ComputeDocker",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-            ],
-            path: "services/compute/Sources/ComputeAgent",
-            swiftSettings: strictSettings
-        ),
-        .executableTarget(
-            name: "mlex-compute",
-            dependencies: ["ComputeService", "Platform"],
-            path: "services/compute/Sources/mlex-compute",
-            swiftSettings: strictSettings
-        ),
-        .executableTarget(
-            name: "mlex-compute-agent",
-            dependencies: ["ComputeAgent", "Platform"],
-            path: "services/compute/Sources/mlex-compute-agent",
-            swiftSettings: strictSettings
-        ),
-        .executableTarget(
-            name: "mlex-compute-supervisor",
-            dependencies: ["ComputeExecutors"],
-            path: "services/compute/Sources/mlex-compute-supervisor",
-            swiftSettings: strictSettings
-        ),
-        // Starts users, data, compute and agents as real processes (built by `swift build`).
-        .testTarget(
-            name: "ComputeServiceTests",
-            dependencies: [
-                "Platform", "PlatformTesting", "Auth", "ComputeTestSupport", "ComputeService",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
-            path: "services/compute/Tests/ComputeServiceTests",
-            swiftSettings: strictSettings
-        ),
-        // A dockerd of the tests' own with a job image imported: for the executor and service suites.
-        .target(
-            name: "ComputeTestSupport",
-            dependencies: ["ComputeDocker"],
-            path: "services/compute/Tests/ComputeTestSupport",
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "ComputeExecutorsTests",
-            dependencies: ["ComputeExecutors", "ComputeDocker", "ComputeTestSupport"],
-            path: "services/compute/Tests/ComputeExecutorsTests",
-            swiftSettings: strictSettings
-        ),
-
-        // MARK: libs/ParameterSchema — a model's typed parameters (ingest checks, mlhub deploys)
-        .target(
-            name: "ParameterSchema",
-            dependencies: ["Platform"],
-            path: "libs/ParameterSchema/Sources/ParameterSchema",
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "ParameterSchemaTests",
-            dependencies: ["ParameterSchema", "Platform"],
-            path: "libs/ParameterSchema/Tests/ParameterSchemaTests",
-            swiftSettings: strictSettings
-        ),
-
-        // MARK: services/ingest
-        .target(
-            name: "IngestService",
-            dependencies: [
-                "Platform", "Store", "Bus", "Outbox", "Backends", "Auth", "DataClient", "ParameterSchema", "Blobs",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "services/ingest/Sources/IngestService",
-            swiftSettings: strictSettings
-        ),
-        .executableTarget(
-            name: "mlex-ingest",
-            dependencies: ["IngestService", "Platform"],
-            path: "services/ingest/Sources/mlex-ingest",
-            swiftSettings: strictSettings
-        ),
-        // Ingest → hub → tag → deploy through the bus, every service a real process.
-        .testTarget(
-            name: "IngestServiceTests",
-            dependencies: [
-                "IngestService", "Platform", "PlatformTesting",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            path: "services/ingest/Tests/IngestServiceTests",
-            swiftSettings: strictSettings
-        ),
-
-        // MARK: services/mlhub
-        .target(
-            name: "MLHubService",
-            dependencies: [
-                "Platform", "Store", "Bus", "Outbox", "Backends", "Auth", "DataClient", "ParameterSchema",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-            ],
-            path: "services/mlhub/Sources/MLHubService",
-            swiftSettings: strictSettings
-        ),
-        .executableTarget(
-            name: "mlex-mlhub",
-            dependencies: ["MLHubService", "Platform"],
-            path: "services/mlhub/Sources/mlex-mlhub",
-            swiftSettings: strictSettings
-        ),
-        // Starts users, data, compute, tag and mlhub as real processes; builds the app itself
-        // only to check its API description.
-        .testTarget(
-            name: "MLHubServiceTests",
-            dependencies: [
-                "MLHubService", "Platform", "PlatformTesting", "Bus",
-                .product(name: "Hummingbird", package: "hummingbird"),
-            ],
-            path: "services/mlhub/Tests/MLHubServiceTests",
-            swiftSettings: strictSettings
-        ),
-
-        // MARK: services/tag
-        .target(
-            name: "TagService",
-            dependencies: [
-                "Platform", "Store", "Bus", "Outbox", "Backends", "Auth", "DataClient",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-            ],
-            path: "services/tag/Sources/TagService",
-            swiftSettings: strictSettings
-        ),
-        .executableTarget(
-            name: "mlex-tag",
-            dependencies: ["TagService", "Platform"],
-            path: "services/tag/Sources/mlex-tag",
-            swiftSettings: strictSettings
-        ),
-        // Starts users, data, compute and tag as real processes (built by `swift build`), and
-        // builds the tag app itself only to check its API description.
-        .testTarget(
-            name: "TagServiceTests",
-            dependencies: [
-                "TagService", "Platform", "PlatformTesting", "Bus",
-                .product(name: "Hummingbird", package: "hummingbird"),
-            ],
-            path: "services/tag/Tests/TagServiceTests",
-            swiftSettings: strictSettings
-        ),
-
-        // MARK: apps/bench — `make bench`, release build, never part of `make test`
-        .executableTarget(
-            name: "mlex-bench",
-            dependencies: [
-                "Auth",
-                "DataService",
-                "UsersService",
-                "ComputeService",
-                "ComputeAgent",
-                "ComputeExecutors",
-                "MLHubService",
-                "IngestService",
-                "KafkaBus",
-                "MongoStore",
-                "Blobs",
-                "Bus",
-                "Store",
-                "Platform",
-                "CSQLite",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "NIOEmbedded", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ],
-            path: "apps/bench/Sources/mlex-bench",
-            swiftSettings: strictSettings
-        ),
-
-        // MARK: apps/web — the single-origin gateway (UI comes later)
-        .target(
-            name: "WebGateway",
-            dependencies: [
-                "Platform",
-                "Auth",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-            ],
-            path: "apps/web/Sources/WebGateway",
-            swiftSettings: strictSettings
-        ),
-        .executableTarget(
-            name: "mlex-web",
-            dependencies: ["WebGateway", "Platform"],
-            path: "apps/web/Sources/mlex-web",
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "WebGatewayTests",
-            dependencies: [
-                "WebGateway",
-                "Platform",
-                "PlatformTesting",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "apps/web/Tests/WebGatewayTests",
-            swiftSettings: strictSettings
-        ),
-    
-        // MARK: clients/swift — the platform's HTTP API for programs (the CLI, notebooks' tools)
-        .target(
-            name: "MLExClient",
-            dependencies: [
-                "Platform",
-                "Blobs",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOFoundationCompat", package: "swift-nio"),
-            ],
-            path: "clients/swift/Sources/MLExClient",
-            swiftSettings: strictSettings
-        ),
-
-        // MARK: apps/cli — `mlex`, the command-line client
-        .target(
-            name: "MLExCLI",
-            dependencies: [
-                "MLExClient",
-                "Blobs",
-                "Platform",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Yams", package: "Yams"),
-            ],
-            path: "apps/cli/Sources/MLExCLI",
-            swiftSettings: strictSettings
-        ),
-        .executableTarget(
-            name: "mlex",
-            dependencies: ["MLExCLI"],
-            path: "apps/cli/Sources/mlex",
-            swiftSettings: strictSettings
-        ),
-        .testTarget(
-            name: "CLITests",
-            dependencies: ["MLExCLI", "MLExClient", "Platform", "PlatformTesting"],
-            path: "apps/cli/Tests/CLITests",
-            swiftSettings: strictSettings
-        ),
-        // Drives the built `mlex` against users, data, compute, an agent and the gateway as processes.
-        .testTarget(
-            name: "EndToEndTests",
-            dependencies: ["Platform", "PlatformTesting"],
-            path: "apps/cli/Tests/EndToEndTests",
-            swiftSettings: strictSettings
-        ),
-
-        // MARK: doc_compose — the Dockerfile and the docker-compose subsets, checked without Docker
-        .testTarget(
-            name: "DeploymentTests",
-            dependencies: ["Platform", .product(name: "Yams", package: "Yams")],
-            path: "doc_compose/Tests/DeploymentTests",
-            swiftSettings: strictSettings
-        ),
     ]
 )
+
+/// The products targets use, by the module name they import.
+extension Target.Dependency {
+    static let hummingbird = product(name: "Hummingbird", package: "hummingbird")
+    static let hummingbirdTesting = product(name: "HummingbirdTesting", package: "hummingbird")
+    static let hummingbirdBcrypt = product(name: "HummingbirdBcrypt", package: "hummingbird-auth")
+    static let configuration = product(name: "Configuration", package: "swift-configuration")
+    static let logging = product(name: "Logging", package: "swift-log")
+    static let metrics = product(name: "Metrics", package: "swift-metrics")
+    static let prometheus = product(name: "Prometheus", package: "swift-prometheus")
+    static let serviceLifecycle = product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+    static let asyncHTTPClient = product(name: "AsyncHTTPClient", package: "async-http-client")
+    static let nioCore = product(name: "NIOCore", package: "swift-nio")
+    static let nioPosix = product(name: "NIOPosix", package: "swift-nio")
+    static let nioHTTP1 = product(name: "NIOHTTP1", package: "swift-nio")
+    static let nioEmbedded = product(name: "NIOEmbedded", package: "swift-nio")
+    static let nioFoundationCompat = product(name: "NIOFoundationCompat", package: "swift-nio")
+    static let nioConcurrencyHelpers = product(name: "NIOConcurrencyHelpers", package: "swift-nio")
+    static let httpTypes = product(name: "HTTPTypes", package: "swift-http-types")
+    static let systemPackage = product(name: "SystemPackage", package: "swift-system")
+    static let crypto = product(name: "Crypto", package: "swift-crypto")
+    static let asyncAlgorithms = product(name: "AsyncAlgorithms", package: "swift-async-algorithms")
+    static let jwtKit = product(name: "JWTKit", package: "jwt-kit")
+    static let argumentParser = product(name: "ArgumentParser", package: "swift-argument-parser")
+    static let yams = product(name: "Yams", package: "Yams")
+}
+
+// MARK: - Target shapes
+
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+/// A library target at `<folder>/Sources/<name>`.
+func library(_ name: String, in folder: String, _ dependencies: [Target.Dependency] = []) -> Target {
+    .target(name: name, dependencies: dependencies, path: "\(folder)/Sources/\(name)", swiftSettings: strictSettings)
+}
+
+/// An executable at `<folder>/Sources/<name>`: a thin `main` over a library.
+func executable(_ name: String, in folder: String, _ dependencies: [Target.Dependency]) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: dependencies,
+        path: "\(folder)/Sources/\(name)",
+        swiftSettings: strictSettings
+    )
+}
+
+/// Test helpers or a test process that live beside the tests, at `<folder>/Tests/<name>`.
+func testSupport(_ name: String, in folder: String, _ dependencies: [Target.Dependency]) -> Target {
+    .target(name: name, dependencies: dependencies, path: "\(folder)/Tests/\(name)", swiftSettings: strictSettings)
+}
+
+/// A Swift Testing suite at `<folder>/Tests/<name>`.
+func tests(_ name: String, in folder: String, _ dependencies: [Target.Dependency]) -> Target {
+    .testTarget(name: name, dependencies: dependencies, path: "\(folder)/Tests/\(name)", swiftSettings: strictSettings)
+}
+
+/// A C library from Debian, found by pkg-config. One wrapper target imports it, nothing else.
+func cLibrary(_ name: String, pkgConfig: String, apt: [String]) -> Target {
+    .systemLibrary(name: name, path: "libs/\(name)", pkgConfig: pkgConfig, providers: [.apt(apt)])
+}
+
+/// A service: its library (routes, records, repositories), its `mlex-<service>` executable and
+/// its tests, all under `services/<service>`.
+func service(
+    _ name: String,
+    folder: String,
+    executable executableName: String,
+    _ dependencies: [Target.Dependency],
+    tests testDependencies: [Target.Dependency]
+) -> [Target] {
+    let path = "services/\(folder)"
+    return [
+        library(name, in: path, dependencies),
+        executable(executableName, in: path, [.target(name: name), "Platform"]),
+        tests("\(name)Tests", in: path, [.target(name: name)] + testDependencies),
+    ]
+}
+
+// MARK: - libs: the wire contracts and the server kit
+
+package.targets += [
+    // JSONValue, ids, timestamps, the error shape: Foundation only, so clients link no server.
+    library("Wire", in: "libs/Wire"),
+    tests("WireTests", in: "libs/Wire", ["Wire"]),
+    library(
+        "Platform",
+        in: "libs/Platform",
+        [
+            "Wire", .hummingbird, .configuration, .logging, .metrics, .prometheus, .serviceLifecycle,
+            .nioCore, .nioConcurrencyHelpers, .httpTypes, .systemPackage,
+        ]
+    ),
+    // Real servers on loopback ports, stopped by pid: what every integration suite starts.
+    library(
+        "PlatformTesting",
+        in: "libs/Platform",
+        ["Platform", "Auth", "SQLite", .hummingbird, .hummingbirdTesting, .asyncHTTPClient, .nioCore, .nioPosix, .logging]
+    ),
+    tests(
+        "PlatformTests",
+        in: "libs/Platform",
+        [
+            "Platform", "PlatformTesting", .hummingbird, .hummingbirdTesting, .asyncHTTPClient, .configuration,
+            .logging, .prometheus, .nioConcurrencyHelpers, .httpTypes, .serviceLifecycle,
+        ]
+    ),
+]
+
+// MARK: - libs: C libraries, each behind one wrapper
+
+package.targets += [
+    cLibrary("CSQLite", pkgConfig: "sqlite3", apt: ["libsqlite3-dev"]),
+    library("SQLite", in: "libs/SQLite", ["CSQLite"]),
+    tests("SQLiteTests", in: "libs/SQLite", ["SQLite", "PlatformTesting"]),
+
+    cLibrary("CRdKafka", pkgConfig: "rdkafka", apt: ["librdkafka-dev"]),
+    library("Kafka", in: "libs/Kafka", ["CRdKafka", .nioPosix]),
+    library("KafkaBus", in: "libs/Kafka", ["Kafka", "Bus", "Platform", .nioPosix, .serviceLifecycle]),
+
+    cLibrary("CMongoC", pkgConfig: "libmongoc-1.0", apt: ["libmongoc-dev", "libbson-dev"]),
+    library("Mongo", in: "libs/Mongo", ["CMongoC", "Platform", .nioCore, .nioPosix]),
+    library("MongoStore", in: "libs/Mongo", ["Mongo", "Store", "Blobs", "Platform", .crypto, .nioCore]),
+    tests("MongoTests", in: "libs/Mongo", ["Mongo", "MongoStore", "Store", "Platform", "PlatformTesting"]),
+]
+
+// MARK: - libs: store, bus, outbox, blobs, backends, auth
+
+package.targets += [
+    library("Store", in: "libs/Store", ["SQLite", "Platform"]),
+    tests("StoreTests", in: "libs/Store", ["MongoStore", "Store", "Platform", "PlatformTesting"]),
+
+    library("Bus", in: "libs/Bus", ["SQLite", "Platform"]),
+    tests("BusTests", in: "libs/Bus", ["KafkaBus", "Bus", "Platform", "PlatformTesting", .serviceLifecycle, .logging]),
+
+    // The outbox, its relay and the idempotent consumer: where Store and Bus meet.
+    library("Outbox", in: "libs/Outbox", ["Store", "Bus", "Platform", .logging, .serviceLifecycle]),
+    testSupport("OutboxTestSupport", in: "libs/Outbox", ["Outbox", "Store", "MongoStore", "Bus", "Platform", .logging]),
+    // A real process for the crash tests to SIGKILL mid-batch and mid-relay.
+    .executableTarget(
+        name: "outbox-crash-child",
+        dependencies: ["OutboxTestSupport", "Outbox", "Store", "Bus", "Platform", .logging],
+        path: "libs/Outbox/Tests/outbox-crash-child",
+        swiftSettings: strictSettings
+    ),
+    tests(
+        "OutboxTests",
+        in: "libs/Outbox",
+        [
+            "Outbox", "OutboxTestSupport", "outbox-crash-child", "Store", "Bus", "Platform", "PlatformTesting",
+            .logging, .serviceLifecycle,
+        ]
+    ),
+
+    library("Blobs", in: "libs/Blobs", [.crypto, .nioCore, .nioPosix]),
+    tests("BlobsTests", in: "libs/Blobs", ["MongoStore", "Blobs", "PlatformTesting", .crypto, .nioCore]),
+
+    // Which store and bus a service runs on, chosen by configuration.
+    library(
+        "Backends",
+        in: "libs/Backends",
+        ["Store", "MongoStore", "Blobs", "Bus", "KafkaBus", "Outbox", "Platform", .logging, .serviceLifecycle]
+    ),
+
+    // Token verification, the authenticated principal and project permissions, for every service.
+    library(
+        "Auth",
+        in: "libs/Auth",
+        [
+            "Platform", "Bus", .jwtKit, .crypto, .hummingbird, .asyncHTTPClient, .nioCore, .logging,
+            .serviceLifecycle,
+        ]
+    ),
+    tests(
+        "AuthTests",
+        in: "libs/Auth",
+        ["Auth", "Platform", "PlatformTesting", .jwtKit, .crypto, .hummingbird, .hummingbirdTesting]
+    ),
+
+    // How services other than data use data's API.
+    library(
+        "DataClient",
+        in: "libs/DataClient",
+        ["Platform", "Auth", "Bus", "Outbox", "Store", .asyncHTTPClient, .nioCore, .nioHTTP1, .httpTypes, .logging]
+    ),
+    // A model's typed parameters (ingest checks them, mlhub deploys with them).
+    library("ParameterSchema", in: "libs/ParameterSchema", ["Platform"]),
+    tests("ParameterSchemaTests", in: "libs/ParameterSchema", ["ParameterSchema", "Platform"]),
+]
+
+// MARK: - services
+
+/// What every service library is built on.
+let serviceKit: [Target.Dependency] = [
+    "Platform", "Auth", "Backends", "Store", "Bus", "Outbox", .hummingbird, .logging, .prometheus,
+]
+
+package.targets += service(
+    "UsersService",
+    folder: "users",
+    executable: "mlex-users",
+    serviceKit + [.hummingbirdBcrypt, .jwtKit, .crypto, .nioCore, .nioPosix],
+    tests: [
+        "KafkaBus", "Auth", "Bus", "Platform", "PlatformTesting", .hummingbird, .hummingbirdTesting, .httpTypes,
+        .nioCore, .jwtKit, .crypto,
+    ]
+)
+
+package.targets += service(
+    "DataService",
+    folder: "data",
+    executable: "mlex-data",
+    serviceKit + ["Blobs", .serviceLifecycle, .nioCore, .httpTypes],
+    tests: [
+        "Blobs", "Bus", "Auth", "Store", "Platform", "PlatformTesting", .crypto, .nioCore, .httpTypes,
+        .hummingbird, .hummingbirdTesting,
+    ]
+)
+
+package.targets += service(
+    "IngestService",
+    folder: "ingest",
+    executable: "mlex-ingest",
+    serviceKit + ["DataClient", "ParameterSchema", "Blobs", .crypto, .serviceLifecycle],
+    // Ingest → hub → tag → deploy through the bus, every service a real process.
+    tests: ["Platform", "PlatformTesting", .hummingbird, .crypto]
+)
+
+package.targets += service(
+    "MLHubService",
+    folder: "mlhub",
+    executable: "mlex-mlhub",
+    serviceKit + ["DataClient", "ParameterSchema", .httpTypes],
+    // Users, data, compute, tag and mlhub as real processes; the app itself only for its API description.
+    tests: ["Platform", "PlatformTesting", "Bus", .hummingbird]
+)
+
+package.targets += service(
+    "TagService",
+    folder: "tag",
+    executable: "mlex-tag",
+    serviceKit + ["DataClient"],
+    // Users, data, compute and tag as real processes; the app itself only for its API description.
+    tests: ["Platform", "PlatformTesting", "Bus", .hummingbird]
+)
+
+// MARK: - services/compute: the job API and scheduler, the node agent, the executors
+
+package.targets += [
+    // What compute, its agents and executors say to each other: Foundation and Wire only, so
+    // neither the scheduler links the sandbox nor the sandbox links a server.
+    library("ComputeWire", in: "services/compute", ["Wire"]),
+    // The local executor and its sandbox (bubblewrap, cgroups, the job disk).
+    library("ComputeExecutors", in: "services/compute", ["ComputeWire"]),
+    // The Docker executor: the Engine API over its unix socket (AsyncHTTPClient speaks http+unix).
+    library(
+        "ComputeDocker",
+        in: "services/compute",
+        ["ComputeExecutors", "ComputeWire", .asyncHTTPClient, .nioCore, .nioFoundationCompat, .nioHTTP1]
+    ),
+    library(
+        "ComputeService",
+        in: "services/compute",
+        serviceKit + ["DataClient", "ComputeWire", .serviceLifecycle, .nioCore, .metrics]
+    ),
+    library(
+        "ComputeAgent",
+        in: "services/compute",
+        [
+            "Platform", "Auth", "DataClient", "ComputeWire", "ComputeExecutors", "ComputeDocker", .hummingbird,
+            .serviceLifecycle, .logging, .prometheus,
+        ]
+    ),
+    executable("mlex-compute", in: "services/compute", ["ComputeService", "Platform"]),
+    executable("mlex-compute-agent", in: "services/compute", ["ComputeAgent", "Platform"]),
+    // Started by the agent, one per job: holds the sandbox and writes the job's status.
+    executable("mlex-compute-supervisor", in: "services/compute", ["ComputeExecutors"]),
+    // A dockerd of the tests' own with a job image imported: for the executor and service suites.
+    testSupport("ComputeTestSupport", in: "services/compute", ["ComputeDocker"]),
+    tests("ComputeExecutorsTests", in: "services/compute", ["ComputeExecutors", "ComputeDocker", "ComputeWire", "ComputeTestSupport"]),
+    // Users, data, compute and agents as real processes (built by `swift build`).
+    tests(
+        "ComputeServiceTests",
+        in: "services/compute",
+        [
+            "Platform", "PlatformTesting", "Auth", "ComputeTestSupport", "ComputeService", .hummingbird,
+            .asyncHTTPClient, .nioCore,
+        ]
+    ),
+]
+
+// MARK: - apps: the gateway, the CLI, the benchmarks
+
+package.targets += [
+    // The single-origin gateway (the web UI comes later).
+    library(
+        "WebGateway",
+        in: "apps/web",
+        [
+            "Platform", "Auth", .hummingbird, .asyncHTTPClient, .nioCore, .nioHTTP1, .httpTypes, .logging,
+            .prometheus, .serviceLifecycle,
+        ]
+    ),
+    executable("mlex-web", in: "apps/web", ["WebGateway", "Platform"]),
+    tests(
+        "WebGatewayTests",
+        in: "apps/web",
+        [
+            "WebGateway", "Platform", "PlatformTesting", .hummingbird, .hummingbirdTesting, .asyncHTTPClient,
+            .httpTypes, .logging, .nioCore, .serviceLifecycle,
+        ]
+    ),
+
+    // The platform's HTTP API for programs (the CLI, notebooks' tools): no server inside.
+    library(
+        "MLExClient",
+        in: "clients/swift",
+        ["Wire", "Blobs", .asyncHTTPClient, .nioCore, .nioHTTP1, .nioFoundationCompat]
+    ),
+    // `mlex`, the command-line client.
+    library("MLExCLI", in: "apps/cli", ["MLExClient", "Blobs", "Wire", .argumentParser, .yams]),
+    executable("mlex", in: "apps/cli", ["MLExCLI"]),
+    tests("CLITests", in: "apps/cli", ["MLExCLI", "MLExClient", "Wire", "Platform", "PlatformTesting"]),
+    // Drives the built `mlex` against users, data, compute, an agent and the gateway as processes.
+    tests("EndToEndTests", in: "apps/cli", ["Platform", "PlatformTesting", .crypto]),
+
+    // `make bench`: release build, never part of `make test`.
+    executable(
+        "mlex-bench",
+        in: "apps/bench",
+        [
+            "Auth", "DataService", "UsersService", "ComputeService", "ComputeAgent", "ComputeExecutors",
+            "MLHubService", "IngestService", "KafkaBus", "MongoStore", "Blobs", "Bus", "Store", "SQLite",
+            "Platform", .nioCore, .crypto, .asyncAlgorithms, .hummingbird, .jwtKit, .nioEmbedded, .logging,
+            .hummingbirdBcrypt, .asyncHTTPClient,
+        ]
+    ),
+
+    // The Dockerfile and the docker-compose subsets, checked without Docker.
+    tests("DeploymentTests", in: "doc_compose", ["Platform", .yams]),
+]

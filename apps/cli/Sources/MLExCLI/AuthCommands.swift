@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import MLExClient
-import Platform
+import Wire
 
 struct Register: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create an account and log in with it.")

@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import Platform
+import Wire
 
 /// What commands print: results on stdout (tables, or JSON with `--json`), messages and
 /// progress on stderr, so `mlex … --json | jq` sees only data.

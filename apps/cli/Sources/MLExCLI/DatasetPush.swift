@@ -1,7 +1,7 @@
 import Blobs
 import Foundation
 import MLExClient
-import Platform
+import Wire
 
 /// A local directory made a dataset version: files hashed, an identical final version of the
 /// dataset reused, otherwise a new draft filled, finalized — or removed if an upload fails, so

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import MLExClient
-import Platform
+import Wire
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import MLExClient
-import Platform
+import Wire
 
 /// How a job is shown: `mlex progress` and the end of `mlex progress --wait`.
 enum JobView {
@@ -214,7 +214,7 @@ struct Jobs: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let client = try global.client()
-                let projectID = try await project.asyncMap(client.projectID)
+                let projectID: String? = if let project { try await client.projectID(project) } else { nil }
                 let page = try await client.call(.compute, .GET, "/v1/jobs", query: [
                     "projectId": projectID, "state": state, "queue": queue, "limit": String(limit),
                 ])

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import MLExClient
-import Platform
+import Wire
 
 struct Projects: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Projects you have a role in.", subcommands: [List.self, Create.self, Show.self], defaultSubcommand: List.self)

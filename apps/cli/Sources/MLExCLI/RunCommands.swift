@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import MLExClient
-import Platform
+import Wire
 
 struct Runs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Tracked runs: list, show, search.", subcommands: [List.self, Show.self, Search.self], defaultSubcommand: List.self)

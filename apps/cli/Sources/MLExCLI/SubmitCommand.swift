@@ -2,7 +2,7 @@ import ArgumentParser
 import Blobs
 import Foundation
 import MLExClient
-import Platform
+import Wire
 
 struct Submit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

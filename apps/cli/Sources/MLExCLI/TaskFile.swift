@@ -1,6 +1,6 @@
 import Foundation
 import MLExClient
-import Platform
+import Wire
 import Yams
 
 /// DDL's `task.yaml`: what `mlex submit` runs. DDL's own keys are taken as they are

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import MLExClient
-import Platform
+import Wire
 
 struct Templates: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,7 +18,7 @@ struct Templates: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let client = try global.client()
-                let projectID = try await project.asyncMap(client.projectID)
+                let projectID: String? = if let project { try await client.projectID(project) } else { nil }
                 let templates = try await client.all(.compute, "/v1/templates", query: ["projectId": projectID])
                 if output.json { return Console.json(.array(templates)) }
                 Console.table(["NAME", "IMAGE", "DEFAULTS", "RANGES", "PROJECT"], templates.map(TemplateView.row))

@@ -1,6 +1,6 @@
 import Foundation
 import MLExClient
-import Platform
+import Wire
 import PlatformTesting
 import Testing
 

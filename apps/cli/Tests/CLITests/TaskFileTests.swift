@@ -1,6 +1,6 @@
 import Foundation
 import MLExClient
-import Platform
+import Wire
 import Testing
 
 @testable import MLExCLI

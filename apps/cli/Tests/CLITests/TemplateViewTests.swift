@@ -1,4 +1,4 @@
-import Platform
+import Wire
 import Testing
 
 @testable import MLExCLI

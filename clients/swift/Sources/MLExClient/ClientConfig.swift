@@ -1,5 +1,5 @@
 import Foundation
-import Platform
+import Wire
 
 /// What `mlex login` remembers: the server and the session's tokens, in
 /// `$XDG_CONFIG_HOME/mlex/config` (default `~/.config/mlex/config`), a JSON file only its owner

@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
-import Platform
+import Wire
 
 /// The platform's HTTP API through its gateway (`<url>/api/<service>/…`), as a logged-in user:
 /// JSON calls, streamed uploads and resumable downloads, server-sent event streams. An expired
@@ -86,11 +86,13 @@ public final class MLExClient: Sendable {
 
     static func check(_ status: HTTPResponseStatus, _ bytes: ByteBuffer) throws {
         guard !(200..<300).contains(Int(status.code)) else { return }
-        let error = (try? JSONValue.parse(String(buffer: bytes)))?["error"]
-        throw ClientError.api(APIFailure(
-            status: Int(status.code), code: error?["code"]?.stringValue ?? "http_\(status.code)",
-            message: error?["message"]?.stringValue ?? "the server answered \(status.code) \(status.reasonPhrase)", field: error?["field"]?.stringValue
-        ))
+        let error = try? JSONDecoder.api.decode(ErrorEnvelope.self, from: Data(bytes.readableBytesView)).error
+        throw ClientError.api(
+            APIFailure(
+                status: Int(status.code), code: error?.code ?? "http_\(status.code)",
+                message: error?.message ?? "the server answered \(status.code) \(status.reasonPhrase)", field: error?.field
+            )
+        )
     }
 
     static func queryString(_ query: [String: String?]) -> String {

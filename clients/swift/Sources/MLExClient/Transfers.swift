@@ -4,7 +4,7 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
-import Platform
+import Wire
 
 extension MLExClient {
     /// Streams `file` to a data-service file path (`/v1/projects/{id}/files/<path>`,

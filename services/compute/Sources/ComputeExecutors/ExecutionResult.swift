@@ -1,3 +1,4 @@
+import ComputeWire
 import Foundation
 
 /// Why a job ended. Raw values are the wire spelling the rest of the platform uses.
@@ -16,23 +17,6 @@ public enum ExitReason: String, Codable, Sendable {
 
     /// The message of a `.diskLimit` end, the same from every executor.
     package static let diskFullMessage = "disk limit reached: /job, /output and /tmp together filled the job's disk"
-}
-
-/// Counters read from the job's cgroups.
-public struct ResourceUsage: Codable, Sendable, Equatable {
-    public var cpuSeconds: Double
-    public var memoryBytes: Int
-    public var memoryPeakBytes: Int
-    /// Live: tasks alive now. In a final result: the peak the kernel recorded (`pids.peak`) when
-    /// it keeps one, because the live count is always 0 once the job has ended.
-    public var pids: Int
-
-    public init(cpuSeconds: Double, memoryBytes: Int, memoryPeakBytes: Int, pids: Int) {
-        self.cpuSeconds = cpuSeconds
-        self.memoryBytes = memoryBytes
-        self.memoryPeakBytes = memoryPeakBytes
-        self.pids = pids
-    }
 }
 
 /// The outcome the supervisor writes to `status.json` when a job ends.

@@ -1,3 +1,4 @@
+import ComputeWire
 import Foundation
 
 /// Host directories of one job; the sandbox sees `work` at /job, `output` at /output and `tmp`

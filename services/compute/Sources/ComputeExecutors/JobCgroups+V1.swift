@@ -1,3 +1,4 @@
+import ComputeWire
 import Glibc
 
 /// cgroup v1: one directory per controller (memory, cpu, cpuacct, pids, freezer).

@@ -1,3 +1,4 @@
+import ComputeWire
 import Glibc
 
 /// cgroup v2: one directory with every controller. Written to the kernel documentation but NOT

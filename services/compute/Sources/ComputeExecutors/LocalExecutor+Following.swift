@@ -1,3 +1,4 @@
+import ComputeWire
 import Foundation
 import Glibc
 

@@ -1,6 +1,5 @@
-import ComputeExecutors
 import Foundation
-import Platform
+import Wire
 
 // What compute and its agents say to each other over HTTP (services/compute only): the agent
 // registers its node, long-polls for instructions, heartbeats usage and reports each job.
@@ -127,7 +126,7 @@ public struct Instructions: Codable, Sendable {
     }
 }
 
-/// Measured use of one job's cgroups (or a whole node's, summed): the executor's own type.
+/// Measured use of one job's cgroups (or a whole node's, summed).
 public typealias Usage = ResourceUsage
 
 public struct Heartbeat: Codable, Sendable {

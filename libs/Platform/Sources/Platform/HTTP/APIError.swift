@@ -29,25 +29,14 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
 
     /// The JSON response, usable outside a request (gateway fallbacks, tests).
     public func response() -> Response {
-        let body = try! JSONEncoder.api.encode(Envelope(error: .init(self)))
+        let body = try! JSONEncoder.api.encode(
+            ErrorEnvelope(error: ErrorBody(code: code, message: message, field: field, position: position))
+        )
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
-    }
-
-    struct Envelope: Codable {
-        struct Body: Codable {
-            let code: String
-            let message: String
-            let field: String?
-            let position: Int?
-            init(_ error: APIError) {
-                (code, message, field, position) = (error.code, error.message, error.field, error.position)
-            }
-        }
-        let error: Body
     }
 }
 
@@ -90,22 +79,4 @@ extension APIError {
         APIError(.serviceUnavailable, code: "unavailable", message: message, field: field)
     }
     public static let `internal` = APIError(.internalServerError, code: "internal_error", message: "internal error; see the service log for this request id")
-}
-
-extension JSONEncoder {
-    /// camelCase keys as declared, RFC 3339 UTC times, stable key order for readable diffs.
-    public static var api: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }
-}
-
-extension JSONDecoder {
-    public static var api: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }
 }

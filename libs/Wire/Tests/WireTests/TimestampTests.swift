@@ -1,5 +1,5 @@
 import Foundation
-import Platform
+import Wire
 import Testing
 
 @Suite("Timestamps on the wire")

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Platform
+@testable import Wire
 
 @Suite("JSONValue text")
 struct JSONValueTextTests {
