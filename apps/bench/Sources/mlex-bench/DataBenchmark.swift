@@ -1,6 +1,6 @@
-import CSQLite
 import Foundation
 import Platform
+import SQLite
 import Store
 
 /// The data service's hot paths through its real HTTP API, with the real users service issuing
@@ -35,7 +35,7 @@ struct DataBenchmark {
         let rawStart = ContinuousClock.now
         for start in stride(from: 0, to: points, by: 1000) {
             let began = ContinuousClock.now
-            rawTable.insert(run: run, key: "loss", range: start..<min(start + 1000, points))
+            try rawTable.insert(run: run, key: "loss", range: start..<min(start + 1000, points))
             raw.latencies.append(ContinuousClock.now - began)
         }
         raw.elapsed = ContinuousClock.now - rawStart
@@ -96,33 +96,29 @@ struct DataBenchmark {
     }
 }
 
-/// The reference for ingest: a plain table of metric rows, one prepared INSERT per point.
+/// The reference for ingest: a plain table of metric rows, one prepared INSERT per point,
+/// through the same SQLite wrapper the services use (WAL, synchronous=FULL).
 final class RawMetricTable {
-    private var handle: OpaquePointer?
-    private var insert: OpaquePointer?
+    private let connection: SQLiteConnection
+    private let insert: SQLiteStatement
 
     init(path: String) throws {
-        guard sqlite3_open(path, &handle) == SQLITE_OK else { throw CocoaError(.fileReadUnknown) }
-        sqlite3_exec(handle, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE metrics (run_id TEXT, key TEXT, step INTEGER, timestamp INTEGER, value REAL); CREATE INDEX metrics_series ON metrics (run_id, key, step)", nil, nil, nil)
-        sqlite3_prepare_v2(handle, "INSERT INTO metrics VALUES (?, ?, ?, ?, ?)", -1, &insert, nil)
+        connection = try SQLiteConnection(path: path)
+        try connection.execute(
+            "CREATE TABLE metrics (run_id TEXT, key TEXT, step INTEGER, timestamp INTEGER, value REAL); "
+                + "CREATE INDEX metrics_series ON metrics (run_id, key, step)"
+        )
+        insert = try connection.prepare("INSERT INTO metrics VALUES (?, ?, ?, ?, ?)")
     }
 
-    deinit {
-        sqlite3_finalize(insert)
-        sqlite3_close(handle)
-    }
-
-    func insert(run: String, key: String, range: Range<Int>) {
-        sqlite3_exec(handle, "BEGIN", nil, nil, nil)
-        for index in range {
-            sqlite3_reset(insert)
-            sqlite3_bind_text(insert, 1, run, -1, csqlite_transient())
-            sqlite3_bind_text(insert, 2, key, -1, csqlite_transient())
-            sqlite3_bind_int64(insert, 3, Int64(index))
-            sqlite3_bind_int64(insert, 4, 1_700_000_000_000 + Int64(index))
-            sqlite3_bind_double(insert, 5, Double(index % 977) / 1000)
-            precondition(sqlite3_step(insert) == SQLITE_DONE)
+    func insert(run: String, key: String, range: Range<Int>) throws {
+        try connection.transaction {
+            for index in range {
+                try insert.run([
+                    .text(run), .text(key), .integer(Int64(index)), .integer(1_700_000_000_000 + Int64(index)),
+                    .real(Double(index % 977) / 1000),
+                ])
+            }
         }
-        precondition(sqlite3_exec(handle, "COMMIT", nil, nil, nil) == SQLITE_OK)
     }
 }

@@ -1,6 +1,6 @@
-import CSQLite
 import Foundation
 import Platform
+import SQLite
 import Store
 
 /// SQLiteDocumentStore beside the raw SQLite C API doing the same work on the same schema
@@ -47,31 +47,31 @@ struct StoreBenchmark {
         }
         oursFind.elapsed = ContinuousClock.now - start
 
-        // Raw C API, same statements, same durability (WAL, synchronous=FULL).
+        // Plain SQL, same statements, same durability (WAL, synchronous=FULL).
         let raw = try RawSQLite(path: directory.appendingPathComponent("raw.sqlite").path)
-        var rawSingle = Measurement(name: "raw C: insert, one per transaction", bytes: oursSingle.bytes, operations: singles)
+        var rawSingle = Measurement(name: "raw SQL: insert, one per transaction", bytes: oursSingle.bytes, operations: singles)
         start = ContinuousClock.now
         for (id, text) in texts[0..<singles] {
             let began = ContinuousClock.now
-            raw.exec("BEGIN IMMEDIATE"); raw.insert(id, text); raw.exec("COMMIT")
+            try raw.exec("BEGIN IMMEDIATE"); try raw.insert(id, text); try raw.exec("COMMIT")
             rawSingle.latencies.append(ContinuousClock.now - began)
         }
         rawSingle.elapsed = ContinuousClock.now - start
-        var rawBatch = Measurement(name: "raw C: insert, batches of 1000", bytes: oursBatch.bytes, operations: documents - singles)
+        var rawBatch = Measurement(name: "raw SQL: insert, batches of 1000", bytes: oursBatch.bytes, operations: documents - singles)
         start = ContinuousClock.now
         for batch in stride(from: singles, to: documents, by: 1000) {
             let began = ContinuousClock.now
-            raw.exec("BEGIN IMMEDIATE")
-            for (id, text) in texts[batch..<min(batch + 1000, documents)] { raw.insert(id, text) }
-            raw.exec("COMMIT")
+            try raw.exec("BEGIN IMMEDIATE")
+            for (id, text) in texts[batch..<min(batch + 1000, documents)] { try raw.insert(id, text) }
+            try raw.exec("COMMIT")
             rawBatch.latencies.append(ContinuousClock.now - began)
         }
         rawBatch.elapsed = ContinuousClock.now - start
-        var rawFind = Measurement(name: "raw C: indexed find (name = ?)", operations: 5000)
+        var rawFind = Measurement(name: "raw SQL: indexed find (name = ?)", operations: 5000)
         start = ContinuousClock.now
         for index in 0..<5000 {
             let began = ContinuousClock.now
-            precondition(raw.findByName("run-\(index * 7 % documents)") == 1)
+            precondition(try raw.findByName("run-\(index * 7 % documents)") == 1)
             rawFind.latencies.append(ContinuousClock.now - began)
         }
         rawFind.elapsed = ContinuousClock.now - start
@@ -111,48 +111,37 @@ struct StoreBenchmark {
     }
 }
 
-/// The reference: the SQLite C API called directly, prepared statements reused.
+/// The reference: plain SQL through the SQLite wrapper (the C API with prepared statements
+/// reused, nothing of the store's document layer).
 final class RawSQLite {
-    var handle: OpaquePointer?
-    var insertStatement: OpaquePointer?
-    var findStatement: OpaquePointer?
+    private let connection: SQLiteConnection
+    private let insertStatement: SQLiteStatement
+    private let findStatement: SQLiteStatement
 
     init(path: String) throws {
-        guard sqlite3_open(path, &handle) == SQLITE_OK else { throw CocoaError(.fileReadUnknown) }
-        exec("PRAGMA journal_mode=WAL")
-        exec("PRAGMA synchronous=FULL")
-        exec("CREATE TABLE c_runs (id TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID")
-        exec(#"CREATE INDEX c_runs__status ON c_runs (json_extract(doc, '$."status"'))"#)
-        exec(#"CREATE UNIQUE INDEX c_runs__name ON c_runs (json_extract(doc, '$."name"'))"#)
-        sqlite3_prepare_v2(handle, "INSERT INTO c_runs (id, doc) VALUES (?, ?)", -1, &insertStatement, nil)
-        sqlite3_prepare_v2(handle, #"SELECT doc FROM c_runs WHERE json_extract(doc, '$."name"') = ? LIMIT 1"#, -1, &findStatement, nil)
+        connection = try SQLiteConnection(path: path)  // WAL, synchronous=FULL
+        try connection.execute("CREATE TABLE c_runs (id TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID")
+        try connection.execute(#"CREATE INDEX c_runs__status ON c_runs (json_extract(doc, '$."status"'))"#)
+        try connection.execute(#"CREATE UNIQUE INDEX c_runs__name ON c_runs (json_extract(doc, '$."name"'))"#)
+        insertStatement = try connection.prepare("INSERT INTO c_runs (id, doc) VALUES (?, ?)")
+        findStatement = try connection.prepare(#"SELECT doc FROM c_runs WHERE json_extract(doc, '$."name"') = ? LIMIT 1"#)
     }
 
-    deinit {
-        sqlite3_finalize(insertStatement)
-        sqlite3_finalize(findStatement)
-        sqlite3_close(handle)
+    func exec(_ sql: String) throws {
+        try connection.execute(sql)
     }
 
-    func exec(_ sql: String) {
-        precondition(sqlite3_exec(handle, sql, nil, nil, nil) == SQLITE_OK, String(cString: sqlite3_errmsg(handle)))
-    }
-
-    func insert(_ id: String, _ text: String) {
-        sqlite3_reset(insertStatement)
-        sqlite3_bind_text(insertStatement, 1, id, -1, csqlite_transient())
-        sqlite3_bind_text(insertStatement, 2, text, -1, csqlite_transient())
-        precondition(sqlite3_step(insertStatement) == SQLITE_DONE)
+    func insert(_ id: String, _ text: String) throws {
+        try insertStatement.run([.text(id), .text(text)])
     }
 
     /// Returns how many rows matched, reading the document text as the store does.
-    func findByName(_ name: String) -> Int {
-        sqlite3_reset(findStatement)
-        sqlite3_bind_text(findStatement, 1, name, -1, csqlite_transient())
+    func findByName(_ name: String) throws -> Int {
+        try findStatement.bind([.text(name)])
+        defer { findStatement.reset() }
         var count = 0
-        while sqlite3_step(findStatement) == SQLITE_ROW {
-            _ = String(cString: sqlite3_column_text(findStatement, 0))
-            count += 1
+        while try findStatement.step() {
+            if case .text = findStatement.column(0) { count += 1 }
         }
         return count
     }
