@@ -71,7 +71,8 @@ struct StoreBenchmark {
         start = ContinuousClock.now
         for index in 0..<5000 {
             let began = ContinuousClock.now
-            precondition(try raw.findByName("run-\(index * 7 % documents)") == 1)
+            let matched = try raw.findByName("run-\(index * 7 % documents)")
+            precondition(matched == 1)
             rawFind.latencies.append(ContinuousClock.now - began)
         }
         rawFind.elapsed = ContinuousClock.now - start

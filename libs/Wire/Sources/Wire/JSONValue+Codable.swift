@@ -1,13 +1,15 @@
 import Foundation
 
 extension JSONValue {
-    /// A `Codable` value as a document (wire types stored or sent as JSON).
+    /// A `Codable` value as a document (wire types stored or sent as JSON): the document
+    /// `JSONEncoder.api`'s text would parse to, built directly (the store's hot path).
     public init(encoding value: some Encodable) throws {
-        self = try JSONValue.parse(String(decoding: try JSONEncoder().encode(value), as: UTF8.self))
+        self = try JSONValueEncoder.encode(value)
     }
 
-    /// This document as a `Decodable` type.
+    /// This document as a `Decodable` type, with the values and errors `JSONDecoder.api`
+    /// reading its `jsonText` would give, read directly.
     public func decoded<Value: Decodable>(as type: Value.Type) throws -> Value {
-        try JSONDecoder().decode(type, from: Data(jsonText.utf8))
+        try JSONValueDecoder.decode(type, from: self)
     }
 }
