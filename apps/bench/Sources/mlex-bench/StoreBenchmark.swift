@@ -80,13 +80,13 @@ struct StoreBenchmark {
         // requires of every blocking C call: what is left between this and ours is the library.
         let queue = DispatchQueue(label: "bench.raw")
         let box = UncheckedBox(raw)
-        var hopFind = Measurement(name: "raw C + queue hop: indexed find", operations: 5000)
+        var hopFind = Measurement(name: "raw SQL + queue hop: indexed find", operations: 5000)
         start = ContinuousClock.now
         for index in 0..<5000 {
             let began = ContinuousClock.now
             let name = "run-\(index * 7 % documents)"
-            let found = await withCheckedContinuation { continuation in
-                queue.async { continuation.resume(returning: box.value.findByName(name)) }
+            let found = try await withCheckedThrowingContinuation { continuation in
+                queue.async { continuation.resume(with: Result { try box.value.findByName(name) }) }
             }
             precondition(found == 1)
             hopFind.latencies.append(ContinuousClock.now - began)
