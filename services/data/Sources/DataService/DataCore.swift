@@ -15,6 +15,7 @@ struct DataCore: Sendable {
     let metrics: MetricSeriesStore
     let ledger: BlobLedger
     let files: FileDirectory
+    let uploads: UploadDirectory
     let datasets: DatasetDirectory
     let authorizer: Authorizer
 
@@ -22,6 +23,7 @@ struct DataCore: Sendable {
         self.store = store
         ledger = BlobLedger(store: store, blobs: blobs)
         files = FileDirectory(store: store, ledger: ledger)
+        uploads = UploadDirectory(store: store, ledger: ledger)
         projects = ProjectDirectory(store: store, ledger: ledger)
         experiments = ExperimentDirectory(store: store, ledger: ledger)
         runs = RunDirectory(store: store, ledger: ledger)
@@ -35,45 +37,45 @@ struct DataCore: Sendable {
     /// no such project), 403 for a role too low, 409 when it is in the trash and `trashed` is
     /// not allowed. What is in the trash can be read (viewers) but not changed, except by the
     /// operations that restore or purge it.
-    func project(_ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool? = nil) async throws -> (project: JSONValue, role: ProjectRole) {
+    func project(_ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool? = nil) async throws -> (project: Project, role: ProjectRole) {
         let principal = try context.requirePrincipal()
         let role = try await authorizer.require(needed, on: id, for: principal)
         guard let project = try await projects.project(id: id) else { throw APIError.notFound("no project \(id)") }
-        if !(allowed ?? (needed == .viewer)), project["lifecycle"] == "trashed" {
+        if !(allowed ?? (needed == .viewer)), project.lifecycle == .trashed {
             throw APIError.conflict("project \(id) is in the trash; restore it first", code: "project_trashed")
         }
         return (project, role)
     }
 
     /// The experiment of the path, after checking the caller's role on its project.
-    func experiment(_ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool? = nil) async throws -> JSONValue {
+    func experiment(_ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool? = nil) async throws -> Experiment {
         try await inProject(try await experiments.experiment(id: id), "experiment", id, context, needs: needed, trashed: allowed)
     }
 
     /// The run of the path, after checking the caller's role on its project.
-    func run(_ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool? = nil) async throws -> JSONValue {
+    func run(_ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool? = nil) async throws -> Run {
         try await inProject(try await runs.run(id: id), "run", id, context, needs: needed, trashed: allowed)
     }
 
     /// The dataset of the path, after checking the caller's role on its project.
-    func dataset(_ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool? = nil) async throws -> JSONValue {
+    func dataset(_ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool? = nil) async throws -> Dataset {
         try await inProject(try await datasets.dataset(id: id), "dataset", id, context, needs: needed, trashed: allowed)
     }
 
     /// The dataset version of the path, after checking the caller's role on its project.
-    func datasetVersion(_ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool? = nil) async throws -> JSONValue {
+    func datasetVersion(_ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool? = nil) async throws -> DatasetVersion {
         try await inProject(try await datasets.version(id: id), "dataset_version", id, context, needs: needed, trashed: allowed)
     }
 
-    /// `document` when the caller may act on its project as `needed`, with the trash rule of
-    /// `project(_:_:needs:trashed:)` applied to the document itself.
-    private func inProject(_ document: JSONValue?, _ entity: String, _ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool?) async throws -> JSONValue {
-        guard let document, let projectID = document["projectId"]?.stringValue else { throw APIError.notFound("no \(entity) \(id)") }
-        _ = try await project(projectID, context, needs: needed)
-        if !(allowed ?? (needed == .viewer)), document["lifecycle"] == .string(Lifecycle.trashed.rawValue) {
+    /// `record` when the caller may act on its project as `needed`, with the trash rule of
+    /// `project(_:_:needs:trashed:)` applied to the record itself.
+    private func inProject<Record: TrashableRecord>(_ record: Record?, _ entity: String, _ id: String, _ context: AuthRequestContext, needs needed: ProjectRole, trashed allowed: Bool?) async throws -> Record {
+        guard let record else { throw APIError.notFound("no \(entity) \(id)") }
+        _ = try await project(record.projectId, context, needs: needed)
+        if !(allowed ?? (needed == .viewer)), record.lifecycle == .trashed {
             throw APIError.conflict("\(entity) \(id) is in the trash; restore it first", code: "\(entity)_trashed")
         }
-        return document
+        return record
     }
 }
 

@@ -3,69 +3,89 @@ import Hummingbird
 import Platform
 import Store
 
-/// What projects, experiments and runs share: they change by `$set` and announce the new
-/// state as `mlex.data.<entity>.<verb>`, and they go to the trash, come back, and are purged
-/// with all they hold (DESIGN.md §4: `….trashed` is restorable, `….deleted` is final).
-struct Entities: Sendable {
+/// Projects, experiments, runs, datasets and dataset versions: records inside a project that
+/// change by `$set`, announce each new state as `mlex.data.<entity>.<verb>`, go to the trash,
+/// come back, and are purged with all they hold (DESIGN.md §4: `….trashed` is restorable,
+/// `….deleted` is final).
+protocol TrashableRecord: StoredRecord {
+    /// The collection (`runs`) and the entity's name in event types (`run`).
+    static var collection: String { get }
+    static var entity: String { get }
+
+    var id: String { get }
+    var projectId: String { get }
+    var lifecycle: Lifecycle { get set }
+    var trashedAt: Presence<String> { get set }
+    var updatedAt: String? { get set }
+    /// Everything a purge removes with the record.
+    var purgeScope: Purge.Scope { get }
+    /// The record as clients and events see it.
+    func view() throws -> JSONValue
+}
+
+/// Changes, trash, restore and purge of one kind of `TrashableRecord`.
+struct Entities<Record: TrashableRecord>: Sendable {
     let store: any DocumentStore
     /// Frees the blobs of the files a purge removes.
     let ledger: BlobLedger
-    /// The collection (`runs`) and the entity's name in event types (`run`).
-    let collection: String
-    let entity: String
-    /// Everything a purge removes with the document of `id`.
-    let scope: @Sendable (String) -> Purge.Scope
-    /// The document as clients and events see it.
-    let view: @Sendable (JSONValue) -> JSONValue
 
-    /// Sets `changes` (and `updatedAt`); announces `<entity>.<verb>` unless `verb` is nil.
-    func update(_ document: JSONValue, set changes: [String: JSONValue], verb: String?) async throws -> JSONValue {
-        let (updated, operations) = try updating(document, set: changes, verb: verb)
+    /// Writes what differs between `original` and `changed` (and `updatedAt`); announces
+    /// `<entity>.<verb>` unless `verb` is nil.
+    func update(_ original: Record, to changed: Record, verb: String?) async throws -> Record {
+        let (updated, operations) = try updating(original, to: changed, verb: verb)
         try await store.batch(operations)
         return updated
     }
 
-    /// The document after `update`, and the writes that make it so (for callers that add
-    /// them to a batch of their own, such as an event consumer).
-    func updating(_ document: JSONValue, set changes: [String: JSONValue], verb: String?) throws -> (JSONValue, [WriteOperation]) {
-        guard let id = document["id"]?.stringValue, case .object(var members) = document else { throw APIError.internal }
-        var set = changes
-        set["updatedAt"] = .string(Timestamp.now)
-        for (key, value) in set { members[key] = value }
-        let updated = JSONValue.object(members)
-        var operations: [WriteOperation] = [.update(collection, filter: ["id": .string(id)], update: ["$set": .object(set)], many: false)]
-        if let verb { operations.append(DataEvents.write("\(entity).\(verb)", subject: id, view(updated))) }
+    /// The record after `update`, and the writes that make it so (for callers that add them to
+    /// a batch of their own, such as an event consumer). Only the members that changed are
+    /// written, so a concurrent write to another member (a run's metrics) is never undone.
+    func updating(_ original: Record, to changed: Record, verb: String?) throws -> (Record, [WriteOperation]) {
+        var updated = changed
+        updated.updatedAt = Timestamp.now
+        let before = try original.document().objectValue ?? [:]
+        let after = try updated.document().objectValue ?? [:]
+        var update: JSONValue = ["$set": .object(after.filter { key, value in before[key] != value })]
+        let removed = before.keys.filter { after[$0] == nil }
+        if !removed.isEmpty { update["$unset"] = .object(Dictionary(uniqueKeysWithValues: removed.map { ($0, JSONValue.string("")) })) }
+        var operations: [WriteOperation] = [.update(Record.collection, filter: ["id": .string(original.id)], update: update, many: false)]
+        if let verb { operations.append(DataEvents.write("\(Record.entity).\(verb)", subject: original.id, try updated.view())) }
         return (updated, operations)
     }
 
-    /// Moves the document to the trash, or with `purge` deletes it and all it holds for good,
+    /// Moves the record to the trash, or with `purge` deletes it and all it holds for good,
     /// which only something already in the trash may be (a two-step delete, as MLflow's).
     /// Returns the bytes a purge freed (files no one else holds), 0 for a move to the trash.
     @discardableResult
-    func remove(_ document: JSONValue, purge: Bool) async throws -> Int64 {
-        guard let id = document["id"]?.stringValue else { throw APIError.internal }
-        let trashed = document["lifecycle"] == .string(Lifecycle.trashed.rawValue)
+    func remove(_ record: Record, purge: Bool) async throws -> Int64 {
+        let trashed = record.lifecycle == .trashed
         if purge {
             guard trashed else {
-                throw APIError.conflict("only a \(entity) in the trash can be purged; delete it without purge first", code: "not_trashed")
+                throw APIError.conflict("only a \(Record.entity) in the trash can be purged; delete it without purge first", code: "not_trashed")
             }
-            let scope = scope(id)
+            let scope = record.purgeScope
             var held: Set<String> = []
             for collection in BlobLedger.referencing {
-                held.formUnion(try await ledger.blobIDs(in: collection, matching: [scope.field: .string(id)]))
+                held.formUnion(try await ledger.blobIDs(in: collection, matching: [scope.field: .string(record.id)]))
             }
-            try await store.batch(Purge.operations(scope) + [DataEvents.write("\(entity).deleted", subject: id, view(document))])
+            try await store.batch(Purge.operations(scope) + [DataEvents.write("\(Record.entity).deleted", subject: record.id, try record.view())])
             return try await ledger.reclaim(held)
         } else if !trashed {
-            _ = try await update(document, set: ["lifecycle": .string(Lifecycle.trashed.rawValue), "trashedAt": .string(Timestamp.now)], verb: "trashed")
+            var inTrash = record
+            inTrash.lifecycle = .trashed
+            inTrash.trashedAt = .present(Timestamp.now)
+            _ = try await update(record, to: inTrash, verb: "trashed")
         }
         return 0
     }
 
-    /// Takes the document out of the trash (a no-op for an active one).
-    func restore(_ document: JSONValue) async throws -> JSONValue {
-        guard document["lifecycle"] == .string(Lifecycle.trashed.rawValue) else { return document }
-        return try await update(document, set: ["lifecycle": .string(Lifecycle.active.rawValue), "trashedAt": .null], verb: "restored")
+    /// Takes the record out of the trash (a no-op for an active one).
+    func restore(_ record: Record) async throws -> Record {
+        guard record.lifecycle == .trashed else { return record }
+        var restored = record
+        restored.lifecycle = .active
+        restored.trashedAt = .null
+        return try await update(record, to: restored, verb: "restored")
     }
 }
 

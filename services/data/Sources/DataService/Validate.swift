@@ -1,7 +1,7 @@
 import Foundation
 import Platform
 
-/// Checks shared by the data routes; each failure is a 400 naming its field.
+/// Field checks shared by the request types (`Records/`); each failure is a 400 naming its field.
 enum Validate {
     static func name(_ text: String, field: String = "name") throws -> String {
         let name = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -41,21 +41,4 @@ enum Validate {
         guard ID.isValid(text) else { throw APIError.invalidField(field, "\(field) is an id") }
         return text
     }
-}
-
-/// The bodies that create or change something with a name and a description (projects,
-/// experiments).
-enum Named {
-    struct Creation: Decodable {
-        let name: String
-        let description: String?
-    }
-
-    struct Change: Decodable {
-        let name: String?
-        let description: String?
-    }
-
-    static let creationSchema = Schema.object(["name": Schema.string, "description": Schema.string], required: ["name"])
-    static let changeSchema = Schema.object(["name": Schema.string, "description": Schema.string])
 }

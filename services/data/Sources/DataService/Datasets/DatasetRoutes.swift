@@ -7,11 +7,6 @@ import Platform
 /// upload a draft's files (`/v1/dataset-versions/{id}/files/<path>`) and finalize it, after
 /// which it never changes; runs name finalized versions as their inputs (lineage).
 enum DatasetRoutes {
-    struct VersionCreation: Decodable {
-        let description: String?
-        let schema: JSONValue?
-    }
-
     static let dataset = Schema.object(
         [
             "id": Schema.id, "projectId": Schema.id, "name": Schema.string, "description": Schema.string, "versionCount": Schema.integer,
@@ -22,7 +17,7 @@ enum DatasetRoutes {
     static let version = Schema.object(
         [
             "id": Schema.id, "datasetId": Schema.id, "projectId": Schema.id, "number": Schema.integer, "description": Schema.string, "schema": Schema.anyObject,
-            "state": Schema.enumeration(DatasetDirectory.State.allCases.map(\.rawValue)), "fileCount": Schema.integer, "size": Schema.integer,
+            "state": Schema.enumeration(DatasetVersion.State.allCases.map(\.rawValue)), "fileCount": Schema.integer, "size": Schema.integer,
             "lifecycle": Schema.enumeration(Lifecycle.allCases.map(\.rawValue)), "createdAt": Schema.dateTime, "finalizedAt": Schema.dateTime,
         ],
         required: ["id", "datasetId", "projectId", "number", "state", "lifecycle", "createdAt"]
@@ -32,18 +27,16 @@ enum DatasetRoutes {
         api.schema("Dataset", dataset)
         api.schema("DatasetVersion", version)
         let datasets = core.datasets
-        let view = DatasetDirectory.view
         let page = Schema.object(["items": Schema.array(of: Schema.ref("Dataset")), "nextAfter": Schema.id], required: ["items"])
 
         api.post("/v1/projects/{id}/datasets", OperationDoc(
-            "Create a dataset; its name is unique in the project (editors)", tags: ["datasets"], body: Named.creationSchema, status: 201, response: Schema.ref("Dataset")
+            "Create a dataset; its name is unique in the project (editors)", tags: ["datasets"], body: NamedCreation.schema, status: 201, response: Schema.ref("Dataset")
         )) { request, context in
             let (project, _) = try await core.project(try context.parameters.requireID("id"), context, needs: .editor)
-            let body = try await request.decodeJSON(as: Named.Creation.self, context: context)
-            let created = try await datasets.create(
-                name: try Validate.name(body.name), description: try Validate.description(body.description), in: project["id"]!.stringValue!, by: try context.requirePrincipal().id
-            )
-            return JSONResponse(view(created), status: .created)
+            let (name, description) = try await request.decodeJSON(as: NamedCreation.self, context: context).validated()
+            let created = Dataset(name: name, description: description, in: project.id, createdBy: try context.requirePrincipal().id)
+            try await datasets.create(created)
+            return JSONResponse(try created.view(), status: .created)
         }
 
         api.get("/v1/projects/{id}/datasets", OperationDoc(
@@ -51,12 +44,12 @@ enum DatasetRoutes {
         )) { request, context in
             let (project, _) = try await core.project(try context.parameters.requireID("id"), context, needs: .viewer)
             let paging = try PageRequest(request)
-            let found = try await datasets.datasets(in: project["id"]!.stringValue!, lifecycle: try Lifecycle.view(request), limit: paging.limit, after: paging.after)
-            return JSONResponse(paging.response(found, view: view))
+            let found = try await datasets.datasets(in: project.id, lifecycle: try Lifecycle.view(request), limit: paging.limit, after: paging.after)
+            return JSONResponse(paging.response(try found.map { try $0.view() }))
         }
 
         api.get("/v1/datasets/{id}", OperationDoc("A dataset (viewers)", tags: ["datasets"], response: Schema.ref("Dataset"))) { _, context in
-            JSONResponse(view(try await core.dataset(try context.parameters.requireID("id"), context, needs: .viewer)))
+            JSONResponse(try await core.dataset(try context.parameters.requireID("id"), context, needs: .viewer).view())
         }
 
         api.delete("/v1/datasets/{id}", OperationDoc(
@@ -69,7 +62,7 @@ enum DatasetRoutes {
 
         api.post("/v1/datasets/{id}/restore", OperationDoc("Take a dataset out of the trash (editors)", tags: ["datasets"], response: Schema.ref("Dataset"))) { _, context in
             let found = try await core.dataset(try context.parameters.requireID("id"), context, needs: .editor, trashed: true)
-            return JSONResponse(view(try await datasets.datasetEntities.restore(found)))
+            return JSONResponse(try await datasets.datasetEntities.restore(found).view())
         }
 
         api.post("/v1/datasets/{id}/versions", OperationDoc(
@@ -77,10 +70,9 @@ enum DatasetRoutes {
             body: Schema.object(["description": Schema.string, "schema": Schema.anyObject]), status: 201, response: Schema.ref("DatasetVersion")
         )) { request, context in
             let dataset = try await core.dataset(try context.parameters.requireID("id"), context, needs: .editor)
-            let body = try await request.decodeJSON(as: VersionCreation.self, context: context)
-            if let schema = body.schema, schema.objectValue == nil { throw APIError.invalidField("schema", "a schema is a JSON object") }
-            let created = try await datasets.createVersion(of: dataset, description: try Validate.description(body.description), schema: body.schema, by: try context.requirePrincipal().id)
-            return JSONResponse(view(created), status: .created)
+            let (description, schema) = try await request.decodeJSON(as: DatasetVersionCreation.self, context: context).validated()
+            let created = try await datasets.createVersion(of: dataset, description: description, schema: schema, by: try context.requirePrincipal().id)
+            return JSONResponse(try created.view(), status: .created)
         }
 
         api.get("/v1/datasets/{id}/versions", OperationDoc(
@@ -89,19 +81,19 @@ enum DatasetRoutes {
         )) { request, context in
             let dataset = try await core.dataset(try context.parameters.requireID("id"), context, needs: .viewer)
             let paging = try PageRequest(request)
-            let found = try await datasets.versions(of: dataset["id"]!.stringValue!, lifecycle: try Lifecycle.view(request), limit: paging.limit, after: paging.after)
-            return JSONResponse(paging.response(found, view: view))
+            let found = try await datasets.versions(of: dataset.id, lifecycle: try Lifecycle.view(request), limit: paging.limit, after: paging.after)
+            return JSONResponse(paging.response(try found.map { try $0.view() }))
         }
 
         api.get("/v1/dataset-versions/{id}", OperationDoc("A dataset version (viewers)", tags: ["datasets"], response: Schema.ref("DatasetVersion"))) { _, context in
-            JSONResponse(view(try await core.datasetVersion(try context.parameters.requireID("id"), context, needs: .viewer)))
+            JSONResponse(try await core.datasetVersion(try context.parameters.requireID("id"), context, needs: .viewer).view())
         }
 
         api.post("/v1/dataset-versions/{id}/finalize", OperationDoc(
             "Seal a draft version: its files can no longer change, and runs may name it as an input (editors)", tags: ["datasets"], response: Schema.ref("DatasetVersion")
         )) { _, context in
             let version = try await core.datasetVersion(try context.parameters.requireID("id"), context, needs: .editor)
-            return JSONResponse(view(try await datasets.finalize(version)))
+            return JSONResponse(try await datasets.finalize(version).view())
         }
 
         api.delete("/v1/dataset-versions/{id}", OperationDoc(
@@ -114,13 +106,13 @@ enum DatasetRoutes {
 
         api.post("/v1/dataset-versions/{id}/restore", OperationDoc("Take a version out of the trash (editors)", tags: ["datasets"], response: Schema.ref("DatasetVersion"))) { _, context in
             let found = try await core.datasetVersion(try context.parameters.requireID("id"), context, needs: .editor, trashed: true)
-            return JSONResponse(view(try await datasets.versionEntities.restore(found)))
+            return JSONResponse(try await datasets.versionEntities.restore(found).view())
         }
 
         FileRoutes.registerOwner(api, core, base: "/v1/dataset-versions/{id}", tag: "datasets", maxFileBytes: maxFileBytes) { context, role in
             let version = try await core.datasetVersion(try context.parameters.requireID("id"), context, needs: role)
-            if role > .viewer, version["state"] != .string(DatasetDirectory.State.draft.rawValue) {
-                throw APIError.conflict("version \(version["number"]?.intValue ?? 0) is final; start a new version to change its files", code: "version_final")
+            if role > .viewer, version.state != .draft {
+                throw APIError.conflict("version \(version.number) is final; start a new version to change its files", code: "version_final")
             }
             return FileOwner.datasetVersion(version)
         }

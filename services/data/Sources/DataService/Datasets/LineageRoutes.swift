@@ -19,12 +19,12 @@ enum LineageRoutes {
         )) { _, context in
             let run = try await core.run(try context.parameters.requireID("id"), context, needs: .editor)
             let version = try await core.datasetVersion(try context.parameters.requireID("versionId"), context, needs: .viewer)
-            guard version["projectId"] == run["projectId"] else { throw APIError.notFound("no dataset version \(version["id"]!.stringValue!) in the run's project", field: "versionId") }
-            guard version["state"] == .string(DatasetDirectory.State.final.rawValue) else {
+            guard version.projectId == run.projectId else { throw APIError.notFound("no dataset version \(version.id) in the run's project", field: "versionId") }
+            guard version.state == .final else {
                 throw APIError.conflict("only a finalized version can be an input: its files may still change", code: "version_draft", field: "versionId")
             }
             let (input, added) = try await datasets.addInput(version, to: run)
-            return JSONResponse(inputView(input), status: added ? .created : .ok)
+            return JSONResponse(try input.view(), status: added ? .created : .ok)
         }
 
         api.get("/v1/runs/{id}/inputs", OperationDoc(
@@ -32,7 +32,7 @@ enum LineageRoutes {
             response: Schema.object(["items": Schema.array(of: Schema.ref("RunInput"))], required: ["items"])
         )) { _, context in
             let run = try await core.run(try context.parameters.requireID("id"), context, needs: .viewer)
-            return JSONResponse(["items": .array(try await datasets.inputs(of: run["id"]!.stringValue!).map(inputView))] as JSONValue)
+            return JSONResponse(["items": .array(try await datasets.inputs(of: run.id).map { try $0.view() })] as JSONValue)
         }
 
         api.get("/v1/dataset-versions/{id}/runs", OperationDoc(
@@ -41,17 +41,11 @@ enum LineageRoutes {
         )) { request, context in
             let version = try await core.datasetVersion(try context.parameters.requireID("id"), context, needs: .viewer)
             let page = try PageRequest(request)
-            let found = try await datasets.runs(reading: version["id"]!.stringValue!, limit: page.limit, after: page.after)
-            var body: [String: JSONValue] = ["items": .array(found.map(inputView))]
-            if found.count == page.limit, let last = found.last?["runId"] { body["nextAfter"] = last }
+            let found = try await datasets.runs(reading: version.id, limit: page.limit, after: page.after)
+            var body: [String: JSONValue] = ["items": .array(try found.map { try $0.view() })]
+            if found.count == page.limit, let last = found.last { body["nextAfter"] = .string(last.runId) }
             return JSONResponse(JSONValue.object(body))
         }
     }
 
-    static func inputView(_ input: JSONValue) -> JSONValue {
-        guard case .object(var members) = input else { return input }
-        members.removeValue(forKey: "id")
-        members.removeValue(forKey: "experimentId")
-        return .object(members)
-    }
 }

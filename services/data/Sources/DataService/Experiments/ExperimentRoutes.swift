@@ -17,19 +17,16 @@ enum ExperimentRoutes {
     static func register(_ api: APIBuilder<AuthRequestContext>, _ core: DataCore) {
         api.schema("Experiment", experiment)
         let experiments = core.experiments
-        let view = ExperimentDirectory.view
 
         api.post("/v1/projects/{id}/experiments", OperationDoc(
             "Create an experiment; its name is unique in the project (editors)", tags: ["experiments"],
-            body: Named.creationSchema, status: 201, response: Schema.ref("Experiment")
+            body: NamedCreation.schema, status: 201, response: Schema.ref("Experiment")
         )) { request, context in
             let (project, _) = try await core.project(try context.parameters.requireID("id"), context, needs: .editor)
-            let body = try await request.decodeJSON(as: Named.Creation.self, context: context)
-            let created = try await experiments.create(
-                name: try Validate.name(body.name), description: try Validate.description(body.description),
-                in: project["id"]!.stringValue!, by: try context.requirePrincipal().id
-            )
-            return JSONResponse(view(created), status: .created)
+            let (name, description) = try await request.decodeJSON(as: NamedCreation.self, context: context).validated()
+            let created = Experiment(name: name, description: description, in: project.id, createdBy: try context.requirePrincipal().id)
+            try await experiments.create(created)
+            return JSONResponse(try created.view(), status: .created)
         }
 
         api.get("/v1/projects/{id}/experiments", OperationDoc(
@@ -38,8 +35,8 @@ enum ExperimentRoutes {
         )) { request, context in
             let (project, _) = try await core.project(try context.parameters.requireID("id"), context, needs: .viewer)
             let page = try PageRequest(request)
-            let found = try await experiments.experiments(in: project["id"]!.stringValue!, lifecycle: try Lifecycle.view(request), limit: page.limit, after: page.after)
-            return JSONResponse(page.response(found, view: view))
+            let found = try await experiments.experiments(in: project.id, lifecycle: try Lifecycle.view(request), limit: page.limit, after: page.after)
+            return JSONResponse(page.response(try found.map { try $0.view() }))
         }
 
         api.get("/v1/projects/{id}/experiments/by-name", OperationDoc(
@@ -48,31 +45,24 @@ enum ExperimentRoutes {
         )) { request, context in
             let (project, _) = try await core.project(try context.parameters.requireID("id"), context, needs: .viewer)
             guard let name = request.uri.queryParameters.get("name"), !name.isEmpty else { throw APIError.invalidField("name", "name is required") }
-            guard let found = try await experiments.experiment(named: name.trimmingCharacters(in: .whitespaces), in: project["id"]!.stringValue!) else {
+            guard let found = try await experiments.experiment(named: name.trimmingCharacters(in: .whitespaces), in: project.id) else {
                 throw APIError.notFound("the project has no experiment named \(name)", field: "name")
             }
-            return JSONResponse(view(found))
+            return JSONResponse(try found.view())
         }
 
         api.get("/v1/experiments/{id}", OperationDoc("An experiment (viewers of its project)", tags: ["experiments"], response: Schema.ref("Experiment"))) { _, context in
-            JSONResponse(view(try await core.experiment(try context.parameters.requireID("id"), context, needs: .viewer)))
+            JSONResponse(try await core.experiment(try context.parameters.requireID("id"), context, needs: .viewer).view())
         }
 
         api.patch("/v1/experiments/{id}", OperationDoc(
             "Rename an experiment or change its description (editors)", tags: ["experiments"],
-            body: Named.changeSchema, response: Schema.ref("Experiment")
+            body: NamedChange.schema, response: Schema.ref("Experiment")
         )) { request, context in
             let found = try await core.experiment(try context.parameters.requireID("id"), context, needs: .editor)
-            let body = try await request.decodeJSON(as: Named.Change.self, context: context)
-            var set: [String: JSONValue] = [:]
-            if let name = body.name {
-                let name = try Validate.name(name)
-                set["name"] = .string(name)
-                set["nameKey"] = .string(name.lowercased())
-            }
-            if let description = body.description { set["description"] = .string(try Validate.description(description)) }
-            guard !set.isEmpty else { return JSONResponse(view(found)) }
-            return JSONResponse(view(try await experiments.update(found, set: set)))
+            let body = try await request.decodeJSON(as: NamedChange.self, context: context)
+            guard let changed = try body.applied(to: found) else { return JSONResponse(try found.view()) }
+            return JSONResponse(try await experiments.update(found, to: changed).view())
         }
 
         api.delete("/v1/experiments/{id}", OperationDoc(
@@ -86,7 +76,7 @@ enum ExperimentRoutes {
 
         api.post("/v1/experiments/{id}/restore", OperationDoc("Take an experiment out of the trash (editors)", tags: ["experiments"], response: Schema.ref("Experiment"))) { _, context in
             let found = try await core.experiment(try context.parameters.requireID("id"), context, needs: .editor, trashed: true)
-            return JSONResponse(view(try await experiments.entities.restore(found)))
+            return JSONResponse(try await experiments.entities.restore(found).view())
         }
     }
 }

@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import Platform
 import ServiceLifecycle
-import Store
 
 /// Frees what no delete could: blobs a crash left unreferenced (written, then the process died
 /// before the file document was), what a process killed mid-upload left half-written, and
@@ -52,9 +51,8 @@ struct BlobSweeper: Service {
         let grace = grace ?? self.grace
         var outcome = Outcome()
         outcome.abandonedUploads = try await core.ledger.blobs.removeAbandonedUploads(olderThan: now.addingTimeInterval(-grace))
-        let expired = try await core.store.find("uploads", Query(filter: ["createdAt": ["$lt": .string(Timestamp.format(now.addingTimeInterval(-uploadLifetime)))]]))
-        for upload in expired {
-            outcome.freedBytes += try await UploadRoutes.discard(upload, core)
+        for upload in try await core.uploads.uploads(startedBefore: Timestamp.format(now.addingTimeInterval(-uploadLifetime))) {
+            outcome.freedBytes += try await core.uploads.discard(upload)
             outcome.uploads += 1
         }
         var after: String?

@@ -1,31 +1,30 @@
 import Platform
 
 /// What holds files: a run (its artifacts and outputs), a project (code packages uploaded
-/// before a run exists) or a dataset version. Every file document carries the ids of what
-/// contains its owner, so purging any of them finds its files with one filter.
+/// before a run exists) or a dataset version. Every document it holds carries the ids of what
+/// contains it (`FileContainers`), so purging any of them finds its files with one filter.
 struct FileOwner: Sendable {
-    /// `runs/<id>` or `projects/<id>`: the files collection's key with the path.
+    /// `runs/<id>`, `projects/<id>` or `dataset-versions/<id>`: the files collection's key with the path.
     let key: String
-    let fields: [String: JSONValue]
+    let containers: FileContainers
 
-    /// The fields naming what contains an owner, copied into each document it holds.
-    static let containerFields: Set<String> = ["projectId", "experimentId", "runId", "datasetId", "datasetVersionId"]
-
-    /// The owner recorded in a document that holds its key (`owner`) and container fields,
-    /// such as a resumable upload.
-    static func recorded(in document: JSONValue) -> FileOwner {
-        FileOwner(key: document["owner"]?.stringValue ?? "", fields: (document.objectValue ?? [:]).filter { containerFields.contains($0.key) })
+    static func run(_ run: Run) -> FileOwner {
+        FileOwner(key: "runs/\(run.id)", containers: FileContainers(projectId: run.projectId, experimentId: run.experimentId, runId: run.id))
     }
 
-    static func run(_ run: JSONValue) -> FileOwner {
-        FileOwner(key: "runs/\(run["id"]!.stringValue!)", fields: ["projectId": run["projectId"]!, "experimentId": run["experimentId"]!, "runId": run["id"]!])
+    static func datasetVersion(_ version: DatasetVersion) -> FileOwner {
+        FileOwner(
+            key: "dataset-versions/\(version.id)",
+            containers: FileContainers(projectId: version.projectId, datasetId: version.datasetId, datasetVersionId: version.id)
+        )
     }
 
-    static func datasetVersion(_ version: JSONValue) -> FileOwner {
-        FileOwner(key: "dataset-versions/\(version["id"]!.stringValue!)", fields: ["projectId": version["projectId"]!, "datasetId": version["datasetId"]!, "datasetVersionId": version["id"]!])
+    static func project(_ project: Project) -> FileOwner {
+        FileOwner(key: "projects/\(project.id)", containers: FileContainers(projectId: project.id))
     }
 
-    static func project(_ project: JSONValue) -> FileOwner {
-        FileOwner(key: "projects/\(project["id"]!.stringValue!)", fields: ["projectId": project["id"]!])
+    /// The owner an upload was started for.
+    static func recorded(in upload: Upload) -> FileOwner {
+        FileOwner(key: upload.owner, containers: upload.containers)
     }
 }

@@ -45,7 +45,7 @@ enum FileRoutes {
             let blob = try await core.ledger.blobs.put(request.body, maxBytes: maxFileBytes)
             try await expectDigest(request.headers[sha256Header], of: blob, core.ledger)
             let (file, _) = try await files.record(blob, at: path, in: owner, by: try context.requirePrincipal().id)
-            return JSONResponse(FileDirectory.view(file), status: .created)
+            return JSONResponse(try file.view(), status: .created)
         }
 
         api.get("\(base)/files/**", OperationDoc(
@@ -54,17 +54,15 @@ enum FileRoutes {
         )) { request, context in
             let owner = try await owner(context, .viewer)
             let path = try FilePath.normalise(segments: context.parameters.getCatchAll())
-            guard let file = try await files.file(owner, path: path), let blobID = file["blobId"]?.stringValue, let size = file["size"]?.intValue else {
-                throw APIError.notFound("no file \(path)", field: "path")
-            }
-            let range = try ByteRange.parse(request.headers[.range], size: size)
+            guard let file = try await files.file(owner, path: path) else { throw APIError.notFound("no file \(path)", field: "path") }
+            let range = try ByteRange.parse(request.headers[.range], size: file.size)
             var headers = HTTPFields()
             headers[.contentType] = "application/octet-stream"
             headers[.acceptRanges] = "bytes"
-            headers[.eTag] = "\"\(blobID)\""
-            headers[.contentLength] = String(range.map { $0.count } ?? Int(size))
-            if let range { headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(size)" }
-            let bytes = try await core.ledger.blobs.get(blobID, range: range)
+            headers[.eTag] = "\"\(file.blobId)\""
+            headers[.contentLength] = String(range.map { $0.count } ?? Int(file.size))
+            if let range { headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(file.size)" }
+            let bytes = try await core.ledger.blobs.get(file.blobId, range: range)
             return Response(status: range == nil ? .ok : .partialContent, headers: headers, body: ResponseBody(asyncSequence: bytes))
         }
 
@@ -83,8 +81,8 @@ enum FileRoutes {
                 return value
             } ?? 100
             let found = try await files.list(owner, prefix: query.get("prefix") ?? "", after: query.get("after"), limit: limit)
-            var body: [String: JSONValue] = ["items": .array(found.map(FileDirectory.view))]
-            if found.count == limit, let last = found.last?["path"] { body["nextAfter"] = last }
+            var body: [String: JSONValue] = ["items": .array(try found.map { try $0.view() })]
+            if found.count == limit, let last = found.last { body["nextAfter"] = .string(last.path) }
             return JSONResponse(JSONValue.object(body))
         }
 

@@ -29,13 +29,14 @@ enum JobEvents {
         let prefix = "mlex.compute.job."
         guard event.type.hasPrefix(prefix), let status = runStatus[String(event.type.dropFirst(prefix.count))],
               let runID = event.data["runId"]?.stringValue, let run = try await core.runs.run(id: runID),
-              let current = run["status"]?.stringValue.flatMap(RunStatus.init(rawValue:)), current != status, current.canMove(to: status)
+              run.status != status, run.status.canMove(to: status)
         else { return [] }
-        var set: [String: JSONValue] = ["status": .string(status.rawValue)]
+        var changed = run
+        changed.status = status
         if status.isTerminal {
-            set["endTime"] = .string(Timestamp.format(event.time))
-            if let exitCode = event.data["exitCode"] { set["exitCode"] = exitCode }
+            changed.endTime = Timestamp.format(event.time)
+            if let exitCode = event.data["exitCode"] { changed.exitCode = exitCode }
         }
-        return try core.runs.entities.updating(run, set: set, verb: status.isTerminal ? "finished" : nil).1
+        return try core.runs.entities.updating(run, to: changed, verb: status.isTerminal ? "finished" : nil).1
     }
 }

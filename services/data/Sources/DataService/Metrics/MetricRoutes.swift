@@ -21,9 +21,9 @@ enum MetricRoutes {
             response: Schema.object(["accepted": Schema.integer], required: ["accepted"])
         )) { request, context in
             let run = try await core.run(try context.parameters.requireID("id"), context, needs: .editor)
-            let points = try MetricSeriesStore.points(in: try await request.parseJSON(context: context))
-            try await metrics.append(points, to: run)
-            return JSONResponse(["accepted": .int(Int64(points.count))] as JSONValue)
+            let batch = try MetricBatch(body: try await request.parseJSON(context: context))
+            try await metrics.append(batch, to: run)
+            return JSONResponse(["accepted": .int(Int64(batch.count))] as JSONValue)
         }
 
         api.get("/v1/runs/{id}/metrics", OperationDoc(
@@ -31,8 +31,8 @@ enum MetricRoutes {
             response: Schema.object(["items": Schema.array(of: Schema.anyObject)], required: ["items"])
         )) { _, context in
             let run = try await core.run(try context.parameters.requireID("id"), context, needs: .viewer)
-            let series = try await metrics.series(of: run["id"]!.stringValue!)
-            return JSONResponse(["items": .array(series.map(seriesView))] as JSONValue)
+            let series = try await metrics.series(of: run.id)
+            return JSONResponse(["items": .array(series.map { $0.view() })] as JSONValue)
         }
 
         api.get("/v1/runs/{id}/metrics/history", OperationDoc(
@@ -46,12 +46,10 @@ enum MetricRoutes {
             let (series, key) = try await seriesOfRequest(request, context, core)
             let after = try integer(request, "after", default: 0, in: 0...Int.max)
             let limit = try integer(request, "limit", default: 1000, in: 1...maxHistoryPage)
-            let count = Int(series?["count"]?.intValue ?? 0)
-            let points = series == nil ? [] : try await metrics.points(series: series!["id"]!.stringValue!, after: after, limit: limit)
-            var body: [String: JSONValue] = [
-                "key": .string(key), "count": .int(Int64(count)),
-                "items": .array(points.map { ["value": .double($0.value), "step": .int($0.step), "timestamp": .int($0.timestamp)] }),
-            ]
+            let count = Int(series?.count ?? 0)
+            var points: [MetricPoint] = []
+            if let series { points = try await metrics.points(series: series.id, after: after, limit: limit) }
+            var body: [String: JSONValue] = ["key": .string(key), "count": .int(Int64(count)), "items": .array(points.map(\.view))]
             if after + points.count < count { body["nextAfter"] = .int(Int64(after + points.count)) }
             return JSONResponse(JSONValue.object(body))
         }
@@ -63,8 +61,8 @@ enum MetricRoutes {
         )) { request, context in
             let (series, key) = try await seriesOfRequest(request, context, core)
             let buckets = try integer(request, "buckets", default: 1000, in: 1...5000)
-            let count = Int(series?["count"]?.intValue ?? 0)
-            let view = try await Downsampling.view(series: series?["id"]?.stringValue ?? "", count: count, buckets: buckets, metrics: metrics)
+            let count = Int(series?.count ?? 0)
+            let view = try await Downsampling.view(series: series?.id ?? "", count: count, buckets: buckets, metrics: metrics)
             return JSONResponse([
                 "key": .string(key), "count": .int(Int64(count)), "bucketWidth": .int(Int64(view.width)), "items": .array(view.buckets),
             ] as JSONValue)
@@ -72,11 +70,11 @@ enum MetricRoutes {
     }
 
     /// The run's series named by `?key=` (nil when nothing was logged under it yet).
-    private static func seriesOfRequest(_ request: Request, _ context: AuthRequestContext, _ core: DataCore) async throws -> (JSONValue?, String) {
+    private static func seriesOfRequest(_ request: Request, _ context: AuthRequestContext, _ core: DataCore) async throws -> (MetricSeries?, String) {
         let run = try await core.run(try context.parameters.requireID("id"), context, needs: .viewer)
         guard let key = request.uri.queryParameters.get("key"), !key.isEmpty else { throw APIError.invalidField("key", "key is required") }
         try FieldKey.validate(key, field: "key")
-        return (try await core.metrics.series(run: run["id"]!.stringValue!, key: key), key)
+        return (try await core.metrics.series(run: run.id, key: key), key)
     }
 
     private static func integer(_ request: Request, _ name: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
@@ -85,11 +83,5 @@ enum MetricRoutes {
             throw APIError.invalidField(name, "\(name) is an integer from \(range.lowerBound)\(range.upperBound == Int.max ? " up" : " to \(range.upperBound)")")
         }
         return number
-    }
-
-    static func seriesView(_ series: JSONValue) -> JSONValue {
-        guard case .object(var members) = series else { return series }
-        for hidden in ["id", "runId", "experimentId", "projectId"] { members.removeValue(forKey: hidden) }
-        return .object(members)
     }
 }

@@ -46,67 +46,29 @@ enum MetricTiers {
         }
     }
 
-    /// One stored document: buckets `chunk * 128 ..< chunk * 128 + buckets.count` of a level.
-    struct Document: Sendable {
-        var level: Int
-        var chunk: Int
-        var buckets: [Bucket]
-
-        static func id(series: String, level: Int, chunk: Int) -> String { "\(series):t\(level):\(chunk)" }
-
-        init(level: Int, chunk: Int, buckets: [Bucket] = []) {
-            self.level = level
-            self.chunk = chunk
-            self.buckets = buckets
-        }
-
-        init?(_ document: JSONValue) {
-            guard let level = document["level"]?.intValue, let chunk = document["chunk"]?.intValue,
-                  let mins = document["min"]?.arrayValue, let maxes = document["max"]?.arrayValue, let lasts = document["last"]?.arrayValue,
-                  let firsts = document["firstStep"]?.arrayValue, let lastSteps = document["lastStep"]?.arrayValue,
-                  Set([mins.count, maxes.count, lasts.count, firsts.count, lastSteps.count]).count == 1
-            else { return nil }
-            self.level = Int(level)
-            self.chunk = Int(chunk)
-            buckets = mins.indices.map { index in
-                Bucket(
-                    min: mins[index].numberValue ?? .nan, max: maxes[index].numberValue ?? .nan, last: lasts[index].numberValue ?? .nan,
-                    firstStep: firsts[index].intValue ?? 0, lastStep: lastSteps[index].intValue ?? 0
-                )
-            }
-        }
-
-        /// The arrays stored (a document per level and chunk; `owner` holds runId, projectId …).
-        func fields() -> [String: JSONValue] {
-            [
-                "min": .array(buckets.map { .double($0.min) }), "max": .array(buckets.map { .double($0.max) }),
-                "last": .array(buckets.map { .double($0.last) }),
-                "firstStep": .array(buckets.map { .int($0.firstStep) }), "lastStep": .array(buckets.map { .int($0.lastStep) }),
-            ]
-        }
+    /// The document of a level that holds the bucket point `index` falls in.
+    static func chunk(of index: Int, level: Int) -> Int {
+        index / width(level) / bucketsPerDocument
     }
 
-    /// Adds points `first ..< first + values.count` of a series to the level's documents:
-    /// `existing` holds the stored document with the bucket `first` falls in (when there is
-    /// one); returns every document that changed or is new.
-    static func append(values: [Double], steps: [Int64], first: Int, level: Int, existing: Document?) -> [Document] {
+    /// Adds points `first ..< first + values.count` of a series to a level's buckets:
+    /// `existing` holds the stored buckets of the document point `first` falls in (none when
+    /// there is no such document); returns the buckets of every document that changed or is
+    /// new, by chunk.
+    static func append(values: [Double], steps: [Int64], first: Int, level: Int, existing: [Bucket]) -> [(chunk: Int, buckets: [Bucket])] {
         let width = width(level)
-        var changed: [Int: Document] = [:]
-        if let existing { changed[existing.chunk] = existing }
+        var changed: [Int: [Bucket]] = [chunk(of: first, level: level): existing]
         for offset in values.indices {
-            let index = first + offset
-            let bucket = index / width
-            let chunk = bucket / bucketsPerDocument
-            let slot = bucket % bucketsPerDocument
-            var document = changed[chunk] ?? Document(level: level, chunk: chunk)
+            let bucket = (first + offset) / width
+            let (chunk, slot) = bucket.quotientAndRemainder(dividingBy: bucketsPerDocument)
             let point = Bucket(values[offset], step: steps[offset])
-            if slot < document.buckets.count {
-                document.buckets[slot].absorb(point)
+            // Mutated in place: points arrive in order, so a bucket past the end is the next one.
+            if slot < changed[chunk, default: []].count {
+                changed[chunk, default: []][slot].absorb(point)
             } else {
-                document.buckets.append(point)
+                changed[chunk, default: []].append(point)
             }
-            changed[chunk] = document
         }
-        return changed.keys.sorted().map { changed[$0]! }
+        return changed.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 }

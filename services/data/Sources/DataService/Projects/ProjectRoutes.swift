@@ -21,13 +21,14 @@ enum ProjectRoutes {
 
         api.post("/v1/projects", OperationDoc(
             "Create a project; its creator becomes its owner", tags: ["projects"],
-            body: Named.creationSchema, status: 201, response: Schema.ref("Project")
+            body: NamedCreation.schema, status: 201, response: Schema.ref("Project")
         )) { request, context in
             let caller = try context.requirePrincipal()
             guard caller.kind == .user else { throw APIError.forbidden("projects are created by users") }
-            let body = try await request.decodeJSON(as: Named.Creation.self, context: context)
-            let created = try await projects.create(name: try Validate.name(body.name), description: try Validate.description(body.description), by: caller.id)
-            return JSONResponse(ProjectDirectory.view(created), status: .created)
+            let (name, description) = try await request.decodeJSON(as: NamedCreation.self, context: context).validated()
+            let created = Project(name: name, description: description, createdBy: caller.id)
+            try await projects.create(created)
+            return JSONResponse(try created.view(), status: .created)
         }
 
         api.get("/v1/projects", OperationDoc(
@@ -48,30 +49,27 @@ enum ProjectRoutes {
                 }
                 member = nil
             }
-            let found = try await projects.projects(visibleTo: member, lifecycle: lifecycle?.rawValue, limit: page.limit, after: page.after)
-            return JSONResponse(page.response(found, view: ProjectDirectory.view))
+            let found = try await projects.projects(visibleTo: member, lifecycle: lifecycle, limit: page.limit, after: page.after)
+            return JSONResponse(page.response(try found.map { try $0.view() }))
         }
 
         api.get("/v1/projects/{id}", OperationDoc(
             "A project, with the caller's role on it (viewers; also when it is in the trash)", tags: ["projects"], response: Schema.ref("Project")
         )) { _, context in
             let (found, role) = try await core.project(try context.parameters.requireID("id"), context, needs: .viewer)
-            var view = ProjectDirectory.view(found)
+            var view = try found.view()
             view["yourRole"] = .string(role.rawValue)
             return JSONResponse(view)
         }
 
         api.patch("/v1/projects/{id}", OperationDoc(
             "Rename a project or change its description (editors)", tags: ["projects"],
-            body: Named.changeSchema, response: Schema.ref("Project")
+            body: NamedChange.schema, response: Schema.ref("Project")
         )) { request, context in
             let (found, _) = try await core.project(try context.parameters.requireID("id"), context, needs: .editor)
-            let body = try await request.decodeJSON(as: Named.Change.self, context: context)
-            var set: [String: JSONValue] = [:]
-            if let name = body.name { set["name"] = .string(try Validate.name(name)) }
-            if let description = body.description { set["description"] = .string(try Validate.description(description)) }
-            guard !set.isEmpty else { return JSONResponse(ProjectDirectory.view(found)) }
-            return JSONResponse(ProjectDirectory.view(try await projects.entities.update(found, set: set, verb: "updated")))
+            let body = try await request.decodeJSON(as: NamedChange.self, context: context)
+            guard let changed = try body.applied(to: found) else { return JSONResponse(try found.view()) }
+            return JSONResponse(try await projects.entities.update(found, to: changed, verb: "updated").view())
         }
 
         api.delete("/v1/projects/{id}", OperationDoc(
@@ -86,7 +84,7 @@ enum ProjectRoutes {
             "Take a project out of the trash (owners)", tags: ["projects"], response: Schema.ref("Project")
         )) { _, context in
             let (found, _) = try await core.project(try context.parameters.requireID("id"), context, needs: .owner, trashed: true)
-            return JSONResponse(ProjectDirectory.view(try await projects.entities.restore(found)))
+            return JSONResponse(try await projects.entities.restore(found).view())
         }
 
         MemberRoutes.register(api, core)

@@ -41,6 +41,8 @@ enum FieldKey {
     }
 
     static func decode(_ encoded: String) -> String {
+        // Most keys are letters, digits and `_` only, which encode as themselves.
+        guard needsDecoding(encoded) else { return encoded }
         var bytes: [UInt8] = []
         var utf8 = encoded.utf8.makeIterator()
         while let byte = utf8.next() {
@@ -58,6 +60,12 @@ enum FieldKey {
     /// before NFC was required may read back as one name: one of them is shown, never a trap.
     static func decodeMembers(_ value: JSONValue?) -> JSONValue {
         guard let members = value?.objectValue else { return [:] }
+        // The usual object (keys of letters, digits and `_`) reads as it is stored.
+        guard members.keys.contains(where: needsDecoding) else { return .object(members) }
         return .object(Dictionary(members.map { (decode($0.key), $0.value) }, uniquingKeysWith: { kept, _ in kept }))
+    }
+
+    private static func needsDecoding(_ encoded: String) -> Bool {
+        encoded.utf8.contains(UInt8(ascii: "-"))
     }
 }

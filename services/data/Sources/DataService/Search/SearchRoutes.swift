@@ -22,11 +22,10 @@ enum SearchRoutes {
             ], required: ["projectId"]),
             response: Schema.object(["items": Schema.array(of: Schema.ref("Run")), "nextPageToken": Schema.string], required: ["items"])
         )) { request, context in
-            let body = try await request.decodeJSON(as: RunSearch.Request.self, context: context)
-            guard ID.isValid(body.projectId) else { throw APIError.invalidField("projectId", "projectId is an id") }
-            _ = try await core.project(body.projectId, context, needs: .viewer)
-            let (runs, next) = try await search.search(body)
-            var answer: [String: JSONValue] = ["items": .array(runs.map(RunDirectory.view))]
+            let body = try await request.decodeJSON(as: RunSearchRequest.self, context: context)
+            _ = try await core.project(try body.projectID(), context, needs: .viewer)
+            let (runs, next) = try await search.search(try body.criteria())
+            var answer: [String: JSONValue] = ["items": .array(runs.map { $0.view() })]
             if let next { answer["nextPageToken"] = .string(next) }
             return JSONResponse(JSONValue.object(answer))
         }

@@ -1,0 +1,88 @@
+import Platform
+
+/// A run's metric under one key (`metric_series`, id `<runId>:<encoded key>`): its point count,
+/// min, max and latest point. Its points are in `MetricChunk`s, coarser copies in `MetricTier`s.
+/// Converted by hand, so a `1.0` stays `1.0`.
+struct MetricSeries: StoredRecord, Equatable {
+    let id: String
+    let runId: String
+    let experimentId: String
+    let projectId: String
+    let key: String
+    var count: Int64
+    var min: Double
+    var max: Double
+    /// The point with the greatest step, then timestamp, then the last to arrive.
+    var last: MetricPoint
+
+    static func id(run runID: String, key: String) -> String { "\(runID):\(FieldKey.encode(key))" }
+}
+
+/// One logged value of a metric.
+struct MetricPoint: Codable, Sendable, Equatable {
+    let value: Double
+    let step: Int64
+    /// Epoch milliseconds.
+    let timestamp: Int64
+
+    var view: JSONValue { ["value": .double(value), "step": .int(step), "timestamp": .int(timestamp)] }
+}
+
+extension MetricSeries {
+    /// The series once `points` arrive after `previous` (nil: they are its first); nil when
+    /// there is neither.
+    static func appending(_ points: MetricBatch.Series, to previous: MetricSeries?, of run: Run) -> MetricSeries? {
+        var minimum = previous?.min ?? .infinity
+        var maximum = previous?.max ?? -.infinity
+        var last = previous?.last
+        for index in points.values.indices {
+            let point = MetricPoint(value: points.values[index], step: points.steps[index], timestamp: points.timestamps[index])
+            minimum = Swift.min(minimum, point.value)
+            maximum = Swift.max(maximum, point.value)
+            if last.map({ (point.step, point.timestamp) >= ($0.step, $0.timestamp) }) ?? true { last = point }
+        }
+        guard let last else { return nil }
+        return MetricSeries(
+            id: id(run: run.id, key: points.key), runId: run.id, experimentId: run.experimentId, projectId: run.projectId, key: points.key,
+            count: (previous?.count ?? 0) + Int64(points.values.count), min: minimum, max: maximum, last: last
+        )
+    }
+
+    init(document: JSONValue) throws {
+        let fields = try StoredFields(document, of: Self.self)
+        let last = try StoredFields(fields.members["last"] ?? .null, of: MetricPoint.self)
+        self.init(
+            id: try fields.string("id"), runId: try fields.string("runId"), experimentId: try fields.string("experimentId"),
+            projectId: try fields.string("projectId"), key: try fields.string("key"), count: try fields.int("count"),
+            min: try fields.double("min"), max: try fields.double("max"),
+            last: MetricPoint(value: try last.double("value"), step: try last.int("step"), timestamp: try last.int("timestamp"))
+        )
+    }
+
+    func document() -> JSONValue {
+        var members = summary
+        members["id"] = .string(id)
+        members["runId"] = .string(runId)
+        members["experimentId"] = .string(experimentId)
+        members["projectId"] = .string(projectId)
+        members["key"] = .string(key)
+        return .object(members)
+    }
+
+    /// What an append changes: count, min, max and the latest point.
+    var summary: [String: JSONValue] {
+        ["count": .int(count), "min": .double(min), "max": .double(max), "last": last.view]
+    }
+
+    /// What the run keeps of the series under `metricSummaries.<key>`, for search.
+    var runSummary: JSONValue {
+        ["min": .double(min), "max": .double(max), "step": .int(last.step), "timestamp": .int(last.timestamp), "count": .int(count)]
+    }
+
+    /// As clients see it: without the ids of what holds it.
+    func view() -> JSONValue {
+        var members = summary
+        members["key"] = .string(key)
+        return .object(members)
+    }
+}
