@@ -11,14 +11,6 @@ import Platform
 /// token so the job is the caller's. The job names the version (`modelVersionId`), which is how
 /// the hub counts deploys from compute's events.
 enum DeployRoutes {
-    struct Deploy: Decodable {
-        let projectId: String?
-        let parameters: [String: JSONValue]?
-        let resources: [String: JSONValue]?
-        let timeoutSeconds: Int?
-        let name: String?
-    }
-
     static func register(_ api: APIBuilder<AuthRequestContext>, _ core: HubCore) {
         api.post("/v1/models/{id}/versions/{version}/deploy", OperationDoc(
             "Run a version as a job in one of the caller's projects (`projectId`, editors; default the model's project): `parameters` are checked against the version's schema (400 naming `parameters.<name>`, defaults filled in) and reach the job as its params (MLEX_PARAMS); `resources` override the card's. A version of another project (a public model) has its package copied into the job's project first. Answers compute's job",
@@ -27,48 +19,53 @@ enum DeployRoutes {
             status: 201, response: Schema.object(["jobId": Schema.id, "job": Schema.anyObject], required: ["jobId", "job"])
         )) { request, context in
             let (model, version) = try await core.version(context, needs: .viewer)
-            let body = try await request.decodeJSON(as: Deploy.self, context: context)
-            let target = try ModelFields.id(body.projectId, field: "projectId") ?? model["projectId"]!.stringValue!
+            let deploy = try await request.decodeJSON(as: DeployRequest.self, context: context)
+            let target = deploy.projectId ?? model.projectId
             try await core.authorizer.require(.editor, on: target, for: try context.requirePrincipal())
-            guard let deploy = version["deploy"]?.objectValue, deploy["command"] != nil || deploy["image"] != nil || deploy["template"] != nil else {
+            guard let instructions = version.deploy, instructions.isRunnable else {
                 throw APIError.unprocessable("this version has no run instructions (command, image or template); only versions from ingested model packages can be deployed", field: "version")
             }
-            var parameters = body.parameters ?? [:]
-            if let schemaJSON = deploy["parameters"] {
-                let schema = try ParameterSchema.parse(schemaJSON).get()
-                do {
-                    parameters = try schema.validate(parameters)
-                } catch let problem as ParameterSchema.Problem {
-                    throw APIError.invalidField(problem.field, problem.message)
-                }
-            } else if !parameters.isEmpty {
-                throw APIError.invalidField("parameters", "this version declares no parameters")
-            }
-            var spec: [String: JSONValue] = [
-                "projectId": .string(target), "modelVersionId": version["id"]!, "params": .object(parameters),
-                "name": .string(body.name ?? "deploy \(model["name"]?.stringValue ?? "")@\(version["number"]?.intValue ?? 0)"),
-            ]
-            for key in ["command", "image", "template", "codePackage"] { if let value = deploy[key], value != .null { spec[key] = value } }
-            let resources = (deploy["resources"]?.objectValue ?? [:]).merging(body.resources ?? [:]) { $1 }
-            if !resources.isEmpty { spec["resources"] = .object(resources) }
-            if let timeout = body.timeoutSeconds { spec["timeoutSeconds"] = .int(Int64(timeout)) }
+            let submission = try jobSubmission(for: deploy, of: model, version, instructions, in: target)
 
             guard let authorization = request.headers[.authorization], authorization.hasPrefix("Bearer ") else {
                 throw APIError(.unauthorized, code: "unauthorized", message: "deploying needs the caller's bearer token")
             }
             let token = String(authorization.dropFirst("Bearer ".count))
-            if target != model["projectId"]?.stringValue, let package = deploy["codePackage"]?.stringValue {
-                try await copyPackage(package, from: model["projectId"]!.stringValue!, to: target, core: core, userToken: token)
+            if target != model.projectId, let package = instructions.codePackage {
+                try await copyPackage(package, from: model.projectId, to: target, core: core, userToken: token)
             }
             let compute = PeerClient(baseURL: core.computeURL) { token }
             let job: JSONValue
             do {
-                job = try await compute.call(.POST, "/v1/jobs", body: .object(spec))
+                job = try await compute.call(.POST, "/v1/jobs", body: try JSONValue(encoding: submission))
             } catch let error as PeerError {
                 throw error.apiError
             }
             return JSONResponse(["jobId": job["id"] ?? .null, "job": job] as JSONValue, status: .created)
         }
+    }
+
+    /// The job that runs `version` in `project`: the card's instructions, the parameters checked
+    /// against its schema (400 naming `parameters.<name>`, defaults filled in), the card's
+    /// resources overridden by the request's.
+    static func jobSubmission(for deploy: DeployRequest, of model: Model, _ version: ModelVersion, _ instructions: DeployInstructions, in project: String) throws -> JobSubmission {
+        var parameters = deploy.parameters
+        if let schemaJSON = instructions.parameters {
+            let schema = try ParameterSchema.parse(schemaJSON).get()
+            do {
+                parameters = try schema.validate(parameters)
+            } catch let problem as ParameterSchema.Problem {
+                throw APIError.invalidField(problem.field, problem.message)
+            }
+        } else if !parameters.isEmpty {
+            throw APIError.invalidField("parameters", "this version declares no parameters")
+        }
+        let resources = (instructions.resources ?? [:]).merging(deploy.resources) { $1 }
+        return JobSubmission(
+            projectId: project, modelVersionId: version.id, name: deploy.name ?? "deploy \(model.name)@\(version.number)", params: parameters,
+            command: instructions.command, image: instructions.image, template: instructions.template, codePackage: instructions.codePackage,
+            resources: resources.isEmpty ? nil : resources, timeoutSeconds: deploy.timeoutSeconds
+        )
     }
 
     /// Copies a version's package into the project a job runs in (compute runs code packages of

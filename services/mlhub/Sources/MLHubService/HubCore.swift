@@ -14,14 +14,14 @@ struct HubCore: Sendable {
     let computeURL: String
 
     /// The model, when the caller has `needs` on it; 404 when it cannot see it at all.
-    func model(_ id: String, _ context: some AuthenticatedRequestContext, needs: ProjectRole) async throws -> JSONValue {
-        guard ID.isValid(id), let model = try await registry.model(id: id), let project = model["projectId"]?.stringValue else {
+    func model(_ id: String, _ context: some AuthenticatedRequestContext, needs: ProjectRole) async throws -> Model {
+        guard ID.isValid(id), let model = try await registry.model(id: id) else {
             throw APIError.notFound("no model \(id)")
         }
         let principal = try context.requirePrincipal()
-        if needs == .viewer, model["public"] == true { return model }
+        if needs == .viewer, model.public { return model }
         do {
-            try await authorizer.require(needs, on: project, for: principal)
+            try await authorizer.require(needs, on: model.projectId, for: principal)
         } catch let error as APIError where error.status == .notFound {
             throw APIError.notFound("no model \(id)")
         }
@@ -29,18 +29,18 @@ struct HubCore: Sendable {
     }
 
     /// The model and one of its versions, named by number, alias or `latest`.
-    func version(_ context: some AuthenticatedRequestContext, needs: ProjectRole) async throws -> (model: JSONValue, version: JSONValue) {
+    func version(_ context: some AuthenticatedRequestContext, needs: ProjectRole) async throws -> (model: Model, version: ModelVersion) {
         let model = try await model(try context.parameters.requireID("id"), context, needs: needs)
         let reference = context.parameters.get("version") ?? ""
-        let found: JSONValue?
+        let found: ModelVersion?
         if reference == "latest" {
-            found = try await registry.version(of: model["id"]!.stringValue!, number: model["latestVersion"]?.intValue ?? 0)
+            found = try await registry.version(of: model.id, number: model.latestVersion)
         } else if let number = Int64(reference) {
-            found = try await registry.version(of: model["id"]!.stringValue!, number: number)
+            found = try await registry.version(of: model.id, number: number)
         } else {
-            found = try await registry.holder(of: reference, in: model)
+            found = try await registry.holder(of: Alias(lookingUp: reference), in: model)
         }
-        guard let found else { throw APIError.notFound("model \(model["name"]?.stringValue ?? "") has no version \(reference)") }
+        guard let found else { throw APIError.notFound("model \(model.name) has no version \(reference)") }
         return (model, found)
     }
 

@@ -30,7 +30,7 @@ struct HubFollower {
         switch event.type {
         case "mlex.data.project.deleted":
             guard let project = event.data["projectId"]?.stringValue else { return [] }
-            for model in try await registry.store.find("models", Query(filter: ["projectId": .string(project)])) {
+            for model in try await registry.models(in: project) {
                 try await registry.deleteModel(model)
             }
             return []
@@ -59,56 +59,63 @@ struct HubFollower {
             return
         }
         let actor = run["createdBy"]?.stringValue ?? run["user"]?.stringValue ?? "mlhub"
-        let model = try await findOrCreateModel(name, in: project, fields: ["name": .string(name)], owner: actor)
-        let existing = try await registry.store.count("model_versions", filter: ["modelId": model["id"]!, "source.runId": .string(runID)])
+        let model = try await findOrCreateModel(ModelCreation(name: name), in: project, owner: actor)
+        let existing = try await registry.store.count("model_versions", filter: ["modelId": .string(model.id), "source.runId": .string(runID)])
         guard existing == 0 else { return }
-        var input = ModelRegistry.VersionInput()
+        var draft = VersionDraft()
         let jobID = run["source"]?["jobId"]?.stringValue
-        input.source["runId"] = .string(runID)
-        if let jobID { input.source["jobId"] = .string(jobID) }
-        if let commit = run["source"]?["gitCommit"]?.stringValue { input.source["gitCommit"] = .string(commit) }
+        draft.source.runId = runID
+        draft.source.jobId = jobID
+        draft.source.gitCommit = run["source"]?["gitCommit"]?.stringValue
         if let job = try await jobID.asyncMap({ try await registry.store.get($0, from: "job_views") }) ?? nil {
-            if let inputs = job["inputs"], inputs.arrayValue?.isEmpty == false { input.source["datasetVersionIds"] = inputs }
-            if let image = job["image"] { input.source["image"] = image }
+            if let inputs = job["inputs"]?.arrayValue?.compactMap(\.stringValue), !inputs.isEmpty { draft.source.datasetVersionIds = inputs }
+            draft.source.image = job["image"]?.stringValue
         }
-        input.metrics = (run["metrics"]?.objectValue ?? [:]).filter { $0.value.numberValue?.isFinite == true }
-        input.files = ["runId": .string(runID), "prefix": .string(jobID == nil ? "" : "outputs/")]
-        input.description = "registered from run \(run["name"]?.stringValue ?? runID)"
-        _ = try await registry.createVersion(of: model["id"]!.stringValue!, input, actor: actor)
+        draft.metrics = (run["metrics"]?.objectValue ?? [:]).filter { $0.value.numberValue?.isFinite == true }
+        draft.files = VersionFiles(runId: runID, prefix: jobID == nil ? "" : "outputs/")
+        draft.description = "registered from run \(run["name"]?.stringValue ?? runID)"
+        _ = try await registry.createVersion(of: model.id, draft, actor: actor)
     }
 
     /// An accepted model package becomes the next version of its model (made if missing, with
     /// the card's description, task, framework, license, authors and visibility), once per
-    /// ingestion; the card says how to deploy it.
+    /// ingestion; the card says how to deploy it. Ingest checked the card's fields.
     func ingest(_ event: CloudEvent) async throws -> [WriteOperation] {
         guard event.type == "mlex.ingest.model.ingested", let project = event.data["projectId"]?.stringValue,
               let card = event.data["card"], let name = card["name"]?.stringValue else { return [] }
         let actor = event.data["submittedBy"]?.stringValue ?? "mlhub"
-        let fields = ["description", "task", "framework", "license", "authors", "public"].reduce(into: ["name": JSONValue.string(name)]) { fields, key in
-            if let value = card[key] { fields[key] = value }
-        }
-        let model = try await findOrCreateModel(name, in: project, fields: fields, owner: actor)
-        guard try await registry.store.count("model_versions", filter: ["modelId": model["id"]!, "source.ingestionId": .string(event.subject)]) == 0 else { return [] }
-        var input = ModelRegistry.VersionInput()
-        input.label = card["version"]?.stringValue
-        input.description = card["description"]?.stringValue
-        input.metrics = card["metrics"]?.objectValue ?? [:]
-        input.source = ["ingestionId": .string(event.subject)]
-        if let image = card["image"] { input.source["image"] = image }
-        input.files = ["projectId": .string(project), "prefix": event.data["filesPrefix"] ?? ""]
-        var deploy: [String: JSONValue] = ["codePackage": event.data["packagePath"] ?? .null]
-        for key in ["command", "image", "template", "parameters", "resources", "inputs", "outputs"] { if let value = card[key] { deploy[key] = value } }
-        input.deploy = deploy
-        _ = try await registry.createVersion(of: model["id"]!.stringValue!, input, actor: actor)
+        let creation = ModelCreation(
+            name: name, description: card["description"]?.stringValue, task: card["task"]?.stringValue, framework: card["framework"]?.stringValue,
+            license: card["license"]?.stringValue, authors: card["authors"]?.arrayValue?.compactMap(\.stringValue), public: Self.flag(card["public"])
+        )
+        let model = try await findOrCreateModel(creation, in: project, owner: actor)
+        guard try await registry.store.count("model_versions", filter: ["modelId": .string(model.id), "source.ingestionId": .string(event.subject)]) == 0 else { return [] }
+        var draft = VersionDraft()
+        draft.label = card["version"]?.stringValue
+        draft.description = card["description"]?.stringValue
+        draft.metrics = card["metrics"]?.objectValue ?? [:]
+        draft.source = VersionSource(image: card["image"]?.stringValue, ingestionId: event.subject)
+        draft.files = VersionFiles(projectId: project, prefix: event.data["filesPrefix"]?.stringValue ?? "")
+        draft.deploy = DeployInstructions(
+            codePackage: event.data["packagePath"]?.stringValue, command: card["command"]?.arrayValue?.compactMap(\.stringValue),
+            image: card["image"]?.stringValue, template: card["template"]?.stringValue, parameters: card["parameters"],
+            resources: card["resources"]?.objectValue, inputs: card["inputs"]?.stringValue, outputs: card["outputs"]?.stringValue
+        )
+        _ = try await registry.createVersion(of: model.id, draft, actor: actor)
         return []
     }
 
-    func findOrCreateModel(_ name: String, in project: String, fields: [String: JSONValue], owner: String) async throws -> JSONValue {
-        if let found = try await registry.model(named: name, in: project) { return found }
+    private static func flag(_ value: JSONValue?) -> Bool? {
+        guard case .bool(let flag) = value else { return nil }
+        return flag
+    }
+
+    func findOrCreateModel(_ creation: ModelCreation, in project: String, owner: String) async throws -> Model {
+        if let found = try await registry.model(named: creation.name, in: project) { return found }
         do {
-            return try await registry.createModel(projectID: project, fields: fields, owner: owner)
+            return try await registry.createModel(creation, in: project, owner: owner)
         } catch let error as APIError where error.code == "model_exists" {
-            guard let found = try await registry.model(named: name, in: project) else { throw error }
+            guard let found = try await registry.model(named: creation.name, in: project) else { throw error }
             return found
         }
     }
@@ -123,13 +130,14 @@ struct HubFollower {
         // A deploy counts once per job, when it is queued (a rerun is a new job and counts
         // again); the `deploys` record makes a replayed event count nothing.
         if event.type == "mlex.compute.job.queued", let versionID = spec["modelVersionId"]?.stringValue,
-           let version = try await registry.store.get(versionID, from: "model_versions"),
+           let version = try await registry.version(id: versionID),
            try await registry.store.get(event.subject, from: "deploys") == nil,
            try await submitterMayRead(version, job: event.data) {
+            let deploy = DeployRecord(id: event.subject, versionId: versionID, modelId: version.modelId, at: Timestamp.format(event.time))
             writes += [
-                .insert(["id": .string(event.subject), "versionId": .string(versionID), "modelId": version["modelId"]!, "at": .string(Timestamp.format(event.time))], into: "deploys"),
+                .insert(try JSONValue(encoding: deploy), into: "deploys"),
                 .update("model_versions", filter: ["id": .string(versionID)], update: ["$inc": ["deployCount": 1]], many: false),
-                .update("models", filter: ["id": version["modelId"]!], update: ["$inc": ["deployCount": 1]], many: false),
+                .update("models", filter: ["id": .string(version.modelId)], update: ["$inc": ["deployCount": 1]], many: false),
             ]
         }
         return writes
@@ -139,16 +147,15 @@ struct HubFollower {
     /// submitter can read the version counts as its deploy, so a private model's popularity is
     /// neither inflated nor probed by outsiders. The event carries the submitter, not their
     /// teams: a reader through a team only counts when the job runs in the model's project.
-    func submitterMayRead(_ version: JSONValue, job: JSONValue) async throws -> Bool {
-        guard let modelID = version["modelId"]?.stringValue, let model = try await registry.model(id: modelID),
-              let project = model["projectId"]?.stringValue else { return false }
-        if model["public"] == true || job["projectId"]?.stringValue == project { return true }
+    func submitterMayRead(_ version: ModelVersion, job: JSONValue) async throws -> Bool {
+        guard let model = try await registry.model(id: version.modelId) else { return false }
+        if model.public || job["projectId"]?.stringValue == model.projectId { return true }
         guard let owner = job["owner"]?.stringValue else { return false }
-        return try await authorizer.role(of: Principal(id: owner, kind: .user, credential: .accessToken), on: project) != nil
+        return try await authorizer.role(of: Principal(id: owner, kind: .user, credential: .accessToken), on: model.projectId) != nil
     }
 
     func tags(_ event: CloudEvent) async throws -> [WriteOperation] {
-        guard event.type == "mlex.tags.tag.changed", let tags = event.data["tags"] else { return [] }
+        guard event.type == "mlex.tags.tag.changed", let tags = event.data["tags"]?.arrayValue?.compactMap(\.stringValue) else { return [] }
         try await registry.applyTags(kind: event.data["kind"]?.stringValue ?? "", entityID: event.subject, tags: tags)
         return []
     }

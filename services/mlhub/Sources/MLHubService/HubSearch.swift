@@ -4,7 +4,7 @@ import Store
 
 /// Search over model versions: full-text relevance (the store's BM25 or textScore) blended with
 /// popularity, recency and stage into one documented order (docs/mlhub.md), facets over every
-/// match, and offset pages over the best `window` candidates.
+/// match, and offset pages over the best `window` candidates; leaderboards by a metric.
 struct HubSearch {
     let store: any DocumentStore
 
@@ -41,7 +41,8 @@ struct HubSearch {
         let ranked = Self.rank(candidates, order: request.order, textual: !words.isEmpty, now: Date())
         let page = ranked.dropFirst(request.offset).prefix(request.limit)
         var answer: [String: JSONValue] = ["items": .array(page.map { item in
-            var view = ModelRegistry.view(item.document)
+            // The stored document is the version as the API shows it: no decoding per hit.
+            var view = item.document
             view["score"] = .double((item.score * 1e4).rounded() / 1e4)
             if !words.isEmpty { view["relevance"] = .double(item.relevance) }
             return view
@@ -56,6 +57,19 @@ struct HubSearch {
             answer["total"] = .int(Int64((facets["stage"] ?? []).reduce(0) { $0 + $1.count }))
         }
         return .object(answer)
+    }
+
+    /// The best `limit` versions matching `filters` by `metric` (ties: the earlier first), and
+    /// how many matching versions lack it.
+    func leaderboard(metric: String, filters: [JSONValue], descending: Bool, limit: Int) async throws -> Leaderboard {
+        let path = "metrics.\(metric)"
+        let ranked = try await store.find("model_versions", Query(
+            filter: ["$and": .array(filters + [[path: ["$exists": true]]])],
+            sort: [descending ? .descending(path) : .ascending(path), .ascending("createdAt"), .ascending("id")], limit: limit
+        ))
+        let missing = try await store.count("model_versions", filter: ["$and": .array(filters + [[path: ["$exists": false]]])])
+        let versions = try ranked.map { try $0.decoded(as: ModelVersion.self) }
+        return Leaderboard(items: LeaderboardEntry.ranking(versions, by: metric), missingMetric: missing)
     }
 
     struct Ranked {

@@ -9,15 +9,15 @@ struct Lineage {
 
     /// `canRead` answers for a project id: a run or job of a project the reader cannot read is
     /// left out with what it would bring (versions created before lineage was checked may name one).
-    func of(_ version: JSONValue, canRead: (String) async throws -> Bool) async throws -> JSONValue {
-        let source = version["source"] ?? [:]
-        var answer: [String: JSONValue] = ["modelId": version["modelId"] ?? .null, "version": version["number"] ?? .null]
-        var datasets = source["datasetVersionIds"]?.arrayValue ?? []
-        var jobID = source["jobId"]?.stringValue
-        var commit = source["gitCommit"]?.stringValue
-        var image = source["image"]?.stringValue
+    func of(_ version: ModelVersion, canRead: (String) async throws -> Bool) async throws -> JSONValue {
+        let source = version.source
+        var answer: [String: JSONValue] = ["modelId": .string(version.modelId), "version": .int(version.number)]
+        var datasets = (source.datasetVersionIds ?? []).map(JSONValue.string)
+        var jobID = source.jobId
+        var commit = source.gitCommit
+        var image = source.image
         // A link whose view has not arrived yet shows its id alone, as before it is known.
-        if let runID = source["runId"]?.stringValue, let run = try await visible(runID, in: "run_views", canRead) {
+        if let runID = source.runId, let run = try await visible(runID, in: "run_views", canRead) {
             answer["run"] = run
             jobID = jobID ?? run["source"]?["jobId"]?.stringValue
             commit = commit ?? run["source"]?["gitCommit"]?.stringValue

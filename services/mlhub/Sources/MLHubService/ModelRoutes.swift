@@ -2,20 +2,9 @@ import Auth
 import Foundation
 import Hummingbird
 import Platform
-import Store
 
 /// Models: create in a project, read, change, delete; their audit log.
 enum ModelRoutes {
-    struct Fields: Decodable {
-        let name: String?
-        let description: String?
-        let task: String?
-        let framework: String?
-        let license: String?
-        let authors: [String]?
-        let `public`: Bool?
-    }
-
     static let modelSchema = Schema.object(
         [
             "id": Schema.id, "projectId": Schema.id, "name": Schema.string, "description": Schema.string, "task": Schema.string,
@@ -30,19 +19,6 @@ enum ModelRoutes {
         "authors": Schema.array(of: Schema.string), "public": Schema.boolean,
     ])
 
-    /// The checked fields of a creation or change (`name` only when creating).
-    static func checked(_ body: Fields, creating: Bool) throws -> [String: JSONValue] {
-        var fields: [String: JSONValue] = [:]
-        if creating { fields["name"] = .string(try ModelFields.name(body.name)) }
-        if !creating, body.name != nil { throw APIError.invalidField("name", "a model keeps its name; create another model instead") }
-        for (key, value, max) in [("description", body.description, 10_000), ("task", body.task, 100), ("framework", body.framework, 100), ("license", body.license, 100)] {
-            if let text = try ModelFields.text(value, field: key, max: max) { fields[key] = .string(text) }
-        }
-        if let authors = try ModelFields.authors(body.authors) { fields["authors"] = .array(authors.map(JSONValue.string)) }
-        if let isPublic = body.public { fields["public"] = .bool(isPublic) }
-        return fields
-    }
-
     static func register(_ api: APIBuilder<AuthRequestContext>, _ core: HubCore) {
         api.schema("Model", modelSchema)
         let registry = core.registry
@@ -54,8 +30,8 @@ enum ModelRoutes {
             let projectID = try context.parameters.requireID("id")
             let principal = try context.requirePrincipal()
             try await core.authorizer.require(.editor, on: projectID, for: principal)
-            let fields = try checked(try await request.decodeJSON(as: Fields.self, context: context), creating: true)
-            return JSONResponse(ModelRegistry.view(try await registry.createModel(projectID: projectID, fields: fields, owner: principal.id)), status: .created)
+            let creation = try await request.decodeJSON(as: ModelCreation.self, context: context)
+            return JSONResponse(try JSONValue(encoding: try await registry.createModel(creation, in: projectID, owner: principal.id)), status: .created)
         }
 
         api.get("/v1/projects/{id}/models", OperationDoc(
@@ -65,12 +41,12 @@ enum ModelRoutes {
             let projectID = try context.parameters.requireID("id")
             try await core.authorizer.require(.viewer, on: projectID, for: try context.requirePrincipal())
             let paging = try PageRequest(request)
-            let found = try await core.store.find("models", Query(filter: ["projectId": .string(projectID)], sort: [.ascending("id")], limit: paging.limit, after: paging.after.map { ["id": .string($0)] }))
-            return JSONResponse(paging.response(found, view: ModelRegistry.view))
+            let found = try await registry.models(in: projectID, page: paging)
+            return JSONResponse(paging.response(try found.map { try JSONValue(encoding: $0) }))
         }
 
         api.get("/v1/models/{id}", OperationDoc("A model (viewers of its project; anyone signed in when public)", tags: ["models"], response: Schema.ref("Model"))) { _, context in
-            JSONResponse(ModelRegistry.view(try await core.model(try context.parameters.requireID("id"), context, needs: .viewer)))
+            JSONResponse(try JSONValue(encoding: try await core.model(try context.parameters.requireID("id"), context, needs: .viewer)))
         }
 
         api.patch("/v1/models/{id}", OperationDoc(
@@ -78,9 +54,9 @@ enum ModelRoutes {
             body: fieldsSchema, response: Schema.ref("Model")
         )) { request, context in
             let model = try await core.model(try context.parameters.requireID("id"), context, needs: .editor)
-            let changes = try checked(try await request.decodeJSON(as: Fields.self, context: context), creating: false)
-            guard !changes.isEmpty else { return JSONResponse(ModelRegistry.view(model)) }
-            return JSONResponse(ModelRegistry.view(try await registry.updateModel(model, changes, actor: try context.requirePrincipal().id)))
+            let change = try await request.decodeJSON(as: ModelChange.self, context: context)
+            guard !change.isEmpty else { return JSONResponse(try JSONValue(encoding: model)) }
+            return JSONResponse(try JSONValue(encoding: try await registry.updateModel(model, change, actor: try context.requirePrincipal().id)))
         }
 
         api.delete("/v1/models/{id}", OperationDoc(
@@ -98,8 +74,8 @@ enum ModelRoutes {
         )) { request, context in
             let model = try await core.model(try context.parameters.requireID("id"), context, needs: .viewer)
             let paging = try PageRequest(request)
-            let found = try await core.store.find("model_audit", Query(filter: ["modelId": model["id"]!], sort: [.ascending("id")], limit: paging.limit, after: paging.after.map { ["id": .string($0)] }))
-            return JSONResponse(paging.response(found))
+            let found = try await registry.audit(of: model, page: paging)
+            return JSONResponse(paging.response(try found.map { try JSONValue(encoding: $0) }))
         }
     }
 }

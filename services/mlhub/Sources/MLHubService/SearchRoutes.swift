@@ -2,7 +2,6 @@ import Auth
 import Foundation
 import Hummingbird
 import Platform
-import Store
 
 /// Finding models: full-text search with filters and facets, and leaderboards by a metric.
 /// Both show only what the caller may see: public versions and those of its projects.
@@ -30,9 +29,9 @@ enum SearchRoutes {
             for (parameter, field) in [("task", "task"), ("framework", "framework"), ("owner", "owner")] {
                 if let value = query.get(parameter) { filters.append([field: .string(value)]) }
             }
-            if let stage = query.get("stage") { filters.append(["stage": .string(try ModelFields.stage(stage))]) }
+            if let stage = query.get("stage") { filters.append(["stage": .string(try Stage.named(stage).rawValue)]) }
             if let tag = query.get("tag") { filters.append(["tags": ["$all": [.string(tag)]]]) }
-            if let project = query.get("projectId") { filters.append(["projectId": .string(try ModelFields.id(project, field: "projectId")!)]) }
+            if let project = query.get("projectId") { filters.append(["projectId": .string(try ModelFields.id(project, field: "projectId"))]) }
             let order = try query.get("order").map { text in
                 guard let order = HubSearch.Order(rawValue: text) else { throw APIError.invalidField("order", "order is best, recent or popular") }
                 return order
@@ -58,35 +57,21 @@ enum SearchRoutes {
             response: Schema.object(["items": Schema.array(of: Schema.anyObject), "missingMetric": Schema.integer], required: ["items", "missingMetric"])
         )) { request, context in
             let query = request.uri.queryParameters
-            guard let metric = query.get("metric"), (try? ModelFields.metrics([metric: 0])) != nil else {
+            guard let metric = query.get("metric"), (try? ModelFields.metricKey(metric)) != nil else {
                 throw APIError.invalidField("metric", "name the metric to rank by (a metric key)")
             }
             var filters: [JSONValue] = [try await core.visibility(try context.requirePrincipal())]
             if let task = query.get("task") { filters.append(["task": .string(task)]) }
             if let dataset = query.get("datasetVersionId") {
-                filters.append(["source.datasetVersionIds": ["$all": [.string(try ModelFields.id(dataset, field: "datasetVersionId")!)]]])
+                filters.append(["source.datasetVersionIds": ["$all": [.string(try ModelFields.id(dataset, field: "datasetVersionId"))]]])
             }
             let descending = try query.get("order").map { text in
                 guard text == "desc" || text == "asc" else { throw APIError.invalidField("order", "order is desc or asc") }
                 return text == "desc"
             } ?? true
             let limit = try integer(query.get("limit"), field: "limit", in: 1...500) ?? 50
-            let path = "metrics.\(metric)"
-            let ranked = try await core.store.find("model_versions", Query(
-                filter: ["$and": .array(filters + [[path: ["$exists": true]]])],
-                sort: [descending ? .descending(path) : .ascending(path), .ascending("createdAt"), .ascending("id")], limit: limit
-            ))
-            let missing = try await core.store.count("model_versions", filter: ["$and": .array(filters + [[path: ["$exists": false]]])])
-            var items: [JSONValue] = []
-            var rank = 0
-            for (index, version) in ranked.enumerated() {
-                if index == 0 || version["metrics"]?[metric] != ranked[index - 1]["metrics"]?[metric] { rank = index + 1 }
-                var item = ModelRegistry.view(version)
-                item["rank"] = .int(Int64(rank))
-                item["value"] = version["metrics"]?[metric] ?? .null
-                items.append(item)
-            }
-            return JSONResponse(["items": .array(items), "missingMetric": .int(Int64(missing))] as JSONValue)
+            let board = try await search.leaderboard(metric: metric, filters: filters, descending: descending, limit: limit)
+            return JSONResponse(try JSONValue(encoding: board))
         }
     }
 

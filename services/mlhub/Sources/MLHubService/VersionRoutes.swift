@@ -7,40 +7,10 @@ import Store
 
 /// Versions of a model: add, read (by number, alias or `latest`), stage, aliases, lineage, files.
 enum VersionRoutes {
-    struct Creation: Decodable {
-        let label: String?
-        let description: String?
-        let metrics: [String: JSONValue]?
-        let source: Source?
-        let files: Files?
-    }
-
-    struct Source: Decodable {
-        let runId: String?
-        let jobId: String?
-        let datasetVersionIds: [String]?
-        let image: String?
-        let gitCommit: String?
-    }
-
-    struct Files: Decodable {
-        let runId: String
-        let prefix: String?
-    }
-
-    struct StageChange: Decodable {
-        let stage: String?
-        let archiveOthers: Bool?
-    }
-
-    struct AliasTarget: Decodable {
-        let version: Int64?
-    }
-
     static let versionSchema = Schema.object(
         [
             "id": Schema.id, "modelId": Schema.id, "projectId": Schema.id, "number": Schema.integer, "label": Schema.string, "description": Schema.string,
-            "stage": Schema.enumeration(ModelFields.stages), "aliases": Schema.array(of: Schema.string), "metrics": Schema.anyObject,
+            "stage": Schema.enumeration(Stage.allCases.map(\.rawValue)), "aliases": Schema.array(of: Schema.string), "metrics": Schema.anyObject,
             "source": Schema.object(["runId": Schema.id, "jobId": Schema.id, "datasetVersionIds": Schema.array(of: Schema.id), "image": Schema.string, "gitCommit": Schema.string]),
             "files": Schema.object(["runId": Schema.id, "prefix": Schema.string]), "tags": Schema.array(of: Schema.string), "deployCount": Schema.integer,
             "name": Schema.string, "task": Schema.string, "framework": Schema.string, "public": Schema.boolean,
@@ -61,9 +31,10 @@ enum VersionRoutes {
             status: 201, response: Schema.ref("ModelVersion")
         )) { request, context in
             let model = try await core.model(try context.parameters.requireID("id"), context, needs: .editor)
-            let body = try await request.decodeJSON(as: Creation.self, context: context)
-            let input = try await checked(body, model: model, core: core, principal: try context.requirePrincipal())
-            return JSONResponse(ModelRegistry.view(try await registry.createVersion(of: model["id"]!.stringValue!, input, actor: try context.requirePrincipal().id)), status: .created)
+            let creation = try await request.decodeJSON(as: VersionCreation.self, context: context)
+            let principal = try context.requirePrincipal()
+            let draft = try await checked(creation, model: model, core: core, principal: principal)
+            return JSONResponse(try JSONValue(encoding: try await registry.createVersion(of: model.id, draft, actor: principal.id)), status: .created)
         }
 
         api.get("/v1/models/{id}/versions", OperationDoc(
@@ -72,12 +43,12 @@ enum VersionRoutes {
         )) { request, context in
             let model = try await core.model(try context.parameters.requireID("id"), context, needs: .viewer)
             let paging = try PageRequest(request)
-            let found = try await core.store.find("model_versions", Query(filter: ["modelId": model["id"]!], sort: [.ascending("id")], limit: paging.limit, after: paging.after.map { ["id": .string($0)] }))
-            return JSONResponse(paging.response(found, view: ModelRegistry.view))
+            let found = try await registry.versions(of: model.id, page: paging)
+            return JSONResponse(paging.response(try found.map { try JSONValue(encoding: $0) }))
         }
 
         api.get("/v1/models/{id}/versions/{version}", OperationDoc("One version (viewers); \(reference)", tags: ["versions"], response: Schema.ref("ModelVersion"))) { _, context in
-            JSONResponse(ModelRegistry.view(try await core.version(context, needs: .viewer).version))
+            JSONResponse(try JSONValue(encoding: try await core.version(context, needs: .viewer).version))
         }
 
         api.put("/v1/models/{id}/versions/{version}/stage", OperationDoc(
@@ -85,9 +56,9 @@ enum VersionRoutes {
             tags: ["versions"], body: Schema.object(["stage": Schema.string, "archiveOthers": Schema.boolean], required: ["stage"]), response: Schema.ref("ModelVersion")
         )) { request, context in
             let (_, version) = try await core.version(context, needs: .editor)
-            let body = try await request.decodeJSON(as: StageChange.self, context: context)
-            let stage = try ModelFields.stage(body.stage)
-            return JSONResponse(ModelRegistry.view(try await registry.setStage(version, to: stage, archiveOthers: body.archiveOthers ?? false, actor: try context.requirePrincipal().id)))
+            let change = try await request.decodeJSON(as: StageChange.self, context: context)
+            let moved = try await registry.setStage(version, to: change.stage, archiveOthers: change.archiveOthers, actor: try context.requirePrincipal().id)
+            return JSONResponse(try JSONValue(encoding: moved))
         }
 
         api.put("/v1/models/{id}/aliases/{alias}", OperationDoc(
@@ -95,18 +66,16 @@ enum VersionRoutes {
             tags: ["versions"], body: Schema.object(["version": Schema.integer], required: ["version"]), response: Schema.ref("ModelVersion")
         )) { request, context in
             let model = try await core.model(try context.parameters.requireID("id"), context, needs: .editor)
-            let alias = try ModelFields.alias(context.parameters.get("alias") ?? "")
-            guard let number = try await request.decodeJSON(as: AliasTarget.self, context: context).version else {
-                throw APIError.invalidField("version", "name the version number the alias points at")
-            }
-            return JSONResponse(ModelRegistry.view(try await registry.setAlias(alias, of: model, to: number, actor: try context.requirePrincipal().id)))
+            let alias = try Alias(checking: context.parameters.get("alias") ?? "")
+            let target = try await request.decodeJSON(as: AliasTarget.self, context: context)
+            return JSONResponse(try JSONValue(encoding: try await registry.setAlias(alias, of: model, to: target.version, actor: try context.requirePrincipal().id)))
         }
 
         api.delete("/v1/models/{id}/aliases/{alias}", OperationDoc("Remove an alias (editors); audited", tags: ["versions"], status: 204)) { _, context in
             let model = try await core.model(try context.parameters.requireID("id"), context, needs: .editor)
-            let alias = context.parameters.get("alias") ?? ""
+            let alias = Alias(lookingUp: context.parameters.get("alias") ?? "")
             guard try await registry.removeAlias(alias, of: model, actor: try context.requirePrincipal().id) else {
-                throw APIError.notFound("the model has no alias \(alias)")
+                throw APIError.notFound("the model has no alias \(alias.name)")
             }
             return HTTPResponse.Status.noContent
         }
@@ -130,21 +99,22 @@ enum VersionRoutes {
             // A version's files are a run's (registered from a run or job) or its project's
             // (an ingested package), under a prefix.
             let owner: DataClient.FileOwner, base: String
-            if let runID = version["files"]?["runId"]?.stringValue {
+            guard let files = version.files else { return JSONResponse(["items": []] as JSONValue) }
+            if let runID = files.runId {
                 (owner, base) = (.run(runID), "/api/data/v1/runs/\(runID)")
-            } else if let projectID = version["files"]?["projectId"]?.stringValue {
+            } else if let projectID = files.projectId {
                 (owner, base) = (.project(projectID), "/api/data/v1/projects/\(projectID)")
             } else {
                 return JSONResponse(["items": []] as JSONValue)
             }
-            let prefix = version["files"]?["prefix"]?.stringValue ?? ""
-            let files: [JSONValue]
+            let prefix = files.prefix
+            let listed: [JSONValue]
             do {
-                files = try await core.data.files(of: owner, prefix: prefix)
+                listed = try await core.data.files(of: owner, prefix: prefix)
             } catch let error as PeerError {
                 throw error.apiError
             }
-            return JSONResponse(["items": .array(files.map { file in
+            return JSONResponse(["items": .array(listed.map { file in
                 var item = file
                 let path = file["path"]?.stringValue ?? ""
                 item["name"] = .string(String(path.dropFirst(prefix.count)))
@@ -154,54 +124,40 @@ enum VersionRoutes {
         }
     }
 
-    /// The checked version input. Files must come from a run of the model's own project (the
-    /// hub lists them with its own token, so a run elsewhere would leak through a public model).
-    /// Every run, job and dataset version the lineage names must be readable by the caller, or
-    /// the lineage would show them to the model's viewers; one the caller cannot read is
-    /// refused exactly as one that does not exist.
-    static func checked(_ body: Creation, model: JSONValue, core: HubCore, principal: Principal) async throws -> ModelRegistry.VersionInput {
-        var input = ModelRegistry.VersionInput()
-        input.label = try ModelFields.text(body.label, field: "label", max: 100)
-        input.description = try ModelFields.text(body.description, field: "description", max: 10_000)
-        input.metrics = try ModelFields.metrics(body.metrics)
-        if let source = body.source {
-            if let run = try ModelFields.id(source.runId, field: "source.runId") { input.source["runId"] = .string(run) }
-            if let job = try ModelFields.id(source.jobId, field: "source.jobId") { input.source["jobId"] = .string(job) }
-            if let ids = source.datasetVersionIds {
-                input.source["datasetVersionIds"] = .array(try ids.enumerated().map { .string(try ModelFields.id($1, field: "source.datasetVersionIds.\($0)")!) })
-            }
-            try await requireReadableLineage(input.source, core: core, principal: principal)
-            if let image = try ModelFields.text(source.image, field: "source.image", max: 500) { input.source["image"] = .string(image) }
-            if let commit = try ModelFields.text(source.gitCommit, field: "source.gitCommit", max: 64) { input.source["gitCommit"] = .string(commit) }
+    /// The draft of a checked creation. Files must come from a run of the model's own project
+    /// (the hub lists them with its own token, so a run elsewhere would leak through a public
+    /// model). Every run, job and dataset version the lineage names must be readable by the
+    /// caller, or the lineage would show them to the model's viewers; one the caller cannot read
+    /// is refused exactly as one that does not exist.
+    static func checked(_ creation: VersionCreation, model: Model, core: HubCore, principal: Principal) async throws -> VersionDraft {
+        try await requireReadableLineage(creation.source, core: core, principal: principal)
+        var draft = VersionDraft(label: creation.label, description: creation.description, source: creation.source, metrics: creation.metrics)
+        // Files named by the body, else the source run's.
+        let field = creation.files == nil ? "source.runId" : "files.runId"
+        guard let filesRun = creation.files?.runId ?? creation.source.runId else { return draft }
+        let run: JSONValue
+        do {
+            run = try await core.data.run(filesRun)
+        } catch let error as PeerError where error.status == 404 {
+            throw APIError.invalidField(field, "no run \(filesRun) that you can read")
+        } catch let error as PeerError {
+            throw error.apiError
         }
-        let filesRun = try ModelFields.id(body.files?.runId, field: "files.runId") ?? input.source["runId"]?.stringValue
-        if let filesRun {
-            let run: JSONValue
-            do {
-                run = try await core.data.run(filesRun)
-            } catch let error as PeerError where error.status == 404 {
-                throw APIError.invalidField(body.files == nil ? "source.runId" : "files.runId", "no run \(filesRun) that you can read")
-            } catch let error as PeerError {
-                throw error.apiError
-            }
-            guard try await core.authorizer.role(of: principal, on: run["projectId"]?.stringValue ?? "") != nil else {
-                throw APIError.invalidField(body.files == nil ? "source.runId" : "files.runId", "no run \(filesRun) that you can read")
-            }
-            guard run["projectId"] == model["projectId"] else {
-                throw APIError.invalidField(body.files == nil ? "source.runId" : "files.runId", "the run is not in the model's project")
-            }
-            let prefix = body.files?.prefix ?? (run["source"]?["jobId"] != nil ? "outputs/" : "")
-            guard prefix.count <= 1024, !prefix.hasPrefix("/"), !prefix.split(separator: "/").contains("..") else {
-                throw APIError.invalidField("files.prefix", "a prefix is a relative path")
-            }
-            input.files = ["runId": .string(filesRun), "prefix": .string(prefix)]
+        guard try await core.authorizer.role(of: principal, on: run["projectId"]?.stringValue ?? "") != nil else {
+            throw APIError.invalidField(field, "no run \(filesRun) that you can read")
         }
-        return input
+        guard run["projectId"]?.stringValue == model.projectId else {
+            throw APIError.invalidField(field, "the run is not in the model's project")
+        }
+        let prefix = creation.files?.prefix ?? (run["source"]?["jobId"] != nil ? "outputs/" : "")
+        try VersionCreation.checkPrefix(prefix)
+        draft.files = VersionFiles(runId: filesRun, prefix: prefix)
+        return draft
     }
 
     /// Refuses a lineage naming a run, job or dataset version the caller cannot read, with the
     /// answer a missing one gets. A job is known from compute's events (`job_views`).
-    static func requireReadableLineage(_ source: [String: JSONValue], core: HubCore, principal: Principal) async throws {
+    static func requireReadableLineage(_ source: VersionSource, core: HubCore, principal: Principal) async throws {
         func readable(_ project: String?) async throws -> Bool {
             guard let project else { return false }
             return try await core.authorizer.role(of: principal, on: project) != nil
@@ -215,14 +171,13 @@ enum VersionRoutes {
                 throw error.apiError
             }
         }
-        if let run = source["runId"]?.stringValue, try await !readable(try await projectOf { try await core.data.run(run) }) {
+        if let run = source.runId, try await !readable(try await projectOf { try await core.data.run(run) }) {
             throw APIError.invalidField("source.runId", "no run \(run) that you can read")
         }
-        if let job = source["jobId"]?.stringValue, try await !readable(try await core.store.get(job, from: "job_views")?["projectId"]?.stringValue) {
+        if let job = source.jobId, try await !readable(try await core.store.get(job, from: "job_views")?["projectId"]?.stringValue) {
             throw APIError.invalidField("source.jobId", "no job \(job) that you can read")
         }
-        for (index, id) in (source["datasetVersionIds"]?.arrayValue ?? []).enumerated() {
-            guard let version = id.stringValue else { continue }
+        for (index, version) in (source.datasetVersionIds ?? []).enumerated() {
             if try await !readable(try await projectOf { try await core.data.datasetVersion(version) }) {
                 throw APIError.invalidField("source.datasetVersionIds.\(index)", "no dataset version \(version) that you can read")
             }
