@@ -20,41 +20,42 @@ struct IngestPipeline: Sendable {
     let intake = AsyncLock()
 
     /// What an ingestion of one kind does once its package is unpacked: checks it, then stores
-    /// it; the fields to set on the accepted ingestion.
-    typealias Store = @Sendable (_ ingestion: JSONValue, _ files: [String: URL], _ package: PackageArchive) async throws -> Checked<[String: JSONValue]>
+    /// it; what the accepted ingestion records of it.
+    typealias Store = @Sendable (_ ingestion: Ingestion, _ files: [String: URL], _ package: PackageArchive) async throws -> Checked<Acceptance>
 
     /// The ingestion (201 when new and accepted, 200 for a package already ingested, 422 with
     /// its reasons when rejected).
-    func ingest(kind: String, projectID: String, body: RequestBody, by actor: String, store: Store) async throws -> JSONResponse<JSONValue> {
+    func ingest(kind: Ingestion.Kind, projectID: String, body: RequestBody, by actor: String, store: Store) async throws -> JSONResponse<JSONValue> {
         let package = try await PackageArchive.receive(body, to: staging.appendingPathComponent("\(ID.make()).pkg"), limit: settings.maxPackageBytes)
         defer { try? FileManager.default.removeItem(at: package.file) }
-        let (found, created) = try await intake.withLock { () -> (JSONValue?, JSONValue?) in
+        let (found, created) = try await intake.withLock { () -> (Ingestion?, Ingestion?) in
             if let existing = try await ingestions.existing(kind: kind, projectID: projectID, digest: package.digest) { return (existing, nil) }
             return (nil, try await ingestions.create(kind: kind, projectID: projectID, package: package, by: actor))
         }
-        if let found { return JSONResponse(found, status: .ok) }
+        if let found { return JSONResponse(try JSONValue(encoding: found), status: .ok) }
         guard var ingestion = created else { throw APIError(.internalServerError, code: "ingestion_lost", message: "the ingestion was not recorded") }
         ingestion = try await ingestions.move(ingestion, to: .validating)
-        let unpacked = staging.appendingPathComponent(ingestion["id"]!.stringValue!, isDirectory: true)
+        let unpacked = staging.appendingPathComponent(ingestion.id, isDirectory: true)
         defer { try? FileManager.default.removeItem(at: unpacked) }
-        let outcome: Checked<[String: JSONValue]>
-        switch await package.unpack(into: unpacked, limits: settings.unpackLimits(kind: kind, packageBytes: package.size)) {
+        let outcome: Checked<Acceptance>
+        switch await package.unpack(into: unpacked, limits: settings.unpackLimits(kind: kind.rawValue, packageBytes: package.size)) {
         case .failed(let reasons):
             outcome = .failed(reasons)
         case .passed(let files):
             do {
                 outcome = try await store(ingestion, files, package)
             } catch {
-                logger.error("ingestion failed while storing", metadata: ["ingestion": "\(ingestion["id"]!)", "error": "\(error)"])
+                logger.error("ingestion failed while storing", metadata: ["ingestion": "\(ingestion.id)", "error": "\(error)"])
                 outcome = .failed([Reason(field: nil, file: nil, message: "storing the package failed (\(error)); nothing of it was kept, send it again")])
             }
         }
         switch outcome {
-        case .passed(let fields):
-            return JSONResponse(try await ingestions.move(ingestion, to: .accepted, set: fields), status: .created)
+        case .passed(let acceptance):
+            let accepted = try await ingestions.move(ingestion, to: .accepted) { acceptance.record(in: &$0) }
+            return JSONResponse(try JSONValue(encoding: accepted), status: .created)
         case .failed(let reasons):
-            let rejected = try await ingestions.move(ingestion, to: .rejected, set: ["reasons": .array(reasons.list.map(\.json))])
-            return JSONResponse(rejected, status: .unprocessableContent)
+            let rejected = try await ingestions.move(ingestion, to: .rejected) { $0.reasons = reasons.list }
+            return JSONResponse(try JSONValue(encoding: rejected), status: .unprocessableContent)
         }
     }
 

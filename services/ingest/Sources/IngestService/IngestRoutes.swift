@@ -2,14 +2,13 @@ import Auth
 import Foundation
 import Hummingbird
 import Platform
-import Store
 
 /// The ingest API: model packages, dataset packages, and the ingestions they became.
 enum IngestRoutes {
     static let ingestionSchema = Schema.object(
         [
             "id": Schema.id, "kind": Schema.enumeration(["model", "dataset"]), "projectId": Schema.id,
-            "state": Schema.enumeration(Ingestions.State.allCases.map(\.rawValue)), "digest": Schema.string, "size": Schema.integer,
+            "state": Schema.enumeration(Ingestion.State.allCases.map(\.rawValue)), "digest": Schema.string, "size": Schema.integer,
             "submittedBy": Schema.string, "reasons": Schema.array(of: Schema.object(["field": Schema.string, "file": Schema.string, "message": Schema.string])),
             "transitions": Schema.array(of: Schema.object(["state": Schema.string, "at": Schema.dateTime])),
             "card": Schema.anyObject, "name": Schema.string, "version": Schema.string, "filesPrefix": Schema.string, "packagePath": Schema.string,
@@ -27,7 +26,7 @@ enum IngestRoutes {
             tags: ["ingest"], query: [project], bodyContentType: "application/x-tar", status: 201, response: Schema.ref("Ingestion")
         )) { request, context in
             let (projectID, actor) = try await core.editor(request, context)
-            return try await core.pipeline.ingest(kind: "model", projectID: projectID, body: request.body, by: actor, store: ModelPackages.store(core.pipeline, projectID: projectID))
+            return try await core.pipeline.ingest(kind: .model, projectID: projectID, body: request.body, by: actor, store: ModelPackages.store(core.pipeline, projectID: projectID))
         }
 
         api.post("/v1/datasets", OperationDoc(
@@ -39,20 +38,18 @@ enum IngestRoutes {
             guard let name = request.uri.queryParameters.get("name"), !name.isEmpty, name.count <= 200 else {
                 throw APIError.invalidField("name", "name the dataset the files go to (1 to 200 characters)")
             }
-            return try await core.pipeline.ingest(kind: "dataset", projectID: projectID, body: request.body, by: actor, store: DatasetPackages.store(core.pipeline, projectID: projectID, name: name))
+            return try await core.pipeline.ingest(kind: .dataset, projectID: projectID, body: request.body, by: actor, store: DatasetPackages.store(core.pipeline, projectID: projectID, name: name))
         }
 
         api.get("/v1/ingestions/{id}", OperationDoc("An ingestion: its stage, the time of each, and the reasons of a rejection (viewers of its project)", tags: ["ingest"], response: Schema.ref("Ingestion"))) { _, context in
             let id = try context.parameters.requireID("id")
-            guard let ingestion = try await core.ingestions.store.get(id, from: "ingestions"), let project = ingestion["projectId"]?.stringValue else {
-                throw APIError.notFound("no ingestion \(id)")
-            }
+            guard let ingestion = try await core.ingestions.ingestion(id: id) else { throw APIError.notFound("no ingestion \(id)") }
             do {
-                try await core.authorizer.require(.viewer, on: project, for: try context.requirePrincipal())
+                try await core.authorizer.require(.viewer, on: ingestion.projectId, for: try context.requirePrincipal())
             } catch let error as APIError where error.status == .notFound {
                 throw APIError.notFound("no ingestion \(id)")
             }
-            return JSONResponse(ingestion)
+            return JSONResponse(try JSONValue(encoding: ingestion))
         }
 
         api.get("/v1/ingestions", OperationDoc(
@@ -63,12 +60,9 @@ enum IngestRoutes {
             let query = request.uri.queryParameters
             guard let projectID = query.get("projectId"), ID.isValid(projectID) else { throw APIError.invalidField("projectId", "projectId is an id") }
             try await core.authorizer.require(.viewer, on: projectID, for: try context.requirePrincipal())
-            var filter: JSONValue = ["projectId": .string(projectID)]
-            if let state = query.get("state") { filter["state"] = .string(state) }
-            if let kind = query.get("kind") { filter["kind"] = .string(kind) }
             let paging = try PageRequest(request)
-            let found = try await core.ingestions.store.find("ingestions", Query(filter: filter, sort: [.descending("id")], limit: paging.limit, after: paging.after.map { ["id": .string($0)] }))
-            return JSONResponse(paging.response(found))
+            let found = try await core.ingestions.ingestions(of: projectID, state: query.get("state"), kind: query.get("kind"), page: paging)
+            return JSONResponse(paging.response(try found.map { try JSONValue(encoding: $0) }))
         }
     }
 }

@@ -4,51 +4,65 @@ import Outbox
 import Platform
 import Store
 
-/// Ingestion records: one per package received, moving received → validating → accepted |
-/// rejected with the time of each stage and, when rejected, the reasons. Accepting and
-/// rejecting announce themselves on `mlex.ingest` in the same batch.
+/// Ingestion records (`Ingestion`) in the store. Accepting and rejecting announce themselves
+/// on `mlex.ingest` in the same batch.
 struct Ingestions: Sendable {
     let store: any DocumentStore
 
-    enum State: String, CaseIterable { case received, validating, accepted, rejected }
+    func ingestion(id: String) async throws -> Ingestion? {
+        try await store.get(id, from: "ingestions")?.decoded(as: Ingestion.self)
+    }
+
+    /// A page of the project's ingestions, newest first, of `state` and `kind` when given.
+    func ingestions(of projectID: String, state: String?, kind: String?, page: PageRequest) async throws -> [Ingestion] {
+        var filter: JSONValue = ["projectId": .string(projectID)]
+        if let state { filter["state"] = .string(state) }
+        if let kind { filter["kind"] = .string(kind) }
+        return try await store.find("ingestions", Query(filter: filter, sort: [.descending("id")], limit: page.limit, after: page.after.map { ["id": .string($0)] }))
+            .map { try $0.decoded(as: Ingestion.self) }
+    }
 
     /// An ingestion of the same package (same SHA-256, kind and project) that did not fail:
     /// re-submitting answers it instead of ingesting again.
-    func existing(kind: String, projectID: String, digest: String) async throws -> JSONValue? {
+    func existing(kind: Ingestion.Kind, projectID: String, digest: String) async throws -> Ingestion? {
         try await store.find("ingestions", Query(filter: [
-            "kind": .string(kind), "projectId": .string(projectID), "digest": .string(digest), "state": ["$ne": "rejected"],
-        ], limit: 1)).first
+            "kind": .string(kind.rawValue), "projectId": .string(projectID), "digest": .string(digest), "state": ["$ne": .string(Ingestion.State.rejected.rawValue)],
+        ], limit: 1)).first?.decoded(as: Ingestion.self)
     }
 
-    func create(kind: String, projectID: String, package: PackageArchive, by actor: String) async throws -> JSONValue {
-        let now = JSONValue.string(Timestamp.now)
-        let document: JSONValue = [
-            "id": .string(ID.make()), "kind": .string(kind), "projectId": .string(projectID), "state": "received",
-            "digest": .string(package.digest), "size": .int(package.size), "submittedBy": .string(actor),
-            "transitions": [["state": "received", "at": now]], "reasons": [], "createdAt": now, "updatedAt": now,
-        ]
-        try await store.insert(document, into: "ingestions")
-        return document
+    /// Those left received or validating by a process that started before `time`. Read at
+    /// start by a service whose failure would stop the process, so one unreadable record is
+    /// left where it is rather than keeping the service down.
+    func unfinished(before time: String) async throws -> [Ingestion] {
+        try await store.find("ingestions", Query(filter: [
+            "state": ["$in": .array([Ingestion.State.received, .validating].map { .string($0.rawValue) })], "createdAt": ["$lt": .string(time)],
+        ])).compactMap { try? $0.decoded(as: Ingestion.self) }
     }
 
-    /// Moves `ingestion` to `state`, setting `changes`; accepted and rejected are announced as
-    /// `mlex.ingest.<kind>.ingested|rejected`.
+    func create(kind: Ingestion.Kind, projectID: String, package: PackageArchive, by actor: String) async throws -> Ingestion {
+        let ingestion = Ingestion(kind: kind, projectID: projectID, digest: package.digest, size: package.size, by: actor, at: Timestamp.now)
+        try await store.insert(try JSONValue(encoding: ingestion), into: "ingestions")
+        return ingestion
+    }
+
+    /// Moves `ingestion` to `state`, recording `change` (an acceptance, a rejection's reasons);
+    /// accepted and rejected are announced as `mlex.ingest.<kind>.ingested|rejected`.
     @discardableResult
-    func move(_ ingestion: JSONValue, to state: State, set changes: [String: JSONValue] = [:]) async throws -> JSONValue {
-        let now = JSONValue.string(Timestamp.now)
+    func move(_ ingestion: Ingestion, to state: Ingestion.State, _ change: (inout Ingestion) -> Void = { _ in }) async throws -> Ingestion {
+        let now = Timestamp.now
         var updated = ingestion
-        for (key, value) in changes { updated[key] = value }
-        updated["state"] = .string(state.rawValue)
-        updated["updatedAt"] = now
-        updated["transitions"] = .array((ingestion["transitions"]?.arrayValue ?? []) + [["state": .string(state.rawValue), "at": now]])
-        var writes: [WriteOperation] = [.update("ingestions", filter: ["id": ingestion["id"]!], update: ["$set": .object([
-            "state": updated["state"]!, "updatedAt": now, "transitions": updated["transitions"]!,
-        ].merging(changes) { $1 })], many: false)]
+        change(&updated)
+        updated.state = state
+        updated.updatedAt = now
+        updated.transitions.append(Ingestion.Transition(state: state, at: now))
+        let document = try JSONValue(encoding: updated)
+        var fields = document
+        fields["id"] = nil
+        var writes: [WriteOperation] = [.update("ingestions", filter: ["id": .string(ingestion.id)], update: ["$set": fields], many: false)]
         if state == .accepted || state == .rejected {
-            let kind = ingestion["kind"]?.stringValue ?? "model"
             writes.append(Outbox.write(CloudEvent(
-                source: "/mlex/ingest", type: "mlex.ingest.\(kind).\(state == .accepted ? "ingested" : "rejected")",
-                subject: ingestion["id"]!.stringValue!, data: updated
+                source: "/mlex/ingest", type: "mlex.ingest.\(ingestion.kind.rawValue).\(state == .accepted ? "ingested" : "rejected")",
+                subject: ingestion.id, data: document
             ), to: Topics.ingest))
         }
         try await store.batch(writes)

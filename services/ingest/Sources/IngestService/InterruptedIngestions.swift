@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import Platform
 import ServiceLifecycle
-import Store
 
 /// After a crash, ingestions left `received` or `validating` are rejected (their staged files
 /// were in the old process) and whatever of them reached data is removed, once data answers.
@@ -15,18 +14,17 @@ struct InterruptedIngestions: Service {
     let startedAt = Timestamp.now
 
     func run() async throws {
-        let stuck = try await ingestions.store.find("ingestions", Query(filter: [
-            "state": ["$in": ["received", "validating"]], "createdAt": ["$lt": .string(startedAt)],
-        ]))
-        for ingestion in stuck {
-            guard let project = ingestion["projectId"]?.stringValue, let id = ingestion["id"]?.stringValue else { continue }
+        for ingestion in try await ingestions.unfinished(before: startedAt) {
+            let project = ingestion.projectId
             do {
-                for file in try await data.files(of: .project(project), prefix: "models/\(id)") {
+                for file in try await data.files(of: .project(project), prefix: "models/\(ingestion.id)") {
                     if let path = file["path"]?.stringValue { try await data.deleteFile(of: .project(project), path: path) }
                 }
-                try await ingestions.move(ingestion, to: .rejected, set: ["reasons": [Reason(field: nil, file: nil, message: "the ingest service stopped while checking this package; send it again").json]])
+                try await ingestions.move(ingestion, to: .rejected) {
+                    $0.reasons = [Reason(field: nil, file: nil, message: "the ingest service stopped while checking this package; send it again")]
+                }
             } catch {
-                logger.warning("could not clean an interrupted ingestion yet; it is retried at the next start", metadata: ["ingestion": "\(id)", "error": "\(error)"])
+                logger.warning("could not clean an interrupted ingestion yet; it is retried at the next start", metadata: ["ingestion": "\(ingestion.id)", "error": "\(error)"])
             }
         }
         try await gracefulShutdown()

@@ -24,11 +24,13 @@ enum ModelPackages {
             case .passed(let checked): card = checked
             }
             var reasons = Reasons()
+            var stored: [(path: String, url: URL)] = []
             for (index, listed) in card.files.enumerated() {
                 guard let url = files[listed.path] else {
                     reasons.append(Reason(field: "files.\(index).path", file: listed.path, message: "listed in model.json but not in the package"))
                     continue
                 }
+                stored.append((listed.path, url))
                 let size = ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? NSNumber)?.int64Value ?? -1
                 if size != listed.size {
                     reasons.append(Reason(field: "files.\(index).size", file: listed.path, message: "is \(size) bytes; model.json says \(listed.size)"))
@@ -45,9 +47,8 @@ enum ModelPackages {
             }
             guard reasons.isEmpty else { return .failed(reasons) }
 
-            let id = ingestion["id"]!.stringValue!
-            let prefix = "models/\(id)/", packagePath = "models/\(id).tar"
-            let stored = card.files.map { (path: $0.path, url: files[$0.path]!) } + [(path: ModelCard.fileName, url: cardURL)]
+            let prefix = "models/\(ingestion.id)/", packagePath = "models/\(ingestion.id).tar"
+            stored.append((ModelCard.fileName, cardURL))
             try await pipeline.upload(stored, to: .project(projectID), prefix: prefix)
             do {
                 try await pipeline.data.upload(package.file, to: .project(projectID), path: packagePath)
@@ -55,10 +56,7 @@ enum ModelPackages {
                 for file in stored { try? await pipeline.data.deleteFile(of: .project(projectID), path: prefix + file.path) }
                 throw error
             }
-            return .passed([
-                "card": card.json, "name": .string(card.name), "version": .string(card.version),
-                "filesPrefix": .string(prefix), "packagePath": .string(packagePath),
-            ])
+            return .passed(.model(card: card.json, name: card.name, version: card.version, filesPrefix: prefix, packagePath: packagePath))
         }
     }
 }
@@ -89,10 +87,7 @@ enum DatasetPackages {
                 _ = try? await data.peer.call(.DELETE, "/v1/dataset-versions/\(versionID)?purge=true")
                 throw error
             }
-            return .passed([
-                "name": .string(name), "datasetId": .string(datasetID), "datasetVersionId": .string(versionID),
-                "versionNumber": version["number"] ?? .null, "fileCount": .int(Int64(files.count)),
-            ])
+            return .passed(.dataset(name: name, datasetId: datasetID, datasetVersionId: versionID, versionNumber: version["number"]?.intValue, fileCount: files.count))
         }
     }
 }

@@ -2,17 +2,11 @@ import Platform
 
 /// Why a package was refused, in terms a person can act on: the card field or the package
 /// file concerned, and what is wrong with it.
-struct Reason: Sendable, Equatable {
+/// Stored and answered as part of its ingestion: `field` and `file` only when known.
+struct Reason: Codable, Sendable, Equatable {
     var field: String?
     var file: String?
     var message: String
-
-    var json: JSONValue {
-        var value: JSONValue = ["message": .string(message)]
-        if let field { value["field"] = .string(field) }
-        if let file { value["file"] = .string(file) }
-        return value
-    }
 }
 
 /// The reasons of one rejection: the first `limit` are kept, the rest only counted, and

@@ -26,7 +26,7 @@ struct EntityFollower {
     func handle(_ event: CloudEvent) async throws -> [WriteOperation] {
         guard let (kind, verb) = EntityKind.of(eventType: event.type), let projectID = event.data["projectId"]?.stringValue else { return [] }
         let entity = EntityRef(kind: kind, id: kind == .project ? projectID : event.subject, projectID: projectID)
-        guard verb == "deleted" else { return TagDirectory.remember(entity) }
+        guard verb == "deleted" else { return try TagDirectory.remember(entity) }
         if kind == .project {
             try await directory.dropProject(projectID)
         } else {

@@ -43,7 +43,7 @@ struct Tag: Hashable, Sendable {
 }
 
 /// What can be tagged: every entity the platform's services announce on the bus.
-enum EntityKind: String, CaseIterable, Sendable {
+enum EntityKind: String, Codable, CaseIterable, Sendable {
     case project, experiment, run, dataset, datasetVersion, job, model, modelVersion
 
     /// The kind an event type speaks of: `mlex.<domain>.<entity parts>.<verb>`, the parts
@@ -52,8 +52,8 @@ enum EntityKind: String, CaseIterable, Sendable {
     static func of(eventType: String) -> (kind: EntityKind, verb: String)? {
         let parts = eventType.split(separator: ".").map(String.init)
         guard parts.count >= 4, parts[0] == "mlex" else { return nil }
-        let entity = parts[2..<(parts.count - 1)]
-        let name = entity.first! + entity.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        guard let first = parts[2..<(parts.count - 1)].first else { return nil }
+        let name = first + parts[3..<(parts.count - 1)].map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
         return EntityKind(rawValue: name).map { ($0, parts[parts.count - 1]) }
     }
 }

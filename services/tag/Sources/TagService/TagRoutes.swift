@@ -6,10 +6,6 @@ import Platform
 /// The tags API: an entity's tags (read, add, remove), the entities carrying a tag, and a
 /// project's tag counts. Rights follow the entity's project: viewers read, editors tag.
 enum TagRoutes {
-    struct Addition: Decodable {
-        let tags: [String]
-    }
-
     static let tagSchema = Schema.object(
         [
             "tag": Schema.string, "key": Schema.string, "value": Schema.string, "kind": Schema.enumeration(EntityKind.allCases.map(\.rawValue)),
@@ -26,7 +22,7 @@ enum TagRoutes {
             "An entity's tags (viewers of its project); kinds: \(EntityKind.allCases.map(\.rawValue).joined(separator: ", "))", tags: ["tags"], response: items
         )) { _, context in
             let entity = try await core.entity(context, needs: .viewer)
-            return JSONResponse(["items": .array(try await core.directory.tags(of: entity).map(TagDirectory.view))] as JSONValue)
+            return JSONResponse(try tagList(try await core.directory.tags(of: entity)))
         }
 
         api.post("/v1/entities/{kind}/{id}/tags", OperationDoc(
@@ -34,16 +30,9 @@ enum TagRoutes {
             tags: ["tags"], body: Schema.object(["tags": Schema.array(of: Schema.string)], required: ["tags"]), response: items
         )) { request, context in
             let entity = try await core.entity(context, needs: .editor)
-            let body = try await request.decodeJSON(as: Addition.self, context: context)
-            guard !body.tags.isEmpty, body.tags.count <= TagDirectory.maxTagsPerEntity else {
-                throw APIError.invalidField("tags", "give 1 to \(TagDirectory.maxTagsPerEntity) tags")
-            }
-            let tags = try body.tags.enumerated().map { try Tag(parsing: $1, field: "tags.\($0)") }
-            if let twice = Dictionary(grouping: tags.enumerated(), by: { $0.element.key }).first(where: { $0.value.count > 1 }) {
-                throw APIError.invalidField("tags.\(twice.value[1].offset)", "key \(twice.key) is given twice; an entity holds one value per key")
-            }
+            let addition = try await request.decodeJSON(as: TagAddition.self, context: context)
             let principal = try context.requirePrincipal()
-            return JSONResponse(["items": .array(try await core.directory.add(tags, to: entity, by: principal.id).map(TagDirectory.view))] as JSONValue)
+            return JSONResponse(try tagList(try await core.directory.add(addition.tags, to: entity, by: principal.id)))
         }
 
         api.delete("/v1/entities/{kind}/{id}/tags", OperationDoc(
@@ -75,9 +64,9 @@ enum TagRoutes {
             let found = try await core.directory.tagged(
                 projectID: projectID, key: tag.key, value: tag.value, kind: try query.get("kind").map(TagCore.kind), limit: paging.limit, after: paging.after
             )
-            var body: [String: JSONValue] = ["items": .array(found.map(TagDirectory.view))]
-            if found.count == paging.limit, let last = found.last?["id"] { body["nextAfter"] = last }
-            return JSONResponse(JSONValue.object(body))
+            var body = try tagList(found)
+            if found.count == paging.limit, let last = found.last { body["nextAfter"] = .string(last.id) }
+            return JSONResponse(body)
         }
 
         api.get("/v1/projects/{id}/tags", OperationDoc(
@@ -88,7 +77,13 @@ enum TagRoutes {
             let projectID = try context.parameters.requireID("id")
             try await core.authorizer.require(.viewer, on: projectID, for: try context.requirePrincipal())
             let kind = try request.uri.queryParameters.get("kind").map(TagCore.kind)
-            return JSONResponse(["items": .array(try await core.directory.counts(projectID: projectID, kind: kind))] as JSONValue)
+            let counts = try await core.directory.counts(projectID: projectID, kind: kind)
+            return JSONResponse(["items": .array(try counts.map { try JSONValue(encoding: $0) })] as JSONValue)
         }
+    }
+
+    /// `{"items": [...]}` of tags as the API shows them.
+    private static func tagList(_ assignments: [TagAssignment]) throws -> JSONValue {
+        ["items": .array(try assignments.map { try JSONValue(encoding: $0.entityTag) })]
     }
 }

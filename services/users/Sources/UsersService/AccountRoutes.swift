@@ -5,19 +5,8 @@ import Platform
 
 /// Registration, the caller's own account, and what administrators do to accounts (`/v1/users`).
 enum AccountRoutes {
-    struct Registration: Decodable {
-        let email: String
-        let password: String
-        let displayName: String
-    }
-
-    struct Change: Decodable {
-        let disabled: Bool?
-        let role: String?
-    }
-
     static let user = Schema.object(
-        ["id": Schema.id, "email": Schema.string, "displayName": Schema.string, "role": Schema.enumeration(["user", "admin"]),
+        ["id": Schema.id, "email": Schema.string, "displayName": Schema.string, "role": Schema.enumeration(Role.allCases.map(\.rawValue)),
          "disabled": Schema.boolean, "createdAt": Schema.dateTime, "updatedAt": Schema.dateTime],
         required: ["id", "email", "displayName", "role", "disabled", "createdAt"]
     )
@@ -30,16 +19,14 @@ enum AccountRoutes {
             body: Schema.object(["email": Schema.string, "password": Schema.string, "displayName": Schema.string], required: ["email", "password", "displayName"]),
             status: 201, response: Schema.ref("User"), open: true
         )) { request, context in
-            let body = try await request.decodeJSON(as: Registration.self, context: context)
-            let email = try checkEmail(body.email)
-            let name = body.displayName.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard (1...200).contains(name.count) else { throw APIError.invalidField("displayName", "a display name has 1–200 characters") }
-            try Passwords.check(body.password, email: email)
-            if try await core.directory.user(email: email) != nil {
+            let registration = try await request.decodeJSON(as: Registration.self, context: context)
+            if try await core.directory.user(email: registration.email) != nil {
                 throw APIError.conflict("an account with this email exists", code: "email_taken", field: "email")
             }
-            let created = try await core.directory.create(email: email, displayName: name, passwordHash: try await core.passwords.hash(body.password), role: "user")
-            return JSONResponse(UserView.public(created), status: .created)
+            let created = try await core.directory.create(
+                email: registration.email, displayName: registration.displayName, passwordHash: try await core.passwords.hash(registration.password), role: .user
+            )
+            return JSONResponse(try JSONValue(encoding: created.profile), status: .created)
         }
 
         api.get("/v1/users/me", OperationDoc("The caller's own account", tags: ["users"], response: Schema.ref("User"))) { _, context in
@@ -47,7 +34,7 @@ enum AccountRoutes {
             guard principal.kind == .user, let found = try await core.directory.user(id: principal.id) else {
                 throw APIError.notFound("a service token has no account")
             }
-            return JSONResponse(UserView.public(found))
+            return JSONResponse(try JSONValue(encoding: found.profile))
         }
 
         api.get("/v1/users", OperationDoc(
@@ -57,7 +44,8 @@ enum AccountRoutes {
         )) { request, context in
             try context.requirePrincipal().requireAdmin()
             let page = try PageRequest(request)
-            return JSONResponse(page.response(try await core.directory.users(limit: page.limit, after: page.after), view: UserView.public))
+            let users = try await core.directory.users(limit: page.limit, after: page.after)
+            return JSONResponse(page.response(try users.map { try JSONValue(encoding: $0.profile) }))
         }
 
         api.get("/v1/users/{id}", OperationDoc(
@@ -69,41 +57,31 @@ enum AccountRoutes {
                 throw APIError.forbidden("this needs an administrator or the users.read scope")
             }
             guard let found = try await core.directory.user(id: id) else { throw APIError.notFound("no user \(id)") }
-            return JSONResponse(UserView.public(found))
+            return JSONResponse(try JSONValue(encoding: found.profile))
         }
 
         api.patch("/v1/users/{id}", OperationDoc(
             "Disable or enable an account, or change its role (administrators only)", tags: ["users", "admin"],
-            body: Schema.object(["disabled": Schema.boolean, "role": Schema.enumeration(["user", "admin"])]), response: Schema.ref("User")
+            body: Schema.object(["disabled": Schema.boolean, "role": Schema.enumeration(Role.allCases.map(\.rawValue))]), response: Schema.ref("User")
         )) { request, context in
             let principal = try context.requirePrincipal()
             try principal.requireAdmin()
             let id = try context.parameters.requireID("id")
-            let change = try await request.decodeJSON(as: Change.self, context: context)
-            if let role = change.role, !["user", "admin"].contains(role) { throw APIError.invalidField("role", "role is user or admin") }
-            guard change.disabled != nil || change.role != nil else { throw APIError.badRequest("give disabled and/or role", code: "empty_change") }
+            let change = try await request.decodeJSON(as: AccountChange.self, context: context)
             if id == principal.id { throw APIError.badRequest("administrators cannot disable or demote themselves", code: "own_account", field: "id") }
-            var updated = JSONValue.null
+            var updated: User?
             if let role = change.role {
-                updated = try await core.directory.update(id, set: ["role": .string(role)], verb: "user.role.changed")
+                updated = try await core.directory.update(id, verb: "user.role.changed") { $0.role = role }
                 core.verifier.claimsChanged(for: id)
             }
             if let disabled = change.disabled {
-                updated = try await core.directory.update(id, set: ["disabled": .bool(disabled)], verb: disabled ? "user.disabled" : "user.enabled")
+                updated = try await core.directory.update(id, verb: disabled ? "user.disabled" : "user.enabled") { $0.disabled = disabled }
                 core.verifier.setDisabled(id, disabled)
                 if disabled { try await core.directory.revokeSessions(of: id) }
             }
-            return JSONResponse(UserView.public(updated))
+            // An AccountChange holds a role or disabled, so one of the two ran.
+            guard let updated else { throw APIError.badRequest("give disabled and/or role", code: "empty_change") }
+            return JSONResponse(try JSONValue(encoding: updated.profile))
         }
-    }
-
-    /// A usable address, lowercased: one `@`, a dotted domain, no spaces, at most 254 bytes.
-    static func checkEmail(_ text: String) throws -> String {
-        let email = text.trimmingCharacters(in: .whitespaces).lowercased()
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        let valid = email.utf8.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
-            && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".") && !email.contains(where: { $0.isWhitespace || $0.isNewline })
-        guard valid else { throw APIError(.badRequest, code: "invalid_email", message: "not an email address", field: "email") }
-        return email
     }
 }

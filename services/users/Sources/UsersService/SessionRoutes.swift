@@ -5,20 +5,6 @@ import Platform
 
 /// Login, refresh and logout (`/v1/sessions`).
 enum SessionRoutes {
-    struct Login: Decodable {
-        let email: String
-        let password: String
-    }
-
-    struct Refresh: Decodable {
-        let refreshToken: String
-    }
-
-    struct ServiceLogin: Decodable {
-        let service: String
-        let credential: String
-    }
-
     static let tokens = Schema.object(
         ["accessToken": Schema.string, "tokenType": Schema.string, "expiresIn": Schema.integer, "refreshToken": Schema.string, "user": Schema.ref("User")],
         required: ["accessToken", "tokenType", "expiresIn", "refreshToken", "user"]
@@ -30,37 +16,37 @@ enum SessionRoutes {
             tags: ["sessions"], body: Schema.object(["email": Schema.string, "password": Schema.string], required: ["email", "password"]),
             status: 201, response: tokens, open: true
         )) { request, context in
-            let body = try await request.decodeJSON(as: Login.self, context: context)
-            let email = body.email.lowercased()
-            let keys = ["account:\(email)", "address:\(core.clientAddress(request, peer: context.remoteAddress))"]
+            let login = try await request.decodeJSON(as: Login.self, context: context)
+            let keys = ["account:\(login.email)", "address:\(core.clientAddress(request, peer: context.remoteAddress))"]
             try await core.admit(keys)
-            let user = try await core.directory.user(email: email)
-            let matches = try await core.passwords.verify(body.password, hash: user?["passwordHash"]?.stringValue ?? core.passwords.decoy)
+            let user = try await core.directory.user(email: login.email)
+            let matches = try await core.passwords.verify(login.password, hash: user?.passwordHash ?? core.passwords.decoy)
             guard let user, matches else {
                 core.throttle.recordFailure(for: keys)
                 throw APIError(.unauthorized, code: "invalid_credentials", message: "wrong email or password")
             }
-            guard user["disabled"] != true else {
+            guard !user.disabled else {
                 throw APIError(.forbidden, code: "account_disabled", message: "this account is disabled; ask an administrator")
             }
             core.throttle.recordSuccess(for: keys[0])
-            let session = try await core.directory.startSession(userID: user["id"]!.stringValue!, lifetime: core.settings.refreshTokenLifetime)
-            return JSONResponse(try await core.issueTokens(for: user, sessionID: session.sessionID, refreshToken: session.refreshToken), status: .created)
+            let session = try await core.directory.startSession(userID: user.id, lifetime: core.settings.refreshTokenLifetime)
+            let tokens = try await core.issueTokens(for: user, sessionID: session.sessionID, refreshToken: session.refreshToken)
+            return JSONResponse(try JSONValue(encoding: tokens), status: .created)
         }
 
         api.post("/v1/sessions/refresh", OperationDoc(
             "Exchange a refresh token for new tokens; the refresh token rotates, and reusing an old one revokes the session",
             tags: ["sessions"], body: Schema.object(["refreshToken": Schema.string], required: ["refreshToken"]), response: tokens, open: true
         )) { request, context in
-            let body = try await request.decodeJSON(as: Refresh.self, context: context)
+            let body = try await request.decodeJSON(as: RefreshRequest.self, context: context)
             switch try await core.directory.rotate(body.refreshToken, lifetime: core.settings.refreshTokenLifetime) {
             case .refused(let reason):
                 throw APIError(.unauthorized, code: "invalid_refresh_token", message: reason)
             case .rotated(let userID, let sessionID, let refreshToken):
-                guard let user = try await core.directory.user(id: userID), user["disabled"] != true else {
+                guard let user = try await core.directory.user(id: userID), !user.disabled else {
                     throw APIError(.unauthorized, code: "invalid_refresh_token", message: "the account is disabled")
                 }
-                return JSONResponse(try await core.issueTokens(for: user, sessionID: sessionID, refreshToken: refreshToken))
+                return JSONResponse(try JSONValue(encoding: try await core.issueTokens(for: user, sessionID: sessionID, refreshToken: refreshToken)))
             }
         }
 
@@ -72,15 +58,13 @@ enum SessionRoutes {
                 required: ["accessToken", "tokenType", "expiresIn", "scopes"]
             ), open: true
         )) { request, context in
-            let body = try await request.decodeJSON(as: ServiceLogin.self, context: context)
-            guard let service = ServiceName(rawValue: body.service), ServiceAccounts.scopes[service] != nil else {
-                throw APIError.invalidField("service", "service is one of \(ServiceAccounts.scopes.keys.map(\.rawValue).sorted().joined(separator: ", "))")
-            }
+            let login = try await request.decodeJSON(as: ServiceLogin.self, context: context)
+            let service = login.service
             // A credential is 48 random bytes: guessing it is hopeless, so the right one is never
             // throttled — whoever else fails, from wherever, a restarted agent can log in. Only
             // failures are counted and slowed, per address and never per service, so nobody can
             // lock a service account out.
-            guard let scopes = core.serviceAccounts.verify(service: service, credential: body.credential) else {
+            guard let scopes = core.serviceAccounts.verify(service: service, credential: login.credential) else {
                 let keys = ["service-address:\(core.clientAddress(request, peer: context.remoteAddress))"]
                 try await core.admit(keys)
                 core.throttle.recordFailure(for: keys)
@@ -90,10 +74,8 @@ enum SessionRoutes {
                 subject: service.rawValue, kind: .service, role: "service", teams: [], scope: scopes,
                 sessionID: nil, issuedAt: Date(), lifetime: core.settings.serviceTokenLifetime
             )
-            return JSONResponse([
-                "accessToken": .string(try await core.keys.sign(claims)), "tokenType": "Bearer",
-                "expiresIn": .int(Int64(core.settings.serviceTokenLifetime)), "scopes": .array(scopes.map(JSONValue.string)),
-            ] as JSONValue, status: .created)
+            let token = ServiceToken(accessToken: try await core.keys.sign(claims), expiresIn: Int64(core.settings.serviceTokenLifetime), scopes: scopes)
+            return JSONResponse(try JSONValue(encoding: token), status: .created)
         }
 
         api.delete("/v1/sessions/current", OperationDoc("Log out: ends the session of this access token (its refresh token stops working)", tags: ["sessions"], status: 204)) { _, context in

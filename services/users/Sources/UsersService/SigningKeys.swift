@@ -31,8 +31,10 @@ final class SigningKeys: Sendable {
 
     /// Signs with the newest key.
     func sign(_ claims: AccessClaims) async throws -> String {
-        let (kid, signer) = state.withLock { ($0.keys.last!.kid, $0.signer) }
-        return try await signer.sign(claims, kid: JWKIdentifier(string: kid))
+        let (newest, signer) = state.withLock { ($0.keys.last, $0.signer) }
+        // Never empty: made with a key, and rotating retires only keys older than the newest.
+        guard let newest else { throw APIError.unavailable("no signing key") }
+        return try await signer.sign(claims, kid: JWKIdentifier(string: newest.kid))
     }
 
     /// Makes a new key the signer and forgets keys retired longer than `overlap` ago.

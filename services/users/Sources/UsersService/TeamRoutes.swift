@@ -7,21 +7,12 @@ import Platform
 /// remove members; a member may leave; administrators may do all of it. Projects grant roles
 /// to teams in the data service, which learns of members from `mlex.users` events.
 enum TeamRoutes {
-    struct Creation: Decodable {
-        let name: String
-        let description: String?
-    }
-
-    struct MemberChange: Decodable {
-        let role: TeamDirectory.MemberRole
-    }
-
     static let team = Schema.object(
         ["id": Schema.id, "name": Schema.string, "description": Schema.string, "createdBy": Schema.id, "createdAt": Schema.dateTime, "updatedAt": Schema.dateTime],
         required: ["id", "name", "createdBy", "createdAt"]
     )
     static let member = Schema.object(
-        ["teamId": Schema.id, "userId": Schema.id, "role": Schema.enumeration(TeamDirectory.MemberRole.allCases.map(\.rawValue)), "addedBy": Schema.id, "addedAt": Schema.dateTime],
+        ["teamId": Schema.id, "userId": Schema.id, "role": Schema.enumeration(MemberRole.allCases.map(\.rawValue)), "addedBy": Schema.id, "addedAt": Schema.dateTime],
         required: ["teamId", "userId", "role", "addedAt"]
     )
 
@@ -35,12 +26,8 @@ enum TeamRoutes {
             body: Schema.object(["name": Schema.string, "description": Schema.string], required: ["name"]), status: 201, response: Schema.ref("Team")
         )) { request, context in
             let caller = try requireUser(context)
-            let body = try await request.decodeJSON(as: Creation.self, context: context)
-            let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard (1...100).contains(name.count) else { throw APIError.invalidField("name", "a team name has 1–100 characters") }
-            let description = body.description ?? ""
-            guard description.count <= 2000 else { throw APIError.invalidField("description", "a description has at most 2000 characters") }
-            return JSONResponse(TeamDirectory.view(try await teams.create(name: name, description: description, createdBy: caller.id)), status: .created)
+            let creation = try await request.decodeJSON(as: TeamCreation.self, context: context)
+            return JSONResponse(try JSONValue(encoding: try await teams.create(creation, createdBy: caller.id)), status: .created)
         }
 
         api.get("/v1/teams", OperationDoc(
@@ -50,7 +37,7 @@ enum TeamRoutes {
             let caller = try requireUser(context)
             let page = try PageRequest(request)
             let found = try await teams.teams(of: caller.isAdmin ? nil : caller.id, limit: page.limit, after: page.after)
-            return JSONResponse(page.response(found, view: TeamDirectory.view))
+            return JSONResponse(page.response(try found.map { try JSONValue(encoding: $0) }))
         }
 
         api.get("/v1/teams/{id}", OperationDoc(
@@ -58,23 +45,23 @@ enum TeamRoutes {
             response: Schema.object(["team": Schema.ref("Team"), "members": Schema.array(of: Schema.ref("TeamMember"))], required: ["team", "members"])
         )) { _, context in
             let (team, _) = try await visibleTeam(context, teams, needsMaintainer: false)
-            let members = try await teams.members(of: team["id"]!.stringValue!)
-            return JSONResponse(["team": TeamDirectory.view(team), "members": .array(members.map(memberView))] as JSONValue)
+            let members = try await teams.members(of: team.id)
+            return JSONResponse(try JSONValue(encoding: TeamWithMembers(team: team, members: members.map(\.member))))
         }
 
         api.put("/v1/teams/{id}/members/{userId}", OperationDoc(
             "Add a user to the team, or change a member's role (maintainers and administrators)", tags: ["teams"],
-            body: Schema.object(["role": Schema.enumeration(TeamDirectory.MemberRole.allCases.map(\.rawValue))], required: ["role"]),
+            body: Schema.object(["role": Schema.enumeration(MemberRole.allCases.map(\.rawValue))], required: ["role"]),
             status: 200, response: Schema.ref("TeamMember")
         )) { request, context in
             let (team, caller) = try await visibleTeam(context, teams, needsMaintainer: true)
             let userID = try context.parameters.requireID("userId")
             let change = try await request.decodeJSON(as: MemberChange.self, context: context)
-            guard let user = try await core.directory.user(id: userID), user["disabled"] != true else {
+            guard let user = try await core.directory.user(id: userID), !user.disabled else {
                 throw APIError.notFound("no active user \(userID)", field: "userId")
             }
-            let (membership, added) = try await teams.setMember(userID, role: change.role, in: team["id"]!.stringValue!, by: caller.id)
-            return JSONResponse(memberView(membership), status: added ? .created : .ok)
+            let (membership, added) = try await teams.setMember(user.id, role: change.role, in: team.id, by: caller.id)
+            return JSONResponse(try JSONValue(encoding: membership.member), status: added ? .created : .ok)
         }
 
         api.delete("/v1/teams/{id}/members/{userId}", OperationDoc(
@@ -83,7 +70,7 @@ enum TeamRoutes {
             let userID = try context.parameters.requireID("userId")
             let leaving = try context.requirePrincipal().id == userID
             let (team, _) = try await visibleTeam(context, teams, needsMaintainer: !leaving)
-            guard try await teams.removeMember(userID, from: team["id"]!.stringValue!) else {
+            guard try await teams.removeMember(userID, from: team.id) else {
                 throw APIError.notFound("\(userID) is not a member of this team", field: "userId")
             }
             // Its access tokens still name the team: make it refresh them now.
@@ -96,7 +83,7 @@ enum TeamRoutes {
         )) { _, context in
             let (team, _) = try await visibleTeam(context, teams, needsMaintainer: true)
             let members = try await teams.delete(team)
-            for member in members { if let id = member["userId"]?.stringValue { core.verifier.claimsChanged(for: id) } }
+            for member in members { core.verifier.claimsChanged(for: member.userId) }
             return Response(status: .noContent)
         }
     }
@@ -110,22 +97,15 @@ enum TeamRoutes {
 
     /// The team of the path when the caller may see it (404 otherwise, as if it did not exist),
     /// and 403 when it needs a maintainer and the caller is only a member.
-    private static func visibleTeam(_ context: AuthRequestContext, _ teams: TeamDirectory, needsMaintainer: Bool) async throws -> (JSONValue, Principal) {
+    private static func visibleTeam(_ context: AuthRequestContext, _ teams: TeamDirectory, needsMaintainer: Bool) async throws -> (Team, Principal) {
         let caller = try requireUser(context)
         let id = try context.parameters.requireID("id")
         guard let team = try await teams.team(id: id) else { throw APIError.notFound("no team \(id)") }
         if caller.isAdmin { return (team, caller) }
         guard let membership = try await teams.membership(of: caller.id, in: id) else { throw APIError.notFound("no team \(id)") }
-        if needsMaintainer, membership["role"]?.stringValue != TeamDirectory.MemberRole.maintainer.rawValue {
+        if needsMaintainer, membership.role != .maintainer {
             throw APIError.forbidden("this needs a maintainer of the team")
         }
         return (team, caller)
-    }
-
-    /// A membership as clients see it: the store's compound id is an internal key.
-    private static func memberView(_ membership: JSONValue) -> JSONValue {
-        guard case .object(var members) = membership else { return membership }
-        members.removeValue(forKey: "id")
-        return .object(members)
     }
 }

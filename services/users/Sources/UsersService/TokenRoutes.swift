@@ -5,11 +5,6 @@ import Platform
 
 /// Personal API tokens (`/v1/tokens`), the public keys (`/.well-known/jwks.json`) and their rotation.
 enum TokenRoutes {
-    struct Creation: Decodable {
-        let name: String
-        let expiresInDays: Int?
-    }
-
     static let token = Schema.object(
         ["id": Schema.id, "name": Schema.string, "prefix": Schema.string, "createdAt": Schema.dateTime, "expiresAt": Schema.dateTime, "lastUsedAt": Schema.dateTime],
         required: ["id", "name", "prefix", "createdAt"]
@@ -25,18 +20,15 @@ enum TokenRoutes {
         )) { request, context in
             let principal = try context.requirePrincipal()
             guard principal.kind == .user else { throw APIError.forbidden("only people have personal API tokens") }
-            let body = try await request.decodeJSON(as: Creation.self, context: context)
-            let name = body.name.trimmingCharacters(in: .whitespaces)
-            guard (1...100).contains(name.count) else { throw APIError.invalidField("name", "a token name has 1–100 characters") }
-            if let days = body.expiresInDays, !(1...3650).contains(days) { throw APIError.invalidField("expiresInDays", "expiresInDays is from 1 to 3650") }
-            let expires = body.expiresInDays.map { Date().addingTimeInterval(TimeInterval($0) * 86400) }
-            let created = try await core.directory.createAPIToken(userID: principal.id, name: name, expires: expires)
-            return JSONResponse(JSONValue.object(["token": .string(created.token), "apiToken": view(created.document)]), status: .created)
+            let creation = try await request.decodeJSON(as: APITokenCreation.self, context: context)
+            let created = try await core.directory.createAPIToken(userID: principal.id, name: creation.name, expires: creation.expires)
+            return JSONResponse(try JSONValue(encoding: CreatedAPIToken(token: created.secret, apiToken: created.token.summary)), status: .created)
         }
 
         api.get("/v1/tokens", OperationDoc("The caller's live API tokens (never their secrets)", tags: ["tokens"], response: Schema.object(["items": Schema.array(of: Schema.ref("APIToken"))]))) { _, context in
             let principal = try context.requirePrincipal()
-            return JSONResponse(JSONValue.object(["items": .array(try await core.directory.apiTokens(of: principal.id).map(view))]))
+            let tokens = try await core.directory.apiTokens(of: principal.id)
+            return JSONResponse(JSONValue.object(["items": .array(try tokens.map { try JSONValue(encoding: $0.summary) })]))
         }
 
         api.delete("/v1/tokens/{id}", OperationDoc("Revoke one of the caller's API tokens; services stop accepting it within seconds", tags: ["tokens"], status: 204)) { _, context in
@@ -55,9 +47,8 @@ enum TokenRoutes {
             guard principal.credential == .apiToken, let secret = bearer(request), let token = try await core.directory.apiToken(secret: secret) else {
                 throw APIError.notFound("this request was not made with an API token")
             }
-            var body: [String: JSONValue] = ["id": token["id"] ?? .null, "userId": .string(principal.id), "role": .string(principal.role), "teams": .array(principal.teams.map(JSONValue.string))]
-            if let expires = token["expiresAt"] { body["expiresAt"] = expires }
-            return JSONResponse(JSONValue.object(body))
+            let current = CurrentAPIToken(id: token.id, userId: principal.id, role: principal.role, teams: principal.teams, expiresAt: token.expiresAt)
+            return JSONResponse(try JSONValue(encoding: current))
         }
 
         api.get("/.well-known/jwks.json", OperationDoc("The public keys that verify access tokens (RFC 7517)", tags: ["keys"], response: Schema.anyObject, open: true)) { _, _ in
@@ -77,12 +68,5 @@ enum TokenRoutes {
 
     static func bearer(_ request: Request) -> String? {
         request.headers[.authorization]?.split(separator: " ", maxSplits: 1).last.map(String.init)
-    }
-
-    static func view(_ token: JSONValue) -> JSONValue {
-        guard case .object(var members) = token else { return token }
-        members.removeValue(forKey: "hash")
-        members.removeValue(forKey: "userId")
-        return .object(members)
     }
 }

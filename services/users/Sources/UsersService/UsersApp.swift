@@ -24,12 +24,10 @@ public enum UsersApp {
         )
         let verifier = TokenVerifier(keySource: { keys.jwks.jsonText }) { secret in
             // This service checks API tokens in its own store; others ask it (UsersClient).
-            guard let token = try await directory.apiToken(secret: secret), let userID = token["userId"]?.stringValue,
-                  let user = try await directory.user(id: userID), let id = token["id"]?.stringValue
-            else { return nil }
+            guard let token = try await directory.apiToken(secret: secret), let user = try await directory.user(id: token.userId) else { return nil }
             return .init(
-                principal: Principal(id: userID, kind: .user, credential: .apiToken, role: user["role"]?.stringValue ?? "user", teams: try await teams.teamIDs(of: userID)),
-                tokenID: id, expiresAt: token["expiresAt"]?.stringValue.flatMap(Timestamp.parse)
+                principal: Principal(id: user.id, kind: .user, credential: .apiToken, role: user.role.rawValue, teams: try await teams.teamIDs(of: user.id)),
+                tokenID: token.id, expiresAt: token.expiresAt.flatMap(Timestamp.parse)
             )
         }
         try await verifier.refreshKeys()
@@ -58,7 +56,7 @@ public enum UsersApp {
 enum FirstAdmin {
     static func ensure(_ options: UsersSettings, directory: UserDirectory, passwords: Passwords, stateDirectory: URL, logger: Logger) async throws {
         guard try await !directory.hasAdministrator() else { return }
-        let email = try AccountRoutes.checkEmail(options.adminEmail)
+        let email = try Registration.checkEmail(options.adminEmail)
         let password: String
         if options.adminPasswordFile.isEmpty {
             // Kept in the state dir (0600) so a crash before the account exists reuses the same one.
@@ -75,10 +73,10 @@ enum FirstAdmin {
             try Passwords.check(password, email: email)
             logger.notice("creating the first administrator from \(options.adminPasswordFile)", metadata: ["email": "\(email)"])
         }
-        if let existing = try await directory.user(email: email), let id = existing["id"]?.stringValue {
-            _ = try await directory.update(id, set: ["role": "admin"], verb: "user.role.changed")
+        if let existing = try await directory.user(email: email) {
+            _ = try await directory.update(existing.id, verb: "user.role.changed") { $0.role = .admin }
             return
         }
-        _ = try await directory.create(email: email, displayName: "Administrator", passwordHash: try await passwords.hash(password), role: "admin")
+        _ = try await directory.create(email: email, displayName: "Administrator", passwordHash: try await passwords.hash(password), role: .admin)
     }
 }

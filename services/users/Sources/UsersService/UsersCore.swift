@@ -29,17 +29,14 @@ struct UsersCore: Sendable {
     }
 
     /// An access token and a rotated refresh token, as login and refresh answer.
-    func issueTokens(for user: JSONValue, sessionID: String, refreshToken: String) async throws -> JSONValue {
-        guard let id = user["id"]?.stringValue, let role = user["role"]?.stringValue else { throw APIError.internal }
+    func issueTokens(for user: User, sessionID: String, refreshToken: String) async throws -> TokenPair {
         let claims = AccessClaims(
-            subject: id, kind: .user, role: role, teams: try await teams.teamIDs(of: id), scope: [],
+            subject: user.id, kind: .user, role: user.role.rawValue, teams: try await teams.teamIDs(of: user.id), scope: [],
             sessionID: sessionID, issuedAt: Date(), lifetime: settings.accessTokenLifetime
         )
-        return [
-            "accessToken": .string(try await keys.sign(claims)), "tokenType": "Bearer",
-            "expiresIn": .int(Int64(settings.accessTokenLifetime)), "refreshToken": .string(refreshToken),
-            "user": UserView.public(user),
-        ]
+        return TokenPair(
+            accessToken: try await keys.sign(claims), expiresIn: Int64(settings.accessTokenLifetime), refreshToken: refreshToken, user: user.profile
+        )
     }
 
     /// The client address for throttling: what the gateway saw (the last hop it appended to
