@@ -8,6 +8,7 @@ import Hummingbird
 import Logging
 import Platform
 import Prometheus
+import ServiceLifecycle
 
 /// `mlex-compute-agent`: the node agent as a process with health, readiness and metrics on its
 /// own port. It acts with compute's service identity (same credential) and runs jobs with the
@@ -26,9 +27,16 @@ public enum AgentApp {
         let options = try AgentSettings(settings)
         try FileManager.default.createDirectory(at: options.stateDirectory.appendingPathComponent("offsets"), withIntermediateDirectories: true)
         let jobs = options.stateDirectory.appendingPathComponent("jobs", isDirectory: true)
-        let executor: any Executor = switch options.executor {
-        case .local: try LocalExecutor(root: jobs, supervisor: supervisor, uid: options.uid, gid: options.gid)
-        case .docker: try await DockerExecutor(root: jobs, engine: DockerEngine(socketPath: options.dockerSocket), uid: options.uid, gid: options.gid)
+        let executor: any Executor
+        // Long-lived work of the executor's own, started before the agent and stopped after it.
+        var executorServices: [any Service] = []
+        switch options.executor {
+        case .local:
+            executor = try LocalExecutor(root: jobs, supervisor: supervisor, uid: options.uid, gid: options.gid)
+        case .docker:
+            let docker = try await DockerExecutor(root: jobs, engine: DockerEngine(socketPath: options.dockerSocket), uid: options.uid, gid: options.gid)
+            executor = docker
+            executorServices.append(DockerExecutorService(executor: docker))
         }
         let nodeID = try nodeIdentity(in: options.stateDirectory)
         let users = UsersClient(baseURL: settings.peerURLs[.users] ?? "http://127.0.0.1:\(ServiceName.users.defaultPort)")
@@ -48,7 +56,7 @@ public enum AgentApp {
         let agent = ComputeAgent(settings: options, registration: registration, executor: executor, compute: compute, runner: runner, logger: logger)
         var httpSettings = settings
         httpSettings.port = options.port
-        return try PlatformApplication.build(info: info, settings: httpSettings, logger: logger, metrics: metrics, services: [agent]) { _ in }
+        return try PlatformApplication.build(info: info, settings: httpSettings, logger: logger, metrics: metrics, services: executorServices + [agent]) { _ in }
     }
 
     /// The node's id, made on first start and kept: registering again with it is how a

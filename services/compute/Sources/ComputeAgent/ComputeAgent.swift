@@ -20,37 +20,29 @@ struct ComputeAgent: Service {
     let running = RunningJobs()
 
     func run() async throws {
-        try await register()
-        await cancelWhenGracefulShutdown {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.followInstructions() }
-                group.addTask { await self.heartbeat() }
-                await group.next()
-                group.cancelAll()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // Jobs found at registration start at once, beside it.
+            group.addTask { await self.running.run() }
+            try await register()
+            await cancelWhenGracefulShutdown {
+                await withTaskGroup(of: Void.self) { loops in
+                    loops.addTask { await self.followInstructions() }
+                    loops.addTask { await self.heartbeat() }
+                    await loops.next()
+                    loops.cancelAll()
+                }
             }
+            // Ends the jobs' tasks; the jobs keep running under their supervisors (or the
+            // Docker daemon), and the next agent re-attaches to them.
+            group.cancelAll()
         }
-        // Jobs keep running under their supervisors; the next agent re-attaches to them.
-        await running.cancelAll()
     }
 
     /// Registers (retrying until compute answers) and reconciles: jobs compute says run here are
     /// re-attached (or started, if they never were); jobs found on disk that compute does not
     /// know here any more are stopped and removed.
     func register() async throws {
-        var failures = 0
-        var answer: RegistrationAnswer?
-        while answer == nil {
-            do {
-                answer = try await compute.register(registration)
-            } catch let error as PeerError where error.status < 500 {
-                throw error
-            } catch {
-                failures += 1
-                if failures == 1 || failures % 30 == 0 { logger.warning("compute cannot be reached to register the node yet", metadata: ["error": "\(error)"]) }
-                try await Task.sleep(for: Retry.backoff(after: min(failures, 4)))
-            }
-        }
-        let active = answer!.activeJobs
+        let active = try await registerUntilAnswered().activeJobs
         let known = Set((try? executor.knownJobs()) ?? [])
         for assignment in active {
             await start(assignment, attach: known.contains(assignment.jobId))
@@ -63,6 +55,22 @@ struct ComputeAgent: Service {
             try? executor.remove(orphan)
         }
         logger.info("node registered", metadata: ["node": "\(compute.nodeID)", "reattached": "\(active.count)"])
+    }
+
+    /// Retries until compute answers; a refusal (4xx) is final.
+    private func registerUntilAnswered() async throws -> RegistrationAnswer {
+        var failures = 0
+        while true {
+            do {
+                return try await compute.register(registration)
+            } catch let error as PeerError where error.status < 500 {
+                throw error
+            } catch {
+                failures += 1
+                if failures == 1 || failures % 30 == 0 { logger.warning("compute cannot be reached to register the node yet", metadata: ["error": "\(error)"]) }
+                try await Task.sleep(for: Retry.backoff(after: min(failures, 4)))
+            }
+        }
     }
 
     private func start(_ assignment: Assignment, attach: Bool) async {
@@ -112,25 +120,44 @@ struct ComputeAgent: Service {
     }
 }
 
-/// The jobs this agent is following, one task each.
+/// The jobs this agent is following: one child task each of `run()`, which the agent awaits
+/// beside its other work, so no job's task outlives the agent.
 actor RunningJobs {
-    private var tasks: [String: Task<Void, Never>] = [:]
-
-    func start(_ jobID: String, _ body: @escaping @Sendable () async -> Void) {
-        guard tasks[jobID] == nil else { return }
-        tasks[jobID] = Task {
-            await body()
-            self.finished(jobID)
-        }
+    struct Start: Sendable {
+        let jobID: String
+        let body: @Sendable () async -> Void
     }
 
-    func contains(_ jobID: String) -> Bool { tasks[jobID] != nil }
-    func ids() -> [String] { Array(tasks.keys) }
+    /// Jobs started or running: added when a job is started, removed when its task ends.
+    private var following: Set<String> = []
+    private let starts: AsyncStream<Start>
+    private let queue: AsyncStream<Start>.Continuation
 
-    private func finished(_ jobID: String) { tasks[jobID] = nil }
+    init() {
+        (starts, queue) = AsyncStream.makeStream()
+    }
 
-    func cancelAll() async {
-        for task in tasks.values { task.cancel() }
-        for task in tasks.values { await task.value }
+    /// Has `run()` follow the job with `body`, unless it follows it already.
+    func start(_ jobID: String, _ body: @escaping @Sendable () async -> Void) {
+        guard following.insert(jobID).inserted else { return }
+        queue.yield(Start(jobID: jobID, body: body))
+    }
+
+    func contains(_ jobID: String) -> Bool { following.contains(jobID) }
+    func ids() -> [String] { Array(following) }
+
+    private func finished(_ jobID: String) { following.remove(jobID) }
+
+    /// Runs each started job's task until cancelled, which cancels them all and waits for them.
+    /// Call it once.
+    nonisolated func run() async {
+        await withDiscardingTaskGroup { group in
+            for await start in starts {
+                group.addTask {
+                    await start.body()
+                    await self.finished(start.jobID)
+                }
+            }
+        }
     }
 }

@@ -1,4 +1,5 @@
 import ComputeExecutors
+import ComputeWire
 import Foundation
 import Synchronization
 
@@ -7,52 +8,72 @@ import Synchronization
 /// writes the job's status and removes the container. Everything it needs is in the job
 /// directory and the daemon, so a follower started by a new executor resumes where an old one
 /// stopped: the log is replayed from the container's start, skipping what the file has.
+///
+/// Nothing starts on creation: its owner (`DockerExecutor.run()`) awaits `run()` in a task
+/// group, so a follower never outlives the executor that made it.
 final class ContainerFollower: Sendable {
     /// The latest stats sample, shared with the task that takes them.
     final class LatestUsage: Sendable {
         let value = Mutex<ResourceUsage?>(nil)
     }
 
+    let layout: JobLayout
+    private let engine: DockerEngine
     private let usage = LatestUsage()
-    private let task: Task<Void, Never>
+    /// Finished by `stop()`; `run()` ends when it does.
+    private let stopRequests: AsyncStream<Never>
+    private let stopper: AsyncStream<Never>.Continuation
 
-    init(executor: DockerExecutor, layout: JobLayout) {
-        task = Task { [usage] in
-            await Self.follow(executor: executor, layout: layout, usage: usage)
-            if !Task.isCancelled { executor.followerEnded(layout.jobId) }
+    init(engine: DockerEngine, layout: JobLayout) {
+        self.engine = engine
+        self.layout = layout
+        (stopRequests, stopper) = AsyncStream.makeStream()
+    }
+
+    /// Follows the container until it stops and its end is recorded, or until `stop()` or the
+    /// calling task's cancellation, which leave the container as it is. Call it once.
+    func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [engine, layout, usage] in await Self.follow(engine: engine, layout: layout, usage: usage) }
+            group.addTask { [stopRequests] in for await _ in stopRequests {} }
+            await group.next()
+            group.cancelAll()
         }
     }
 
     /// Stops following without touching the container: as when the agent stops. Whoever
     /// follows next (a new executor) finishes the job's record.
-    func stop() { task.cancel() }
+    func stop() { stopper.finish() }
 
     var latestUsage: ResourceUsage? { usage.value.withLock { $0 } }
 
-    private static func follow(executor: DockerExecutor, layout: JobLayout, usage: LatestUsage) async {
-        let engine = executor.engine
+    private static func follow(engine: DockerEngine, layout: JobLayout, usage: LatestUsage) async {
         let container = DockerExecutor.containerName(layout.jobId)
         let job = try? JobFiles.read(SandboxJob.self, from: layout.job)
-        let log = Task { await copyLog(engine, container, to: layout.log) }
-        let stats = Task { await sampleStats(engine, container, into: usage) }
-        let timer = job?.timeoutSeconds.map { seconds in Task { await enforceTimeout(engine, container, seconds: seconds, layout: layout) } }
-        try? await waitUntilStopped(engine, container)
-        timer?.cancel()
-        stats.cancel()
-        if Task.isCancelled {
-            log.cancel()
-            return
+        // Whether the container ended while followed: false when the follower itself was stopped.
+        let ended: Bool = await withTaskGroup(of: Void.self) { log in
+            log.addTask { await copyLog(engine, container, to: layout.log) }
+            // Stats and the timeout matter only while the container runs.
+            await withTaskGroup(of: Void.self) { watchers in
+                watchers.addTask { await sampleStats(engine, container, into: usage) }
+                if let seconds = job?.timeoutSeconds {
+                    watchers.addTask { await enforceTimeout(engine, container, seconds: seconds, layout: layout) }
+                }
+                try? await waitUntilStopped(engine, container)
+                watchers.cancelAll()
+            }
+            if Task.isCancelled {
+                log.cancelAll()
+                return false
+            }
+            // The log stream ends by itself once the daemon has sent everything; give it a
+            // bounded moment, never the job's whole life.
+            log.addTask { try? await Task.sleep(for: .seconds(10)) }
+            await log.next()
+            log.cancelAll()
+            return !Task.isCancelled
         }
-        // The log stream ends by itself once the daemon has sent everything; give it a bounded
-        // moment, never the job's whole life.
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await log.value }
-            group.addTask { try? await Task.sleep(for: .seconds(10)) }
-            await group.next()
-            group.cancelAll()
-        }
-        log.cancel()
-        if Task.isCancelled { return }
+        guard ended else { return }
         let result = await outcome(engine, container, layout: layout, job: job, usage: usage.value.withLock { $0 })
         do {
             try JobFiles.write(result, to: layout.status)

@@ -1,4 +1,5 @@
 import ComputeExecutors
+import ComputeWire
 import Foundation
 
 /// One document of the stats API, the fields the executor reports. The daemon reads them from

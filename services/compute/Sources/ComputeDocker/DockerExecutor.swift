@@ -1,4 +1,5 @@
 import ComputeExecutors
+import ComputeWire
 import Foundation
 import Glibc
 import Synchronization
@@ -8,9 +9,20 @@ import Synchronization
 /// treats both alike; the daemon, not a supervisor of ours, keeps the container alive across
 /// agent restarts, and a new executor on the same root re-attaches by the container's name.
 ///
-/// Per job one follower task (see `ContainerFollower`) copies the container's log into the
-/// job's log file, samples its stats, enforces the timeout, and when the container stops
-/// writes status.json and removes the container.
+/// Per job one follower (see `ContainerFollower`) copies the container's log into the job's
+/// log file, samples its stats, enforces the timeout, and when the container stops writes
+/// status.json and removes the container. Followers and the removal of removed jobs'
+/// containers run in `run()`, which the executor's owner awaits for as long as it uses it:
+///
+/// ```swift
+/// let executor = try await DockerExecutor(root: root, engine: engine)
+/// try await withThrowingDiscardingTaskGroup { group in
+///     group.addTask { await executor.run() }
+///     try await executor.launch(job)
+///     let result = await executor.wait(for: job.jobId)
+///     group.cancelAll()
+/// }
+/// ```
 public final class DockerExecutor: Executor {
     public let kind = "docker"
     public let root: URL
@@ -20,6 +32,15 @@ public final class DockerExecutor: Executor {
     /// How long a cancelled container gets between SIGTERM and SIGKILL.
     public let stopGraceSeconds: Int
     let followers = Mutex<[String: ContainerFollower]>([:])
+    /// What `run()` does beside the calls that asked for it, in order.
+    private let work: AsyncStream<BackgroundWork>
+    private let workQueue: AsyncStream<BackgroundWork>.Continuation
+
+    enum BackgroundWork: Sendable {
+        case follow(ContainerFollower)
+        /// A removed job's container: removal is an API call, and `remove(_:)` is not async.
+        case removeContainer(String)
+    }
 
     /// Throws when the daemon cannot be reached or jobs cannot get disks of their own: better to
     /// refuse work than to take jobs that cannot start (or would run unlimited).
@@ -37,7 +58,29 @@ public final class DockerExecutor: Executor {
         self.uid = uid
         self.gid = gid
         self.stopGraceSeconds = stopGraceSeconds
+        (work, workQueue) = AsyncStream.makeStream()
         try await removeOrphans()
+    }
+
+    /// Follows the jobs and removes the containers of removed jobs until `shutdown()` or the
+    /// calling task's cancellation; call it once. Jobs are followed (their status written,
+    /// their end seen) only while it runs. Either end is an agent stopping: followers stop and
+    /// containers keep running, for the next executor to re-attach. A cancelled removal is
+    /// done by the next executor (`removeOrphans`: its job's directory is gone).
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            for await item in work {
+                switch item {
+                case .follow(let follower):
+                    group.addTask {
+                        await follower.run()
+                        self.followerEnded(follower)
+                    }
+                case .removeContainer(let name):
+                    group.addTask { [engine] in try? await engine.remove(name) }
+                }
+            }
+        }
     }
 
     /// Containers this root started whose job directory is gone (removed while the daemon was
@@ -101,12 +144,22 @@ public final class DockerExecutor: Executor {
         follow(layout)
     }
 
-    /// Starts the job's follower unless one runs.
+    /// Ends `run()` once the container removals already asked for are done; followers stop at
+    /// once, leaving their containers running. For a graceful stop.
+    public func shutdown() {
+        workQueue.finish()
+        stopFollowing()
+    }
+
+    /// Has `run()` start the job's follower unless one runs.
     func follow(_ layout: JobLayout) {
-        followers.withLock { followers in
-            guard followers[layout.jobId] == nil else { return }
-            followers[layout.jobId] = ContainerFollower(executor: self, layout: layout)
+        let follower: ContainerFollower? = followers.withLock { followers in
+            guard followers[layout.jobId] == nil else { return nil }
+            let follower = ContainerFollower(engine: engine, layout: layout)
+            followers[layout.jobId] = follower
+            return follower
         }
+        if let follower { workQueue.yield(.follow(follower)) }
     }
 
     public func knownJobs() throws -> [String] {
@@ -154,20 +207,20 @@ public final class DockerExecutor: Executor {
     }
 
     /// Deletes the job's directory and disk; a container still there (the job never ended
-    /// cleanly) is removed in the background, since removal is an API call and this is not
-    /// async. Its bind mounts keep the unmounted disk alive until then.
+    /// cleanly) is removed by `run()`, since removal is an API call and this is not async. Its
+    /// bind mounts keep the unmounted disk alive until then.
     public func remove(_ jobId: String) throws {
         let layout = try existingLayout(of: jobId)
         if layout.exists(layout.job), result(of: jobId) == nil {
             throw ExecutorError(.stillRunning, "job \(jobId) is running; cancel it first")
         }
         followers.withLock { _ = $0.removeValue(forKey: jobId) }
-        let engine = engine
-        Task { try? await engine.remove(Self.containerName(jobId)) }
+        workQueue.yield(.removeContainer(Self.containerName(jobId)))
         try JobRoot(root).removeDirectory(of: layout)
     }
 
-    /// Stops every follower, leaving the containers running (for a re-attach, or a stopping agent).
+    /// Stops every follower, leaving the containers running (as for a re-attach by another
+    /// executor); `run()` goes on, and a later call that needs a follower starts one again.
     public func stopFollowing() {
         followers.withLock { followers in
             for follower in followers.values { follower.stop() }
@@ -175,8 +228,11 @@ public final class DockerExecutor: Executor {
         }
     }
 
-    func followerEnded(_ jobId: String) {
-        followers.withLock { _ = $0.removeValue(forKey: jobId) }
+    /// Forgets a follower whose `run()` returned, unless another took its place meanwhile.
+    private func followerEnded(_ follower: ContainerFollower) {
+        followers.withLock { followers in
+            if followers[follower.layout.jobId] === follower { followers.removeValue(forKey: follower.layout.jobId) }
+        }
     }
 
     func layout(of jobId: String) throws -> JobLayout {

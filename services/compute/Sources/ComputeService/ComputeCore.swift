@@ -35,15 +35,15 @@ struct ComputeCore: Sendable {
     }
 
     /// The job when the caller holds `needs` on its project; 404 otherwise (unknown ids too).
-    func job(_ id: String, _ context: some AuthenticatedRequestContext, needs: ProjectRole) async throws -> JSONValue {
-        guard ID.isValid(id), let job = try await store.get(id, from: "jobs"), let project = job["projectId"]?.stringValue else {
+    func job(_ id: String, _ context: some AuthenticatedRequestContext, needs: ProjectRole) async throws -> JobRecord {
+        guard ID.isValid(id), let job = try await jobs.get(id) else {
             throw APIError.notFound("no job \(id)")
         }
         let principal = try context.requirePrincipal()
         // A job's owner keeps seeing and cancelling it even after leaving the project.
-        if principal.kind == .user, job["owner"]?.stringValue == principal.id { return job }
+        if principal.kind == .user, job.owner == principal.id { return job }
         do {
-            try await authorizer.require(needs, on: project, for: principal)
+            try await authorizer.require(needs, on: job.projectId, for: principal)
         } catch let error as APIError where error.status == .notFound {
             throw APIError.notFound("no job \(id)")
         }

@@ -19,12 +19,14 @@ struct ComputeSettings: Sendable {
     var defaultDiskMB: Int
     var templatesDirectory: URL
 
+    var quota: Quota { Quota(perUser: maxActiveJobsPerUser, perProject: maxActiveJobsPerProject) }
+
     init(_ settings: ServiceSettings) throws {
         let config = settings.config
         nodeTimeout = TimeInterval(try config.int(Self.nodeTimeoutSeconds, in: 1...86400))
         maxActiveJobsPerUser = try config.int(Self.maxActiveJobsPerUser, in: 0...1_000_000)
         maxActiveJobsPerProject = try config.int(Self.maxActiveJobsPerProject, in: 0...1_000_000)
-        defaultDiskMB = try config.int(Self.defaultDiskMB, in: JobSpec.diskBounds)
+        defaultDiskMB = try config.int(Self.defaultDiskMB, in: ResourceRequest.diskBounds)
         templatesDirectory = URL(fileURLWithPath: config.string(Self.templatesDir))
     }
 }

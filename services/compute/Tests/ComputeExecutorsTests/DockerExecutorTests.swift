@@ -59,6 +59,21 @@ struct DockerExecutorTests {
         }
     }
 
+    @Test func removingAJobWhoseContainerWasLeftBehindRemovesTheContainer() async throws {
+        try await withExecutor(.docker) { harness in
+            let engine = try await TestDockerDaemon.shared.engine()
+            let (jobId, _) = try await start(harness, ["/bin/sleep", "600"])
+            // The job ended while nobody followed it, and its end was recorded some other way:
+            // its stopped container is still there when the job is removed.
+            (harness.executor as? DockerExecutor)?.stopFollowing()
+            try await engine.stop(DockerExecutor.containerName(jobId), graceSeconds: 0)
+            try JobFiles.write(ExecutionResult(reason: .cancelled, startedAt: Date(), endedAt: Date()), to: JobLayout(root: harness.root, jobId: jobId).status)
+            #expect(try await engine.state(of: DockerExecutor.containerName(jobId)) != nil)
+            try harness.executor.remove(jobId)
+            #expect(try await eventually { try await engine.state(of: DockerExecutor.containerName(jobId)) == nil })
+        }
+    }
+
     @Test func aNewExecutorRemovesContainersWhoseJobDirectoryIsGone() async throws {
         try await withExecutor(.docker) { harness in
             let engine = try await TestDockerDaemon.shared.engine()

@@ -3,6 +3,7 @@ import ComputeTestSupport
 import ComputeExecutors
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 
 /// argv that starts a supervisor: `mlex-compute-supervisor`, built next to the test bundle by
@@ -34,13 +35,16 @@ struct Harness: Sendable {
     let backend: Backend
     let executor: any Executor
     let root: URL
+    let runner: ExecutorRunner
 
     /// The image jobs name: the docker executor runs images, the local one the host's system.
     var image: String? { backend == .docker ? TestDockerDaemon.image : nil }
 
     /// A second executor on the same root, as after an agent restart.
     func reopened() async throws -> Harness {
-        Harness(backend: backend, executor: try await Self.executor(backend, root: root), root: root)
+        let executor = try await Self.executor(backend, root: root)
+        runner.start(executor)
+        return Harness(backend: backend, executor: executor, root: root, runner: runner)
     }
 
     static func executor(_ backend: Backend, root: URL) async throws -> any Executor {
@@ -59,18 +63,58 @@ struct Harness: Sendable {
     }
 }
 
+/// Runs the background work of the executors a test opens (the Docker executor's followers
+/// and container removals), as an agent's service group would, until the test is done.
+final class ExecutorRunner: Sendable {
+    private let opened = Mutex<[DockerExecutor]>([])
+    private let executors: AsyncStream<DockerExecutor>
+    private let queue: AsyncStream<DockerExecutor>.Continuation
+
+    init() {
+        (executors, queue) = AsyncStream.makeStream()
+    }
+
+    func start(_ executor: any Executor) {
+        guard let docker = executor as? DockerExecutor else { return }
+        opened.withLock { $0.append(docker) }
+        queue.yield(docker)
+    }
+
+    /// Runs each started executor's work until `shutDown()`.
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            for await executor in executors {
+                group.addTask { await executor.run() }
+            }
+        }
+    }
+
+    /// Lets each executor finish the removals it was asked for, then ends `run()`.
+    func shutDown() {
+        queue.finish()
+        for executor in opened.withLock({ $0 }) { executor.shutdown() }
+    }
+}
+
 /// Runs `body` with an executor on a fresh temporary root, then cancels whatever still runs and
 /// deletes the root, whether `body` passed or not.
 func withExecutor(_ backend: Backend = .local, _ body: (Harness) async throws -> Void) async throws {
     let root = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("mlex-exec-test-\(UUID().uuidString)")
-    let harness = Harness(backend: backend, executor: try await Harness.executor(backend, root: root), root: root)
+    let runner = ExecutorRunner()
+    let harness = Harness(backend: backend, executor: try await Harness.executor(backend, root: root), root: root, runner: runner)
+    runner.start(harness.executor)
+    async let running: Void = runner.run()
+    let outcome: Result<Void, any Error>
     do {
         try await body(harness)
+        outcome = .success(())
     } catch {
-        await cleanUp(harness)
-        throw error
+        outcome = .failure(error)
     }
     await cleanUp(harness)
+    runner.shutDown()
+    await running
+    try outcome.get()
 }
 
 private func cleanUp(_ harness: Harness) async {

@@ -4,85 +4,86 @@ import Platform
 import Store
 
 /// Jobs in compute's store: creation with its `job.queued` event, forward-only transitions each
-/// recorded with its time and reason, and the views clients and agents see.
+/// recorded with its time and reason, and the reads the routes and the scheduler make.
 struct JobDirectory: Sendable {
     let core: ComputeCore
     var store: any DocumentStore { core.store }
 
-    /// A new queued job document for a checked spec and what it resolved to (the run already
-    /// exists in data). `spec` stays as given, so a rerun resolves its template again.
-    static func document(id: String, spec: JobSpec, resolved: ResolvedJob, owner: String, runID: String, rerunOf: String?) throws -> JSONValue {
-        let now = Timestamp.now
-        var job: JSONValue = [
-            "id": .string(id), "projectId": .string(spec.projectId), "name": .string(spec.name ?? "job-\(id.suffix(8))"),
-            "owner": .string(owner), "runId": .string(runID), "state": "queued",
-            "queue": .string(spec.queue ?? JobSpec.defaultQueue), "priority": .int(Int64(spec.priority ?? JobSpec.defaultPriority)),
-            // What the job runs, its template applied: agents read these, not the spec.
-            "spec": try JSONValue(encoding: spec), "resources": try JSONValue(encoding: resolved.resources),
-            "command": .array(resolved.command.map(JSONValue.string)), "env": try JSONValue(encoding: resolved.environment),
-            "attempt": 1, "retries": .int(Int64(spec.retries ?? 0)),
-            "progress": 0, "cancelRequested": false, "gpuIds": [],
-            "createdAt": .string(now), "updatedAt": .string(now),
-            "transitions": [["state": "queued", "at": .string(now)]],
-        ]
-        if let rerunOf { job["rerunOf"] = .string(rerunOf) }
-        // Top level, because the scheduler places image jobs only on nodes whose executor runs images.
-        if let image = resolved.image { job["image"] = .string(image) }
-        if let template = resolved.template { job["template"] = .string(template) }
-        return job
+    /// Whether a requested cancel reached the job's node: the scheduler's own bookkeeping, kept
+    /// in the store beside the record and never shown to clients.
+    static let cancelDelivered = "cancelDelivered"
+
+    func get(_ id: String) async throws -> JobRecord? {
+        try await store.get(JobRecord.self, id)
     }
 
-    func insert(_ job: JSONValue) async throws {
-        try await store.batch([.insert(job, into: "jobs"), ComputeEvents.write("job.queued", subject: job["id"]!.stringValue!, Self.view(job))])
+    func find(_ query: Query) async throws -> [JobRecord] {
+        try await store.find(JobRecord.self, query)
+    }
+
+    /// The jobs holding resources on `nodeID`.
+    func active(on nodeID: String) async throws -> [JobRecord] {
+        try await find(Query(filter: ["nodeId": .string(nodeID), "state": JobState.activeValues]))
+    }
+
+    /// What the jobs matching `filter` (scheduled or running ones) hold; see `JobAllocation`.
+    func allocations(_ filter: JSONValue) async throws -> [JobAllocation] {
+        try await store.find(JobRecord.collection, Query(filter: filter)).map(JobAllocation.init(document:))
+    }
+
+    /// Ids of the jobs on `nodeID` whose cancel the node has not been told of, now marked told.
+    func deliverCancels(to nodeID: String) async throws -> [String] {
+        var filter: JSONValue = ["nodeId": .string(nodeID), "state": JobState.activeValues, "cancelRequested": true]
+        filter[Self.cancelDelivered] = false
+        let undelivered = try await find(Query(filter: filter))
+        for job in undelivered {
+            try await store.update(JobRecord.collection, filter: ["id": .string(job.id)], update: ["$set": .object([Self.cancelDelivered: true])], many: false)
+        }
+        return undelivered.map(\.id)
+    }
+
+    func insert(_ job: JobRecord) async throws {
+        let document = try job.document()
+        try await store.batch([.insert(document, into: JobRecord.collection), ComputeEvents.write("job.queued", subject: job.id, job.view(of: document))])
         core.wakeups.signal(Scheduler.topic)
-        core.wakeups.signal("job:\(job["id"]!.stringValue!)")
+        core.wakeups.signal("job:\(job.id)")
     }
 
-    /// Moves `job` to `state` with `fields` set; the caller holds `core.transitions`. Returns the
-    /// job as stored. A move the state machine forbids is a 409.
+    /// Writes `job` as it now is, without a transition (progress, usage, a cancel request);
+    /// `bookkeeping` sets store-only fields beside it. The caller holds `core.transitions`.
+    func save(_ job: JobRecord, bookkeeping: [String: JSONValue] = [:]) async throws {
+        try await store.batch([try job.overwrite(storeOnly: bookkeeping)])
+        core.wakeups.signal("job:\(job.id)")
+    }
+
+    /// Moves `job` to `state` after `change`; the caller holds `core.transitions`. Returns the
+    /// job as stored. A move the state machine forbids is a 409. `requeue` is a lost node's
+    /// way back to queued, which also clears the job's node.
     @discardableResult
-    func move(_ job: JSONValue, to state: JobState, reason: String? = nil, set fields: [String: JSONValue] = [:], requeue: Bool = false) async throws -> JSONValue {
-        let id = job["id"]!.stringValue!
-        guard let current = job["state"]?.stringValue.flatMap(JobState.init(rawValue:)) else { throw APIError.notFound("no job \(id)") }
-        guard requeue || current.canMove(to: state) else {
-            throw APIError.conflict("job \(id) is \(current.rawValue) and cannot become \(state.rawValue)", code: "job_\(current.rawValue)", field: "state")
+    func move(
+        _ job: JobRecord, to state: JobState, reason: String? = nil, requeue: Bool = false,
+        bookkeeping: [String: JSONValue] = [:], _ change: (inout JobRecord) -> Void = { _ in }
+    ) async throws -> JobRecord {
+        guard requeue || job.state.canMove(to: state) else {
+            throw APIError.conflict("job \(job.id) is \(job.state.rawValue) and cannot become \(state.rawValue)", code: "job_\(job.state.rawValue)", field: "state")
         }
         let now = Timestamp.now
-        var set = fields
-        set["state"] = .string(state.rawValue)
-        set["updatedAt"] = .string(now)
-        if let reason { set["reason"] = .string(reason) }
-        var transition: JSONValue = ["state": .string(state.rawValue), "at": .string(now)]
-        if let reason { transition["reason"] = .string(reason) }
         var updated = job
-        for (key, value) in set { updated[key] = value }
-        updated["transitions"] = .array((job["transitions"]?.arrayValue ?? []) + [transition])
+        change(&updated)
+        updated.state = state
+        updated.updatedAt = now
+        if let reason { updated.reason = reason }
+        updated.transitions.append(JobRecord.Transition(state: state, at: now, reason: reason))
+        var storeOnly = bookkeeping
+        // A nil node is no field in the record, which would leave the lost node's id stored.
+        if requeue { storeOnly["nodeId"] = .null }
+        let document = try updated.document()
         try await store.batch([
-            .update("jobs", filter: ["id": .string(id), "state": .string(current.rawValue)], update: ["$set": .object(set), "$push": ["transitions": transition]], many: false),
-            ComputeEvents.write("job.\(state.rawValue)", subject: id, Self.view(updated)),
+            try updated.overwrite(where: ["state": .string(job.state.rawValue)], storeOnly: storeOnly, document: document),
+            ComputeEvents.write("job.\(state.rawValue)", subject: job.id, updated.view(of: document)),
         ])
-        core.wakeups.signal("job:\(id)")
+        core.wakeups.signal("job:\(job.id)")
         if state.isTerminal || state == .queued { core.wakeups.signal(Scheduler.topic) }
         return updated
-    }
-
-    /// A job as clients and events see it (the full snapshot, DESIGN.md §4), without the
-    /// scheduler's own bookkeeping of whether a cancel reached the node.
-    static func view(_ job: JSONValue) -> JSONValue {
-        guard case .object(var members) = job else { return job }
-        members.removeValue(forKey: "cancelDelivered")
-        return .object(members)
-    }
-
-    /// What the agent needs to run `job`.
-    static func assignment(_ job: JSONValue) throws -> Assignment {
-        let spec = try job["spec"]!.decoded(as: JobSpec.self)
-        return Assignment(
-            jobId: job["id"]!.stringValue!, runId: job["runId"]!.stringValue!, projectId: spec.projectId,
-            attempt: Int(job["attempt"]?.intValue ?? 1), command: (job["command"]?.arrayValue ?? []).compactMap(\.stringValue),
-            environment: try job["env"]?.decoded(as: [String: String].self) ?? spec.env ?? [:], params: spec.params ?? [:], codePackage: spec.codePackage, inputs: spec.inputs ?? [],
-            resources: try job["resources"]!.decoded(as: Resources.self), gpuIds: (job["gpuIds"]?.arrayValue ?? []).compactMap(\.stringValue),
-            timeoutSeconds: spec.timeoutSeconds, cancelRequested: job["cancelRequested"] == .bool(true), image: job["image"]?.stringValue
-        )
     }
 }

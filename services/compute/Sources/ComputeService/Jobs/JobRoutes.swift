@@ -9,14 +9,6 @@ import Store
 /// The jobs API (`/v1/jobs`): submit, read, list, cancel, rerun, and the outputs a job left in
 /// its run. Logs and state streams are in `JobStreamRoutes`.
 enum JobRoutes {
-    struct Rerun: Decodable {
-        let params: [String: JSONValue]?
-        let resources: JobSpec.ResourceRequest?
-        let template: String?
-        let timeoutSeconds: Int?
-        let name: String?
-    }
-
     static let jobSchema = Schema.object([
         "id": Schema.id, "projectId": Schema.id, "name": Schema.string, "owner": Schema.string, "runId": Schema.id,
         "state": Schema.enumeration(JobState.allCases.map(\.rawValue)), "reason": Schema.string, "message": Schema.string, "exitCode": Schema.integer,
@@ -44,7 +36,7 @@ enum JobRoutes {
             status: 201, response: Schema.ref("Job")
         )) { request, context in
             let spec = try await request.decodeJSON(as: JobSpec.self, context: context)
-            return JSONResponse(JobDirectory.view(try await submission.submit(spec, by: try context.requirePrincipal())), status: .created)
+            return JSONResponse(try await submission.submit(spec, by: try context.requirePrincipal()).view(), status: .created)
         }
 
         api.get("/v1/jobs", OperationDoc(
@@ -75,12 +67,12 @@ enum JobRoutes {
                 filter["owner"] = .string(owner)
             }
             if let queue = query.get("queue") { filter["queue"] = .string(queue) }
-            let found = try await core.store.find("jobs", Query(filter: filter, sort: [.descending("id")], limit: page.limit, after: page.after.map { ["id": .string($0)] }))
-            return JSONResponse(page.response(found, view: JobDirectory.view))
+            let found = try await core.jobs.find(Query(filter: filter, sort: [.descending("id")], limit: page.limit, after: page.after.map { ["id": .string($0)] }))
+            return JSONResponse(page.response(try found.map { try $0.view() }))
         }
 
         api.get("/v1/jobs/{id}", OperationDoc("A job: state with reasons and the time of each transition, progress, usage (viewers, and its owner)", tags: ["jobs"], response: Schema.ref("Job"))) { _, context in
-            JSONResponse(JobDirectory.view(try await core.job(try context.parameters.requireID("id"), context, needs: .viewer)))
+            JSONResponse(try await core.job(try context.parameters.requireID("id"), context, needs: .viewer).view())
         }
 
         api.get("/v1/jobs/{id}/usage", OperationDoc(
@@ -88,10 +80,10 @@ enum JobRoutes {
             tags: ["jobs"], response: UsageHistory.schema
         )) { _, context in
             let job = try await core.job(try context.parameters.requireID("id"), context, needs: .viewer)
-            let history = try await UsageHistory.samples(of: UsageHistory.subject(job: job["id"]!.stringValue!), in: core.store)
+            let history = try await UsageHistory.samples(of: UsageHistory.subject(job: job.id), in: core.store)
             var answer: JSONValue = ["history": .array(history)]
-            if let state = job["state"]?.stringValue.flatMap(JobState.init(rawValue:)), !state.isTerminal { answer["current"] = job["usage"] }
-            answer["peakMemoryBytes"] = job["peakMemoryBytes"] ?? job["usage"]?["memoryPeakBytes"]
+            if !job.state.isTerminal, let usage = job.usage { answer["current"] = try JSONValue(encoding: usage) }
+            if let peak = job.peakMemoryBytes ?? job.usage?.memoryPeakBytes { answer["peakMemoryBytes"] = .int(Int64(peak)) }
             return JSONResponse(answer)
         }
 
@@ -101,24 +93,26 @@ enum JobRoutes {
         )) { _, context in
             let found = try await core.job(try context.parameters.requireID("id"), context, needs: .editor)
             let by = try context.requirePrincipal().id
-            let job: JSONValue = try await core.transitions.withLock {
-                guard let job = try await core.store.get(found["id"]!.stringValue!, from: "jobs"), let state = job["state"]?.stringValue.flatMap(JobState.init(rawValue:)) else {
-                    throw APIError.notFound("no job \(found["id"]!.stringValue!)")
-                }
-                switch state {
+            let job: JobRecord = try await core.transitions.withLock {
+                guard var job = try await core.jobs.get(found.id) else { throw APIError.notFound("no job \(found.id)") }
+                switch job.state {
                 case .queued:
-                    return try await core.jobs.move(job, to: .cancelled, reason: "cancelled", set: ["message": .string("cancelled by \(by) while queued"), "endedAt": .string(Timestamp.now)])
+                    return try await core.jobs.move(job, to: .cancelled, reason: "cancelled") { job in
+                        job.message = "cancelled by \(by) while queued"
+                        job.endedAt = Timestamp.now
+                    }
                 case .scheduled, .running:
-                    try await core.store.update("jobs", filter: ["id": job["id"]!], update: ["$set": ["cancelRequested": true, "cancelDelivered": false, "cancelledBy": .string(by)]], many: false)
+                    job.cancelRequested = true
+                    job.cancelledBy = by
+                    // The node learns of it at its next long poll, which this wakes.
+                    try await core.jobs.save(job, bookkeeping: [JobDirectory.cancelDelivered: false])
                     core.wakeups.signal(Scheduler.topic)
-                    var updated = job
-                    updated["cancelRequested"] = true
-                    return updated
+                    return job
                 default:
-                    throw APIError.conflict("job already ended \(state.rawValue)", code: "job_\(state.rawValue)", field: "state")
+                    throw APIError.conflict("job already ended \(job.state.rawValue)", code: "job_\(job.state.rawValue)", field: "state")
                 }
             }
-            return JSONResponse(JobDirectory.view(job), status: .accepted)
+            return JSONResponse(try job.view(), status: .accepted)
         }
 
         api.post("/v1/jobs/{id}/rerun", OperationDoc(
@@ -129,25 +123,9 @@ enum JobRoutes {
             let old = try await core.job(try context.parameters.requireID("id"), context, needs: .viewer)
             // No body at all means no overrides.
             let hasBody = request.headers[.contentLength].map { $0 != "0" } ?? (request.headers[.transferEncoding] != nil)
-            let overrides = hasBody ? try await request.decodeJSON(as: Rerun.self, context: context)
-                : Rerun(params: nil, resources: nil, template: nil, timeoutSeconds: nil, name: nil)
-            var spec = try old["spec"]!.decoded(as: JobSpec.self)
-            if let params = overrides.params { spec.params = (spec.params ?? [:]).merging(params) { $1 } }
-            if let resources = overrides.resources {
-                spec.resources = JobSpec.ResourceRequest(
-                    cpus: resources.cpus ?? spec.resources?.cpus, memoryMB: resources.memoryMB ?? spec.resources?.memoryMB, gpus: resources.gpus ?? spec.resources?.gpus,
-                    diskMB: resources.diskMB ?? spec.resources?.diskMB
-                )
-            }
-            if let template = overrides.template {
-                // Another template says what the job runs on: it replaces an image the old spec named.
-                spec.template = template
-                spec.image = nil
-            }
-            if let timeout = overrides.timeoutSeconds { spec.timeoutSeconds = timeout }
-            if let name = overrides.name { spec.name = name }
-            let job = try await submission.submit(spec, by: try context.requirePrincipal(), rerunOf: old["id"]!.stringValue!)
-            return JSONResponse(JobDirectory.view(job), status: .created)
+            let overrides = hasBody ? try await request.decodeJSON(as: JobRerun.self, context: context) : JobRerun.none
+            let job = try await submission.submit(overrides.applied(to: old.spec), by: try context.requirePrincipal(), rerunOf: old.id)
+            return JSONResponse(try job.view(), status: .created)
         }
 
         api.get("/v1/jobs/{id}/outputs", OperationDoc(
@@ -155,7 +133,7 @@ enum JobRoutes {
             response: Schema.object(["runId": Schema.id, "items": Schema.array(of: Schema.anyObject)], required: ["runId", "items"])
         )) { _, context in
             let job = try await core.job(try context.parameters.requireID("id"), context, needs: .viewer)
-            let runID = job["runId"]!.stringValue!
+            let runID = job.runId
             let files: [JSONValue]
             do {
                 files = try await core.data.files(of: .run(runID), prefix: JobOutputs.prefix)

@@ -17,7 +17,7 @@ enum JobStreamRoutes {
         )) { request, context in
             let job = try await core.job(try context.parameters.requireID("id"), context, needs: .viewer)
             let page = try PageRequest(request, maxLimit: 5000, defaultLimit: 500)
-            let runID = job["runId"]!.stringValue!
+            let runID = job.runId
             guard request.uri.queryParameters.get("follow") == "true" else {
                 do {
                     return try JSONResponse(try await core.data.logs(run: runID, after: page.after, limit: page.limit)).response(from: request, context: context)
@@ -25,13 +25,13 @@ enum JobStreamRoutes {
                     throw error.apiError
                 }
             }
-            let jobID = job["id"]!.stringValue!
+            let jobID = job.id
             return eventStream { writer in
                 var after = page.after
                 while true {
                     // Read the state before the logs: lines written before the end are then
                     // always fetched before `end` is sent.
-                    let ended = try await core.store.get(jobID, from: "jobs")?["state"]?.stringValue.flatMap(JobState.init(rawValue:))?.isTerminal ?? true
+                    let ended = try await core.jobs.get(jobID)?.state.isTerminal ?? true
                     let batch = try await core.data.logs(run: runID, after: after, limit: 1000)
                     for entry in batch["items"]?.arrayValue ?? [] {
                         try await writer.write(ByteBuffer(string: "id: \(entry["id"]?.stringValue ?? "")\nevent: log\ndata: \(entry.jsonText)\n\n"))
@@ -50,15 +50,15 @@ enum JobStreamRoutes {
             "The job's state as server-sent events: the current one at once (`event: job`), then each change or progress, until it ends (viewers)", tags: ["jobs"],
             responseContentType: "text/event-stream"
         )) { _, context in
-            let jobID = try await core.job(try context.parameters.requireID("id"), context, needs: .viewer)["id"]!.stringValue!
+            let jobID = try await core.job(try context.parameters.requireID("id"), context, needs: .viewer).id
             return eventStream { writer in
-                var last: JSONValue?
-                while let job = try await core.store.get(jobID, from: "jobs") {
+                var last: JobRecord?
+                while let job = try await core.jobs.get(jobID) {
                     if job != last {
-                        try await writer.write(ByteBuffer(string: "event: job\ndata: \(JobDirectory.view(job).jsonText)\n\n"))
+                        try await writer.write(ByteBuffer(string: "event: job\ndata: \(try job.view().jsonText)\n\n"))
                         last = job
                     }
-                    if job["state"]?.stringValue.flatMap(JobState.init(rawValue:))?.isTerminal ?? true || Task.isShuttingDownGracefully { break }
+                    if job.state.isTerminal || Task.isShuttingDownGracefully { break }
                     await core.wait(for: "job:\(jobID)", atMost: .seconds(2))
                 }
                 try await writer.write(ByteBuffer(string: "event: end\ndata: {}\n\n"))

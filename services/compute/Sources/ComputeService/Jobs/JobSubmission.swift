@@ -14,29 +14,31 @@ struct JobSubmission: Sendable {
     /// Executors that will run more than one worker per job (distributed training).
     static let multiWorkerExecutors = ["slurm", "kubernetes"]
 
-    func submit(_ spec: JobSpec, by principal: Principal, rerunOf: String? = nil) async throws -> JSONValue {
+    func submit(_ spec: JobSpec, by principal: Principal, rerunOf: String? = nil) async throws -> JobRecord {
         try spec.validate()
         try await core.authorizer.require(.editor, on: spec.projectId, for: principal)
         if let workers = spec.workers, workers > 1 {
             throw APIError.unprocessable("jobs run on one worker for now; more workers need an executor that spans nodes (\(Self.multiWorkerExecutors.joined(separator: ", ")), not available yet)", field: "workers")
         }
         let resolved = try await TemplateDirectory(core: core).resolve(spec)
-        try await Scheduler(core: core).requireSomeNodeCanHold(resolved.resources, queue: spec.queue ?? JobSpec.defaultQueue, image: resolved.image)
+        try await Scheduler(core: core).requireSomeNodeCanHold(resolved.resources, queue: spec.effectiveQueue, image: resolved.image)
         try await checkInputs(spec, for: principal)
 
         let id = ID.make()
-        let run: JSONValue
+        let runID: String
         do {
-            run = try await core.data.jobRun(
+            let run = try await core.data.jobRun(
                 jobID: id, projectID: spec.projectId, name: spec.name ?? "job-\(id.suffix(8))", params: spec.params ?? [:],
                 tags: spec.registerModel.map { [JobSpec.registerModelTag: .string($0.name)] } ?? [:],
                 submittedBy: principal.kind == .user ? principal.id : nil
             )
-            for version in spec.inputs ?? [] { try await core.data.linkInput(run: run["id"]!.stringValue!, datasetVersion: version) }
+            guard let id = run["id"]?.stringValue else { throw APIError.unavailable("data created the job's run but answered no id for it") }
+            runID = id
+            for version in spec.inputs ?? [] { try await core.data.linkInput(run: runID, datasetVersion: version) }
         } catch let error as PeerError {
             throw error.apiError
         }
-        let job = try JobDirectory.document(id: id, spec: spec, resolved: resolved, owner: principal.id, runID: run["id"]!.stringValue!, rerunOf: rerunOf)
+        let job = JobRecord(id: id, spec: spec, resolved: resolved, owner: principal.id, runID: runID, rerunOf: rerunOf)
         try await core.jobs.insert(job)
         return job
     }

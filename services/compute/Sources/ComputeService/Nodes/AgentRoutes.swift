@@ -57,7 +57,7 @@ enum AgentRoutes {
             try requireAgent(context)
             let report = try await request.decodeJSON(as: JobReport.self, context: context)
             let job = try await JobReports(core: core).apply(report, job: try context.parameters.requireID("jobId"), node: try context.parameters.requireID("id"))
-            return JSONResponse(JobDirectory.view(job))
+            return JSONResponse(try job.view())
         }
     }
 

@@ -14,23 +14,21 @@ enum NodeRoutes {
             response: Schema.object(["items": Schema.array(of: Schema.anyObject)], required: ["items"])
         )) { _, context in
             _ = try context.requirePrincipal()
-            let found = try await core.store.find("nodes", Query(filter: [:], sort: [.ascending("name")]))
             var items: [JSONValue] = []
-            for node in found { items.append(try await nodes.view(node)) }
+            for node in try await nodes.all() { items.append(try await nodes.view(node)) }
             return JSONResponse(["items": .array(items)] as JSONValue)
         }
 
         api.get("/v1/nodes/{id}", OperationDoc("One node, with the ids of the jobs it runs: every job for administrators and services, the caller's own for anyone else", tags: ["nodes"], response: Schema.anyObject)) { _, context in
             let principal = try context.requirePrincipal()
             let id = try context.parameters.requireID("id")
-            guard let node = try await core.store.get(id, from: "nodes") else { throw APIError.notFound("no node \(id)") }
+            guard let node = try await nodes.get(id) else { throw APIError.notFound("no node \(id)") }
             var view = try await nodes.view(node)
             var filter: JSONValue = ["nodeId": .string(id), "state": JobState.activeValues]
             // Which jobs run where tells of other people's work: capacity and allocation are
             // everyone's to see, other users' job ids only an administrator's.
             if !principal.isAdmin && principal.kind != .service { filter["owner"] = .string(principal.id) }
-            let jobs = try await core.store.find("jobs", Query(filter: filter))
-            view["jobs"] = .array(jobs.compactMap { $0["id"] })
+            view["jobs"] = .array(try await core.jobs.find(Query(filter: filter)).map { .string($0.id) })
             return JSONResponse(view)
         }
 
@@ -40,9 +38,9 @@ enum NodeRoutes {
         )) { _, context in
             _ = try context.requirePrincipal()
             let id = try context.parameters.requireID("id")
-            guard let node = try await core.store.get(id, from: "nodes") else { throw APIError.notFound("no node \(id)") }
+            guard let node = try await nodes.get(id) else { throw APIError.notFound("no node \(id)") }
             let history = try await UsageHistory.samples(of: UsageHistory.subject(node: id), in: core.store)
-            return JSONResponse(["current": node["usage"] ?? [:], "history": .array(history)] as JSONValue)
+            return JSONResponse(["current": try JSONValue(encoding: node.usage), "history": .array(history)] as JSONValue)
         }
     }
 }

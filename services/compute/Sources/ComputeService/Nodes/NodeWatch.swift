@@ -24,36 +24,35 @@ struct NodeWatch: Service {
 
     func sweep(now: Date = Date()) async throws {
         let cutoff = Int64((now.timeIntervalSince1970 - core.settings.nodeTimeout) * 1000)
-        let silent = try await core.store.find("nodes", Query(filter: ["state": "online", "heartbeatAtMs": ["$lt": .int(cutoff)]]))
-        for node in silent {
-            try await core.transitions.withLock { try await lose(node["id"]!, silentSince: cutoff) }
+        for node in try await NodeDirectory(core: core).silent(since: cutoff) {
+            try await core.transitions.withLock { try await lose(node.id, silentSince: cutoff) }
         }
     }
 
     /// Marks the node lost, with its event, unless it heartbeated meanwhile (heartbeats take
     /// the same lock, so what is read here holds until the batch).
-    private func lose(_ nodeID: JSONValue, silentSince cutoff: Int64) async throws {
-        guard var node = try await core.store.get(nodeID.stringValue!, from: "nodes"), node["state"] == "online",
-              let beat = node["heartbeatAtMs"]?.intValue, beat < cutoff
-        else { return }
-        let last = node["lastHeartbeat"]?.stringValue ?? "never"
-        node["state"] = "lost"
-        try await core.store.batch([
-            .update("nodes", filter: ["id": nodeID], update: ["$set": ["state": "lost"]], many: false),
-            ComputeEvents.write("node.lost", subject: nodeID.stringValue!, node),
-        ])
-        logger.warning("node lost: no heartbeat since \(last)", metadata: ["node": "\(nodeID.stringValue!)"])
-        let jobs = try await core.store.find("jobs", Query(filter: ["nodeId": nodeID, "state": JobState.activeValues]))
-        let message = "node \(node["name"]?.stringValue ?? "") (\(nodeID.stringValue!)) stopped heartbeating at \(last)"
+    private func lose(_ nodeID: String, silentSince cutoff: Int64) async throws {
+        guard var node = try await NodeDirectory(core: core).online(nodeID), node.heartbeatAtMs < cutoff else { return }
+        let last = node.lastHeartbeat
+        node.state = .lost
+        try await core.store.batch([try node.overwrite(), ComputeEvents.write("node.lost", subject: nodeID, try node.document())])
+        logger.warning("node lost: no heartbeat since \(last)", metadata: ["node": "\(nodeID)"])
+        let jobs = try await core.jobs.active(on: nodeID)
+        let message = "node \(node.name) (\(nodeID)) stopped heartbeating at \(last)"
         for job in jobs {
-            let attempt = job["attempt"]?.intValue ?? 1
-            if attempt <= job["retries"]?.intValue ?? 0 {
-                try await core.jobs.move(job, to: .queued, reason: "node_lost", set: [
-                    "message": .string(message + "; queued again"), "attempt": .int(attempt + 1), "nodeId": .null, "gpuIds": [],
-                    "cancelDelivered": false, "progress": 0,
-                ], requeue: true)
+            if job.attempt <= job.retries {
+                try await core.jobs.move(job, to: .queued, reason: "node_lost", requeue: true, bookkeeping: [JobDirectory.cancelDelivered: false]) { job in
+                    job.message = message + "; queued again"
+                    job.attempt += 1
+                    job.nodeId = nil
+                    job.gpuIds = []
+                    job.progress = 0
+                }
             } else {
-                try await core.jobs.move(job, to: .failed, reason: "node_lost", set: ["message": .string(message), "endedAt": .string(Timestamp.now)])
+                try await core.jobs.move(job, to: .failed, reason: "node_lost") { job in
+                    job.message = message
+                    job.endedAt = Timestamp.now
+                }
             }
         }
     }

@@ -22,59 +22,46 @@ struct Scheduler: Sendable {
     }
 
     /// What the node has left: capacity minus the resources of its scheduled and running jobs.
-    func free(on node: JSONValue) async throws -> Free {
-        let capacity = try node["capacity"]!.decoded(as: NodeCapacity.self)
-        let active = try await store.find("jobs", Query(filter: ["nodeId": node["id"]!, "state": JobState.activeValues]))
-        var free = Free(cpus: capacity.cpus, memoryMB: capacity.memoryMB, gpuIDs: capacity.gpus)
-        // Read as numbers: this runs at every claim, and a decode round-trips through JSON text.
-        for job in active {
-            free.cpus -= job["resources"]?["cpus"]?.numberValue ?? 0
-            free.memoryMB -= Int(job["resources"]?["memoryMB"]?.intValue ?? 0)
-            let taken = Set((job["gpuIds"]?.arrayValue ?? []).compactMap(\.stringValue))
+    func free(on node: NodeRecord) async throws -> Free {
+        var free = Free(cpus: node.capacity.cpus, memoryMB: node.capacity.memoryMB, gpuIDs: node.capacity.gpus)
+        for held in try await core.jobs.allocations(["nodeId": .string(node.id), "state": JobState.activeValues]) {
+            free.cpus -= held.cpus
+            free.memoryMB -= held.memoryMB
+            let taken = Set(held.gpuIds)
             free.gpuIDs.removeAll { taken.contains($0) }
         }
         return free
     }
 
     /// Claims the first queued job that fits `node`, or nil. The caller holds `core.transitions`.
-    func claim(on node: JSONValue) async throws -> JSONValue? {
+    func claim(on node: NodeRecord) async throws -> JobRecord? {
         let free = try await free(on: node)
         // A full node (the usual state of a busy cluster) claims nothing: no need to read the queue.
         guard free.cpus > 1e-6, free.memoryMB >= 16 else { return nil }
         // A tiny tolerance so 0.1 + 0.2 cpus fit in 0.3.
         var filter: JSONValue = [
-            "state": "queued", "queue": ["$in": node["queues"] ?? ["default"]],
+            "state": "queued", "queue": ["$in": .array(node.queues.map(JSONValue.string))],
             "resources.cpus": ["$lte": .double(free.cpus + 1e-9)], "resources.memoryMB": ["$lte": .int(Int64(free.memoryMB))],
             "resources.gpus": ["$lte": .int(Int64(free.gpuIDs.count))],
-            "image": ["$exists": .bool(ImageExecutors.runsImages(node["executor"]?.stringValue ?? ""))],
+            "image": ["$exists": .bool(node.runsImages)],
         ]
         // Disks are sparse, so they are not subtracted from what is free; but a node never takes
         // a job whose disk is larger than it has (jobs from before disks name none).
-        if let disk = node["capacity"]?["diskMB"]?.intValue {
-            filter["$or"] = [["resources.diskMB": ["$exists": false]], ["resources.diskMB": ["$lte": .int(disk)]]]
+        if let disk = node.capacity.diskMB {
+            filter["$or"] = [["resources.diskMB": ["$exists": false]], ["resources.diskMB": ["$lte": .int(Int64(disk))]]]
         }
-        let (owners, projects) = try await atQuota()
-        if !owners.isEmpty { filter["owner"] = ["$nin": .array(owners.map(JSONValue.string))] }
-        if !projects.isEmpty { filter["projectId"] = ["$nin": .array(projects.map(JSONValue.string))] }
-        guard let job = try await store.find("jobs", Query(filter: filter, sort: [.descending("priority"), .ascending("id")], limit: 1)).first else { return nil }
-        let gpus = Int(job["resources"]?["gpus"]?.intValue ?? 0)
-        return try await core.jobs.move(job, to: .scheduled, set: [
-            "nodeId": node["id"]!, "gpuIds": .array(free.gpuIDs.prefix(gpus).map(JSONValue.string)),
-            "cancelDelivered": false, "scheduledAt": .string(Timestamp.now),
-        ])
-    }
-
-    /// Owners and projects whose active jobs already reach their quota.
-    private func atQuota() async throws -> ([String], [String]) {
-        let settings = core.settings
-        guard settings.maxActiveJobsPerUser > 0 || settings.maxActiveJobsPerProject > 0 else { return ([], []) }
-        let active = try await store.find("jobs", Query(filter: ["state": JobState.activeValues]))
-        func full(_ key: String, _ limit: Int) -> [String] {
-            guard limit > 0 else { return [] }
-            let counts = Dictionary(grouping: active.compactMap { $0[key]?.stringValue }, by: { $0 }).mapValues(\.count)
-            return counts.filter { $0.value >= limit }.map(\.key).sorted()
+        let quota = core.settings.quota
+        if quota.limitsAnything {
+            let (owners, projects) = quota.reached(by: try await core.jobs.allocations(["state": JobState.activeValues]))
+            if !owners.isEmpty { filter["owner"] = ["$nin": .array(owners.map(JSONValue.string))] }
+            if !projects.isEmpty { filter["projectId"] = ["$nin": .array(projects.map(JSONValue.string))] }
         }
-        return (full("owner", settings.maxActiveJobsPerUser), full("projectId", settings.maxActiveJobsPerProject))
+        guard let job = try await core.jobs.find(Query(filter: filter, sort: [.descending("priority"), .ascending("id")], limit: 1)).first else { return nil }
+        return try await core.jobs.move(job, to: .scheduled, bookkeeping: [JobDirectory.cancelDelivered: false]) { job in
+            job.nodeId = node.id
+            job.gpuIds = Array(free.gpuIDs.prefix(job.resources.gpus))
+            job.scheduledAt = Timestamp.now
+        }
     }
 
     /// The long poll: returns as soon as there is a job to start or to cancel on this node, or
@@ -83,17 +70,12 @@ struct Scheduler: Sendable {
         let deadline = ContinuousClock.now + wait
         while true {
             let answer: Instructions = try await core.transitions.withLock {
-                guard let node = try await store.get(nodeID, from: "nodes"), node["state"]?.stringValue == "online" else {
+                guard let node = try await NodeDirectory(core: core).online(nodeID) else {
                     throw APIError.notFound("no node \(nodeID) online; register it again", field: "nodeId")
                 }
-                let cancels = try await store.find("jobs", Query(filter: [
-                    "nodeId": .string(nodeID), "state": JobState.activeValues, "cancelRequested": true, "cancelDelivered": false,
-                ]))
-                for job in cancels {
-                    try await store.update("jobs", filter: ["id": job["id"]!], update: ["$set": ["cancelDelivered": true]], many: false)
-                }
+                let cancellations = try await core.jobs.deliverCancels(to: nodeID)
                 let claimed = try await claim(on: node)
-                return Instructions(assignments: try claimed.map { [try JobDirectory.assignment($0)] } ?? [], cancellations: cancels.compactMap { $0["id"]?.stringValue })
+                return Instructions(assignments: claimed.map { [$0.assignment] } ?? [], cancellations: cancellations)
             }
             let remaining = deadline - ContinuousClock.now
             if !answer.assignments.isEmpty || !answer.cancellations.isEmpty || remaining <= .zero || Task.isShuttingDownGracefully { return answer }
@@ -103,20 +85,20 @@ struct Scheduler: Sendable {
 
     /// Submission's check that some node could ever run the job: 422 saying why not.
     func requireSomeNodeCanHold(_ resources: Resources, queue: String, image: String?) async throws {
-        let nodes = try await store.find("nodes", Query(filter: [:]))
+        let nodes = try await store.find(NodeRecord.self, Query(filter: [:]))
         guard !nodes.isEmpty else { return }  // none registered yet: the job waits for one
-        let inQueue = nodes.filter { ($0["queues"]?.arrayValue ?? []).contains(.string(queue)) }
+        let inQueue = nodes.filter { $0.queues.contains(queue) }
         guard !inQueue.isEmpty else {
-            throw APIError.unprocessable("no node serves queue \(queue); queues served: \(Set(nodes.flatMap { ($0["queues"]?.arrayValue ?? []).compactMap(\.stringValue) }).sorted().joined(separator: ", "))", field: "queue")
+            throw APIError.unprocessable("no node serves queue \(queue); queues served: \(Set(nodes.flatMap(\.queues)).sorted().joined(separator: ", "))", field: "queue")
         }
-        let serving = inQueue.filter { ImageExecutors.runsImages($0["executor"]?.stringValue ?? "") == (image != nil) }
+        let serving = inQueue.filter { $0.runsImages == (image != nil) }
         guard !serving.isEmpty else {
-            let executors = Set(inQueue.compactMap { $0["executor"]?.stringValue }).sorted().joined(separator: ", ")
+            let executors = Set(inQueue.map(\.executor)).sorted().joined(separator: ", ")
             throw image != nil
                 ? APIError.unprocessable("no node of queue \(queue) runs container images (its executors: \(executors)); leave out image to run on the host's system, or use a queue with docker nodes", field: "image")
                 : APIError.unprocessable("every node of queue \(queue) runs container images (\(executors)); name an image or a template with one", field: "image")
         }
-        let capacities = try serving.map { try $0["capacity"]!.decoded(as: NodeCapacity.self) }
+        let capacities = serving.map(\.capacity)
         if capacities.contains(where: { Self.fits(resources, in: $0) }) { return }
         throw Self.tooBig(resources, queue: queue, nodes: capacities)
     }

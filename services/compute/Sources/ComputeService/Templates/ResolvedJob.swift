@@ -28,11 +28,9 @@ struct ResolvedJob: Sendable {
     /// spec's, its image is the job's and its setup runs first. 400 naming the field when the
     /// resources fall outside the template's ranges.
     init(_ spec: JobSpec, on template: JobTemplate, defaultDiskMB: Int) throws {
-        let defaults = template.resolvedDefaults
-        let disk = spec.resources?.diskMB ?? defaults.diskMB ?? defaultDiskMB
-        let asked = Resources(
-            cpus: spec.resources?.cpus ?? defaults.cpus, memoryMB: spec.resources?.memoryMB ?? defaults.memoryMB, gpus: spec.resources?.gpus ?? defaults.gpus, diskMB: disk
-        )
+        var asked = (spec.resources ?? ResourceRequest()).resolved(over: template.resolvedDefaults)
+        let disk = asked.diskMB ?? defaultDiskMB
+        asked.diskMB = disk
         try JobTemplate.within(template.ranges?.cpus, asked.cpus, "resources.cpus", of: template.name)
         try JobTemplate.within(template.ranges?.memoryMB, asked.memoryMB, "resources.memoryMB", of: template.name)
         try JobTemplate.within(template.ranges?.gpus, asked.gpus, "resources.gpus", of: template.name)

@@ -9,22 +9,25 @@ struct TemplateDirectory: Sendable {
     let core: ComputeCore
     var store: any DocumentStore { core.store }
 
-    static let collection = "templates"
-
-    func named(_ name: String) async throws -> JSONValue? {
+    func named(_ name: String) async throws -> TemplateRecord? {
         guard JobTemplate.isValidName(name) else { return nil }
-        return try await store.find(Self.collection, Query(filter: ["name": .string(name)], limit: 1)).first
+        return try await store.find(TemplateRecord.self, Query(filter: ["name": .string(name)], limit: 1)).first
+    }
+
+    /// One page of the templates matching `filter`, oldest first, whoever may see them.
+    func page(_ filter: JSONValue, after: String?, limit: Int) async throws -> [TemplateRecord] {
+        try await store.find(TemplateRecord.self, Query(filter: filter, sort: [.ascending("id")], limit: limit, after: after.map { ["id": .string($0)] }))
     }
 
     /// The template when the caller may see it (global ones everyone; a project's, its viewers);
     /// 404 otherwise, as if it did not exist.
-    func visible(_ name: String, to principal: Principal) async throws -> JSONValue {
-        guard let template = try await named(name), try await canSee(template, principal) else { throw APIError.notFound("no template \(name)") }
-        return template
+    func visible(_ name: String, to principal: Principal) async throws -> TemplateRecord {
+        guard let record = try await named(name), try await canSee(record, principal) else { throw APIError.notFound("no template \(name)") }
+        return record
     }
 
-    func canSee(_ template: JSONValue, _ principal: Principal) async throws -> Bool {
-        guard let project = template["projectId"]?.stringValue else { return true }
+    func canSee(_ record: TemplateRecord, _ principal: Principal) async throws -> Bool {
+        guard let project = record.template.projectId else { return true }
         return try await core.authorizer.role(of: principal, on: project) != nil
     }
 
@@ -39,45 +42,34 @@ struct TemplateDirectory: Sendable {
     }
 
     /// Stores a new template; 409 naming `name` when the name is taken (by any template).
-    func create(_ template: JobTemplate, by creator: String) async throws -> JSONValue {
+    func create(_ template: JobTemplate, by creator: String) async throws -> TemplateRecord {
         let now = Timestamp.now
-        var document = try Self.document(template)
-        document["id"] = .string(ID.make())
-        document["createdBy"] = .string(creator)
-        document["createdAt"] = .string(now)
-        document["updatedAt"] = .string(now)
+        let record = TemplateRecord(id: ID.make(), template, createdBy: creator, createdAt: now, updatedAt: now)
+        let document = try record.document()
         do {
-            try await store.batch([.insert(document, into: Self.collection), ComputeEvents.write("template.created", subject: document["id"]!.stringValue!, document)])
+            try await store.batch([.insert(document, into: TemplateRecord.collection), ComputeEvents.write("template.created", subject: record.id, document)])
         } catch let error as StoreError where error.code == .duplicate {
             throw APIError.conflict("a template named \(template.name) exists", code: "duplicate", field: "name")
         }
-        return document
+        return record
     }
 
     /// Replaces `existing` with `template` (same name), keeping its id and creation.
-    func replace(_ existing: JSONValue, with template: JobTemplate) async throws -> JSONValue {
-        var document = try Self.document(template)
-        for key in ["id", "createdBy", "createdAt"] { document[key] = existing[key] }
-        document["updatedAt"] = .string(Timestamp.now)
-        let id = existing["id"]!
+    func replace(_ existing: TemplateRecord, with template: JobTemplate) async throws -> TemplateRecord {
+        let record = TemplateRecord(id: existing.id, template, createdBy: existing.createdBy, createdAt: existing.createdAt, updatedAt: Timestamp.now)
+        let document = try record.document()
         try await store.batch([
-            .delete(Self.collection, filter: ["id": id]), .insert(document, into: Self.collection),
-            ComputeEvents.write("template.updated", subject: id.stringValue!, document),
+            .delete(TemplateRecord.collection, filter: ["id": .string(record.id)]), .insert(document, into: TemplateRecord.collection),
+            ComputeEvents.write("template.updated", subject: record.id, document),
         ])
-        return document
+        return record
     }
 
-    func delete(_ existing: JSONValue) async throws {
-        let id = existing["id"]!
-        try await store.batch([.delete(Self.collection, filter: ["id": id]), ComputeEvents.write("template.deleted", subject: id.stringValue!, existing)])
-    }
-
-    /// The stored form: the template as given, with its defaults resolved so readers see what a
-    /// job will get.
-    static func document(_ template: JobTemplate) throws -> JSONValue {
-        var document = try JSONValue(encoding: template)
-        document["defaultResources"] = try JSONValue(encoding: template.resolvedDefaults)
-        return document
+    func delete(_ existing: TemplateRecord) async throws {
+        try await store.batch([
+            .delete(TemplateRecord.collection, filter: ["id": .string(existing.id)]),
+            ComputeEvents.write("template.deleted", subject: existing.id, try existing.document()),
+        ])
     }
 
     /// What `spec` runs: itself when it names no template; else the template's image, defaults,
@@ -87,9 +79,9 @@ struct TemplateDirectory: Sendable {
         let defaultDiskMB = core.settings.defaultDiskMB
         guard let name = spec.template else { return ResolvedJob(spec, defaultDiskMB: defaultDiskMB) }
         guard spec.image == nil else { throw APIError.invalidField("image", "give an image or a template, not both: the template says what the job runs on") }
-        guard let found = try await named(name), [nil, spec.projectId].contains(found["projectId"]?.stringValue) else {
+        guard let found = try await named(name), [nil, spec.projectId].contains(found.template.projectId) else {
             throw APIError.invalidField("template", "no template \(name) for this project; GET /v1/templates lists those it may use")
         }
-        return try ResolvedJob(spec, on: found.decoded(as: JobTemplate.self), defaultDiskMB: defaultDiskMB)
+        return try ResolvedJob(spec, on: found.template, defaultDiskMB: defaultDiskMB)
     }
 }

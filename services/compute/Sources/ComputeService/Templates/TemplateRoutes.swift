@@ -38,7 +38,7 @@ enum TemplateRoutes {
                 try await core.authorizer.require(.viewer, on: project, for: principal)
                 filter = ["$or": [["projectId": .null], ["projectId": .string(project)]]]
             }
-            return JSONResponse(page.response(try await visiblePage(filter, page, principal, templates)))
+            return JSONResponse(page.response(try await visiblePage(filter, page, principal, templates).map { try $0.document() }))
         }
 
         api.get("/v1/templates/{name}", OperationDoc("A template (global ones for everyone; a project's for its viewers)", tags: ["templates"], response: Schema.ref("Template"))) { _, context in
@@ -64,8 +64,8 @@ enum TemplateRoutes {
             let existing = try await templates.visible(context.parameters.get("name") ?? "", to: principal)
             let template = try await request.decodeJSON(as: JobTemplate.self, context: context)
             try template.validate(defaultDiskMB: core.settings.defaultDiskMB)
-            guard template.name == existing["name"]?.stringValue else { throw APIError.invalidField("name", "a template keeps its name; create one under the new name instead") }
-            try await templates.requireManager(of: existing["projectId"]?.stringValue, principal)
+            guard template.name == existing.template.name else { throw APIError.invalidField("name", "a template keeps its name; create one under the new name instead") }
+            try await templates.requireManager(of: existing.template.projectId, principal)
             try await templates.requireManager(of: template.projectId, principal)
             return JSONResponse(try await templates.replace(existing, with: template))
         }
@@ -76,7 +76,7 @@ enum TemplateRoutes {
         )) { _, context in
             let principal = try context.requirePrincipal()
             let existing = try await templates.visible(context.parameters.get("name") ?? "", to: principal)
-            try await templates.requireManager(of: existing["projectId"]?.stringValue, principal)
+            try await templates.requireManager(of: existing.template.projectId, principal)
             try await templates.delete(existing)
             return Response(status: .noContent)
         }
@@ -85,14 +85,14 @@ enum TemplateRoutes {
     /// One page of the templates matching `filter` that the caller can see. Visibility depends on
     /// the caller's roles, which the store cannot filter by, so the scan goes on past hidden
     /// templates until the page is full (each project's role is asked once).
-    private static func visiblePage(_ filter: JSONValue, _ page: PageRequest, _ principal: Principal, _ templates: TemplateDirectory) async throws -> [JSONValue] {
-        var items: [JSONValue] = []
+    private static func visiblePage(_ filter: JSONValue, _ page: PageRequest, _ principal: Principal, _ templates: TemplateDirectory) async throws -> [TemplateRecord] {
+        var items: [TemplateRecord] = []
         var seen: [String: Bool] = [:]
         var after = page.after
         while true {
-            let batch = try await templates.store.find(TemplateDirectory.collection, Query(filter: filter, sort: [.ascending("id")], limit: page.limit, after: after.map { ["id": .string($0)] }))
+            let batch = try await templates.page(filter, after: after, limit: page.limit)
             for template in batch {
-                let project = template["projectId"]?.stringValue
+                let project = template.template.projectId
                 let visible: Bool
                 if let project, let known = seen[project] {
                     visible = known
@@ -103,7 +103,7 @@ enum TemplateRoutes {
                 if visible { items.append(template) }
                 if items.count == page.limit { return items }
             }
-            guard batch.count == page.limit, let last = batch.last?["id"]?.stringValue else { return items }
+            guard batch.count == page.limit, let last = batch.last?.id else { return items }
             after = last
         }
     }

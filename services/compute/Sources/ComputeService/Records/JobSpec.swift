@@ -1,0 +1,131 @@
+import ComputeWire
+import Foundation
+import Platform
+
+/// The body of `POST /v1/jobs`, checked field by field before anything is stored; kept in the
+/// job as given, so a rerun resolves it again. Field names follow DESIGN.md §4 (camelCase,
+/// `memoryMB`, `timeoutSeconds`).
+struct JobSpec: Codable, Sendable, Equatable {
+    var projectId: String
+    var name: String?
+    /// A container image: runs on nodes whose executor runs images (the Docker executor).
+    var image: String?
+    /// A configuration template (`/v1/templates`): its image or host runtime, setup commands,
+    /// default environment and resources, and the ranges the job's resources must stay in.
+    var template: String?
+    /// argv in the sandbox; without it the DDL contract applies: the code package's `main.py`
+    /// is imported and `main(dataset_dir, model_output_dir)` called.
+    var command: [String]?
+    var codePackage: String?
+    var inputs: [String]?
+    var env: [String: String]?
+    var params: [String: JSONValue]?
+    var resources: ResourceRequest?
+    var timeoutSeconds: Int?
+    var priority: Int?
+    var queue: String?
+    var workers: Int?
+    /// How many times a job lost with its node is queued again (0: it fails `node_lost`).
+    var retries: Int?
+    /// Asks the hub to make the job's outputs a new version of this model when the job succeeds
+    /// (its run carries the tag `mlex.registerModel`; mlhub learns it from `run.finished`).
+    var registerModel: ModelRegistration?
+    /// The hub's model version this job deploys: mlhub counts it for the version's popularity.
+    var modelVersionId: String?
+
+    struct ModelRegistration: Codable, Sendable, Equatable {
+        var name: String
+    }
+
+    /// The run tag mlhub looks for on a finished run (DESIGN.md §2: hub registration by event).
+    static let registerModelTag = "mlex.registerModel"
+    static let defaultPriority = 50
+    static let maxTimeoutSeconds = 30 * 86400
+
+    /// What the spec asks for, the platform's defaults for what it leaves out; its disk only
+    /// if it names one (the default is a setting, applied when the job is resolved).
+    var effectiveResources: Resources {
+        (resources ?? ResourceRequest()).resolved(over: ResourceRequest.platformDefaults)
+    }
+    var effectiveCommand: [String] { command ?? DDLContract.command }
+    var effectiveQueue: String { queue ?? QueueName.defaultQueue }
+
+    /// Every rule a spec must meet regardless of nodes; throws 400 naming the first bad field.
+    func validate() throws {
+        let check = FieldRules.check
+        guard ID.isValid(projectId) else { throw APIError.invalidField("projectId", "projectId is an id") }
+        if let name { try check(!name.isEmpty && name.utf8.count <= 200, "name", "name is 1 to 200 bytes") }
+        if let command {
+            try check(!command.isEmpty && command.count <= 1000, "command", "command is 1 to 1000 arguments")
+            for (index, argument) in command.enumerated() {
+                try check(
+                    !argument.contains("\0") && argument.utf8.count <= 65536, "command.\(index)",
+                    "an argument has no NUL and at most 64 KiB")
+            }
+            try check(command.first?.isEmpty == false, "command.0", "the program is not empty")
+        } else {
+            try check(
+                codePackage != nil, "command", "give a command, or a codePackage holding main.py (the DDL contract)")
+        }
+        if let codePackage {
+            try check(
+                !codePackage.isEmpty && codePackage.utf8.count <= 1024 && !codePackage.hasPrefix("/")
+                    && !codePackage.contains("\0")
+                    && !codePackage.split(separator: "/").contains(".."), "codePackage",
+                "codePackage is a relative path among the project's files")
+        }
+        for (index, input) in (inputs ?? []).enumerated() {
+            try check(ID.isValid(input), "inputs.\(index)", "each input is a dataset version id")
+        }
+        try check(
+            (inputs ?? []).count <= 16 && Set(inputs ?? []).count == (inputs ?? []).count, "inputs",
+            "at most 16 distinct dataset versions")
+        try FieldRules.checkEnvironment(env ?? [:], field: "env")
+        for key in (params ?? [:]).keys {
+            try check(!key.isEmpty && key.utf8.count <= 250, "params.\(key)", "param names are 1 to 250 bytes")
+        }
+        try effectiveResources.validate(field: "resources")
+        if let timeoutSeconds {
+            try check(
+                timeoutSeconds >= 1 && timeoutSeconds <= Self.maxTimeoutSeconds, "timeoutSeconds",
+                "timeoutSeconds is 1 to \(Self.maxTimeoutSeconds)")
+        }
+        if let priority { try check((0...1000).contains(priority), "priority", "priority is 0 (lowest) to 1000") }
+        if let image { try check(ImageReference.isValid(image), "image", ImageReference.rule) }
+        if let template { try check(JobTemplate.isValidName(template), "template", JobTemplate.nameRule) }
+        if let queue { try check(QueueName.isValid(queue), "queue", QueueName.rule) }
+        if let workers { try check(workers >= 1, "workers", "workers is at least 1") }
+        if let retries { try check((0...10).contains(retries), "retries", "retries is 0 to 10") }
+        if let modelVersionId { try check(ID.isValid(modelVersionId), "modelVersionId", "modelVersionId is an id") }
+        if let name = registerModel?.name {
+            try check(ModelName.isValid(name), "registerModel.name", ModelName.rule)
+        }
+    }
+}
+
+/// The body of `POST /v1/jobs/{id}/rerun`: what to change of the old job's spec. Checked with
+/// the spec it makes, like any submission.
+struct JobRerun: Codable, Sendable {
+    var params: [String: JSONValue]?
+    var resources: ResourceRequest?
+    var template: String?
+    var timeoutSeconds: Int?
+    var name: String?
+
+    static let none = JobRerun()
+
+    /// `spec` with these overrides: params and resources merged, the rest replaced.
+    func applied(to spec: JobSpec) -> JobSpec {
+        var spec = spec
+        if let params { spec.params = (spec.params ?? [:]).merging(params) { $1 } }
+        if let resources { spec.resources = resources.merged(over: spec.resources) }
+        if let template {
+            // Another template says what the job runs on: it replaces an image the old spec named.
+            spec.template = template
+            spec.image = nil
+        }
+        if let timeoutSeconds { spec.timeoutSeconds = timeoutSeconds }
+        if let name { spec.name = name }
+        return spec
+    }
+}
