@@ -3,11 +3,19 @@
 #
 # Starts each $BIN_DIR/EXE with MLEX_STATE_DIR=STATE_DIR, records its pid in
 # STATE_DIR/run/EXE.pid (what `make stop` reads, so it still works if this script itself is
-# SIGKILLed), prints the URL table, then keeps the platform up: a process that exits on its own
-# is reported loudly on stderr and restarted after a backoff (1s, doubling up to
-# MLEX_RESTART_MAX_BACKOFF, default 30s; back to 1s once it has stayed up
-# MLEX_RESTART_STABLE_SECONDS, default 60s). The others keep running: one crash no longer takes
+# SIGKILLed), waits for each to answer `GET /ready` (below), prints the URL table, then keeps
+# the platform up: a process that exits on its own is reported loudly on stderr and restarted
+# after a backoff (1s, doubling up to MLEX_RESTART_MAX_BACKOFF, default 30s; back to 1s once it
+# has stayed up MLEX_RESTART_STABLE_SECONDS, default 60s). The others keep running: one crash no longer takes
 # the whole platform down, and a crash loop cannot spin the CPU.
+#
+# The "running" table comes only once every process with a known port answers 200 on
+# `GET /ready` (curl, polled every 0.5s, up to MLEX_READY_TIMEOUT, default 60s): it is then the
+# last thing on the screen before the request logs, and its URLs work. A process that is not
+# ready by then is named on stderr with what its /ready last said, and marked in the table; the
+# others are usable meanwhile. A process's URL is what it binds: MLEX_<SVC>_HOST/PORT
+# (MLEX_AGENT_PORT for the compute agent) from the environment, else from
+# $MLEX_CONFIG_DIR/<svc>.env or mlex.env (default config/), else the built-in default.
 #
 # Ctrl-C (SIGINT), SIGTERM or SIGHUP stops every child (SIGTERM, up to 10s, then SIGKILL),
 # removes the pid files and exits 0; a second signal during that skips the wait.
@@ -34,7 +42,8 @@ run_dir=$state_dir/run
 # Seconds; integers so the backoff arithmetic stays in bash.
 max_backoff=${MLEX_RESTART_MAX_BACKOFF:-30}
 stable_seconds=${MLEX_RESTART_STABLE_SECONDS:-60}
-for setting in "MLEX_RESTART_MAX_BACKOFF=$max_backoff" "MLEX_RESTART_STABLE_SECONDS=$stable_seconds"; do
+ready_timeout=${MLEX_READY_TIMEOUT:-60}
+for setting in "MLEX_RESTART_MAX_BACKOFF=$max_backoff" "MLEX_RESTART_STABLE_SECONDS=$stable_seconds" "MLEX_READY_TIMEOUT=$ready_timeout"; do
   if [[ ! ${setting#*=} =~ ^[1-9][0-9]*$ ]]; then
     echo "supervise: $setting: expected a whole number of seconds >= 1" >&2
     exit 2
@@ -62,6 +71,45 @@ for exe in "${executables[@]}"; do
     echo "supervise: $exe is already running as pid $pid ($run_dir/$exe.pid); stop it first: make stop STATE_DIR=$state_dir" >&2
     exit 1
   fi
+done
+
+# setting KEY FILE...: the value a process reads for KEY: the environment's, else the last line
+# setting it in the first FILE that has one, else nothing (libs/Platform's ConfigLoader order,
+# less the command line, which make does not pass).
+setting() {
+  local key=$1 file line
+  shift
+  if [[ -n ${!key:-} ]]; then echo "${!key}"; return; fi
+  for file in "$@"; do
+    line=$(grep -E "^[[:space:]]*$key=" "$file" 2>/dev/null | tail -n 1)
+    [[ -n $line ]] || continue
+    line=${line#*=}
+    line=${line%\"}; line=${line#\"}; line=${line%\'}; line=${line#\'}
+    echo "$line"
+    return
+  done
+}
+
+# Per executable: its base URL (empty: no known port, so neither polled nor linked) and, once
+# its /ready answered 200, ready_of[EXE]=1; until then why_not[EXE] says what it last answered.
+declare -A url_of=() ready_of=() why_not=()
+config_dir=${MLEX_CONFIG_DIR:-config}
+for exe in "${executables[@]}"; do
+  svc=${exe#mlex-}
+  key=${svc//[^A-Za-z0-9]/_}; key=${key^^}
+  files=("$config_dir/$svc.env" "$config_dir/mlex.env")
+  case $svc in
+    web) default=8000;; compute) default=8080;; users) default=8081;; data) default=8082;;
+    ingest) default=8083;; mlhub) default=8084;; tag) default=8085;;
+    # The agent reads compute's settings and files, and has a port key of its own.
+    compute-agent) default=8090 key=COMPUTE files=("$config_dir/compute.env" "$config_dir/mlex.env");;
+    *) default='';;
+  esac
+  if [[ $svc == compute-agent ]]; then port=$(setting MLEX_AGENT_PORT "${files[@]}"); else port=$(setting "MLEX_${key}_PORT" "${files[@]}"); fi
+  port=${port:-$default}
+  host=$(setting "MLEX_${key}_HOST" "${files[@]}")
+  case $host in ''|0.0.0.0|::|'[::]') host=127.0.0.1;; *:*) host="[${host#[}"; host="${host%]}]";; esac
+  url_of[$exe]=${port:+http://$host:$port}
 done
 
 # Per executable: its pid while running (empty while waiting to restart, or once retired), when
@@ -199,24 +247,71 @@ for exe in "${executables[@]}"; do
   start "$exe"
 done
 
-# Startup logs first, then the table.
-pause 1
-[[ -n $stop_signal ]] && shutdown
-echo
-echo "MLExchange is running (state in $state_dir/); Ctrl-C stops it all; a process that dies is restarted:"
-for exe in "${executables[@]}"; do
-  svc=${exe#mlex-}
-  case $svc in
-    web) port=8000;; compute) port=8080;; users) port=8081;; data) port=8082;;
-    ingest) port=8083;; mlhub) port=8084;; tag) port=8085;; compute-agent) port=8090;;
-    *) port='';;
-  esac
-  if [[ -n $port ]]; then
-    printf "  %-8s http://127.0.0.1:%s  (docs: /docs)\n" "$svc" "$port"
+# Polls /ready of each process not yet ready; succeeds once every one with a URL is.
+poll_ready() {
+  local exe answer code failing pending=''
+  for exe in "${executables[@]}"; do
+    [[ -z ${url_of[$exe]} || -n ${ready_of[$exe]:-} ]] && continue
+    answer=$(curl -s --noproxy '*' -m 2 -w '\n%{http_code}' "${url_of[$exe]}/ready" 2>/dev/null)
+    code=${answer##*$'\n'}
+    if [[ $code == 200 ]]; then
+      ready_of[$exe]=1
+      continue
+    fi
+    pending+=" $exe"
+    if [[ $code == 000 || -z $code ]]; then
+      why_not[$exe]='no answer'
+    else
+      # A 503 names its failing dependencies: {"failing":["bus",…],…}.
+      failing=$(grep -oE '"failing" *: *\[[^]]*\]' <<< "${answer%$'\n'*}" | sed -E 's/.*\[(.*)\]/\1/; s/"//g; s/,/, /g')
+      why_not[$exe]="answered $code${failing:+ (failing: $failing)}"
+    fi
+  done
+  [[ -z $pending ]]
+}
+
+# The URL table; a process not ready is named on stderr first and marked in the table.
+banner() {
+  local exe svc note late=''
+  for exe in "${executables[@]}"; do
+    [[ -n ${url_of[$exe]} && -z ${ready_of[$exe]:-} ]] && late+=" ${exe#mlex-}"
+  done
+  echo
+  if [[ -n $late ]]; then
+    echo "!!! not ready after ${ready_timeout}s:$late" >&2
+    for exe in "${executables[@]}"; do
+      [[ -n ${url_of[$exe]} && -z ${ready_of[$exe]:-} ]] || continue
+      if [[ -n ${pid_of[$exe]} ]]; then note=''; else note=' (not running: its exit is above)'; fi
+      echo "!!!   ${exe#mlex-}: ${url_of[$exe]}/ready: ${why_not[$exe]:-no answer}$note" >&2
+    done
+    echo "MLExchange is running (state in $state_dir/), but not all of it is ready (above; its log says why); Ctrl-C stops it all; a process that dies is restarted:"
   else
-    printf "  %-8s (no known port)\n" "$svc"
+    echo "MLExchange is running (state in $state_dir/); Ctrl-C stops it all; a process that dies is restarted:"
   fi
-done
+  for exe in "${executables[@]}"; do
+    svc=${exe#mlex-}
+    if [[ -z ${url_of[$exe]} ]]; then
+      printf "  %-8s (no known port)\n" "$svc"
+    elif [[ -n ${ready_of[$exe]:-} ]]; then
+      printf "  %-8s %s  (docs: /docs)\n" "$svc" "${url_of[$exe]}"
+    else
+      printf "  %-8s %s  NOT READY\n" "$svc" "${url_of[$exe]}"
+    fi
+  done
+}
+
+# Without curl nothing can be polled: the table comes after the startup logs, as it used to.
+if ! command -v curl >/dev/null; then
+  echo "supervise: curl not found (make deps installs it): not waiting for /ready" >&2
+  pause 1
+  [[ -n $stop_signal ]] && shutdown
+  for exe in "${executables[@]}"; do ready_of[$exe]=1; done
+  banner
+  shown=1
+else
+  shown=''
+fi
+now_ms; ready_deadline=$(( now + ready_timeout * 1000 ))
 
 while :; do
   [[ -n $stop_signal ]] && shutdown
@@ -235,6 +330,18 @@ while :; do
     echo "supervise: every process was stopped from outside; nothing left to supervise" >&2
     stopped=1
     exit 0
+  fi
+  # Until the table is out: poll, and show it once all are ready or the time is up. The pause
+  # first lets the access-log lines of the last polls out (a service logs a request after its
+  # answer), so that the table is the last thing on the screen.
+  if [[ -z $shown ]]; then
+    if poll_ready; then
+      pause 0.3
+      [[ -n $stop_signal ]] && shutdown
+      banner; shown=1
+    elif (( now >= ready_deadline )); then
+      banner; shown=1
+    fi
   fi
   pause 0.5
 done
