@@ -20,11 +20,34 @@ NEEDS_tag := mlex-users mlex-data
 NEEDS_mlhub := mlex-users mlex-data mlex-tag
 NEEDS_ingest := mlex-users mlex-data mlex-mlhub mlex-tag
 
-.PHONY: help deps build test run stop bench clean $(addprefix run_,$(addsuffix _service,$(SERVICES)))
+.PHONY: help deps build fmt lint test run stop bench clean $(addprefix run_,$(addsuffix _service,$(SERVICES)))
 
+# Every `target: … ## description` line, in file order. A static pattern rule's target list is a
+# $(addprefix …) that only make can expand, so its row becomes one row per concrete target, so
+# that `make help | grep run_compute_service` finds it: each run_<svc>_service (its `##` text
+# with <svc> filled in, plus what it starts beside the service) and each compose_<subset> (its
+# text without the "e.g.", "one subset" naming the subset).
 help: ## List the targets
-	@grep -hE '^[a-zA-Z_%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-22s %s\n", $$1, $$2}'
-	@echo "  services found: $(or $(SERVICES),none yet) (each has make run_<svc>_service)"
+	@grep -hE '^[^#[:space:]][^=]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' \
+	  -v services='$(SERVICES)' -v subsets='$(COMPOSE_SUBSETS)' \
+	  -v needs='$(foreach s,$(SERVICES),$(s)=$(NEEDS_$(s));)' \
+	  'function row(target, text) { printf "  make %-22s %s\n", target, text } \
+	  $$1 ~ /^\$$\(addprefix run_/ { \
+	    n = split(services, svc, " "); split(needs, pairs, "; *"); \
+	    for (i = 1; i <= n; i++) { \
+	      text = $$2; gsub(/ \(e\.g\.[^)]*\)/, "", text); gsub(/<svc>/, svc[i], text); with = ""; \
+	      for (j in pairs) if (index(pairs[j], svc[i] "=") == 1) with = substr(pairs[j], length(svc[i]) + 2); \
+	      gsub(/mlex-/, "", with); gsub(/ +/, ", ", with); \
+	      row("run_" svc[i] "_service", text (with == "" ? "" : " (" with ")")); \
+	    } next } \
+	  $$1 ~ /^\$$\(addprefix compose_/ { \
+	    n = split(subsets, sub_, " "); \
+	    for (i = 1; i <= n; i++) { \
+	      text = $$2; gsub(/ \(e\.g\.[^)]*\)/, "", text); gsub(/one subset/, "the " sub_[i] " subset", text); \
+	      row("compose_" sub_[i], text); \
+	    } \
+	    next } \
+	  { row($$1, $$2) }'
 
 deps: ## Install missing Debian packages (as root) and the Python test tools into .venv
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -40,7 +63,18 @@ deps: ## Install missing Debian packages (as root) and the Python test tools int
 build: ## Debug build of every executable
 	$(SWIFT) build
 
-test: deps ## Build once (debug, with tests) and run every test
+# What swift-format formats and lints (.swift-format holds its settings; docs/testing.md says why).
+SWIFT_SOURCES := Package.swift libs services apps clients doc_compose
+SWIFT_FORMAT ?= $(dir $(SWIFT))swift-format
+
+fmt: ## Format every Swift file in place (swift-format, .swift-format)
+	$(SWIFT_FORMAT) format --in-place --recursive --parallel $(SWIFT_SOURCES)
+
+lint: ## Check the formatting (make fmt fixes it) and that every target names the modules it imports
+	$(SWIFT_FORMAT) lint --strict --recursive --parallel $(SWIFT_SOURCES)
+	PATH="$(dir $(SWIFT)):$$PATH" python3 config/lint/check-imports.py
+
+test: deps lint ## Lint, build once (debug, with tests) and run every test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --skip "Compute|EndToEnd|Schemathesis|SlowClient"
 	@# Schemathesis and the slow clients send thousands of requests and megabytes to platforms of
@@ -61,7 +95,7 @@ run: build ## Start the gateway and every service on embedded backends; Ctrl-C s
 	@$(call start,$(EXECUTABLES))
 
 # A static pattern rule: make skips implicit (plain pattern) rules for .PHONY targets.
-$(addprefix run_,$(addsuffix _service,$(SERVICES))): run_%_service: build ## Start one service (e.g. run_compute_service) with the gateway and what it needs
+$(addprefix run_,$(addsuffix _service,$(SERVICES))): run_%_service: build ## Start <svc> on embedded backends with the gateway and what it needs
 	@$(call start,mlex-web $(NEEDS_$*) mlex-$*)
 
 stop: ## Stop what `make run` started (by the pids it recorded)
