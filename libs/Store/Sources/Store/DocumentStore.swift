@@ -1,6 +1,6 @@
 import Platform
 
-/// Named collections of JSON documents (DESIGN.md §3). Every document is a JSON object with a
+/// Named collections of JSON documents (docs/design.md §3). Every document is a JSON object with a
 /// string `id` (a UUIDv7 the service made). Filters and updates use MongoDB's operators so the
 /// MongoDB backend passes them through and the SQLite backend compiles them to SQL.
 ///

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The lines a job prints to report, since it has no network (DESIGN.md §4):
+/// The lines a job prints to report, since it has no network (docs/design.md §4):
 /// `::mlex progress 0.42 optional message`, `::mlex metric <key> <value> [step]`,
 /// `::mlex param <key> <value>`, `::mlex tag <key> <value>`. Everything else is log; a line
 /// that starts with `::mlex` but does not parse stays in the log with the reason.

@@ -9,7 +9,7 @@ import Prometheus
 
 /// The compute service: jobs (submit, watch, cancel, rerun, logs, outputs), their scheduling
 /// onto nodes, and the API its agents (`mlex-compute-agent`) use. A job is a run in data
-/// (DESIGN.md §4). Tests build exactly this.
+/// (docs/design.md §4). Tests build exactly this.
 public enum ComputeApp {
     public static let info = ServiceInfo(
         name: .compute, title: "MLExchange compute",

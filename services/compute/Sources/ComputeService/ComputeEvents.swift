@@ -3,7 +3,7 @@ import Outbox
 import Platform
 import Store
 
-/// Compute's events on `mlex.compute` (DESIGN.md §4): `mlex.compute.job.<state>` on every
+/// Compute's events on `mlex.compute` (docs/design.md §4): `mlex.compute.job.<state>` on every
 /// transition (data sets the job's run status from them) and `mlex.compute.node.<verb>`,
 /// written through the outbox with the change they announce.
 enum ComputeEvents {

@@ -8,7 +8,7 @@ import Prometheus
 
 /// The data service: projects and their members, experiments, runs with params, tags, log
 /// entries and metric series, run search, files and datasets, and the runs of compute jobs.
-/// It is the only writer of blobs (DESIGN.md §4). Tests build exactly this (DESIGN.md §1).
+/// It is the only writer of blobs (docs/design.md §4). Tests build exactly this (docs/design.md §1).
 public enum DataApp {
     public static let info = ServiceInfo(
         name: .data, title: "MLExchange data",

@@ -3,7 +3,7 @@ import Outbox
 import Platform
 import Store
 
-/// The data service's events on `mlex.data` (DESIGN.md §4): type `mlex.data.<entity>.<verb>`,
+/// The data service's events on `mlex.data` (docs/design.md §4): type `mlex.data.<entity>.<verb>`,
 /// subject the entity id, data a full snapshot with `projectId`. Written through the outbox in
 /// the same batch as the change they announce.
 enum DataEvents {

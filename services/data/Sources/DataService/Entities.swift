@@ -5,7 +5,7 @@ import Store
 
 /// Projects, experiments, runs, datasets and dataset versions: records inside a project that
 /// change by `$set`, announce each new state as `mlex.data.<entity>.<verb>`, go to the trash,
-/// come back, and are purged with all they hold (DESIGN.md §4: `….trashed` is restorable,
+/// come back, and are purged with all they hold (docs/design.md §4: `….trashed` is restorable,
 /// `….deleted` is final).
 protocol TrashableRecord: StoredRecord {
     /// The collection (`runs`) and the entity's name in event types (`run`).

@@ -1,7 +1,7 @@
 import Platform
 import Store
 
-/// Deleting for good (DESIGN.md §4: purges emit `….deleted` and reclaim what they held). Every
+/// Deleting for good (docs/design.md §4: purges emit `….deleted` and reclaim what they held). Every
 /// document inside a project carries the ids of what contains it (`projectId`, `experimentId`,
 /// `runId`, `datasetId`, `datasetVersionId`), so one filter per collection removes a whole tree
 /// inside one batch with its event; the blobs of removed files are freed after it (`BlobLedger`).

@@ -35,7 +35,7 @@ enum Validate {
         }
     }
 
-    /// An optional id in a body: malformed is 400 naming the field (DESIGN.md §4).
+    /// An optional id in a body: malformed is 400 naming the field (docs/design.md §4).
     static func id(_ text: String?, field: String) throws -> String? {
         guard let text else { return nil }
         guard ID.isValid(text) else { throw APIError.invalidField(field, "\(field) is an id") }

@@ -7,6 +7,7 @@ import PlatformTesting
 import Testing
 
 @testable import DataService
+import Store
 
 /// The records of `Records/`: the hot ones convert by hand, and must read and write exactly what
 /// their `Codable` conformance does; absent, null and set stay apart.

@@ -7,7 +7,7 @@ import Platform
 import Store
 
 /// Users, login sessions and API tokens in the users store. Every change others care about is
-/// written with its `mlex.users` event in one batch (DESIGN.md §2).
+/// written with its `mlex.users` event in one batch (docs/design.md §2).
 struct UserDirectory: Sendable {
     static let topic = Topics.users
     let store: any DocumentStore

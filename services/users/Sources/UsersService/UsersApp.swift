@@ -8,7 +8,7 @@ import Platform
 import Prometheus
 
 /// The users service: accounts, login sessions, API tokens and the keys that sign access
-/// tokens. Tests build exactly this (DESIGN.md §1).
+/// tokens. Tests build exactly this (docs/design.md §1).
 public enum UsersApp {
     public static let info = ServiceInfo(name: .users, title: "MLExchange users", summary: "Accounts, login sessions, personal API tokens and the public keys every service verifies tokens with.")
     public static let extraSettings = UsersSettings.all + Backends.settings
@@ -52,7 +52,7 @@ public enum UsersApp {
     }
 }
 
-/// The first administrator (DESIGN.md: from configuration), made once when none exists.
+/// The first administrator (docs/design.md: from configuration), made once when none exists.
 enum FirstAdmin {
     static func ensure(_ options: UsersSettings, directory: UserDirectory, passwords: Passwords, stateDirectory: URL, logger: Logger) async throws {
         guard try await !directory.hasAdministrator() else { return }

@@ -73,7 +73,7 @@ struct TokenTests {
         }
     }
 
-    @Test("every route of /openapi.json answers 401 without a token, except the open list of DESIGN.md §4")
+    @Test("every route of /openapi.json answers 401 without a token, except the open list of docs/design.md §4")
     func everyRouteNeedsAToken() async throws {
         let (app, _) = try await usersApp()
         // Register, login (of people and of services), refresh and the public keys.

@@ -6,7 +6,7 @@ import Platform
 /// Turns a spec into a queued job: checks it (400 naming the field), checks the caller may
 /// write the project, applies its template (400 outside the template's ranges), checks that
 /// some node could ever hold it (422), that its inputs and code
-/// package exist, has data create the job's run (DESIGN.md §4), then stores the job and its
+/// package exist, has data create the job's run (docs/design.md §4), then stores the job and its
 /// `job.queued` event together.
 struct JobSubmission: Sendable {
     let core: ComputeCore

@@ -2,7 +2,7 @@ import ComputeWire
 import Foundation
 import Platform
 
-/// A job's life (DESIGN.md §5): queued → scheduled → running → one of the four ends. A job lost
+/// A job's life (docs/design.md §5): queued → scheduled → running → one of the four ends. A job lost
 /// with its node may go back to queued when its spec allows another attempt.
 enum JobState: String, Codable, Sendable, CaseIterable {
     case queued, scheduled, running, succeeded, failed, cancelled
@@ -25,10 +25,10 @@ enum JobState: String, Codable, Sendable, CaseIterable {
     static let activeValues: JSONValue = ["$in": ["scheduled", "running"]]
 }
 
-/// A job as compute keeps it (`jobs`) and clients and events see it (DESIGN.md §4, through
+/// A job as compute keeps it (`jobs`) and clients and events see it (docs/design.md §4, through
 /// `view()`): what was asked, what it runs, where, how far it got, and each transition with
 /// its time and reason.
-struct JobRecord: StoredRecord, Equatable {
+struct JobRecord: CollectionRecord, Equatable {
     static let collection = "jobs"
 
     struct Transition: Codable, Sendable, Equatable {

@@ -3,7 +3,7 @@ import Foundation
 import Platform
 
 /// The body of `POST /v1/jobs`, checked field by field before anything is stored; kept in the
-/// job as given, so a rerun resolves it again. Field names follow DESIGN.md §4 (camelCase,
+/// job as given, so a rerun resolves it again. Field names follow docs/design.md §4 (camelCase,
 /// `memoryMB`, `timeoutSeconds`).
 struct JobSpec: Codable, Sendable, Equatable {
     var projectId: String
@@ -37,7 +37,7 @@ struct JobSpec: Codable, Sendable, Equatable {
         var name: String
     }
 
-    /// The run tag mlhub looks for on a finished run (DESIGN.md §2: hub registration by event).
+    /// The run tag mlhub looks for on a finished run (docs/design.md §2: hub registration by event).
     static let registerModelTag = "mlex.registerModel"
     static let defaultPriority = 50
     static let maxTimeoutSeconds = 30 * 86400

@@ -132,7 +132,7 @@ struct JobTemplate: Codable, Sendable {
 /// A template as compute keeps it (`templates`) and clients see it: the template with its
 /// defaults resolved (readers see what a job gets), then who made it and when, side by side
 /// in one object.
-struct TemplateRecord: StoredRecord {
+struct TemplateRecord: CollectionRecord {
     static let collection = "templates"
 
     var id: String

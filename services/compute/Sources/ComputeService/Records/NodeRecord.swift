@@ -4,7 +4,7 @@ import Platform
 
 /// A node as compute keeps it (`nodes`): what its agent announced, whether compute still hears
 /// from it, and its last heartbeat with the usage it carried. Its events carry it whole.
-struct NodeRecord: StoredRecord {
+struct NodeRecord: CollectionRecord {
     static let collection = "nodes"
 
     enum State: String, Codable, Sendable {

@@ -3,7 +3,7 @@ import Foundation
 import Platform
 import Store
 
-/// Which blobs are in use, and freeing those that are not (DESIGN.md §4: deletes reclaim).
+/// Which blobs are in use, and freeing those that are not (docs/design.md §4: deletes reclaim).
 /// A blob is referenced by the documents that name it (`files`, `upload_parts`); it is freed
 /// the moment its last reference goes, and the sweeper frees what a crash left unreferenced.
 ///

@@ -5,14 +5,14 @@ import Outbox
 import Platform
 import Store
 
-/// Compute's job events set the status of the job's run (DESIGN.md §4, "a job is a run"): data
+/// Compute's job events set the status of the job's run (docs/design.md §4, "a job is a run"): data
 /// alone writes run statuses, and it learns of jobs only from `mlex.compute`. Each event is
 /// applied once (`EventConsumer`); a late or repeated event that would move a finished run back
 /// is ignored, as the run's status only moves forward.
 enum JobEvents {
     static let group = "data.job-runs"
 
-    /// DESIGN.md §4's mapping of job states onto run statuses.
+    /// docs/design.md §4's mapping of job states onto run statuses.
     static let runStatus: [String: RunStatus] = [
         "queued": .scheduled, "scheduled": .scheduled, "running": .running,
         "succeeded": .finished, "failed": .failed, "timed_out": .failed, "cancelled": .killed,

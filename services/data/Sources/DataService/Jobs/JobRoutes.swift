@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import Platform
 
-/// The compute side's door (DESIGN.md §4, "a job is a run"): at submission compute asks for
+/// The compute side's door (docs/design.md §4, "a job is a run"): at submission compute asks for
 /// the job's run, so the job knows where its logs, metrics and outputs go; the agent then uses
 /// the run's own endpoints. Asking again for the same job gives the same run.
 enum JobRoutes {

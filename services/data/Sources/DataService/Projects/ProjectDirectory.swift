@@ -3,7 +3,7 @@ import Foundation
 import Platform
 import Store
 
-/// Projects and their members in the data store, the authority for project roles (DESIGN.md
+/// Projects and their members in the data store, the authority for project roles (docs/design.md
 /// §2). A trashed project keeps everything until it is purged.
 struct ProjectDirectory: MembershipSource {
     let store: any DocumentStore

@@ -1,4 +1,5 @@
 import Platform
+import Store
 
 /// A dataset (`datasets`): a project's named series of immutable versions. Names are unique
 /// per project compared case-insensitively, through the stored `nameKey`.

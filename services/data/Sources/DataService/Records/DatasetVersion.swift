@@ -1,4 +1,5 @@
 import Platform
+import Store
 
 /// A version of a dataset (`dataset_versions`), numbered 1, 2, … per dataset. It starts as a
 /// draft that takes files and becomes immutable when finalized (ClearML's create → add files →

@@ -1,4 +1,5 @@
 import Platform
+import Store
 
 /// An experiment (`experiments`): a project's named group of runs. Names are unique per project
 /// compared case-insensitively, through the stored `nameKey`; as in MLflow, a trashed

@@ -1,5 +1,6 @@
 import Blobs
 import Platform
+import Store
 
 /// A file (`files`): the content-addressed blob at a path of its owner (a run, a project or a
 /// dataset version), one per owner and path.

@@ -1,5 +1,6 @@
 import Foundation
 import Platform
+import Store
 
 /// A run's log line (`run_logs`). Its UUIDv7 id gives the order entries arrived in, so a page is
 /// one index range on (runId, id) whatever the log's length. Converted by hand: a page holds

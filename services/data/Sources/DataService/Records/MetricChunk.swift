@@ -1,4 +1,5 @@
 import Platform
+import Store
 
 /// The points one request appended to a series (`metric_chunks`, id `<seriesId>:<start, 12
 /// digits>`): points `start ..< end` in arrival order, as arrays of values, steps and timestamps

@@ -1,4 +1,5 @@
 import Platform
+import Store
 
 /// A run's metric under one key (`metric_series`, id `<runId>:<encoded key>`): its point count,
 /// min, max and latest point. Its points are in `MetricChunk`s, coarser copies in `MetricTier`s.

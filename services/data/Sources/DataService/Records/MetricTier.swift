@@ -1,4 +1,5 @@
 import Platform
+import Store
 
 /// Buckets `chunk * 128 ..< chunk * 128 + buckets.count` of one level of a series' tiers
 /// (`metric_tiers`, id `<seriesId>:t<level>:<chunk>`; see `MetricTiers`), stored as one array

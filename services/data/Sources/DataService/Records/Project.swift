@@ -1,4 +1,5 @@
 import Platform
+import Store
 
 /// A project (`projects`): what members, experiments, runs, datasets and files belong to.
 struct Project: TrashableRecord, NamedRecord, Equatable {

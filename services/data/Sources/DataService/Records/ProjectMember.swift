@@ -1,5 +1,6 @@
 import Auth
 import Platform
+import Store
 
 /// A role on a project held by a user or a team (`project_members`). Its id is
 /// `<projectId>:<kind>:<memberId>`, so a new grant finds the one it replaces, and "which

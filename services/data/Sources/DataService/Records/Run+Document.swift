@@ -1,4 +1,5 @@
 import Platform
+import Store
 
 /// The run's document, by hand (see `StoredRecord`): a metric batch reads its run and a search
 /// a thousand of them, so this costs no more than the copy the store's answer already is.

@@ -1,4 +1,5 @@
 import Platform
+import Store
 
 /// A run (`runs`): one execution inside an experiment. Its params (written once), tags and each
 /// metric's latest value and summary live in the run under stored keys (`RunFields`), so search

@@ -1,4 +1,5 @@
 import Platform
+import Store
 
 /// That a run read a finalized dataset version (`run_inputs`, id `<runId>:<versionId>`, so
 /// naming the same input twice finds the first record).

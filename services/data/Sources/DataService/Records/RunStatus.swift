@@ -1,4 +1,4 @@
-/// A run's status (DESIGN.md §4 maps compute's job states onto these).
+/// A run's status (docs/design.md §4 maps compute's job states onto these).
 enum RunStatus: String, Codable, Sendable, CaseIterable {
     case scheduled, running, finished, failed, killed
 

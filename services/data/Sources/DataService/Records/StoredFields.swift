@@ -1,4 +1,5 @@
 import Platform
+import Store
 
 /// The members of a stored document, for the records converted by hand (see `StoredRecord`):
 /// each accessor names the member it could not read, as `Codable` would.

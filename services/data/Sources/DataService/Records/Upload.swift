@@ -1,5 +1,6 @@
 import Blobs
 import Platform
+import Store
 
 /// A resumable upload of one file (`uploads`), S3's multipart shape: numbered parts of
 /// `partSize` bytes (`UploadPart`), the last one shorter, joined into the file on completion.

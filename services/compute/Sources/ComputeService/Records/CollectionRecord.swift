@@ -1,23 +1,14 @@
 import Platform
 import Store
 
-/// A record compute keeps in its store. Documents cross into records and back only here, so
-/// the repositories (`JobDirectory`, `NodeDirectory`, `TemplateDirectory`) take and return
-/// records, and no route reads a document's fields by name.
-protocol StoredRecord: Codable, Sendable {
+/// A record compute keeps in a collection of its own, one document per id: what the
+/// repositories (`JobDirectory`, `NodeDirectory`, `TemplateDirectory`) take and return.
+protocol CollectionRecord: StoredRecord {
     static var collection: String { get }
     var id: String { get }
 }
 
-extension StoredRecord {
-    init(document: JSONValue) throws {
-        self = try document.decoded(as: Self.self)
-    }
-
-    func document() throws -> JSONValue {
-        try JSONValue(encoding: self)
-    }
-
+extension CollectionRecord {
     /// Writes this record over the stored one of the same id: every field it has is set (the
     /// store never sets `id`); fields only the store keeps (a scheduler's flag) stay. The write
     /// happens only where the stored document also matches `conditions` (the state the caller
@@ -37,11 +28,11 @@ extension StoredRecord {
 }
 
 extension DocumentStore {
-    func get<Record: StoredRecord>(_ type: Record.Type, _ id: String) async throws -> Record? {
+    func get<Record: CollectionRecord>(_ type: Record.Type, _ id: String) async throws -> Record? {
         try await get(id, from: Record.collection).map(Record.init(document:))
     }
 
-    func find<Record: StoredRecord>(_ type: Record.Type, _ query: Query) async throws -> [Record] {
+    func find<Record: CollectionRecord>(_ type: Record.Type, _ query: Query) async throws -> [Record] {
         try await find(Record.collection, query).map(Record.init(document:))
     }
 }
