@@ -76,7 +76,7 @@ struct StoreBenchmark {
             rawFind.latencies.append(ContinuousClock.now - began)
         }
         rawFind.elapsed = ContinuousClock.now - start
-        // The same raw calls, each behind the hop to a serial queue and back that DESIGN.md §6
+        // The same raw calls, each behind the hop to a serial queue and back that docs/design.md §6
         // requires of every blocking C call: what is left between this and ours is the library.
         let queue = DispatchQueue(label: "bench.raw")
         let box = UncheckedBox(raw)

@@ -22,7 +22,7 @@ public enum ClientError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// An error answer of the platform (DESIGN.md §4: `{"error": {"code", "message", "field"}}`).
+/// An error answer of the platform (docs/design.md §4: `{"error": {"code", "message", "field"}}`).
 public struct APIFailure: Error, CustomStringConvertible, Sendable {
     public let status: Int
     public let code: String

@@ -9,7 +9,7 @@ public enum ProjectRole: String, Sendable, Codable, CaseIterable, Comparable {
     public static func < (lhs: ProjectRole, rhs: ProjectRole) -> Bool { lhs.rank < rhs.rank }
 }
 
-/// Who holds which role on a project. The data service owns projects and members (DESIGN.md
+/// Who holds which role on a project. The data service owns projects and members (docs/design.md
 /// §2) and implements this from its store; other services from a read model of `mlex.data`
 /// membership events with a call to data on a miss.
 public protocol MembershipSource: Sendable {

@@ -3,7 +3,7 @@ import Foundation
 import Platform
 
 /// The secret a service exchanges at the users service (`POST /v1/sessions/service`) for
-/// short-lived service tokens (DESIGN.md §4). By default each is generated on first use into
+/// short-lived service tokens (docs/design.md §4). By default each is generated on first use into
 /// `<stateDir>/secrets/service-<name>` (0600), where the users service of the same installation
 /// finds the same file; in compose it is given as a secret file instead.
 public enum ServiceCredential {

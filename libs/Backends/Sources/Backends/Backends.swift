@@ -9,7 +9,7 @@ import Outbox
 import Platform
 import Store
 
-/// The store and bus a service runs on, chosen by configuration (DESIGN.md §3). Today the
+/// The store and bus a service runs on, chosen by configuration (docs/design.md §3). Today the
 /// embedded ones; the MongoDB and Kafka backends plug in here, so services never change.
 public struct Backends: Sendable {
     public static let storeURL = Setting("mlex.store", default: "", "Document store: empty for the embedded SQLite file `<stateDir>/<service>/store.sqlite`, `sqlite:<path>`, or a MongoDB connection string `mongodb://host:port[/prefix][?options]` (each service uses the database `<prefix>_<service>`, prefix `mlex` by default; `mlexBatch=journal` among the options makes batches use the write-ahead journal instead of transactions).")
@@ -78,7 +78,7 @@ public struct Backends: Sendable {
         return try SQLiteDocumentStore(path: storePath.path)
     }
 
-    /// The blob store, as `mlex.blobs` says: the only service that writes blobs (data, DESIGN.md
+    /// The blob store, as `mlex.blobs` says: the only service that writes blobs (data, docs/design.md
     /// §4) opens one.
     public static func openBlobs(_ settings: ServiceSettings) throws -> any BlobStore {
         let url = settings.config.string(blobsURL)

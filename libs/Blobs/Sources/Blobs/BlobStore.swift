@@ -15,7 +15,7 @@ public struct BlobInfo: Sendable, Hashable, Codable {
     }
 }
 
-/// Where files live (DESIGN.md §3). Only the data service writes through it (§4): that is what
+/// Where files live (docs/design.md §3). Only the data service writes through it (§4): that is what
 /// lets deleting an entity reclaim its storage.
 ///
 /// ```swift

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Publishes and consumes events (DESIGN.md §2). Backends: the embedded SQLite log, Kafka.
+/// Publishes and consumes events (docs/design.md §2). Backends: the embedded SQLite log, Kafka.
 ///
 /// ```swift
 /// try await bus.publish([event], to: "mlex.data")          // durable when it returns
@@ -8,7 +8,7 @@ import Foundation
 /// for delivery in try await subscription.next(max: 100, wait: .seconds(1)) { … }
 /// try await subscription.commit(through: deliveries.last!)
 /// ```
-/// The platform's topics (DESIGN.md §2), one per owning domain; key = the entity id.
+/// The platform's topics (docs/design.md §2), one per owning domain; key = the entity id.
 public enum Topics {
     public static let users = "mlex.users"
     public static let data = "mlex.data"

@@ -1,7 +1,7 @@
 import Foundation
 import Platform
 
-/// An event as every topic carries it: CloudEvents 1.0 in JSON (DESIGN.md §4). `subject` is the
+/// An event as every topic carries it: CloudEvents 1.0 in JSON (docs/design.md §4). `subject` is the
 /// entity id and the partitioning key, so one entity's events stay in order.
 public struct CloudEvent: Codable, Sendable, Hashable {
     public var specversion = "1.0"

@@ -1,7 +1,7 @@
 import Foundation
 import Platform
 
-/// The data service's API as other services use it (DESIGN.md §4): data owns runs, files and
+/// The data service's API as other services use it (docs/design.md §4): data owns runs, files and
 /// datasets, so compute and its agents create a job's run, append its logs, metrics, params and
 /// tags, and move files through these calls, never through data's store.
 public struct DataClient: Sendable {

@@ -6,7 +6,7 @@ import HTTPTypes
 import Platform
 
 /// What a peer service answered when it was not a success: its status and, when it sent the
-/// platform's error shape (DESIGN.md §4), its code, message and field.
+/// platform's error shape (docs/design.md §4), its code, message and field.
 public struct PeerError: Error, CustomStringConvertible, Sendable {
     public let status: Int
     public let code: String

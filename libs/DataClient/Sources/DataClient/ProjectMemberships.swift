@@ -6,7 +6,7 @@ import Outbox
 import Platform
 import Store
 
-/// Who holds which role on which project, for services other than data (DESIGN.md §2): a read
+/// Who holds which role on which project, for services other than data (docs/design.md §2): a read
 /// model of `mlex.data` project and membership events in the service's own store, so
 /// permission checks cost one indexed find. A project the model has not heard of yet (its
 /// event still on the way) is asked of data, with the service's token. A service keeping the

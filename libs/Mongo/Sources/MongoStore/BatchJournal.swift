@@ -14,7 +14,7 @@ import Store
 /// refuses an effect, the ones already written are restored from their before-images and the
 /// batch fails as a whole.
 ///
-/// It assumes one writer per database (one process per service, DESIGN.md §2): writes of this
+/// It assumes one writer per database (one process per service, docs/design.md §2): writes of this
 /// store are serialized while journaling, and an update or delete in a batch sees the database
 /// as it was before the batch (not documents inserted earlier in the same batch).
 struct BatchJournal: Sendable {

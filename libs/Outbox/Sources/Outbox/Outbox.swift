@@ -4,7 +4,7 @@ import Platform
 import ServiceLifecycle
 import Store
 
-/// The transactional outbox (DESIGN.md §2): a service writes its change and the events that
+/// The transactional outbox (docs/design.md §2): a service writes its change and the events that
 /// announce it in one `DocumentStore.batch`, so either both exist or neither does; `OutboxRelay`
 /// then moves the events to the bus. Collections are declared in db/platform/collections.json.
 ///

@@ -5,7 +5,7 @@ import NIOCore
 import Platform
 import Testing
 
-/// What DESIGN.md §4 lets answer without a token on every service: health, ready, metrics,
+/// What docs/design.md §4 lets answer without a token on every service: health, ready, metrics,
 /// openapi.json and docs. A service adds its own open operations (register, login…).
 public let standardOpenOperations: Set<String> = ["GET /health", "GET /ready", "GET /metrics", "GET /openapi.json", "GET /docs"]
 

@@ -42,7 +42,7 @@ struct ConfigurationTests {
         #expect(settings.port == 8081)
     }
 
-    @Test("every default port matches DESIGN.md")
+    @Test("every default port matches docs/design.md")
     func defaultPorts() {
         let ports = Dictionary(uniqueKeysWithValues: ServiceName.allCases.map { ($0.rawValue, $0.defaultPort) })
         #expect(ports == ["web": 8000, "compute": 8080, "users": 8081, "data": 8082, "ingest": 8083, "mlhub": 8084, "tag": 8085])

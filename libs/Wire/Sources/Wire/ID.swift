@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// Entity ids (DESIGN.md §4): UUIDv7 strings made by the service, lowercase, time-sortable, so
+/// Entity ids (docs/design.md §4): UUIDv7 strings made by the service, lowercase, time-sortable, so
 /// documents keep their identity and order on any backend.
 public enum ID {
     /// A new UUIDv7 for now. Ids made by one process increase strictly, even within one

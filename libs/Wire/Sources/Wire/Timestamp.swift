@@ -1,6 +1,6 @@
 import Foundation
 
-/// RFC 3339 UTC times with milliseconds, the one time format on the wire (DESIGN.md §4), e.g.
+/// RFC 3339 UTC times with milliseconds, the one time format on the wire (docs/design.md §4), e.g.
 /// `2026-11-23T16:45:19.363Z`.
 ///
 /// A Date is a binary double: formatting a parsed `.363` through a formatter that truncates can

@@ -2,7 +2,7 @@ import Configuration
 import Foundation
 import SystemPackage
 
-/// Builds the reader every process uses, with the precedence of DESIGN.md §6:
+/// Builds the reader every process uses, with the precedence of docs/design.md §6:
 /// command line > environment > `config/<service>.env` > `config/mlex.env` > built-in defaults.
 public enum ConfigLoader {
     /// The directory of the `.env` files; itself only settable from the environment, since it

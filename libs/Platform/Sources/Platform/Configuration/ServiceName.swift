@@ -1,4 +1,4 @@
-/// Every process of the platform, with its default port (DESIGN.md §2). The gateway is `web`.
+/// Every process of the platform, with its default port (docs/design.md §2). The gateway is `web`.
 public enum ServiceName: String, CaseIterable, Sendable {
     case web, compute, users, data, ingest, mlhub, tag
 

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// The one error shape every service answers with (DESIGN.md §4):
+/// The one error shape every service answers with (docs/design.md §4):
 /// `{"error": {"code": "snake_case", "message": "…", "field": "a.b", "position": 17}}`.
 public struct APIError: HTTPResponseError, Sendable, Equatable {
     public let status: HTTPResponse.Status

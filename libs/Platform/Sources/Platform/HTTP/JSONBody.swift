@@ -72,7 +72,7 @@ public struct JSONResponse<Value: Encodable & Sendable>: ResponseGenerator {
 }
 
 extension Parameters {
-    /// A path id that is not a well-formed UUID names nothing here: 404, as DESIGN.md §4 says.
+    /// A path id that is not a well-formed UUID names nothing here: 404, as docs/design.md §4 says.
     public func requireID(_ name: String) throws -> String {
         guard let value = self.get(name), ID.isValid(value) else {
             throw APIError.notFound("no \(name) with this id")

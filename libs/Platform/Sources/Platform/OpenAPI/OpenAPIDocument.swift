@@ -60,7 +60,7 @@ public struct OpenAPIDocument: Sendable {
         }
         let errorContent: JSONValue = ["application/json": ["schema": Schema.ref("Error")]]
         var responses: [String: JSONValue] = [String(doc.status): .object(success)]
-        responses["default"] = ["description": "Error (DESIGN.md §4 error shape)", "content": errorContent]
+        responses["default"] = ["description": "Error (docs/design.md §4 error shape)", "content": errorContent]
         operation["responses"] = .object(responses)
         return .object(operation)
     }

@@ -25,7 +25,7 @@ public struct OperationDoc: Sendable {
     public var status: Int
     public var response: JSONValue?
     public var responseContentType: String
-    /// Open operations answer without a token (DESIGN.md §4 lists which may be open).
+    /// Open operations answer without a token (docs/design.md §4 lists which may be open).
     public var isOpen: Bool
 
     public init(

@@ -27,7 +27,7 @@ public enum Schema {
         ["$ref": .string("#/components/schemas/\(name)")]
     }
 
-    /// The error envelope of DESIGN.md §4, shared by every service's document.
+    /// The error envelope of docs/design.md §4, shared by every service's document.
     public static let error: JSONValue = object(
         ["error": object(
             ["code": string, "message": string, "field": string, "position": integer],
