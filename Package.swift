@@ -134,7 +134,10 @@ package.targets += [
     library(
         "PlatformTesting",
         in: "libs/Platform",
-        ["Platform", "Auth", "SQLite", .hummingbird, .hummingbirdTesting, .asyncHTTPClient, .nioCore, .nioPosix, .logging]
+        [
+            "Platform", "Auth", "SQLite", .hummingbird, .hummingbirdTesting, .asyncHTTPClient, .nioCore, .nioPosix,
+            .logging,
+        ]
     ),
     tests(
         "PlatformTests",
@@ -174,7 +177,8 @@ package.targets += [
 
     // The outbox, its relay and the idempotent consumer: where Store and Bus meet.
     library("Outbox", in: "libs/Outbox", ["Store", "Bus", "Platform", .logging, .serviceLifecycle]),
-    testSupport("OutboxTestSupport", in: "libs/Outbox", ["Outbox", "Store", "MongoStore", "Bus", "Platform", .logging]),
+    testSupport(
+        "OutboxTestSupport", in: "libs/Outbox", ["Outbox", "Store", "MongoStore", "Bus", "Platform", .logging]),
     // A real process for the crash tests to SIGKILL mid-batch and mid-relay.
     .executableTarget(
         name: "outbox-crash-child",
@@ -316,7 +320,9 @@ package.targets += [
     executable("mlex-compute-supervisor", in: "services/compute", ["ComputeExecutors"]),
     // A dockerd of the tests' own with a job image imported: for the executor and service suites.
     testSupport("ComputeTestSupport", in: "services/compute", ["ComputeDocker"]),
-    tests("ComputeExecutorsTests", in: "services/compute", ["ComputeExecutors", "ComputeDocker", "ComputeWire", "ComputeTestSupport"]),
+    tests(
+        "ComputeExecutorsTests", in: "services/compute",
+        ["ComputeExecutors", "ComputeDocker", "ComputeWire", "ComputeTestSupport"]),
     // Users, data, compute and agents as real processes (built by `swift build`).
     tests(
         "ComputeServiceTests",

@@ -38,7 +38,7 @@ struct PackageExecutables {
         for chunk in manifest.components(separatedBy: ".executableTarget(").dropFirst() {
             let target = chunk.components(separatedBy: ".target(")[0].components(separatedBy: ".testTarget(")[0]
             guard let name = captures(#"^\s*name:\s*"([^"]+)""#, in: target).first?[0],
-                  let path = captures(#"^\s*path:\s*"([^"]+)""#, in: target).first?[0]
+                let path = captures(#"^\s*path:\s*"([^"]+)""#, in: target).first?[0]
             else { continue }
             paths[name] = path
         }
@@ -50,10 +50,11 @@ struct PackageExecutables {
     /// What a deployment runs as a process: the gateway and each service's executable (the
     /// Makefile's EXECUTABLES rule). The job supervisor is started by the agent, never alone.
     var services: Set<String> {
-        Set(paths.filter { name, path in
-            name.hasPrefix("mlex-") && name != "mlex-compute-supervisor"
-                && (path.hasPrefix("services/") || path.hasPrefix("apps/web/"))
-        }.keys)
+        Set(
+            paths.filter { name, path in
+                name.hasPrefix("mlex-") && name != "mlex-compute-supervisor"
+                    && (path.hasPrefix("services/") || path.hasPrefix("apps/web/"))
+            }.keys)
     }
 
     /// What the image must carry: everything but test-only executables (under a Tests
@@ -84,7 +85,9 @@ func expectedExecutables(_ subset: String, needs: [String: Set<String>], package
 /// docs/configuration.md's `mlex.agent.port` default for the node agent.
 func documentedPort(_ executable: String, configurationDoc: String) -> Int? {
     if executable == "mlex-compute-agent" {
-        return captures(#"`mlex\.agent\.port` \| `MLEX_AGENT_PORT` \| `(\d+)`"#, in: configurationDoc).first.flatMap { Int($0[0]) }
+        return captures(#"`mlex\.agent\.port` \| `MLEX_AGENT_PORT` \| `(\d+)`"#, in: configurationDoc).first.flatMap {
+            Int($0[0])
+        }
     }
     guard executable.hasPrefix("mlex-") else { return nil }
     return ServiceName(rawValue: String(executable.dropFirst("mlex-".count)))?.defaultPort
@@ -105,11 +108,14 @@ struct DockerStage {
     /// The executable the stage runs (CMD or ENTRYPOINT, exec form).
     var command: String? { captures(#"^(?:CMD|ENTRYPOINT) \["([^"]+)""#, in: text).first?[0] }
     var exposed: [Int] { captures(#"^EXPOSE (\d+)"#, in: text).compactMap { Int($0[0]) } }
-    var healthPorts: [Int] { captures(#"^HEALTHCHECK .*http://127\.0\.0\.1:(\d+)/health"#, in: text).compactMap { Int($0[0]) } }
+    var healthPorts: [Int] {
+        captures(#"^HEALTHCHECK .*http://127\.0\.0\.1:(\d+)/health"#, in: text).compactMap { Int($0[0]) }
+    }
     /// Executables copied from the build stage's /out.
     var copied: Set<String> {
-        Set(captures(#"^COPY --from=build (.*) /usr/local/bin/"#, in: text).flatMap { $0[0].split(separator: " ") }
-            .map { String($0.split(separator: "/").last!) })
+        Set(
+            captures(#"^COPY --from=build (.*) /usr/local/bin/"#, in: text).flatMap { $0[0].split(separator: " ") }
+                .map { String($0.split(separator: "/").last!) })
     }
     var text: String { lines.joined(separator: "\n") }
 }
@@ -131,7 +137,8 @@ struct Dockerfile {
         }
         if let current { stages[current.name] = current }
         self.stages = stages
-        products = captures(#"^ARG PRODUCTS="([^"]*)""#, in: text).first?[0].split(separator: " ").map(String.init) ?? []
+        products =
+            captures(#"^ARG PRODUCTS="([^"]*)""#, in: text).first?[0].split(separator: " ").map(String.init) ?? []
     }
 
     /// The stage a compose service's build target names, and the executable it runs.
@@ -147,24 +154,39 @@ func dockerfileProblems(_ dockerfile: Dockerfile, package: PackageExecutables, c
     for unknown in products.subtracting(package.names).sorted() {
         problems.append("the Dockerfile builds \(unknown), which Package.swift does not define")
     }
-    let commands = Dictionary(dockerfile.stages.values.compactMap { stage in stage.command.map { ($0, stage) } }) { first, _ in first }
+    let commands = Dictionary(dockerfile.stages.values.compactMap { stage in stage.command.map { ($0, stage) } }) {
+        first, _ in first
+    }
     for service in package.services.sorted() {
         guard let stage = commands[service] else {
             problems.append("no Dockerfile target runs \(service)")
             continue
         }
         let port = documentedPort(service, configurationDoc: configurationDoc)
-        if stage.exposed != [port].compactMap({ $0 }) { problems.append("target \(stage.name) exposes \(stage.exposed), not \(port.map(String.init) ?? "?")") }
-        if stage.healthPorts != [port].compactMap({ $0 }) { problems.append("target \(stage.name) checks health on \(stage.healthPorts), not GET /health on \(port.map(String.init) ?? "?")") }
+        if stage.exposed != [port].compactMap({ $0 }) {
+            problems.append("target \(stage.name) exposes \(stage.exposed), not \(port.map(String.init) ?? "?")")
+        }
+        if stage.healthPorts != [port].compactMap({ $0 }) {
+            problems.append(
+                "target \(stage.name) checks health on \(stage.healthPorts), not GET /health on \(port.map(String.init) ?? "?")"
+            )
+        }
     }
     for stage in dockerfile.stages.values.sorted(by: { $0.name < $1.name }) {
         guard let command = stage.command else { continue }
-        if !package.names.contains(command) { problems.append("target \(stage.name) runs \(command), which Package.swift does not define") }
-        if !products.contains(command) { problems.append("target \(stage.name) runs \(command), which the build stage does not build") }
-        if !stage.copied.contains(command) { problems.append("target \(stage.name) runs \(command) without copying it in") }
+        if !package.names.contains(command) {
+            problems.append("target \(stage.name) runs \(command), which Package.swift does not define")
+        }
+        if !products.contains(command) {
+            problems.append("target \(stage.name) runs \(command), which the build stage does not build")
+        }
+        if !stage.copied.contains(command) {
+            problems.append("target \(stage.name) runs \(command) without copying it in")
+        }
     }
     if let agent = commands["mlex-compute-agent"], !agent.copied.contains("mlex-compute-supervisor") {
-        problems.append("the agent's target lacks mlex-compute-supervisor, which the agent starts from its own directory")
+        problems.append(
+            "the agent's target lacks mlex-compute-supervisor, which the agent starts from its own directory")
     }
     return problems
 }
@@ -181,7 +203,10 @@ struct ComposeRun: Sendable {
 
 /// docker-compose on PATH (or Debian's /usr/bin), nil when it is not installed.
 let composeTool: String? = {
-    let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin"]
+    let directories =
+        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + [
+            "/usr/bin", "/usr/local/bin",
+        ]
     return directories.map { "\($0)/docker-compose" }.first { FileManager.default.isExecutableFile(atPath: $0) }
 }()
 
@@ -194,17 +219,22 @@ let composeRuns: [String: ComposeRun]? = {
     defer { try? FileManager.default.removeItem(at: scratch) }
     let envFile = scratch.appendingPathComponent("empty.env")
     _ = FileManager.default.createFile(atPath: envFile.path, contents: Data())
-    let environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DEPLOY_") && !$0.key.hasPrefix("COMPOSE_") }
+    let environment = ProcessInfo.processInfo.environment.filter {
+        !$0.key.hasPrefix("DEPLOY_") && !$0.key.hasPrefix("COMPOSE_")
+    }
     var runs: [String: ComposeRun] = [:]
     for subset in subsets {
-        runs[subset] = runProcess(tool, ["-p", "mlexchange", "--env-file", envFile.path, "-f", "doc_compose/\(subset).yml", "config"], environment: environment, scratch: scratch)
+        runs[subset] = runProcess(
+            tool, ["-p", "mlexchange", "--env-file", envFile.path, "-f", "doc_compose/\(subset).yml", "config"],
+            environment: environment, scratch: scratch)
     }
     return runs
 }()
 
 func runProcess(_ tool: String, _ arguments: [String], environment: [String: String], scratch: URL) -> ComposeRun {
     // Output goes to files: a pipe left unread while waiting could fill and stall the child.
-    let out = scratch.appendingPathComponent("out-\(UUID().uuidString)"), err = scratch.appendingPathComponent("err-\(UUID().uuidString)")
+    let out = scratch.appendingPathComponent("out-\(UUID().uuidString)")
+    let err = scratch.appendingPathComponent("err-\(UUID().uuidString)")
     _ = FileManager.default.createFile(atPath: out.path, contents: nil)
     _ = FileManager.default.createFile(atPath: err.path, contents: nil)
     let process = Process()
@@ -213,8 +243,12 @@ func runProcess(_ tool: String, _ arguments: [String], environment: [String: Str
     process.environment = environment
     process.currentDirectoryURL = repository
     do {
-        let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
-        defer { try? outHandle.close(); try? errHandle.close() }
+        let outHandle = try FileHandle(forWritingTo: out)
+        let errHandle = try FileHandle(forWritingTo: err)
+        defer {
+            try? outHandle.close()
+            try? errHandle.close()
+        }
         process.standardOutput = outHandle
         process.standardError = errHandle
         try process.run()
@@ -272,19 +306,33 @@ func composeProblems(
             problems += secretProblems(subset: subset, service: name, key: key, value: value)
         }
         if let build = service["build"] as? [String: Any] {
-            guard let target = build["target"] as? String, let executable = dockerfile.executable(ofTarget: target) else {
-                problems.append("\(subset): \(name) builds a Dockerfile target that runs nothing (\(build["target"] ?? "none"))")
+            guard let target = build["target"] as? String, let executable = dockerfile.executable(ofTarget: target)
+            else {
+                problems.append(
+                    "\(subset): \(name) builds a Dockerfile target that runs nothing (\(build["target"] ?? "none"))")
                 continue
             }
-            if !package.names.contains(executable) { problems.append("\(subset): \(name) runs \(executable), which Package.swift does not define") }
-            if !package.services.contains(executable) { problems.append("\(subset): \(name) runs \(executable), which is no service of Package.swift") }
+            if !package.names.contains(executable) {
+                problems.append("\(subset): \(name) runs \(executable), which Package.swift does not define")
+            }
+            if !package.services.contains(executable) {
+                problems.append("\(subset): \(name) runs \(executable), which is no service of Package.swift")
+            }
             executables[name] = executable
         } else {
             let image = service["image"] as? String ?? ""
-            let known = (name == "mongodb" && image.hasPrefix("mongo:")) || (name == "kafka" && image.hasPrefix("apache/kafka:"))
-            if !known { problems.append("\(subset): \(name) is neither an MLExchange service nor the MongoDB or Kafka of the platform (\(image))") }
+            let known =
+                (name == "mongodb" && image.hasPrefix("mongo:"))
+                || (name == "kafka" && image.hasPrefix("apache/kafka:"))
+            if !known {
+                problems.append(
+                    "\(subset): \(name) is neither an MLExchange service nor the MongoDB or Kafka of the platform (\(image))"
+                )
+            }
             if service["healthcheck"] == nil { problems.append("\(subset): \(name) has no health check") }
-            if (service["volumes"] as? [Any] ?? []).isEmpty { problems.append("\(subset): \(name) keeps its data in no volume") }
+            if (service["volumes"] as? [Any] ?? []).isEmpty {
+                problems.append("\(subset): \(name) keeps its data in no volume")
+            }
         }
     }
     for backend in ["mongodb", "kafka"] where services[backend] == nil {
@@ -303,21 +351,34 @@ func composeProblems(
         let port = documentedPort(executable, configurationDoc: configurationDoc)
         let published = (service["ports"] as? [Any] ?? []).map { "\($0)" }
         if port == nil || published != ["127.0.0.1:\(port!):\(port!)/tcp"] {
-            problems.append("\(subset): \(name) publishes \(published), not its documented port \(port.map(String.init) ?? "?")")
+            problems.append(
+                "\(subset): \(name) publishes \(published), not its documented port \(port.map(String.init) ?? "?")")
         }
-        if env[hostVariable(executable)] != "0.0.0.0" { problems.append("\(subset): \(name) does not set \(hostVariable(executable))=0.0.0.0") }
+        if env[hostVariable(executable)] != "0.0.0.0" {
+            problems.append("\(subset): \(name) does not set \(hostVariable(executable))=0.0.0.0")
+        }
         // The production shape: every service on MongoDB and Kafka (the gateway and the agent
         // keep no documents and follow no topics).
         if !["mlex-web", "mlex-compute-agent"].contains(executable) {
-            if env["MLEX_STORE"]?.hasPrefix("mongodb://") != true { problems.append("\(subset): \(name) is not on MongoDB (MLEX_STORE)") }
-            if env["MLEX_BUS"]?.hasPrefix("kafka://") != true { problems.append("\(subset): \(name) is not on Kafka (MLEX_BUS)") }
+            if env["MLEX_STORE"]?.hasPrefix("mongodb://") != true {
+                problems.append("\(subset): \(name) is not on MongoDB (MLEX_STORE)")
+            }
+            if env["MLEX_BUS"]?.hasPrefix("kafka://") != true {
+                problems.append("\(subset): \(name) is not on Kafka (MLEX_BUS)")
+            }
         }
         for (key, value) in env.sorted(by: { $0.key < $1.key }) {
             // MLEX_<SVC>_URL names a peer: its container by the name compose gives it, on that
             // service's documented port.
-            if let peer = captures(#"^MLEX_([A-Z]+)_URL$"#, in: key).first?[0], let peerService = ServiceName(rawValue: peer.lowercased()) {
+            if let peer = captures(#"^MLEX_([A-Z]+)_URL$"#, in: key).first?[0],
+                let peerService = ServiceName(rawValue: peer.lowercased())
+            {
                 let url = URL(string: value)
-                if url?.port != peerService.defaultPort { problems.append("\(subset): \(name) finds \(peerService.rawValue) at \(value), not on port \(peerService.defaultPort)") }
+                if url?.port != peerService.defaultPort {
+                    problems.append(
+                        "\(subset): \(name) finds \(peerService.rawValue) at \(value), not on port \(peerService.defaultPort)"
+                    )
+                }
                 if let host = url?.host, let runs = executables[host], runs != "mlex-\(peerService.rawValue)" {
                     problems.append("\(subset): \(name) finds \(peerService.rawValue) at \(host), which runs \(runs)")
                 }
@@ -330,7 +391,9 @@ func composeProblems(
 /// A setting that holds a secret must be a file (or directory) under /run/secrets, where
 /// compose mounts secrets: the value itself never appears in a compose file.
 func secretProblems(subset: String, service: String, key: String, value: String) -> [String] {
-    guard key.range(of: #"PASSWORD|SECRET|TOKEN|CREDENTIAL|PRIVATE|_KEY$"#, options: .regularExpression) != nil else { return [] }
+    guard key.range(of: #"PASSWORD|SECRET|TOKEN|CREDENTIAL|PRIVATE|_KEY$"#, options: .regularExpression) != nil else {
+        return []
+    }
     if (key.hasSuffix("_FILE") || key.hasSuffix("_DIR")) && value.hasPrefix("/run/secrets") { return [] }
     return ["\(subset): \(service) sets \(key) in its environment; a secret must come from a file under /run/secrets"]
 }
@@ -339,10 +402,13 @@ func secretProblems(subset: String, service: String, key: String, value: String)
 /// looks like a credential is in them.
 func textProblems(file: String, text: String, configurationDoc: String) -> [String] {
     var problems: [String] = []
-    for variable in Set(captures(#"\b(MLEX_[A-Z0-9_]+)"#, in: text).map { $0[0] }).sorted() where !configurationDoc.contains(variable) {
+    for variable in Set(captures(#"\b(MLEX_[A-Z0-9_]+)"#, in: text).map { $0[0] }).sorted()
+    where !configurationDoc.contains(variable) {
         problems.append("\(file) uses \(variable), which docs/configuration.md does not document")
     }
-    if !captures(#"(://[^/\s:@"']+:[^/\s@"']+@)"#, in: text).isEmpty { problems.append("\(file) has a URL with a password in it") }
+    if !captures(#"(://[^/\s:@"']+:[^/\s@"']+@)"#, in: text).isEmpty {
+        problems.append("\(file) has a URL with a password in it")
+    }
     if text.contains("-----BEGIN") { problems.append("\(file) has a PEM key in it") }
     return problems
 }

@@ -20,15 +20,21 @@ import Yams
 
     /// Every subset's config as docker-compose resolves it; fails (never skips) without it.
     func resolved(_ subset: String) throws -> [String: Any] {
-        let runs = try #require(composeRuns, "docker-compose is not installed: `make deps` installs it (Debian package docker-compose)")
+        let runs = try #require(
+            composeRuns, "docker-compose is not installed: `make deps` installs it (Debian package docker-compose)")
         let run = try #require(runs[subset])
-        try #require(run.status == 0, "docker-compose -f doc_compose/\(subset).yml config failed (\(run.status)): \(run.errors)")
+        try #require(
+            run.status == 0, "docker-compose -f doc_compose/\(subset).yml config failed (\(run.status)): \(run.errors)")
         return try composeDocument(run.output)
     }
 
     @Test("what the tests read is there: the executables, the Makefile's NEEDS lines, the Dockerfile's stages")
     func inputs() {
-        #expect(package.services == ["mlex-web", "mlex-users", "mlex-data", "mlex-compute", "mlex-compute-agent", "mlex-ingest", "mlex-mlhub", "mlex-tag"])
+        #expect(
+            package.services == [
+                "mlex-web", "mlex-users", "mlex-data", "mlex-compute", "mlex-compute-agent", "mlex-ingest",
+                "mlex-mlhub", "mlex-tag",
+            ])
         #expect(package.deployable.isSuperset(of: ["mlex", "mlex-compute-supervisor"]))
         #expect(!package.deployable.contains("mlex-bench") && !package.deployable.contains("outbox-crash-child"))
         #expect(needs["compute"]?.contains("mlex-compute-agent") == true)
@@ -42,7 +48,9 @@ import Yams
         #expect(!services.isEmpty)
     }
 
-    @Test("each subset runs exactly what the Makefile says it needs, the gateway, MongoDB and Kafka, on the documented ports", arguments: subsets)
+    @Test(
+        "each subset runs exactly what the Makefile says it needs, the gateway, MongoDB and Kafka, on the documented ports",
+        arguments: subsets)
     func subset(subset: String) throws {
         let problems = composeProblems(
             subset: subset, document: try resolved(subset), dockerfile: dockerfile, package: package,
@@ -51,13 +59,17 @@ import Yams
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
     }
 
-    @Test("the Dockerfile builds every executable a deployment runs, and each service's target has its port, health check and command")
+    @Test(
+        "the Dockerfile builds every executable a deployment runs, and each service's target has its port, health check and command"
+    )
     func dockerfileNamesEveryExecutable() throws {
         let problems = dockerfileProblems(dockerfile, package: package, configurationDoc: configurationDoc)
         #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
         // And every executable a compose file runs is one of them.
         let run = try subsets.flatMap { subset in
-            composeServices(try resolved(subset)).values.compactMap { ($0["build"] as? [String: Any])?["target"] as? String }
+            composeServices(try resolved(subset)).values.compactMap {
+                ($0["build"] as? [String: Any])?["target"] as? String
+            }
         }.compactMap(dockerfile.executable(ofTarget:))
         #expect(Set(run).isSubset(of: Set(dockerfile.products)))
         #expect(Set(run) == package.services)
@@ -66,8 +78,11 @@ import Yams
     @Test("every MLEX_ variable in the deployment files is documented, and none holds a credential")
     func variablesAndSecrets() throws {
         let directory = repository.appendingPathComponent("doc_compose")
-        let files = try FileManager.default.subpathsOfDirectory(atPath: directory.path)
-            .filter { $0.hasSuffix(".yml") || $0.hasSuffix(".env.example") }.map { "doc_compose/\($0)" } + ["Dockerfile"]
+        let files =
+            try FileManager.default.subpathsOfDirectory(atPath: directory.path)
+            .filter { $0.hasSuffix(".yml") || $0.hasSuffix(".env.example") }.map { "doc_compose/\($0)" } + [
+                "Dockerfile"
+            ]
         #expect(files.count >= subsets.count + 3)  // the subsets, services.yml, an override, the Dockerfile
         for file in files {
             let problems = textProblems(file: file, text: try repositoryText(file), configurationDoc: configurationDoc)
@@ -82,7 +97,11 @@ import Yams
         #expect(ignore.contains("doc_compose/.env"))
         for subset in subsets {
             let secrets = try #require(try resolved(subset)["secrets"] as? [String: Any])
-            #expect(Set(secrets.keys) == ["admin-password", "service-data", "service-compute", "service-ingest", "service-mlhub", "service-tag", "service-web"])
+            #expect(
+                Set(secrets.keys) == [
+                    "admin-password", "service-data", "service-compute", "service-ingest", "service-mlhub",
+                    "service-tag", "service-web",
+                ])
         }
     }
 
@@ -99,10 +118,15 @@ import Yams
         document["services"] = services
         let foo = "FROM runtime AS foo\nCMD [\"mlex-foo\"]\n"
         let withFoo = Dockerfile(try repositoryText("Dockerfile") + "\n" + foo)
-        let problems = composeProblems(subset: "tag", document: document, dockerfile: withFoo, package: package, needs: needs, configurationDoc: configurationDoc)
+        let problems = composeProblems(
+            subset: "tag", document: document, dockerfile: withFoo, package: package, needs: needs,
+            configurationDoc: configurationDoc)
         #expect(problems.contains { $0.contains("runs mlex-foo, which Package.swift does not define") })
         #expect(problems.contains { $0.contains("the Makefile says") })
-        #expect(dockerfileProblems(withFoo, package: package, configurationDoc: configurationDoc).contains { $0.contains("mlex-foo") })
+        #expect(
+            dockerfileProblems(withFoo, package: package, configurationDoc: configurationDoc).contains {
+                $0.contains("mlex-foo")
+            })
     }
 
     @Test("a wrong port, a password in the environment, an undocumented variable or a lost executable is caught")
@@ -111,16 +135,26 @@ import Yams
         var services = composeServices(document)
         var users = try #require(services["users"])
         users["ports"] = ["127.0.0.1:9081:8081/tcp"]
-        users["environment"] = environment(of: users).merging(["MLEX_ADMIN_PASSWORD": "correct horse battery", "MLEX_DATA_URL": "http://data:9999"]) { $1 }
+        users["environment"] = environment(of: users).merging([
+            "MLEX_ADMIN_PASSWORD": "correct horse battery", "MLEX_DATA_URL": "http://data:9999",
+        ]) { $1 }
         services["users"] = users
         document["services"] = services
-        let problems = composeProblems(subset: "users", document: document, dockerfile: dockerfile, package: package, needs: needs, configurationDoc: configurationDoc)
+        let problems = composeProblems(
+            subset: "users", document: document, dockerfile: dockerfile, package: package, needs: needs,
+            configurationDoc: configurationDoc)
         #expect(problems.contains { $0.contains("not its documented port 8081") })
         #expect(problems.contains { $0.contains("sets MLEX_ADMIN_PASSWORD") })
         #expect(problems.contains { $0.contains("not on port 8082") })
-        let text = textProblems(file: "x.yml", text: "MLEX_FOO_BAR: 1\nMLEX_STORE: mongodb://root:hunter2@db/x", configurationDoc: configurationDoc)
+        let text = textProblems(
+            file: "x.yml", text: "MLEX_FOO_BAR: 1\nMLEX_STORE: mongodb://root:hunter2@db/x",
+            configurationDoc: configurationDoc)
         #expect(text.count == 2)
-        let withoutTag = Dockerfile(try repositoryText("Dockerfile").replacingOccurrences(of: " mlex-tag mlex\"", with: " mlex\""))
-        #expect(dockerfileProblems(withoutTag, package: package, configurationDoc: configurationDoc).contains { $0.contains("leave out mlex-tag") })
+        let withoutTag = Dockerfile(
+            try repositoryText("Dockerfile").replacingOccurrences(of: " mlex-tag mlex\"", with: " mlex\""))
+        #expect(
+            dockerfileProblems(withoutTag, package: package, configurationDoc: configurationDoc).contains {
+                $0.contains("leave out mlex-tag")
+            })
     }
 }

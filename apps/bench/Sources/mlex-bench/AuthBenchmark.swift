@@ -21,10 +21,11 @@ struct AuthBenchmark {
         let signer = JWTKeyCollection()
         await signer.add(eddsa: EdDSA.PrivateKey(backing: key), kid: JWKIdentifier(string: "bench"))
         let signed = try await (0..<tokens).asyncMap { index in
-            try await signer.sign(AccessClaims(
-                subject: ID.make(), kind: .user, role: "user", teams: ["t\(index % 7)"], scope: [],
-                sessionID: ID.make(), issuedAt: Date(), lifetime: 900
-            ), kid: JWKIdentifier(string: "bench"))
+            try await signer.sign(
+                AccessClaims(
+                    subject: ID.make(), kind: .user, role: "user", teams: ["t\(index % 7)"], scope: [],
+                    sessionID: ID.make(), issuedAt: Date(), lifetime: 900
+                ), kid: JWKIdentifier(string: "bench"))
         }
         let verifier = TokenVerifier(keySource: nil) { _ in nil }
         try await verifier.load(jwks: JWKSDocument.make([("bench", key.publicKey)]).jsonText)
@@ -42,7 +43,10 @@ struct AuthBenchmark {
         }
 
         func request(_ token: String) -> Request {
-            Request(head: .init(method: .get, scheme: "http", authority: "bench", path: "/v1/runs", headerFields: [.authorization: "Bearer \(token)"]), body: .init(buffer: .init()))
+            Request(
+                head: .init(
+                    method: .get, scheme: "http", authority: "bench", path: "/v1/runs",
+                    headerFields: [.authorization: "Bearer \(token)"]), body: .init(buffer: .init()))
         }
         // Requests are made before the clock starts: only the middleware is timed.
         let requests = signed.map(request)
@@ -52,7 +56,9 @@ struct AuthBenchmark {
         let cached = try await measure("middleware, cached token", count: cachedRequests) { index in
             _ = try await middleware.handle(requests[index % 100], context: context) { _, _ in ok }
         }
-        let bare = Request(head: .init(method: .get, scheme: "http", authority: "bench", path: "/v1/runs"), body: .init(buffer: .init()))
+        let bare = Request(
+            head: .init(method: .get, scheme: "http", authority: "bench", path: "/v1/runs"),
+            body: .init(buffer: .init()))
         let refused = try await measure("middleware, no Authorization header (401)", count: cachedRequests) { _ in
             _ = try? await middleware.handle(bare, context: context) { _, _ in ok }
         }
@@ -67,9 +73,14 @@ struct AuthBenchmark {
     private func bcryptCosts() async throws {
         var rows: [Measurement] = []
         for cost in [10, 11, 12] {
-            rows.append(try await measure("bcrypt hash, cost \(cost)", count: 5) { _ in _ = Bcrypt.hash("a long enough pass", cost: UInt8(cost)) })
+            rows.append(
+                try await measure("bcrypt hash, cost \(cost)", count: 5) { _ in
+                    _ = Bcrypt.hash("a long enough pass", cost: UInt8(cost))
+                })
         }
-        Table.printRates(title: "bcrypt on one core (a login verifies once; an attacker pays this per guess)", rows: rows, reference: "cost 10", unit: "hashes/s")
+        Table.printRates(
+            title: "bcrypt on one core (a login verifies once; an attacker pays this per guess)", rows: rows,
+            reference: "cost 10", unit: "hashes/s")
     }
 }
 

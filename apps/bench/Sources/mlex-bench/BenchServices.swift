@@ -22,22 +22,31 @@ struct BenchServices {
         let usersPort = try LoopbackPort.free()
         let dataPort = try LoopbackPort.free()
         let environment = [
-            "MLEX_USERS_BCRYPT_COST": "4", "MLEX_ADMIN_EMAIL": "root@bench.example", "MLEX_USERS_URL": "http://127.0.0.1:\(usersPort)",
+            "MLEX_USERS_BCRYPT_COST": "4", "MLEX_ADMIN_EMAIL": "root@bench.example",
+            "MLEX_USERS_URL": "http://127.0.0.1:\(usersPort)",
             "MLEX_DB_DIR": FileManager.default.currentDirectoryPath + "/db", "MLEX_LOG_LEVEL": "error",
         ]
         let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
-        let usersSettings = try await ServiceSettings.forTesting(.users, stateDirectory: directory, extraSettings: UsersApp.extraSettings, environment: environment.merging(["MLEX_USERS_PORT": String(usersPort)]) { $1 })
+        let usersSettings = try await ServiceSettings.forTesting(
+            .users, stateDirectory: directory, extraSettings: UsersApp.extraSettings,
+            environment: environment.merging(["MLEX_USERS_PORT": String(usersPort)]) { $1 })
         let usersTask = try await run(UsersApp.buildApplication(settings: usersSettings, logger: logger))
-        let dataSettings = try await ServiceSettings.forTesting(.data, stateDirectory: directory, extraSettings: DataApp.extraSettings, environment: environment.merging(["MLEX_DATA_PORT": String(dataPort)]) { $1 })
+        let dataSettings = try await ServiceSettings.forTesting(
+            .data, stateDirectory: directory, extraSettings: DataApp.extraSettings,
+            environment: environment.merging(["MLEX_DATA_PORT": String(dataPort)]) { $1 })
         let dataTask = try await run(DataApp.buildApplication(settings: dataSettings, logger: logger))
 
         let users = APIClient(base: "http://127.0.0.1:\(usersPort)")
-        try await users.call("POST", "/v1/users", #"{"email": "ada@bench.example", "password": "a long enough pass", "displayName": "Ada"}"#)
-        let session = try await users.call("POST", "/v1/sessions", #"{"email": "ada@bench.example", "password": "a long enough pass"}"#)
+        try await users.call(
+            "POST", "/v1/users",
+            #"{"email": "ada@bench.example", "password": "a long enough pass", "displayName": "Ada"}"#)
+        let session = try await users.call(
+            "POST", "/v1/sessions", #"{"email": "ada@bench.example", "password": "a long enough pass"}"#)
         let client = APIClient(base: "http://127.0.0.1:\(dataPort)")
         client.token = session["accessToken"]?.stringValue
         let peers = environment.merging(["MLEX_DATA_URL": "http://127.0.0.1:\(dataPort)"]) { $1 }
-        return BenchServices(client: client, environment: peers, dataSettings: dataSettings, usersTask: usersTask, dataTask: dataTask)
+        return BenchServices(
+            client: client, environment: peers, dataSettings: dataSettings, usersTask: usersTask, dataTask: dataTask)
     }
 
     /// Stops the data service and starts it again on the same state (a restart).
@@ -78,7 +87,11 @@ final class APIClient: @unchecked Sendable {
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
         let text = String(buffer: try await response.body.collect(upTo: 64 << 20))
-        guard response.status.code < 300 else { throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "\(method) \(path): \(response.status) \(text.prefix(300))"]) }
+        guard response.status.code < 300 else {
+            throw CocoaError(
+                .fileReadUnknown,
+                userInfo: [NSLocalizedDescriptionKey: "\(method) \(path): \(response.status) \(text.prefix(300))"])
+        }
         return text.isEmpty ? .null : try JSONValue.parse(text)
     }
 }

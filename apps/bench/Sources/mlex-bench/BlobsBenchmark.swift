@@ -15,7 +15,8 @@ struct BlobsBenchmark {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let source = directory.appendingPathComponent("source.bin")
         let copy = directory.appendingPathComponent("copy.bin")
-        _ = try timeCommand("/bin/dd", ["if=/dev/urandom", "of=\(source.path)", "bs=1M", "count=\(megabytes)", "status=none"])
+        _ = try timeCommand(
+            "/bin/dd", ["if=/dev/urandom", "of=\(source.path)", "bs=1M", "count=\(megabytes)", "status=none"])
         let bytes = Int64(megabytes) * 1_048_576
         let chunkSize = self.chunkSize
         let rssBefore = peakRSSMegabytes()
@@ -24,12 +25,14 @@ struct BlobsBenchmark {
         cp.elapsed = try timeCommand("/bin/cp", [source.path, copy.path])
         var cpSync = Measurement(name: "cp + sync (durable like put)", bytes: bytes, operations: 1)
         try FileManager.default.removeItem(at: copy)
-        cpSync.elapsed = try timeCommand("/bin/sh", ["-c", "cp '\(source.path)' '\(copy.path)' && sync '\(copy.path)'"])
+        cpSync.elapsed = try timeCommand(
+            "/bin/sh", ["-c", "cp '\(source.path)' '\(copy.path)' && sync '\(copy.path)'"])
         try FileManager.default.removeItem(at: copy)
         // cp copies inside the kernel (copy_file_range); dd moves the bytes through user memory
         // in 256 KB writes and fsyncs, as an upload must: the closest like-for-like reference.
         var ddSync = Measurement(name: "dd bs=256K conv=fsync", bytes: bytes, operations: 1)
-        ddSync.elapsed = try timeCommand("/bin/dd", ["if=\(source.path)", "of=\(copy.path)", "bs=256K", "conv=fsync", "status=none"])
+        ddSync.elapsed = try timeCommand(
+            "/bin/dd", ["if=\(source.path)", "of=\(copy.path)", "bs=256K", "conv=fsync", "status=none"])
         try FileManager.default.removeItem(at: copy)
 
         var sourceOnly = Measurement(name: "source read only (bench input)", bytes: bytes, operations: 1)
@@ -89,8 +92,13 @@ struct BlobsBenchmark {
         get.operations = get.latencies.count
         precondition(received == bytes, "get returned \(received) of \(bytes) bytes")
 
-        Table.print(title: "Blobs: \(megabytes) MB stream", rows: [cp, cpSync, ddSync, sourceOnly, hashOnly, put, putMemory, get], reference: "cp of the same file")
-        print(String(format: "peak RSS: %.0f MB before the blob runs, %.0f MB after (a flat line means streaming)", rssBefore, peakRSSMegabytes()))
+        Table.print(
+            title: "Blobs: \(megabytes) MB stream",
+            rows: [cp, cpSync, ddSync, sourceOnly, hashOnly, put, putMemory, get], reference: "cp of the same file")
+        print(
+            String(
+                format: "peak RSS: %.0f MB before the blob runs, %.0f MB after (a flat line means streaming)",
+                rssBefore, peakRSSMegabytes()))
         print("get p50/p99: per \(chunkSize / 1024) KB chunk handed to the reader")
         try? FileManager.default.removeItem(at: directory)
     }

@@ -16,7 +16,8 @@ struct BusBenchmark {
         let payload = JSONValue.string(String(repeating: "x", count: 900))  // ~1 KB encoded
         let eventBytes = Int64(try JSONEncoder.api.encode(sample(payload, 0)).count)
 
-        var batched = Measurement(name: "publish, batches of 100", bytes: Int64(events) * eventBytes, operations: events / 100)
+        var batched = Measurement(
+            name: "publish, batches of 100", bytes: Int64(events) * eventBytes, operations: events / 100)
         var start = ContinuousClock.now
         for batch in 0..<(events / 100) {
             let began = ContinuousClock.now
@@ -26,7 +27,8 @@ struct BusBenchmark {
         batched.elapsed = ContinuousClock.now - start
 
         let singles = min(events, 2000)
-        var single = Measurement(name: "publish, one event (durable each)", bytes: Int64(singles) * eventBytes, operations: singles)
+        var single = Measurement(
+            name: "publish, one event (durable each)", bytes: Int64(singles) * eventBytes, operations: singles)
         start = ContinuousClock.now
         for index in 0..<singles {
             let began = ContinuousClock.now
@@ -51,16 +53,25 @@ struct BusBenchmark {
         consume.elapsed = ContinuousClock.now - start
         consume.operations = received
 
-        let local = try await latency(name: "publish → consume, same process", publisher: bus, consumer: bus, payload: payload)
-        let other = try await latency(name: "publish → consume, other connection", publisher: try open(), consumer: bus, payload: payload)
+        let local = try await latency(
+            name: "publish → consume, same process", publisher: bus, consumer: bus, payload: payload)
+        let other = try await latency(
+            name: "publish → consume, other connection", publisher: try open(), consumer: bus, payload: payload)
 
-        Table.print(title: "Bus (\(name)): \(events) events of \(eventBytes) bytes", rows: [batched, single, consume], reference: "first row")
-        Table.print(title: "Bus (\(name)) latency: 200 events, one at a time", rows: [local, other], reference: "first row")
-        print("ops/s (\(name)): batched \(Int(Double(events) / batched.elapsed.seconds)) events/s, single \(Int(Double(singles) / single.elapsed.seconds)) events/s, consumed \(Int(Double(received) / consume.elapsed.seconds)) events/s")
+        Table.print(
+            title: "Bus (\(name)): \(events) events of \(eventBytes) bytes", rows: [batched, single, consume],
+            reference: "first row")
+        Table.print(
+            title: "Bus (\(name)) latency: 200 events, one at a time", rows: [local, other], reference: "first row")
+        print(
+            "ops/s (\(name)): batched \(Int(Double(events) / batched.elapsed.seconds)) events/s, single \(Int(Double(singles) / single.elapsed.seconds)) events/s, consumed \(Int(Double(received) / consume.elapsed.seconds)) events/s"
+        )
     }
 
     func sample(_ payload: JSONValue, _ index: Int) -> CloudEvent {
-        CloudEvent(source: "/mlex/bench", type: "mlex.bench.thing.changed", subject: "thing-\(index % 64)", data: ["n": .int(Int64(index)), "payload": payload])
+        CloudEvent(
+            source: "/mlex/bench", type: "mlex.bench.thing.changed", subject: "thing-\(index % 64)",
+            data: ["n": .int(Int64(index)), "payload": payload])
     }
 
     /// A consumer waits; each publish is timed until that consumer holds the event.
@@ -69,7 +80,9 @@ struct BusBenchmark {
         let subscription = try await consumer.subscribe(group: "latency", topic: topic)
         // One event first: a Kafka consumer joins its group on its first poll, not timed here.
         try await publisher.publish([sample(payload, -1)], to: topic)
-        guard try await subscription.next(max: 1, wait: .seconds(30)).count == 1 else { throw BusError(.unavailable, "the warm-up event did not arrive") }
+        guard try await subscription.next(max: 1, wait: .seconds(30)).count == 1 else {
+            throw BusError(.unavailable, "the warm-up event did not arrive")
+        }
         var measurement = Measurement(name: name, operations: 200)
         let start = ContinuousClock.now
         for index in 0..<200 {

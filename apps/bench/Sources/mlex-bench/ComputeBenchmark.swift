@@ -26,19 +26,26 @@ struct ComputeBenchmark {
             agentTask.cancel()
             computeTask.cancel()
         }
-        let project = try await services.client.call("POST", "/v1/projects", #"{"name": "compute"}"#)["id"]!.stringValue!
+        let project = try await services.client.call("POST", "/v1/projects", #"{"name": "compute"}"#)["id"]!
+            .stringValue!
 
         let floor = try sandboxFloor(work: directory.appendingPathComponent("floor"))
-        let trivial = #"{"projectId": "\#(project)", "command": ["/bin/true"], "resources": {"cpus": 0.1, "memoryMB": 64}}"#
-        let (toRunning, toDone) = try await Self.submitOneByOne(trivial, count: jobs, executor: "local executor", compute: compute)
-        Table.printRates(title: "compute: a trivial job from submission to running, \(jobs) jobs one after another", rows: [floor, toRunning, toDone], reference: "bwrap + cgroups directly, spawn to exit of /bin/true")
+        let trivial =
+            #"{"projectId": "\#(project)", "command": ["/bin/true"], "resources": {"cpus": 0.1, "memoryMB": 64}}"#
+        let (toRunning, toDone) = try await Self.submitOneByOne(
+            trivial, count: jobs, executor: "local executor", compute: compute)
+        Table.printRates(
+            title: "compute: a trivial job from submission to running, \(jobs) jobs one after another",
+            rows: [floor, toRunning, toDone], reference: "bwrap + cgroups directly, spawn to exit of /bin/true")
 
         try await submissionRates(project: project, services: services, compute: compute)
     }
 
     /// Submits `spec` `count` times, each after the previous one succeeded: submission → running
     /// and submission → succeeded, from the job's own transition times.
-    static func submitOneByOne(_ spec: String, count: Int, executor: String, compute: APIClient) async throws -> (running: Measurement, succeeded: Measurement) {
+    static func submitOneByOne(
+        _ spec: String, count: Int, executor: String, compute: APIClient
+    ) async throws -> (running: Measurement, succeeded: Measurement) {
         var toRunning = Measurement(name: "POST /v1/jobs → running (\(executor))", operations: count)
         var toDone = Measurement(name: "POST /v1/jobs → succeeded (\(executor))", operations: count)
         let started = ContinuousClock.now
@@ -49,10 +56,14 @@ struct ComputeBenchmark {
             repeat {
                 job = try await compute.call("GET", "/v1/jobs/\(id)")
                 if job["state"] == "succeeded" { break }
-                guard job["state"] != "failed" else { throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "bench job failed: \(job.jsonText)"]) }
+                guard job["state"] != "failed" else {
+                    throw CocoaError(
+                        .executableLoad, userInfo: [NSLocalizedDescriptionKey: "bench job failed: \(job.jsonText)"])
+                }
                 try await Task.sleep(for: .milliseconds(2))
             } while true
-            let running = Timestamp.parse(job["startedAt"]!.stringValue!)!, ended = Timestamp.parse(job["endedAt"]!.stringValue!)!
+            let running = Timestamp.parse(job["startedAt"]!.stringValue!)!
+            let ended = Timestamp.parse(job["endedAt"]!.stringValue!)!
             toRunning.latencies.append(.milliseconds(Int64(running.timeIntervalSince(submitted) * 1000)))
             toDone.latencies.append(.milliseconds(Int64(ended.timeIntervalSince(submitted) * 1000)))
         }
@@ -65,27 +76,46 @@ struct ComputeBenchmark {
     /// them queued (so the node is not what is measured); then they are cancelled.
     private func submissionRates(project: String, services: BenchServices, compute: APIClient) async throws {
         let cpus = ProcessInfo.processInfo.activeProcessorCount
-        let blocker = try await compute.call("POST", "/v1/jobs", #"{"projectId": "\#(project)", "command": ["/bin/sleep", "3600"], "resources": {"cpus": \#(cpus), "memoryMB": 64}}"#)["id"]!.stringValue!
+        let blocker = try await compute.call(
+            "POST", "/v1/jobs",
+            #"{"projectId": "\#(project)", "command": ["/bin/sleep", "3600"], "resources": {"cpus": \#(cpus), "memoryMB": 64}}"#
+        )["id"]!.stringValue!
         let clients = 16
-        let runCreation = try await concurrently(clients: clients, count: submissions, name: "PUT data /v1/jobs/{id}/run alone") { _ in
-            try await services.client.call("PUT", "/v1/jobs/\(ID.make())/run", #"{"projectId": "\#(project)", "name": "bench"}"#)
+        let runCreation = try await concurrently(
+            clients: clients, count: submissions, name: "PUT data /v1/jobs/{id}/run alone"
+        ) { _ in
+            try await services.client.call(
+                "PUT", "/v1/jobs/\(ID.make())/run", #"{"projectId": "\#(project)", "name": "bench"}"#)
         }
-        let accepted = try await concurrently(clients: clients, count: submissions, name: "POST /v1/jobs (queued; run created in data)") { _ in
-            try await compute.call("POST", "/v1/jobs", #"{"projectId": "\#(project)", "command": ["/bin/true"], "resources": {"cpus": 1, "memoryMB": 64}}"#)
+        let accepted = try await concurrently(
+            clients: clients, count: submissions, name: "POST /v1/jobs (queued; run created in data)"
+        ) { _ in
+            try await compute.call(
+                "POST", "/v1/jobs",
+                #"{"projectId": "\#(project)", "command": ["/bin/true"], "resources": {"cpus": 1, "memoryMB": 64}}"#)
         }
-        Table.printRates(title: "compute: sustained submissions, \(clients) clients, \(submissions) each row", rows: [runCreation, accepted], reference: "data's run creation, which every submission waits for")
+        Table.printRates(
+            title: "compute: sustained submissions, \(clients) clients, \(submissions) each row",
+            rows: [runCreation, accepted], reference: "data's run creation, which every submission waits for")
         var after: String?
         repeat {
-            let page = try await compute.call("GET", "/v1/jobs?projectId=\(project)&state=queued&limit=500" + (after.map { "&after=\($0)" } ?? ""))
-            for job in page["items"]?.arrayValue ?? [] { try await compute.call("POST", "/v1/jobs/\(job["id"]!.stringValue!)/cancel") }
+            let page = try await compute.call(
+                "GET", "/v1/jobs?projectId=\(project)&state=queued&limit=500" + (after.map { "&after=\($0)" } ?? ""))
+            for job in page["items"]?.arrayValue ?? [] {
+                try await compute.call("POST", "/v1/jobs/\(job["id"]!.stringValue!)/cancel")
+            }
             after = page["nextAfter"]?.stringValue
         } while after != nil
         try await compute.call("POST", "/v1/jobs/\(blocker)/cancel")
         // Its sandbox must be gone before the agent stops with the benchmark.
-        while try await compute.call("GET", "/v1/jobs/\(blocker)")["state"] != "cancelled" { try await Task.sleep(for: .milliseconds(50)) }
+        while try await compute.call("GET", "/v1/jobs/\(blocker)")["state"] != "cancelled" {
+            try await Task.sleep(for: .milliseconds(50))
+        }
     }
 
-    private func concurrently(clients: Int, count: Int, name: String, _ body: @escaping @Sendable (Int) async throws -> Void) async throws -> Measurement {
+    private func concurrently(
+        clients: Int, count: Int, name: String, _ body: @escaping @Sendable (Int) async throws -> Void
+    ) async throws -> Measurement {
         var row = Measurement(name: name, operations: count)
         let start = ContinuousClock.now
         row.latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
@@ -115,16 +145,19 @@ struct ComputeBenchmark {
         let start = ContinuousClock.now
         for index in 0..<jobs {
             let id = "bench-floor-\(index)"
-            let directories = JobDirectories(work: work.appendingPathComponent("\(id)/work"), output: work.appendingPathComponent("\(id)/output"))
+            let directories = JobDirectories(
+                work: work.appendingPathComponent("\(id)/work"), output: work.appendingPathComponent("\(id)/output"))
             for directory in [directories.work, directories.output] {
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
                 chown(directory.path, 65534, 65534)
             }
-            let job = SandboxJob(jobId: id, command: ["/bin/true"], limits: ResourceLimits(cpus: 0.1, memoryMB: 64, pids: 64))
+            let job = SandboxJob(
+                jobId: id, command: ["/bin/true"], limits: ResourceLimits(cpus: 0.1, memoryMB: 64, pids: 64))
             let began = ContinuousClock.now
             let cgroups = hierarchy.cgroups(for: id)
             try cgroups.create(limits: job.limits)
-            let argv = cgroups.placed(try SandboxCommand.arguments(job: job, directories: directories, uid: 65534, gid: 65534))
+            let argv = cgroups.placed(
+                try SandboxCommand.arguments(job: job, directories: directories, uid: 65534, gid: 65534))
             let process = Process()
             process.executableURL = URL(fileURLWithPath: argv[0])
             process.arguments = Array(argv.dropFirst())
@@ -140,18 +173,30 @@ struct ComputeBenchmark {
     /// Compute and one agent in this process; the agent's supervisors are the release
     /// `mlex-compute-supervisor` beside this executable.
     /// `agentEnvironment` adds agent settings (e.g. the docker executor).
-    static func startCompute(state: URL, services: BenchServices, agentEnvironment: [String: String] = [:]) async throws -> (Task<Void, any Error>, Task<Void, any Error>, APIClient) {
+    static func startCompute(
+        state: URL, services: BenchServices, agentEnvironment: [String: String] = [:]
+    ) async throws -> (Task<Void, any Error>, Task<Void, any Error>, APIClient) {
         let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
-        let computePort = try LoopbackPort.free(), agentPort = try LoopbackPort.free()
-        let environment = services.environment.merging([
-            "MLEX_COMPUTE_PORT": String(computePort), "MLEX_COMPUTE_URL": "http://127.0.0.1:\(computePort)", "MLEX_AGENT_PORT": String(agentPort),
-        ].merging(agentEnvironment) { $1 }) { $1 }
-        let computeSettings = try await ServiceSettings.forTesting(.compute, stateDirectory: state, extraSettings: ComputeApp.extraSettings, environment: environment)
-        let computeTask = try await BenchServices.run(ComputeApp.buildApplication(settings: computeSettings, logger: logger))
-        let agentSettings = try await ServiceSettings.forTesting(.compute, stateDirectory: state, extraSettings: AgentApp.extraSettings, environment: environment)
-        let executable = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let computePort = try LoopbackPort.free()
+        let agentPort = try LoopbackPort.free()
+        let environment = services.environment.merging(
+            [
+                "MLEX_COMPUTE_PORT": String(computePort), "MLEX_COMPUTE_URL": "http://127.0.0.1:\(computePort)",
+                "MLEX_AGENT_PORT": String(agentPort),
+            ].merging(agentEnvironment) { $1 }
+        ) { $1 }
+        let computeSettings = try await ServiceSettings.forTesting(
+            .compute, stateDirectory: state, extraSettings: ComputeApp.extraSettings, environment: environment)
+        let computeTask = try await BenchServices.run(
+            ComputeApp.buildApplication(settings: computeSettings, logger: logger))
+        let agentSettings = try await ServiceSettings.forTesting(
+            .compute, stateDirectory: state, extraSettings: AgentApp.extraSettings, environment: environment)
+        let executable = URL(
+            fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
         let supervisor = executable.deletingLastPathComponent().appendingPathComponent("mlex-compute-supervisor").path
-        let agentTask = try await BenchServices.run(AgentApp.buildApplication(settings: agentSettings, logger: logger, metrics: .init(), supervisor: [supervisor]))
+        let agentTask = try await BenchServices.run(
+            AgentApp.buildApplication(
+                settings: agentSettings, logger: logger, metrics: .init(), supervisor: [supervisor]))
         let client = APIClient(base: "http://127.0.0.1:\(computePort)")
         client.token = services.client.token
         // Wait until the agent's node is registered.

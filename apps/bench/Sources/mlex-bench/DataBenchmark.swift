@@ -23,12 +23,16 @@ struct DataBenchmark {
         defer { services.stop() }
         let client = services.client
         let project = try await client.call("POST", "/v1/projects", #"{"name": "bench"}"#)["id"]!.stringValue!
-        let experiment = try await client.call("POST", "/v1/projects/\(project)/experiments", #"{"name": "bench"}"#)["id"]!.stringValue!
+        let experiment = try await client.call("POST", "/v1/projects/\(project)/experiments", #"{"name": "bench"}"#)[
+            "id"]!.stringValue!
         let run = try await client.call("POST", "/v1/experiments/\(experiment)/runs", "{}")["id"]!.stringValue!
 
         // Ingest: the same rows through the service and into raw SQLite.
         let bodies = stride(from: 0, to: points, by: 1000).map { start in
-            "{\"points\": [" + (start..<min(start + 1000, points)).map { #"{"key": "loss", "value": \#(Double(start + $0 % 977) / 1000), "step": \#($0), "timestamp": \#(1_700_000_000_000 + $0)}"# }.joined(separator: ",") + "]}"
+            "{\"points\": ["
+                + (start..<min(start + 1000, points)).map {
+                    #"{"key": "loss", "value": \#(Double(start + $0 % 977) / 1000), "step": \#($0), "timestamp": \#(1_700_000_000_000 + $0)}"#
+                }.joined(separator: ",") + "]}"
         }
         var raw = Measurement(name: "raw SQLite, 1000 rows per transaction", operations: points)
         let rawTable = try RawMetricTable(path: directory.appendingPathComponent("raw.sqlite").path)
@@ -47,38 +51,58 @@ struct DataBenchmark {
             ingest.latencies.append(ContinuousClock.now - began)
         }
         ingest.elapsed = ContinuousClock.now - ingestStart
-        Table.printRates(title: "Data: metric ingest, \(points) points in batches of 1000 (p50/p99 per batch)", rows: [raw, ingest], reference: "raw SQLite, same rows, WAL, synchronous=FULL", unit: "points/s")
-        print(String(format: "ingest through HTTP reaches %.0f%% of raw SQLite's points/s", (Double(points) / ingest.elapsed.seconds) / (Double(points) / raw.elapsed.seconds) * 100))
+        Table.printRates(
+            title: "Data: metric ingest, \(points) points in batches of 1000 (p50/p99 per batch)", rows: [raw, ingest],
+            reference: "raw SQLite, same rows, WAL, synchronous=FULL", unit: "points/s")
+        print(
+            String(
+                format: "ingest through HTTP reaches %.0f%% of raw SQLite's points/s",
+                (Double(points) / ingest.elapsed.seconds) / (Double(points) / raw.elapsed.seconds) * 100))
 
         let downsampled = try await measure("GET downsampled, \(points) points → 1000 buckets", count: requests) { _ in
             try await client.call("GET", "/v1/runs/\(run)/metrics/downsampled?key=loss&buckets=1000")
         }
         let history = try await measure("GET history, a page of 1000 points", count: requests) { request in
-            try await client.call("GET", "/v1/runs/\(run)/metrics/history?key=loss&limit=1000&after=\(request * 997 % max(1, points - 1000))")
+            try await client.call(
+                "GET",
+                "/v1/runs/\(run)/metrics/history?key=loss&limit=1000&after=\(request * 997 % max(1, points - 1000))")
         }
-        Table.printRates(title: "Data: reading a \(points)-point series over HTTP (goal: downsampled p50 < 50 ms)", rows: [history, downsampled], reference: "a history page", unit: "requests/s")
+        Table.printRates(
+            title: "Data: reading a \(points)-point series over HTTP (goal: downsampled p50 < 50 ms)",
+            rows: [history, downsampled], reference: "a history page", unit: "requests/s")
 
         // Search: runs written straight into the service's store (as the service writes them,
         // 100k HTTP creations would only time the loader), then searched over HTTP. The loader
         // opens the store with the service's own collection definitions, so it keeps the key/
         // value index and the planner statistics as the service would.
         let store = try SQLiteDocumentStore(path: directory.appendingPathComponent("data/store.sqlite").path)
-        try await CollectionCatalog.load(domain: "data", from: URL(fileURLWithPath: "db", isDirectory: true)).apply(to: store)
+        try await CollectionCatalog.load(domain: "data", from: URL(fileURLWithPath: "db", isDirectory: true)).apply(
+            to: store)
         let loadStart = ContinuousClock.now
         for batch in stride(from: 0, to: runs, by: 1000) {
-            try await store.batch((batch..<min(batch + 1000, runs)).map { .insert(runDocument($0, project: project, experiment: experiment), into: "runs") })
+            try await store.batch(
+                (batch..<min(batch + 1000, runs)).map {
+                    .insert(runDocument($0, project: project, experiment: experiment), into: "runs")
+                })
         }
-        print(String(format: "\n(loaded %d runs with 20 params and 10 metrics in %.1f s)", runs, (ContinuousClock.now - loadStart).seconds))
+        print(
+            String(
+                format: "\n(loaded %d runs with 20 params and 10 metrics in %.1f s)", runs,
+                (ContinuousClock.now - loadStart).seconds))
         // The loader's connection gathered the planner statistics; a running service reads
         // them when it opens its store, as it does after a restart.
         try await services.restartData()
         var matched = 0
         let search = try await measure("search: metrics.m3 > x and params.p7 = v", count: requests) { request in
             let filter = "metrics.m3 > \(0.9 + Double(request % 9) / 100) and params.p7 = 'v\(request % 10)'"
-            let body: JSONValue = ["projectId": .string(project), "filter": .string(filter), "orderBy": ["metrics.m3 desc"], "limit": 100]
+            let body: JSONValue = [
+                "projectId": .string(project), "filter": .string(filter), "orderBy": ["metrics.m3 desc"], "limit": 100,
+            ]
             matched = try await client.call("POST", "/v1/runs/search", body.jsonText)["items"]?.arrayValue?.count ?? 0
         }
-        Table.printRates(title: "Data: run search over \(runs) runs, top 100 by the metric (goal: p50 < 50 ms)", rows: [search], reference: "-", unit: "searches/s")
+        Table.printRates(
+            title: "Data: run search over \(runs) runs, top 100 by the metric (goal: p50 < 50 ms)", rows: [search],
+            reference: "-", unit: "searches/s")
         print("(the last search returned \(matched) runs)")
     }
 
@@ -89,8 +113,10 @@ struct DataBenchmark {
         for param in 0..<20 { params["p\(param)"] = .string("v\((index / (param + 1)) % 10)") }
         for metric in 0..<10 { metrics["m\(metric)"] = .double(Double((index * (metric + 7919)) % 10007) / 10007) }
         return [
-            "id": .string(ID.make()), "projectId": .string(project), "experimentId": .string(experiment), "name": .string("run-\(index)"),
-            "status": "finished", "startTime": .string(Timestamp.now), "createdBy": "bench", "params": .object(params), "tags": [:],
+            "id": .string(ID.make()), "projectId": .string(project), "experimentId": .string(experiment),
+            "name": .string("run-\(index)"),
+            "status": "finished", "startTime": .string(Timestamp.now), "createdBy": "bench", "params": .object(params),
+            "tags": [:],
             "metrics": .object(metrics), "metricSummaries": [:], "lifecycle": "active", "source": [:],
         ]
     }

@@ -19,15 +19,18 @@ struct DockerComputeBenchmark {
         let services = try await BenchServices.start(directory: state)
         defer { services.stop() }
         let (computeTask, agentTask, compute) = try await ComputeBenchmark.startCompute(
-            state: state, services: services, agentEnvironment: ["MLEX_AGENT_EXECUTOR": "docker", "MLEX_AGENT_DOCKER_SOCKET": socket]
+            state: state, services: services,
+            agentEnvironment: ["MLEX_AGENT_EXECUTOR": "docker", "MLEX_AGENT_DOCKER_SOCKET": socket]
         )
         defer {
             agentTask.cancel()
             computeTask.cancel()
         }
         let project = try await services.client.call("POST", "/v1/projects", #"{"name": "docker"}"#)["id"]!.stringValue!
-        let trivial = #"{"projectId": "\#(project)", "image": "\#(image)", "command": ["/bin/true"], "resources": {"cpus": 0.1, "memoryMB": 64}}"#
-        let (toRunning, toDone) = try await ComputeBenchmark.submitOneByOne(trivial, count: jobs, executor: "docker executor", compute: compute)
+        let trivial =
+            #"{"projectId": "\#(project)", "image": "\#(image)", "command": ["/bin/true"], "resources": {"cpus": 0.1, "memoryMB": 64}}"#
+        let (toRunning, toDone) = try await ComputeBenchmark.submitOneByOne(
+            trivial, count: jobs, executor: "docker executor", compute: compute)
         Table.printRates(
             title: "compute, docker executor: a trivial job from submission to running, \(jobs) jobs one after another",
             rows: [plain, toRunning, toDone], reference: "docker run --rm of /bin/true in the same image, same daemon"
@@ -41,11 +44,18 @@ struct DockerComputeBenchmark {
         for _ in 0..<jobs {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/docker")
-            process.arguments = ["-H", "unix://\(socket)", "run", "--rm", "--network", "none", "--memory", "64m", "--cpus", "0.1", image, "/bin/true"]
+            process.arguments = [
+                "-H", "unix://\(socket)", "run", "--rm", "--network", "none", "--memory", "64m", "--cpus", "0.1", image,
+                "/bin/true",
+            ]
             let began = ContinuousClock.now
             try process.run()
             process.waitUntilExit()
-            guard process.terminationStatus == 0 else { throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "docker run failed: \(process.terminationStatus)"]) }
+            guard process.terminationStatus == 0 else {
+                throw CocoaError(
+                    .executableLoad,
+                    userInfo: [NSLocalizedDescriptionKey: "docker run failed: \(process.terminationStatus)"])
+            }
             row.latencies.append(ContinuousClock.now - began)
         }
         row.elapsed = ContinuousClock.now - start

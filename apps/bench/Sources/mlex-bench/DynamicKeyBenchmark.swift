@@ -23,7 +23,8 @@ struct DynamicKeyBenchmark {
             var load = Measurement(name: "insert into \(collection), batches of 1000", operations: documents)
             let start = ContinuousClock.now
             for batch in stride(from: 0, to: documents, by: 1000) {
-                try await store.batch(values[batch..<min(batch + 1000, documents)].map { .insert($0, into: collection) })
+                try await store.batch(
+                    values[batch..<min(batch + 1000, documents)].map { .insert($0, into: collection) })
             }
             load.elapsed = ContinuousClock.now - start
             loads.append(load)
@@ -37,7 +38,9 @@ struct DynamicKeyBenchmark {
                 let start = ContinuousClock.now
                 for index in 0..<searches {
                     let lr = Double(index % 9 + 1) / 100
-                    let query = Query(filter: ["params.lr": .double(lr), "metrics.acc": ["$gt": .double(threshold)]], sort: [.descending("metrics.acc")], limit: 100)
+                    let query = Query(
+                        filter: ["params.lr": .double(lr), "metrics.acc": ["$gt": .double(threshold)]],
+                        sort: [.descending("metrics.acc")], limit: 100)
                     let began = ContinuousClock.now
                     matches = try await store.find(collection, query).count
                     search.latencies.append(ContinuousClock.now - began)
@@ -48,10 +51,17 @@ struct DynamicKeyBenchmark {
         }
         print("\n## Store: dynamic-key search over \(documents) documents, top 100 of each (reference: full scan)")
         for row in loads {
-            print(String(format: "%@ %.0f documents/s", Table.pad(row.name, 40), Double(row.operations) / row.elapsed.seconds))
+            print(
+                String(
+                    format: "%@ %.0f documents/s", Table.pad(row.name, 40), Double(row.operations) / row.elapsed.seconds
+                ))
         }
         for row in rows {
-            print(String(format: "%@ %.0f searches/s  p50 %.1f ms  p99 %.1f ms", Table.pad(row.name, 40), Double(row.operations) / row.elapsed.seconds, row.percentile(0.5).seconds * 1000, row.percentile(0.99).seconds * 1000))
+            print(
+                String(
+                    format: "%@ %.0f searches/s  p50 %.1f ms  p99 %.1f ms", Table.pad(row.name, 40),
+                    Double(row.operations) / row.elapsed.seconds, row.percentile(0.5).seconds * 1000,
+                    row.percentile(0.99).seconds * 1000))
         }
         print("(the last search returned \(matches) documents)")
         try? FileManager.default.removeItem(at: directory)

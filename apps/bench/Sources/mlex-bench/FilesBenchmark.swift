@@ -35,7 +35,10 @@ struct FilesBenchmark {
         request.headers.add(name: "Authorization", value: "Bearer \(client.token ?? "")")
         request.body = .stream(FileChunks(path: source), length: .known(bytes))
         let stored = try await HTTPClient.shared.execute(request, timeout: .seconds(3600))
-        guard stored.status == .created else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "upload answered \(stored.status)"]) }
+        guard stored.status == .created else {
+            throw CocoaError(
+                .fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "upload answered \(stored.status)"])
+        }
         _ = try await stored.body.collect(upTo: 1 << 20)
         upload.elapsed = ContinuousClock.now - uploadStart
 
@@ -44,7 +47,8 @@ struct FilesBenchmark {
         var fetch = HTTPClientRequest(url: client.base + "/v1/projects/\(project)/files/big.bin")
         fetch.headers.add(name: "Authorization", value: "Bearer \(client.token ?? "")")
         let response = try await HTTPClient.shared.execute(fetch, timeout: .seconds(3600))
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: createEmpty(directory.appendingPathComponent("download.bin").path)))
+        let output = try FileHandle(
+            forWritingTo: URL(fileURLWithPath: createEmpty(directory.appendingPathComponent("download.bin").path)))
         var received: Int64 = 0
         // Written 4 MB at a time, as a download tool would: one syscall per HTTP chunk costs more than the transfer.
         var pending = Data()
@@ -66,12 +70,19 @@ struct FilesBenchmark {
         var streamed = Measurement(name: "GET /v1/projects/{id}/files (discarded)", bytes: bytes, operations: 1)
         let streamStart = ContinuousClock.now
         var counted: Int64 = 0
-        for try await chunk in try await HTTPClient.shared.execute(fetch, timeout: .seconds(3600)).body { counted += Int64(chunk.readableBytes) }
+        for try await chunk in try await HTTPClient.shared.execute(fetch, timeout: .seconds(3600)).body {
+            counted += Int64(chunk.readableBytes)
+        }
         streamed.elapsed = ContinuousClock.now - streamStart
         guard counted == bytes else { throw CocoaError(.fileReadCorruptFile) }
 
-        Table.print(title: "Files: \(megabytes) MB through HTTP (goal ≥ 70% of cp, peak RSS < 150 MB)", rows: [copy, copySynced, upload, download, streamed], reference: "cp of the same file")
-        print(String(format: "peak RSS: %.0f MB before the transfers, %.0f MB after (service and client in one process)", rssBefore, peakRSSMegabytes()))
+        Table.print(
+            title: "Files: \(megabytes) MB through HTTP (goal ≥ 70% of cp, peak RSS < 150 MB)",
+            rows: [copy, copySynced, upload, download, streamed], reference: "cp of the same file")
+        print(
+            String(
+                format: "peak RSS: %.0f MB before the transfers, %.0f MB after (service and client in one process)",
+                rssBefore, peakRSSMegabytes()))
         try? FileManager.default.removeItem(at: directory)
     }
 

@@ -17,9 +17,11 @@ struct HubBenchmark {
     func run() async throws {
         try? FileManager.default.removeItem(at: directory)
         let state = directory.appendingPathComponent("state")
-        try FileManager.default.createDirectory(at: state.appendingPathComponent("mlhub"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: state.appendingPathComponent("mlhub"), withIntermediateDirectories: true)
         let store = try SQLiteDocumentStore(path: state.appendingPathComponent("mlhub/store.sqlite").path)
-        try await CollectionCatalog.load(domain: "mlhub", from: URL(fileURLWithPath: "db", isDirectory: true)).apply(to: store)
+        try await CollectionCatalog.load(domain: "mlhub", from: URL(fileURLWithPath: "db", isDirectory: true)).apply(
+            to: store)
         var random = SeededRandom(seed: 42)
         var fill = Measurement(name: "write versions (FTS index kept by triggers)", operations: versions)
         let began = ContinuousClock.now
@@ -31,19 +33,27 @@ struct HubBenchmark {
         }
         fill.elapsed = ContinuousClock.now - began
         fill.operations = versions
-        Table.printRates(title: "mlhub: \(versions) model versions written in batches of 1000", rows: [fill], reference: "itself", unit: "versions/s")
+        Table.printRates(
+            title: "mlhub: \(versions) model versions written in batches of 1000", rows: [fill], reference: "itself",
+            unit: "versions/s")
 
         let services = try await BenchServices.start(directory: state)
         defer { services.stop() }
         let port = try LoopbackPort.free()
-        let settings = try await ServiceSettings.forTesting(.mlhub, stateDirectory: state, extraSettings: MLHubApp.extraSettings, environment: services.environment.merging(["MLEX_MLHUB_PORT": String(port)]) { $1 })
-        let hubTask = try await BenchServices.run(MLHubApp.buildApplication(settings: settings, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })))
+        let settings = try await ServiceSettings.forTesting(
+            .mlhub, stateDirectory: state, extraSettings: MLHubApp.extraSettings,
+            environment: services.environment.merging(["MLEX_MLHUB_PORT": String(port)]) { $1 })
+        let hubTask = try await BenchServices.run(
+            MLHubApp.buildApplication(
+                settings: settings, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })))
         defer { hubTask.cancel() }
         let hub = APIClient(base: "http://127.0.0.1:\(port)")
         hub.token = services.client.token
 
         let texts = (0..<queries).map { index in
-            index % 2 == 0 ? Self.word(60 + random.next(1500)) : "\(Self.word(60 + random.next(1500))) \(Self.word(60 + random.next(1500)))"
+            index % 2 == 0
+                ? Self.word(60 + random.next(1500))
+                : "\(Self.word(60 + random.next(1500))) \(Self.word(60 + random.next(1500)))"
         }
         var reference = Measurement(name: "store.search alone (FTS5 BM25, best 1000)", operations: queries)
         var full = Measurement(name: "GET /v1/search?q= (ranked, 5 facets)", operations: queries)
@@ -51,16 +61,21 @@ struct HubBenchmark {
         var browse = Measurement(name: "GET /v1/search?task= (no text, 5 facets)", operations: queries)
         for (index, text) in texts.enumerated() {
             let encoded = text.replacingOccurrences(of: " ", with: "%20")
-            reference.latencies.append(try await timed { _ = try await store.search("model_versions", TextSearch(text, limit: 1000)) })
+            reference.latencies.append(
+                try await timed { _ = try await store.search("model_versions", TextSearch(text, limit: 1000)) })
             full.latencies.append(try await timed { _ = try await hub.call("GET", "/v1/search?q=\(encoded)") })
-            bare.latencies.append(try await timed { _ = try await hub.call("GET", "/v1/search?q=\(encoded)&facets=false") })
-            browse.latencies.append(try await timed { _ = try await hub.call("GET", "/v1/search?task=task\(index % 20)") })
+            bare.latencies.append(
+                try await timed { _ = try await hub.call("GET", "/v1/search?q=\(encoded)&facets=false") })
+            browse.latencies.append(
+                try await timed { _ = try await hub.call("GET", "/v1/search?task=task\(index % 20)") })
         }
         reference.elapsed = reference.latencies.reduce(.zero, +)
         full.elapsed = full.latencies.reduce(.zero, +)
         bare.elapsed = bare.latencies.reduce(.zero, +)
         browse.elapsed = browse.latencies.reduce(.zero, +)
-        Table.printRates(title: "mlhub: search over \(versions) versions, \(queries) queries of 1–2 words, one at a time", rows: [reference, full, bare, browse], reference: "the store's full-text search alone")
+        Table.printRates(
+            title: "mlhub: search over \(versions) versions, \(queries) queries of 1–2 words, one at a time",
+            rows: [reference, full, bare, browse], reference: "the store's full-text search alone")
     }
 
     private func timed(_ body: () async throws -> Void) async throws -> Duration {
@@ -71,8 +86,10 @@ struct HubBenchmark {
 
     /// A pronounceable word for each vocabulary rank (`kavo`, `mitesu`…), stable across runs.
     static func word(_ rank: Int) -> String {
-        let consonants = Array("bdfgklmnprstvz"), vowels = Array("aeiou")
-        var value = rank + 7, text = ""
+        let consonants = Array("bdfgklmnprstvz")
+        let vowels = Array("aeiou")
+        var value = rank + 7
+        var text = ""
         repeat {
             text.append(consonants[value % consonants.count])
             value /= consonants.count
@@ -87,13 +104,17 @@ struct HubBenchmark {
         let description = (0..<12).map { _ in word(skewed()) }.joined(separator: " ")
         let created = Timestamp.format(Date(timeIntervalSince1970: 1_780_000_000 + Double(index) * 60))
         return [
-            "id": .string(ID.make()), "modelId": .string(ID.make()), "projectId": "01900000-0000-7000-8000-000000000000", "number": 1,
+            "id": .string(ID.make()), "modelId": .string(ID.make()),
+            "projectId": "01900000-0000-7000-8000-000000000000", "number": 1,
             "name": .string("\(word(skewed()))-\(word(skewed()))-\(index)"), "task": .string("task\(random.next(20))"),
             "framework": .string(["pytorch", "jax", "tensorflow", "sklearn", "xgboost", "onnx"][random.next(6)]),
-            "tags": .array((0..<3).map { _ in .string("tag\(random.next(50))") }), "authors": .array((0..<2).map { _ in .string("author\(random.next(500))") }),
-            "description": .string(description), "stage": .string(["none", "staging", "production", "archived"][random.next(4)]),
+            "tags": .array((0..<3).map { _ in .string("tag\(random.next(50))") }),
+            "authors": .array((0..<2).map { _ in .string("author\(random.next(500))") }),
+            "description": .string(description),
+            "stage": .string(["none", "staging", "production", "archived"][random.next(4)]),
             "public": true, "owner": .string("user\(random.next(200))"), "metrics": ["acc": .double(random.unit())],
-            "deployCount": .int(Int64(random.next(5) == 0 ? random.next(100) : 0)), "aliases": [], "createdAt": .string(created),
+            "deployCount": .int(Int64(random.next(5) == 0 ? random.next(100) : 0)), "aliases": [],
+            "createdAt": .string(created),
         ]
     }
 }

@@ -3,8 +3,8 @@ import Crypto
 import Foundation
 import IngestService
 import Logging
-import NIOCore
 import MLHubService
+import NIOCore
 import Platform
 
 /// Ingest's goals: how soon an ingested model is searchable in the hub (goal p50 < 200 ms on the
@@ -22,12 +22,21 @@ struct IngestBenchmark {
         let services = try await BenchServices.start(directory: state)
         defer { services.stop() }
         let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
-        let hubPort = try LoopbackPort.free(), ingestPort = try LoopbackPort.free()
-        let environment = services.environment.merging(["MLEX_MLHUB_PORT": String(hubPort), "MLEX_INGEST_PORT": String(ingestPort)]) { $1 }
-        let hubTask = try await BenchServices.run(MLHubApp.buildApplication(
-            settings: try await ServiceSettings.forTesting(.mlhub, stateDirectory: state, extraSettings: MLHubApp.extraSettings, environment: environment), logger: logger))
-        let ingestTask = try await BenchServices.run(IngestApp.buildApplication(
-            settings: try await ServiceSettings.forTesting(.ingest, stateDirectory: state, extraSettings: IngestApp.extraSettings, environment: environment), logger: logger))
+        let hubPort = try LoopbackPort.free()
+        let ingestPort = try LoopbackPort.free()
+        let environment = services.environment.merging([
+            "MLEX_MLHUB_PORT": String(hubPort), "MLEX_INGEST_PORT": String(ingestPort),
+        ]) { $1 }
+        let hubTask = try await BenchServices.run(
+            MLHubApp.buildApplication(
+                settings: try await ServiceSettings.forTesting(
+                    .mlhub, stateDirectory: state, extraSettings: MLHubApp.extraSettings, environment: environment),
+                logger: logger))
+        let ingestTask = try await BenchServices.run(
+            IngestApp.buildApplication(
+                settings: try await ServiceSettings.forTesting(
+                    .ingest, stateDirectory: state, extraSettings: IngestApp.extraSettings, environment: environment),
+                logger: logger))
         defer {
             hubTask.cancel()
             ingestTask.cancel()
@@ -38,17 +47,25 @@ struct IngestBenchmark {
         // The hub learns the owner's membership from data's events before it shows private models.
         try await Task.sleep(for: .seconds(1))
 
-        let made = try (0..<packages).map { try Self.package(index: $0, in: directory.appendingPathComponent("packages")) }
+        let made = try (0..<packages).map {
+            try Self.package(index: $0, in: directory.appendingPathComponent("packages"))
+        }
         var post = Measurement(name: "POST /v1/models (checked, stored in data)", operations: packages)
         var searchable = Measurement(name: "accepted → found by GET /v1/search", operations: packages)
         var total = Measurement(name: "POST start → found by search", operations: packages)
         let began = ContinuousClock.now
         for (word, tar) in made {
             let start = ContinuousClock.now
-            let answer = try await Self.send(tar, to: "http://127.0.0.1:\(ingestPort)/v1/models?projectId=\(project)", token: services.client.token ?? "")
-            guard answer == 201 else { throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "ingest answered \(answer)"]) }
+            let answer = try await Self.send(
+                tar, to: "http://127.0.0.1:\(ingestPort)/v1/models?projectId=\(project)",
+                token: services.client.token ?? "")
+            guard answer == 201 else {
+                throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "ingest answered \(answer)"])
+            }
             let accepted = ContinuousClock.now
-            while try await hub.call("GET", "/v1/search?q=\(word)&facets=false&projectId=\(project)")["items"]?.arrayValue?.isEmpty != false {
+            while try await hub.call("GET", "/v1/search?q=\(word)&facets=false&projectId=\(project)")["items"]?
+                .arrayValue?.isEmpty != false
+            {
                 try await Task.sleep(for: .milliseconds(2))
             }
             let found = ContinuousClock.now
@@ -60,12 +77,15 @@ struct IngestBenchmark {
         post.elapsed = elapsed
         searchable.elapsed = elapsed
         total.elapsed = elapsed
-        Table.printRates(title: "ingest: \(packages) small packages one after another, each awaited until searchable", rows: [post, searchable, total], reference: "the POST alone", unit: "packages/s")
+        Table.printRates(
+            title: "ingest: \(packages) small packages one after another, each awaited until searchable",
+            rows: [post, searchable, total], reference: "the POST alone", unit: "packages/s")
     }
 
     /// A package whose description holds one word no other has: (that word, its tar).
     static func package(index: Int, in directory: URL) throws -> (String, Data) {
-        var rest = index, letters = ""
+        var rest = index
+        var letters = ""
         repeat {
             letters.append(Character(UnicodeScalar(UInt8(97 + rest % 26))))
             rest /= 26
@@ -73,14 +93,20 @@ struct IngestBenchmark {
         let word = "zq\(letters)x"
         let folder = directory.appendingPathComponent("p\(index)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let files = ["weights.bin": Data((0..<1024).map { UInt8(($0 + index) % 256) }), "run.py": Data("print('hi')\n".utf8)]
+        let files = [
+            "weights.bin": Data((0..<1024).map { UInt8(($0 + index) % 256) }), "run.py": Data("print('hi')\n".utf8),
+        ]
         var listed: [JSONValue] = []
         for (path, bytes) in files.sorted(by: { $0.key < $1.key }) {
             try bytes.write(to: folder.appendingPathComponent(path))
-            listed.append(["path": .string(path), "size": .int(Int64(bytes.count)), "sha256": .string(SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined())])
+            listed.append([
+                "path": .string(path), "size": .int(Int64(bytes.count)),
+                "sha256": .string(SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()),
+            ])
         }
         let card: JSONValue = [
-            "name": .string("bench-\(index)"), "version": "1.0.0", "description": .string("benchmark model \(word)"), "task": "bench",
+            "name": .string("bench-\(index)"), "version": "1.0.0", "description": .string("benchmark model \(word)"),
+            "task": "bench",
             "command": ["/usr/bin/python3", "run.py"], "files": .array(listed),
         ]
         try Data(card.jsonText.utf8).write(to: folder.appendingPathComponent("model.json"))

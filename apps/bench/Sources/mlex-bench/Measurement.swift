@@ -30,12 +30,14 @@ extension Duration {
 enum Table {
     static func print(title: String, rows: [Measurement], reference: String) {
         Swift.print("\n## \(title)  (reference: \(reference))")
-        Swift.print(pad("case", 38) + pad("MB/s", 10) + pad("ops", 10) + pad("p50 µs", 10) + pad("p99 µs", 10) + "vs reference")
+        Swift.print(
+            pad("case", 38) + pad("MB/s", 10) + pad("ops", 10) + pad("p50 µs", 10) + pad("p99 µs", 10) + "vs reference")
         let baseline = rows.first?.megabytesPerSecond ?? 0
         for row in rows {
             let relative = baseline > 0 ? String(format: "%.0f%%", row.megabytesPerSecond / baseline * 100) : "-"
             Swift.print(
-                pad(row.name, 38) + pad(row.bytes > 0 ? String(format: "%.0f", row.megabytesPerSecond) : "-", 10) + pad("\(row.operations)", 10)
+                pad(row.name, 38) + pad(row.bytes > 0 ? String(format: "%.0f", row.megabytesPerSecond) : "-", 10)
+                    + pad("\(row.operations)", 10)
                     + pad(row.latencies.isEmpty ? "-" : String(format: "%.0f", row.percentile(0.5).microseconds), 10)
                     + pad(row.latencies.isEmpty ? "-" : String(format: "%.0f", row.percentile(0.99).microseconds), 10)
                     + relative
@@ -53,7 +55,8 @@ enum Table {
             let p50 = row.percentile(0.5).microseconds
             Swift.print(
                 pad(row.name, 44) + pad(String(format: "%.0f", Double(row.operations) / row.elapsed.seconds), 12)
-                    + pad(String(format: "%.1f", p50), 10) + pad(String(format: "%.1f", row.percentile(0.99).microseconds), 10)
+                    + pad(String(format: "%.1f", p50), 10)
+                    + pad(String(format: "%.1f", row.percentile(0.99).microseconds), 10)
                     + (baseline > 0 ? String(format: "%.2f×", p50 / baseline) : "-")
             )
         }

@@ -22,7 +22,10 @@ struct MongoStoreBenchmark {
         for (name, store) in [("sqlite", sqlite as any DocumentStore), ("mongodb via nx-27017", mongo)] {
             try await store.prepare(spec)
             let singles = documents / 5
-            rows.append(try await measure("\(name): insert, one at a time", count: singles) { try await store.insert(values[$0], into: "runs") })
+            rows.append(
+                try await measure("\(name): insert, one at a time", count: singles) {
+                    try await store.insert(values[$0], into: "runs")
+                })
             let batches = (documents - singles) / 1000
             var batched = try await measure("\(name): insert, batches of 1000", count: batches) { batch in
                 let start = singles + batch * 1000
@@ -30,18 +33,25 @@ struct MongoStoreBenchmark {
             }
             batched.operations = batches * 1000
             rows.append(batched)
-            rows.append(try await measure("\(name): indexed find (name = ?)", count: 1000) { index in
-                let found = try await store.find("runs", Query(filter: ["name": .string("run-\(index * 7 % singles)")], limit: 1))
-                precondition(found.count == 1)
-            })
+            rows.append(
+                try await measure("\(name): indexed find (name = ?)", count: 1000) { index in
+                    let found = try await store.find(
+                        "runs", Query(filter: ["name": .string("run-\(index * 7 % singles)")], limit: 1))
+                    precondition(found.count == 1)
+                })
         }
-        Table.printRates(title: "Store on MongoDB (nx-27017) beside SQLite: \(documents) documents", rows: rows, reference: "sqlite single inserts", unit: "ops/s")
+        Table.printRates(
+            title: "Store on MongoDB (nx-27017) beside SQLite: \(documents) documents", rows: rows,
+            reference: "sqlite single inserts", unit: "ops/s")
     }
 
     private func document(_ index: Int) -> JSONValue {
         let status: JSONValue = index % 3 == 0 ? "finished" : "running"
         let params: JSONValue = ["lr": .double(Double(index % 10) / 100), "layers": .int(Int64(index % 7))]
         let metrics: JSONValue = ["acc": .double(Double(index % 100) / 100)]
-        return ["id": .string(ID.make()), "name": .string("run-\(index)"), "status": status, "params": params, "metrics": metrics]
+        return [
+            "id": .string(ID.make()), "name": .string("run-\(index)"), "status": status, "params": params,
+            "metrics": metrics,
+        ]
     }
 }

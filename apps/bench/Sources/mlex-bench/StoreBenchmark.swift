@@ -21,7 +21,9 @@ struct StoreBenchmark {
         let store = try SQLiteDocumentStore(path: directory.appendingPathComponent("store.sqlite").path)
         try await store.prepare(spec)
         let values = try texts.map { try JSONDecoder().decode(JSONValue.self, from: Data($0.1.utf8)) }
-        var oursSingle = Measurement(name: "store: insert, one per transaction", bytes: bytes / Int64(documents) * Int64(singles), operations: singles)
+        var oursSingle = Measurement(
+            name: "store: insert, one per transaction", bytes: bytes / Int64(documents) * Int64(singles),
+            operations: singles)
         var start = ContinuousClock.now
         for value in values[0..<singles] {
             let began = ContinuousClock.now
@@ -29,7 +31,9 @@ struct StoreBenchmark {
             oursSingle.latencies.append(ContinuousClock.now - began)
         }
         oursSingle.elapsed = ContinuousClock.now - start
-        var oursBatch = Measurement(name: "store: insert, batches of 1000", bytes: bytes / Int64(documents) * Int64(documents - singles), operations: documents - singles)
+        var oursBatch = Measurement(
+            name: "store: insert, batches of 1000", bytes: bytes / Int64(documents) * Int64(documents - singles),
+            operations: documents - singles)
         start = ContinuousClock.now
         for batch in stride(from: singles, to: documents, by: 1000) {
             let began = ContinuousClock.now
@@ -41,7 +45,8 @@ struct StoreBenchmark {
         start = ContinuousClock.now
         for index in 0..<5000 {
             let began = ContinuousClock.now
-            let found = try await store.find("runs", Query(filter: ["name": .string("run-\(index * 7 % documents)")], limit: 1))
+            let found = try await store.find(
+                "runs", Query(filter: ["name": .string("run-\(index * 7 % documents)")], limit: 1))
             precondition(found.count == 1)
             oursFind.latencies.append(ContinuousClock.now - began)
         }
@@ -49,15 +54,19 @@ struct StoreBenchmark {
 
         // Plain SQL, same statements, same durability (WAL, synchronous=FULL).
         let raw = try RawSQLite(path: directory.appendingPathComponent("raw.sqlite").path)
-        var rawSingle = Measurement(name: "raw SQL: insert, one per transaction", bytes: oursSingle.bytes, operations: singles)
+        var rawSingle = Measurement(
+            name: "raw SQL: insert, one per transaction", bytes: oursSingle.bytes, operations: singles)
         start = ContinuousClock.now
         for (id, text) in texts[0..<singles] {
             let began = ContinuousClock.now
-            try raw.exec("BEGIN IMMEDIATE"); try raw.insert(id, text); try raw.exec("COMMIT")
+            try raw.exec("BEGIN IMMEDIATE")
+            try raw.insert(id, text)
+            try raw.exec("COMMIT")
             rawSingle.latencies.append(ContinuousClock.now - began)
         }
         rawSingle.elapsed = ContinuousClock.now - start
-        var rawBatch = Measurement(name: "raw SQL: insert, batches of 1000", bytes: oursBatch.bytes, operations: documents - singles)
+        var rawBatch = Measurement(
+            name: "raw SQL: insert, batches of 1000", bytes: oursBatch.bytes, operations: documents - singles)
         start = ContinuousClock.now
         for batch in stride(from: singles, to: documents, by: 1000) {
             let began = ContinuousClock.now
@@ -94,20 +103,34 @@ struct StoreBenchmark {
         hopFind.elapsed = ContinuousClock.now - start
 
         Table.print(title: "Store: single inserts", rows: [rawSingle, oursSingle], reference: "raw SQLite C API")
-        Table.print(title: "Store: batched inserts (\(documents - singles) documents)", rows: [rawBatch, oursBatch], reference: "raw SQLite C API")
+        Table.print(
+            title: "Store: batched inserts (\(documents - singles) documents)", rows: [rawBatch, oursBatch],
+            reference: "raw SQLite C API")
         print("\n## Store: indexed finds (reference: raw SQLite C API)")
         for row in [rawFind, hopFind, oursFind] {
-            print(String(format: "%@ %.0f finds/s  p50 %.0f µs  p99 %.0f µs", Table.pad(row.name, 38), Double(row.operations) / row.elapsed.seconds, row.percentile(0.5).microseconds, row.percentile(0.99).microseconds))
+            print(
+                String(
+                    format: "%@ %.0f finds/s  p50 %.0f µs  p99 %.0f µs", Table.pad(row.name, 38),
+                    Double(row.operations) / row.elapsed.seconds, row.percentile(0.5).microseconds,
+                    row.percentile(0.99).microseconds))
         }
-        for (name, ours, reference) in [("single inserts", oursSingle, rawSingle), ("batched inserts", oursBatch, rawBatch), ("finds", oursFind, rawFind), ("finds vs raw + hop", oursFind, hopFind)] {
-            print(String(format: "store/raw, %@: %.0f%% of raw throughput", name, reference.elapsed.seconds / ours.elapsed.seconds * Double(ours.operations) / Double(reference.operations) * 100))
+        for (name, ours, reference) in [
+            ("single inserts", oursSingle, rawSingle), ("batched inserts", oursBatch, rawBatch),
+            ("finds", oursFind, rawFind), ("finds vs raw + hop", oursFind, hopFind),
+        ] {
+            print(
+                String(
+                    format: "store/raw, %@: %.0f%% of raw throughput", name,
+                    reference.elapsed.seconds / ours.elapsed.seconds * Double(ours.operations)
+                        / Double(reference.operations) * 100))
         }
         try? FileManager.default.removeItem(at: directory)
     }
 
     func document(_ index: Int) -> (String, String) {
         let id = String(format: "01900000-0000-7000-8000-%012d", index)
-        let text = #"{"id":"\#(id)","name":"run-\#(index)","status":"\#(index % 3 == 0 ? "finished" : "running")","params":{"lr":0.0\#(index % 9 + 1),"batch":\#(32 << (index % 3))},"metrics":{"acc":0.\#(index % 1000)},"startedAt":\#(1_700_000_000 + index)}"#
+        let text =
+            #"{"id":"\#(id)","name":"run-\#(index)","status":"\#(index % 3 == 0 ? "finished" : "running")","params":{"lr":0.0\#(index % 9 + 1),"batch":\#(32 << (index % 3))},"metrics":{"acc":0.\#(index % 1000)},"startedAt":\#(1_700_000_000 + index)}"#
         return (id, text)
     }
 }
@@ -125,7 +148,8 @@ final class RawSQLite {
         try connection.execute(#"CREATE INDEX c_runs__status ON c_runs (json_extract(doc, '$."status"'))"#)
         try connection.execute(#"CREATE UNIQUE INDEX c_runs__name ON c_runs (json_extract(doc, '$."name"'))"#)
         insertStatement = try connection.prepare("INSERT INTO c_runs (id, doc) VALUES (?, ?)")
-        findStatement = try connection.prepare(#"SELECT doc FROM c_runs WHERE json_extract(doc, '$."name"') = ? LIMIT 1"#)
+        findStatement = try connection.prepare(
+            #"SELECT doc FROM c_runs WHERE json_extract(doc, '$."name"') = ? LIMIT 1"#)
     }
 
     func exec(_ sql: String) throws {

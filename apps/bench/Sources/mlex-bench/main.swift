@@ -6,7 +6,8 @@ import KafkaBus
 // measured in the same run on the same machine. Release build; never part of `make test`.
 let arguments = CommandLine.arguments.dropFirst()
 let selected = Set(arguments.filter { !$0.hasPrefix("--") })
-let scratch = URL(fileURLWithPath: ProcessInfo.processInfo.environment["MLEX_BENCH_DIR"] ?? "data/bench", isDirectory: true)
+let scratch = URL(
+    fileURLWithPath: ProcessInfo.processInfo.environment["MLEX_BENCH_DIR"] ?? "data/bench", isDirectory: true)
 try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
 
 if selected.isEmpty || selected.contains("blobs") {
@@ -25,7 +26,9 @@ if selected.isEmpty || selected.contains("bus") {
         let prefix = "bench\(UInt32.random(in: 0...UInt32.max))."
         // The tests' group timings: tansu makes a first join with the defaults wait ~23 s.
         let settings = ["session.timeout.ms": "2000", "heartbeat.interval.ms": "500"]
-        try await BusBenchmark(name: "Kafka via tansu", events: events) { try KafkaBus(bootstrapServers: bootstrap, prefix: prefix, consumerSettings: settings) }.run()
+        try await BusBenchmark(name: "Kafka via tansu", events: events) {
+            try KafkaBus(bootstrapServers: bootstrap, prefix: prefix, consumerSettings: settings)
+        }.run()
     } else {
         print("\n(bus on Kafka: skipped; `make bench` starts tansu and sets MLEX_BENCH_KAFKA_BOOTSTRAP)")
     }
@@ -40,7 +43,9 @@ if selected.isEmpty || selected.contains("store") {
 if selected.isEmpty || selected.contains("mongo") {
     if let url = ProcessInfo.processInfo.environment["MLEX_BENCH_MONGODB_URL"] {
         let documents = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_MONGO_DOCUMENTS"] ?? "10000") ?? 10_000
-        try await MongoStoreBenchmark(url: url, directory: scratch.appendingPathComponent("mongo"), documents: documents).run()
+        try await MongoStoreBenchmark(
+            url: url, directory: scratch.appendingPathComponent("mongo"), documents: documents
+        ).run()
     } else {
         print("\n(mongo: skipped; `make bench` starts nx-27017 and sets MLEX_BENCH_MONGODB_URL)")
     }
@@ -65,14 +70,18 @@ if selected.isEmpty || selected.contains("files") {
 if selected.isEmpty || selected.contains("compute") {
     let jobs = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_COMPUTE_JOBS"] ?? "100") ?? 100
     let submissions = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_COMPUTE_SUBMISSIONS"] ?? "2000") ?? 2000
-    try await ComputeBenchmark(directory: scratch.appendingPathComponent("compute"), jobs: jobs, submissions: submissions).run()
+    try await ComputeBenchmark(
+        directory: scratch.appendingPathComponent("compute"), jobs: jobs, submissions: submissions
+    ).run()
 }
 
 if selected.isEmpty || selected.contains("docker") {
     let environment = ProcessInfo.processInfo.environment
     if let socket = environment["MLEX_BENCH_DOCKER_SOCKET"], let image = environment["MLEX_BENCH_DOCKER_IMAGE"] {
         let jobs = Int(environment["MLEX_BENCH_DOCKER_JOBS"] ?? "50") ?? 50
-        try await DockerComputeBenchmark(directory: scratch.appendingPathComponent("docker"), jobs: jobs, socket: socket, image: image).run()
+        try await DockerComputeBenchmark(
+            directory: scratch.appendingPathComponent("docker"), jobs: jobs, socket: socket, image: image
+        ).run()
     } else {
         print("\n(docker: skipped; `make bench` starts a dockerd and sets MLEX_BENCH_DOCKER_SOCKET)")
     }
@@ -81,7 +90,8 @@ if selected.isEmpty || selected.contains("docker") {
 if selected.isEmpty || selected.contains("mlhub") {
     let versions = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_HUB_VERSIONS"] ?? "100000") ?? 100_000
     let queries = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_HUB_QUERIES"] ?? "200") ?? 200
-    try await HubBenchmark(directory: scratch.appendingPathComponent("mlhub"), versions: versions, queries: queries).run()
+    try await HubBenchmark(directory: scratch.appendingPathComponent("mlhub"), versions: versions, queries: queries)
+        .run()
 }
 
 if selected.isEmpty || selected.contains("ingest") {

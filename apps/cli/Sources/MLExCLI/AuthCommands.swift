@@ -20,7 +20,10 @@ struct Register: AsyncParsableCommand {
                 throw ClientError.usage("the passwords differ")
             }
             let displayName = name ?? String(email.split(separator: "@").first ?? Substring(email))
-            try await client.call(.users, .POST, "/v1/users", body: ["email": .string(email), "password": .string(password), "displayName": .string(displayName)], authenticated: false)
+            try await client.call(
+                .users, .POST, "/v1/users",
+                body: ["email": .string(email), "password": .string(password), "displayName": .string(displayName)],
+                authenticated: false)
             try await client.login(email: email, password: password)
             Console.note("Registered \(email) and logged in to \(client.baseURL).")
         }
@@ -28,7 +31,8 @@ struct Register: AsyncParsableCommand {
 }
 
 struct Login: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Log in; the session is kept in ~/.config/mlex/config (mode 0600).")
+    static let configuration = CommandConfiguration(
+        abstract: "Log in; the session is kept in ~/.config/mlex/config (mode 0600).")
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Your email address (asked when missing).") var email: String?
@@ -71,7 +75,8 @@ struct Whoami: AsyncParsableCommand {
             let me = try await client.call(.users, .GET, "/v1/users/me")
             if output.json { return Console.json(me) }
             Console.fields([
-                ("email", Console.cell(me["email"])), ("name", Console.cell(me["displayName"])), ("id", Console.cell(me["id"])),
+                ("email", Console.cell(me["email"])), ("name", Console.cell(me["displayName"])),
+                ("id", Console.cell(me["id"])),
                 ("role", Console.cell(me["role"])), ("server", client.baseURL),
             ])
         }

@@ -42,7 +42,10 @@ enum Console {
     static func json(_ value: JSONValue) {
         let data = Data(value.jsonText.utf8)
         if let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
-           let pretty = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed]) {
+            let pretty = try? JSONSerialization.data(
+                withJSONObject: object,
+                options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+        {
             line(String(decoding: pretty, as: UTF8.self))
         } else {
             line(value.jsonText)
@@ -74,7 +77,8 @@ enum Console {
         case nil, .null?: "-"
         case .string(let text)?: text
         case .int(let number)?: String(number)
-        case .double(let number)?: number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(format: "%.6g", number)
+        case .double(let number)?:
+            number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(format: "%.6g", number)
         case .bool(let flag)?: String(flag)
         case let other?: other.jsonText
         }
@@ -83,8 +87,12 @@ enum Console {
     /// 1536 → "1.5 KiB".
     static func bytes(_ count: Int64) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(count), unit = 0
-        while value >= 1024, unit < units.count - 1 { value /= 1024; unit += 1 }
+        var value = Double(count)
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
         return unit == 0 ? "\(count) B" : String(format: "%.1f %@", value, units[unit])
     }
 }

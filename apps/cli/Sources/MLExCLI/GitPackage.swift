@@ -14,25 +14,39 @@ struct GitPackage {
     /// (naming them); untracked files are not in a commit and so not in the package.
     /// With `requireEntry`, the commit must hold that file at its root (DDL's `main.py`).
     static func make(from directory: URL, requireEntry: String?) throws -> GitPackage {
-        guard let top = try? git(["rev-parse", "--show-toplevel"], in: directory).trimmingCharacters(in: .whitespacesAndNewlines), !top.isEmpty else {
-            throw ClientError.usage("\(directory.path) is not inside a git work tree: `mlex submit` packages a commit (git init, git add, git commit)")
+        guard
+            let top = try? git(["rev-parse", "--show-toplevel"], in: directory).trimmingCharacters(
+                in: .whitespacesAndNewlines), !top.isEmpty
+        else {
+            throw ClientError.usage(
+                "\(directory.path) is not inside a git work tree: `mlex submit` packages a commit (git init, git add, git commit)"
+            )
         }
         let root = URL(fileURLWithPath: top, isDirectory: true)
-        guard let commit = try? git(["rev-parse", "--verify", "HEAD"], in: root).trimmingCharacters(in: .whitespacesAndNewlines) else {
+        guard
+            let commit = try? git(["rev-parse", "--verify", "HEAD"], in: root).trimmingCharacters(
+                in: .whitespacesAndNewlines)
+        else {
             throw ClientError.usage("the repository at \(root.path) has no commit yet: commit your code first")
         }
         let changed = try git(["status", "--porcelain", "--untracked-files=no"], in: root)
             .split(separator: "\n").map { String($0.dropFirst(3)) }
         guard changed.isEmpty else {
-            throw ClientError.usage("uncommitted changes in \(changed.joined(separator: ", ")): commit or stash them, so the job runs exactly a commit")
+            throw ClientError.usage(
+                "uncommitted changes in \(changed.joined(separator: ", ")): commit or stash them, so the job runs exactly a commit"
+            )
         }
         if let requireEntry {
-            let listed = try git(["ls-tree", "--name-only", "HEAD", "--", requireEntry], in: root).trimmingCharacters(in: .whitespacesAndNewlines)
+            let listed = try git(["ls-tree", "--name-only", "HEAD", "--", requireEntry], in: root).trimmingCharacters(
+                in: .whitespacesAndNewlines)
             guard listed == requireEntry else {
-                throw ClientError.usage("commit \(commit.prefix(12)) has no \(requireEntry) at the repository root (DDL's contract: main(dataset_dir, model_output_dir) in \(requireEntry)), or give a command in the task file")
+                throw ClientError.usage(
+                    "commit \(commit.prefix(12)) has no \(requireEntry) at the repository root (DDL's contract: main(dataset_dir, model_output_dir) in \(requireEntry)), or give a command in the task file"
+                )
             }
         }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mlex-\(UUID().uuidString)", isDirectory: true)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "mlex-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let archive = directory.appendingPathComponent("\(commit).tar")
         _ = try git(["archive", "--format=tar", "--output", archive.path, "HEAD"], in: root)
@@ -50,7 +64,8 @@ struct GitPackage {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["git"] + arguments
         process.currentDirectoryURL = directory
-        let output = Pipe(), errors = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
         do {
@@ -62,7 +77,9 @@ struct GitPackage {
         let problems = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw ClientError.usage("git \(arguments.first ?? "") failed: \(String(decoding: problems, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw ClientError.usage(
+                "git \(arguments.first ?? "") failed: \(String(decoding: problems, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))"
+            )
         }
         return String(decoding: text, as: UTF8.self)
     }

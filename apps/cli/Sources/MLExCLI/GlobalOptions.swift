@@ -5,7 +5,10 @@ import Wire
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The platform's URL (default: MLEX_URL, the saved login, or http://localhost:8000).", valueName: "url"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The platform's URL (default: MLEX_URL, the saved login, or http://localhost:8000).", valueName: "url"))
     var url: String?
 
     func settings() throws -> ClientSettings {
@@ -30,19 +33,28 @@ extension MLExClient {
         var after: String?
         repeat {
             let page = try await call(.data, .GET, "/v1/projects", query: ["limit": "200", "after": after])
-            if let match = page["items"]?.arrayValue?.first(where: { $0["name"]?.stringValue == reference }), let id = match["id"]?.stringValue {
+            if let match = page["items"]?.arrayValue?.first(where: { $0["name"]?.stringValue == reference }),
+                let id = match["id"]?.stringValue
+            {
                 return id
             }
             after = page["nextAfter"]?.stringValue
         } while after != nil
-        throw ClientError.api(APIFailure(status: 404, code: "not_found", message: "no project named \"\(reference)\" that you can see", field: "project"))
+        throw ClientError.api(
+            APIFailure(
+                status: 404, code: "not_found", message: "no project named \"\(reference)\" that you can see",
+                field: "project"))
     }
 
     /// Every item of a keyset-paged list (`items`, `nextAfter`).
-    func all(_ service: Service, _ path: String, query: [String: String?] = [:], pageSize: Int = 200) async throws -> [JSONValue] {
-        var items: [JSONValue] = [], after: String?
+    func all(
+        _ service: Service, _ path: String, query: [String: String?] = [:], pageSize: Int = 200
+    ) async throws -> [JSONValue] {
+        var items: [JSONValue] = []
+        var after: String?
         repeat {
-            let page = try await call(service, .GET, path, query: query.merging(["limit": String(pageSize), "after": after]) { $1 })
+            let page = try await call(
+                service, .GET, path, query: query.merging(["limit": String(pageSize), "after": after]) { $1 })
             items += page["items"]?.arrayValue ?? []
             after = page["nextAfter"]?.stringValue
         } while after != nil

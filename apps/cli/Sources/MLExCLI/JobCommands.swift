@@ -14,10 +14,18 @@ enum JobView {
         ]
         if let message = job["message"]?.stringValue { rows.append(("message", message)) }
         if let progress = job["progress"]?.numberValue {
-            rows.append(("progress", "\(Int((progress * 100).rounded()))%" + (job["progressMessage"]?.stringValue.map { " \($0)" } ?? "")))
+            rows.append(
+                (
+                    "progress",
+                    "\(Int((progress * 100).rounded()))%" + (job["progressMessage"]?.stringValue.map { " \($0)" } ?? "")
+                ))
         }
         let resources = job["resources"]
-        rows.append(("resources", "\(Console.cell(resources?["cpus"])) cpus, \(Console.cell(resources?["memoryMB"])) MB, \(Console.cell(resources?["gpus"])) gpus"))
+        rows.append(
+            (
+                "resources",
+                "\(Console.cell(resources?["cpus"])) cpus, \(Console.cell(resources?["memoryMB"])) MB, \(Console.cell(resources?["gpus"])) gpus"
+            ))
         if let usage = job["usage"], usage != .null {
             let memory = usage["memoryBytes"]?.intValue.map(Console.bytes) ?? "-"
             let peak = usage["memoryPeakBytes"]?.intValue.map(Console.bytes) ?? "-"
@@ -27,11 +35,17 @@ enum JobView {
         rows.append(("queue", "\(Console.cell(job["queue"])) (priority \(Console.cell(job["priority"])))"))
         if let node = job["nodeId"]?.stringValue { rows.append(("node", node)) }
         rows.append(("run", Console.cell(job["runId"])))
-        for (label, key) in [("created", "createdAt"), ("scheduled", "scheduledAt"), ("started", "startedAt"), ("ended", "endedAt")] {
+        for (label, key) in [
+            ("created", "createdAt"), ("scheduled", "scheduledAt"), ("started", "startedAt"), ("ended", "endedAt"),
+        ] {
             if let at = job[key]?.stringValue { rows.append((label, at)) }
         }
-        if let waited = seconds(job["createdAt"], job["startedAt"] ?? job["endedAt"]) { rows.append(("queued for", String(format: "%.1f s", waited))) }
-        if let ran = seconds(job["startedAt"], job["endedAt"]) { rows.append(("ran for", String(format: "%.1f s", ran))) }
+        if let waited = seconds(job["createdAt"], job["startedAt"] ?? job["endedAt"]) {
+            rows.append(("queued for", String(format: "%.1f s", waited)))
+        }
+        if let ran = seconds(job["startedAt"], job["endedAt"]) {
+            rows.append(("ran for", String(format: "%.1f s", ran)))
+        }
         Console.fields(rows)
     }
 
@@ -46,7 +60,8 @@ enum JobView {
     }
 
     static func seconds(_ from: JSONValue?, _ to: JSONValue?) -> Double? {
-        guard let start = from?.stringValue.flatMap(Timestamp.parse), let end = to?.stringValue.flatMap(Timestamp.parse) else { return nil }
+        guard let start = from?.stringValue.flatMap(Timestamp.parse), let end = to?.stringValue.flatMap(Timestamp.parse)
+        else { return nil }
         return end.timeIntervalSince(start)
     }
 
@@ -83,10 +98,14 @@ struct Progress: AsyncParsableCommand {
                 var seen = ""
                 while !JobView.terminalStates.contains(last["state"]?.stringValue ?? "") {
                     // The stream can drop (a restart of compute): read again, then follow anew.
-                    for try await event in try await client.events(.compute, "/v1/jobs/\(job)/events") where event.event == "job" {
+                    for try await event in try await client.events(.compute, "/v1/jobs/\(job)/events")
+                    where event.event == "job" {
                         last = try JSONValue.parse(event.data)
                         let line = JobView.line(last)
-                        if line != seen && !output.json { Console.note(line); seen = line }
+                        if line != seen && !output.json {
+                            Console.note(line)
+                            seen = line
+                        }
                     }
                     last = try await client.call(.compute, .GET, "/v1/jobs/\(job)")
                 }
@@ -113,7 +132,8 @@ struct Logs: AsyncParsableCommand {
             var after: String?
             // Everything logged so far, page by page.
             repeat {
-                let page = try await client.call(.compute, .GET, "/v1/jobs/\(job)/logs", query: ["limit": "5000", "after": after])
+                let page = try await client.call(
+                    .compute, .GET, "/v1/jobs/\(job)/logs", query: ["limit": "5000", "after": after])
                 for entry in page["items"]?.arrayValue ?? [] { print(entry) }
                 after = page["nextAfter"]?.stringValue ?? page["items"]?.arrayValue?.last?["id"]?.stringValue ?? after
                 if page["nextAfter"]?.stringValue == nil { break }
@@ -122,8 +142,13 @@ struct Logs: AsyncParsableCommand {
             // Then the stream from the last line printed; a dropped stream is resumed there.
             var ended = false
             while !ended {
-                for try await event in try await client.events(.compute, "/v1/jobs/\(job)/logs", query: ["follow": "true", "after": after]) {
-                    if event.event == "end" { ended = true; break }
+                for try await event in try await client.events(
+                    .compute, "/v1/jobs/\(job)/logs", query: ["follow": "true", "after": after])
+                {
+                    if event.event == "end" {
+                        ended = true
+                        break
+                    }
                     guard event.event == "log", let entry = try? JSONValue.parse(event.data) else { continue }
                     print(entry)
                     after = entry["id"]?.stringValue ?? after
@@ -131,7 +156,8 @@ struct Logs: AsyncParsableCommand {
                 if !ended {
                     // The stream dropped without `end`: done only if the job ended and no line is left.
                     let state = try await client.call(.compute, .GET, "/v1/jobs/\(job)")["state"]?.stringValue ?? ""
-                    let rest = try await client.call(.compute, .GET, "/v1/jobs/\(job)/logs", query: ["limit": "1", "after": after])
+                    let rest = try await client.call(
+                        .compute, .GET, "/v1/jobs/\(job)/logs", query: ["limit": "1", "after": after])
                     ended = JobView.terminalStates.contains(state) && rest["items"]?.arrayValue?.isEmpty != false
                 }
             }
@@ -146,7 +172,8 @@ struct Logs: AsyncParsableCommand {
 struct Download: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Download what a job wrote to its model_output_dir.",
-        discussion: "Each file is checked against its SHA-256; an interrupted download resumes where it stopped when run again, and files already there are skipped."
+        discussion:
+            "Each file is checked against its SHA-256; an interrupted download resumes where it stopped when run again, and files already there are skipped."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -161,29 +188,39 @@ struct Download: AsyncParsableCommand {
             let state = try await client.call(.compute, .GET, "/v1/jobs/\(job)")["state"]?.stringValue ?? ""
             let outputs = try await client.call(.compute, .GET, "/v1/jobs/\(job)/outputs")["items"]?.arrayValue ?? []
             if outputs.isEmpty {
-                Console.note(JobView.terminalStates.contains(state) ? "Job \(job) left no outputs." : "Job \(job) is \(state): outputs are uploaded when it ends.")
+                Console.note(
+                    JobView.terminalStates.contains(state)
+                        ? "Job \(job) left no outputs." : "Job \(job) is \(state): outputs are uploaded when it ends.")
                 return
             }
             let root = URL(fileURLWithPath: dest, isDirectory: true).standardizedFileURL
             var fetched = 0
             for output in outputs {
                 guard let name = output["name"]?.stringValue, let path = output["downloadPath"]?.stringValue,
-                      let sha256 = output["sha256"]?.stringValue, let size = output["size"]?.intValue else { continue }
-                guard !name.hasPrefix("/"), !name.split(separator: "/").contains(".."), path.hasPrefix("/api/data/") else {
-                    throw ClientError.integrity("refusing the output path \"\(name)\": it would land outside \(root.path)")
+                    let sha256 = output["sha256"]?.stringValue, let size = output["size"]?.intValue
+                else { continue }
+                guard !name.hasPrefix("/"), !name.split(separator: "/").contains(".."), path.hasPrefix("/api/data/")
+                else {
+                    throw ClientError.integrity(
+                        "refusing the output path \"\(name)\": it would land outside \(root.path)")
                 }
                 let bar = ProgressBar(name, total: size)
-                let moved = try await client.download(dataPath: String(path.dropFirst("/api/data".count)), to: root.appendingPathComponent(name), size: size, sha256: sha256, progress: bar.reporter)
+                let moved = try await client.download(
+                    dataPath: String(path.dropFirst("/api/data".count)), to: root.appendingPathComponent(name),
+                    size: size, sha256: sha256, progress: bar.reporter)
                 bar.finish()
                 if moved > 0 || size == 0 { fetched += 1 }
             }
-            Console.note("\(outputs.count) file(s) in \(root.path) (\(fetched) downloaded, \(outputs.count - fetched) already there), SHA-256 verified.")
+            Console.note(
+                "\(outputs.count) file(s) in \(root.path) (\(fetched) downloaded, \(outputs.count - fetched) already there), SHA-256 verified."
+            )
         }
     }
 }
 
 struct Cancel: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Cancel a job: a queued one ends at once, a running one is killed on its node.")
+    static let configuration = CommandConfiguration(
+        abstract: "Cancel a job: a queued one ends at once, a running one is killed on its node.")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The job's id.") var job: String
@@ -193,16 +230,19 @@ struct Cancel: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let answer = try await global.client().call(.compute, .POST, "/v1/jobs/\(job)/cancel")
-            Console.note("Job \(job): \(JobView.line(answer))\(answer["state"] == "cancelled" ? "" : ", cancel requested")")
+            Console.note(
+                "Job \(job): \(JobView.line(answer))\(answer["state"] == "cancelled" ? "" : ", cancel requested")")
         }
     }
 }
 
 struct Jobs: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List jobs.", subcommands: [List.self], defaultSubcommand: List.self)
+    static let configuration = CommandConfiguration(
+        abstract: "List jobs.", subcommands: [List.self], defaultSubcommand: List.self)
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "ls", abstract: "Jobs, newest first: yours, or a project's.")
+        static let configuration = CommandConfiguration(
+            commandName: "ls", abstract: "Jobs, newest first: yours, or a project's.")
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: OutputOptions
@@ -215,15 +255,22 @@ struct Jobs: AsyncParsableCommand {
             try await reportingErrors {
                 let client = try global.client()
                 let projectID: String? = if let project { try await client.projectID(project) } else { nil }
-                let page = try await client.call(.compute, .GET, "/v1/jobs", query: [
-                    "projectId": projectID, "state": state, "queue": queue, "limit": String(limit),
-                ])
+                let page = try await client.call(
+                    .compute, .GET, "/v1/jobs",
+                    query: [
+                        "projectId": projectID, "state": state, "queue": queue, "limit": String(limit),
+                    ])
                 let jobs = page["items"]?.arrayValue ?? []
                 if output.json { return Console.json(.array(jobs)) }
-                Console.table(["ID", "NAME", "STATE", "PROGRESS", "QUEUE", "CREATED"], jobs.map { job in
-                    [Console.cell(job["id"]), Console.cell(job["name"]), Console.cell(job["state"]),
-                     job["progress"]?.numberValue.map { "\(Int(($0 * 100).rounded()))%" } ?? "-", Console.cell(job["queue"]), Console.cell(job["createdAt"])]
-                })
+                Console.table(
+                    ["ID", "NAME", "STATE", "PROGRESS", "QUEUE", "CREATED"],
+                    jobs.map { job in
+                        [
+                            Console.cell(job["id"]), Console.cell(job["name"]), Console.cell(job["state"]),
+                            job["progress"]?.numberValue.map { "\(Int(($0 * 100).rounded()))%" } ?? "-",
+                            Console.cell(job["queue"]), Console.cell(job["createdAt"]),
+                        ]
+                    })
             }
         }
     }

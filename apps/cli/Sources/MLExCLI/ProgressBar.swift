@@ -34,9 +34,11 @@ final class ProgressBar: Sendable {
         let rate = Double(done) / elapsed
         let eta = rate > 0 ? Double(total - done) / rate : 0
         let fraction = total > 0 ? min(Double(done) / Double(total), 1) : 1
-        let width = 24, filled = Int(fraction * Double(width))
+        let width = 24
+        let filled = Int(fraction * Double(width))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        let text = "\r\(label) \(bar) \(Int(fraction * 100))% \(Console.bytes(done))/\(Console.bytes(total)) \(Console.bytes(Int64(rate)))/s ETA \(Self.duration(eta))\u{1B}[K"
+        let text =
+            "\r\(label) \(bar) \(Int(fraction * 100))% \(Console.bytes(done))/\(Console.bytes(total)) \(Console.bytes(Int64(rate)))/s ETA \(Self.duration(eta))\u{1B}[K"
         Console.write(text, to: STDERR_FILENO)
     }
 
@@ -53,6 +55,7 @@ final class ProgressBar: Sendable {
 
     static func duration(_ seconds: Double) -> String {
         let whole = Int(seconds.rounded())
-        return whole >= 3600 ? "\(whole / 3600)h\(whole % 3600 / 60)m" : whole >= 60 ? "\(whole / 60)m\(whole % 60)s" : "\(whole)s"
+        return whole >= 3600
+            ? "\(whole / 3600)h\(whole % 3600 / 60)m" : whole >= 60 ? "\(whole / 60)m\(whole % 60)s" : "\(whole)s"
     }
 }

@@ -6,7 +6,9 @@ enum Prompt {
     /// A line typed at the terminal (stderr shows the question), or the next line of stdin.
     static func line(_ question: String) throws -> String {
         if Console.stdinIsTerminal { Console.write(question, to: STDERR_FILENO) }
-        guard let answer = readLine(strippingNewline: true) else { throw ClientError.usage("no input for: \(question)") }
+        guard let answer = readLine(strippingNewline: true) else {
+            throw ClientError.usage("no input for: \(question)")
+        }
         return answer
     }
 

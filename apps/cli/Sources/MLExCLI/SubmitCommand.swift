@@ -45,16 +45,19 @@ struct Submit: AsyncParsableCommand {
             let taskURL = URL(fileURLWithPath: task).standardizedFileURL
             let taskFile = try TaskFile.load(taskURL)
             guard let projectReference = project ?? taskFile.project else {
-                throw ClientError.usage("which project? put `project: <name>` in \(taskURL.lastPathComponent) or pass --project")
+                throw ClientError.usage(
+                    "which project? put `project: <name>` in \(taskURL.lastPathComponent) or pass --project")
             }
-            let package = try GitPackage.make(from: taskURL.deletingLastPathComponent(), requireEntry: taskFile.command == nil ? "main.py" : nil)
+            let package = try GitPackage.make(
+                from: taskURL.deletingLastPathComponent(), requireEntry: taskFile.command == nil ? "main.py" : nil)
             defer { package.remove() }
             let client = try global.client()
             let projectID = try await client.projectID(projectReference)
             let codePath = try await uploadCode(package, client: client, projectID: projectID)
             var inputs: [JSONValue] = []
             if let location = taskFile.datasetLocation {
-                let directory = URL(fileURLWithPath: location, relativeTo: taskURL.deletingLastPathComponent()).standardizedFileURL
+                let directory = URL(fileURLWithPath: location, relativeTo: taskURL.deletingLastPathComponent())
+                    .standardizedFileURL
                 let pushed = try await DatasetPush(client: client, projectID: projectID)
                     .push(directory: directory, datasetName: taskFile.datasetName ?? directory.lastPathComponent)
                 inputs.append(.string(pushed.versionID))
@@ -74,18 +77,27 @@ struct Submit: AsyncParsableCommand {
     func uploadCode(_ package: GitPackage, client: MLExClient, projectID: String) async throws -> String {
         let path = "code/\(package.commit).tar"
         let digest = try FileDigest.sha256(of: package.archive)
-        let existing = try await client.call(.data, .GET, "/v1/projects/\(projectID)/files", query: ["prefix": path, "limit": "1"])
-        if existing["items"]?.arrayValue?.first(where: { $0["path"]?.stringValue == path })?["sha256"]?.stringValue == digest {
+        let existing = try await client.call(
+            .data, .GET, "/v1/projects/\(projectID)/files", query: ["prefix": path, "limit": "1"])
+        if existing["items"]?.arrayValue?.first(where: { $0["path"]?.stringValue == path })?["sha256"]?.stringValue
+            == digest
+        {
             return path
         }
-        let size = (try FileManager.default.attributesOfItem(atPath: package.archive.path)[.size] as? NSNumber)?.int64Value ?? 0
+        let size =
+            (try FileManager.default.attributesOfItem(atPath: package.archive.path)[.size] as? NSNumber)?.int64Value
+            ?? 0
         let bar = ProgressBar("code \(package.repositoryName)@\(package.commit.prefix(12))", total: size)
-        try await client.upload(package.archive, toDataPath: "/v1/projects/\(projectID)/files/\(URLPath.escape(path))", sha256: digest, progress: bar.reporter)
+        try await client.upload(
+            package.archive, toDataPath: "/v1/projects/\(projectID)/files/\(URLPath.escape(path))", sha256: digest,
+            progress: bar.reporter)
         bar.finish()
         return path
     }
 
-    func jobSpec(_ task: TaskFile, projectID: String, codePath: String, inputs: [JSONValue], package: GitPackage) -> JSONValue {
+    func jobSpec(
+        _ task: TaskFile, projectID: String, codePath: String, inputs: [JSONValue], package: GitPackage
+    ) -> JSONValue {
         var spec: [String: JSONValue] = [
             "projectId": .string(projectID), "codePackage": .string(codePath),
             "name": .string(name ?? task.name ?? "\(package.repositoryName)@\(package.commit.prefix(12))"),
@@ -96,11 +108,13 @@ struct Submit: AsyncParsableCommand {
         if !task.params.isEmpty { spec["params"] = .object(task.params) }
         if !task.env.isEmpty { spec["env"] = .object(task.env.mapValues(JSONValue.string)) }
         let optional: [(String, JSONValue?)] = [
-            ("workers", task.workers.map { .int(Int64($0)) }), ("timeoutSeconds", task.timeoutSeconds.map { .int(Int64($0)) }),
+            ("workers", task.workers.map { .int(Int64($0)) }),
+            ("timeoutSeconds", task.timeoutSeconds.map { .int(Int64($0)) }),
             ("priority", task.priority.map { .int(Int64($0)) }), ("retries", task.retries.map { .int(Int64($0)) }),
-            ("template", task.template.map(JSONValue.string)), ("image", task.image.map(JSONValue.string)), ("queue", task.queue.map(JSONValue.string)),
+            ("template", task.template.map(JSONValue.string)), ("image", task.image.map(JSONValue.string)),
+            ("queue", task.queue.map(JSONValue.string)),
         ]
-        for case let (key, value?) in optional { spec[key] = value }
+        for case (let key, let value?) in optional { spec[key] = value }
         return .object(spec)
     }
 }

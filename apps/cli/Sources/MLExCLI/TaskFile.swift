@@ -65,21 +65,29 @@ struct TaskFile: Equatable {
     }
 
     /// Walks `node` against `shape`, putting each leaf under its dotted path.
-    private static func collect(_ node: Node, shape: Shape, path: [String], into values: inout [String: JSONValue], file: String) throws {
+    private static func collect(
+        _ node: Node, shape: Shape, path: [String], into values: inout [String: JSONValue], file: String
+    ) throws {
         let key = path.joined(separator: ".")
         func fail(_ message: String) -> ClientError {
             ClientError.usage("\(file)\(node.mark.map { ":\($0.line)" } ?? ""): \(message)")
         }
         switch shape {
         case .object(let fields):
-            guard case .mapping(let mapping) = node else { throw fail(key.isEmpty ? "a task file is a mapping of keys" : "\"\(key)\" is a mapping of keys") }
+            guard case .mapping(let mapping) = node else {
+                throw fail(key.isEmpty ? "a task file is a mapping of keys" : "\"\(key)\" is a mapping of keys")
+            }
             for (keyNode, value) in mapping {
                 guard let name = keyNode.string else { throw fail("keys are strings") }
                 guard let inner = fields[name] else {
                     let full = (path + [name]).joined(separator: ".")
-                    let hint = KeySuggestion.closest(to: name, among: Array(fields.keys)).map { "; did you mean \"\((path + [$0]).joined(separator: "."))\"?" }
+                    let hint =
+                        KeySuggestion.closest(to: name, among: Array(fields.keys)).map {
+                            "; did you mean \"\((path + [$0]).joined(separator: "."))\"?"
+                        }
                         ?? "; valid here: \(fields.keys.sorted().joined(separator: ", "))"
-                    throw ClientError.usage("\(file)\(keyNode.mark.map { ":\($0.line)" } ?? ""): unknown key \"\(full)\"\(hint)")
+                    throw ClientError.usage(
+                        "\(file)\(keyNode.mark.map { ":\($0.line)" } ?? ""): unknown key \"\(full)\"\(hint)")
                 }
                 try collect(value, shape: inner, path: path + [name], into: &values, file: file)
             }
@@ -87,7 +95,9 @@ struct TaskFile: Equatable {
             guard case .mapping(let mapping) = node else { throw fail("\"\(key)\" is a mapping of names to values") }
             var entries: [String: JSONValue] = [:]
             for (keyNode, value) in mapping {
-                guard let name = keyNode.string, case .scalar = value else { throw fail("\"\(key)\" holds name: value pairs with plain values") }
+                guard let name = keyNode.string, case .scalar = value else {
+                    throw fail("\"\(key)\" holds name: value pairs with plain values")
+                }
                 entries[name] = shape == .strings ? .string(value.string ?? "") : scalar(value)
             }
             values[key] = .object(entries)
@@ -95,10 +105,13 @@ struct TaskFile: Equatable {
             if case .scalar = node, let single = node.string {
                 values[key] = .array(single.split(separator: " ").map { .string(String($0)) })
             } else if case .sequence(let sequence) = node {
-                values[key] = .array(try sequence.map { item in
-                    guard case .scalar = item, let text = item.string else { throw fail("\"\(key)\" is a list of strings") }
-                    return .string(text)
-                })
+                values[key] = .array(
+                    try sequence.map { item in
+                        guard case .scalar = item, let text = item.string else {
+                            throw fail("\"\(key)\" is a list of strings")
+                        }
+                        return .string(text)
+                    })
             } else {
                 throw fail("\"\(key)\" is a list of strings")
             }
@@ -160,7 +173,8 @@ enum KeySuggestion {
 
     /// Levenshtein distance.
     static func distance(_ left: String, _ right: String) -> Int {
-        let a = Array(left), b = Array(right)
+        let a = Array(left)
+        let b = Array(right)
         guard !a.isEmpty else { return b.count }
         guard !b.isEmpty else { return a.count }
         var previous = Array(0...b.count)

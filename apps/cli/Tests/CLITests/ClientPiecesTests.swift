@@ -1,8 +1,8 @@
 import Foundation
 import MLExClient
-import Wire
 import PlatformTesting
 import Testing
+import Wire
 
 @testable import MLExCLI
 
@@ -14,15 +14,21 @@ struct ClientPiecesTests {
         let environment = ["HOME": home.path]
         let file = ClientConfig.file(environment: environment)
         #expect(file.path == home.path + "/.config/mlex/config")
-        let config = ClientConfig(url: "http://example.test:8000", email: "a@b.c", accessToken: "access", refreshToken: "refresh")
+        let config = ClientConfig(
+            url: "http://example.test:8000", email: "a@b.c", accessToken: "access", refreshToken: "refresh")
         try config.save(to: file)
-        let mode = try #require(FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? NSNumber).intValue
+        let mode = try #require(FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? NSNumber)
+            .intValue
         #expect(mode & 0o777 == 0o600)
         #expect(try ClientConfig.load(from: file) == config)
         #expect(try ClientSettings(environment: environment).url == "http://example.test:8000")
-        #expect(try ClientSettings(environment: environment.merging(["MLEX_URL": "http://other:1/"]) { $1 }).url == "http://other:1")
+        #expect(
+            try ClientSettings(environment: environment.merging(["MLEX_URL": "http://other:1/"]) { $1 }).url
+                == "http://other:1")
         #expect(try ClientSettings(environment: environment, urlFlag: "https://flag:2").url == "https://flag:2")
-        #expect(try ClientSettings(environment: environment.merging(["MLEX_TOKEN": "mlx_abc"]) { $1 }).fixedToken == "mlx_abc")
+        #expect(
+            try ClientSettings(environment: environment.merging(["MLEX_TOKEN": "mlx_abc"]) { $1 }).fixedToken
+                == "mlx_abc")
         #expect(throws: ClientError.self) { try ClientSettings(environment: environment, urlFlag: "ftp://nope") }
         #expect(ClientConfig.file(environment: ["HOME": "/h", "XDG_CONFIG_HOME": "/x"]).path == "/x/mlex/config")
     }
@@ -43,10 +49,12 @@ struct ClientPiecesTests {
     @Test("a dataset directory is scanned to relative paths with sizes and digests, links not followed")
     func scan() throws {
         let directory = try temporaryDirectory()
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("train"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("train"), withIntermediateDirectories: true)
         try Data("abc".utf8).write(to: directory.appendingPathComponent("train/a.csv"))
         try Data().write(to: directory.appendingPathComponent("empty"))
-        try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent("link").path, withDestinationPath: "/etc/passwd")
+        try FileManager.default.createSymbolicLink(
+            atPath: directory.appendingPathComponent("link").path, withDestinationPath: "/etc/passwd")
         let files = try DatasetPush.scan(directory)
         #expect(files.map(\.path) == ["empty", "train/a.csv"])
         #expect(files[1].size == 3)

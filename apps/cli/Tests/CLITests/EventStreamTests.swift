@@ -11,9 +11,10 @@ struct EventStreamTests {
         let bytes = Array(text.utf8)
         var events = parser.feed(bytes[..<20])
         events += parser.feed(bytes[20...])
-        #expect(events == [
-            .init(event: "log", id: "7", data: "{\"a\":\n1}"),
-            .init(event: "end", id: nil, data: "{}"),
-        ])
+        #expect(
+            events == [
+                .init(event: "log", id: "7", data: "{\"a\":\n1}"),
+                .init(event: "end", id: nil, data: "{}"),
+            ])
     }
 }

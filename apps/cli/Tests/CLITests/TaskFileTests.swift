@@ -1,7 +1,7 @@
 import Foundation
 import MLExClient
-import Wire
 import Testing
+import Wire
 
 @testable import MLExCLI
 
@@ -9,7 +9,8 @@ import Testing
 struct TaskFileTests {
     @Test("DDL's keys and the jobs API's are read with their types")
     func readsEveryKey() throws {
-        let task = try TaskFile.parse("""
+        let task = try TaskFile.parse(
+            """
             project: vision
             name: mnist-small
             job_data:
@@ -54,9 +55,10 @@ struct TaskFileTests {
         #expect(message.contains("unknown key \"resources.memoryMb\""), "\(message)")
         #expect(message.contains("did you mean \"resources.memoryMB\"?"), "\(message)")
 
-        let nested = try #require(#expect(throws: ClientError.self) {
-            try TaskFile.parse("job_data:\n  dataset:\n    dataset_locaton: ./d\n")
-        })
+        let nested = try #require(
+            #expect(throws: ClientError.self) {
+                try TaskFile.parse("job_data:\n  dataset:\n    dataset_locaton: ./d\n")
+            })
         #expect(nested.description.contains("did you mean \"job_data.dataset.dataset_location\"?"), "\(nested)")
 
         let far = try #require(#expect(throws: ClientError.self) { try TaskFile.parse("gpu_count: 2\n") })
@@ -80,7 +82,8 @@ struct TaskFileTests {
 
     @Test("a command is a list, or one line split at spaces")
     func commands() throws {
-        #expect(try TaskFile.parse("command: [python3, train.py, --fast]\n").command == ["python3", "train.py", "--fast"])
+        #expect(
+            try TaskFile.parse("command: [python3, train.py, --fast]\n").command == ["python3", "train.py", "--fast"])
         #expect(try TaskFile.parse("command: python3 train.py\n").command == ["python3", "train.py"])
     }
 

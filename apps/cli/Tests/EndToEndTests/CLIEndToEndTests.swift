@@ -11,7 +11,9 @@ import Testing
 struct CLIEndToEndTests {
     static let gateway: Result<String, any Error> = Result {
         let platform = try LocalPlatform.start()
-        stopAtExit(try platform.startAgent(queue: "default", state: try temporaryDirectory(), node: .init(cpus: 2, memoryMB: 2048, pidsLimit: 64)))
+        stopAtExit(
+            try platform.startAgent(
+                queue: "default", state: try temporaryDirectory(), node: .init(cpus: 2, memoryMB: 2048, pidsLimit: 64)))
         return try platform.startGateway()
     }
 
@@ -21,7 +23,8 @@ struct CLIEndToEndTests {
     static func newUser(_ url: String) throws -> (mlex: Mlex, email: String, project: String) {
         let mlex = try Mlex(url: url)
         let email = "cli-\(ID.make().suffix(10))@lab.example".lowercased()
-        let registered = try mlex("register", "--email", email, "--name", "Ada", "--password-stdin", stdin: "a long enough pass\n")
+        let registered = try mlex(
+            "register", "--email", email, "--name", "Ada", "--password-stdin", stdin: "a long enough pass\n")
         #expect(registered.status == 0, "\(registered.err)")
         let project = "demo-\(ID.make().suffix(8))".lowercased()
         let created = try mlex("projects", "create", project)
@@ -41,12 +44,16 @@ struct CLIEndToEndTests {
         throw POSIXError(.ETIMEDOUT)
     }
 
-    @Test("register, log in, submit a git project with a dataset, follow it, download and verify its outputs", .timeLimit(.minutes(5)))
+    @Test(
+        "register, log in, submit a git project with a dataset, follow it, download and verify its outputs",
+        .timeLimit(.minutes(5)))
     func ddlWorkflow() async throws {
         let url = try Self.gateway.get()
         let (mlex, email, project) = try Self.newUser(url)
         let config = mlex.home.appendingPathComponent(".config/mlex/config")
-        let mode = try #require(FileManager.default.attributesOfItem(atPath: config.path)[.posixPermissions] as? NSNumber).intValue
+        let mode = try #require(
+            FileManager.default.attributesOfItem(atPath: config.path)[.posixPermissions] as? NSNumber
+        ).intValue
         #expect(mode & 0o777 == 0o600)
 
         // Sessions: out, refused, back in.
@@ -71,7 +78,8 @@ struct CLIEndToEndTests {
         let repository = try TrainingRepository.make(project: project)
 
         // Only a commit runs: a changed main.py is refused, naming it.
-        try "print('dirty')\n".write(to: repository.root.appendingPathComponent("main.py"), atomically: true, encoding: .utf8)
+        try "print('dirty')\n".write(
+            to: repository.root.appendingPathComponent("main.py"), atomically: true, encoding: .utf8)
         let dirty = try mlex("submit", "--task", "task.yaml", in: repository.root)
         #expect(dirty.status == 64 && dirty.err.contains("main.py"), "\(dirty.err)")
         try repository.git("checkout", "--", "main.py")
@@ -102,7 +110,8 @@ struct CLIEndToEndTests {
         let out = try temporaryDirectory()
         let download = try mlex("download", job, "--dest", out.path)
         #expect(download.status == 0, "\(download.err)")
-        #expect(try String(contentsOf: out.appendingPathComponent("model.txt"), encoding: .utf8) == "weights 6.0 lr 0.01\n")
+        #expect(
+            try String(contentsOf: out.appendingPathComponent("model.txt"), encoding: .utf8) == "weights 6.0 lr 0.01\n")
         let checkpoint = Data((0..<1000).flatMap { _ in (0..<256).map(UInt8.init) })
         #expect(try Data(contentsOf: out.appendingPathComponent("ckpt/last.bin")) == checkpoint)
         #expect(try mlex("download", job, "--dest", out.path).err.contains("(0 downloaded, 2 already there)"))
@@ -129,7 +138,8 @@ struct CLIEndToEndTests {
         let files = Set((run["files"]?.arrayValue ?? []).compactMap { $0["path"]?.stringValue })
         #expect(files == ["outputs/model.txt", "outputs/ckpt/last.bin"])
         #expect(run["inputs"]?.arrayValue?.count == 1)
-        let found = try mlex("runs", "search", "--project", project, "metrics.accuracy > 0.9 and params.lr < 0.1", "--json")
+        let found = try mlex(
+            "runs", "search", "--project", project, "metrics.accuracy > 0.9 and params.lr < 0.1", "--json")
         #expect(found.json.arrayValue?.compactMap { $0["id"]?.stringValue } == [runID], "\(found.out)\(found.err)")
         let listed = try mlex("jobs", "ls", "--project", project, "--json")
         #expect(listed.json.arrayValue?.first?["id"]?.stringValue == job)
@@ -146,7 +156,8 @@ struct CLIEndToEndTests {
     func cancelAndTimeout() async throws {
         let url = try Self.gateway.get()
         let (mlex, _, _) = try Self.newUser(url)
-        let repository = try TrainingRepository.make(project: try #require(try mlex("projects", "ls", "--json").json.arrayValue?.first?["name"]?.stringValue))
+        let repository = try TrainingRepository.make(
+            project: try #require(try mlex("projects", "ls", "--json").json.arrayValue?.first?["name"]?.stringValue))
 
         let sleeper = try mlex("submit", "--task", "sleep.yaml", in: repository.root)
         #expect(sleeper.status == 0, "\(sleeper.err)")
@@ -167,7 +178,8 @@ struct CLIEndToEndTests {
     func isolationAndTokens() async throws {
         let url = try Self.gateway.get()
         let (owner, _, _) = try Self.newUser(url)
-        let repository = try TrainingRepository.make(project: try #require(try owner("projects", "ls", "--json").json.arrayValue?.first?["name"]?.stringValue))
+        let repository = try TrainingRepository.make(
+            project: try #require(try owner("projects", "ls", "--json").json.arrayValue?.first?["name"]?.stringValue))
         let job = try owner("submit", "--task", "timeout.yaml", in: repository.root).trimmed
         #expect(ID.isValid(job))
 
@@ -183,7 +195,8 @@ struct CLIEndToEndTests {
         #expect(try script("whoami").status == 77)
         let listed = try script("jobs", "ls", "--json", environment: ["MLEX_TOKEN": token.trimmed])
         #expect(listed.status == 0 && listed.out.contains(job), "\(listed.err)")
-        let unreachable = try script("whoami", environment: ["MLEX_URL": "http://127.0.0.1:9", "MLEX_TOKEN": token.trimmed])
+        let unreachable = try script(
+            "whoami", environment: ["MLEX_URL": "http://127.0.0.1:9", "MLEX_TOKEN": token.trimmed])
         #expect(unreachable.status == 69, "\(unreachable.err)")
         _ = try await Self.poll(owner, job, until: Self.terminal)
     }
@@ -194,12 +207,17 @@ struct CLIEndToEndTests {
         let (user, _, project) = try Self.newUser(url)
         let table = try user("templates", "ls")
         #expect(table.status == 0, "\(table.err)")
-        let hostRow = try #require(table.out.split(separator: "\n").first { $0.hasPrefix("python-cpu ") }, "\(table.out)")
+        let hostRow = try #require(
+            table.out.split(separator: "\n").first { $0.hasPrefix("python-cpu ") }, "\(table.out)")
         #expect(hostRow.contains(" host ") && hostRow.contains("global"), "\(hostRow)")
         let listed = try user("templates", "ls", "--project", project, "--json")
-        #expect(listed.status == 0 && (listed.json.arrayValue ?? []).contains { $0["name"] == "tensorflow-gpu" }, "\(listed.err)")
+        #expect(
+            listed.status == 0 && (listed.json.arrayValue ?? []).contains { $0["name"] == "tensorflow-gpu" },
+            "\(listed.err)")
         let shown = try user("templates", "show", "pytorch-gpu")
-        #expect(shown.status == 0 && shown.out.contains("pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime") && shown.out.contains("gpus 1-8"), "\(shown.out) \(shown.err)")
+        #expect(
+            shown.status == 0 && shown.out.contains("pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime")
+                && shown.out.contains("gpus 1-8"), "\(shown.out) \(shown.err)")
         #expect(try user("templates", "show", "no-such-template").status == 66)
     }
 }

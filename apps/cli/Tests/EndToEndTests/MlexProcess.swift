@@ -21,13 +21,19 @@ struct Mlex {
         self.url = url
     }
 
-    func callAsFunction(_ arguments: String..., stdin: String? = nil, in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
+    func callAsFunction(
+        _ arguments: String..., stdin: String? = nil, in directory: URL? = nil, environment: [String: String] = [:]
+    ) throws -> Result {
         try run(arguments, stdin: stdin, in: directory, environment: environment)
     }
 
-    func run(_ arguments: [String], stdin: String? = nil, in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
+    func run(
+        _ arguments: [String], stdin: String? = nil, in directory: URL? = nil, environment: [String: String] = [:]
+    ) throws -> Result {
         let scratch = try temporaryDirectory()
-        let outFile = scratch.appendingPathComponent("out"), errFile = scratch.appendingPathComponent("err"), inFile = scratch.appendingPathComponent("in")
+        let outFile = scratch.appendingPathComponent("out")
+        let errFile = scratch.appendingPathComponent("err")
+        let inFile = scratch.appendingPathComponent("in")
         for file in [outFile, errFile] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
         try Data((stdin ?? "").utf8).write(to: inFile)
         let process = Process()
@@ -80,37 +86,40 @@ struct TrainingRepository {
         let files = [
             "main.py": mainPy,
             "task.yaml": """
-                project: \(project)
-                job_data:
-                  dataset:
-                    dataset_location: ./data
-                    dataset_name: numbers
-                worker_required: 1
-                resources: {cpus: 0.5, memoryMB: 256}
-                params: {lr: 0.01}
-                timeoutSeconds: 120
+            project: \(project)
+            job_data:
+              dataset:
+                dataset_location: ./data
+                dataset_name: numbers
+            worker_required: 1
+            resources: {cpus: 0.5, memoryMB: 256}
+            params: {lr: 0.01}
+            timeoutSeconds: 120
 
-                """,
+            """,
             "sleep.yaml": """
-                project: \(project)
-                name: sleeper
-                command: [/usr/bin/python3, -c, "import time; print('sleeping', flush=True); time.sleep(600)"]
-                resources: {cpus: 0.5, memoryMB: 128}
+            project: \(project)
+            name: sleeper
+            command: [/usr/bin/python3, -c, "import time; print('sleeping', flush=True); time.sleep(600)"]
+            resources: {cpus: 0.5, memoryMB: 128}
 
-                """,
+            """,
             "timeout.yaml": """
-                project: \(project)
-                name: too-slow
-                command: [/usr/bin/python3, -c, "import time; time.sleep(600)"]
-                resources: {cpus: 0.5, memoryMB: 128}
-                timeoutSeconds: 1
+            project: \(project)
+            name: too-slow
+            command: [/usr/bin/python3, -c, "import time; time.sleep(600)"]
+            resources: {cpus: 0.5, memoryMB: 128}
+            timeoutSeconds: 1
 
-                """,
+            """,
             "typo.yaml": "project: \(project)\nresources: {cpus: 1, memoryMb: 64}\n",
             ".gitignore": "data/\n",
         ]
-        for (name, text) in files { try text.write(to: root.appendingPathComponent(name), atomically: true, encoding: .utf8) }
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("data"), withIntermediateDirectories: true)
+        for (name, text) in files {
+            try text.write(to: root.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("data"), withIntermediateDirectories: true)
         try "1\n2\n3\n".write(to: root.appendingPathComponent("data/train.csv"), atomically: true, encoding: .utf8)
         let repository = TrainingRepository(root: root)
         try repository.git("init", "-q")
@@ -122,7 +131,8 @@ struct TrainingRepository {
     func git(_ arguments: String...) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-        process.arguments = ["-c", "user.name=Test", "-c", "user.email=test@lab.example", "-c", "init.defaultBranch=main"] + arguments
+        process.arguments =
+            ["-c", "user.name=Test", "-c", "user.email=test@lab.example", "-c", "init.defaultBranch=main"] + arguments
         process.currentDirectoryURL = root
         try process.run()
         process.waitUntilExit()

@@ -23,8 +23,10 @@ public enum Gateway {
         metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
     ) throws -> some ApplicationProtocol {
         let upstreamClient = UpstreamClient()
-        let upstreams = Dictionary(uniqueKeysWithValues: ServiceName.backends.map { ($0.rawValue, settings.peerURLs[$0]!) })
-        let proof = try ServiceCredential.load(.web, stateDirectory: settings.stateDirectory, file: settings.config.string(ServiceCredential.fileSetting))
+        let upstreams = Dictionary(
+            uniqueKeysWithValues: ServiceName.backends.map { ($0.rawValue, settings.peerURLs[$0]!) })
+        let proof = try ServiceCredential.load(
+            .web, stateDirectory: settings.stateDirectory, file: settings.config.string(ServiceCredential.fileSetting))
         let proxy = GatewayProxy(upstreams: upstreams, client: upstreamClient.client, usersProof: proof)
         return try PlatformApplication.build(
             info: info, settings: settings, logger: logger, metrics: metrics,

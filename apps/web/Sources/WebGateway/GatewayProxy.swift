@@ -18,7 +18,9 @@ struct GatewayProxy: Sendable {
     func forward(_ request: Request, context: AppRequestContext) async throws -> Response {
         let serviceName = context.parameters.get("service") ?? ""
         guard let base = upstreams[serviceName] else {
-            throw APIError.notFound("no service named \"\(serviceName)\"; known: \(upstreams.keys.sorted().joined(separator: ", "))", field: "service")
+            throw APIError.notFound(
+                "no service named \"\(serviceName)\"; known: \(upstreams.keys.sorted().joined(separator: ", "))",
+                field: "service")
         }
         let rest = context.parameters.getCatchAll().joined(separator: "/")
         var target = "\(base)/\(rest)"
@@ -53,8 +55,12 @@ struct GatewayProxy: Sendable {
             response = try await client.execute(upstream, timeout: .hours(6), logger: context.logger)
         } catch {
             await gate.close()
-            context.logger.warning("upstream unreachable", metadata: ["service": "\(serviceName)", "error": "\(error)"])
-            throw APIError(.badGateway, code: "bad_gateway", message: "the \(serviceName) service did not answer at \(base): \(Self.reason(error))", field: "service")
+            context.logger.warning(
+                "upstream unreachable", metadata: ["service": "\(serviceName)", "error": "\(error)"])
+            throw APIError(
+                .badGateway, code: "bad_gateway",
+                message: "the \(serviceName) service did not answer at \(base): \(Self.reason(error))", field: "service"
+            )
         }
         let status = HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase)
         let length = response.headers.first(name: "content-length").flatMap(Int.init)

@@ -12,7 +12,9 @@ enum ProxyHeaders {
     /// Request fields for the upstream, with the client address appended to `X-Forwarded-For`
     /// and the request id the gateway logged under.
     /// `gatewayProof`, when given, is sent as `X-Mlex-Gateway`; a client's own is never passed on.
-    static func upstreamRequest(_ fields: HTTPFields, clientAddress: String?, requestID: String, gatewayProof: String? = nil) -> HTTPHeaders {
+    static func upstreamRequest(
+        _ fields: HTTPFields, clientAddress: String?, requestID: String, gatewayProof: String? = nil
+    ) -> HTTPHeaders {
         var headers = HTTPHeaders()
         var forwardedFor: String?
         for field in fields where !isHopByHop(field.name, in: fields) {
@@ -44,6 +46,8 @@ enum ProxyHeaders {
         let lower = name.canonicalName
         if hopByHop.contains(lower) { return true }
         // Fields named by `Connection` are hop-by-hop too.
-        return fields[values: .connection].contains { $0.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == lower } }
+        return fields[values: .connection].contains {
+            $0.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == lower }
+        }
     }
 }

@@ -16,7 +16,10 @@ func withUpstream<T: Sendable>(_ body: @Sendable (Int) async throws -> T) async 
     let port = try freePort()
     var settings = try await ServiceSettings.forTesting(.data, stateDirectory: try temporaryDirectory())
     settings.port = port
-    let app = try PlatformApplication.build(info: ServiceInfo(name: .data, title: "upstream", summary: "echo"), settings: settings, logger: quietLogger("upstream")) { api in
+    let app = try PlatformApplication.build(
+        info: ServiceInfo(name: .data, title: "upstream", summary: "echo"), settings: settings,
+        logger: quietLogger("upstream")
+    ) { api in
         api.get("/v1/echo", OperationDoc("what arrived")) { request, _ in
             JSONResponse([
                 "path": request.uri.path,
@@ -29,24 +32,30 @@ func withUpstream<T: Sendable>(_ body: @Sendable (Int) async throws -> T) async 
         api.post("/v1/upload", OperationDoc("counts and checksums a streamed body")) { request, _ in
             var digest = Checksum()
             for try await chunk in request.body { digest.add(chunk) }
-            return JSONResponse(["bytes": digest.count, "checksum": Int(truncatingIfNeeded: digest.value)], status: .created)
+            return JSONResponse(
+                ["bytes": digest.count, "checksum": Int(truncatingIfNeeded: digest.value)], status: .created)
         }
         api.get("/v1/download", OperationDoc("streams a generated body")) { request, _ in
             let size = request.uri.queryParameters.get("size", as: Int.self) ?? 0
-            return Response(status: .ok, body: ResponseBody(contentLength: size) { writer in
-                var remaining = size
-                while remaining > 0 {
-                    let count = min(remaining, 64 * 1024)
-                    try await writer.write(ByteBuffer(bytes: generated(count: count, offset: size - remaining)))
-                    remaining -= count
-                }
-                try await writer.finish(nil)
-            })
+            return Response(
+                status: .ok,
+                body: ResponseBody(contentLength: size) { writer in
+                    var remaining = size
+                    while remaining > 0 {
+                        let count = min(remaining, 64 * 1024)
+                        try await writer.write(ByteBuffer(bytes: generated(count: count, offset: size - remaining)))
+                        remaining -= count
+                    }
+                    try await writer.finish(nil)
+                })
         }
     }
     let group = ServiceGroup(configuration: .init(services: [app], logger: quietLogger("upstream")))
     return try await withThrowingTaskGroup(of: T?.self) { tasks in
-        tasks.addTask { try await group.run(); return nil }
+        tasks.addTask {
+            try await group.run()
+            return nil
+        }
         let result = try await body(port)
         await group.triggerGracefulShutdown()
         for try await _ in tasks {}
@@ -57,7 +66,9 @@ func withUpstream<T: Sendable>(_ body: @Sendable (Int) async throws -> T) async 
 /// Position-dependent bytes, so a lost, repeated or reordered chunk changes the checksum.
 func generated(count: Int, offset: Int) -> [UInt8] {
     [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-        for index in 0..<count { buffer[index] = UInt8(truncatingIfNeeded: (index + offset) &* 31 &+ (index + offset) >> 16) }
+        for index in 0..<count {
+            buffer[index] = UInt8(truncatingIfNeeded: (index + offset) &* 31 &+ (index + offset) >> 16)
+        }
         initialized = count
     }
 }
@@ -94,7 +105,10 @@ struct GatewayTests {
     func forwards() async throws {
         try await withUpstream { port in
             try await gateway(upstreamPort: port).test(.live) { client in
-                try await client.execute(uri: "/api/data/v1/echo?a=1&b=two", method: .get, headers: [.requestID: "trace-1", HTTPField.Name("X-Custom")!: "kept"]) { response in
+                try await client.execute(
+                    uri: "/api/data/v1/echo?a=1&b=two", method: .get,
+                    headers: [.requestID: "trace-1", HTTPField.Name("X-Custom")!: "kept"]
+                ) { response in
                     #expect(response.status == .ok)
                     #expect(response.headers[.requestID] == "trace-1")
                     let seen = response.body.json
@@ -134,7 +148,9 @@ struct GatewayTests {
                 // A real streaming client, sending the body in 64 KB chunks.
                 var request = HTTPClientRequest(url: "http://127.0.0.1:\(try #require(client.port))/api/data/v1/upload")
                 request.method = .POST
-                let chunks = stride(from: 0, to: Self.largeSize, by: 65536).map { payload.getSlice(at: $0, length: min(65536, Self.largeSize - $0))! }
+                let chunks = stride(from: 0, to: Self.largeSize, by: 65536).map {
+                    payload.getSlice(at: $0, length: min(65536, Self.largeSize - $0))!
+                }
                 request.body = .stream(chunks.async, length: .known(Int64(Self.largeSize)))
                 let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
                 #expect(response.status == .created)
@@ -151,7 +167,8 @@ struct GatewayTests {
             try await gateway(upstreamPort: port).test(.live) { client in
                 var expected = Checksum()
                 expected.add(ByteBuffer(bytes: generated(count: Self.largeSize, offset: 0)))
-                try await client.execute(uri: "/api/data/v1/download?size=\(Self.largeSize)", method: .get) { response in
+                try await client.execute(uri: "/api/data/v1/download?size=\(Self.largeSize)", method: .get) {
+                    response in
                     #expect(response.status == .ok)
                     var received = Checksum()
                     received.add(response.body)
@@ -183,7 +200,9 @@ struct GatewayTests {
     @Test("the gateway's own document matches its routes and is valid OpenAPI")
     func document() async throws {
         try await expectDocumentMatchesRoutes(try await gateway(upstreamPort: try freePort()))
-        let body = try await gateway(upstreamPort: try freePort()).test(.router) { client in try await client.execute(uri: "/openapi.json", method: .get) { $0.body } }
+        let body = try await gateway(upstreamPort: try freePort()).test(.router) { client in
+            try await client.execute(uri: "/openapi.json", method: .get) { $0.body }
+        }
         try validateOpenAPI(body)
     }
 }

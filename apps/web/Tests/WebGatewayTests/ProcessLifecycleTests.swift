@@ -10,7 +10,8 @@ struct ProcessLifecycleTests {
     @Test("starts, answers, and exits 0 on SIGTERM leaving its state dir in place", .timeLimit(.minutes(1)))
     func sigtermStopsCleanly() async throws {
         let binary = repositoryRoot().appendingPathComponent(".build/debug/mlex-web")
-        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build first: swift build --build-tests")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: binary.path), "build first: swift build --build-tests")
         let port = try freePort()
         let state = try temporaryDirectory()
         let process = Process()
@@ -25,7 +26,8 @@ struct ProcessLifecycleTests {
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
         let response = try await withRetries {
-            try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/health"), timeout: .seconds(2))
+            try await HTTPClient.shared.execute(
+                HTTPClientRequest(url: "http://127.0.0.1:\(port)/health"), timeout: .seconds(2))
         }
         #expect(response.status.code == 200)
         #expect(response.headers.first(name: "X-Request-Id") != nil)
@@ -34,7 +36,8 @@ struct ProcessLifecycleTests {
         process.waitUntilExit()
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
-        let lines = String(decoding: logs.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+        let lines = String(decoding: logs.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(
+            separator: "\n")
         let messages = lines.compactMap { line in
             (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["message"] as? String
         }

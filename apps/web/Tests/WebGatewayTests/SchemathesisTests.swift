@@ -37,7 +37,9 @@ struct SchemathesisTests {
     ]
 
     static let targets: [Target] = [
-        Target(description: "users", service: .users, maxExamples: 10, filters: endsOwnToken.flatMap { ["--exclude-name", $0] }),
+        Target(
+            description: "users", service: .users, maxExamples: 10,
+            filters: endsOwnToken.flatMap { ["--exclude-name", $0] }),
         Target(description: "data", service: .data, maxExamples: 5),
         Target(description: "compute", service: .compute, maxExamples: 10),
         Target(description: "ingest", service: .ingest, maxExamples: 20),
@@ -48,8 +50,12 @@ struct SchemathesisTests {
             description: "users through the gateway", service: .users, throughGateway: true, maxExamples: 10,
             filters: endsOwnToken.flatMap { ["--exclude-name", $0] }
         ),
-        Target(description: "users' teams, as a throwaway account", service: .users, maxExamples: 10, filters: ["--include-path-regex", "^/v1/teams"], throwaway: true),
-        Target(description: "users' logout, as a throwaway account", service: .users, maxExamples: 10, filters: ["--include-name", "DELETE /v1/sessions/current"], throwaway: true),
+        Target(
+            description: "users' teams, as a throwaway account", service: .users, maxExamples: 10,
+            filters: ["--include-path-regex", "^/v1/teams"], throwaway: true),
+        Target(
+            description: "users' logout, as a throwaway account", service: .users, maxExamples: 10,
+            filters: ["--include-name", "DELETE /v1/sessions/current"], throwaway: true),
     ]
 
     /// Seconds one run may take before it is stopped and the test fails.
@@ -91,7 +97,9 @@ struct SchemathesisTests {
         var accounts: [String: (token: String, project: String?)] = [:]
         for target in targets {
             if target.throwaway {
-                accounts[target.description] = (try await platform.users.signUp("fuzz-\(ID.make().suffix(12))@lab.example").token, nil)
+                accounts[target.description] = (
+                    try await platform.users.signUp("fuzz-\(ID.make().suffix(12))@lab.example").token, nil
+                )
             } else {
                 let owner = try await platform.newOwner("fuzz")
                 accounts[target.description] = (owner.token, owner.project)
@@ -114,21 +122,25 @@ struct SchemathesisTests {
 
         let directory = try temporaryDirectory()
         let config = directory.appendingPathComponent("schemathesis.toml")
-        try Self.configuration(project: account.project, inPaths: Self.projectPaths.contains(target.service)).write(to: config, atomically: true, encoding: .utf8)
-        let arguments = [
-            "--config-file", config.path, "run", "\(base)/openapi.json", "--url", base,
-            "--header", "Authorization: Bearer \(account.token)",
-            "--checks", "not_a_server_error",
-            // The same inputs on every run (the ids the services make differ, so not the same answers).
-            "--max-examples", String(target.maxExamples), "--seed", "20261203",
-            "--workers", "1", "--request-timeout", "30", "--generation-database", "none", "--no-color",
-        ] + target.filters
+        try Self.configuration(project: account.project, inPaths: Self.projectPaths.contains(target.service)).write(
+            to: config, atomically: true, encoding: .utf8)
+        let arguments =
+            [
+                "--config-file", config.path, "run", "\(base)/openapi.json", "--url", base,
+                "--header", "Authorization: Bearer \(account.token)",
+                "--checks", "not_a_server_error",
+                // The same inputs on every run (the ids the services make differ, so not the same answers).
+                "--max-examples", String(target.maxExamples), "--seed", "20261203",
+                "--workers", "1", "--request-timeout", "30", "--generation-database", "none", "--no-color",
+            ] + target.filters
 
         let started = Date()
         let (status, output) = try await Self.run(schemathesis, arguments, in: directory)
         let seconds = Date().timeIntervalSince(started)
         let cases = output.firstMatch(of: /(\d+) generated/).map { String($0.1) } ?? "?"
-        print("schemathesis, \(target.description): \(cases) cases in \(String(format: "%.1f", seconds)) s, exit status \(status.map(String.init) ?? "none (stopped)")")
+        print(
+            "schemathesis, \(target.description): \(cases) cases in \(String(format: "%.1f", seconds)) s, exit status \(status.map(String.init) ?? "none (stopped)")"
+        )
 
         var report = Self.report(output)
         if let state = cluster.others[target.service]?.state {
@@ -136,7 +148,9 @@ struct SchemathesisTests {
         }
         if let status {
             // 1: a 5xx, or an answer that broke off (a Network Error); else schemathesis itself failed.
-            #expect(status == 0, "schemathesis found server errors in \(target.description) (exit status \(status)):\n\(report)")
+            #expect(
+                status == 0,
+                "schemathesis found server errors in \(target.description) (exit status \(status)):\n\(report)")
         } else {
             Issue.record("schemathesis did not finish within \(Int(Self.runLimit)) s:\n\(report)")
         }
@@ -149,7 +163,10 @@ struct SchemathesisTests {
         if !target.throwaway {
             // Else a run ended its own token: every case after it was a mere 401.
             let me = try await httpCall(cluster.platform.users.url + "/v1/users/me", "GET", token: account.token)
-            #expect(me.status == 200, "the run's token still works after it (an operation that ends it must be excluded): \(me.body.jsonText)")
+            #expect(
+                me.status == 200,
+                "the run's token still works after it (an operation that ends it must be excluded): \(me.body.jsonText)"
+            )
         }
     }
 
@@ -190,7 +207,9 @@ struct SchemathesisTests {
 
     /// Runs `executable` in `directory` (schemathesis writes there, not in the checkout), its
     /// output in a file so no pipe fills up; the exit status, nil when it ran out of time.
-    static func run(_ executable: URL, _ arguments: [String], in directory: URL) async throws -> (status: Int32?, output: String) {
+    static func run(
+        _ executable: URL, _ arguments: [String], in directory: URL
+    ) async throws -> (status: Int32?, output: String) {
         let log = directory.appendingPathComponent("schemathesis.out")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
@@ -199,7 +218,9 @@ struct SchemathesisTests {
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
-        process.environment = ProcessInfo.processInfo.environment.merging(["NO_COLOR": "1", "PYTHONUNBUFFERED": "1", "COLUMNS": "120"]) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "NO_COLOR": "1", "PYTHONUNBUFFERED": "1", "COLUMNS": "120",
+        ]) { $1 }
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
@@ -228,7 +249,11 @@ struct SchemathesisTests {
         var kept: [Substring] = []
         var keeping = false
         for line in lines {
-            if banner(line, "FAILURES", "ERRORS", "SUMMARY") { keeping = true } else if banner(line, "WARNINGS") { keeping = false }
+            if banner(line, "FAILURES", "ERRORS", "SUMMARY") {
+                keeping = true
+            } else if banner(line, "WARNINGS") {
+                keeping = false
+            }
             if keeping { kept.append(line) }
         }
         return (kept.isEmpty ? Array(lines.suffix(80)) : kept).joined(separator: "\n")
@@ -239,7 +264,10 @@ struct SchemathesisTests {
     /// started here have a known log; LocalPlatform keeps data's and compute's to itself.
     static func problems(inLog log: URL) -> String {
         guard let text = try? String(contentsOf: log, encoding: .utf8) else { return "" }
-        let lines = text.split(separator: "\n").filter { $0.contains(" error ") || $0.contains(" critical ") || $0.contains(" warning ") }
-        return lines.isEmpty ? "" : "\n--- warnings and errors in \(log.path) ---\n" + lines.suffix(40).joined(separator: "\n")
+        let lines = text.split(separator: "\n").filter {
+            $0.contains(" error ") || $0.contains(" critical ") || $0.contains(" warning ")
+        }
+        return lines.isEmpty
+            ? "" : "\n--- warnings and errors in \(log.path) ---\n" + lines.suffix(40).joined(separator: "\n")
     }
 }

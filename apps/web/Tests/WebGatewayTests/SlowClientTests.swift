@@ -25,11 +25,21 @@ struct SlowClientTests {
 
     /// Routes that answer before, or without, reading the body — and one that reads it all.
     static let answers: [EarlyAnswer] = [
-        EarlyAnswer(description: "anonymous upload (401)", method: "PUT", path: "/v1/runs/x/files/a", authorized: false, contentType: "application/octet-stream", status: 401),
-        EarlyAnswer(description: "upload to a run that does not exist (404)", method: "PUT", path: "/v1/runs/x/files/a", authorized: true, contentType: "application/octet-stream", status: 404),
-        EarlyAnswer(description: "no such route (404)", method: "POST", path: "/v1/nowhere", authorized: true, contentType: "application/json", status: 404),
-        EarlyAnswer(description: "JSON that is not JSON (400 or 413 by size)", method: "POST", path: "/v1/projects", authorized: true, contentType: "application/json", status: 400),
-        EarlyAnswer(description: "anonymous JSON (401)", method: "POST", path: "/v1/projects", authorized: false, contentType: "application/json", status: 401),
+        EarlyAnswer(
+            description: "anonymous upload (401)", method: "PUT", path: "/v1/runs/x/files/a", authorized: false,
+            contentType: "application/octet-stream", status: 401),
+        EarlyAnswer(
+            description: "upload to a run that does not exist (404)", method: "PUT", path: "/v1/runs/x/files/a",
+            authorized: true, contentType: "application/octet-stream", status: 404),
+        EarlyAnswer(
+            description: "no such route (404)", method: "POST", path: "/v1/nowhere", authorized: true,
+            contentType: "application/json", status: 404),
+        EarlyAnswer(
+            description: "JSON that is not JSON (400 or 413 by size)", method: "POST", path: "/v1/projects",
+            authorized: true, contentType: "application/json", status: 400),
+        EarlyAnswer(
+            description: "anonymous JSON (401)", method: "POST", path: "/v1/projects", authorized: false,
+            contentType: "application/json", status: 401),
     ]
 
     static func expectedStatus(_ answer: EarlyAnswer, _ delivery: SlowClient.Delivery) -> Int {
@@ -37,7 +47,9 @@ struct SlowClientTests {
         answer.status == 400 && delivery.bodySize > HTTPSettings.defaultMaxBodyBytes ? 413 : answer.status
     }
 
-    @Test("each early answer reaches the client through the gateway, and both processes live on", arguments: answers, SlowClient.Delivery.allCases)
+    @Test(
+        "each early answer reaches the client through the gateway, and both processes live on", arguments: answers,
+        SlowClient.Delivery.allCases)
     func throughGateway(answer: EarlyAnswer, delivery: SlowClient.Delivery) async throws {
         let platform = try Self.platform.get()
         let gateway = try Self.gatewayPort.get()
@@ -55,18 +67,22 @@ struct SlowClientTests {
         let platform = try Self.platform.get()
         let token = try await Self.token.value
         let port = try #require(URLComponents(string: platform.dataURL)?.port)
-        let reply = try await SlowClient.exchange(port: port, answer.method, answer.path, headers: headers(answer, token: token), delivery: delivery)
+        let reply = try await SlowClient.exchange(
+            port: port, answer.method, answer.path, headers: headers(answer, token: token), delivery: delivery)
         #expect(reply.status == Self.expectedStatus(answer, delivery), Comment(rawValue: reply.body))
         try await expectAlive(platform.dataURL)
     }
 
-    @Test("an upstream answering a small body before reading it always reaches the client whole (once 1 in 30 lost its body)")
+    @Test(
+        "an upstream answering a small body before reading it always reaches the client whole (once 1 in 30 lost its body)"
+    )
     func earlyAnswersArriveWhole() async throws {
         _ = try Self.platform.get()
         let gateway = try Self.gatewayPort.get()
         var cut = 0
         for _ in 0..<300 {
-            var request = HTTPClientRequest(url: "http://127.0.0.1:\(gateway)/api/data/v1/projects/\(ID.make())/experiments")
+            var request = HTTPClientRequest(
+                url: "http://127.0.0.1:\(gateway)/api/data/v1/projects/\(ID.make())/experiments")
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: #"{"name": ""}"#))

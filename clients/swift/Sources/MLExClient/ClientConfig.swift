@@ -12,7 +12,10 @@ public struct ClientConfig: Codable, Sendable, Equatable {
     public var accessToken: String?
     public var refreshToken: String?
 
-    public init(url: String = ClientConfig.defaultURL, email: String? = nil, accessToken: String? = nil, refreshToken: String? = nil) {
+    public init(
+        url: String = ClientConfig.defaultURL, email: String? = nil, accessToken: String? = nil,
+        refreshToken: String? = nil
+    ) {
         self.url = url
         self.email = email
         self.accessToken = accessToken
@@ -21,8 +24,10 @@ public struct ClientConfig: Codable, Sendable, Equatable {
 
     /// The file for `environment` (HOME, XDG_CONFIG_HOME).
     public static func file(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
-        let base = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0, isDirectory: true) }
-            ?? URL(fileURLWithPath: environment["HOME"] ?? NSHomeDirectory(), isDirectory: true).appendingPathComponent(".config")
+        let base =
+            environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0, isDirectory: true) }
+            ?? URL(fileURLWithPath: environment["HOME"] ?? NSHomeDirectory(), isDirectory: true).appendingPathComponent(
+                ".config")
         return base.appendingPathComponent("mlex").appendingPathComponent("config")
     }
 
@@ -40,11 +45,15 @@ public struct ClientConfig: Codable, Sendable, Equatable {
     /// before any secret is written into it, then renamed over the old one.
     public func save(to file: URL) throws {
         let directory = file.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let temporary = directory.appendingPathComponent(".config.\(getpid()).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+        guard
+            FileManager.default.createFile(
+                atPath: temporary.path, contents: nil, attributes: [.posixPermissions: 0o600])
+        else {
             throw ClientError.usage("cannot write \(temporary.path)")
         }
         try encoder.encode(self).write(to: temporary)
@@ -69,7 +78,8 @@ public struct ClientSettings: Sendable {
         let chosen = urlFlag ?? environment["MLEX_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? stored.url
         url = chosen.hasSuffix("/") ? String(chosen.dropLast()) : chosen
         guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
-            throw ClientError.usage("the server URL \"\(url)\" is not an http(s) URL (from --url, MLEX_URL or \(file.path))")
+            throw ClientError.usage(
+                "the server URL \"\(url)\" is not an http(s) URL (from --url, MLEX_URL or \(file.path))")
         }
         fixedToken = environment["MLEX_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
     }

@@ -16,7 +16,8 @@ public enum ClientError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .api(let failure): failure.description
-        case .unreachable(let url, let reason): "cannot reach \(url): \(reason) (is the platform running? `make run` starts it)"
+        case .unreachable(let url, let reason):
+            "cannot reach \(url): \(reason) (is the platform running? `make run` starts it)"
         case .notLoggedIn(let message), .usage(let message), .integrity(let message): message
         }
     }

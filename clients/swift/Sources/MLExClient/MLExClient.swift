@@ -39,7 +39,8 @@ public final class MLExClient: Sendable {
     /// One JSON call; the parsed answer (`.null` for an empty one). Throws `ClientError`.
     @discardableResult
     public func call(
-        _ service: Service, _ method: HTTPMethod, _ path: String, query: [String: String?] = [:], body: JSONValue? = nil, authenticated: Bool = true
+        _ service: Service, _ method: HTTPMethod, _ path: String, query: [String: String?] = [:],
+        body: JSONValue? = nil, authenticated: Bool = true
     ) async throws -> JSONValue {
         let response = try await send(authenticated: authenticated) { token in
             var request = HTTPClientRequest(url: self.url(service, path) + Self.queryString(query))
@@ -64,7 +65,9 @@ public final class MLExClient: Sendable {
     ) async throws -> HTTPClientResponse {
         let token = authenticated ? try await session.accessToken() : nil
         let response = try await execute(try build(token), timeout: timeout)
-        guard authenticated, response.status == .unauthorized, let refreshed = try await session.refresh(using: self, staleToken: token) else {
+        guard authenticated, response.status == .unauthorized,
+            let refreshed = try await session.refresh(using: self, staleToken: token)
+        else {
             return response
         }
         _ = try? await response.body.collect(upTo: 1 << 20)
@@ -90,7 +93,8 @@ public final class MLExClient: Sendable {
         throw ClientError.api(
             APIFailure(
                 status: Int(status.code), code: error?.code ?? "http_\(status.code)",
-                message: error?.message ?? "the server answered \(status.code) \(status.reasonPhrase)", field: error?.field
+                message: error?.message ?? "the server answered \(status.code) \(status.reasonPhrase)",
+                field: error?.field
             )
         )
     }
@@ -109,7 +113,9 @@ public final class MLExClient: Sendable {
     /// Logs in and saves the session (with `url`) to the config file.
     @discardableResult
     public func login(email: String, password: String) async throws -> JSONValue {
-        let answer = try await call(.users, .POST, "/v1/sessions", body: ["email": .string(email), "password": .string(password)], authenticated: false)
+        let answer = try await call(
+            .users, .POST, "/v1/sessions", body: ["email": .string(email), "password": .string(password)],
+            authenticated: false)
         try await session.store(answer, email: email, url: baseURL)
         return answer
     }
@@ -157,7 +163,9 @@ actor Session {
 
     private func exchange(_ refreshToken: String, using client: MLExClient) async throws -> String? {
         do {
-            let answer = try await client.call(.users, .POST, "/v1/sessions/refresh", body: ["refreshToken": .string(refreshToken)], authenticated: false)
+            let answer = try await client.call(
+                .users, .POST, "/v1/sessions/refresh", body: ["refreshToken": .string(refreshToken)],
+                authenticated: false)
             try store(answer, email: settings.stored.email, url: settings.url)
             return settings.stored.accessToken
         } catch ClientError.api(let failure) where failure.status == 401 {

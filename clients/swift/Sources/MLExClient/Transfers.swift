@@ -11,7 +11,9 @@ extension MLExClient {
     /// `/v1/dataset-versions/{id}/files/<path>`, …), which checks it against `sha256`; the
     /// stored file's description.
     @discardableResult
-    public func upload(_ file: URL, toDataPath path: String, sha256: String, progress: TransferProgress? = nil) async throws -> JSONValue {
+    public func upload(
+        _ file: URL, toDataPath path: String, sha256: String, progress: TransferProgress? = nil
+    ) async throws -> JSONValue {
         let size = try Self.size(of: file)
         let response = try await send(authenticated: true, timeout: .hours(12)) { token in
             var request = HTTPClientRequest(url: self.url(.data, path))
@@ -34,12 +36,18 @@ extension MLExClient {
     /// before it takes its name. A destination already holding that content is left alone.
     /// Returns the bytes transferred this time.
     @discardableResult
-    public func download(dataPath path: String, to destination: URL, size: Int64, sha256: String, progress: TransferProgress? = nil) async throws -> Int64 {
+    public func download(
+        dataPath path: String, to destination: URL, size: Int64, sha256: String, progress: TransferProgress? = nil
+    ) async throws -> Int64 {
         if (try? Self.size(of: destination)) == size, (try? FileDigest.sha256(of: destination)) == sha256 { return 0 }
-        try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
         let partial = destination.appendingPathExtension("part")
         var have = (try? Self.size(of: partial)) ?? 0
-        if have > size { try FileManager.default.removeItem(at: partial); have = 0 }
+        if have > size {
+            try FileManager.default.removeItem(at: partial)
+            have = 0
+        }
         if !FileManager.default.fileExists(atPath: partial.path) {
             _ = FileManager.default.createFile(atPath: partial.path, contents: nil)
         }
@@ -72,7 +80,9 @@ extension MLExClient {
         let digest = try FileDigest.sha256(of: partial)
         guard digest == sha256 else {
             try? FileManager.default.removeItem(at: partial)
-            throw ClientError.integrity("\(destination.lastPathComponent) arrived with SHA-256 \(digest), expected \(sha256); the partial file was removed, run the download again")
+            throw ClientError.integrity(
+                "\(destination.lastPathComponent) arrived with SHA-256 \(digest), expected \(sha256); the partial file was removed, run the download again"
+            )
         }
         _ = try? FileManager.default.removeItem(at: destination)
         try FileManager.default.moveItem(at: partial, to: destination)
@@ -94,7 +104,9 @@ extension MLExClient {
     }
 
     /// The events of a `text/event-stream` endpoint, until the server ends the stream.
-    public func events(_ service: Service, _ path: String, query: [String: String?] = [:]) async throws -> AsyncThrowingStream<ServerSentEvent, any Error> {
+    public func events(
+        _ service: Service, _ path: String, query: [String: String?] = [:]
+    ) async throws -> AsyncThrowingStream<ServerSentEvent, any Error> {
         let response = try await send(authenticated: true, timeout: .hours(24 * 30)) { token in
             var request = HTTPClientRequest(url: self.url(service, path) + Self.queryString(query))
             request.headers.add(name: "Accept", value: "text/event-stream")
@@ -103,7 +115,10 @@ extension MLExClient {
         }
         guard response.status == .ok else {
             try Self.check(response.status, try await response.body.collect(upTo: 1 << 20))
-            throw ClientError.api(APIFailure(status: Int(response.status.code), code: "unexpected_status", message: "unexpected \(response.status)", field: nil))
+            throw ClientError.api(
+                APIFailure(
+                    status: Int(response.status.code), code: "unexpected_status",
+                    message: "unexpected \(response.status)", field: nil))
         }
         return AsyncThrowingStream { continuation in
             let reader = Task {

@@ -18,7 +18,10 @@ public struct AccessClaims: JWTPayload, Equatable {
     /// The session (refresh-token family) this token was issued for; absent on service tokens.
     public var sid: String?
 
-    public init(subject: String, kind: Principal.Kind, role: String, teams: [String], scope: [String], sessionID: String?, issuedAt: Date, lifetime: TimeInterval) {
+    public init(
+        subject: String, kind: Principal.Kind, role: String, teams: [String], scope: [String], sessionID: String?,
+        issuedAt: Date, lifetime: TimeInterval
+    ) {
         self.sub = SubjectClaim(value: subject)
         self.iss = IssuerClaim(value: Self.issuer)
         self.iat = IssuedAtClaim(value: issuedAt)
@@ -32,8 +35,12 @@ public struct AccessClaims: JWTPayload, Equatable {
 
     public func verify(using algorithm: some JWTAlgorithm) async throws {
         try exp.verifyNotExpired()
-        guard iss.value == Self.issuer else { throw JWTError.claimVerificationFailure(failedClaim: iss, reason: "unknown issuer") }
-        guard Principal.Kind(rawValue: kind) != nil else { throw JWTError.generic(identifier: "kind", reason: "unknown principal kind") }
+        guard iss.value == Self.issuer else {
+            throw JWTError.claimVerificationFailure(failedClaim: iss, reason: "unknown issuer")
+        }
+        guard Principal.Kind(rawValue: kind) != nil else {
+            throw JWTError.generic(identifier: "kind", reason: "unknown principal kind")
+        }
     }
 
     var principal: Principal {

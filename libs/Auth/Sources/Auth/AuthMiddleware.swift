@@ -42,7 +42,9 @@ public struct AuthMiddleware<Context: AuthenticatedRequestContext>: RouterMiddle
         self.verifier = verifier
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         guard let header = request.headers[.authorization] else {
             throw APIError.unauthorized("send Authorization: Bearer <token> (log in, or create an API token)")
         }
@@ -60,7 +62,9 @@ public struct AuthMiddleware<Context: AuthenticatedRequestContext>: RouterMiddle
     static func bearerToken(_ header: String) -> String? {
         var bytes = Substring(header).utf8[...]
         let scheme = Array("bearer".utf8)
-        guard bytes.count > scheme.count, zip(bytes.prefix(scheme.count), scheme).allSatisfy({ $0 | 0x20 == $1 }) else { return nil }
+        guard bytes.count > scheme.count, zip(bytes.prefix(scheme.count), scheme).allSatisfy({ $0 | 0x20 == $1 }) else {
+            return nil
+        }
         bytes = bytes.dropFirst(scheme.count)
         guard bytes.first == UInt8(ascii: " ") else { return nil }
         while bytes.first == UInt8(ascii: " ") { bytes = bytes.dropFirst() }

@@ -47,7 +47,9 @@ public struct Authorizer: Sendable {
 
     /// Returns the caller's role when it is at least `needed`; otherwise 404 or 403.
     @discardableResult
-    public func require(_ needed: ProjectRole, on projectID: String, for principal: Principal) async throws -> ProjectRole {
+    public func require(
+        _ needed: ProjectRole, on projectID: String, for principal: Principal
+    ) async throws -> ProjectRole {
         guard let role = try await role(of: principal, on: projectID) else {
             throw APIError.notFound("no project \(projectID)")
         }

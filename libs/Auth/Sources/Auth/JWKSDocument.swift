@@ -6,8 +6,14 @@ import Platform
 /// service publishes at `/.well-known/jwks.json` and `TokenVerifier.load(jwks:)` reads.
 public enum JWKSDocument {
     public static func make(_ keys: [(kid: String, publicKey: Curve25519.Signing.PublicKey)]) -> JSONValue {
-        ["keys": .array(keys.map { key in
-            ["kty": "OKP", "crv": "Ed25519", "use": "sig", "alg": "EdDSA", "kid": .string(key.kid), "x": .string(Base64URL.encode(key.publicKey.rawRepresentation))]
-        })]
+        [
+            "keys": .array(
+                keys.map { key in
+                    [
+                        "kty": "OKP", "crv": "Ed25519", "use": "sig", "alg": "EdDSA", "kid": .string(key.kid),
+                        "x": .string(Base64URL.encode(key.publicKey.rawRepresentation)),
+                    ]
+                })
+        ]
     }
 }

@@ -29,7 +29,10 @@ public struct Principal: Sendable, Hashable {
     /// The login session an access token belongs to (for logout).
     public let sessionID: String?
 
-    public init(id: String, kind: Kind, credential: Credential, role: String = "user", teams: [String] = [], scopes: Set<String> = [], sessionID: String? = nil) {
+    public init(
+        id: String, kind: Kind, credential: Credential, role: String = "user", teams: [String] = [],
+        scopes: Set<String> = [], sessionID: String? = nil
+    ) {
         self.id = id
         self.kind = kind
         self.credential = credential

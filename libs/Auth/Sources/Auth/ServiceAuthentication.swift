@@ -22,25 +22,38 @@ public struct ServiceAuthentication: Sendable {
 
     /// `apiTokenCacheSeconds` bounds how long a revoked API token may still pass if its event
     /// is missed; the event normally ends it within moments.
-    public static func start(settings: ServiceSettings, bus: any Bus, logger: Logger, apiTokenCacheSeconds: TimeInterval = 10) async throws -> ServiceAuthentication {
-        let users = UsersClient(baseURL: settings.peerURLs[.users] ?? "http://127.0.0.1:\(ServiceName.users.defaultPort)")
-        let verifier = TokenVerifier(keySource: { try await users.jwks() }, apiTokens: { try await users.verifyAPIToken($0) }, apiTokenCacheSeconds: apiTokenCacheSeconds)
+    public static func start(
+        settings: ServiceSettings, bus: any Bus, logger: Logger, apiTokenCacheSeconds: TimeInterval = 10
+    ) async throws -> ServiceAuthentication {
+        let users = UsersClient(
+            baseURL: settings.peerURLs[.users] ?? "http://127.0.0.1:\(ServiceName.users.defaultPort)")
+        let verifier = TokenVerifier(
+            keySource: { try await users.jwks() }, apiTokens: { try await users.verifyAPIToken($0) },
+            apiTokenCacheSeconds: apiTokenCacheSeconds)
         do {
             try await verifier.refreshKeys()
         } catch {
             // Users may start after us: the first token with an unknown key fetches them again.
-            logger.warning("the users service's keys are not available yet; tokens are refused until they are", metadata: ["error": "\(error)"])
+            logger.warning(
+                "the users service's keys are not available yet; tokens are refused until they are",
+                metadata: ["error": "\(error)"])
         }
-        let follower = try await UsersEventFollower(bus: bus, verifier: verifier, service: settings.service, logger: logger)
+        let follower = try await UsersEventFollower(
+            bus: bus, verifier: verifier, service: settings.service, logger: logger)
         try await follower.catchUp()
-        let credential = try ServiceCredential.load(settings.service, stateDirectory: settings.stateDirectory, file: settings.config.string(ServiceCredential.fileSetting))
+        let credential = try ServiceCredential.load(
+            settings.service, stateDirectory: settings.stateDirectory,
+            file: settings.config.string(ServiceCredential.fileSetting))
         return ServiceAuthentication(
             verifier: verifier, follower: follower,
-            serviceTokens: ServiceTokenSource(service: settings.service, credential: credential, users: users), users: users
+            serviceTokens: ServiceTokenSource(service: settings.service, credential: credential, users: users),
+            users: users
         )
     }
 
-    public func middleware<Context: AuthenticatedRequestContext>(for context: Context.Type = Context.self) -> AuthMiddleware<Context> {
+    public func middleware<Context: AuthenticatedRequestContext>(
+        for context: Context.Type = Context.self
+    ) -> AuthMiddleware<Context> {
         AuthMiddleware(verifier: verifier)
     }
 }

@@ -19,7 +19,8 @@ public enum ServiceCredential {
         if !file.isEmpty {
             let text = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             guard text.utf8.count >= 32 else {
-                throw ConfigurationError(setting: fileSetting, value: file, expected: "a file holding at least 32 characters of secret")
+                throw ConfigurationError(
+                    setting: fileSetting, value: file, expected: "a file holding at least 32 characters of secret")
             }
             return text
         }
@@ -32,7 +33,8 @@ public enum ServiceCredential {
     /// Compares two credentials in time independent of where they differ (their digests, so
     /// lengths leak nothing either).
     public static func matches(_ given: String, _ expected: String) -> Bool {
-        let left = SHA256.hash(data: Data(given.utf8)), right = SHA256.hash(data: Data(expected.utf8))
+        let left = SHA256.hash(data: Data(given.utf8))
+        let right = SHA256.hash(data: Data(expected.utf8))
         return zip(left, right).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

@@ -54,7 +54,10 @@ public final class TokenVerifier: Sendable {
 
     /// `keySource` returns the JWKS document; it is read again when a token names a key not
     /// yet known (keys rotate), at most every few seconds.
-    public init(keySource: KeySource?, apiTokens: @escaping APITokenLookup, apiTokenCacheSeconds: TimeInterval = 10, maxCachedTokens: Int = 50_000) {
+    public init(
+        keySource: KeySource?, apiTokens: @escaping APITokenLookup, apiTokenCacheSeconds: TimeInterval = 10,
+        maxCachedTokens: Int = 50_000
+    ) {
         self.keys = Mutex(JWTKeyCollection())
         self.keySource = keySource
         self.apiTokens = apiTokens
@@ -114,20 +117,27 @@ public final class TokenVerifier: Sendable {
             return entry.principal
         }
         if token.hasPrefix(Self.apiTokenPrefix) {
-            guard let verified = try await apiTokens(token) else { throw APIError.unauthorized("the API token is unknown, expired or revoked") }
+            guard let verified = try await apiTokens(token) else {
+                throw APIError.unauthorized("the API token is unknown, expired or revoked")
+            }
             let until = min(now.addingTimeInterval(apiTokenCacheSeconds), verified.expiresAt ?? .distantFuture)
-            remember(token, Entry(principal: verified.principal, validUntil: until, apiTokenID: verified.tokenID, issuedAt: nil))
+            remember(
+                token,
+                Entry(principal: verified.principal, validUntil: until, apiTokenID: verified.tokenID, issuedAt: nil))
             return verified.principal
         }
         let claims = try await verifyJWT(token)
-        let entry = Entry(principal: claims.principal, validUntil: claims.exp.value, apiTokenID: nil, issuedAt: claims.iat.value)
+        let entry = Entry(
+            principal: claims.principal, validUntil: claims.exp.value, apiTokenID: nil, issuedAt: claims.iat.value)
         try refuseIfStale(entry)
         remember(token, entry)
         return claims.principal
     }
 
     private func refuseIfStale(_ entry: Entry) throws {
-        guard let issuedAt = entry.issuedAt, let changed = changedUsers.withLock({ $0[entry.principal.id] }) else { return }
+        guard let issuedAt = entry.issuedAt, let changed = changedUsers.withLock({ $0[entry.principal.id] }) else {
+            return
+        }
         // jwt-kit writes `iat` as fractional seconds, so a token refreshed just after the
         // change is told apart from one signed just before it.
         if issuedAt < changed {
@@ -151,7 +161,9 @@ public final class TokenVerifier: Sendable {
             // A key we have not seen: the users service may have rotated. Ask again, rarely.
             let due = lastKeyRefresh.withLock { last in Date().timeIntervalSince(last) > 5 }
             if due { try? await refreshKeys() }
-            guard knownKIDs.withLock({ $0.contains(kid) }) else { throw APIError.unauthorized("the token is signed with an unknown key") }
+            guard knownKIDs.withLock({ $0.contains(kid) }) else {
+                throw APIError.unauthorized("the token is signed with an unknown key")
+            }
         }
         do {
             return try await keys.withLock { $0 }.verify(token, as: AccessClaims.self)
@@ -163,12 +175,15 @@ public final class TokenVerifier: Sendable {
     /// The `kid` of a JWS compact token's protected header, without verifying anything.
     static func keyID(of token: String) -> String? {
         guard let headerPart = token.split(separator: ".", omittingEmptySubsequences: false).first,
-              let data = Base64URL.decode(headerPart), let header = try? JSONValue.parse(String(decoding: data, as: UTF8.self)) else { return nil }
+            let data = Base64URL.decode(headerPart),
+            let header = try? JSONValue.parse(String(decoding: data, as: UTF8.self))
+        else { return nil }
         return header["kid"]?.stringValue
     }
 
     private static func refusal(_ error: any Error) -> APIError {
-        if let jwt = error as? JWTError, jwt.errorType == .claimVerificationFailure, jwt.failedClaim is ExpirationClaim {
+        if let jwt = error as? JWTError, jwt.errorType == .claimVerificationFailure, jwt.failedClaim is ExpirationClaim
+        {
             return .unauthorized("the access token has expired; refresh it")
         }
         return .unauthorized("the token is not valid")

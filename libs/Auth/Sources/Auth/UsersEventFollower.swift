@@ -43,7 +43,9 @@ public struct UsersEventFollower: Service {
         var failures = 0
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                for delivery in try await subscription.next(max: 100, wait: .milliseconds(250)) { apply(delivery.event) }
+                for delivery in try await subscription.next(max: 100, wait: .milliseconds(250)) {
+                    apply(delivery.event)
+                }
                 failures = 0
             } catch {
                 failures += 1

@@ -20,10 +20,16 @@ struct TestIssuer {
 
     var jwks: String { JWKSDocument.make([(kid, key.publicKey)]).jsonText }
 
-    func token(subject: String = "u1", role: String = "user", teams: [String] = [], kind: Principal.Kind = .user, scope: [String] = [], lifetime: TimeInterval = 900, issuedAt: Date = Date()) async throws -> String {
+    func token(
+        subject: String = "u1", role: String = "user", teams: [String] = [], kind: Principal.Kind = .user,
+        scope: [String] = [], lifetime: TimeInterval = 900, issuedAt: Date = Date()
+    ) async throws -> String {
         let keys = JWTKeyCollection()
         await keys.add(eddsa: EdDSA.PrivateKey(backing: key), kid: JWKIdentifier(string: kid))
-        return try await keys.sign(AccessClaims(subject: subject, kind: kind, role: role, teams: teams, scope: scope, sessionID: "s1", issuedAt: issuedAt, lifetime: lifetime), kid: JWKIdentifier(string: kid))
+        return try await keys.sign(
+            AccessClaims(
+                subject: subject, kind: kind, role: role, teams: teams, scope: scope, sessionID: "s1",
+                issuedAt: issuedAt, lifetime: lifetime), kid: JWKIdentifier(string: kid))
     }
 }
 
@@ -46,7 +52,10 @@ struct TokenVerifierTests {
         let verifier = TokenVerifier(keySource: nil) { _ in nil }
         try await verifier.load(jwks: issuer.jwks)
         let principal = try await verifier.authenticate(try await issuer.token(role: "admin", teams: ["t1"]))
-        #expect(principal == Principal(id: "u1", kind: .user, credential: .accessToken, role: "admin", teams: ["t1"], sessionID: "s1"))
+        #expect(
+            principal
+                == Principal(
+                    id: "u1", kind: .user, credential: .accessToken, role: "admin", teams: ["t1"], sessionID: "s1"))
         #expect(principal.isAdmin)
 
         let expired = try await issuer.token(lifetime: 60, issuedAt: Date().addingTimeInterval(-3600))
@@ -81,13 +90,18 @@ struct TokenVerifierTests {
         let new = TestIssuer(kid: "new")
         let published = Mutex(old.jwks)
         let fetches = Mutex(0)
-        let verifier = TokenVerifier(keySource: {
-            fetches.withLock { $0 += 1 }
-            return published.withLock { $0 }
-        }) { _ in nil }
+        let verifier = TokenVerifier(
+            keySource: {
+                fetches.withLock { $0 += 1 }
+                return published.withLock { $0 }
+            },
+            apiTokens: { _ in nil }
+        )
         try await verifier.refreshKeys()
         _ = try await verifier.authenticate(try await old.token())
-        published.withLock { $0 = JWKSDocument.make([(old.kid, old.key.publicKey), (new.kid, new.key.publicKey)]).jsonText }
+        published.withLock {
+            $0 = JWKSDocument.make([(old.kid, old.key.publicKey), (new.kid, new.key.publicKey)]).jsonText
+        }
         // The last fetch was just now; a refresh is allowed again after a few seconds.
         try await Task.sleep(for: .seconds(5.2))
         #expect(try await verifier.authenticate(try await new.token(subject: "u2")).id == "u2")
@@ -102,7 +116,8 @@ struct TokenVerifierTests {
         let verifier = TokenVerifier(keySource: nil) { secret in
             lookups.withLock { $0 += 1 }
             guard secret == "mlx_good", !revoked.withLock({ $0 }) else { return nil }
-            return .init(principal: Principal(id: "u9", kind: .user, credential: .apiToken), tokenID: "t9", expiresAt: nil)
+            return .init(
+                principal: Principal(id: "u9", kind: .user, credential: .apiToken), tokenID: "t9", expiresAt: nil)
         }
         #expect(try await verifier.authenticate("mlx_good").id == "u9")
         #expect(try await verifier.authenticate("mlx_good").credential == .apiToken)
@@ -136,7 +151,8 @@ struct TestMemberships: MembershipSource {
 
 @Suite("Authorizer")
 struct AuthorizerTests {
-    let authorizer = Authorizer(memberships: TestMemberships(roles: ["p1": ["alice": .owner, "bob": .viewer, "dave": .editor]]))
+    let authorizer = Authorizer(
+        memberships: TestMemberships(roles: ["p1": ["alice": .owner, "bob": .viewer, "dave": .editor]]))
 
     func user(_ id: String, teams: [String] = [], role: String = "user") -> Principal {
         Principal(id: id, kind: .user, credential: .accessToken, role: role, teams: teams)
@@ -169,7 +185,8 @@ struct AuthorizerTests {
     @Test("service tokens act by scope, never as owners")
     func services() async throws {
         let reader = Principal(id: "mlhub", kind: .service, credential: .serviceToken, scopes: [Authorizer.readScope])
-        let writer = Principal(id: "compute", kind: .service, credential: .serviceToken, scopes: [Authorizer.writeScope])
+        let writer = Principal(
+            id: "compute", kind: .service, credential: .serviceToken, scopes: [Authorizer.writeScope])
         #expect(await status(.viewer, reader) == 200)
         #expect(await status(.editor, reader) == 403)
         #expect(await status(.editor, writer) == 200)
@@ -187,25 +204,42 @@ struct AuthMiddlewareTests {
         try await verifier.load(jwks: issuer.jwks)
         let settings = try await ServiceSettings.forTesting(.tag, stateDirectory: try temporaryDirectory())
         let app = try PlatformApplication.build(
-            info: ServiceInfo(name: .tag, title: "t", summary: "t"), settings: settings, logger: quietLogger(), context: AuthRequestContext.self,
+            info: ServiceInfo(name: .tag, title: "t", summary: "t"), settings: settings, logger: quietLogger(),
+            context: AuthRequestContext.self,
             authentication: AuthMiddleware(verifier: verifier)
         ) { api in
-            api.get("/v1/whoami", OperationDoc("who", response: Schema.string)) { _, context in try context.requirePrincipal().id }
+            api.get("/v1/whoami", OperationDoc("who", response: Schema.string)) { _, context in
+                try context.requirePrincipal().id
+            }
             api.get("/v1/open", OperationDoc("open", response: Schema.string, open: true)) { _, _ in "anyone" }
         }
         let token = try await issuer.token(subject: "u7")
         try await app.test(.router) { client in
-            try await client.execute(uri: "/v1/whoami", method: .get) { #expect($0.status == .unauthorized); #expect($0.body.apiError["code"] as? String == "unauthorized") }
-            try await client.execute(uri: "/v1/whoami", method: .get, headers: [.authorization: "Basic abc"]) { #expect($0.status == .unauthorized) }
-            try await client.execute(uri: "/v1/whoami", method: .get, headers: [.authorization: "Bearer nonsense"]) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/v1/whoami", method: .get) {
+                #expect($0.status == .unauthorized)
+                #expect($0.body.apiError["code"] as? String == "unauthorized")
+            }
+            try await client.execute(uri: "/v1/whoami", method: .get, headers: [.authorization: "Basic abc"]) {
+                #expect($0.status == .unauthorized)
+            }
+            try await client.execute(uri: "/v1/whoami", method: .get, headers: [.authorization: "Bearer nonsense"]) {
+                #expect($0.status == .unauthorized)
+            }
             try await client.execute(uri: "/v1/whoami", method: .get, headers: [.authorization: "Bearer \(token)"]) {
                 #expect($0.status == .ok)
                 #expect(String(buffer: $0.body) == "u7")
             }
-            try await client.execute(uri: "/v1/whoami", method: .get, headers: [.authorization: "bEaReR   \(token)  "]) { #expect($0.status == .ok, "scheme in any case, spaces around") }
-            try await client.execute(uri: "/v1/whoami", method: .get, headers: [.authorization: "Bearer"]) { #expect($0.status == .unauthorized) }
-            try await client.execute(uri: "/v1/whoami", method: .get, headers: [.authorization: "Bearer   "]) { #expect($0.status == .unauthorized) }
-            try await client.execute(uri: "/v1/whoami", method: .get, headers: [.authorization: "Bearerx \(token)"]) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/v1/whoami", method: .get, headers: [.authorization: "bEaReR   \(token)  "])
+            { #expect($0.status == .ok, "scheme in any case, spaces around") }
+            try await client.execute(uri: "/v1/whoami", method: .get, headers: [.authorization: "Bearer"]) {
+                #expect($0.status == .unauthorized)
+            }
+            try await client.execute(uri: "/v1/whoami", method: .get, headers: [.authorization: "Bearer   "]) {
+                #expect($0.status == .unauthorized)
+            }
+            try await client.execute(uri: "/v1/whoami", method: .get, headers: [.authorization: "Bearerx \(token)"]) {
+                #expect($0.status == .unauthorized)
+            }
             try await client.execute(uri: "/v1/open", method: .get) { #expect($0.status == .ok) }
             try await client.execute(uri: "/health", method: .get) { #expect($0.status == .ok) }
         }

@@ -3,18 +3,27 @@ import Bus
 import Foundation
 import KafkaBus
 import Logging
-import ServiceLifecycle
 import MongoStore
 import Outbox
 import Platform
+import ServiceLifecycle
 import Store
 
 /// The store and bus a service runs on, chosen by configuration (docs/design.md §3). Today the
 /// embedded ones; the MongoDB and Kafka backends plug in here, so services never change.
 public struct Backends: Sendable {
-    public static let storeURL = Setting("mlex.store", default: "", "Document store: empty for the embedded SQLite file `<stateDir>/<service>/store.sqlite`, `sqlite:<path>`, or a MongoDB connection string `mongodb://host:port[/prefix][?options]` (each service uses the database `<prefix>_<service>`, prefix `mlex` by default; `mlexBatch=journal` among the options makes batches use the write-ahead journal instead of transactions).")
-    public static let busURL = Setting("mlex.bus", default: "", "Event bus: empty for the embedded log `<stateDir>/bus.sqlite` shared by local services, `sqlite:<path>`, or Kafka `kafka://host:port[,host:port…][/prefix]` (topics `<prefix>mlex.…`).")
-    public static let blobsURL = Setting("mlex.blobs", default: "", "Blob store (the data service only): empty for content-addressed files under `<stateDir>/blobs`, or a MongoDB connection string for GridFS (database `<prefix>_<service>`, bucket `blobs`).")
+    public static let storeURL = Setting(
+        "mlex.store", default: "",
+        "Document store: empty for the embedded SQLite file `<stateDir>/<service>/store.sqlite`, `sqlite:<path>`, or a MongoDB connection string `mongodb://host:port[/prefix][?options]` (each service uses the database `<prefix>_<service>`, prefix `mlex` by default; `mlexBatch=journal` among the options makes batches use the write-ahead journal instead of transactions)."
+    )
+    public static let busURL = Setting(
+        "mlex.bus", default: "",
+        "Event bus: empty for the embedded log `<stateDir>/bus.sqlite` shared by local services, `sqlite:<path>`, or Kafka `kafka://host:port[,host:port…][/prefix]` (topics `<prefix>mlex.…`)."
+    )
+    public static let blobsURL = Setting(
+        "mlex.blobs", default: "",
+        "Blob store (the data service only): empty for content-addressed files under `<stateDir>/blobs`, or a MongoDB connection string for GridFS (database `<prefix>_<service>`, bucket `blobs`)."
+    )
     public static let settings = [storeURL, busURL, blobsURL]
 
     public let store: any DocumentStore
@@ -26,7 +35,9 @@ public struct Backends: Sendable {
     }
 
     /// Opens both, then applies `db/platform` and `db/<domain>` for each given domain.
-    public static func open(_ settings: ServiceSettings, domains: [String], logger: Logger? = nil) async throws -> Backends {
+    public static func open(
+        _ settings: ServiceSettings, domains: [String], logger: Logger? = nil
+    ) async throws -> Backends {
         let state = settings.stateDirectory
         let backends = Backends(store: try openStore(settings), bus: try openBus(settings, state: state))
         let definitions = URL(fileURLWithPath: settings.config.string(Settings.dbDir), isDirectory: true)
@@ -39,7 +50,9 @@ public struct Backends: Sendable {
         }
         if let mongo = backends.store as? MongoDocumentStore {
             for deviation in mongo.deviations {
-                logger?.warning("the MongoDB server lacks a feature; queries stay correct but slower", metadata: ["deviation": "\(deviation)"])
+                logger?.warning(
+                    "the MongoDB server lacks a feature; queries stay correct but slower",
+                    metadata: ["deviation": "\(deviation)"])
             }
         }
         return backends
@@ -49,32 +62,50 @@ public struct Backends: Sendable {
         let url = settings.config.string(busURL)
         if url.hasPrefix("kafka://") {
             let rest = url.dropFirst("kafka://".count)
-            let (servers, prefix) = rest.firstIndex(of: "/").map { (String(rest[..<$0]), String(rest[rest.index(after: $0)...])) } ?? (String(rest), "")
-            guard !servers.isEmpty else { throw ConfigurationError(setting: busURL, value: url, expected: "kafka://host:port[/prefix]") }
+            let (servers, prefix) =
+                rest.firstIndex(of: "/").map { (String(rest[..<$0]), String(rest[rest.index(after: $0)...])) } ?? (
+                    String(rest), ""
+                )
+            guard !servers.isEmpty else {
+                throw ConfigurationError(setting: busURL, value: url, expected: "kafka://host:port[/prefix]")
+            }
             // kafka://host:port/prefix?partitions=3&replication=3
-            let (path, query) = prefix.firstIndex(of: "?").map { (String(prefix[..<$0]), String(prefix[prefix.index(after: $0)...])) } ?? (prefix, "")
+            let (path, query) =
+                prefix.firstIndex(of: "?").map { (String(prefix[..<$0]), String(prefix[prefix.index(after: $0)...])) }
+                ?? (prefix, "")
             var options: [String: Int32] = [:]
             for pair in query.split(separator: "&") {
                 let parts = pair.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2, ["partitions", "replication"].contains(parts[0]), let number = Int32(parts[1]), number > 0 else {
-                    throw ConfigurationError(setting: busURL, value: url, expected: "kafka://host:port[/prefix][?partitions=N&replication=N]")
+                guard parts.count == 2, ["partitions", "replication"].contains(parts[0]), let number = Int32(parts[1]),
+                    number > 0
+                else {
+                    throw ConfigurationError(
+                        setting: busURL, value: url, expected: "kafka://host:port[/prefix][?partitions=N&replication=N]"
+                    )
                 }
                 options[String(parts[0])] = number
             }
-            return try KafkaBus(bootstrapServers: servers, prefix: path, partitions: options["partitions"] ?? 1, replication: options["replication"] ?? 1)
+            return try KafkaBus(
+                bootstrapServers: servers, prefix: path, partitions: options["partitions"] ?? 1,
+                replication: options["replication"] ?? 1)
         }
-        return try SQLiteLogBus(path: try path(url, setting: busURL, default: state.appendingPathComponent("bus.sqlite")).path)
+        return try SQLiteLogBus(
+            path: try path(url, setting: busURL, default: state.appendingPathComponent("bus.sqlite")).path)
     }
 
     private static func openStore(_ settings: ServiceSettings) throws -> any DocumentStore {
         let url = settings.config.string(storeURL)
         if url.hasPrefix("mongodb://") || url.hasPrefix("mongodb+srv://") {
             let (connection, journal) = batchOption(url)
-            return try MongoDocumentStore(url: mongoURL(connection, service: settings.service), batchMode: journal ? .journal : .transactions)
+            return try MongoDocumentStore(
+                url: mongoURL(connection, service: settings.service), batchMode: journal ? .journal : .transactions)
         }
-        let storePath = try path(url, setting: storeURL, default: settings.stateDirectory
-            .appendingPathComponent(settings.service.rawValue).appendingPathComponent("store.sqlite"))
-        try FileManager.default.createDirectory(at: storePath.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let storePath = try path(
+            url, setting: storeURL,
+            default: settings.stateDirectory
+                .appendingPathComponent(settings.service.rawValue).appendingPathComponent("store.sqlite"))
+        try FileManager.default.createDirectory(
+            at: storePath.deletingLastPathComponent(), withIntermediateDirectories: true)
         return try SQLiteDocumentStore(path: storePath.path)
     }
 
@@ -85,7 +116,9 @@ public struct Backends: Sendable {
         if url.hasPrefix("mongodb://") || url.hasPrefix("mongodb+srv://") {
             return try GridFSBlobStore(url: mongoURL(url, service: settings.service))
         }
-        guard url.isEmpty else { throw ConfigurationError(setting: blobsURL, value: url, expected: "empty or mongodb://…") }
+        guard url.isEmpty else {
+            throw ConfigurationError(setting: blobsURL, value: url, expected: "empty or mongodb://…")
+        }
         return try FileBlobStore(directory: settings.stateDirectory.appendingPathComponent("blobs"))
     }
 
@@ -105,7 +138,8 @@ public struct Backends: Sendable {
         let (base, query) = url.firstIndex(of: "?").map { (String(url[..<$0]), String(url[$0...])) } ?? (url, "")
         let scheme = base.hasPrefix("mongodb+srv://") ? "mongodb+srv://" : "mongodb://"
         let rest = base.dropFirst(scheme.count)
-        let (hosts, prefix) = rest.firstIndex(of: "/").map { (rest[..<$0], rest[rest.index(after: $0)...]) } ?? (rest, "")
+        let (hosts, prefix) =
+            rest.firstIndex(of: "/").map { (rest[..<$0], rest[rest.index(after: $0)...]) } ?? (rest, "")
         return "\(scheme)\(hosts)/\(prefix.isEmpty ? "mlex" : prefix)_\(service.rawValue)\(query)"
     }
 
@@ -121,13 +155,19 @@ public struct Backends: Sendable {
     }
 
     public var readiness: [ReadinessCheck] {
-        [ReadinessCheck("store") { try await store.checkReachable() }, ReadinessCheck("bus") { try await bus.checkReachable() }]
+        [
+            ReadinessCheck("store") { try await store.checkReachable() },
+            ReadinessCheck("bus") { try await bus.checkReachable() },
+        ]
     }
 
     private static func path(_ url: String, setting: Setting, default fallback: URL) throws -> URL {
         if url.isEmpty { return fallback }
         guard url.hasPrefix("sqlite:"), url.count > 7 else {
-            throw ConfigurationError(setting: setting, value: url, expected: setting == storeURL ? "empty, sqlite:<path> or mongodb://…" : "empty, sqlite:<path> or kafka://host:port")
+            throw ConfigurationError(
+                setting: setting, value: url,
+                expected: setting == storeURL
+                    ? "empty, sqlite:<path> or mongodb://…" : "empty, sqlite:<path> or kafka://host:port")
         }
         return URL(fileURLWithPath: String(url.dropFirst(7)))
     }

@@ -17,13 +17,15 @@ public struct FileBlobStore: BlobStore {
         self.threadPool = threadPool
         self.readChunkSize = readChunkSize
         for sub in ["sha256", "incoming"] {
-            try FileManager.default.createDirectory(at: directory.appendingPathComponent(sub), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: directory.appendingPathComponent(sub), withIntermediateDirectories: true)
         }
     }
 
     func path(of id: String) -> String {
         let characters = Array(id)
-        return root.appendingPathComponent("sha256/\(String(characters[0..<2]))/\(String(characters[2..<4]))/\(id)").path
+        return root.appendingPathComponent("sha256/\(String(characters[0..<2]))/\(String(characters[2..<4]))/\(id)")
+            .path
     }
 
     public func put<Bytes: AsyncSequence & Sendable>(_ bytes: Bytes, maxBytes: Int64?) async throws -> BlobInfo
@@ -58,7 +60,8 @@ public struct FileBlobStore: BlobStore {
         let destination = path(of: id)
         try await threadPool.runIfActive {
             file.close()
-            try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             // Same content already stored: keep the existing file, ours is dropped by `defer`.
             if access(destination, F_OK) == 0 { return }
             guard rename(incoming, destination) == 0 else { throw PosixFile.error("rename", incoming) }
@@ -76,7 +79,10 @@ public struct FileBlobStore: BlobStore {
             var removed = 0
             for name in try FileManager.default.contentsOfDirectory(atPath: incoming.path) {
                 let path = incoming.appendingPathComponent(name).path
-                guard let modified = try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date, modified < cutoff else { continue }
+                guard
+                    let modified = try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date,
+                    modified < cutoff
+                else { continue }
                 if unlink(path) == 0 { removed += 1 }
             }
             return removed
@@ -94,7 +100,8 @@ public struct FileBlobStore: BlobStore {
         let wanted = range ?? 0..<size
         guard wanted.lowerBound >= 0, wanted.upperBound <= size else {
             try? await threadPool.runIfActive { file.close() }
-            throw BlobError(.invalidRange, "range \(wanted.lowerBound)..<\(wanted.upperBound) is outside the blob's \(size) bytes")
+            throw BlobError(
+                .invalidRange, "range \(wanted.lowerBound)..<\(wanted.upperBound) is outside the blob's \(size) bytes")
         }
         let reader = RangeReader(file: file, range: wanted, chunkSize: readChunkSize, threadPool: threadPool)
         // Unbuffered: the reader pulls each chunk, so a slow client holds one chunk, not the file.
@@ -118,16 +125,20 @@ public struct FileBlobStore: BlobStore {
     }
 
     public func list(prefix: String, after: String?, limit: Int) async throws -> [BlobInfo] {
-        guard BlobID.isHexPrefix(prefix) else { throw BlobError(.invalidID, "a prefix is lowercase hex, not \"\(prefix.prefix(80))\"") }
+        guard BlobID.isHexPrefix(prefix) else {
+            throw BlobError(.invalidID, "a prefix is lowercase hex, not \"\(prefix.prefix(80))\"")
+        }
         let base = root.appendingPathComponent("sha256")
         return try await threadPool.runIfActive {
             let manager = FileManager.default
             var found: [BlobInfo] = []
             // Walk only the fan-out directories the prefix can match, in order.
             for first in try Self.sortedEntries(manager, base.path) where Self.compatible(first, prefix, at: 0) {
-                for second in try Self.sortedEntries(manager, base.path + "/" + first) where Self.compatible(second, prefix, at: 2) {
+                for second in try Self.sortedEntries(manager, base.path + "/" + first)
+                where Self.compatible(second, prefix, at: 2) {
                     let directory = base.path + "/" + first + "/" + second
-                    for id in try Self.sortedEntries(manager, directory) where BlobID.isValid(id) && id.hasPrefix(prefix) {
+                    for id in try Self.sortedEntries(manager, directory)
+                    where BlobID.isValid(id) && id.hasPrefix(prefix) {
                         if let after, id <= after { continue }
                         if let info = Self.info(id: id, path: directory + "/" + id) { found.append(info) }
                         if found.count == limit { return found }
@@ -148,7 +159,8 @@ public struct FileBlobStore: BlobStore {
     static func info(id: String, path: String) -> BlobInfo? {
         var status = Glibc.stat()
         guard lstat(path, &status) == 0 else { return nil }
-        let created = Date(timeIntervalSince1970: TimeInterval(status.st_mtim.tv_sec) + TimeInterval(status.st_mtim.tv_nsec) / 1e9)
+        let created = Date(
+            timeIntervalSince1970: TimeInterval(status.st_mtim.tv_sec) + TimeInterval(status.st_mtim.tv_nsec) / 1e9)
         return BlobInfo(id: id, size: Int64(status.st_size), createdAt: created)
     }
 

@@ -13,7 +13,9 @@ struct BlobBackend: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 
     static let all: [BlobBackend] = [
-        BlobBackend(name: "files") { try FileBlobStore(directory: try temporaryDirectory().appendingPathComponent("blobs"), readChunkSize: 4096) },
+        BlobBackend(name: "files") {
+            try FileBlobStore(directory: try temporaryDirectory().appendingPathComponent("blobs"), readChunkSize: 4096)
+        },
         BlobBackend(name: "gridfs (nx-27017)") { try GridFSBlobStore(url: try WireServers.mongoDatabaseURL()) },
     ]
 }
@@ -78,7 +80,9 @@ struct BlobStoreConformanceTests {
         let data = bytes(20_000)
         let info = try await store.put(chunks(data), maxBytes: nil)
         for range in [0..<1, 4095..<4097, 10_000..<20_000, 19_999..<20_000, 5..<5] as [Range<Int64>] {
-            #expect(try await collect(store.get(info.id, range: range)) == Array(data[Int(range.lowerBound)..<Int(range.upperBound)]))
+            #expect(
+                try await collect(store.get(info.id, range: range))
+                    == Array(data[Int(range.lowerBound)..<Int(range.upperBound)]))
         }
         let error = await #expect(throws: BlobError.self) { try await store.get(info.id, range: 0..<20_001) }
         #expect(error?.code == .invalidRange)
@@ -91,15 +95,21 @@ struct BlobStoreConformanceTests {
         let info = try await store.put(chunks(data, size: 65_536), maxBytes: nil)
         #expect(info.size == 3_000_000 && info.id == sha256(data))
         // 261_120 is GridFS's 255 KiB chunk size; 4096 the files backend's read size in this suite.
-        for range in [0..<3_000_000, 261_100..<261_200, 261_120..<522_240, 522_239..<2_100_000, 2_999_999..<3_000_000] as [Range<Int64>] {
-            #expect(try await collect(store.get(info.id, range: range)) == Array(data[Int(range.lowerBound)..<Int(range.upperBound)]), "\(range)")
+        for range in [0..<3_000_000, 261_100..<261_200, 261_120..<522_240, 522_239..<2_100_000, 2_999_999..<3_000_000]
+            as [Range<Int64>]
+        {
+            #expect(
+                try await collect(store.get(info.id, range: range))
+                    == Array(data[Int(range.lowerBound)..<Int(range.upperBound)]), "\(range)")
         }
     }
 
     @Test("a stream over the limit is refused and leaves nothing behind", arguments: BlobBackend.all)
     func sizeLimit(backend: BlobBackend) async throws {
         let store = try await backend.make()
-        let error = await #expect(throws: BlobError.self) { try await store.put(chunks(bytes(10_001)), maxBytes: 10_000) }
+        let error = await #expect(throws: BlobError.self) {
+            try await store.put(chunks(bytes(10_001)), maxBytes: 10_000)
+        }
         #expect(error?.code == .tooLarge)
         #expect(try await store.list(prefix: "", after: nil, limit: 10).isEmpty)
         #expect(try await store.stat(sha256(bytes(10_001))) == nil)
@@ -119,7 +129,9 @@ struct BlobStoreConformanceTests {
         #expect(try await store.list(prefix: "", after: nil, limit: 10).isEmpty)
     }
 
-    @Test("what an upload stalled mid-stream (as by a killed process) wrote is removed as abandoned; blobs stay", arguments: BlobBackend.all)
+    @Test(
+        "what an upload stalled mid-stream (as by a killed process) wrote is removed as abandoned; blobs stay",
+        arguments: BlobBackend.all)
     func abandonedUpload(backend: BlobBackend) async throws {
         let store = try await backend.make()
         let kept = try await store.put(chunks(bytes(3000, seed: 1)), maxBytes: nil)
@@ -166,14 +178,17 @@ struct BlobStoreConformanceTests {
         let secondPage = try await store.list(prefix: "", after: firstPage.last?.id, limit: 100)
         #expect((firstPage + secondPage).map(\.id) == ids)
         let prefix = String(ids[3].prefix(3))
-        #expect(try await store.list(prefix: prefix, after: nil, limit: 100).map(\.id) == ids.filter { $0.hasPrefix(prefix) })
+        #expect(
+            try await store.list(prefix: prefix, after: nil, limit: 100).map(\.id)
+                == ids.filter { $0.hasPrefix(prefix) })
         #expect(try await store.list(prefix: ids[7], after: nil, limit: 100).map(\.id) == [ids[7]])
     }
 
     @Test("malformed ids and prefixes are typed errors, never a path on disk", arguments: BlobBackend.all)
     func invalidInput(backend: BlobBackend) async throws {
         let store = try await backend.make()
-        for bad in ["", "../../etc/passwd", String(repeating: "A", count: 64), String(repeating: "a", count: 63) + "/"] {
+        for bad in ["", "../../etc/passwd", String(repeating: "A", count: 64), String(repeating: "a", count: 63) + "/"]
+        {
             let error = await #expect(throws: BlobError.self) { try await store.stat(bad) }
             #expect(error?.code == .invalidID)
         }

@@ -79,7 +79,8 @@ public struct BusError: Error, Hashable, CustomStringConvertible {
     /// Topic and group names: `mlex.data`, `mlhub-indexer` — letters, digits, `.`, `_`, `-`.
     package static func checkName(_ name: String, field: String) throws {
         let allowed = name.utf8.allSatisfy { byte in
-            (byte >= 97 && byte <= 122) || (byte >= 65 && byte <= 90) || (byte >= 48 && byte <= 57) || byte == 46 || byte == 95 || byte == 45
+            (byte >= 97 && byte <= 122) || (byte >= 65 && byte <= 90) || (byte >= 48 && byte <= 57) || byte == 46
+                || byte == 95 || byte == 45
         }
         guard (1...200).contains(name.utf8.count), allowed else {
             throw BusError(.invalidName, "\(field) must be 1–200 of [A-Za-z0-9._-], not \"\(name.prefix(80))\"")

@@ -16,7 +16,9 @@ public struct CloudEvent: Codable, Sendable, Hashable {
     /// A full snapshot of the entity, including `projectId`.
     public var data: JSONValue
 
-    public init(id: String = ID.make(), source: String, type: String, subject: String, time: Date = Date(), data: JSONValue) {
+    public init(
+        id: String = ID.make(), source: String, type: String, subject: String, time: Date = Date(), data: JSONValue
+    ) {
         self.id = id
         self.source = source
         self.type = type
@@ -42,7 +44,8 @@ public struct CloudEvent: Codable, Sendable, Hashable {
         data = try container.decode(JSONValue.self, forKey: .data)
         let text = try container.decode(String.self, forKey: .time)
         guard let parsed = Timestamp.parse(text) else {
-            throw DecodingError.dataCorruptedError(forKey: .time, in: container, debugDescription: "not an RFC 3339 time: \(text)")
+            throw DecodingError.dataCorruptedError(
+                forKey: .time, in: container, debugDescription: "not an RFC 3339 time: \(text)")
         }
         time = parsed
     }
@@ -74,12 +77,18 @@ extension CloudEvent {
     /// Reads what `json` wrote (or any CloudEvents 1.0 JSON object); names the missing member.
     public init(json: JSONValue) throws {
         func text(_ key: String) throws -> String {
-            guard let value = json[key]?.stringValue else { throw BusError(.invalidEvent, "a CloudEvent needs a string \(key)") }
+            guard let value = json[key]?.stringValue else {
+                throw BusError(.invalidEvent, "a CloudEvent needs a string \(key)")
+            }
             return value
         }
         let time = try text("time")
-        guard let parsed = Timestamp.parse(time) else { throw BusError(.invalidEvent, "a CloudEvent's time is RFC 3339, not \(time.prefix(40))") }
-        self.init(id: try text("id"), source: try text("source"), type: try text("type"), subject: try text("subject"), time: parsed, data: json["data"] ?? .null)
+        guard let parsed = Timestamp.parse(time) else {
+            throw BusError(.invalidEvent, "a CloudEvent's time is RFC 3339, not \(time.prefix(40))")
+        }
+        self.init(
+            id: try text("id"), source: try text("source"), type: try text("type"), subject: try text("subject"),
+            time: parsed, data: json["data"] ?? .null)
         specversion = try text("specversion")
         datacontenttype = json["datacontenttype"]?.stringValue ?? "application/json"
     }

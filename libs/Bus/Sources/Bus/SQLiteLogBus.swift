@@ -17,7 +17,8 @@ public final class SQLiteLogBus: Bus {
         self.maxEventBytes = maxEventBytes
         self.pollInterval = pollInterval
         try database.runBlocking { connection in
-            try connection.execute("""
+            try connection.execute(
+                """
                 CREATE TABLE IF NOT EXISTS events (
                     topic TEXT NOT NULL, offset INTEGER NOT NULL, key TEXT NOT NULL,
                     payload BLOB NOT NULL, appended_at INTEGER NOT NULL,
@@ -38,19 +39,27 @@ public final class SQLiteLogBus: Bus {
         let rows = try events.map { event -> (String, [UInt8]) in
             let payload = Array(event.json.jsonText.utf8)
             guard payload.count <= maxEventBytes else {
-                throw BusError(.eventTooLarge, "event \(event.id) is \(payload.count) bytes; the limit is \(maxEventBytes)")
+                throw BusError(
+                    .eventTooLarge, "event \(event.id) is \(payload.count) bytes; the limit is \(maxEventBytes)")
             }
             return (event.subject, payload)
         }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         try await database.transaction { connection in
             // The high-water mark lives apart from the events so retention never reuses offsets.
-            let last = try connection.query("SELECT last_offset FROM topics WHERE topic = ?", [.text(topic)]).first?[0].integer ?? 0
-            try connection.prepare("INSERT INTO topics (topic, last_offset) VALUES (?, ?) ON CONFLICT (topic) DO UPDATE SET last_offset = excluded.last_offset")
-                .run([.text(topic), .integer(last + Int64(rows.count))])
-            let insert = try connection.prepare("INSERT INTO events (topic, offset, key, payload, appended_at) VALUES (?, ?, ?, ?, ?)")
+            let last =
+                try connection.query("SELECT last_offset FROM topics WHERE topic = ?", [.text(topic)]).first?[0].integer
+                ?? 0
+            try connection.prepare(
+                "INSERT INTO topics (topic, last_offset) VALUES (?, ?) ON CONFLICT (topic) DO UPDATE SET last_offset = excluded.last_offset"
+            )
+            .run([.text(topic), .integer(last + Int64(rows.count))])
+            let insert = try connection.prepare(
+                "INSERT INTO events (topic, offset, key, payload, appended_at) VALUES (?, ?, ?, ?, ?)")
             for (index, row) in rows.enumerated() {
-                try insert.run([.text(topic), .integer(last + Int64(index) + 1), .text(row.0), .blob(row.1), .integer(now)])
+                try insert.run([
+                    .text(topic), .integer(last + Int64(index) + 1), .text(row.0), .blob(row.1), .integer(now),
+                ])
             }
         }
         wakeups.signal(topic)
@@ -60,7 +69,9 @@ public final class SQLiteLogBus: Bus {
         try BusError.checkName(group, field: "group")
         try BusError.checkName(topic, field: "topic")
         let committed = try await database.run { connection in
-            try connection.query("SELECT offset FROM commits WHERE consumer_group = ? AND topic = ?", [.text(group), .text(topic)]).first?[0].integer ?? 0
+            try connection.query(
+                "SELECT offset FROM commits WHERE consumer_group = ? AND topic = ?", [.text(group), .text(topic)]
+            ).first?[0].integer ?? 0
         }
         return SQLiteLogSubscription(bus: self, group: group, topic: topic, position: committed)
     }
@@ -74,7 +85,9 @@ public final class SQLiteLogBus: Bus {
     @discardableResult
     public func prune(appendedBefore cutoff: Date) async throws -> Int {
         let millis = Int64(cutoff.timeIntervalSince1970 * 1000)
-        return try await database.run { try $0.prepare("DELETE FROM events WHERE appended_at < ?").run([.integer(millis)]) }
+        return try await database.run {
+            try $0.prepare("DELETE FROM events WHERE appended_at < ?").run([.integer(millis)])
+        }
     }
 
     func fetch(topic: String, after position: Int64, max: Int) async throws -> [Delivery] {
@@ -85,19 +98,24 @@ public final class SQLiteLogBus: Bus {
             )
         }
         return try rows.map { row in
-            guard case .integer(let offset) = row[0], case .text(let key) = row[1], case .blob(let payload) = row[2] else {
+            guard case .integer(let offset) = row[0], case .text(let key) = row[1], case .blob(let payload) = row[2]
+            else {
                 throw BusError(.unavailable, "the event log holds a malformed row in \(topic)")
             }
-            return Delivery(topic: topic, offset: offset, key: key, event: try CloudEvent(json: JSONValue.parse(String(decoding: payload, as: UTF8.self))))
+            return Delivery(
+                topic: topic, offset: offset, key: key,
+                event: try CloudEvent(json: JSONValue.parse(String(decoding: payload, as: UTF8.self))))
         }
     }
 
     func commit(group: String, topic: String, offset: Int64) async throws {
         try await database.run { connection in
-            try connection.prepare("""
+            try connection.prepare(
+                """
                 INSERT INTO commits (consumer_group, topic, offset) VALUES (?, ?, ?)
                 ON CONFLICT (consumer_group, topic) DO UPDATE SET offset = max(offset, excluded.offset)
-                """).run([.text(group), .text(topic), .integer(offset)])
+                """
+            ).run([.text(group), .text(topic), .integer(offset)])
         }
     }
 }

@@ -12,22 +12,27 @@ struct BusBackend: Sendable, CustomTestStringConvertible {
     let open: @Sendable (URL) async throws -> any Bus
     var testDescription: String { name }
 
-    static let all: [BusBackend] = [
-        BusBackend(name: "sqlite-log") { try SQLiteLogBus(path: $0.appendingPathComponent("bus.sqlite").path) },
-    ] + (ProcessInfo.processInfo.environment["MLEX_TEST_KAFKA"] == "1" ? [kafka] : [])
+    static let all: [BusBackend] =
+        [
+            BusBackend(name: "sqlite-log") { try SQLiteLogBus(path: $0.appendingPathComponent("bus.sqlite").path) }
+        ] + (ProcessInfo.processInfo.environment["MLEX_TEST_KAFKA"] == "1" ? [kafka] : [])
 
     /// Only in `make test`'s Kafka run, which puts a librdkafka that can talk to tansu first on
     /// LD_LIBRARY_PATH (docs/kafka.md). A location is a topic prefix on the shared broker.
     static let kafka = BusBackend(name: "kafka (tansu)") { location in
         try KafkaBus(
             bootstrapServers: try WireServers.kafkaBootstrap(), prefix: location.lastPathComponent + ".",
-            consumerSettings: ["session.timeout.ms": "6000", "heartbeat.interval.ms": "1000", "max.poll.interval.ms": "6000"]
+            consumerSettings: [
+                "session.timeout.ms": "6000", "heartbeat.interval.ms": "1000", "max.poll.interval.ms": "6000",
+            ]
         )
     }
 }
 
 func event(_ subject: String, _ number: Int) -> CloudEvent {
-    CloudEvent(source: "/mlex/test", type: "mlex.test.thing.changed", subject: subject, data: ["n": .int(Int64(number)), "projectId": "p1"])
+    CloudEvent(
+        source: "/mlex/test", type: "mlex.test.thing.changed", subject: subject,
+        data: ["n": .int(Int64(number)), "projectId": "p1"])
 }
 
 /// Reads until `count` deliveries arrived or nothing more comes within a second.
@@ -70,7 +75,8 @@ struct BusConformanceTests {
         try await first.commit(through: firstBatch.last!)
         let second = try await bus.subscribe(group: "tag", topic: "mlex.data")
         #expect(try await drain(second, count: 5).count == 5)
-        #expect(try await bus.subscribe(group: "mlhub", topic: "mlex.data").next(max: 10, wait: .milliseconds(50)).isEmpty)
+        #expect(
+            try await bus.subscribe(group: "mlhub", topic: "mlex.data").next(max: 10, wait: .milliseconds(50)).isEmpty)
     }
 
     @Test("a consumer that stops before committing gets the uncommitted events again", arguments: BusBackend.all)
@@ -121,10 +127,15 @@ struct BusConformanceTests {
             let error = await #expect(throws: BusError.self) { try await bus.publish([event("a", 1)], to: bad) }
             #expect(error?.code == .invalidName)
         }
-        let groupError = await #expect(throws: BusError.self) { try await bus.subscribe(group: "../x", topic: "mlex.data") }
+        let groupError = await #expect(throws: BusError.self) {
+            try await bus.subscribe(group: "../x", topic: "mlex.data")
+        }
         #expect(groupError?.code == .invalidName)
-        let huge = CloudEvent(source: "/t", type: "t", subject: "s", data: .string(String(repeating: "x", count: 2 << 20)))
-        let sizeError = await #expect(throws: BusError.self) { try await bus.publish([event("ok", 1), huge], to: "mlex.data") }
+        let huge = CloudEvent(
+            source: "/t", type: "t", subject: "s", data: .string(String(repeating: "x", count: 2 << 20)))
+        let sizeError = await #expect(throws: BusError.self) {
+            try await bus.publish([event("ok", 1), huge], to: "mlex.data")
+        }
         #expect(sizeError?.code == .eventTooLarge)
         // Nothing of a refused batch is half-written.
         #expect(try await bus.subscribe(group: "g", topic: "mlex.data").next(max: 10, wait: .milliseconds(50)).isEmpty)
@@ -143,6 +154,9 @@ struct SQLiteLogBusTests {
         #expect(try await bus.subscribe(group: "g", topic: "mlex.data").next(max: 10, wait: .milliseconds(20)).isEmpty)
         // Offsets continue after pruning, so a group's commit never skips new events.
         try await bus.publish([event("a", 3)], to: "mlex.data")
-        #expect(try await bus.subscribe(group: "g", topic: "mlex.data").next(max: 10, wait: .seconds(5)).map(\.offset) == [3])
+        #expect(
+            try await bus.subscribe(group: "g", topic: "mlex.data").next(max: 10, wait: .seconds(5)).map(\.offset) == [
+                3
+            ])
     }
 }

@@ -11,9 +11,11 @@ import Testing
 struct KafkaBusTests {
     @Test("as a service it stops cleanly at graceful shutdown, and what it published stays")
     func gracefulShutdown() async throws {
-        let bus = try KafkaBus(bootstrapServers: try WireServers.kafkaBootstrap(), prefix: "shutdown\(UInt32.random(in: 0...UInt32.max)).",
-                               consumerSettings: ["session.timeout.ms": "1500", "heartbeat.interval.ms": "300"])
-        let group = ServiceGroup(services: [bus], gracefulShutdownSignals: [], cancellationSignals: [], logger: quietLogger())
+        let bus = try KafkaBus(
+            bootstrapServers: try WireServers.kafkaBootstrap(), prefix: "shutdown\(UInt32.random(in: 0...UInt32.max)).",
+            consumerSettings: ["session.timeout.ms": "1500", "heartbeat.interval.ms": "300"])
+        let group = ServiceGroup(
+            services: [bus], gracefulShutdownSignals: [], cancellationSignals: [], logger: quietLogger())
         let running = Task { try await group.run() }
         try await bus.publish((1...100).map { event("k\($0 % 5)", $0) }, to: "mlex.data")
         await group.triggerGracefulShutdown()

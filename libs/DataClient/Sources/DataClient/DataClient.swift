@@ -14,8 +14,12 @@ public struct DataClient: Sendable {
     /// The run of a compute job, created on first call (`PUT /v1/jobs/{jobId}/run`, idempotent).
     /// The data service as another service reaches it: its URL from the settings
     /// (`MLEX_DATA_URL`), calls made with `token` (the service's own, or a user's).
-    public static func peer(of settings: ServiceSettings, token: @escaping @Sendable () async throws -> String) -> DataClient {
-        DataClient(PeerClient(baseURL: settings.peerURLs[.data] ?? "http://127.0.0.1:\(ServiceName.data.defaultPort)", token: token))
+    public static func peer(
+        of settings: ServiceSettings, token: @escaping @Sendable () async throws -> String
+    ) -> DataClient {
+        DataClient(
+            PeerClient(
+                baseURL: settings.peerURLs[.data] ?? "http://127.0.0.1:\(ServiceName.data.defaultPort)", token: token))
     }
 
     /// The same data service, called with another token (a user's, to act as that user).
@@ -23,7 +27,10 @@ public struct DataClient: Sendable {
         DataClient(PeerClient(baseURL: peer.baseURL, token: token))
     }
 
-    public func jobRun(jobID: String, projectID: String, name: String, params: [String: JSONValue], tags: [String: JSONValue] = [:], submittedBy: String?) async throws -> JSONValue {
+    public func jobRun(
+        jobID: String, projectID: String, name: String, params: [String: JSONValue], tags: [String: JSONValue] = [:],
+        submittedBy: String?
+    ) async throws -> JSONValue {
         var body: JSONValue = ["projectId": .string(projectID), "name": .string(name), "params": .object(params)]
         if !tags.isEmpty { body["tags"] = .object(tags) }
         if let submittedBy { body["submittedBy"] = .string(submittedBy) }
@@ -51,7 +58,8 @@ public struct DataClient: Sendable {
         var items: [JSONValue] = []
         var after: String?
         repeat {
-            var query = "?limit=1000&prefix=\(prefix.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "=", "+"])) ?? prefix)"
+            var query =
+                "?limit=1000&prefix=\(prefix.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "=", "+"])) ?? prefix)"
             if let after { query += "&after=\(PeerClient.escape(path: after))" }
             let page = try await peer.call(.GET, "\(owner.path)/files\(query)")
             items += page["items"]?.arrayValue ?? []
@@ -94,7 +102,9 @@ public struct DataClient: Sendable {
 
     /// Whose files: the three kinds of owner data keeps files for.
     public enum FileOwner: Sendable {
-        case run(String), project(String), datasetVersion(String)
+        case run(String)
+        case project(String)
+        case datasetVersion(String)
 
         var path: String {
             switch self {

@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPTypes
 import NIOCore
 import NIOHTTP1
-import HTTPTypes
 import Platform
 
 /// What a peer service answered when it was not a success: its status and, when it sent the
@@ -40,7 +40,9 @@ public struct PeerClient: Sendable {
 
     /// Sends `body` as JSON and returns the answer's JSON (null for an empty answer).
     @discardableResult
-    public func call(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil, timeout: TimeAmount = .seconds(30)) async throws -> JSONValue {
+    public func call(
+        _ method: HTTPMethod, _ path: String, body: JSONValue? = nil, timeout: TimeAmount = .seconds(30)
+    ) async throws -> JSONValue {
         var request = try await request(method, path)
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
@@ -72,7 +74,9 @@ public struct PeerClient: Sendable {
             return 0
         }
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        guard FileManager.default.createFile(atPath: file.path, contents: nil) else { throw CocoaError(.fileWriteNoPermission) }
+        guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
+            throw CocoaError(.fileWriteNoPermission)
+        }
         let handle = try FileHandle(forWritingTo: file)
         defer { try? handle.close() }
         var written: Int64 = 0

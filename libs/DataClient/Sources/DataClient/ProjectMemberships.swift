@@ -23,12 +23,16 @@ public struct ProjectMemberships: MembershipSource {
     public func role(of userID: String, teams: [String], in projectID: String) async throws -> ProjectRole? {
         let ids = ([userID] + teams).map(JSONValue.string)
         if try await store.get(projectID, from: "project_views") != nil {
-            let found = try await store.find("project_member_views", Query(filter: ["projectId": .string(projectID), "memberId": ["$in": .array(ids)]]))
+            let found = try await store.find(
+                "project_member_views",
+                Query(filter: ["projectId": .string(projectID), "memberId": ["$in": .array(ids)]]))
             return found.compactMap { $0["role"]?.stringValue.flatMap(ProjectRole.init(rawValue:)) }.max()
         }
         do {
             let members = try await data.members(ofProject: projectID)
-            return members.filter { ids.contains($0["memberId"] ?? .null) }.compactMap { $0["role"]?.stringValue.flatMap(ProjectRole.init(rawValue:)) }.max()
+            return members.filter { ids.contains($0["memberId"] ?? .null) }.compactMap {
+                $0["role"]?.stringValue.flatMap(ProjectRole.init(rawValue:))
+            }.max()
         } catch let error as PeerError where error.status == 404 {
             return nil
         }
@@ -45,17 +49,27 @@ public struct ProjectMemberships: MembershipSource {
         guard let projectID = event.data["projectId"]?.stringValue else { return [] }
         switch event.type {
         case "mlex.data.project.deleted":
-            return [.delete("project_views", filter: ["id": .string(projectID)]), .delete("project_member_views", filter: ["projectId": .string(projectID)])]
+            return [
+                .delete("project_views", filter: ["id": .string(projectID)]),
+                .delete("project_member_views", filter: ["projectId": .string(projectID)]),
+            ]
         case "mlex.data.project.member.changed":
-            guard let kind = event.data["memberKind"]?.stringValue, let member = event.data["memberId"]?.stringValue else { return [] }
+            guard let kind = event.data["memberKind"]?.stringValue, let member = event.data["memberId"]?.stringValue
+            else { return [] }
             let id = JSONValue.string("\(projectID):\(kind):\(member)")
             // The project counts as known from its first membership (its creator as owner).
             var writes: [WriteOperation] = [
-                .delete("project_views", filter: ["id": .string(projectID)]), .insert(["id": .string(projectID)], into: "project_views"),
+                .delete("project_views", filter: ["id": .string(projectID)]),
+                .insert(["id": .string(projectID)], into: "project_views"),
                 .delete("project_member_views", filter: ["id": id]),
             ]
             if let role = event.data["role"]?.stringValue {
-                writes.append(.insert(["id": id, "projectId": .string(projectID), "memberId": .string(member), "role": .string(role)], into: "project_member_views"))
+                writes.append(
+                    .insert(
+                        [
+                            "id": id, "projectId": .string(projectID), "memberId": .string(member),
+                            "role": .string(role),
+                        ], into: "project_member_views"))
             }
             return writes
         default:

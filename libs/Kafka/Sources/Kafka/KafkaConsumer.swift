@@ -19,14 +19,15 @@ public final class KafkaConsumer: @unchecked Sendable {
     private var closed = false
 
     public init(bootstrapServers: String, group: String, topic: String, settings: [String: String] = [:]) throws {
-        let configuration = try makeConfiguration([
-            "bootstrap.servers": bootstrapServers, "group.id": group, "enable.auto.commit": "false",
-            "auto.offset.reset": "earliest", "enable.partition.eof": "false",
-            // The broker answers a fetch as soon as a record arrives or after this: a waiting
-            // consumer hears of a publish within it (librdkafka's 500 ms default is slow for
-            // events that drive work).
-            "fetch.wait.max.ms": "20",
-        ].merging(settings) { _, given in given })
+        let configuration = try makeConfiguration(
+            [
+                "bootstrap.servers": bootstrapServers, "group.id": group, "enable.auto.commit": "false",
+                "auto.offset.reset": "earliest", "enable.partition.eof": "false",
+                // The broker answers a fetch as soon as a record arrives or after this: a waiting
+                // consumer hears of a publish within it (librdkafka's 500 ms default is slow for
+                // events that drive work).
+                "fetch.wait.max.ms": "20",
+            ].merging(settings) { _, given in given })
         client = try makeClient(RD_KAFKA_CONSUMER, configuration)
         rd_kafka_poll_set_consumer(client)
         let topics = rd_kafka_topic_partition_list_new(1)
@@ -53,14 +54,19 @@ public final class KafkaConsumer: @unchecked Sendable {
                 // machine) has left its group; this poll rejoins it, and what it had not committed
                 // is delivered again — the at-least-once the Bus promises, not an error to stop on.
                 if record.err == RD_KAFKA_RESP_ERR__PARTITION_EOF || record.err == RD_KAFKA_RESP_ERR__TRANSPORT
-                    || record.err == RD_KAFKA_RESP_ERR__MAX_POLL_EXCEEDED { continue }
+                    || record.err == RD_KAFKA_RESP_ERR__MAX_POLL_EXCEEDED
+                {
+                    continue
+                }
                 throw KafkaError(record.err)
             }
-            messages.append(KafkaMessage(
-                topic: String(cString: rd_kafka_topic_name(record.rkt)), partition: record.partition, offset: record.offset,
-                key: record.key.map { Array(UnsafeRawBufferPointer(start: $0, count: record.key_len)) } ?? [],
-                value: record.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: record.len)) } ?? []
-            ))
+            messages.append(
+                KafkaMessage(
+                    topic: String(cString: rd_kafka_topic_name(record.rkt)), partition: record.partition,
+                    offset: record.offset,
+                    key: record.key.map { Array(UnsafeRawBufferPointer(start: $0, count: record.key_len)) } ?? [],
+                    value: record.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: record.len)) } ?? []
+                ))
         }
         return messages
     }
@@ -89,7 +95,9 @@ public final class KafkaConsumer: @unchecked Sendable {
 
 extension KafkaProducer {
     /// Creates `topic` through the admin API unless it exists (blocks up to `timeout`).
-    public func createTopic(_ topic: String, partitions: Int32 = 1, replication: Int32 = 1, timeout: Duration = .seconds(10)) throws {
+    public func createTopic(
+        _ topic: String, partitions: Int32 = 1, replication: Int32 = 1, timeout: Duration = .seconds(10)
+    ) throws {
         var errorText = [CChar](repeating: 0, count: 512)
         guard let newTopic = rd_kafka_NewTopic_new(topic, partitions, replication, &errorText, errorText.count) else {
             throw KafkaError(message: text(errorText))
@@ -105,10 +113,14 @@ extension KafkaProducer {
         defer { rd_kafka_event_destroy(event) }
         if rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(rd_kafka_event_error(event)) }
         var count = 0
-        guard let result = rd_kafka_event_CreateTopics_result(event), let results = rd_kafka_CreateTopics_result_topics(result, &count) else { return }
+        guard let result = rd_kafka_event_CreateTopics_result(event),
+            let results = rd_kafka_CreateTopics_result_topics(result, &count)
+        else { return }
         for index in 0..<count {
             let error = rd_kafka_topic_result_error(results[index])
-            if error != RD_KAFKA_RESP_ERR_NO_ERROR && error != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS { throw KafkaError(error) }
+            if error != RD_KAFKA_RESP_ERR_NO_ERROR && error != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS {
+                throw KafkaError(error)
+            }
         }
     }
 }

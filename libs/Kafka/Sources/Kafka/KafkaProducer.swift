@@ -13,9 +13,10 @@ public final class KafkaProducer: @unchecked Sendable {
     private let pollThread: Thread
 
     public init(bootstrapServers: String, settings: [String: String] = [:]) throws {
-        let configuration = try makeConfiguration([
-            "bootstrap.servers": bootstrapServers, "enable.idempotence": "true", "acks": "all", "linger.ms": "2",
-        ].merging(settings) { _, given in given })
+        let configuration = try makeConfiguration(
+            [
+                "bootstrap.servers": bootstrapServers, "enable.idempotence": "true", "acks": "all", "linger.ms": "2",
+            ].merging(settings) { _, given in given })
         rd_kafka_conf_set_dr_msg_cb(configuration, deliveryReport)
         let client = try makeClient(RD_KAFKA_PRODUCER, configuration)
         self.client = client
@@ -29,7 +30,9 @@ public final class KafkaProducer: @unchecked Sendable {
     }
 
     /// Sends `messages` to partition `partition` of `topic` in order; their offsets, once durable.
-    public func send(_ messages: [(key: [UInt8], value: [UInt8])], to topic: String, partition: Int32 = 0) async throws -> [Int64] {
+    public func send(
+        _ messages: [(key: [UInt8], value: [UInt8])], to topic: String, partition: Int32 = 0
+    ) async throws -> [Int64] {
         guard !messages.isEmpty else { return [] }
         let handle = try topicHandle(topic)
         let tracker = DeliveryTracker(count: messages.count)
@@ -40,12 +43,18 @@ public final class KafkaProducer: @unchecked Sendable {
                 while true {
                     let queued = message.value.withUnsafeBytes { value in
                         message.key.withUnsafeBytes { key in
-                            rd_kafka_produce(handle, partition, RD_KAFKA_MSG_F_COPY, UnsafeMutableRawPointer(mutating: value.baseAddress), value.count, key.baseAddress, key.count, token)
+                            rd_kafka_produce(
+                                handle, partition, RD_KAFKA_MSG_F_COPY,
+                                UnsafeMutableRawPointer(mutating: value.baseAddress), value.count, key.baseAddress,
+                                key.count, token)
                         }
                     }
                     if queued == 0 { break }
                     let error = rd_kafka_last_error()
-                    if error == RD_KAFKA_RESP_ERR__QUEUE_FULL { usleep(1000); continue }
+                    if error == RD_KAFKA_RESP_ERR__QUEUE_FULL {
+                        usleep(1000)
+                        continue
+                    }
                     Unmanaged<DeliveryToken>.fromOpaque(token).release()
                     tracker.report(index: index, offset: -1, error: KafkaError(error))
                     break
@@ -127,9 +136,13 @@ final class DeliveryToken {
 }
 
 /// librdkafka's delivery report: one per message, on the polling thread.
-private let deliveryReport: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = { _, message, _ in
-    guard let message, let opaque = message.pointee._private else { return }
-    let token = Unmanaged<DeliveryToken>.fromOpaque(opaque).takeRetainedValue()
-    let error = message.pointee.err
-    token.tracker.report(index: token.index, offset: message.pointee.offset, error: error == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(error))
-}
+private let deliveryReport:
+    @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
+        _, message, _ in
+        guard let message, let opaque = message.pointee._private else { return }
+        let token = Unmanaged<DeliveryToken>.fromOpaque(opaque).takeRetainedValue()
+        let error = message.pointee.err
+        token.tracker.report(
+            index: token.index, offset: message.pointee.offset,
+            error: error == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(error))
+    }

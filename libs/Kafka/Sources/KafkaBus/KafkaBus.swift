@@ -51,7 +51,8 @@ public final class KafkaBus: Bus {
         let messages = try events.map { event -> (key: [UInt8], value: [UInt8]) in
             let value = Array(event.json.jsonText.utf8)
             guard value.count <= maxEventBytes else {
-                throw BusError(.eventTooLarge, "event \(event.id) is \(value.count) bytes; the limit is \(maxEventBytes)")
+                throw BusError(
+                    .eventTooLarge, "event \(event.id) is \(value.count) bytes; the limit is \(maxEventBytes)")
             }
             return (Array(event.subject.utf8), value)
         }
@@ -68,7 +69,9 @@ public final class KafkaBus: Bus {
         try BusError.checkName(topic, field: "topic")
         try await ensure(topic)
         let consumer = try await blocking { [self] in
-            try KafkaConsumer(bootstrapServers: bootstrapServers, group: prefix + group, topic: prefix + topic, settings: consumerSettings)
+            try KafkaConsumer(
+                bootstrapServers: bootstrapServers, group: prefix + group, topic: prefix + topic,
+                settings: consumerSettings)
         }
         return KafkaSubscription(bus: self, topic: topic, consumer: consumer)
     }
@@ -89,7 +92,9 @@ public final class KafkaBus: Bus {
     /// Creates `topic` once per process (the admin call answers "exists" after that).
     private func ensure(_ topic: String) async throws {
         guard !created.withLock({ $0.contains(topic) }) else { return }
-        try await blocking { [self] in try producer.createTopic(prefix + topic, partitions: partitions, replication: replication) }
+        try await blocking { [self] in
+            try producer.createTopic(prefix + topic, partitions: partitions, replication: replication)
+        }
         _ = created.withLock { $0.insert(topic) }
     }
 
@@ -123,7 +128,8 @@ final class KafkaSubscription: BusSubscription, @unchecked Sendable {
         return try records.map { record in
             let event = try CloudEvent(json: try JSONValue.parse(String(decoding: record.value, as: UTF8.self)))
             partitions.withLock { $0[record.offset + 1] = record.partition }
-            return Delivery(topic: topic, offset: record.offset + 1, key: String(decoding: record.key, as: UTF8.self), event: event)
+            return Delivery(
+                topic: topic, offset: record.offset + 1, key: String(decoding: record.key, as: UTF8.self), event: event)
         }
     }
 

@@ -10,7 +10,9 @@ import Platform
 enum BSON {
     /// A new BSON document owned by the caller (`bson_destroy`), from a JSON object.
     static func make(_ object: JSONValue) throws -> OpaquePointer {
-        guard case .object(let members) = object else { throw MongoError(code: 0, message: "a BSON document comes from a JSON object") }
+        guard case .object(let members) = object else {
+            throw MongoError(code: 0, message: "a BSON document comes from a JSON object")
+        }
         let document = bson_new()!
         do {
             for (key, value) in members.sorted(by: { $0.key < $1.key }) {
@@ -82,7 +84,9 @@ enum BSON {
             appended = bson_append_document(document, key, keyLength, child)
         case .array(let elements) where elements.first == .string(orderMarker):
             let pairs = elements.dropFirst().compactMap { pair -> (String, JSONValue)? in
-                guard let field = pair.arrayValue?.first?.stringValue, let direction = pair.arrayValue?.last else { return nil }
+                guard let field = pair.arrayValue?.first?.stringValue, let direction = pair.arrayValue?.last else {
+                    return nil
+                }
                 return (field, direction)
             }
             let child = try make(ordered: pairs)
@@ -124,7 +128,9 @@ enum BSON {
     /// The bytes of the binary member `key` of a document (GridFS chunks).
     static func binary(_ document: OpaquePointer, key: String) -> ByteBuffer? {
         withIterator { iterator in
-            guard bson_iter_init_find(iterator, document, key), bson_iter_type(iterator) == BSON_TYPE_BINARY else { return nil }
+            guard bson_iter_init_find(iterator, document, key), bson_iter_type(iterator) == BSON_TYPE_BINARY else {
+                return nil
+            }
             var subtype = BSON_SUBTYPE_BINARY
             var length: UInt32 = 0
             var bytes: UnsafePointer<UInt8>?

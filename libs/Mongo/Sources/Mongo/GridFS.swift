@@ -44,12 +44,17 @@ extension MongoClient {
             do {
                 upload.database = mongoc_client_get_database(client, database)
                 var error = bson_error_t()
-                let options = try BSON.make(["bucketName": .string(name), "chunkSizeBytes": .int(Int64(Self.gridFSChunkSize))])
+                let options = try BSON.make([
+                    "bucketName": .string(name), "chunkSizeBytes": .int(Int64(Self.gridFSChunkSize)),
+                ])
                 defer { bson_destroy(options) }
-                guard let bucket = mongoc_gridfs_bucket_new(upload.database, options, nil, &error) else { throw MongoError(error) }
+                guard let bucket = mongoc_gridfs_bucket_new(upload.database, options, nil, &error) else {
+                    throw MongoError(error)
+                }
                 upload.bucket = bucket
                 upload.stream = try Self.withStringValue(fileID) { id -> UnsafeMutablePointer<mongoc_stream_t> in
-                    guard let stream = mongoc_gridfs_bucket_open_upload_stream_with_id(bucket, id, fileID, nil, &error) else { throw MongoError(error) }
+                    guard let stream = mongoc_gridfs_bucket_open_upload_stream_with_id(bucket, id, fileID, nil, &error)
+                    else { throw MongoError(error) }
                     return stream
                 }
                 return upload
@@ -78,7 +83,9 @@ extension MongoClient {
         try await onThread {
             defer { upload.release() }
             guard let stream = upload.stream else { throw MongoError(code: 0, message: "the upload is closed") }
-            guard mongoc_stream_close(stream) == 0 else { throw MongoError(code: 0, message: "GridFS could not complete the upload") }
+            guard mongoc_stream_close(stream) == 0 else {
+                throw MongoError(code: 0, message: "GridFS could not complete the upload")
+            }
         }
     }
 
@@ -109,14 +116,21 @@ extension MongoClient {
     /// Chunks `first..<end` of a file, in order, as stored (`<bucket>.chunks`, field `data`):
     /// a ranged read fetches only the chunks it needs.
     public func chunks(bucket name: String, fileID: String, _ numbers: Range<Int>) async throws -> [ByteBuffer] {
-        let filter: JSONValue = ["files_id": .string(fileID), "n": ["$gte": .int(Int64(numbers.lowerBound)), "$lt": .int(Int64(numbers.upperBound))]]
+        let filter: JSONValue = [
+            "files_id": .string(fileID),
+            "n": ["$gte": .int(Int64(numbers.lowerBound)), "$lt": .int(Int64(numbers.upperBound))],
+        ]
         return try await run { connection in
-            try connection.find("\(name).chunks", filter: filter, sort: [("n", false)], limit: nil) { BSON.binary($0, key: "data") ?? ByteBuffer() }
+            try connection.find("\(name).chunks", filter: filter, sort: [("n", false)], limit: nil) {
+                BSON.binary($0, key: "data") ?? ByteBuffer()
+            }
         }
     }
 
     /// `bson_value_t` holding `text`, valid inside `body`.
-    private static func withStringValue<T>(_ text: String, _ body: (UnsafePointer<bson_value_t>) throws -> T) rethrows -> T {
+    private static func withStringValue<T>(
+        _ text: String, _ body: (UnsafePointer<bson_value_t>) throws -> T
+    ) rethrows -> T {
         try text.withCString { pointer in
             var value = bson_value_t()
             value.value_type = BSON_TYPE_UTF8

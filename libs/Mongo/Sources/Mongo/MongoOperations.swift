@@ -30,7 +30,9 @@ extension MongoClient {
     }
 
     /// Documents matching `filter`, in `sort` order, at most `limit`.
-    public func find(_ collection: String, filter: JSONValue, sort: MongoSort = [], limit: Int? = nil) async throws -> [JSONValue] {
+    public func find(
+        _ collection: String, filter: JSONValue, sort: MongoSort = [], limit: Int? = nil
+    ) async throws -> [JSONValue] {
         try await run { try $0.find(collection, filter: filter, sort: sort, limit: limit, read: BSON.json) }
     }
 
@@ -61,7 +63,9 @@ extension MongoClient {
                         try BSON.with(["upsert": true]) { options in
                             try BSON.withReply { reply in
                                 var error = bson_error_t()
-                                guard mongoc_collection_replace_one(handle, selector, replacement, options, reply, &error) else { throw MongoError(error) }
+                                guard
+                                    mongoc_collection_replace_one(handle, selector, replacement, options, reply, &error)
+                                else { throw MongoError(error) }
                             }
                         }
                     }
@@ -75,7 +79,9 @@ extension MongoClient {
     }
 
     /// Atomically updates the first match in `sort` order and returns it as updated.
-    public func findOneAndUpdate(_ collection: String, filter: JSONValue, sort: MongoSort, update: JSONValue) async throws -> JSONValue? {
+    public func findOneAndUpdate(
+        _ collection: String, filter: JSONValue, sort: MongoSort, update: JSONValue
+    ) async throws -> JSONValue? {
         try await run { connection in
             try connection.collection(collection) { handle in
                 let options = mongoc_find_and_modify_opts_new()!
@@ -88,7 +94,9 @@ extension MongoClient {
                             mongoc_find_and_modify_opts_set_flags(options, MONGOC_FIND_AND_MODIFY_RETURN_NEW)
                             return try BSON.withReply { reply in
                                 var error = bson_error_t()
-                                guard mongoc_collection_find_and_modify_with_opts(handle, filter, options, reply, &error) else { throw MongoError(error) }
+                                guard
+                                    mongoc_collection_find_and_modify_with_opts(handle, filter, options, reply, &error)
+                                else { throw MongoError(error) }
                                 let value = BSON.json(reply)["value"]
                                 return value == .null ? nil : value
                             }
@@ -111,7 +119,10 @@ extension MongoClient {
             try BSON.with(ordered: [("createIndexes", .string(collection)), ("indexes", .array(specs))]) { command in
                 try BSON.withReply { reply in
                     var error = bson_error_t()
-                    guard mongoc_client_command_simple(connection.client, connection.database, command, nil, reply, &error) else { throw MongoError(error) }
+                    guard
+                        mongoc_client_command_simple(
+                            connection.client, connection.database, command, nil, reply, &error)
+                    else { throw MongoError(error) }
                 }
             }
         }
@@ -128,7 +139,10 @@ extension MongoClient {
             try BSON.with(ordered: [("createIndexes", .string(collection)), ("indexes", .array([spec]))]) { command in
                 try BSON.withReply { reply in
                     var error = bson_error_t()
-                    guard mongoc_client_command_simple(connection.client, connection.database, command, nil, reply, &error) else { throw MongoError(error) }
+                    guard
+                        mongoc_client_command_simple(
+                            connection.client, connection.database, command, nil, reply, &error)
+                    else { throw MongoError(error) }
                 }
             }
         }
@@ -168,7 +182,10 @@ extension MongoClient {
             try BSON.with(command) { command in
                 try BSON.withReply { reply in
                     var error = bson_error_t()
-                    guard mongoc_client_command_simple(connection.client, connection.database, command, nil, reply, &error) else { throw MongoError(error) }
+                    guard
+                        mongoc_client_command_simple(
+                            connection.client, connection.database, command, nil, reply, &error)
+                    else { throw MongoError(error) }
                     return BSON.json(reply)
                 }
             }
@@ -179,7 +196,9 @@ extension MongoClient {
     public func transaction(_ writes: [MongoWrite]) async throws {
         try await run { connection in
             var error = bson_error_t()
-            guard let session = mongoc_client_start_session(connection.client, nil, &error) else { throw MongoError(error) }
+            guard let session = mongoc_client_start_session(connection.client, nil, &error) else {
+                throw MongoError(error)
+            }
             defer { mongoc_client_session_destroy(session) }
             guard mongoc_client_session_start_transaction(session, nil, &error) else { throw MongoError(error) }
             do {
@@ -188,13 +207,16 @@ extension MongoClient {
                     case .insert(let document, let collection):
                         try connection.insert(document, into: collection, session: session)
                     case .update(let collection, let filter, let update, let many):
-                        _ = try connection.update(collection, filter: filter, update: update, many: many, session: session)
+                        _ = try connection.update(
+                            collection, filter: filter, update: update, many: many, session: session)
                     case .delete(let collection, let filter):
                         _ = try connection.delete(collection, filter: filter, session: session)
                     }
                 }
                 try BSON.withReply { reply in
-                    guard mongoc_client_session_commit_transaction(session, reply, &error) else { throw MongoError(error) }
+                    guard mongoc_client_session_commit_transaction(session, reply, &error) else {
+                        throw MongoError(error)
+                    }
                 }
             } catch {
                 var abortError = bson_error_t()
@@ -207,10 +229,13 @@ extension MongoClient {
 
 extension Connection {
     /// Reads each match with `read` while the cursor still owns it.
-    func find<T>(_ collection: String, filter: JSONValue, sort: MongoSort, limit: Int?, read: (OpaquePointer) -> T) throws -> [T] {
+    func find<T>(
+        _ collection: String, filter: JSONValue, sort: MongoSort, limit: Int?, read: (OpaquePointer) -> T
+    ) throws -> [T] {
         try self.collection(collection) { handle in
             try BSON.with(filter) { filter in
-                let options = try BSON.make(ordered: [("sort", BSON.order(sort))] + (limit.map { [("limit", JSONValue.int(Int64($0)))] } ?? []))
+                let options = try BSON.make(
+                    ordered: [("sort", BSON.order(sort))] + (limit.map { [("limit", JSONValue.int(Int64($0)))] } ?? []))
                 defer { bson_destroy(options) }
                 let cursor = mongoc_collection_find_with_opts(handle, filter, options, nil)!
                 defer { mongoc_cursor_destroy(cursor) }
@@ -245,12 +270,16 @@ extension Connection {
                 let options = try writeOptions(session)
                 defer { bson_destroy(options) }
                 var error = bson_error_t()
-                guard mongoc_collection_insert_one(handle, document, options, nil, &error) else { throw MongoError(error) }
+                guard mongoc_collection_insert_one(handle, document, options, nil, &error) else {
+                    throw MongoError(error)
+                }
             }
         }
     }
 
-    func update(_ collection: String, filter: JSONValue, update: JSONValue, many: Bool, session: OpaquePointer?) throws -> Int {
+    func update(
+        _ collection: String, filter: JSONValue, update: JSONValue, many: Bool, session: OpaquePointer?
+    ) throws -> Int {
         try self.collection(collection) { handle in
             try BSON.with(filter) { filter in
                 try BSON.with(update) { update in
@@ -258,7 +287,8 @@ extension Connection {
                     defer { bson_destroy(options) }
                     return try BSON.withReply { reply in
                         var error = bson_error_t()
-                        let done = many
+                        let done =
+                            many
                             ? mongoc_collection_update_many(handle, filter, update, options, reply, &error)
                             : mongoc_collection_update_one(handle, filter, update, options, reply, &error)
                         guard done else { throw MongoError(error) }
@@ -276,7 +306,9 @@ extension Connection {
                 defer { bson_destroy(options) }
                 return try BSON.withReply { reply in
                     var error = bson_error_t()
-                    guard mongoc_collection_delete_many(handle, filter, options, reply, &error) else { throw MongoError(error) }
+                    guard mongoc_collection_delete_many(handle, filter, options, reply, &error) else {
+                        throw MongoError(error)
+                    }
                     return Int(BSON.json(reply)["deletedCount"]?.intValue ?? 0)
                 }
             }

@@ -36,8 +36,11 @@ struct BatchJournal: Sendable {
 
         init?(json: JSONValue) {
             guard let collection = json["collection"]?.stringValue, let id = json["id"]?.stringValue else { return nil }
-            let before = json["before"], after = json["after"]
-            self.init(collection: collection, id: id, before: before == .null ? nil : before, after: after == .null ? nil : after)
+            let before = json["before"]
+            let after = json["after"]
+            self.init(
+                collection: collection, id: id, before: before == .null ? nil : before,
+                after: after == .null ? nil : after)
         }
     }
 
@@ -74,9 +77,12 @@ struct BatchJournal: Sendable {
                 if exists { throw StoreError(.duplicate, "a document with id \(id) exists in \(collection)") }
                 record(collection, id, before: nil, after: stored)
             case .update(let collection, let filter, let update, let many):
-                let matched = try await client.find(collection, filter: MongoDocumentStore.mongoFilter(filter), limit: many ? nil : 1)
+                let matched = try await client.find(
+                    collection, filter: MongoDocumentStore.mongoFilter(filter), limit: many ? nil : 1)
                 for document in matched {
-                    guard let id = document["_id"]?.stringValue, let base = current(collection, document) else { continue }
+                    guard let id = document["_id"]?.stringValue, let base = current(collection, document) else {
+                        continue
+                    }
                     var after = try UpdateApplier.apply(update, to: base)
                     after["_id"] = .string(id)
                     record(collection, id, before: document, after: after)
@@ -89,7 +95,8 @@ struct BatchJournal: Sendable {
             }
         }
         let journalID = ID.make()
-        try await client.insert(["_id": .string(journalID), "effects": .array(effects.map(\.json))], into: Self.collection)
+        try await client.insert(
+            ["_id": .string(journalID), "effects": .array(effects.map(\.json))], into: Self.collection)
         try await apply(effects, journalID: journalID)
     }
 

@@ -31,7 +31,9 @@ public final class GridFSBlobStore: BlobStore {
         do {
             for try await chunk in bytes {
                 size += Int64(chunk.readableBytes)
-                if let maxBytes, size > maxBytes { throw BlobError(.tooLarge, "the upload exceeds the limit of \(maxBytes) bytes") }
+                if let maxBytes, size > maxBytes {
+                    throw BlobError(.tooLarge, "the upload exceeds the limit of \(maxBytes) bytes")
+                }
                 chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
                 try await storeCall { try await self.client.write(chunk, to: upload) }
                 try Task.checkCancellation()
@@ -44,7 +46,11 @@ public final class GridFSBlobStore: BlobStore {
         let id = FileDigest.hex(hasher.finalize())
         let info = BlobInfo(id: id, size: size, createdAt: Date())
         do {
-            try await client.insert(["_id": .string(id), "fileId": .string(fileID), "size": .int(size), "createdAt": .string(Timestamp.format(info.createdAt))], into: index)
+            try await client.insert(
+                [
+                    "_id": .string(id), "fileId": .string(fileID), "size": .int(size),
+                    "createdAt": .string(Timestamp.format(info.createdAt)),
+                ], into: index)
         } catch let error as MongoError where error.isDuplicateKey {
             // Same content already stored: keep it, drop our copy.
             try? await client.deleteFile(bucket: bucket, fileID: fileID)
@@ -54,17 +60,21 @@ public final class GridFSBlobStore: BlobStore {
             try? await client.deleteFile(bucket: bucket, fileID: fileID)
             throw BlobError(.io, error.description)
         }
-        return BlobInfo(id: id, size: size, createdAt: Timestamp.parse(Timestamp.format(info.createdAt)) ?? info.createdAt)
+        return BlobInfo(
+            id: id, size: size, createdAt: Timestamp.parse(Timestamp.format(info.createdAt)) ?? info.createdAt)
     }
 
     public func get(_ id: String, range: Range<Int64>?) async throws -> AsyncThrowingStream<ByteBuffer, any Error> {
         guard BlobID.isValid(id) else { throw BlobError.invalidID(id) }
-        guard let entry = try await entry(id), let fileID = entry["fileId"]?.stringValue, let size = entry["size"]?.intValue else {
+        guard let entry = try await entry(id), let fileID = entry["fileId"]?.stringValue,
+            let size = entry["size"]?.intValue
+        else {
             throw BlobError.notFound(id)
         }
         let wanted = range ?? 0..<size
         guard wanted.lowerBound >= 0, wanted.upperBound <= size else {
-            throw BlobError(.invalidRange, "range \(wanted.lowerBound)..<\(wanted.upperBound) is outside the blob's \(size) bytes")
+            throw BlobError(
+                .invalidRange, "range \(wanted.lowerBound)..<\(wanted.upperBound) is outside the blob's \(size) bytes")
         }
         let reader = ChunkReader(store: self, fileID: fileID, range: wanted)
         return AsyncThrowingStream(unfolding: { try await reader.next() })
@@ -87,13 +97,18 @@ public final class GridFSBlobStore: BlobStore {
     }
 
     public func list(prefix: String, after: String?, limit: Int) async throws -> [BlobInfo] {
-        guard BlobID.isHexPrefix(prefix) else { throw BlobError(.invalidID, "a prefix is lowercase hex, not \"\(prefix.prefix(80))\"") }
+        guard BlobID.isHexPrefix(prefix) else {
+            throw BlobError(.invalidID, "a prefix is lowercase hex, not \"\(prefix.prefix(80))\"")
+        }
         if let after, !BlobID.isHexPrefix(after) { throw BlobError.invalidID(after) }
         guard limit > 0 else { return [] }
         // Hex sorts below "g": [prefix, prefix + "g") holds exactly the ids starting with it.
         var bounds: [String: JSONValue] = ["$gte": .string(prefix), "$lt": .string(prefix + "g")]
         if let after, after >= prefix { bounds = ["$gt": .string(after), "$lt": .string(prefix + "g")] }
-        let found = try await storeCall { try await self.client.find(self.index, filter: ["_id": .object(bounds)], sort: [("_id", false)], limit: limit) }
+        let found = try await storeCall {
+            try await self.client.find(
+                self.index, filter: ["_id": .object(bounds)], sort: [("_id", false)], limit: limit)
+        }
         return found.compactMap(Self.info)
     }
 
@@ -102,11 +117,18 @@ public final class GridFSBlobStore: BlobStore {
     /// A file's age is its UUIDv7 id's time, so no BSON date needs reading.
     public func removeAbandonedUploads(olderThan cutoff: Date) async throws -> Int {
         try await storeCall {
-            let chunked = try await client.command(["distinct": .string("\(bucket).chunks"), "key": "files_id"])["values"]?.arrayValue ?? []
+            let chunked =
+                try await client.command(["distinct": .string("\(bucket).chunks"), "key": "files_id"])["values"]?
+                .arrayValue ?? []
             let filed = try await client.find("\(bucket).files", filter: [:]).compactMap { $0["_id"] }
-            let candidates = Set((chunked + filed).compactMap(\.stringValue)).filter { ID.time(of: $0).map { $0 < cutoff } ?? false }
+            let candidates = Set((chunked + filed).compactMap(\.stringValue)).filter {
+                ID.time(of: $0).map { $0 < cutoff } ?? false
+            }
             guard !candidates.isEmpty else { return 0 }
-            let indexed = Set(try await client.find(index, filter: ["fileId": ["$in": .array(candidates.sorted().map(JSONValue.string))]]).compactMap { $0["fileId"]?.stringValue })
+            let indexed = Set(
+                try await client.find(
+                    index, filter: ["fileId": ["$in": .array(candidates.sorted().map(JSONValue.string))]]
+                ).compactMap { $0["fileId"]?.stringValue })
             var removed = 0
             for fileID in candidates.subtracting(indexed).sorted() {
                 _ = try await client.delete("\(bucket).chunks", filter: ["files_id": .string(fileID)])
@@ -133,7 +155,9 @@ public final class GridFSBlobStore: BlobStore {
 
     private static func info(_ entry: JSONValue) -> BlobInfo? {
         guard let id = entry["_id"]?.stringValue, let size = entry["size"]?.intValue else { return nil }
-        return BlobInfo(id: id, size: size, createdAt: entry["createdAt"]?.stringValue.flatMap(Timestamp.parse) ?? Date(timeIntervalSince1970: 0))
+        return BlobInfo(
+            id: id, size: size,
+            createdAt: entry["createdAt"]?.stringValue.flatMap(Timestamp.parse) ?? Date(timeIntervalSince1970: 0))
     }
 
     /// Runs a client call; its errors become `BlobError.io` (callers never see MongoDB's).
@@ -173,8 +197,11 @@ private final class ChunkReader: @unchecked Sendable {
             guard !fetched.isEmpty else { throw BlobError(.io, "file \(fileID) lacks chunk \(first)") }
             var offset = Int64(first) * chunkSize
             for var chunk in fetched {
-                let start = max(position, offset), end = min(range.upperBound, offset + Int64(chunk.readableBytes))
-                if start < end, let slice = chunk.getSlice(at: chunk.readerIndex + Int(start - offset), length: Int(end - start)) {
+                let start = max(position, offset)
+                let end = min(range.upperBound, offset + Int64(chunk.readableBytes))
+                if start < end,
+                    let slice = chunk.getSlice(at: chunk.readerIndex + Int(start - offset), length: Int(end - start))
+                {
                     pending.append(slice)
                 }
                 offset += Int64(chunk.readableBytes)

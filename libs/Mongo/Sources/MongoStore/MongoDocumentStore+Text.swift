@@ -17,7 +17,9 @@ extension MongoDocumentStore {
 
     public func search(_ collection: String, _ search: TextSearch) async throws -> [ScoredDocument] {
         try requireTextIndex(collection)
-        guard search.limit >= 0, search.offset >= 0 else { throw StoreError(.invalidFilter, "limit and offset are not negative", field: "limit") }
+        guard search.limit >= 0, search.offset >= 0 else {
+            throw StoreError(.invalidFilter, "limit and offset are not negative", field: "limit")
+        }
         guard let match = try Self.textMatch(search.text, filter: search.filter) else { return [] }
         guard search.limit > 0 else { return [] }
         let pipeline: [JSONValue] = [
@@ -31,17 +33,24 @@ extension MongoDocumentStore {
         return found.map { document in
             var loaded = Self.loaded(document)
             let score = document[Self.scoreField]?.numberValue ?? 0
-            if case .object(var members) = loaded { members[Self.scoreField] = nil; loaded = .object(members) }
+            if case .object(var members) = loaded {
+                members[Self.scoreField] = nil
+                loaded = .object(members)
+            }
             return ScoredDocument(document: loaded, score: score)
         }
     }
 
-    public func facets(_ collection: String, text: String?, filter: JSONValue, fields: [String], limit: Int) async throws -> [String: [FacetCount]] {
+    public func facets(
+        _ collection: String, text: String?, filter: JSONValue, fields: [String], limit: Int
+    ) async throws -> [String: [FacetCount]] {
         try CollectionName.check(collection)
         let match: JSONValue
         if let text {
             try requireTextIndex(collection)
-            guard let matched = try Self.textMatch(text, filter: filter) else { return Dictionary(uniqueKeysWithValues: fields.map { ($0, []) }) }
+            guard let matched = try Self.textMatch(text, filter: filter) else {
+                return Dictionary(uniqueKeysWithValues: fields.map { ($0, []) })
+            }
             match = matched
         } else {
             match = try Self.mongoFilter(filter)
@@ -52,13 +61,20 @@ extension MongoDocumentStore {
             let path = "$" + (try FieldPath(field).dotted)
             branches["f\(index)"] = [
                 ["$unwind": .string(path)],
-                ["$match": [String(path.dropFirst()): ["$nin": [.null]], String(path.dropFirst()) + ".0": ["$exists": false]]],
+                [
+                    "$match": [
+                        String(path.dropFirst()): ["$nin": [.null]],
+                        String(path.dropFirst()) + ".0": ["$exists": false],
+                    ]
+                ],
                 ["$group": ["_id": .string(path), "count": ["$sum": 1]]],
                 ["$sort": MongoClient.ordered([("count", .int(-1)), ("_id", .int(1))])],
                 ["$limit": .int(Int64(limit))],
             ]
         }
-        let answer = try await mapped { try await self.client.aggregate(collection, pipeline: [["$match": match], ["$facet": .object(branches)]]) }.first
+        let answer = try await mapped {
+            try await self.client.aggregate(collection, pipeline: [["$match": match], ["$facet": .object(branches)]])
+        }.first
         var facets: [String: [FacetCount]] = [:]
         for (index, field) in fields.enumerated() {
             facets[field] = (answer?["f\(index)"]?.arrayValue ?? []).compactMap { group in
@@ -74,7 +90,8 @@ extension MongoDocumentStore {
     private func requireTextIndex(_ collection: String) throws {
         try CollectionName.check(collection)
         guard textCollections.withLock({ $0.contains(collection) }) else {
-            throw StoreError(.invalidField, "the collection \(collection) declares no text fields to search", field: "text")
+            throw StoreError(
+                .invalidField, "the collection \(collection) declares no text fields to search", field: "text")
         }
     }
 

@@ -74,7 +74,8 @@ public final class MongoDocumentStore: DocumentStore {
 
     public func get(_ id: String, from collection: String) async throws -> JSONValue? {
         try CollectionName.check(collection)
-        return try await mapped { try await self.client.find(collection, filter: ["_id": .string(id)], limit: 1) }.first.map(Self.loaded)
+        return try await mapped { try await self.client.find(collection, filter: ["_id": .string(id)], limit: 1) }.first
+            .map(Self.loaded)
     }
 
     public func find(_ collection: String, _ query: Query) async throws -> [JSONValue] {
@@ -88,7 +89,9 @@ public final class MongoDocumentStore: DocumentStore {
             guard limit >= 0 else { throw StoreError(.invalidFilter, "limit must not be negative", field: "limit") }
             if limit == 0 { return [] }
         }
-        return try await mapped { try await self.client.find(collection, filter: filter, sort: order, limit: query.limit) }.map(Self.loaded)
+        return try await mapped {
+            try await self.client.find(collection, filter: filter, sort: order, limit: query.limit)
+        }.map(Self.loaded)
     }
 
     public func count(_ collection: String, filter: JSONValue) async throws -> Int {
@@ -101,13 +104,19 @@ public final class MongoDocumentStore: DocumentStore {
     public func update(_ collection: String, filter: JSONValue, update: JSONValue, many: Bool) async throws -> Int {
         try CollectionName.check(collection)
         let (filter, update) = (try Self.mongoFilter(filter), try Self.mongoUpdate(update))
-        return try await guarded { try await self.client.update(collection, filter: filter, update: update, many: many) }
+        return try await guarded {
+            try await self.client.update(collection, filter: filter, update: update, many: many)
+        }
     }
 
-    public func findOneAndUpdate(_ collection: String, filter: JSONValue, sort: [SortKey], update: JSONValue) async throws -> JSONValue? {
+    public func findOneAndUpdate(
+        _ collection: String, filter: JSONValue, sort: [SortKey], update: JSONValue
+    ) async throws -> JSONValue? {
         try CollectionName.check(collection)
         let (filter, update, order) = (try Self.mongoFilter(filter), try Self.mongoUpdate(update), try Self.sort(sort))
-        return try await guarded { try await self.client.findOneAndUpdate(collection, filter: filter, sort: order, update: update) }.map(Self.loaded)
+        return try await guarded {
+            try await self.client.findOneAndUpdate(collection, filter: filter, sort: order, update: update)
+        }.map(Self.loaded)
     }
 
     @discardableResult
@@ -127,7 +136,8 @@ public final class MongoDocumentStore: DocumentStore {
                 return .insert(try Self.stored(document), into: collection)
             case .update(let collection, let filter, let update, let many):
                 try CollectionName.check(collection)
-                return .update(collection, filter: try Self.mongoFilter(filter), update: try Self.mongoUpdate(update), many: many)
+                return .update(
+                    collection, filter: try Self.mongoFilter(filter), update: try Self.mongoUpdate(update), many: many)
             case .delete(let collection, let filter):
                 try CollectionName.check(collection)
                 return .delete(collection, filter: try Self.mongoFilter(filter))
@@ -177,7 +187,9 @@ public final class MongoDocumentStore: DocumentStore {
     }
 
     static func storeError(_ error: MongoError) -> StoreError {
-        if error.isDuplicateKey { return StoreError(.duplicate, "a document with the same id or unique key exists: \(error.message)") }
+        if error.isDuplicateKey {
+            return StoreError(.duplicate, "a document with the same id or unique key exists: \(error.message)")
+        }
         // 14 TypeMismatch ($inc on text), 2 BadValue, 9 FailedToParse, 52/56 bad field names.
         // nx-27017 reports the $inc case as 8 (UnknownError) with MongoDB's own message.
         if [2, 9, 14, 52, 56].contains(error.code) || error.message.hasPrefix("Cannot apply $inc") {
@@ -220,15 +232,16 @@ public final class MongoDocumentStore: DocumentStore {
         case .or(let parts): return ["$or": .array(parts.map(render))]
         case .not(let inner): return ["$nor": [render(inner)]]
         case .compare(let path, let comparison):
-            let condition: JSONValue = switch comparison {
-            case .eq(let value): ["$eq": value]
-            case .ne(let value): ["$ne": value]
-            case .range(let op, let value): Self.bracketed(op, value)
-            case .in(let values): ["$in": .array(values)]
-            case .nin(let values): ["$nin": .array(values)]
-            case .exists(let exists): ["$exists": .bool(exists)]
-            case .containsAll(let values): ["$all": .array(values)]
-            }
+            let condition: JSONValue =
+                switch comparison {
+                case .eq(let value): ["$eq": value]
+                case .ne(let value): ["$ne": value]
+                case .range(let op, let value): Self.bracketed(op, value)
+                case .in(let values): ["$in": .array(values)]
+                case .nin(let values): ["$nin": .array(values)]
+                case .exists(let exists): ["$exists": .bool(exists)]
+                case .containsAll(let values): ["$all": .array(values)]
+                }
             return [path.dotted: condition]
         }
     }

@@ -35,13 +35,20 @@ struct BatchJournalTests {
         let client = try MongoClient(url: url)
         // What a process killed right after the commit point leaves: the journal, nothing applied.
         try await client.insert(["_id": "r1", "id": "r1", "status": "running"], into: "runs")
-        try await client.insert([
-            "_id": "01900000-0000-7000-8000-00000000000a",
-            "effects": [
-                ["collection": "runs", "id": "r1", "before": ["_id": "r1", "id": "r1", "status": "running"], "after": ["_id": "r1", "id": "r1", "status": "finished"]],
-                ["collection": "outbox", "id": "e1", "before": nil, "after": ["_id": "e1", "id": "e1", "type": "run.finished"]],
-            ],
-        ], into: "store_journal")
+        try await client.insert(
+            [
+                "_id": "01900000-0000-7000-8000-00000000000a",
+                "effects": [
+                    [
+                        "collection": "runs", "id": "r1", "before": ["_id": "r1", "id": "r1", "status": "running"],
+                        "after": ["_id": "r1", "id": "r1", "status": "finished"],
+                    ],
+                    [
+                        "collection": "outbox", "id": "e1", "before": nil,
+                        "after": ["_id": "e1", "id": "e1", "type": "run.finished"],
+                    ],
+                ],
+            ], into: "store_journal")
         let store = try MongoDocumentStore(url: url, batchMode: .journal)
         try await store.prepare(CollectionSpec("runs"))
         #expect(try await store.get("r1", from: "runs")?["status"] == "finished")

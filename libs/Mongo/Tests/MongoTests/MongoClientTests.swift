@@ -13,7 +13,8 @@ struct MongoClientTests {
         let document: JSONValue = [
             "_id": "d1", "text": "naïve — 日本語 ✓", "big": .int(9_007_199_254_740_993), "small": 7, "negative": -12,
             "real": 0.1, "integral": 3.0, "yes": true, "no": false, "nothing": nil,
-            "list": [1, "two", [3.5], ["four": 4]], "nested": ["deeper": ["deepest": [true, nil]]], "empty": [:], "none": [],
+            "list": [1, "two", [3.5], ["four": 4]], "nested": ["deeper": ["deepest": [true, nil]]], "empty": [:],
+            "none": [],
         ]
         try await client.insert(document, into: "types")
         let stored = try await client.find("types", filter: ["_id": "d1"])
@@ -35,7 +36,9 @@ struct MongoClientTests {
         let client = try MongoClient(url: try WireServers.mongoDatabaseURL(), threads: 4)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<64 {
-                group.addTask { try await client.insert(["_id": .string("c\(index)"), "n": .int(Int64(index))], into: "many") }
+                group.addTask {
+                    try await client.insert(["_id": .string("c\(index)"), "n": .int(Int64(index))], into: "many")
+                }
             }
             try await group.waitForAll()
         }

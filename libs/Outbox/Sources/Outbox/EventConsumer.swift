@@ -24,7 +24,10 @@ public struct EventConsumer: Service {
     let maxAttempts: Int
     let handler: Handler
 
-    public init(group: String, topic: String, bus: any Bus, store: any DocumentStore, logger: Logger, maxAttempts: Int = 5, handler: @escaping Handler) {
+    public init(
+        group: String, topic: String, bus: any Bus, store: any DocumentStore, logger: Logger, maxAttempts: Int = 5,
+        handler: @escaping Handler
+    ) {
         self.group = group
         self.topic = topic
         self.bus = bus
@@ -49,7 +52,9 @@ public struct EventConsumer: Service {
                 }
             } catch {
                 failures += 1
-                logger.warning("consumer cannot go on yet", metadata: ["group": "\(group)", "topic": "\(topic)", "error": "\(error)"])
+                logger.warning(
+                    "consumer cannot go on yet",
+                    metadata: ["group": "\(group)", "topic": "\(topic)", "error": "\(error)"])
                 await Retry.pause(Retry.backoff(after: failures))
             }
         }
@@ -60,7 +65,10 @@ public struct EventConsumer: Service {
         let recordID = "\(group):\(delivery.event.id)"
         if try await store.get(recordID, from: Outbox.processedCollection) != nil { return }
         let record: WriteOperation = .insert(
-            ["id": .string(recordID), "group": .string(group), "topic": .string(topic), "processedAt": Outbox.milliseconds()],
+            [
+                "id": .string(recordID), "group": .string(group), "topic": .string(topic),
+                "processedAt": Outbox.milliseconds(),
+            ],
             into: Outbox.processedCollection
         )
         var attempt = 0
@@ -83,19 +91,26 @@ public struct EventConsumer: Service {
                 throw error
             } catch {
                 if attempt >= maxAttempts { return try await park(delivery, record: record, error: error) }
-                logger.warning("event handler failed; retrying", metadata: ["event": "\(delivery.event.id)", "attempt": "\(attempt)", "error": "\(error)"])
+                logger.warning(
+                    "event handler failed; retrying",
+                    metadata: ["event": "\(delivery.event.id)", "attempt": "\(attempt)", "error": "\(error)"])
             }
             try await Task.sleep(for: .milliseconds(50 << min(attempt, 6)))
         }
     }
 
     private func park(_ delivery: Delivery, record: WriteOperation, error: any Error) async throws {
-        logger.error("event handler gave up; event moved to dead_letters", metadata: ["event": "\(delivery.event.id)", "type": "\(delivery.event.type)", "error": "\(error)"])
+        logger.error(
+            "event handler gave up; event moved to dead_letters",
+            metadata: ["event": "\(delivery.event.id)", "type": "\(delivery.event.type)", "error": "\(error)"])
         try await store.batch([
-            .insert([
-                "id": .string("\(group):\(delivery.event.id)"), "source": "consumer", "group": .string(group), "topic": .string(topic),
-                "offset": .int(delivery.offset), "event": delivery.event.json, "error": .string("\(error)"), "failedAt": Outbox.milliseconds(),
-            ], into: Outbox.deadLetterCollection),
+            .insert(
+                [
+                    "id": .string("\(group):\(delivery.event.id)"), "source": "consumer", "group": .string(group),
+                    "topic": .string(topic),
+                    "offset": .int(delivery.offset), "event": delivery.event.json, "error": .string("\(error)"),
+                    "failedAt": Outbox.milliseconds(),
+                ], into: Outbox.deadLetterCollection),
             record,
         ])
     }
@@ -104,6 +119,8 @@ public struct EventConsumer: Service {
     /// events, no redelivery can need them); returns how many were removed.
     @discardableResult
     public func pruneProcessed(before cutoff: Date) async throws -> Int {
-        try await store.delete(Outbox.processedCollection, filter: ["group": .string(group), "processedAt": ["$lt": Outbox.milliseconds(cutoff)]])
+        try await store.delete(
+            Outbox.processedCollection,
+            filter: ["group": .string(group), "processedAt": ["$lt": Outbox.milliseconds(cutoff)]])
     }
 }

@@ -11,7 +11,8 @@ import Store
 /// ```swift
 /// try await store.batch([
 ///     .insert(run, into: "runs"),
-///     Outbox.write(CloudEvent(source: "/mlex/data", type: "mlex.data.run.created", subject: runID, data: run), to: "mlex.data"),
+/// Outbox.write(CloudEvent(source: "/mlex/data", type: "mlex.data.run.created", subject: runID, data: run), to:
+/// "mlex.data"),
 /// ])
 /// ```
 public enum Outbox {

@@ -14,7 +14,10 @@ public struct OutboxRelay: Service {
     let batchSize: Int
     let pollInterval: Duration
 
-    public init(store: any DocumentStore, bus: any Bus, logger: Logger, batchSize: Int = 500, pollInterval: Duration = .milliseconds(50)) {
+    public init(
+        store: any DocumentStore, bus: any Bus, logger: Logger, batchSize: Int = 500,
+        pollInterval: Duration = .milliseconds(50)
+    ) {
         self.store = store
         self.bus = bus
         self.logger = logger
@@ -33,7 +36,8 @@ public struct OutboxRelay: Service {
             } catch {
                 // The bus or the store is down: the events wait in the outbox; back off.
                 failures += 1
-                logger.warning("outbox relay cannot publish yet", metadata: ["error": "\(error)", "attempt": "\(failures)"])
+                logger.warning(
+                    "outbox relay cannot publish yet", metadata: ["error": "\(error)", "attempt": "\(failures)"])
                 await Retry.pause(Retry.backoff(after: failures))
             }
         }
@@ -49,7 +53,9 @@ public struct OutboxRelay: Service {
         // Consecutive events for one topic go in one publish; order across topics is kept too.
         var runs: [(topic: String, events: [CloudEvent], ids: [JSONValue])] = []
         for document in pending {
-            guard let topic = document["topic"]?.stringValue, let event = try? CloudEvent(json: document["event"] ?? .null) else {
+            guard let topic = document["topic"]?.stringValue,
+                let event = try? CloudEvent(json: document["event"] ?? .null)
+            else {
                 try await setAside(document)
                 continue
             }
@@ -73,7 +79,11 @@ public struct OutboxRelay: Service {
         let id = document["id"] ?? .null
         logger.error("outbox document is not a publishable event; moved to dead_letters", metadata: ["id": "\(id)"])
         try await store.batch([
-            .insert(["id": .string("outbox:" + (id.stringValue ?? ID.make())), "source": "outbox", "document": document, "failedAt": Outbox.milliseconds()], into: Outbox.deadLetterCollection),
+            .insert(
+                [
+                    "id": .string("outbox:" + (id.stringValue ?? ID.make())), "source": "outbox", "document": document,
+                    "failedAt": Outbox.milliseconds(),
+                ], into: Outbox.deadLetterCollection),
             .delete(Outbox.collection, filter: ["id": id]),
         ])
     }

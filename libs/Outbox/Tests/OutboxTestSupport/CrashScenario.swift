@@ -21,7 +21,9 @@ public enum CrashScenario {
     }
 
     public static func prepare(_ store: any DocumentStore) async throws {
-        for name in ["items", "effects", "totals", Outbox.collection, Outbox.processedCollection, Outbox.deadLetterCollection] {
+        for name in [
+            "items", "effects", "totals", Outbox.collection, Outbox.processedCollection, Outbox.deadLetterCollection,
+        ] {
             try await store.prepare(CollectionSpec(name))
         }
         if try await store.get("events", from: "totals") == nil {
@@ -33,20 +35,25 @@ public enum CrashScenario {
     public static func writes(batch: Int) -> [WriteOperation] {
         (0..<itemsPerBatch).flatMap { index -> [WriteOperation] in
             let id = "item-\(batch)-\(index)"
-            let item: JSONValue = ["id": .string(id), "batch": .int(Int64(batch)), "payload": .string(String(repeating: "x", count: 512))]
+            let item: JSONValue = [
+                "id": .string(id), "batch": .int(Int64(batch)), "payload": .string(String(repeating: "x", count: 512)),
+            ]
             return [.insert(item, into: "items"), Outbox.write(event(subject: id), to: topic)]
         }
     }
 
     public static func event(subject: String) -> CloudEvent {
-        CloudEvent(source: "/mlex/crash", type: "mlex.crash.item.created", subject: subject, data: ["id": .string(subject)])
+        CloudEvent(
+            source: "/mlex/crash", type: "mlex.crash.item.created", subject: subject, data: ["id": .string(subject)])
     }
 
     /// Each event adds one effect document and 1 to a counter: a duplicate would show in both.
     public static func consumer(store: some DocumentStore, bus: some Bus, logger: Logger) -> EventConsumer {
         EventConsumer(group: "crash-test", topic: topic, bus: bus, store: store, logger: logger) { delivery in
             [
-                .insert(["id": .string("effect-" + delivery.event.id), "subject": .string(delivery.event.subject)], into: "effects"),
+                .insert(
+                    ["id": .string("effect-" + delivery.event.id), "subject": .string(delivery.event.subject)],
+                    into: "effects"),
                 .update("totals", filter: ["id": "events"], update: ["$inc": ["count": 1]], many: false),
             ]
         }

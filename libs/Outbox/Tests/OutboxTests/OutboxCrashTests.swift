@@ -36,7 +36,10 @@ struct Child {
             if try await condition() { return }
             guard process.isRunning else {
                 if try await condition() { return }
-                throw StoreError(.unavailable, "the child exited (status \(process.terminationStatus)) before it reached the point to kill it at; it wrote \(lines.count) lines")
+                throw StoreError(
+                    .unavailable,
+                    "the child exited (status \(process.terminationStatus)) before it reached the point to kill it at; it wrote \(lines.count) lines"
+                )
             }
             try await Task.sleep(for: .milliseconds(10))
         }
@@ -55,10 +58,14 @@ struct OutboxCrashTests {
     /// rolls a committed batch forward, here in `prepare`). Not through transactions: nx-27017
     /// leaves the writes of a client killed mid-transaction in place (docs/mongodb.md), which
     /// MongoDB does not.
-    @Test("killed mid-batch: every item has its event and no event lacks its item", .timeLimit(.minutes(2)), arguments: ["sqlite", "journal+mongodb"])
+    @Test(
+        "killed mid-batch: every item has its event and no event lacks its item", .timeLimit(.minutes(2)),
+        arguments: ["sqlite", "journal+mongodb"])
     func killedWhileWriting(backend: String) async throws {
         let directory = try temporaryDirectory()
-        let storeLocation = backend == "sqlite" ? directory.appendingPathComponent("store.sqlite").path : "journal+" + (try WireServers.mongoDatabaseURL())
+        let storeLocation =
+            backend == "sqlite"
+            ? directory.appendingPathComponent("store.sqlite").path : "journal+" + (try WireServers.mongoDatabaseURL())
         let child = try Child(["write", storeLocation], in: directory)
         try await child.wait { child.lines.count >= (backend == "sqlite" ? 20 : 5) }
         child.kill()
@@ -69,14 +76,19 @@ struct OutboxCrashTests {
         let items = try await store.find("items", Query())
         let events = try await store.find(Outbox.collection, Query())
         #expect(items.count % CrashScenario.itemsPerBatch == 0, "no batch is half-written")
-        #expect(Set(items.compactMap { $0["id"]?.stringValue }) == Set(events.compactMap { $0["event"]?["subject"]?.stringValue }))
+        #expect(
+            Set(items.compactMap { $0["id"]?.stringValue })
+                == Set(events.compactMap { $0["event"]?["subject"]?.stringValue }))
         let acknowledged = child.lines.compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }
         for batch in acknowledged {
-            #expect(try await store.count("items", filter: ["batch": .int(Int64(batch))]) == CrashScenario.itemsPerBatch, "batch \(batch) was acknowledged")
+            #expect(
+                try await store.count("items", filter: ["batch": .int(Int64(batch))]) == CrashScenario.itemsPerBatch,
+                "batch \(batch) was acknowledged")
         }
     }
 
-    @Test("killed mid-relay, then mid-consume: every event arrives, and is applied exactly once", .timeLimit(.minutes(3)))
+    @Test(
+        "killed mid-relay, then mid-consume: every event arrives, and is applied exactly once", .timeLimit(.minutes(3)))
     func killedWhileRelayingAndConsuming() async throws {
         let directory = try temporaryDirectory()
         let storePath = directory.appendingPathComponent("store.sqlite").path
@@ -84,7 +96,9 @@ struct OutboxCrashTests {
         let store = try SQLiteDocumentStore(path: storePath)
         try await CrashScenario.prepare(store)
         for batch in 0..<40 { try await store.batch(CrashScenario.writes(batch: batch)) }
-        let written = try await store.find(Outbox.collection, Query(sort: [.ascending("id")])).compactMap { $0["id"]?.stringValue }
+        let written = try await store.find(Outbox.collection, Query(sort: [.ascending("id")])).compactMap {
+            $0["id"]?.stringValue
+        }
         #expect(written.count == 2000)
 
         // Relay: killed part-way, then a fresh relay finishes the job.

@@ -10,7 +10,8 @@ import Testing
 func platformBackends() async throws -> (SQLiteDocumentStore, SQLiteLogBus) {
     let directory = try temporaryDirectory()
     let store = try SQLiteDocumentStore(path: directory.appendingPathComponent("store.sqlite").path)
-    try await CollectionCatalog.load(domain: "platform", from: repositoryRoot().appendingPathComponent("db")).apply(to: store)
+    try await CollectionCatalog.load(domain: "platform", from: repositoryRoot().appendingPathComponent("db")).apply(
+        to: store)
     try await store.prepare(CollectionSpec("items"))
     return (store, try SQLiteLogBus(path: directory.appendingPathComponent("bus.sqlite").path))
 }
@@ -47,9 +48,15 @@ struct OutboxTests {
         let relay = OutboxRelay(store: store, bus: bus, logger: quietLogger(), batchSize: 7)
         while try await relay.relayOnce() > 0 {}
         #expect(try await store.count(Outbox.collection, filter: [:]) == 0)
-        #expect(try await published(bus, "mlex.test").map(\.id) == made.enumerated().filter { $0.offset % 3 != 0 }.map(\.element.id))
-        #expect(try await published(bus, "mlex.other").map(\.id) == made.enumerated().filter { $0.offset % 3 == 0 }.map(\.element.id))
-        #expect(try await published(bus, "mlex.test").first?.json == made[1].json, "the event arrives as it was written (time to the millisecond)")
+        #expect(
+            try await published(bus, "mlex.test").map(\.id)
+                == made.enumerated().filter { $0.offset % 3 != 0 }.map(\.element.id))
+        #expect(
+            try await published(bus, "mlex.other").map(\.id)
+                == made.enumerated().filter { $0.offset % 3 == 0 }.map(\.element.id))
+        #expect(
+            try await published(bus, "mlex.test").first?.json == made[1].json,
+            "the event arrives as it was written (time to the millisecond)")
     }
 
     @Test("the relay as a running service picks up new outbox events and stops when cancelled", .timeLimit(.minutes(1)))
@@ -73,7 +80,9 @@ struct OutboxTests {
         let (store, _) = try await platformBackends()
         try await store.insert(["id": "taken"], into: "items")
         await #expect(throws: StoreError.self) {
-            try await store.batch([Outbox.write(event("taken"), to: "mlex.test"), .insert(["id": "taken"], into: "items")])
+            try await store.batch([
+                Outbox.write(event("taken"), to: "mlex.test"), .insert(["id": "taken"], into: "items"),
+            ])
         }
         #expect(try await store.count(Outbox.collection, filter: [:]) == 0)
     }
@@ -84,11 +93,14 @@ struct OutboxTests {
         try await store.insert(["id": "total", "count": 0], into: "items")
         let events = (0..<5).map { event("e\($0)") }
         try await bus.publish(events + events + [events[2]], to: "mlex.test")
-        let consumer = EventConsumer(group: "g", topic: "mlex.test", bus: bus, store: store, logger: quietLogger()) { _ in
+        let consumer = EventConsumer(group: "g", topic: "mlex.test", bus: bus, store: store, logger: quietLogger()) {
+            _ in
             [.update("items", filter: ["id": "total"], update: ["$inc": ["count": 1]], many: false)]
         }
         let subscription = try await bus.subscribe(group: "g", topic: "mlex.test")
-        for delivery in try await subscription.next(max: 100, wait: .seconds(1)) { try await consumer.process(delivery) }
+        for delivery in try await subscription.next(max: 100, wait: .seconds(1)) {
+            try await consumer.process(delivery)
+        }
         #expect(try await store.get("total", from: "items")?["count"] == 5)
         #expect(try await store.count(Outbox.processedCollection, filter: ["group": "g"]) == 5)
         #expect(try await consumer.pruneProcessed(before: Date().addingTimeInterval(60)) == 5)
@@ -98,12 +110,16 @@ struct OutboxTests {
     func poisonEventIsParked() async throws {
         let (store, bus) = try await platformBackends()
         try await bus.publish([event("good-1"), event("bad"), event("good-2")], to: "mlex.test")
-        let consumer = EventConsumer(group: "g", topic: "mlex.test", bus: bus, store: store, logger: quietLogger(), maxAttempts: 2) { delivery in
+        let consumer = EventConsumer(
+            group: "g", topic: "mlex.test", bus: bus, store: store, logger: quietLogger(), maxAttempts: 2
+        ) { delivery in
             guard delivery.event.subject != "bad" else { throw StoreError(.invalidDocument, "cannot apply") }
             return [.insert(["id": .string(delivery.event.subject)], into: "items")]
         }
         let subscription = try await bus.subscribe(group: "g", topic: "mlex.test")
-        for delivery in try await subscription.next(max: 100, wait: .seconds(1)) { try await consumer.process(delivery) }
+        for delivery in try await subscription.next(max: 100, wait: .seconds(1)) {
+            try await consumer.process(delivery)
+        }
         #expect(try await store.count("items", filter: [:]) == 2)
         let parked = try await store.find(Outbox.deadLetterCollection, Query())
         #expect(parked.count == 1)
@@ -114,7 +130,9 @@ struct OutboxTests {
     @Test("an outbox document no bus can carry is set aside, not retried forever")
     func brokenOutboxDocumentIsSetAside() async throws {
         let (store, bus) = try await platformBackends()
-        try await store.insert(["id": "00000000-0000-7000-8000-000000000000", "topic": "mlex.test", "event": ["id": "x"]], into: Outbox.collection)
+        try await store.insert(
+            ["id": "00000000-0000-7000-8000-000000000000", "topic": "mlex.test", "event": ["id": "x"]],
+            into: Outbox.collection)
         try await store.batch([Outbox.write(event("fine"), to: "mlex.test")])
         let relay = OutboxRelay(store: store, bus: bus, logger: quietLogger())
         #expect(try await relay.relayOnce() == 2)
@@ -129,7 +147,8 @@ struct CollectionCatalogTests {
     func everyDomainLoads() throws {
         let db = repositoryRoot().appendingPathComponent("db")
         let domains = try FileManager.default.contentsOfDirectory(atPath: db.path).filter {
-            FileManager.default.fileExists(atPath: db.appendingPathComponent($0).appendingPathComponent("collections.json").path)
+            FileManager.default.fileExists(
+                atPath: db.appendingPathComponent($0).appendingPathComponent("collections.json").path)
         }
         #expect(domains.contains("platform"))
         for domain in domains {
@@ -141,15 +160,20 @@ struct CollectionCatalogTests {
     func malformedNamesPlace() throws {
         let directory = try temporaryDirectory()
         let cases: [(String, String)] = [
-            (#"{"collections": [{"name": "a", "indexes": [{"fields": ["x"], "uniq": true}]}]}"#, "collections[0].indexes[0].uniq"),
+            (
+                #"{"collections": [{"name": "a", "indexes": [{"fields": ["x"], "uniq": true}]}]}"#,
+                "collections[0].indexes[0].uniq"
+            ),
             (#"{"collections": [{"name": "a", "indexes": [{"fields": []}]}]}"#, "collections[0].indexes[0].fields"),
             (#"{"collections": [{"name": "a"}, {"indexes": []}]}"#, "collections[1].name"),
             (#"{"collections": [{"name": "a", "seed": [{"name": "no id"}]}]}"#, "collections[0].seed[0].id"),
             (#"{"tables": []}"#, "tables"),
         ]
         for (text, field) in cases {
-            try FileManager.default.createDirectory(at: directory.appendingPathComponent("d"), withIntermediateDirectories: true)
-            try text.write(to: directory.appendingPathComponent("d/collections.json"), atomically: true, encoding: .utf8)
+            try FileManager.default.createDirectory(
+                at: directory.appendingPathComponent("d"), withIntermediateDirectories: true)
+            try text.write(
+                to: directory.appendingPathComponent("d/collections.json"), atomically: true, encoding: .utf8)
             let error = #expect(throws: StoreError.self) { try CollectionCatalog.load(domain: "d", from: directory) }
             #expect(error?.field == field, "\(text)")
         }
@@ -158,8 +182,10 @@ struct CollectionCatalogTests {
     @Test("apply creates indexes and inserts seed documents once, never overwriting them")
     func seedsOnce() async throws {
         let directory = try temporaryDirectory()
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("d"), withIntermediateDirectories: true)
-        try #"{"collections": [{"name": "roles", "indexes": [{"fields": ["name"], "unique": true}], "dynamicKeys": ["labels"], "seed": [{"id": "admin", "name": "admin", "labels": {"builtin": true}}]}]}"#
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("d"), withIntermediateDirectories: true)
+        try
+            #"{"collections": [{"name": "roles", "indexes": [{"fields": ["name"], "unique": true}], "dynamicKeys": ["labels"], "seed": [{"id": "admin", "name": "admin", "labels": {"builtin": true}}]}]}"#
             .write(to: directory.appendingPathComponent("d/collections.json"), atomically: true, encoding: .utf8)
         let store = try SQLiteDocumentStore(path: directory.appendingPathComponent("s.sqlite").path)
         let catalog = try CollectionCatalog.load(domain: "d", from: directory)
@@ -168,6 +194,8 @@ struct CollectionCatalogTests {
         try await catalog.apply(to: store)
         #expect(try await store.get("admin", from: "roles")?["edited"] == true)
         #expect(try await store.count("roles", filter: ["labels.builtin": true]) == 1)
-        await #expect(throws: StoreError.self) { try await store.insert(["id": "other", "name": "admin"], into: "roles") }
+        await #expect(throws: StoreError.self) {
+            try await store.insert(["id": "other", "name": "admin"], into: "roles")
+        }
     }
 }

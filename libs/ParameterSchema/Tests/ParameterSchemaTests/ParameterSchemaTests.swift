@@ -20,7 +20,10 @@ struct ParameterSchemaTests {
     func validate() throws {
         let parsed = try ParameterSchema.parse(schema).get()
         #expect(try parsed.validate(["mode": "fast"]) == ["mode": "fast", "threshold": 0.5, "steps": 10])
-        #expect(try parsed.validate(["mode": "exact", "threshold": 1, "steps": 3.0, "verbose": true]) == ["mode": "exact", "threshold": 1.0, "steps": 3.0, "verbose": true])
+        #expect(
+            try parsed.validate(["mode": "exact", "threshold": 1, "steps": 3.0, "verbose": true]) == [
+                "mode": "exact", "threshold": 1.0, "steps": 3.0, "verbose": true,
+            ])
         for (given, field, message) in [
             (["threshold": 0.2] as [String: JSONValue], "parameters.mode", "required"),
             (["mode": "slow"], "parameters.mode", "one of"),
@@ -31,7 +34,9 @@ struct ParameterSchemaTests {
             (["mode": "fast", "unknown": 1], "parameters.unknown", "no such parameter"),
         ] {
             let problem = #expect(throws: ParameterSchema.Problem.self) { try parsed.validate(given) }
-            #expect(problem?.field == field && problem?.message.contains(message) == true, "\(given) → \(String(describing: problem))")
+            #expect(
+                problem?.field == field && problem?.message.contains(message) == true,
+                "\(given) → \(String(describing: problem))")
         }
     }
 
@@ -40,17 +45,23 @@ struct ParameterSchemaTests {
         let bad: JSONValue = [
             "type": "array",
             "properties": [
-                "a": ["type": "float"], "b": ["type": "number", "minimum": 5, "maximum": 1], "c": ["type": "string", "enum": [1]],
+                "a": ["type": "float"], "b": ["type": "number", "minimum": 5, "maximum": 1],
+                "c": ["type": "string", "enum": [1]],
                 "d": ["type": "integer", "default": "x"], "e": ["type": "string", "pattern": ".*"],
             ],
             "required": ["zz"], "oneOf": [],
         ]
-        guard case .failure(let problems) = ParameterSchema.parse(bad) else { Issue.record("accepted"); return }
+        guard case .failure(let problems) = ParameterSchema.parse(bad) else {
+            Issue.record("accepted")
+            return
+        }
         let fields = Set(problems.list.map(\.field))
-        #expect(fields == [
-            "parameters.type", "parameters.oneOf", "parameters.properties.a.type", "parameters.properties.b.minimum", "parameters.properties.c.enum.0",
-            "parameters.properties.d.default", "parameters.properties.e.pattern", "parameters.required.0",
-        ], "\(problems)")
+        #expect(
+            fields == [
+                "parameters.type", "parameters.oneOf", "parameters.properties.a.type",
+                "parameters.properties.b.minimum", "parameters.properties.c.enum.0",
+                "parameters.properties.d.default", "parameters.properties.e.pattern", "parameters.required.0",
+            ], "\(problems)")
     }
 
     @Test("the schema reads back as JSON a form can render")

@@ -7,7 +7,9 @@ import Testing
 
 /// What docs/design.md §4 lets answer without a token on every service: health, ready, metrics,
 /// openapi.json and docs. A service adds its own open operations (register, login…).
-public let standardOpenOperations: Set<String> = ["GET /health", "GET /ready", "GET /metrics", "GET /openapi.json", "GET /docs"]
+public let standardOpenOperations: Set<String> = [
+    "GET /health", "GET /ready", "GET /metrics", "GET /openapi.json", "GET /docs",
+]
 
 /// Calls every operation of the app's /openapi.json without a token (path parameters filled
 /// with fresh ids, a `{}` body) and expects 401 from each one not in `open`, and something
@@ -31,7 +33,9 @@ public func expectEveryOperationNeedsAToken(
                 if open.contains(operation) {
                     #expect(status != .unauthorized, "\(operation) is open", sourceLocation: sourceLocation)
                 } else {
-                    #expect(status == .unauthorized, "\(operation) answered \(status.code) without a token", sourceLocation: sourceLocation)
+                    #expect(
+                        status == .unauthorized, "\(operation) answered \(status.code) without a token",
+                        sourceLocation: sourceLocation)
                 }
                 called += 1
             }

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
-import Logging
 import HummingbirdTesting
+import Logging
 import Platform
 import Synchronization
 import Testing
@@ -63,7 +63,9 @@ public func freePort() throws -> Int {
 }
 
 /// Retries while a server is still binding; the last attempt's error is the one thrown.
-public func withRetries<T: Sendable>(_ attempts: Int = 50, _ operation: @Sendable () async throws -> T) async throws -> T {
+public func withRetries<T: Sendable>(
+    _ attempts: Int = 50, _ operation: @Sendable () async throws -> T
+) async throws -> T {
     for _ in 1..<attempts {
         if let value = try? await operation() { return value }
         try await Task.sleep(for: .milliseconds(100))
@@ -86,7 +88,9 @@ extension ByteBuffer {
 /// Fetches the app's /openapi.json and calls every documented operation with ids filled in:
 /// none may answer `route_not_found`. Together with the build-time check that every router
 /// route is documented, the document cannot drift from the code.
-public func expectDocumentMatchesRoutes(_ app: some ApplicationProtocol, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+public func expectDocumentMatchesRoutes(
+    _ app: some ApplicationProtocol, sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
     try await app.test(.router) { client in
         let document = try await client.execute(uri: "/openapi.json", method: .get) { $0.body.json }
         #expect(document["openapi"] as? String == "3.1.0", sourceLocation: sourceLocation)
@@ -109,7 +113,9 @@ public func validateOpenAPI(_ document: ByteBuffer, sourceLocation: SourceLocati
     let file = try temporaryDirectory().appendingPathComponent("openapi.json")
     try Data(document.readableBytesView).write(to: file)
     let validator = repositoryRoot().appendingPathComponent(".venv/bin/openapi-spec-validator")
-    try #require(FileManager.default.isExecutableFile(atPath: validator.path), "run `make deps` to create .venv", sourceLocation: sourceLocation)
+    try #require(
+        FileManager.default.isExecutableFile(atPath: validator.path), "run `make deps` to create .venv",
+        sourceLocation: sourceLocation)
     let process = Process()
     process.executableURL = validator
     process.arguments = [file.path]
@@ -146,12 +152,16 @@ public func serviceTestSettings(_ service: ServiceName, extraSettings: [Setting]
     let users = try UsersServer.shared()
     return try await ServiceSettings.forTesting(
         service, stateDirectory: try temporaryDirectory(), extraSettings: extraSettings,
-        environment: users.environment().merging(["MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path, "MLEX_STORE": ""]) { $1 }
+        environment: users.environment().merging([
+            "MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path, "MLEX_STORE": "",
+        ]) { $1 }
     )
 }
 
 /// The application's OpenAPI document matches the routes it serves and is valid OpenAPI 3.1.
-public func expectValidOpenAPI(_ app: some ApplicationProtocol, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+public func expectValidOpenAPI(
+    _ app: some ApplicationProtocol, sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
     try await expectDocumentMatchesRoutes(app, sourceLocation: sourceLocation)
     try await app.test(.router) { client in
         try await client.execute(uri: "/openapi.json", method: .get) { response in

@@ -27,8 +27,14 @@ public enum Replay {
         try await withRetries(300) {
             let connection = try SQLiteConnection(path: bus.path)
             for (topic, group) in groups {
-                let end = try connection.query("SELECT last_offset FROM topics WHERE topic = ?", [.text(topic)]).first?.first?.integer ?? 0
-                let committed = try connection.query("SELECT offset FROM commits WHERE consumer_group = ? AND topic = ?", [.text(group), .text(topic)]).first?.first?.integer ?? 0
+                let end =
+                    try connection.query("SELECT last_offset FROM topics WHERE topic = ?", [.text(topic)]).first?.first?
+                    .integer ?? 0
+                let committed =
+                    try connection.query(
+                        "SELECT offset FROM commits WHERE consumer_group = ? AND topic = ?",
+                        [.text(group), .text(topic)]
+                    ).first?.first?.integer ?? 0
                 guard committed >= end else { throw POSIXError(.EAGAIN) }
             }
         }

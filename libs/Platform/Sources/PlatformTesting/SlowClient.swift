@@ -48,7 +48,9 @@ public enum SlowClient {
                     try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
-        let payload = Array(String(repeating: body, count: delivery.bodySize / max(1, body.utf8.count) + 1).utf8.prefix(delivery.bodySize))
+        let payload = Array(
+            String(repeating: body, count: delivery.bodySize / max(1, body.utf8.count) + 1).utf8.prefix(
+                delivery.bodySize))
         // Keep-alive, as browsers and Python `requests` send: the server then drains what it did
         // not read before the next request, which is where two readers of one body once met.
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
@@ -72,19 +74,30 @@ public enum SlowClient {
         }
     }
 
-    private static func send(head: String, payload: [UInt8], delivery: Delivery, to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+    private static func send(
+        head: String, payload: [UInt8], delivery: Delivery, to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) async throws {
         try await outbound.write(ByteBuffer(string: head))
-        let pieces: [ArraySlice<UInt8>], pause: Duration
+        let pieces: [ArraySlice<UInt8>]
+        let pause: Duration
         switch delivery {
-        case .late: pieces = [payload[...]]; pause = .milliseconds(300)
-        case .slow: pieces = split(payload, count: 10); pause = .milliseconds(50)
-        case .chunked: pieces = split(payload, count: 3); pause = .milliseconds(100)
-        case .big, .bigChunked: pieces = split(payload, size: 64 * 1024); pause = .zero
+        case .late:
+            pieces = [payload[...]]
+            pause = .milliseconds(300)
+        case .slow:
+            pieces = split(payload, count: 10)
+            pause = .milliseconds(50)
+        case .chunked:
+            pieces = split(payload, count: 3)
+            pause = .milliseconds(100)
+        case .big, .bigChunked:
+            pieces = split(payload, size: 64 * 1024)
+            pause = .zero
         }
         for piece in pieces {
             if pause > .zero { try await Task.sleep(for: pause) }
             if delivery.isChunked {
-                try await outbound.write(ByteBuffer(string: String(piece.count, radix: 16) + "\r\n") )
+                try await outbound.write(ByteBuffer(string: String(piece.count, radix: 16) + "\r\n"))
                 try await outbound.write(ByteBuffer(bytes: piece))
                 try await outbound.write(ByteBuffer(string: "\r\n"))
             } else {
@@ -116,13 +129,18 @@ public enum SlowClient {
 
     private static func parse(_ bytes: [UInt8], complete: Bool) -> Answer? {
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
-        guard let end = bytes.indices.dropLast(3).first(where: { bytes[$0..<$0 + 4].elementsEqual(separator) }) else { return nil }
+        guard let end = bytes.indices.dropLast(3).first(where: { bytes[$0..<$0 + 4].elementsEqual(separator) }) else {
+            return nil
+        }
         let lines = String(decoding: bytes[..<end], as: UTF8.self).components(separatedBy: "\r\n")
-        guard let statusLine = lines.first, let status = statusLine.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return nil }
+        guard let statusLine = lines.first,
+            let status = statusLine.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+        else { return nil }
         var headers: [String: String] = [:]
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         let body = bytes[(end + 4)...]
         if let length = headers["content-length"].flatMap(Int.init) {

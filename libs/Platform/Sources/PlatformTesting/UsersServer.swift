@@ -29,43 +29,59 @@ public struct UsersServer: Sendable {
         let state = try temporaryDirectory()
         let passwordFile = state.appendingPathComponent("admin-password")
         try adminPassword.write(to: passwordFile, atomically: true, encoding: .utf8)
-        let pid = try startPlatformProcess("mlex-users", environment: [
-            "MLEX_STATE_DIR": state.path, "MLEX_CONFIG_DIR": "/nonexistent", "MLEX_USERS_PORT": String(port), "MLEX_USERS_HOST": "127.0.0.1",
-            "MLEX_USERS_BCRYPT_COST": "4", "MLEX_ADMIN_EMAIL": adminEmail, "MLEX_ADMIN_PASSWORD_FILE": passwordFile.path,
-            "MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path, "MLEX_STORE": "", "MLEX_BUS": bus ?? "",
-        ], port: port)
+        let pid = try startPlatformProcess(
+            "mlex-users",
+            environment: [
+                "MLEX_STATE_DIR": state.path, "MLEX_CONFIG_DIR": "/nonexistent", "MLEX_USERS_PORT": String(port),
+                "MLEX_USERS_HOST": "127.0.0.1",
+                "MLEX_USERS_BCRYPT_COST": "4", "MLEX_ADMIN_EMAIL": adminEmail,
+                "MLEX_ADMIN_PASSWORD_FILE": passwordFile.path,
+                "MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path, "MLEX_STORE": "",
+                "MLEX_BUS": bus ?? "",
+            ], port: port)
         stopAtExit(pid)
         return UsersServer(url: "http://127.0.0.1:\(port)", stateDirectory: state, bus: bus)
     }
 
     /// What a service under test needs to trust this users service and hear its events.
     public func environment() -> [String: String] {
-        ["MLEX_USERS_URL": url, "MLEX_BUS": bus ?? "sqlite:" + stateDirectory.appendingPathComponent("bus.sqlite").path]
+        [
+            "MLEX_USERS_URL": url,
+            "MLEX_BUS": bus ?? "sqlite:" + stateDirectory.appendingPathComponent("bus.sqlite").path,
+        ]
     }
 
     /// Registers `email` and signs in: the user's id and an access token.
-    public func signUp(_ email: String, password: String = "a long enough pass") async throws -> (id: String, token: String) {
-        let created = try await call("POST", "/v1/users", #"{"email": "\#(email)", "password": "\#(password)", "displayName": "Someone"}"#)
+    public func signUp(
+        _ email: String, password: String = "a long enough pass"
+    ) async throws -> (id: String, token: String) {
+        let created = try await call(
+            "POST", "/v1/users", #"{"email": "\#(email)", "password": "\#(password)", "displayName": "Someone"}"#)
         let session = try await signIn(email, password: password)
         return (created["id"]?.stringValue ?? "", session)
     }
 
     public func signIn(_ email: String, password: String) async throws -> String {
         let session = try await call("POST", "/v1/sessions", #"{"email": "\#(email)", "password": "\#(password)"}"#)
-        guard let token = session["accessToken"]?.stringValue else { throw POSIXError(.EACCES, "sign-in of \(email) failed: \(session.jsonText)") }
+        guard let token = session["accessToken"]?.stringValue else {
+            throw POSIXError(.EACCES, "sign-in of \(email) failed: \(session.jsonText)")
+        }
         return token
     }
 
     /// One JSON call to the users service; the parsed answer.
     @discardableResult
-    public func call(_ method: String, _ path: String, _ body: String? = nil, token: String? = nil) async throws -> JSONValue {
+    public func call(
+        _ method: String, _ path: String, _ body: String? = nil, token: String? = nil
+    ) async throws -> JSONValue {
         try await callJSON(url + path, method: method, body: body, token: token)
     }
 }
 
 /// One JSON call over real HTTP (a service running as its own process); the parsed answer.
 @discardableResult
-public func callJSON(_ url: String, method: String, body: String? = nil, token: String? = nil) async throws -> JSONValue {
+public func callJSON(_ url: String, method: String, body: String? = nil, token: String? = nil) async throws -> JSONValue
+{
     var request = HTTPClientRequest(url: url)
     request.method = .init(rawValue: method)
     request.headers.add(name: "Content-Type", value: "application/json")
@@ -77,7 +93,9 @@ public func callJSON(_ url: String, method: String, body: String? = nil, token: 
 }
 
 /// One JSON call over real HTTP: the status and the parsed answer (`.null` when empty).
-public func httpCall(_ url: String, _ method: String, _ body: JSONValue? = nil, token: String?) async throws -> (status: Int, body: JSONValue) {
+public func httpCall(
+    _ url: String, _ method: String, _ body: JSONValue? = nil, token: String?
+) async throws -> (status: Int, body: JSONValue) {
     var request = HTTPClientRequest(url: url)
     request.method = .init(rawValue: method)
     request.headers.add(name: "Content-Type", value: "application/json")
@@ -91,7 +109,9 @@ public func httpCall(_ url: String, _ method: String, _ body: JSONValue? = nil, 
 /// Waits (up to `seconds`) until `check` holds for the JSON of GET `url` — what events change
 /// takes a moment to show; the last answer, or a recorded issue and a thrown timeout.
 @discardableResult
-public func eventually(_ url: String, token: String?, seconds: Int, _ check: @Sendable (JSONValue) -> Bool) async throws -> JSONValue {
+public func eventually(
+    _ url: String, token: String?, seconds: Int, _ check: @Sendable (JSONValue) -> Bool
+) async throws -> JSONValue {
     let deadline = Date().addingTimeInterval(TimeInterval(seconds))
     var last: JSONValue = .null
     while Date() < deadline {
@@ -104,7 +124,9 @@ public func eventually(_ url: String, token: String?, seconds: Int, _ check: @Se
 }
 
 /// Sends raw bytes (a package, a file) and parses the JSON answer: the status and the body.
-public func httpSend(_ url: String, _ method: String, bytes: Data, contentType: String = "application/octet-stream", token: String?) async throws -> (status: Int, body: JSONValue) {
+public func httpSend(
+    _ url: String, _ method: String, bytes: Data, contentType: String = "application/octet-stream", token: String?
+) async throws -> (status: Int, body: JSONValue) {
     var request = HTTPClientRequest(url: url)
     request.method = .init(rawValue: method)
     request.headers.add(name: "Content-Type", value: contentType)
@@ -118,7 +140,10 @@ public func httpSend(_ url: String, _ method: String, bytes: Data, contentType: 
 /// Starts a platform executable built by `swift build` (`mlex-data`, …) with `environment`
 /// added to this process's, and waits until it listens on `port`; the caller stops it by pid.
 /// Its output goes to `log` when given.
-public func startPlatformProcess(_ executable: String, environment: [String: String], port: Int, log: URL? = nil) throws -> pid_t {
+public func startPlatformProcess(
+    _ executable: String, environment: [String: String], port: Int, log: URL? = nil
+) throws -> pid_t {
     let binary = repositoryRoot().appendingPathComponent(".build/debug/\(executable)").path
-    return try WireServers.start(binary, [], environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, port: port, log: log)
+    return try WireServers.start(
+        binary, [], environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, port: port, log: log)
 }

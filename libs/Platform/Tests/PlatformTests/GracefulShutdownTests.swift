@@ -4,10 +4,11 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOConcurrencyHelpers
+import PlatformTesting
 import ServiceLifecycle
 import Testing
+
 @testable import Platform
-import PlatformTesting
 
 /// A stand-in for a bus consumer: on graceful shutdown it "commits" what it processed and
 /// records when it did, relative to the in-flight request.
@@ -61,7 +62,8 @@ struct GracefulShutdownTests {
             tasks.addTask { try await group.run() }
             let response = Task {
                 try await withRetries {
-                    try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/slow"), timeout: .seconds(30))
+                    try await HTTPClient.shared.execute(
+                        HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/slow"), timeout: .seconds(30))
                 }
             }
             await gate.waitUntilEntered()
@@ -76,4 +78,3 @@ struct GracefulShutdownTests {
         #expect(consumer.events.withLockedValue { $0 } == ["request finished", "consumer committed"])
     }
 }
-

@@ -2,9 +2,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Testing
-@testable import Platform
 import PlatformTesting
+import Testing
+
+@testable import Platform
 
 @Suite("OpenAPI document and docs page")
 struct OpenAPIDocumentTests {
@@ -17,7 +18,9 @@ struct OpenAPIDocumentTests {
     func servedRoutesAreDocumented() async throws {
         let settings = try await ServiceSettings.forTesting(.data, stateDirectory: try temporaryDirectory())
         let error = #expect(throws: RouteDocumentationError.self) {
-            try PlatformApplication.build(info: ServiceInfo(name: .data, title: "t", summary: "s"), settings: settings, logger: quietLogger()) { api in
+            try PlatformApplication.build(
+                info: ServiceInfo(name: .data, title: "t", summary: "s"), settings: settings, logger: quietLogger()
+            ) { api in
                 api.router.get("/v1/secret") { _, _ in "hidden" }
             }
         }

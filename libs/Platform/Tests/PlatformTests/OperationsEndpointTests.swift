@@ -4,10 +4,11 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOConcurrencyHelpers
+import PlatformTesting
 import Prometheus
 import Testing
+
 @testable import Platform
-import PlatformTesting
 
 @Suite("Request ids, logging, health, readiness and metrics")
 struct OperationsEndpointTests {
@@ -17,7 +18,8 @@ struct OperationsEndpointTests {
         let app = try await buildTestApplication(logger: logs.logger)
         try await app.test(.router) { client in
             let body = ByteBuffer(string: #"{"name":"a","priority":"low","resources":{"cpus":1,"memoryMB":1}}"#)
-            try await client.execute(uri: "/v1/jobs", method: .post, headers: [.requestID: "req-42"], body: body) { response in
+            try await client.execute(uri: "/v1/jobs", method: .post, headers: [.requestID: "req-42"], body: body) {
+                response in
                 #expect(response.headers[.requestID] == "req-42")
             }
         }
@@ -32,7 +34,9 @@ struct OperationsEndpointTests {
     func generatedRequestID() async throws {
         let app = try await buildTestApplication()
         try await app.test(.router) { client in
-            for headers: HTTPFields in [[:], [.requestID: String(repeating: "x", count: 500)], [.requestID: "has space"]] {
+            for headers: HTTPFields in [
+                [:], [.requestID: String(repeating: "x", count: 500)], [.requestID: "has space"],
+            ] {
                 try await client.execute(uri: "/health", method: .get, headers: headers) { response in
                     #expect(ID.isValid(response.headers[.requestID] ?? ""))
                 }

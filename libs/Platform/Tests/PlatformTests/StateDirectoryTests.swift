@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Platform
 import PlatformTesting
+import Testing
+
+@testable import Platform
 
 @Suite("State directory")
 struct StateDirectoryTests {
@@ -12,7 +13,8 @@ struct StateDirectoryTests {
         let second = try state.secret(named: "signing-key")
         #expect(first.count == 32)
         #expect(first == second)
-        let attributes = try FileManager.default.attributesOfItem(atPath: state.url.appendingPathComponent("secrets/signing-key").path)
+        let attributes = try FileManager.default.attributesOfItem(
+            atPath: state.url.appendingPathComponent("secrets/signing-key").path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         #expect(try state.secret(named: "other") != first)
     }
@@ -24,7 +26,8 @@ struct StateDirectoryTests {
         try fresh.prepare()
         #expect(try mode(fresh.url) == 0o700)
         let old = StateDirectory(parent.appendingPathComponent("old"))
-        try FileManager.default.createDirectory(at: old.url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        try FileManager.default.createDirectory(
+            at: old.url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         try old.prepare()
         #expect(try mode(old.url) == 0o700)
     }

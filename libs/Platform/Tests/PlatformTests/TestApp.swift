@@ -2,10 +2,11 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import PlatformTesting
 import Prometheus
 import ServiceLifecycle
+
 @testable import Platform
-import PlatformTesting
 
 /// The shapes a real service decodes: nested objects, enums, integers.
 struct JobSpec: Codable, Sendable {
@@ -35,13 +36,19 @@ func buildTestApplication(
     services: [any Service] = [],
     slowRequest: (@Sendable () async -> Void)? = nil
 ) async throws -> some ApplicationProtocol {
-    let settings = try await ServiceSettings.forTesting(.data, stateDirectory: try temporaryDirectory(), maxBodyBytes: maxBodyBytes)
+    let settings = try await ServiceSettings.forTesting(
+        .data, stateDirectory: try temporaryDirectory(), maxBodyBytes: maxBodyBytes)
     return try PlatformApplication.build(
         info: ServiceInfo(name: .data, title: "Test service", summary: "Exercises the platform kit"),
         settings: settings, logger: logger, metrics: metrics, readiness: readiness, services: services
     ) { api in
         api.schema("JobSpec", Schema.object(["name": Schema.string], required: ["name"]))
-        api.post("/v1/jobs", OperationDoc("Create a job", tags: ["jobs"], body: Schema.ref("JobSpec"), status: 201, response: Schema.ref("JobSpec"))) { request, context in
+        api.post(
+            "/v1/jobs",
+            OperationDoc(
+                "Create a job", tags: ["jobs"], body: Schema.ref("JobSpec"), status: 201,
+                response: Schema.ref("JobSpec"))
+        ) { request, context in
             let spec = try await request.decodeJSON(as: JobSpec.self, context: context)
             if spec.name == "taken" { throw DuplicateName() }
             context.logger.info("creating job")

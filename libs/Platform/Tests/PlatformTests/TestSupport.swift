@@ -3,8 +3,9 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOConcurrencyHelpers
-@testable import Platform
 import PlatformTesting
+
+@testable import Platform
 
 /// Collects every log record, for asserting what lines carry.
 final class CapturedLogs: Sendable {
@@ -37,7 +38,9 @@ private struct CapturingHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        logs.append(.init(message: event.message.description, metadata: metadata.merging(event.metadata ?? [:]) { _, new in new }))
+        logs.append(
+            .init(
+                message: event.message.description, metadata: metadata.merging(event.metadata ?? [:]) { _, new in new })
+        )
     }
 }
-

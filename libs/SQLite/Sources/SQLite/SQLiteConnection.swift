@@ -1,7 +1,7 @@
 import CSQLite
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One open database connection. Not thread-safe by itself: `SQLiteDatabase` owns one and
@@ -25,7 +25,8 @@ public final class SQLiteConnection {
     public init(path: String, options: Options = Options()) throws {
         if !options.readOnly { Self.makePrivate(path) }
         var handle: OpaquePointer?
-        let flags = (options.readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        let flags =
+            (options.readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
             | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
         let result = sqlite3_open_v2(path, &handle, flags, nil)
         guard result == SQLITE_OK, let handle else {
@@ -118,6 +119,8 @@ public final class SQLiteConnection {
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
     func lastError(_ result: Int32) -> SQLiteError {
-        SQLiteError(extendedCode: sqlite3_extended_errcode(handle) != 0 ? sqlite3_extended_errcode(handle) : result, message: String(cString: sqlite3_errmsg(handle)))
+        SQLiteError(
+            extendedCode: sqlite3_extended_errcode(handle) != 0 ? sqlite3_extended_errcode(handle) : result,
+            message: String(cString: sqlite3_errmsg(handle)))
     }
 }

@@ -14,7 +14,9 @@ struct SQLiteDatabaseTests {
         let db = try database()
         let rows = try await db.run { connection in
             try connection.execute("CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n)")
-            try connection.query("INSERT INTO t VALUES (?, ?, ?, ?, ?)", [.integer(Int64.max), .real(0.25), .text("héllo ✓"), .blob([0, 1, 255]), .null])
+            try connection.query(
+                "INSERT INTO t VALUES (?, ?, ?, ?, ?)",
+                [.integer(Int64.max), .real(0.25), .text("héllo ✓"), .blob([0, 1, 255]), .null])
             return try connection.query("SELECT i, r, s, b, n FROM t")
         }
         #expect(rows == [[.integer(Int64.max), .real(0.25), .text("héllo ✓"), .blob([0, 1, 255]), .null]])

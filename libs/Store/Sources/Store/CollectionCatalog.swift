@@ -29,7 +29,8 @@ public struct CollectionCatalog: Sendable {
         do {
             text = try String(contentsOf: file, encoding: .utf8)
         } catch {
-            throw StoreError(.invalidDocument, "cannot read \(file.path): \(error)", field: "\(domain)/collections.json")
+            throw StoreError(
+                .invalidDocument, "cannot read \(file.path): \(error)", field: "\(domain)/collections.json")
         }
         let root = try JSONValue.parse(text)
         try Self.only(["collections"], in: root, at: "")
@@ -63,12 +64,15 @@ public struct CollectionCatalog: Sendable {
             try only(["fields", "unique"], in: index, at: at)
             let fields = index["fields"]?.arrayValue?.compactMap(\.stringValue) ?? []
             guard !fields.isEmpty, fields.count == index["fields"]?.arrayValue?.count else {
-                throw StoreError(.invalidDocument, "an index has a non-empty array of field paths", field: "\(at).fields")
+                throw StoreError(
+                    .invalidDocument, "an index has a non-empty array of field paths", field: "\(at).fields")
             }
             for field in fields { _ = try FieldPath(field) }
             var unique = false
             if let flag = index["unique"] {
-                guard case .bool(let value) = flag else { throw StoreError(.invalidDocument, "unique is true or false", field: "\(at).unique") }
+                guard case .bool(let value) = flag else {
+                    throw StoreError(.invalidDocument, "unique is true or false", field: "\(at).unique")
+                }
                 unique = value
             }
             return CollectionSpec.Index(fields, unique: unique)
@@ -79,23 +83,34 @@ public struct CollectionCatalog: Sendable {
         }
         let seed = value["seed"]?.arrayValue ?? []
         for (offset, document) in seed.enumerated() where document["id"]?.stringValue == nil {
-            throw StoreError(.invalidDocument, "a seed document needs a string id", field: "\(place).seed[\(offset)].id")
+            throw StoreError(
+                .invalidDocument, "a seed document needs a string id", field: "\(place).seed[\(offset)].id")
         }
         var statistics = true
         if let given = value["plannerStatistics"] {
-            guard case .bool(let flag) = given else { throw StoreError(.invalidDocument, "plannerStatistics is true or false", field: "\(place).plannerStatistics") }
+            guard case .bool(let flag) = given else {
+                throw StoreError(
+                    .invalidDocument, "plannerStatistics is true or false", field: "\(place).plannerStatistics")
+            }
             statistics = flag
         }
         let text = try (value["text"]?.arrayValue ?? []).enumerated().map { offset, field in
             let at = "\(place).text[\(offset)]"
             try only(["field", "weight"], in: field, at: at)
-            guard let path = field["field"]?.stringValue else { throw StoreError(.invalidDocument, "a text field names its field", field: "\(at).field") }
+            guard let path = field["field"]?.stringValue else {
+                throw StoreError(.invalidDocument, "a text field names its field", field: "\(at).field")
+            }
             _ = try FieldPath(path)
             let weight = field["weight"]?.numberValue ?? 1
-            guard weight > 0, weight <= 1000 else { throw StoreError(.invalidDocument, "a weight is above 0 and at most 1000", field: "\(at).weight") }
+            guard weight > 0, weight <= 1000 else {
+                throw StoreError(.invalidDocument, "a weight is above 0 and at most 1000", field: "\(at).weight")
+            }
             return TextField(path, weight: weight)
         }
-        return Entry(spec: CollectionSpec(name, indexes: indexes, dynamicKeys: dynamicKeys, plannerStatistics: statistics, textFields: text), seed: seed)
+        return Entry(
+            spec: CollectionSpec(
+                name, indexes: indexes, dynamicKeys: dynamicKeys, plannerStatistics: statistics, textFields: text),
+            seed: seed)
     }
 
     private static func only(_ allowed: Set<String>, in value: JSONValue, at place: String) throws {
@@ -104,7 +119,9 @@ public struct CollectionCatalog: Sendable {
         }
         if let unknown = members.keys.sorted().first(where: { !allowed.contains($0) }) {
             let prefix = place.isEmpty ? "" : place + "."
-            throw StoreError(.invalidDocument, "unknown member \(unknown); allowed: \(allowed.sorted().joined(separator: ", "))", field: prefix + unknown)
+            throw StoreError(
+                .invalidDocument, "unknown member \(unknown); allowed: \(allowed.sorted().joined(separator: ", "))",
+                field: prefix + unknown)
         }
     }
 }

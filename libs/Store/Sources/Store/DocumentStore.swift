@@ -6,7 +6,8 @@ import Platform
 ///
 /// ```swift
 /// try await store.insert(["id": .string(ID.make()), "name": "run-1", "metrics": ["acc": 0.93]], into: "runs")
-/// let best = try await store.find("runs", Query(filter: ["metrics.acc": ["$gt": 0.9]], sort: [.descending("metrics.acc")], limit: 10))
+/// let best = try await store.find("runs", Query(filter: ["metrics.acc": ["$gt": 0.9]], sort:
+/// [.descending("metrics.acc")], limit: 10))
 /// ```
 public protocol DocumentStore: Sendable {
     /// Creates the collection if needed and its declared indexes (idempotent; run at start).
@@ -22,7 +23,9 @@ public protocol DocumentStore: Sendable {
     func update(_ collection: String, filter: JSONValue, update: JSONValue, many: Bool) async throws -> Int
     /// Atomically finds the first match in `sort` order, updates it and returns the result
     /// (job claiming, counters); nil when nothing matched.
-    func findOneAndUpdate(_ collection: String, filter: JSONValue, sort: [SortKey], update: JSONValue) async throws -> JSONValue?
+    func findOneAndUpdate(
+        _ collection: String, filter: JSONValue, sort: [SortKey], update: JSONValue
+    ) async throws -> JSONValue?
     @discardableResult
     func delete(_ collection: String, filter: JSONValue) async throws -> Int
     /// Applies every operation or none (one transaction): how a service writes a change and
@@ -38,7 +41,9 @@ public protocol DocumentStore: Sendable {
     /// For each of `fields`, its most common values (up to `limit`, most documents first, ties
     /// by value) among the documents matching `text` (when given) and `filter`. Array fields
     /// count each element; documents without the field count for nothing.
-    func facets(_ collection: String, text: String?, filter: JSONValue, fields: [String], limit: Int) async throws -> [String: [FacetCount]]
+    func facets(
+        _ collection: String, text: String?, filter: JSONValue, fields: [String], limit: Int
+    ) async throws -> [String: [FacetCount]]
 }
 
 /// One write inside `DocumentStore.batch`.
@@ -72,7 +77,10 @@ public struct CollectionSpec: Sendable, Hashable {
     /// The fields `search` looks in, with their weights (at most one text index per collection).
     public let textFields: [TextField]
 
-    public init(_ name: String, indexes: [Index] = [], dynamicKeys: [String] = [], plannerStatistics: Bool = true, textFields: [TextField] = []) {
+    public init(
+        _ name: String, indexes: [Index] = [], dynamicKeys: [String] = [], plannerStatistics: Bool = true,
+        textFields: [TextField] = []
+    ) {
         self.name = name
         self.indexes = indexes
         self.dynamicKeys = dynamicKeys

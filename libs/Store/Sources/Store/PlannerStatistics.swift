@@ -17,7 +17,9 @@ final class PlannerStatistics: Sendable {
     /// or (nil) none yet for its `rows` documents, which are due if they are many.
     func prepared(_ collection: String, rowsAtLastAnalysis: Int?, rows: Int) {
         counts.withLock {
-            $0[collection] = rowsAtLastAnalysis.map { Counts(atLastAnalysis: $0, insertedSince: 0) } ?? Counts(atLastAnalysis: 0, insertedSince: rows)
+            $0[collection] =
+                rowsAtLastAnalysis.map { Counts(atLastAnalysis: $0, insertedSince: 0) }
+                ?? Counts(atLastAnalysis: 0, insertedSince: rows)
         }
     }
 
@@ -31,7 +33,8 @@ final class PlannerStatistics: Sendable {
         counts.withLock { counts in
             var due: [String] = []
             for (collection, count) in counts where count.insertedSince >= max(Self.minimumRows, count.atLastAnalysis) {
-                counts[collection] = Counts(atLastAnalysis: count.atLastAnalysis + count.insertedSince, insertedSince: 0)
+                counts[collection] = Counts(
+                    atLastAnalysis: count.atLastAnalysis + count.insertedSince, insertedSince: 0)
                 due.append(collection)
             }
             return due

@@ -27,7 +27,9 @@ struct SQLFilterCompiler {
             guard keyed.count > 1, let dynamicKeys else {
                 return "(" + parts.map { compile($0) }.joined(separator: " AND ") + ")"
             }
-            var terms = ["id IN (" + keyed.map { keyValueSubquery(dynamicKeys, $0) }.joined(separator: " INTERSECT ") + ")"]
+            var terms = [
+                "id IN (" + keyed.map { keyValueSubquery(dynamicKeys, $0) }.joined(separator: " INTERSECT ") + ")"
+            ]
             terms += parts.filter { !positiveKeyValueCondition($0) }.map { compile($0) }
             return "(" + terms.joined(separator: " AND ") + ")"
         case .or(let parts):
@@ -65,14 +67,17 @@ struct SQLFilterCompiler {
         case .containsAll(let values):
             // json_each walks an array's elements, or yields a scalar itself.
             let distinct = Array(Set(values))
-            return "(SELECT count(DISTINCT value) FROM json_each(doc, '\(path.jsonPath)') WHERE value IN (\(distinct.map { bind($0) }.joined(separator: ", ")))) = \(distinct.count)"
+            return
+                "(SELECT count(DISTINCT value) FROM json_each(doc, '\(path.jsonPath)') WHERE value IN (\(distinct.map { bind($0) }.joined(separator: ", ")))) = \(distinct.count)"
         }
     }
 
     /// Whether `filter` is an equality, range or `$in` on a dynamic key: answered by a subquery
     /// of `k_<collection>` ids, which `.and` intersects.
     private func positiveKeyValueCondition(_ filter: Filter) -> Bool {
-        guard let dynamicKeys, case .compare(let path, let comparison) = filter, dynamicKeys.covers(path) else { return false }
+        guard let dynamicKeys, case .compare(let path, let comparison) = filter, dynamicKeys.covers(path) else {
+            return false
+        }
         switch comparison {
         case .eq(let operand), .range(_, let operand): return operand != .null
         case .in(let values): return !values.isEmpty && !values.contains(.null)
@@ -82,7 +87,9 @@ struct SQLFilterCompiler {
 
     /// The id subquery of a `positiveKeyValueCondition`.
     private mutating func keyValueSubquery(_ index: DynamicKeyIndex, _ filter: Filter) -> String {
-        guard case .compare(let path, let comparison) = filter else { preconditionFailure("a key/value condition is a comparison") }
+        guard case .compare(let path, let comparison) = filter else {
+            preconditionFailure("a key/value condition is a comparison")
+        }
         bindings.append(.text(path.dotted))
         let prefix = "SELECT id FROM \(index.table) WHERE key = ? AND "
         switch comparison {
@@ -95,7 +102,9 @@ struct SQLFilterCompiler {
 
     /// The same comparison against `k_<collection>`: an index range on (key, value). `nil`
     /// when the table cannot answer it (nulls and `$exists` concern values it does not hold).
-    private mutating func keyValueComparison(_ index: DynamicKeyIndex, _ path: FieldPath, _ comparison: Filter.Comparison) -> String? {
+    private mutating func keyValueComparison(
+        _ index: DynamicKeyIndex, _ path: FieldPath, _ comparison: Filter.Comparison
+    ) -> String? {
         func matching(_ condition: String) -> String {
             "SELECT id FROM \(index.table) WHERE key = ? AND \(condition)"
         }

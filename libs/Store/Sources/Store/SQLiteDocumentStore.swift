@@ -31,7 +31,8 @@ public final class SQLiteDocumentStore: DocumentStore {
             if readers.connections.isEmpty {
                 var readOnly = SQLiteConnection.Options()
                 readOnly.readOnly = true
-                readers.connections = try (0..<2).map { _ in try SQLiteDatabase(path: database.path, options: readOnly) }
+                readers.connections = try (0..<2).map { _ in try SQLiteDatabase(path: database.path, options: readOnly)
+                }
             }
             defer { readers.next = (readers.next + 1) % readers.connections.count }
             return readers.connections[readers.next]
@@ -45,7 +46,8 @@ public final class SQLiteDocumentStore: DocumentStore {
             let paths = try index.fields.map { try FieldPath($0) }
             let name = "\(table)__" + paths.map { $0.components.joined(separator: "_") }.joined(separator: "__")
             let expressions = paths.map(SQLFilterCompiler.extract).joined(separator: ", ")
-            statements.append("CREATE \(index.unique ? "UNIQUE " : "")INDEX IF NOT EXISTS \(name) ON \(table) (\(expressions))")
+            statements.append(
+                "CREATE \(index.unique ? "UNIQUE " : "")INDEX IF NOT EXISTS \(name) ON \(table) (\(expressions))")
         }
         let roots = try collection.dynamicKeys.map { root in
             guard try FieldPath(root).components.count == 1 else {
@@ -66,7 +68,8 @@ public final class SQLiteDocumentStore: DocumentStore {
             // Any gathered before the collection opted out would go on misleading the planner.
             try await database.run { connection in
                 if try !connection.query("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").isEmpty,
-                   try connection.prepare("DELETE FROM sqlite_stat1 WHERE tbl = ?").run([.text(table)]) > 0 {
+                    try connection.prepare("DELETE FROM sqlite_stat1 WHERE tbl = ?").run([.text(table)]) > 0
+                {
                     try connection.execute("ANALYZE sqlite_schema")  // reloads the planner's view of the statistics
                 }
             }
@@ -85,8 +88,11 @@ public final class SQLiteDocumentStore: DocumentStore {
     /// The row count `ANALYZE` recorded for `table` (the first number of its sqlite_stat1
     /// entries), or nil when it was never analysed.
     private static func rowsAtLastAnalysis(_ table: String, on connection: SQLiteConnection) throws -> Int? {
-        guard try !connection.query("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").isEmpty else { return nil }
-        let stat = try connection.query("SELECT stat FROM sqlite_stat1 WHERE tbl = ? LIMIT 1", [.text(table)]).first?[0].text
+        guard try !connection.query("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").isEmpty else {
+            return nil
+        }
+        let stat = try connection.query("SELECT stat FROM sqlite_stat1 WHERE tbl = ? LIMIT 1", [.text(table)]).first?[0]
+            .text
         return stat?.split(separator: " ").first.flatMap { Int($0) }
     }
 
@@ -108,12 +114,17 @@ public final class SQLiteDocumentStore: DocumentStore {
     /// Rebuilds `k_<collection>` only when the declared roots changed since the last start,
     /// remembered in `mlex_dynamic_keys`, so a restart costs nothing and a new root backfills.
     private static func prepareDynamicKeys(_ index: DynamicKeyIndex, on connection: SQLiteConnection) throws {
-        try connection.execute("CREATE TABLE IF NOT EXISTS mlex_dynamic_keys (collection TEXT PRIMARY KEY, roots TEXT NOT NULL)")
+        try connection.execute(
+            "CREATE TABLE IF NOT EXISTS mlex_dynamic_keys (collection TEXT PRIMARY KEY, roots TEXT NOT NULL)")
         let declared = index.roots.joined(separator: ",")
-        let previous = try connection.query("SELECT roots FROM mlex_dynamic_keys WHERE collection = ?", [.text(index.collection)]).first?[0].text
+        let previous = try connection.query(
+            "SELECT roots FROM mlex_dynamic_keys WHERE collection = ?", [.text(index.collection)]
+        ).first?[0].text
         guard previous != declared, !(previous == nil && declared.isEmpty) else { return }
         for statement in index.rebuildStatements() { try connection.execute(statement) }
-        try connection.prepare("INSERT OR REPLACE INTO mlex_dynamic_keys (collection, roots) VALUES (?, ?)").run([.text(index.collection), .text(declared)])
+        try connection.prepare("INSERT OR REPLACE INTO mlex_dynamic_keys (collection, roots) VALUES (?, ?)").run([
+            .text(index.collection), .text(declared),
+        ])
     }
 
     func filterCompiler(for collection: String) -> SQLFilterCompiler {
@@ -131,7 +142,8 @@ public final class SQLiteDocumentStore: DocumentStore {
     }
 
     public func find(_ collection: String, _ query: Query) async throws -> [JSONValue] {
-        let (sql, bindings) = try select(collection, filter: query.filter, sort: query.sort, limit: query.limit, after: query.after)
+        let (sql, bindings) = try select(
+            collection, filter: query.filter, sort: query.sort, limit: query.limit, after: query.after)
         let rows = try await database.run { try $0.query(sql, bindings) }
         return try rows.map { try Self.decode($0[0]) }
     }
@@ -149,7 +161,9 @@ public final class SQLiteDocumentStore: DocumentStore {
         try await write { try self.apply(.update(collection, filter: filter, update: update, many: many), on: $0) }
     }
 
-    public func findOneAndUpdate(_ collection: String, filter: JSONValue, sort: [SortKey], update: JSONValue) async throws -> JSONValue? {
+    public func findOneAndUpdate(
+        _ collection: String, filter: JSONValue, sort: [SortKey], update: JSONValue
+    ) async throws -> JSONValue? {
         let (sql, bindings) = try select(collection, filter: filter, sort: sort, limit: 1, after: nil)
         let table = try Self.table(collection)
         return try await write { connection in
@@ -178,7 +192,9 @@ public final class SQLiteDocumentStore: DocumentStore {
         case .insert(let document, let collection):
             statistics.inserted(into: collection)
             let (id, text) = try encode(document)
-            return try connection.prepare("INSERT INTO \(try Self.table(collection)) (id, doc) VALUES (?, ?)").run([.text(id), .text(text)])
+            return try connection.prepare("INSERT INTO \(try Self.table(collection)) (id, doc) VALUES (?, ?)").run([
+                .text(id), .text(text),
+            ])
         case .update(let collection, let filter, let update, let many):
             let table = try Self.table(collection)
             let (sql, bindings) = try select(collection, filter: filter, sort: [], limit: many ? nil : 1, after: nil)
@@ -192,7 +208,8 @@ public final class SQLiteDocumentStore: DocumentStore {
         case .delete(let collection, let filter):
             var compiler = filterCompiler(for: collection)
             let condition = try compiler.compile(filter)
-            return try connection.prepare("DELETE FROM \(try Self.table(collection)) WHERE \(condition)").run(compiler.bindings)
+            return try connection.prepare("DELETE FROM \(try Self.table(collection)) WHERE \(condition)").run(
+                compiler.bindings)
         }
     }
 
@@ -202,18 +219,22 @@ public final class SQLiteDocumentStore: DocumentStore {
 
     /// The query plan SQLite chose, for tests that an index serves a filter.
     public func explain(_ collection: String, _ query: Query) async throws -> String {
-        let (sql, bindings) = try select(collection, filter: query.filter, sort: query.sort, limit: query.limit, after: query.after)
+        let (sql, bindings) = try select(
+            collection, filter: query.filter, sort: query.sort, limit: query.limit, after: query.after)
         let rows = try await database.run { try $0.query("EXPLAIN QUERY PLAN " + sql, bindings) }
         return rows.compactMap { $0.last?.text }.joined(separator: "\n")
     }
 
     // MARK: - SQL
 
-    private func select(_ collection: String, filter: JSONValue, sort: [SortKey], limit: Int?, after: JSONValue?) throws -> (String, [SQLiteValue]) {
+    private func select(
+        _ collection: String, filter: JSONValue, sort: [SortKey], limit: Int?, after: JSONValue?
+    ) throws -> (String, [SQLiteValue]) {
         let table = try Self.table(collection)
         var compiler = filterCompiler(for: collection)
         let keys = try sort.map { (try FieldPath($0.path), $0.descending) }
-        let paged = try after.map { ["$and": [filter, try Keyset.filter(sort: sort, after: $0)]] as JSONValue } ?? filter
+        let paged =
+            try after.map { ["$and": [filter, try Keyset.filter(sort: sort, after: $0)]] as JSONValue } ?? filter
         let condition = try compiler.compile(paged)
         let bindings = compiler.bindings
         var order = keys.map { "\(SQLFilterCompiler.extract($0.0)) \($0.1 ? "DESC" : "ASC")" }

@@ -31,7 +31,9 @@ public struct TextSearch: Sendable {
     /// The words searched for: runs of letters and digits, lowercased, each once.
     public static func words(_ text: String) -> [String] {
         var seen = Set<String>()
-        return text.lowercased().split { !($0.isLetter || $0.isNumber) }.map(String.init).filter { seen.insert($0).inserted }
+        return text.lowercased().split { !($0.isLetter || $0.isNumber) }.map(String.init).filter {
+            seen.insert($0).inserted
+        }
     }
 }
 

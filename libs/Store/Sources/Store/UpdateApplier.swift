@@ -6,7 +6,10 @@ import Platform
 /// `$push` on valid field paths, never `id`.
 package struct Update {
     package enum Operator: String {
-        case set = "$set", unset = "$unset", inc = "$inc", push = "$push"
+        case set = "$set"
+        case unset = "$unset"
+        case inc = "$inc"
+        case push = "$push"
     }
 
     package let assignments: [(op: Operator, path: FieldPath, operand: JSONValue)]
@@ -17,14 +20,18 @@ package struct Update {
         }
         var assignments: [(Operator, FieldPath, JSONValue)] = []
         for (name, fields) in operators.sorted(by: { $0.key < $1.key }) {
-            guard let op = Operator(rawValue: name) else { throw StoreError(.invalidUpdate, "unknown update operator \(name)", field: name) }
+            guard let op = Operator(rawValue: name) else {
+                throw StoreError(.invalidUpdate, "unknown update operator \(name)", field: name)
+            }
             guard case .object(let members) = fields, !members.isEmpty else {
                 throw StoreError(.invalidUpdate, "\(name) takes an object of field paths", field: name)
             }
             for (dotted, operand) in members.sorted(by: { $0.key < $1.key }) {
                 let path = try FieldPath(dotted)
                 if path.components.first == "id" { throw StoreError(.invalidUpdate, "id cannot change", field: dotted) }
-                if op == .inc, !operand.isNumber { throw StoreError(.invalidUpdate, "$inc needs numbers", field: dotted) }
+                if op == .inc, !operand.isNumber {
+                    throw StoreError(.invalidUpdate, "$inc needs numbers", field: dotted)
+                }
                 assignments.append((op, path, operand))
             }
         }
@@ -70,7 +77,9 @@ package enum UpdateApplier {
     }
 
     /// Sets (or with nil removes) the value at `components`, creating objects on the way.
-    private static func set(_ node: JSONValue, _ components: ArraySlice<String>, _ value: JSONValue?, _ dotted: String) throws -> JSONValue {
+    private static func set(
+        _ node: JSONValue, _ components: ArraySlice<String>, _ value: JSONValue?, _ dotted: String
+    ) throws -> JSONValue {
         guard let head = components.first else { return value ?? .null }
         var members: [String: JSONValue]
         switch node {

@@ -12,10 +12,14 @@ struct StoreBackend: Sendable, CustomTestStringConvertible {
     var testDescription: String { name }
 
     static let all: [StoreBackend] = [
-        StoreBackend(name: "sqlite") { try SQLiteDocumentStore(path: try temporaryDirectory().appendingPathComponent("store.sqlite").path) },
+        StoreBackend(name: "sqlite") {
+            try SQLiteDocumentStore(path: try temporaryDirectory().appendingPathComponent("store.sqlite").path)
+        },
         StoreBackend(name: "mongodb (nx-27017)") { try MongoDocumentStore(url: try WireServers.mongoDatabaseURL()) },
         // What a standalone mongod gets: batches through the write-ahead journal.
-        StoreBackend(name: "mongodb, journal instead of transactions") { try MongoDocumentStore(url: try WireServers.mongoDatabaseURL(), batchMode: .journal) },
+        StoreBackend(name: "mongodb, journal instead of transactions") {
+            try MongoDocumentStore(url: try WireServers.mongoDatabaseURL(), batchMode: .journal)
+        },
     ]
 }
 
@@ -36,7 +40,10 @@ func seeded(_ backend: StoreBackend) async throws -> any DocumentStore {
     let store = try await backend.make()
     try await store.prepare(runs)
     for number in 0..<10 {
-        try await store.insert(run(number, status: number % 2 == 1 ? "finished" : "running", lr: number % 2 == 0 ? 0.01 : 0.1, acc: number == 0 ? nil : Double(number) / 10), into: "runs")
+        try await store.insert(
+            run(
+                number, status: number % 2 == 1 ? "finished" : "running", lr: number % 2 == 0 ? 0.01 : 0.1,
+                acc: number == 0 ? nil : Double(number) / 10), into: "runs")
     }
     return store
 }
@@ -53,10 +60,15 @@ struct DocumentStoreConformanceTests {
         let stored = try await store.get("00000000-0000-7000-8000-000000000003", from: "runs")
         #expect(stored == run(3, status: "finished", lr: 0.1, acc: 0.3))
         #expect(try await store.get("00000000-0000-7000-8000-000000000099", from: "runs") == nil)
-        let sameID = await #expect(throws: StoreError.self) { try await store.insert(run(3, status: "x", lr: 0, acc: nil), into: "runs") }
+        let sameID = await #expect(throws: StoreError.self) {
+            try await store.insert(run(3, status: "x", lr: 0, acc: nil), into: "runs")
+        }
         #expect(sameID?.code == .duplicate)
         var sameName = run(42, status: "x", lr: 0, acc: nil)
-        if case .object(var members) = sameName { members["name"] = "run-1"; sameName = .object(members) }
+        if case .object(var members) = sameName {
+            members["name"] = "run-1"
+            sameName = .object(members)
+        }
         let unique = await #expect(throws: StoreError.self) { try await store.insert(sameName, into: "runs") }
         #expect(unique?.code == .duplicate)
         #expect(try await store.count("runs", filter: [:]) == 10)
@@ -83,15 +95,23 @@ struct DocumentStoreConformanceTests {
         }
     }
 
-    @Test("dynamic keys: any params.<name> filter answers as an unindexed path does, through updates and deletes", arguments: StoreBackend.all)
+    @Test(
+        "dynamic keys: any params.<name> filter answers as an unindexed path does, through updates and deletes",
+        arguments: StoreBackend.all)
     func dynamicKeys(backend: StoreBackend) async throws {
         let store = try await backend.make()
         try await store.prepare(CollectionSpec("indexed", dynamicKeys: ["params", "metrics"]))
         try await store.prepare(CollectionSpec("plain"))
         let trials: [JSONValue] = [
-            ["id": "t0", "params": ["lr": 0.01, "optimizer": "adam", "layers": 3, "decay": true], "metrics": ["acc": 0.91]],
+            [
+                "id": "t0", "params": ["lr": 0.01, "optimizer": "adam", "layers": 3, "decay": true],
+                "metrics": ["acc": 0.91],
+            ],
             ["id": "t1", "params": ["lr": 0.1, "optimizer": "sgd", "layers": 5], "metrics": ["acc": 0.95]],
-            ["id": "t2", "params": ["lr": 0.01, "optimizer": "sgd", "layers": "deep", "decay": false], "metrics": ["acc": 0.5]],
+            [
+                "id": "t2", "params": ["lr": 0.01, "optimizer": "sgd", "layers": "deep", "decay": false],
+                "metrics": ["acc": 0.5],
+            ],
             ["id": "t3", "params": ["lr": 0.01, "layers": ["a": 1], "schedule": [1, 2]], "metrics": ["acc": nil]],
             ["id": "t4", "params": "not an object", "metrics": ["loss": 0.2]],
             ["id": "t5"],
@@ -121,23 +141,35 @@ struct DocumentStoreConformanceTests {
                 #expect(try await store.count(collection, filter: filter) == expected.count, "\(collection) \(filter)")
             }
         }
-        try await store.update("indexed", filter: ["id": "t2"], update: ["$set": ["params.lr": 0.5], "$unset": ["params.optimizer": ""]], many: false)
+        try await store.update(
+            "indexed", filter: ["id": "t2"], update: ["$set": ["params.lr": 0.5], "$unset": ["params.optimizer": ""]],
+            many: false)
         try await store.delete("indexed", filter: ["params.lr": 0.1])
-        _ = try await store.findOneAndUpdate("indexed", filter: ["id": "t5"], sort: [], update: ["$set": ["params.lr": 0.5]])
-        let ids = { (filter: JSONValue) in try await store.find("indexed", Query(filter: filter, sort: [.ascending("id")])).compactMap { $0["id"]?.stringValue } }
+        _ = try await store.findOneAndUpdate(
+            "indexed", filter: ["id": "t5"], sort: [], update: ["$set": ["params.lr": 0.5]])
+        let ids = { (filter: JSONValue) in
+            try await store.find("indexed", Query(filter: filter, sort: [.ascending("id")])).compactMap {
+                $0["id"]?.stringValue
+            }
+        }
         #expect(try await ids(["params.lr": 0.5]) == ["t2", "t5"])
         #expect(try await ids(["params.optimizer": "sgd"]) == [])
         #expect(try await ids(["params.lr": 0.1]) == [])
         // A root declared later indexes what is already stored.
         try await store.prepare(CollectionSpec("plain", dynamicKeys: ["params"]))
-        #expect(try await store.find("plain", Query(filter: ["params.optimizer": "sgd"], sort: [.ascending("id")])).compactMap { $0["id"]?.stringValue } == ["t1", "t2"])
+        #expect(
+            try await store.find("plain", Query(filter: ["params.optimizer": "sgd"], sort: [.ascending("id")]))
+                .compactMap { $0["id"]?.stringValue } == ["t1", "t2"])
     }
 
     @Test("sort on several fields, limit, and keyset pages that join up", arguments: StoreBackend.all)
     func sortAndPages(backend: StoreBackend) async throws {
         let store = try await seeded(backend)
         let ordered = try await store.find("runs", Query(sort: [.ascending("status"), .descending("startedAt")]))
-        #expect(names(ordered) == ["run-9", "run-7", "run-5", "run-3", "run-1", "run-8", "run-6", "run-4", "run-2", "run-0"])
+        #expect(
+            names(ordered) == [
+                "run-9", "run-7", "run-5", "run-3", "run-1", "run-8", "run-6", "run-4", "run-2", "run-0",
+            ])
         var pages: [String] = []
         var after: JSONValue?
         repeat {
@@ -146,7 +178,10 @@ struct DocumentStoreConformanceTests {
             after = page.count == 3 ? page.last : nil
         } while after != nil
         #expect(pages == ["run-9", "run-8", "run-7", "run-6", "run-5", "run-4", "run-3", "run-2", "run-1", "run-0"])
-        for sort in [[SortKey.ascending("metrics.acc")], [.ascending("status"), .ascending("startedAt")], [.descending("status"), .descending("params.lr")]] {
+        for sort in [
+            [SortKey.ascending("metrics.acc")], [.ascending("status"), .ascending("startedAt")],
+            [.descending("status"), .descending("params.lr")],
+        ] {
             let whole = names(try await store.find("runs", Query(sort: sort)))
             var joined: [String] = []
             var cursor: JSONValue?
@@ -163,10 +198,15 @@ struct DocumentStoreConformanceTests {
     @Test("update one or many with $set, $unset, $inc, $push", arguments: StoreBackend.all)
     func updates(backend: StoreBackend) async throws {
         let store = try await seeded(backend)
-        let changed = try await store.update("runs", filter: ["status": "running"], update: ["$set": ["status": "killed", "end.reason": "user"], "$inc": ["restarts": 1]], many: true)
+        let changed = try await store.update(
+            "runs", filter: ["status": "running"],
+            update: ["$set": ["status": "killed", "end.reason": "user"], "$inc": ["restarts": 1]], many: true)
         #expect(changed == 5)
         #expect(try await store.count("runs", filter: ["status": "killed", "end.reason": "user", "restarts": 1]) == 5)
-        #expect(try await store.update("runs", filter: ["status": "finished"], update: ["$push": ["tags": "best"], "$unset": ["metrics.acc": true]], many: false) == 1)
+        #expect(
+            try await store.update(
+                "runs", filter: ["status": "finished"],
+                update: ["$push": ["tags": "best"], "$unset": ["metrics.acc": true]], many: false) == 1)
         #expect(try await store.count("runs", filter: ["metrics.acc": ["$exists": false]]) == 2)
         let tagged = try await store.get("00000000-0000-7000-8000-000000000001", from: "runs")
         #expect(tagged?["tags"] == ["best"])
@@ -178,7 +218,9 @@ struct DocumentStoreConformanceTests {
         let claimed = try await withThrowingTaskGroup(of: String?.self) { group in
             for worker in 0..<8 {
                 group.addTask {
-                    let job = try await store.findOneAndUpdate("runs", filter: ["status": "running"], sort: [.ascending("startedAt")], update: ["$set": ["status": "claimed", "worker": .int(Int64(worker))]])
+                    let job = try await store.findOneAndUpdate(
+                        "runs", filter: ["status": "running"], sort: [.ascending("startedAt")],
+                        update: ["$set": ["status": "claimed", "worker": .int(Int64(worker))]])
                     return job?["name"]?.stringValue
                 }
             }
@@ -187,14 +229,18 @@ struct DocumentStoreConformanceTests {
             return names
         }
         #expect(claimed.sorted() == ["run-0", "run-2", "run-4", "run-6", "run-8"])
-        #expect(try await store.findOneAndUpdate("runs", filter: ["status": "running"], sort: [], update: ["$set": ["status": "x"]]) == nil)
+        #expect(
+            try await store.findOneAndUpdate(
+                "runs", filter: ["status": "running"], sort: [], update: ["$set": ["status": "x"]]) == nil)
     }
 
     @Test("a batch applies every write or, when one fails, none", arguments: StoreBackend.all)
     func batch(backend: StoreBackend) async throws {
         let store = try await seeded(backend)
         try await store.prepare(CollectionSpec("outbox"))
-        let event: JSONValue = ["id": "01900000-0000-7000-8000-000000000001", "type": "mlex.data.run.finished", "subject": "run-1"]
+        let event: JSONValue = [
+            "id": "01900000-0000-7000-8000-000000000001", "type": "mlex.data.run.finished", "subject": "run-1",
+        ]
         try await store.batch([
             .update("runs", filter: ["name": "run-1"], update: ["$set": ["status": "archived"]], many: false),
             .insert(event, into: "outbox"),
@@ -245,7 +291,9 @@ struct DocumentStoreConformanceTests {
             let error = await #expect(throws: StoreError.self) { try await store.find("runs", Query(filter: filter)) }
             #expect(error?.code == code, "\(filter)")
         }
-        let badUpdate = await #expect(throws: StoreError.self) { try await store.update("runs", filter: [:], update: ["$inc": ["name": 1]], many: true) }
+        let badUpdate = await #expect(throws: StoreError.self) {
+            try await store.update("runs", filter: [:], update: ["$inc": ["name": 1]], many: true)
+        }
         #expect(badUpdate?.code == .invalidUpdate, "\(String(describing: badUpdate))")
         #expect(try await store.count("runs", filter: ["name": "run-1"]) == 1, "a failed update changes nothing")
         let noID = await #expect(throws: StoreError.self) { try await store.insert(["name": "x"], into: "runs") }

@@ -31,7 +31,10 @@ final class ObjectSlot {
             switch members[key] {
             case .object(let existing)?: slot = ObjectSlot(members: existing)
             case nil: slot = ObjectSlot()
-            case _?: preconditionFailure("Attempt to re-encode into nested KeyedEncodingContainer for key \"\(key)\" is invalid: non-keyed container already encoded for this key")
+            case _?:
+                preconditionFailure(
+                    "Attempt to re-encode into nested KeyedEncodingContainer for key \"\(key)\" is invalid: non-keyed container already encoded for this key"
+                )
             }
             members[key] = nil
             nested[key] = .object(slot)
@@ -50,7 +53,10 @@ final class ObjectSlot {
             switch members[key] {
             case .array(let existing)?: slot = ArraySlot(elements: existing)
             case nil: slot = ArraySlot()
-            case _?: preconditionFailure("Attempt to re-encode into nested UnkeyedEncodingContainer for key \"\(key)\" is invalid: keyed container/single value already encoded for this key")
+            case _?:
+                preconditionFailure(
+                    "Attempt to re-encode into nested UnkeyedEncodingContainer for key \"\(key)\" is invalid: keyed container/single value already encoded for this key"
+                )
             }
             members[key] = nil
             nested[key] = .array(slot)

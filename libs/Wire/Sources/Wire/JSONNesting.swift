@@ -10,10 +10,18 @@ public enum JSONNesting {
     /// True once the text opens more than `limit` arrays or objects at once. Brackets inside
     /// strings do not count; malformed text is left to the parser to reject.
     public static func exceeds(_ bytes: some Sequence<UInt8>, limit: Int = limit) -> Bool {
-        var depth = 0, inString = false, escaped = false
+        var depth = 0
+        var inString = false
+        var escaped = false
         for byte in bytes {
             if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
                 continue
             }
             switch byte {

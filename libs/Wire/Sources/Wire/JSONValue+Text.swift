@@ -17,7 +17,8 @@ extension JSONValue {
         case .int(let number): output += String(number)
         case .double(let number):
             if number.isFinite {
-                output += number == number.rounded() && abs(number) < 1e15 ? String(format: "%.1f", number) : "\(number)"
+                output +=
+                    number == number.rounded() && abs(number) < 1e15 ? String(format: "%.1f", number) : "\(number)"
             } else {
                 output += "null"  // JSON has no NaN or infinity
             }

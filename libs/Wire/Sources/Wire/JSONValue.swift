@@ -19,7 +19,9 @@ public enum JSONValue: Sendable, Hashable {
             return members[key]
         }
         set {
-            guard case .object(var members) = self else { preconditionFailure("setting \(key) on a JSON value that is not an object") }
+            guard case .object(var members) = self else {
+                preconditionFailure("setting \(key) on a JSON value that is not an object")
+            }
             members[key] = newValue
             self = .object(members)
         }

@@ -11,11 +11,15 @@ extension JSONValueDecoder {
 
     func string(_ value: JSONValue, at path: [any CodingKey], key: (any CodingKey)?) throws -> String {
         try Self.checkNotNull(value, String.self, at: path, key: key)
-        guard case .string(let text) = value else { throw Self.typeMismatch(String.self, value, at: path.appending(key)) }
+        guard case .string(let text) = value else {
+            throw Self.typeMismatch(String.self, value, at: path.appending(key))
+        }
         return text
     }
 
-    func integer<Integer: FixedWidthInteger>(_ value: JSONValue, at path: [any CodingKey], key: (any CodingKey)?) throws -> Integer {
+    func integer<Integer: FixedWidthInteger>(
+        _ value: JSONValue, at path: [any CodingKey], key: (any CodingKey)?
+    ) throws -> Integer {
         try Self.checkNotNull(value, Integer.self, at: path, key: key)
         guard value.isNumber else { throw Self.typeMismatch(Integer.self, value, at: path.appending(key)) }
         guard let integer = TextNumbers.integer(value, as: Integer.self) else { throw Self.notRepresentable }
@@ -24,7 +28,9 @@ extension JSONValueDecoder {
 
     func double(_ value: JSONValue, at path: [any CodingKey], key: (any CodingKey)?) throws -> Double {
         try Self.checkNotNull(value, Double.self, at: path, key: key)
-        guard let number = TextNumbers.double(value) else { throw Self.typeMismatch(Double.self, value, at: path.appending(key)) }
+        guard let number = TextNumbers.double(value) else {
+            throw Self.typeMismatch(Double.self, value, at: path.appending(key))
+        }
         return number
     }
 
@@ -38,13 +44,17 @@ extension JSONValueDecoder {
     /// Any Decodable: the types JSONDecoder reads its own way, shortcuts that give what the
     /// long way would, else the type's `init(from:)` on a decoder one level down (this one
     /// when there is no key: a single value or the top).
-    func unwrap<Value: Decodable>(_ value: JSONValue, as type: Value.Type, at path: [any CodingKey], key: (any CodingKey)?) throws -> Value {
+    func unwrap<Value: Decodable>(
+        _ value: JSONValue, as type: Value.Type, at path: [any CodingKey], key: (any CodingKey)?
+    ) throws -> Value {
         if let special = try unwrapSpecial(value, as: type, at: path, key: key) { return special }
         let decoder = key.map { JSONValueDecoder(value: value, codingPath: path + [$0]) } ?? self
         return try Value(from: decoder)
     }
 
-    private func unwrapSpecial<Value: Decodable>(_ value: JSONValue, as type: Value.Type, at path: [any CodingKey], key: (any CodingKey)?) throws -> Value? {
+    private func unwrapSpecial<Value: Decodable>(
+        _ value: JSONValue, as type: Value.Type, at path: [any CodingKey], key: (any CodingKey)?
+    ) throws -> Value? {
         if Value.self == JSONValue.self { return TextNumbers.decodedMember(value) as? Value }
         if Value.self == String.self { return try string(value, at: path, key: key) as? Value }
         if Value.self == [String: JSONValue].self, case .object = value {
@@ -62,7 +72,8 @@ extension JSONValueDecoder {
         try Self.checkNotNull(value, Date.self, at: path, key: key)
         let text = try string(value, at: path, key: key)
         guard let date = try? Date.ISO8601FormatStyle().parse(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: codingPath, debugDescription: "Expected date string to be ISO8601-formatted."))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: codingPath, debugDescription: "Expected date string to be ISO8601-formatted."))
         }
         return date
     }
@@ -70,7 +81,8 @@ extension JSONValueDecoder {
     private func data(_ value: JSONValue, at path: [any CodingKey], key: (any CodingKey)?) throws -> Data {
         try Self.checkNotNull(value, Data.self, at: path, key: key)
         guard let data = Data(base64Encoded: try string(value, at: path, key: key)) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: path.appending(key), debugDescription: "Encountered Data is not valid Base64."))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: path.appending(key), debugDescription: "Encountered Data is not valid Base64."))
         }
         return data
     }
@@ -78,7 +90,8 @@ extension JSONValueDecoder {
     private func url(_ value: JSONValue, at path: [any CodingKey], key: (any CodingKey)?) throws -> URL {
         try Self.checkNotNull(value, URL.self, at: path, key: key)
         guard let url = URL(string: try string(value, at: path, key: key)) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: path.appending(key), debugDescription: "Invalid URL string."))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: path.appending(key), debugDescription: "Invalid URL string."))
         }
         return url
     }

@@ -39,12 +39,18 @@ final class JSONValueDecoder: Decoder {
 
     /// A keyed container over `value` at `path`, which stays this decoder's: JSONDecoder's
     /// nested containers share their decoder, and so its path for date errors.
-    func keyedContainer<Key: CodingKey>(_ value: JSONValue, at path: [any CodingKey]) throws -> KeyedDecodingContainer<Key> {
+    func keyedContainer<Key: CodingKey>(
+        _ value: JSONValue, at path: [any CodingKey]
+    ) throws -> KeyedDecodingContainer<Key> {
         switch value {
         case .object(let members):
             return KeyedDecodingContainer(KeyedContainer(decoder: self, members: members, codingPath: path))
         case .null:
-            throw DecodingError.valueNotFound([String: Any].self, .init(codingPath: path, debugDescription: "Cannot get keyed decoding container -- found null value instead"))
+            throw DecodingError.valueNotFound(
+                [String: Any].self,
+                .init(
+                    codingPath: path,
+                    debugDescription: "Cannot get keyed decoding container -- found null value instead"))
         default:
             throw Self.typeMismatch([String: Any].self, value, at: path)
         }
@@ -55,7 +61,11 @@ final class JSONValueDecoder: Decoder {
         case .array(let elements):
             return UnkeyedContainer(decoder: self, elements: elements, codingPath: path)
         case .null:
-            throw DecodingError.valueNotFound([Any].self, .init(codingPath: path, debugDescription: "Cannot get unkeyed decoding container -- found null value instead"))
+            throw DecodingError.valueNotFound(
+                [Any].self,
+                .init(
+                    codingPath: path,
+                    debugDescription: "Cannot get unkeyed decoding container -- found null value instead"))
         default:
             throw Self.typeMismatch([Any].self, value, at: path)
         }
@@ -64,20 +74,28 @@ final class JSONValueDecoder: Decoder {
     // MARK: Errors as JSONDecoder words them
 
     static func typeMismatch(_ type: Any.Type, _ value: JSONValue, at path: [any CodingKey]) -> DecodingError {
-        let found = switch value {
-        case .string: "a string"
-        case .int, .double: "number"
-        case .bool: "bool"
-        case .null: "null"
-        case .object: "a dictionary"
-        case .array: "an array"
-        }
-        return .typeMismatch(type, .init(codingPath: path, debugDescription: "Expected to decode \(type) but found \(found) instead."))
+        let found =
+            switch value {
+            case .string: "a string"
+            case .int, .double: "number"
+            case .bool: "bool"
+            case .null: "null"
+            case .object: "a dictionary"
+            case .array: "an array"
+            }
+        return .typeMismatch(
+            type, .init(codingPath: path, debugDescription: "Expected to decode \(type) but found \(found) instead."))
     }
 
-    static func checkNotNull(_ value: JSONValue, _ type: Any.Type, at path: [any CodingKey], key: (any CodingKey)?) throws {
+    static func checkNotNull(
+        _ value: JSONValue, _ type: Any.Type, at path: [any CodingKey], key: (any CodingKey)?
+    ) throws {
         guard case .null = value else { return }
-        throw DecodingError.valueNotFound(type, .init(codingPath: path.appending(key), debugDescription: "Cannot get value of type \(type) -- found null value instead"))
+        throw DecodingError.valueNotFound(
+            type,
+            .init(
+                codingPath: path.appending(key),
+                debugDescription: "Cannot get value of type \(type) -- found null value instead"))
     }
 
     /// JSONDecoder's scanner errors surface as this, whatever the path they were met at.

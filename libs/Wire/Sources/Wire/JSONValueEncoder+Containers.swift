@@ -33,9 +33,12 @@ extension JSONValueEncoder {
             set(try encoder.wrap(value, for: key) ?? .object([:]), key)
         }
 
-        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        mutating func nestedContainer<NestedKey: CodingKey>(
+            keyedBy keyType: NestedKey.Type, forKey key: Key
+        ) -> KeyedEncodingContainer<NestedKey> {
             let nested = slot.object(for: key.stringValue)
-            return KeyedEncodingContainer(KeyedContainer<NestedKey>(encoder: encoder, slot: nested, nestedPath: nestedPath + [key]))
+            return KeyedEncodingContainer(
+                KeyedContainer<NestedKey>(encoder: encoder, slot: nested, nestedPath: nestedPath + [key]))
         }
 
         mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
@@ -43,7 +46,8 @@ extension JSONValueEncoder {
         }
 
         mutating func superEncoder() -> any Encoder {
-            JSONValueEncoder(parent: encoder, key: TreeCodingKey.super, destination: .member(slot, TreeCodingKey.super.stringValue))
+            JSONValueEncoder(
+                parent: encoder, key: TreeCodingKey.super, destination: .member(slot, TreeCodingKey.super.stringValue))
         }
 
         mutating func superEncoder(forKey key: Key) -> any Encoder {
@@ -84,9 +88,12 @@ extension JSONValueEncoder {
             slot.append(try encoder.wrap(value, for: nextKey) ?? .object([:]))
         }
 
-        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        mutating func nestedContainer<NestedKey: CodingKey>(
+            keyedBy keyType: NestedKey.Type
+        ) -> KeyedEncodingContainer<NestedKey> {
             let key = nextKey
-            return KeyedEncodingContainer(KeyedContainer<NestedKey>(encoder: encoder, slot: slot.appendObject(), nestedPath: nestedPath + [key]))
+            return KeyedEncodingContainer(
+                KeyedContainer<NestedKey>(encoder: encoder, slot: slot.appendObject(), nestedPath: nestedPath + [key]))
         }
 
         mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {

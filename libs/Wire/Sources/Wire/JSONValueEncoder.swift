@@ -39,7 +39,8 @@ final class JSONValueEncoder: Encoder {
 
     static func encode<Value: Encodable>(_ value: Value) throws -> JSONValue {
         guard let document = try JSONValueEncoder().wrap(value, for: nil) else {
-            throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "Top-level \(Value.self) did not encode any values."))
+            throw EncodingError.invalidValue(
+                value, .init(codingPath: [], debugDescription: "Top-level \(Value.self) did not encode any values."))
         }
         return document
     }
@@ -66,7 +67,9 @@ final class JSONValueEncoder: Encoder {
             object = slot
             return KeyedEncodingContainer(KeyedContainer(encoder: self, slot: slot))
         }
-        precondition(single == nil && array == nil, "Attempt to push new keyed encoding container when already previously encoded at this path.")
+        precondition(
+            single == nil && array == nil,
+            "Attempt to push new keyed encoding container when already previously encoded at this path.")
         let slot = ObjectSlot()
         object = slot
         return KeyedEncodingContainer(KeyedContainer(encoder: self, slot: slot))
@@ -80,7 +83,9 @@ final class JSONValueEncoder: Encoder {
             array = slot
             return UnkeyedContainer(encoder: self, slot: slot)
         }
-        precondition(single == nil && object == nil, "Attempt to push new unkeyed encoding container when already previously encoded at this path.")
+        precondition(
+            single == nil && object == nil,
+            "Attempt to push new unkeyed encoding container when already previously encoded at this path.")
         let slot = ArraySlot()
         array = slot
         return UnkeyedContainer(encoder: self, slot: slot)
@@ -127,7 +132,9 @@ final class JSONValueEncoder: Encoder {
         if Value.self == Date.self, let date = value as? Date { return .string(date.formatted(.iso8601)) }
         if Value.self == Data.self, let data = value as? Data { return .string(data.base64EncodedString()) }
         if Value.self == URL.self, let url = value as? URL { return .string(url.absoluteString) }
-        if Value.self == Decimal.self, let decimal = value as? Decimal { return try JSONValue.parse(decimal.description) }
+        if Value.self == Decimal.self, let decimal = value as? Decimal {
+            return try JSONValue.parse(decimal.description)
+        }
         return nil
     }
 
@@ -142,13 +149,19 @@ final class JSONValueEncoder: Encoder {
     }
 
     private func nonFinite<Number: BinaryFloatingPoint>(_ value: Number, for key: (any CodingKey)?) -> EncodingError {
-        .invalidValue(value, .init(codingPath: codingPath.appending(key), debugDescription: "Unable to encode \(Number.self).\(value) directly in JSON."))
+        .invalidValue(
+            value,
+            .init(
+                codingPath: codingPath.appending(key),
+                debugDescription: "Unable to encode \(Number.self).\(value) directly in JSON."))
     }
 }
 
 extension JSONValueEncoder: SingleValueEncodingContainer {
     private func put(_ value: JSONValue) {
-        precondition(single == nil, "Attempt to encode value through single value container when previously value already encoded.")
+        precondition(
+            single == nil,
+            "Attempt to encode value through single value container when previously value already encoded.")
         single = value
     }
 
@@ -171,7 +184,9 @@ extension JSONValueEncoder: SingleValueEncodingContainer {
     func encode(_ value: UInt128) throws { put(TextNumbers.encoded(value)) }
 
     func encode<Value: Encodable>(_ value: Value) throws {
-        precondition(single == nil, "Attempt to encode value through single value container when previously value already encoded.")
+        precondition(
+            single == nil,
+            "Attempt to encode value through single value container when previously value already encoded.")
         single = try wrap(value, for: nil) ?? .object([:])
     }
 }

@@ -77,7 +77,8 @@ enum TextNumbers {
         var digits = decimal.description
         let negative = digits.hasPrefix("-")
         if negative { digits.removeFirst() }
-        guard !negative || Integer.isSigned, let magnitude = UInt64(digits), let sized = Integer(exactly: magnitude) else { return nil }
+        guard !negative || Integer.isSigned, let magnitude = UInt64(digits), let sized = Integer(exactly: magnitude)
+        else { return nil }
         return negative ? sized * -1 : sized
     }
 

@@ -17,7 +17,8 @@ public enum Timestamp {
     /// end rather than trapping in the conversion to an integer.
     public static func format(_ date: Date) -> String {
         let raw = (date.timeIntervalSince1970 * 1000).rounded()
-        let milliseconds = raw.isNaN ? 0 : Int64(min(max(raw, Double(representable.lowerBound)), Double(representable.upperBound)))
+        let milliseconds =
+            raw.isNaN ? 0 : Int64(min(max(raw, Double(representable.lowerBound)), Double(representable.upperBound)))
         var seconds = time_t(milliseconds.quotient(dividingBy: 1000))
         var parts = tm()
         gmtime_r(&seconds, &parts)
@@ -31,11 +32,14 @@ public enum Timestamp {
     /// Any RFC 3339 time, with or without a fraction or with an offset; nil if it is not one
     /// or lies outside `representable`.
     public static func parse(_ text: String) -> Date? {
-        guard let date = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
-            ?? (try? Date.ISO8601FormatStyle().parse(text))
+        guard
+            let date = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+                ?? (try? Date.ISO8601FormatStyle().parse(text))
         else { return nil }
         let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
-        guard milliseconds >= Double(representable.lowerBound), milliseconds <= Double(representable.upperBound) else { return nil }
+        guard milliseconds >= Double(representable.lowerBound), milliseconds <= Double(representable.upperBound) else {
+            return nil
+        }
         return Date(timeIntervalSince1970: milliseconds / 1000)
     }
 }

@@ -6,7 +6,10 @@ public enum URLPath {
     /// slashes between them kept).
     public static func escape(_ path: String) -> String {
         path.split(separator: "/", omittingEmptySubsequences: false)
-            .map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/", "?", "#", "%"])) ?? String($0) }
+            .map {
+                $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/", "?", "#", "%"]))
+                    ?? String($0)
+            }
             .joined(separator: "/")
     }
 }

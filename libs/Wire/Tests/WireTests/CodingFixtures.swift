@@ -47,30 +47,44 @@ enum CodingFixtures {
     static let records: [Record] = [
         Record(
             id: "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", number: 1, label: "first", stage: .production,
-            source: .upload(path: "models/a.bin", size: 1 << 40), resources: Resources(cpu: 1.0, memoryMB: 512, gpus: nil),
-            tags: ["a", "b/c", "é ✓", "quote \" and \\"], counts: ["x": 1, "": 0], byIndex: [1: "one", -2: "minus two"],
-            params: ["lr": 0.001, "epochs": 10, "scale": 2.0, "zero": -0.0, "big": 1e20, "nested": ["list": [1, 2.5, nil, true]]],
-            metrics: ["accuracy": 0.93, "loss": 1.0], created: Date(timeIntervalSince1970: 1_790_000_000), blob: Data([0, 1, 2, 255]),
+            source: .upload(path: "models/a.bin", size: 1 << 40),
+            resources: Resources(cpu: 1.0, memoryMB: 512, gpus: nil),
+            tags: ["a", "b/c", "é ✓", "quote \" and \\"], counts: ["x": 1, "": 0],
+            byIndex: [1: "one", -2: "minus two"],
+            params: [
+                "lr": 0.001, "epochs": 10, "scale": 2.0, "zero": -0.0, "big": 1e20,
+                "nested": ["list": [1, 2.5, nil, true]],
+            ],
+            metrics: ["accuracy": 0.93, "loss": 1.0], created: Date(timeIntervalSince1970: 1_790_000_000),
+            blob: Data([0, 1, 2, 255]),
             link: URL(string: "https://example.com/a?b=c"), price: Decimal(string: "19.99") ?? 0, ratio: 0.1,
-            scores: [0.1, 1.0, -0.0, 1e300, 1e16, 123_456_789_012_345], grid: [[Resources(cpu: 0.5, memoryMB: 1, gpus: 2)], []],
+            scores: [0.1, 1.0, -0.0, 1e300, 1e16, 123_456_789_012_345],
+            grid: [[Resources(cpu: 0.5, memoryMB: 1, gpus: 2)], []],
             flags: [true, nil, false], small: -128, unsigned: UInt64(Int64.max)
         ),
         Record(
-            id: "", number: .min, label: nil, stage: .draft, source: .none, resources: Resources(cpu: -1e-7, memoryMB: .max, gpus: 0),
-            tags: [], counts: [:], byIndex: [:], params: [:], metrics: nil, created: Date(timeIntervalSince1970: 0), blob: Data(),
+            id: "", number: .min, label: nil, stage: .draft, source: .none,
+            resources: Resources(cpu: -1e-7, memoryMB: .max, gpus: 0),
+            tags: [], counts: [:], byIndex: [:], params: [:], metrics: nil, created: Date(timeIntervalSince1970: 0),
+            blob: Data(),
             link: nil, price: 0, ratio: 1e10, scores: [], grid: [], flags: [], small: 0, unsigned: 0
         ),
         Record(
             id: "\u{0}\n\t", number: .max, label: "", stage: .draft, source: .run("run-1", 1.0),
-            resources: Resources(cpu: 4_611_686_018_427_387_904, memoryMB: .min, gpus: nil), tags: ["\u{1F600}"], counts: ["k": -1],
+            resources: Resources(cpu: 4_611_686_018_427_387_904, memoryMB: .min, gpus: nil), tags: ["\u{1F600}"],
+            counts: ["k": -1],
             byIndex: [0: ""], params: ["null": nil, "empty": [:], "array": []], metrics: .null,
-            created: Date(timeIntervalSince1970: -86_400.5), blob: Data(repeating: 7, count: 100), link: URL(string: "mailto:a@b.c"),
-            price: Decimal(string: "-1e40") ?? 0, ratio: 16_777_216, scores: [.leastNonzeroMagnitude, 2.5], grid: [[], []], flags: [nil], small: 127,
+            created: Date(timeIntervalSince1970: -86_400.5), blob: Data(repeating: 7, count: 100),
+            link: URL(string: "mailto:a@b.c"),
+            price: Decimal(string: "-1e40") ?? 0, ratio: 16_777_216, scores: [.leastNonzeroMagnitude, 2.5],
+            grid: [[], []], flags: [nil], small: 127,
             unsigned: 1 << 63
         ),
         Record(
-            id: "x", number: 0, label: nil, stage: .draft, source: .none, resources: Resources(cpu: 0, memoryMB: 0, gpus: nil), tags: [],
-            counts: [:], byIndex: [:], params: [:], metrics: nil, created: Date(timeIntervalSince1970: 1.5), blob: Data(), link: nil,
+            id: "x", number: 0, label: nil, stage: .draft, source: .none,
+            resources: Resources(cpu: 0, memoryMB: 0, gpus: nil), tags: [],
+            counts: [:], byIndex: [:], params: [:], metrics: nil, created: Date(timeIntervalSince1970: 1.5),
+            blob: Data(), link: nil,
             price: 0, ratio: 0, scores: [], grid: [], flags: [], small: 0, unsigned: .max
         ),
     ]
@@ -95,7 +109,8 @@ enum CodingFixtures {
         var extra: JSONValue?
 
         static func == (lhs: Holder, rhs: Holder) -> Bool {
-            JSONValue.object(lhs.params).jsonText == JSONValue.object(rhs.params).jsonText && lhs.extra?.jsonText == rhs.extra?.jsonText
+            JSONValue.object(lhs.params).jsonText == JSONValue.object(rhs.params).jsonText
+                && lhs.extra?.jsonText == rhs.extra?.jsonText
                 && lhs.params == rhs.params && lhs.extra == rhs.extra
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Wire
 
 /// Bad documents and unencodable values fail as they did through text: same error kind, type,
@@ -19,7 +20,11 @@ struct JSONValueCodingErrorTests {
             switch document {
             case .array(var elements):
                 guard let index = Int(key), elements.indices.contains(index) else { return document }
-                if let replaced = set(keys.dropFirst(), in: elements[index]) { elements[index] = replaced } else { elements.remove(at: index) }
+                if let replaced = set(keys.dropFirst(), in: elements[index]) {
+                    elements[index] = replaced
+                } else {
+                    elements.remove(at: index)
+                }
                 return .array(elements)
             case .object(var members):
                 members[String(key)] = set(keys.dropFirst(), in: members[String(key)] ?? .null)
@@ -32,16 +37,25 @@ struct JSONValueCodingErrorTests {
     }
 
     static let badMembers: [(String, JSONValue?)] = [
-        ("id", nil), ("id", .null), ("id", 5), ("number", "5"), ("number", 1.5), ("number", 1e19), ("number", 2.0), ("number", true),
+        ("id", nil), ("id", .null), ("id", 5), ("number", "5"), ("number", 1.5), ("number", 1e19), ("number", 2.0),
+        ("number", true),
         ("label", 3), ("label", .null), ("stage", "retired"), ("stage", nil), ("source", "upload"), ("source", [:]),
-        ("source.upload.size", "big"), ("source.upload", nil), ("source.upload.path", nil), ("resources.cpu", "fast"), ("resources.cpu", .null),
-        ("resources.memoryMB", 1e300), ("resources.memoryMB", .double(.nan)), ("resources.gpus", 2.5), ("resources", []), ("resources", nil),
-        ("tags", "a"), ("tags.1", 1), ("tags.0", .null), ("counts.x", "1"), ("counts", [1]), ("byIndex", ["one": "1"]), ("byIndex.1", 1),
-        ("params", [1]), ("params", .null), ("metrics", .double(.infinity)), ("created", "yesterday"), ("created", 1_790_000_000),
-        ("created", .null), ("created", "2026-11-23T16:45:19+01:00"), ("blob", "not base64!"), ("blob", 12), ("link", ""), ("link", "a b"),
-        ("link", 7), ("price", "19.99"), ("price", 1e300), ("price", .null), ("ratio", 1e39), ("ratio", 1e-50), ("ratio", "x"),
-        ("scores.0", "x"), ("scores", .null), ("grid.0.0.cpu", nil), ("grid.0", [1]), ("flags.0", "yes"), ("flags.1", 0), ("small", 128),
-        ("small", -129), ("small", 1.0), ("unsigned", -1), ("unsigned", 1.8446744073709552e19), ("unsigned", 9_223_372_036_854_775_808.0),
+        ("source.upload.size", "big"), ("source.upload", nil), ("source.upload.path", nil), ("resources.cpu", "fast"),
+        ("resources.cpu", .null),
+        ("resources.memoryMB", 1e300), ("resources.memoryMB", .double(.nan)), ("resources.gpus", 2.5),
+        ("resources", []), ("resources", nil),
+        ("tags", "a"), ("tags.1", 1), ("tags.0", .null), ("counts.x", "1"), ("counts", [1]), ("byIndex", ["one": "1"]),
+        ("byIndex.1", 1),
+        ("params", [1]), ("params", .null), ("metrics", .double(.infinity)), ("created", "yesterday"),
+        ("created", 1_790_000_000),
+        ("created", .null), ("created", "2026-11-23T16:45:19+01:00"), ("blob", "not base64!"), ("blob", 12),
+        ("link", ""), ("link", "a b"),
+        ("link", 7), ("price", "19.99"), ("price", 1e300), ("price", .null), ("ratio", 1e39), ("ratio", 1e-50),
+        ("ratio", "x"),
+        ("scores.0", "x"), ("scores", .null), ("grid.0.0.cpu", nil), ("grid.0", [1]), ("flags.0", "yes"),
+        ("flags.1", 0), ("small", 128),
+        ("small", -129), ("small", 1.0), ("unsigned", -1), ("unsigned", 1.8446744073709552e19),
+        ("unsigned", 9_223_372_036_854_775_808.0),
     ]
 
     @Test("bad members fail with the same error and path", arguments: badMembers.indices)
@@ -72,11 +86,16 @@ struct JSONValueCodingErrorTests {
     @Test("hand-written decoding past the end or into the wrong container")
     func handWrittenErrors() throws {
         let good = try TextPath.encode(CodingFixtures.HandWritten(name: "n", inner: [1], flag: true))
-        for (path, value) in [("list", JSONValue.array(["first"])), ("list", ["first", 1]), ("list", ["first", [:]]), ("list", ["first", [:], nil]),
-                              ("detail", .null), ("detail", [1]), ("detail.deeper", [:]), ("detail.deeper", .null), ("detail.deeper", ["1"]),
-                              ("super", nil), ("super", "seven"), ("base", nil), ("list", nil)] {
+        for (path, value) in [
+            ("list", JSONValue.array(["first"])), ("list", ["first", 1]), ("list", ["first", [:]]),
+            ("list", ["first", [:], nil]),
+            ("detail", .null), ("detail", [1]), ("detail.deeper", [:]), ("detail.deeper", .null),
+            ("detail.deeper", ["1"]),
+            ("super", nil), ("super", "seven"), ("base", nil), ("list", nil),
+        ] {
             var document = good
-            document[path.components(separatedBy: ".")[0]] = path.contains(".")
+            document[path.components(separatedBy: ".")[0]] =
+                path.contains(".")
                 ? {
                     var detail = good["detail"] ?? [:]
                     detail[path.components(separatedBy: ".")[1]] = value
@@ -117,7 +136,10 @@ private struct Pair: Decodable, Equatable {
         var container = try decoder.unkeyedContainer()
         first = try container.decodeIfPresent(Int.self)
         second = try container.decodeIfPresent(Int.self)
-        if container.currentIndex != 2 { throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "index \(container.currentIndex)")) }
+        if container.currentIndex != 2 {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: [], debugDescription: "index \(container.currentIndex)"))
+        }
         _ = try container.decodeNil()
     }
 }

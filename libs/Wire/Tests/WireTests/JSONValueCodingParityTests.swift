@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Wire
 
 /// The direct coders against the text path they replaced: every document and value must come
@@ -29,7 +30,8 @@ struct JSONValueCodingParityTests {
             #expect(try JSONValue(encoding: record).decoded(as: CodingFixtures.Record.self) == record)
         }
         expectSameDecoding([Int: String].self, from: ["7": "seven", "-1": "minus one"])
-        expectSameDecoding([CodingFixtures.Source].self, from: try TextPath.encode([CodingFixtures.Source.none, .run("r", 2.5)]))
+        expectSameDecoding(
+            [CodingFixtures.Source].self, from: try TextPath.encode([CodingFixtures.Source.none, .run("r", 2.5)]))
         expectSameDecoding(String?.self, from: nil)
         expectSameDecoding(Date.self, from: "2026-11-23T16:45:19Z")
         expectSameDecoding(Date.self, from: "2026-11-23T16:45:19.363Z")
@@ -40,7 +42,10 @@ struct JSONValueCodingParityTests {
     @Test("doubles, floats and integers keep the shape the text path gave them")
     func numbersEncode() {
         var random = SplitMix64(seed: 1)
-        var doubles: [Double] = [0, -0.0, 0.1, 1.0, -1.0, 2.5, 1e300, -1e300, Double.leastNonzeroMagnitude, 1e-5, 0.0001, .greatestFiniteMagnitude, .leastNormalMagnitude]
+        var doubles: [Double] = [
+            0, -0.0, 0.1, 1.0, -1.0, 2.5, 1e300, -1e300, Double.leastNonzeroMagnitude, 1e-5, 0.0001,
+            .greatestFiniteMagnitude, .leastNormalMagnitude,
+        ]
         for exponent in 0...25 {
             let power = pow(10, Double(exponent))
             doubles += [power, -power, power.nextUp, power.nextDown, power * 9.5, power + 0.5]
@@ -70,14 +75,22 @@ struct JSONValueCodingParityTests {
         expectSameEncoding([Int128.max, Int128.min, Int128(Int64.max) + 1])
         expectSameEncoding([UInt128.max])
         expectSameEncoding([Int8.min, Int8.max])
-        expectSameEncoding([Decimal(string: "0.1"), Decimal(string: "1e40"), Decimal(string: "-12345678901234567890.5"), Decimal(7)])
+        expectSameEncoding([
+            Decimal(string: "0.1"), Decimal(string: "1e40"), Decimal(string: "-12345678901234567890.5"), Decimal(7),
+        ])
     }
 
     @Test("numbers decode as the text path read them")
     func numbersDecode() {
         var random = SplitMix64(seed: 2)
-        var numbers: [JSONValue] = [.int(0), .int(1), .int(-1), .int(127), .int(128), .int(255), .int(256), .int(-129), .int(.max), .int(.min)]
-        for number in [0, -0.0, 0.5, 1, -1, 1e15, 1e16, 4_611_686_018_427_387_904, 9_223_372_036_854_775_808, -9_223_372_036_854_775_808, 18_446_744_073_709_551_616, 1e300, Double.leastNonzeroMagnitude, 1e-50, 3.5e38, 0.1] {
+        var numbers: [JSONValue] = [
+            .int(0), .int(1), .int(-1), .int(127), .int(128), .int(255), .int(256), .int(-129), .int(.max), .int(.min),
+        ]
+        for number in [
+            0, -0.0, 0.5, 1, -1, 1e15, 1e16, 4_611_686_018_427_387_904, 9_223_372_036_854_775_808,
+            -9_223_372_036_854_775_808, 18_446_744_073_709_551_616, 1e300, Double.leastNonzeroMagnitude, 1e-50, 3.5e38,
+            0.1,
+        ] {
             numbers.append(.double(number))
         }
         for exponent in 50...66 {
@@ -104,7 +117,9 @@ struct JSONValueCodingParityTests {
         }
         expectSameDecoding([Int].self, from: .array(numbers))
         expectSameDecoding([Double].self, from: .array(numbers))
-        expectSameDecoding([String: StrictJSON].self, from: .object(Dictionary(uniqueKeysWithValues: numbers.enumerated().map { ("\($0.offset)", $0.element) })))
+        expectSameDecoding(
+            [String: StrictJSON].self,
+            from: .object(Dictionary(uniqueKeysWithValues: numbers.enumerated().map { ("\($0.offset)", $0.element) })))
     }
 
     @Test("JSONValue members round trip as they did, whole doubles becoming integers")
@@ -113,18 +128,24 @@ struct JSONValueCodingParityTests {
         for _ in 0..<300 {
             let document = random.document(depth: 3)
             expectSameEncoding(document)
-            expectSameEncoding(CodingFixtures.Holder(params: document.objectValue ?? ["value": document], extra: document))
+            expectSameEncoding(
+                CodingFixtures.Holder(params: document.objectValue ?? ["value": document], extra: document))
             expectSameDecoding(StrictJSON.self, from: document)
-            expectSameDecoding(CodingFixtures.Holder.self, from: ["params": document.objectValue.map(JSONValue.object) ?? [:], "extra": document])
+            expectSameDecoding(
+                CodingFixtures.Holder.self,
+                from: ["params": document.objectValue.map(JSONValue.object) ?? [:], "extra": document])
         }
         // The trip a record makes through the store, both ways.
-        let params: [String: JSONValue] = ["lr": 0.001, "epochs": 10, "scale": 2.0, "zero": -0.0, "big": 1e20, "name": "x"]
+        let params: [String: JSONValue] = [
+            "lr": 0.001, "epochs": 10, "scale": 2.0, "zero": -0.0, "big": 1e20, "name": "x",
+        ]
         let stored = try JSONValue(encoding: CodingFixtures.Holder(params: params, extra: nil))
         #expect(stored == (try TextPath.encode(CodingFixtures.Holder(params: params, extra: nil))))
         #expect(stored["params"]?["scale"] == .int(2), "a whole double was always stored as an integer")
         #expect(stored["params"]?["lr"] == .double(0.001))
         let read = try JSONValue.object(["params": .object(params)]).decoded(as: CodingFixtures.Holder.self)
-        #expect(read.params["scale"] == .int(2) && read.params["zero"] == .int(0) && read.params["big"] == .double(1e20))
+        #expect(
+            read.params["scale"] == .int(2) && read.params["zero"] == .int(0) && read.params["big"] == .double(1e20))
     }
 
     @Test("dates are written as ISO8601DateFormatter writes them")
@@ -132,7 +153,8 @@ struct JSONValueCodingParityTests {
         let formatter = ISO8601DateFormatter()
         var random = SplitMix64(seed: 4)
         for _ in 0..<500 {
-            let date = Date(timeIntervalSince1970: Double(random.next() % 4_000_000_000) + Double(random.next() % 1000) / 1000)
+            let date = Date(
+                timeIntervalSince1970: Double(random.next() % 4_000_000_000) + Double(random.next() % 1000) / 1000)
             #expect(try JSONValue(encoding: date) == .string(formatter.string(from: date)))
             expectSameEncoding(date)
         }
@@ -187,12 +209,17 @@ enum Outcome<Value: Equatable>: Equatable, CustomStringConvertible {
             context.codingPath.map { "\($0.stringValue)#\($0.intValue.map(String.init) ?? "-")" }.joined(separator: "/")
         }
         switch error {
-        case DecodingError.typeMismatch(let type, let context): return "typeMismatch \(type) at [\(path(context))]: \(context.debugDescription)"
-        case DecodingError.valueNotFound(let type, let context): return "valueNotFound \(type) at [\(path(context))]: \(context.debugDescription)"
-        case DecodingError.keyNotFound(let key, let context): return "keyNotFound \(key.stringValue) at [\(path(context))]: \(context.debugDescription)"
-        case DecodingError.dataCorrupted(let context): return "dataCorrupted at [\(path(context))]: \(context.debugDescription)"
+        case DecodingError.typeMismatch(let type, let context):
+            return "typeMismatch \(type) at [\(path(context))]: \(context.debugDescription)"
+        case DecodingError.valueNotFound(let type, let context):
+            return "valueNotFound \(type) at [\(path(context))]: \(context.debugDescription)"
+        case DecodingError.keyNotFound(let key, let context):
+            return "keyNotFound \(key.stringValue) at [\(path(context))]: \(context.debugDescription)"
+        case DecodingError.dataCorrupted(let context):
+            return "dataCorrupted at [\(path(context))]: \(context.debugDescription)"
         case EncodingError.invalidValue(let value, let context):
-            let keys = context.codingPath.map { "\($0.stringValue)#\($0.intValue.map(String.init) ?? "-")" }.joined(separator: "/")
+            let keys = context.codingPath.map { "\($0.stringValue)#\($0.intValue.map(String.init) ?? "-")" }.joined(
+                separator: "/")
             return "invalidValue \(type(of: value)) \(value) at [\(keys)]: \(context.debugDescription)"
         default: return "\(type(of: error)): \(error)"
         }
@@ -241,7 +268,9 @@ func expectSameEncoding(_ value: some Encodable, sourceLocation: SourceLocation 
     #expect(new == old, "encoding \(value)", sourceLocation: sourceLocation)
 }
 
-func expectSameDecoding<Value: Decodable & Equatable>(_ type: Value.Type, from document: JSONValue, sourceLocation: SourceLocation = #_sourceLocation) {
+func expectSameDecoding<Value: Decodable & Equatable>(
+    _ type: Value.Type, from document: JSONValue, sourceLocation: SourceLocation = #_sourceLocation
+) {
     let old = Outcome { try TextPath.decode(type, from: document) }
     let new = Outcome { try document.decoded(as: type) }
     #expect(new == old, "decoding \(type) from \(document.jsonText)", sourceLocation: sourceLocation)

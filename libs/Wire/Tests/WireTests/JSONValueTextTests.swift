@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Wire
 
 @Suite("JSONValue text")
@@ -15,10 +16,15 @@ struct JSONValueTextTests {
         #expect(try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) == value)
         #expect(try JSONSerialization.jsonObject(with: Data(text.utf8)) is [String: Any])
         #expect(try JSONValue.parse(text) == value)
-        #expect(try JSONValue.parse(#" { "s" : "\ud83d\ude00 \u00e9\/" , "n": [ -0.5e3 , 12 ] } "#) == ["s": "😀 é/", "n": [-500.0, 12]])
+        #expect(
+            try JSONValue.parse(#" { "s" : "\ud83d\ude00 \u00e9\/" , "n": [ -0.5e3 , 12 ] } "#) == [
+                "s": "😀 é/", "n": [-500.0, 12],
+            ])
     }
 
-    @Test("malformed JSON is an error with its position", arguments: ["", "{", "[1,]", #"{"a" 1}"#, "tru", "1.2.3", #""\x""#, "\"a", "{} x", #""\ud800""#])
+    @Test(
+        "malformed JSON is an error with its position",
+        arguments: ["", "{", "[1,]", #"{"a" 1}"#, "tru", "1.2.3", #""\x""#, "\"a", "{} x", #""\ud800""#])
     func malformed(text: String) {
         #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
     }

@@ -1,6 +1,6 @@
 import Foundation
-import Wire
 import Testing
+import Wire
 
 @Suite("Timestamps on the wire")
 struct TimestampTests {
@@ -20,7 +20,9 @@ struct TimestampTests {
     func knownValues() {
         #expect(Timestamp.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
         #expect(Timestamp.format(Date(timeIntervalSince1970: -0.001)) == "1969-12-31T23:59:59.999Z")
-        #expect(Timestamp.format(Date(timeIntervalSince1970: 1.9996)) == "1970-01-01T00:00:02.000Z", "rounds, carrying into the second")
+        #expect(
+            Timestamp.format(Date(timeIntervalSince1970: 1.9996)) == "1970-01-01T00:00:02.000Z",
+            "rounds, carrying into the second")
         #expect(Timestamp.parse("2026-11-23T16:45:19Z").map(Timestamp.format) == "2026-11-23T16:45:19.000Z")
         #expect(Timestamp.parse("2026-11-23T17:45:19.363+01:00").map(Timestamp.format) == "2026-11-23T16:45:19.363Z")
         #expect(Timestamp.parse("yesterday") == nil)

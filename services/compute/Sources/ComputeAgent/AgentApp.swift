@@ -17,15 +17,19 @@ import ServiceLifecycle
 public enum AgentApp {
     public static let info = ServiceInfo(
         name: .compute, title: "MLExchange compute agent",
-        summary: "Runs compute's jobs on this node in sandboxes with kernel-enforced limits; only health, readiness and metrics are served here."
+        summary:
+            "Runs compute's jobs on this node in sandboxes with kernel-enforced limits; only health, readiness and metrics are served here."
     )
     public static let extraSettings = AgentSettings.all + ServiceAuthentication.settings
 
     /// `supervisor`: the argv prefix that starts a job's detached supervisor
     /// (`mlex-compute-supervisor`; the job dir is appended).
-    public static func buildApplication(settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry, supervisor: [String]) async throws -> some ApplicationProtocol {
+    public static func buildApplication(
+        settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry, supervisor: [String]
+    ) async throws -> some ApplicationProtocol {
         let options = try AgentSettings(settings)
-        try FileManager.default.createDirectory(at: options.stateDirectory.appendingPathComponent("offsets"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: options.stateDirectory.appendingPathComponent("offsets"), withIntermediateDirectories: true)
         let jobs = options.stateDirectory.appendingPathComponent("jobs", isDirectory: true)
         let executor: any Executor
         // Long-lived work of the executor's own, started before the agent and stopped after it.
@@ -34,36 +38,51 @@ public enum AgentApp {
         case .local:
             executor = try LocalExecutor(root: jobs, supervisor: supervisor, uid: options.uid, gid: options.gid)
         case .docker:
-            let docker = try await DockerExecutor(root: jobs, engine: DockerEngine(socketPath: options.dockerSocket), uid: options.uid, gid: options.gid)
+            let docker = try await DockerExecutor(
+                root: jobs, engine: DockerEngine(socketPath: options.dockerSocket), uid: options.uid, gid: options.gid)
             executor = docker
             executorServices.append(DockerExecutorService(executor: docker))
         }
         let nodeID = try nodeIdentity(in: options.stateDirectory)
-        let users = UsersClient(baseURL: settings.peerURLs[.users] ?? "http://127.0.0.1:\(ServiceName.users.defaultPort)")
-        let credential = try ServiceCredential.load(.compute, stateDirectory: settings.stateDirectory, file: settings.config.string(ServiceCredential.fileSetting))
+        let users = UsersClient(
+            baseURL: settings.peerURLs[.users] ?? "http://127.0.0.1:\(ServiceName.users.defaultPort)")
+        let credential = try ServiceCredential.load(
+            .compute, stateDirectory: settings.stateDirectory,
+            file: settings.config.string(ServiceCredential.fileSetting))
         let tokens = ServiceTokenSource(service: .compute, credential: credential, users: users)
         let token: @Sendable () async throws -> String = { try await tokens.token() }
         let data = DataClient.peer(of: settings, token: token)
-        let compute = ComputeClient(peer: PeerClient(baseURL: settings.peerURLs[.compute] ?? "http://127.0.0.1:\(ServiceName.compute.defaultPort)", token: token), nodeID: nodeID)
+        let compute = ComputeClient(
+            peer: PeerClient(
+                baseURL: settings.peerURLs[.compute] ?? "http://127.0.0.1:\(ServiceName.compute.defaultPort)",
+                token: token), nodeID: nodeID)
         let runner = JobRunner(
             executor: executor, data: data, compute: compute,
-            inputs: JobInputs(data: data, stateDirectory: options.stateDirectory, uid: options.uid, gid: options.gid), settings: options, logger: logger
+            inputs: JobInputs(data: data, stateDirectory: options.stateDirectory, uid: options.uid, gid: options.gid),
+            settings: options, logger: logger
         )
         let registration = NodeRegistration(
             name: options.name, executor: executor.kind, queues: options.queues,
-            capacity: NodeCapacity(cpus: options.cpus, memoryMB: options.memoryMB, gpus: options.gpus, diskMB: options.diskMB)
+            capacity: NodeCapacity(
+                cpus: options.cpus, memoryMB: options.memoryMB, gpus: options.gpus, diskMB: options.diskMB)
         )
-        let agent = ComputeAgent(settings: options, registration: registration, executor: executor, compute: compute, runner: runner, logger: logger)
+        let agent = ComputeAgent(
+            settings: options, registration: registration, executor: executor, compute: compute, runner: runner,
+            logger: logger)
         var httpSettings = settings
         httpSettings.port = options.port
-        return try PlatformApplication.build(info: info, settings: httpSettings, logger: logger, metrics: metrics, services: executorServices + [agent]) { _ in }
+        return try PlatformApplication.build(
+            info: info, settings: httpSettings, logger: logger, metrics: metrics, services: executorServices + [agent]
+        ) { _ in }
     }
 
     /// The node's id, made on first start and kept: registering again with it is how a
     /// restarted agent gets its running jobs back.
     static func nodeIdentity(in directory: URL) throws -> String {
         let file = directory.appendingPathComponent("node-id")
-        if let text = try? String(contentsOf: file, encoding: .utf8), ID.isValid(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+        if let text = try? String(contentsOf: file, encoding: .utf8),
+            ID.isValid(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        {
             return text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         let id = ID.make()

@@ -5,22 +5,42 @@ import Platform
 /// The agent's own settings (docs/configuration.md lists each). It reads compute's config
 /// files and credential: an agent acts as the compute service on its node.
 public struct AgentSettings: Sendable {
-    static let port = Setting("mlex.agent.port", default: "8090", "The agent's own HTTP port (health, readiness, metrics).")
+    static let port = Setting(
+        "mlex.agent.port", default: "8090", "The agent's own HTTP port (health, readiness, metrics).")
     static let name = Setting("mlex.agent.name", default: "", "The node's name; empty: the host name.")
-    static let queues = Setting("mlex.agent.queues", default: "default", "Comma-separated queues this node takes jobs from.")
+    static let queues = Setting(
+        "mlex.agent.queues", default: "default", "Comma-separated queues this node takes jobs from.")
     static let cpus = Setting("mlex.agent.cpus", default: "0", "CPUs offered to jobs; 0: every CPU of the host.")
-    static let memoryMB = Setting("mlex.agent.memoryMb", default: "0", "Memory offered to jobs in MB; 0: the host's memory less `mlex.agent.reservedMb`.")
-    static let reservedMB = Setting("mlex.agent.reservedMb", default: "1024", "Memory kept for the system and the platform when memoryMB is 0.")
-    static let diskMB = Setting("mlex.agent.diskMb", default: "0", "The largest disk (`resources.diskMB`) a job may have on this node, in MB; 0: the size of the filesystem holding the agent's state directory. Each job's disk is a sparse image there, taking only what the job writes, so disks are not reserved.")
-    static let gpus = Setting("mlex.agent.gpus", default: "", "Comma-separated GPU ids offered (each given to one job at a time, as CUDA_VISIBLE_DEVICES).")
-    static let pidsLimit = Setting("mlex.agent.pidsLimit", default: "1024", "Most processes and threads a job may have at once (cgroup pids.max).")
+    static let memoryMB = Setting(
+        "mlex.agent.memoryMb", default: "0",
+        "Memory offered to jobs in MB; 0: the host's memory less `mlex.agent.reservedMb`.")
+    static let reservedMB = Setting(
+        "mlex.agent.reservedMb", default: "1024", "Memory kept for the system and the platform when memoryMB is 0.")
+    static let diskMB = Setting(
+        "mlex.agent.diskMb", default: "0",
+        "The largest disk (`resources.diskMB`) a job may have on this node, in MB; 0: the size of the filesystem holding the agent's state directory. Each job's disk is a sparse image there, taking only what the job writes, so disks are not reserved."
+    )
+    static let gpus = Setting(
+        "mlex.agent.gpus", default: "",
+        "Comma-separated GPU ids offered (each given to one job at a time, as CUDA_VISIBLE_DEVICES).")
+    static let pidsLimit = Setting(
+        "mlex.agent.pidsLimit", default: "1024", "Most processes and threads a job may have at once (cgroup pids.max).")
     static let jobUID = Setting("mlex.agent.jobUid", default: "65534", "The unprivileged uid jobs run as (never root).")
     static let jobGID = Setting("mlex.agent.jobGid", default: "65534", "The gid jobs run as.")
-    static let executor = Setting("mlex.agent.executor", default: "local", "How this node runs jobs: `local` (bubblewrap sandboxes in cgroups on the host's own system) or `docker` (containers through the Docker Engine API; jobs name an image).")
-    static let dockerSocket = Setting("mlex.agent.dockerSocket", default: "/var/run/docker.sock", "The Docker daemon's unix socket, for the docker executor.")
-    static let heartbeatSeconds = Setting("mlex.agent.heartbeatSeconds", default: "5", "How often the agent heartbeats usage to compute.")
+    static let executor = Setting(
+        "mlex.agent.executor", default: "local",
+        "How this node runs jobs: `local` (bubblewrap sandboxes in cgroups on the host's own system) or `docker` (containers through the Docker Engine API; jobs name an image)."
+    )
+    static let dockerSocket = Setting(
+        "mlex.agent.dockerSocket", default: "/var/run/docker.sock",
+        "The Docker daemon's unix socket, for the docker executor.")
+    static let heartbeatSeconds = Setting(
+        "mlex.agent.heartbeatSeconds", default: "5", "How often the agent heartbeats usage to compute.")
 
-    public static let all = [port, name, queues, cpus, memoryMB, reservedMB, diskMB, gpus, pidsLimit, jobUID, jobGID, executor, dockerSocket, heartbeatSeconds]
+    public static let all = [
+        port, name, queues, cpus, memoryMB, reservedMB, diskMB, gpus, pidsLimit, jobUID, jobGID, executor, dockerSocket,
+        heartbeatSeconds,
+    ]
 
     var port: Int
     var name: String
@@ -46,22 +66,30 @@ public struct AgentSettings: Sendable {
         port = try config.int(Self.port, in: 0...65535)
         let givenName = config.string(Self.name)
         name = givenName.isEmpty ? ProcessInfo.processInfo.hostName : givenName
-        queues = config.string(Self.queues).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        queues = config.string(Self.queues).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter
+        { !$0.isEmpty }
         let givenCPUs = Double(config.string(Self.cpus)) ?? -1
-        guard givenCPUs >= 0 else { throw ConfigurationError(setting: Self.cpus, value: config.string(Self.cpus), expected: "a number of CPUs, 0 for all") }
+        guard givenCPUs >= 0 else {
+            throw ConfigurationError(
+                setting: Self.cpus, value: config.string(Self.cpus), expected: "a number of CPUs, 0 for all")
+        }
         cpus = givenCPUs == 0 ? Double(ProcessInfo.processInfo.activeProcessorCount) : givenCPUs
         let reserved = try config.int(Self.reservedMB, in: 0...Int.max)
         let givenMemory = try config.int(Self.memoryMB, in: 0...Int.max)
-        memoryMB = givenMemory == 0 ? max(256, Int(ProcessInfo.processInfo.physicalMemory >> 20) - reserved) : givenMemory
+        memoryMB =
+            givenMemory == 0 ? max(256, Int(ProcessInfo.processInfo.physicalMemory >> 20) - reserved) : givenMemory
         stateDirectory = settings.stateDirectory.appendingPathComponent("compute-agent", isDirectory: true)
         let givenDisk = try config.int(Self.diskMB, in: 0...Int.max)
         diskMB = givenDisk == 0 ? Self.filesystemMB(at: settings.stateDirectory) : givenDisk
-        gpus = config.string(Self.gpus).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        gpus = config.string(Self.gpus).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty
+        }
         pidsLimit = try config.int(Self.pidsLimit, in: 8...1_000_000)
         uid = UInt32(try config.int(Self.jobUID, in: 1...Int(Int32.max)))
         gid = UInt32(try config.int(Self.jobGID, in: 1...Int(Int32.max)))
         guard let kind = ExecutorKind(rawValue: config.string(Self.executor)) else {
-            throw ConfigurationError(setting: Self.executor, value: config.string(Self.executor), expected: "local or docker")
+            throw ConfigurationError(
+                setting: Self.executor, value: config.string(Self.executor), expected: "local or docker")
         }
         executor = kind
         dockerSocket = config.string(Self.dockerSocket)

@@ -50,7 +50,8 @@ struct ComputeAgent: Service {
         }
         for orphan in known.subtracting(active.map(\.jobId)) {
             if await running.contains(orphan) { continue }
-            logger.warning("a job on disk is not assigned here any more; stopping and removing it", metadata: ["job": "\(orphan)"])
+            logger.warning(
+                "a job on disk is not assigned here any more; stopping and removing it", metadata: ["job": "\(orphan)"])
             try? await executor.cancel(orphan)
             try? executor.remove(orphan)
         }
@@ -67,7 +68,10 @@ struct ComputeAgent: Service {
                 throw error
             } catch {
                 failures += 1
-                if failures == 1 || failures % 30 == 0 { logger.warning("compute cannot be reached to register the node yet", metadata: ["error": "\(error)"]) }
+                if failures == 1 || failures % 30 == 0 {
+                    logger.warning(
+                        "compute cannot be reached to register the node yet", metadata: ["error": "\(error)"])
+                }
                 try await Task.sleep(for: Retry.backoff(after: min(failures, 4)))
             }
         }
@@ -88,7 +92,9 @@ struct ComputeAgent: Service {
                 failures = 0
                 for assignment in instructions.assignments { await start(assignment, attach: false) }
                 for jobID in instructions.cancellations {
-                    do { try await executor.cancel(jobID) } catch { logger.warning("cannot cancel job", metadata: ["job": "\(jobID)", "error": "\(error)"]) }
+                    do { try await executor.cancel(jobID) } catch {
+                        logger.warning("cannot cancel job", metadata: ["job": "\(jobID)", "error": "\(error)"])
+                    }
                 }
             } catch let error as PeerError where error.status == 404 {
                 try? await register()
@@ -96,7 +102,9 @@ struct ComputeAgent: Service {
                 return
             } catch {
                 failures += 1
-                if !Task.isCancelled { logger.warning("waiting for instructions failed", metadata: ["error": "\(error)"]) }
+                if !Task.isCancelled {
+                    logger.warning("waiting for instructions failed", metadata: ["error": "\(error)"])
+                }
                 try? await Task.sleep(for: Retry.backoff(after: min(failures, 4)))
             }
         }

@@ -9,7 +9,8 @@ struct ComputeClient: Sendable {
     let nodeID: String
 
     func register(_ registration: NodeRegistration) async throws -> RegistrationAnswer {
-        try await peer.call(.PUT, "/v1/nodes/\(nodeID)", body: try JSONValue(encoding: registration)).decoded(as: RegistrationAnswer.self)
+        try await peer.call(.PUT, "/v1/nodes/\(nodeID)", body: try JSONValue(encoding: registration)).decoded(
+            as: RegistrationAnswer.self)
     }
 
     func heartbeat(_ beat: Heartbeat) async throws {
@@ -17,7 +18,9 @@ struct ComputeClient: Sendable {
     }
 
     func instructions(wait seconds: Int) async throws -> Instructions {
-        try await peer.call(.POST, "/v1/nodes/\(nodeID)/instructions?waitSeconds=\(seconds)", timeout: .seconds(Int64(seconds) + 15)).decoded(as: Instructions.self)
+        try await peer.call(
+            .POST, "/v1/nodes/\(nodeID)/instructions?waitSeconds=\(seconds)", timeout: .seconds(Int64(seconds) + 15)
+        ).decoded(as: Instructions.self)
     }
 
     func report(_ jobID: String, _ report: JobReport) async throws {

@@ -2,10 +2,11 @@ import ComputeExecutors
 import ComputeWire
 import DataClient
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Platform
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Fetches what a job reads before it starts: its code package, unpacked into the work dir as
 /// the job's own user (so a hostile archive can write nowhere else), and its dataset versions,
@@ -47,14 +48,23 @@ struct JobInputs: Sendable {
         let input = try FileHandle(forReadingFrom: archive)
         defer { try? input.close() }
         let (status, output) = try await Self.run(
-            ["/usr/bin/setpriv", "--reuid", String(uid), "--regid", String(gid), "--clear-groups", "--",
-             "/bin/tar", "--extract", "--no-same-owner", "--no-same-permissions", "--file", "-"],
+            [
+                "/usr/bin/setpriv", "--reuid", String(uid), "--regid", String(gid), "--clear-groups", "--",
+                "/bin/tar", "--extract", "--no-same-owner", "--no-same-permissions", "--file", "-",
+            ],
             stdin: input, directory: staging
         )
-        guard status == 0 else { throw SetupError(description: "tar cannot unpack the code package \(package) (a tar archive, optionally gzipped, that fits the job's disk): \(output.suffix(500))") }
+        guard status == 0 else {
+            throw SetupError(
+                description:
+                    "tar cannot unpack the code package \(package) (a tar archive, optionally gzipped, that fits the job's disk): \(output.suffix(500))"
+            )
+        }
         for entry in try FileManager.default.contentsOfDirectory(atPath: staging.path) {
-            guard rename(staging.appendingPathComponent(entry).path, work.appendingPathComponent(entry).path) == 0 else {
-                throw SetupError(description: "cannot move \(entry) of the code package into the job's directory (errno \(errno))")
+            guard rename(staging.appendingPathComponent(entry).path, work.appendingPathComponent(entry).path) == 0
+            else {
+                throw SetupError(
+                    description: "cannot move \(entry) of the code package into the job's directory (errno \(errno))")
             }
         }
     }
@@ -65,7 +75,9 @@ struct JobInputs: Sendable {
         var mounts: [ReadOnlyMount] = []
         for version in assignment.inputs {
             let directory = try await cached(version)
-            mounts.append(ReadOnlyMount(hostPath: directory.path, sandboxPath: assignment.inputs.count == 1 ? "/data" : "/data/\(version)"))
+            mounts.append(
+                ReadOnlyMount(
+                    hostPath: directory.path, sandboxPath: assignment.inputs.count == 1 ? "/data" : "/data/\(version)"))
         }
         return mounts
     }
@@ -81,8 +93,11 @@ struct JobInputs: Sendable {
             for file in try await data.files(of: .datasetVersion(version)) {
                 guard let path = file["path"]?.stringValue else { continue }
                 let target = directory.appendingPathComponent(path)
-                let written = try await data.peer.download("/v1/dataset-versions/\(version)/files/\(PeerClient.escape(path: path))", to: target)
-                guard written == file["size"]?.intValue ?? written else { throw SetupError(description: "dataset version \(version): \(path) came short (\(written) bytes)") }
+                let written = try await data.peer.download(
+                    "/v1/dataset-versions/\(version)/files/\(PeerClient.escape(path: path))", to: target)
+                guard written == file["size"]?.intValue ?? written else {
+                    throw SetupError(description: "dataset version \(version): \(path) came short (\(written) bytes)")
+                }
             }
         } catch let error as PeerError {
             throw SetupError(description: "cannot fetch dataset version \(version): \(error.message)")
@@ -93,7 +108,9 @@ struct JobInputs: Sendable {
     }
 
     /// Runs a program to its end; its exit status and combined output.
-    static func run(_ arguments: [String], stdin: FileHandle? = nil, directory: URL? = nil) async throws -> (Int32, String) {
+    static func run(
+        _ arguments: [String], stdin: FileHandle? = nil, directory: URL? = nil
+    ) async throws -> (Int32, String) {
         let process = Process()
         process.currentDirectoryURL = directory
         process.executableURL = URL(fileURLWithPath: arguments[0])

@@ -21,7 +21,10 @@ struct JobLogPump: Sendable {
 
     /// Drains the log until the job has ended and everything it printed is delivered.
     func run() async throws {
-        var offset = (try? String(contentsOf: offsetFile, encoding: .utf8)).flatMap { UInt64($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+        var offset =
+            (try? String(contentsOf: offsetFile, encoding: .utf8)).flatMap {
+                UInt64($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            } ?? 0
         var pending: [UInt8] = []
         var lastProgress: (value: Double, message: String?)?
         var progressSentAt = ContinuousClock.now - .seconds(1)
@@ -51,7 +54,8 @@ struct JobLogPump: Sendable {
             }
             // Progress goes at most four times a second; the last value always goes.
             if let progress = lastProgress, ContinuousClock.now - progressSentAt >= .milliseconds(250) || ended {
-                try? await compute.report(assignment.jobId, JobReport(progress: progress.value, progressMessage: progress.message))
+                try? await compute.report(
+                    assignment.jobId, JobReport(progress: progress.value, progressMessage: progress.message))
                 lastProgress = nil
                 progressSentAt = .now
             }
@@ -62,16 +66,25 @@ struct JobLogPump: Sendable {
 
     /// Sends one read's lines; returns the last progress they reported.
     private func deliver(_ lines: [String]) async throws -> (Double, String?)? {
-        var entries: [JSONValue] = [], points: [JSONValue] = [], params: [String: JSONValue] = [:], tags: [String: JSONValue] = [:]
+        var entries: [JSONValue] = []
+        var points: [JSONValue] = []
+        var params: [String: JSONValue] = [:]
+        var tags: [String: JSONValue] = [:]
         var progress: (Double, String?)?
         let now = Timestamp.now
         let millis = Int64(Date().timeIntervalSince1970 * 1000)
         for text in lines {
             switch LineProtocol.parse(text) {
             case .log(let line):
-                entries.append(["time": .string(now), "level": "info", "message": .string(String(decoding: Array(line.utf8.prefix(Self.maxLineBytes)), as: UTF8.self))])
+                entries.append([
+                    "time": .string(now), "level": "info",
+                    "message": .string(String(decoding: Array(line.utf8.prefix(Self.maxLineBytes)), as: UTF8.self)),
+                ])
             case .malformed(let line, let reason):
-                entries.append(["time": .string(now), "level": "warning", "message": .string("\(String(line.prefix(4096))) [not understood: \(reason)]")])
+                entries.append([
+                    "time": .string(now), "level": "warning",
+                    "message": .string("\(String(line.prefix(4096))) [not understood: \(reason)]"),
+                ])
             case .progress(let value, let message):
                 progress = (value, message)
             case .metric(let key, let value, let step):
@@ -90,18 +103,37 @@ struct JobLogPump: Sendable {
         }
         for chunk in stride(from: 0, to: points.count, by: Self.maxEntries) {
             do {
-                try await data.appendMetrics(run: run, Array(points[chunk..<min(chunk + Self.maxEntries, points.count)]))
+                try await data.appendMetrics(
+                    run: run, Array(points[chunk..<min(chunk + Self.maxEntries, points.count)]))
             } catch let error as PeerError where (400..<500).contains(error.status) {
-                try await data.appendLogs(run: run, [["time": .string(now), "level": "warning", "message": .string("metrics refused by data: \(error.message)")]])
+                try await data.appendLogs(
+                    run: run,
+                    [
+                        [
+                            "time": .string(now), "level": "warning",
+                            "message": .string("metrics refused by data: \(error.message)"),
+                        ]
+                    ])
             }
         }
         // A param logged twice with another value is refused (params are write-once); the job
         // learns nothing of it, so the refusal goes to its log.
         for (kind, values) in [("params", params), ("tags", tags)] where !values.isEmpty {
             do {
-                if kind == "params" { try await data.logParams(run: run, values) } else { try await data.setTags(run: run, values) }
+                if kind == "params" {
+                    try await data.logParams(run: run, values)
+                } else {
+                    try await data.setTags(run: run, values)
+                }
             } catch let error as PeerError where (400..<500).contains(error.status) {
-                try await data.appendLogs(run: run, [["time": .string(now), "level": "warning", "message": .string("\(kind) refused by data: \(error.message)")]])
+                try await data.appendLogs(
+                    run: run,
+                    [
+                        [
+                            "time": .string(now), "level": "warning",
+                            "message": .string("\(kind) refused by data: \(error.message)"),
+                        ]
+                    ])
             }
         }
         return progress

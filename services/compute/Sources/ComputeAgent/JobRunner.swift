@@ -27,25 +27,32 @@ struct JobRunner: Sendable {
                 do {
                     try await start(assignment)
                 } catch let error as JobInputs.SetupError {
-                    try await finish(assignment, JobReport(state: "failed", reason: "setup_failed", message: error.description))
+                    try await finish(
+                        assignment, JobReport(state: "failed", reason: "setup_failed", message: error.description))
                     return
                 } catch let error as ExecutorError {
-                    try await finish(assignment, JobReport(state: "failed", reason: "start_failed", message: error.message))
+                    try await finish(
+                        assignment, JobReport(state: "failed", reason: "start_failed", message: error.message))
                     return
                 }
                 try await compute.report(jobID, JobReport(state: "running"))
             } else {
                 executor.attach(jobID)
             }
-            let pump = JobLogPump(executor: executor, data: data, compute: compute, assignment: assignment, offsetFile: offsetFile(jobID))
+            let pump = JobLogPump(
+                executor: executor, data: data, compute: compute, assignment: assignment, offsetFile: offsetFile(jobID))
             try await pump.run()
             let result = await executor.wait(for: jobID)
             // A cancelled wait answers a made-up result: the agent is stopping, the job is not.
             try Task.checkCancellation()
             let uploadProblem = await uploadOutputs(assignment)
-            var report = Self.report(for: result, memoryMB: assignment.resources.memoryMB, diskMB: Self.diskMB(of: assignment), timeout: assignment.timeoutSeconds)
+            var report = Self.report(
+                for: result, memoryMB: assignment.resources.memoryMB, diskMB: Self.diskMB(of: assignment),
+                timeout: assignment.timeoutSeconds)
             if let uploadProblem, report.state == "succeeded" {
-                report = JobReport(state: "failed", reason: "output_upload_failed", message: uploadProblem, exitCode: report.exitCode, usage: report.usage)
+                report = JobReport(
+                    state: "failed", reason: "output_upload_failed", message: uploadProblem, exitCode: report.exitCode,
+                    usage: report.usage)
             }
             try await finish(assignment, report)
         } catch is CancellationError {
@@ -64,8 +71,13 @@ struct JobRunner: Sendable {
     private func start(_ assignment: Assignment) async throws {
         let directories = try await executor.prepare(jobId: assignment.jobId, diskMB: Self.diskMB(of: assignment))
         try await inputs.unpackCode(assignment, into: directories.work)
-        if assignment.command == DDLContract.command, !FileManager.default.fileExists(atPath: directories.work.appendingPathComponent(DDLContract.entryFile).path) {
-            throw JobInputs.SetupError(description: "the code package has no \(DDLContract.entryFile) at its root (the DDL contract needs main(dataset_dir, model_output_dir) there)")
+        if assignment.command == DDLContract.command,
+            !FileManager.default.fileExists(atPath: directories.work.appendingPathComponent(DDLContract.entryFile).path)
+        {
+            throw JobInputs.SetupError(
+                description:
+                    "the code package has no \(DDLContract.entryFile) at its root (the DDL contract needs main(dataset_dir, model_output_dir) there)"
+            )
         }
         var environment = assignment.environment
         environment["MLEX_JOB_ID"] = assignment.jobId
@@ -78,8 +90,11 @@ struct JobRunner: Sendable {
         environment["PYTHONUNBUFFERED"] = environment["PYTHONUNBUFFERED"] ?? "1"
         if !assignment.gpuIds.isEmpty { environment["CUDA_VISIBLE_DEVICES"] = assignment.gpuIds.joined(separator: ",") }
         let job = SandboxJob(
-            jobId: assignment.jobId, command: assignment.command, environment: environment, inputs: try await inputs.datasets(assignment),
-            limits: ResourceLimits(cpus: assignment.resources.cpus, memoryMB: assignment.resources.memoryMB, pids: settings.pidsLimit, diskMB: Self.diskMB(of: assignment)),
+            jobId: assignment.jobId, command: assignment.command, environment: environment,
+            inputs: try await inputs.datasets(assignment),
+            limits: ResourceLimits(
+                cpus: assignment.resources.cpus, memoryMB: assignment.resources.memoryMB, pids: settings.pidsLimit,
+                diskMB: Self.diskMB(of: assignment)),
             timeoutSeconds: assignment.timeoutSeconds, image: assignment.image
         )
         try await executor.launch(job)
@@ -90,10 +105,15 @@ struct JobRunner: Sendable {
     /// must not follow them out of its sandbox.
     private func uploadOutputs(_ assignment: Assignment) async -> String? {
         let output = executor.directories(of: assignment.jobId).output
-        guard let walker = FileManager.default.enumerator(at: output, includingPropertiesForKeys: [.isRegularFileKey, .isSymbolicLinkKey]) else { return nil }
+        guard
+            let walker = FileManager.default.enumerator(
+                at: output, includingPropertiesForKeys: [.isRegularFileKey, .isSymbolicLinkKey])
+        else { return nil }
         var problems: [String] = []
         for case let file as URL in walker {
-            guard let values = try? file.resourceValues(forKeys: [.isRegularFileKey, .isSymbolicLinkKey]), values.isRegularFile == true, values.isSymbolicLink != true else { continue }
+            guard let values = try? file.resourceValues(forKeys: [.isRegularFileKey, .isSymbolicLinkKey]),
+                values.isRegularFile == true, values.isSymbolicLink != true
+            else { continue }
             let relative = String(file.path.dropFirst(output.path.count + 1))
             do {
                 try await data.upload(file, to: .run(assignment.runId), path: JobOutputs.prefix + relative)
@@ -102,7 +122,9 @@ struct JobRunner: Sendable {
             }
         }
         if !problems.isEmpty {
-            try? await data.appendLogs(run: assignment.runId, problems.map { ["level": "error", "message": .string("output not uploaded: \($0)")] })
+            try? await data.appendLogs(
+                run: assignment.runId,
+                problems.map { ["level": "error", "message": .string("output not uploaded: \($0)")] })
             return "\(problems.count) output file(s) could not be uploaded; the first: \(problems[0])"
         }
         return nil
@@ -116,7 +138,9 @@ struct JobRunner: Sendable {
                 try await compute.report(assignment.jobId, report)
                 break
             } catch let error as PeerError where error.status < 500 && error.code != "job_not_on_node" {
-                logger.error("compute refused the job's end report", metadata: ["job": "\(assignment.jobId)", "error": "\(error)"])
+                logger.error(
+                    "compute refused the job's end report",
+                    metadata: ["job": "\(assignment.jobId)", "error": "\(error)"])
                 break
             } catch let error as PeerError where error.code == "job_not_on_node" {
                 break
@@ -150,23 +174,44 @@ struct JobRunner: Sendable {
         let code = result.exitCode.map(Int.init)
         switch result.reason {
         case .exited where result.exitCode == 0:
-            return JobReport(state: "succeeded", reason: "exit_code", message: "exited with code 0", exitCode: 0, usage: usage)
+            return JobReport(
+                state: "succeeded", reason: "exit_code", message: "exited with code 0", exitCode: 0, usage: usage)
         case .exited:
-            return JobReport(state: "failed", reason: "exit_code", message: "exited with code \(code ?? -1)", exitCode: code, usage: usage)
+            return JobReport(
+                state: "failed", reason: "exit_code", message: "exited with code \(code ?? -1)", exitCode: code,
+                usage: usage)
         case .signaled:
-            return JobReport(state: "failed", reason: "signal", message: "killed by signal \(result.signal ?? 0)", exitCode: code ?? 128 + Int(result.signal ?? 0), usage: usage)
+            return JobReport(
+                state: "failed", reason: "signal", message: "killed by signal \(result.signal ?? 0)",
+                exitCode: code ?? 128 + Int(result.signal ?? 0), usage: usage)
         case .oomKilled:
-            return JobReport(state: "failed", reason: "oom_killed", message: "killed by the kernel: it used more than its memory limit of \(memoryMB) MB", exitCode: code ?? 137, usage: usage)
+            return JobReport(
+                state: "failed", reason: "oom_killed",
+                message: "killed by the kernel: it used more than its memory limit of \(memoryMB) MB",
+                exitCode: code ?? 137, usage: usage)
         case .diskLimit:
-            return JobReport(state: "failed", reason: "disk_limit", message: "ran out of disk: /job, /output and /tmp together may hold \(diskMB) MB (resources.diskMB)", exitCode: code, usage: usage)
+            return JobReport(
+                state: "failed", reason: "disk_limit",
+                message: "ran out of disk: /job, /output and /tmp together may hold \(diskMB) MB (resources.diskMB)",
+                exitCode: code, usage: usage)
         case .timedOut:
-            return JobReport(state: "timed_out", reason: "timeout", message: "ran longer than its timeout of \(timeout ?? 0) seconds and was killed", exitCode: code, usage: usage)
+            return JobReport(
+                state: "timed_out", reason: "timeout",
+                message: "ran longer than its timeout of \(timeout ?? 0) seconds and was killed", exitCode: code,
+                usage: usage)
         case .cancelled:
-            return JobReport(state: "cancelled", reason: "cancelled", message: "cancelled; its processes were killed", exitCode: code, usage: usage)
+            return JobReport(
+                state: "cancelled", reason: "cancelled", message: "cancelled; its processes were killed",
+                exitCode: code, usage: usage)
         case .startFailed:
-            return JobReport(state: "failed", reason: "start_failed", message: result.message ?? "the sandbox did not start", exitCode: code, usage: usage)
+            return JobReport(
+                state: "failed", reason: "start_failed", message: result.message ?? "the sandbox did not start",
+                exitCode: code, usage: usage)
         case .supervisorLost:
-            return JobReport(state: "failed", reason: "supervisor_lost", message: result.message ?? "the job's supervisor died; its outcome is unknown", exitCode: code, usage: usage)
+            return JobReport(
+                state: "failed", reason: "supervisor_lost",
+                message: result.message ?? "the job's supervisor died; its outcome is unknown", exitCode: code,
+                usage: usage)
         }
     }
 }

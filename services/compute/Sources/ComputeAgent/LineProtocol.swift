@@ -33,13 +33,17 @@ enum LineProtocol {
             }
             var step: Int64?
             if parts.count == 4 {
-                guard let given = Int64(parts[3]) else { return .malformed(text, reason: "a metric's step is an integer") }
+                guard let given = Int64(parts[3]) else {
+                    return .malformed(text, reason: "a metric's step is an integer")
+                }
                 step = given
             }
             return .metric(key: String(parts[1]), value: value, step: step)
         case "param", "tag":
             guard words.count == 3 else { return .malformed(text, reason: "\(verb) takes a key and a value") }
-            return verb == "param" ? .param(key: String(words[1]), value: String(words[2])) : .tag(key: String(words[1]), value: String(words[2]))
+            return verb == "param"
+                ? .param(key: String(words[1]), value: String(words[2]))
+                : .tag(key: String(words[1]), value: String(words[2]))
         default:
             return .malformed(text, reason: "unknown ::mlex verb \(verb); known: progress, metric, param, tag")
         }

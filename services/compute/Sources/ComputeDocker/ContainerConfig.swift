@@ -47,7 +47,8 @@ public struct ContainerConfig: Encodable, Sendable {
 
     static let maskedPaths = [
         "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-        "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/fs/cgroup", "/sys/kernel", "/sys/devices/virtual/powercap",
+        "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/fs/cgroup", "/sys/kernel",
+        "/sys/devices/virtual/powercap",
     ]
 
     init(job: SandboxJob, image: String, layout: JobLayout, uid: UInt32, gid: UInt32) {
@@ -71,7 +72,8 @@ public struct ContainerConfig: Encodable, Sendable {
             NanoCpus: Int64((job.limits.cpus * 1e9).rounded()), PidsLimit: Int64(job.limits.pids),
             NetworkMode: "none", Init: true, ReadonlyRootfs: true,
             CapDrop: ["ALL"], SecurityOpt: ["no-new-privileges"], MaskedPaths: Self.maskedPaths,
-            DeviceRequests: gpus.isEmpty ? nil : [DeviceRequest(Driver: "nvidia", DeviceIDs: gpus, Capabilities: [["gpu"]])],
+            DeviceRequests: gpus.isEmpty
+                ? nil : [DeviceRequest(Driver: "nvidia", DeviceIDs: gpus, Capabilities: [["gpu"]])],
             // The executor removes it after reading its exit state; auto-remove would race that.
             AutoRemove: false
         )

@@ -89,7 +89,7 @@ final class ContainerFollower: Sendable {
         while true {
             do {
                 return try await engine.waitUntilStopped(container)
-            } catch where failures < 30 && !Task.isCancelled {
+            } catch  where failures < 30 && !Task.isCancelled {
                 failures += 1
                 try await Task.sleep(for: .seconds(1))
             }
@@ -99,8 +99,12 @@ final class ContainerFollower: Sendable {
     /// Appends the demultiplexed output to the log file. After a re-attach the stream starts
     /// again at the container's first byte, so the bytes the file already holds are skipped.
     private static func copyLog(_ engine: DockerEngine, _ container: String, to log: URL) async {
-        if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
-        guard let file = try? FileHandle(forWritingTo: log), let body = try? await engine.logs(of: container) else { return }
+        if !FileManager.default.fileExists(atPath: log.path) {
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+        }
+        guard let file = try? FileHandle(forWritingTo: log), let body = try? await engine.logs(of: container) else {
+            return
+        }
         defer { try? file.close() }
         var skip = (try? file.seekToEnd()) ?? 0
         var frames = LogDemultiplexer()
@@ -126,7 +130,9 @@ final class ContainerFollower: Sendable {
         guard let lines = try? await engine.stats(of: container) else { return }
         do {
             for try await line in lines {
-                guard let stats = try? JSONDecoder().decode(ContainerStats.self, from: line), !stats.isEmpty else { continue }
+                guard let stats = try? JSONDecoder().decode(ContainerStats.self, from: line), !stats.isEmpty else {
+                    continue
+                }
                 var sample = stats.usage
                 usage.value.withLock { latest in
                     sample.memoryPeakBytes = max(sample.memoryPeakBytes, latest?.memoryPeakBytes ?? 0)
@@ -138,8 +144,11 @@ final class ContainerFollower: Sendable {
 
     /// Kills the container at `seconds` after it started (measured from the daemon's own start
     /// time, so an agent restart does not extend the job's life).
-    private static func enforceTimeout(_ engine: DockerEngine, _ container: String, seconds: Int, layout: JobLayout) async {
-        let started = (try? await engine.state(of: container)).flatMap { $0.map { DockerTime.parse($0.StartedAt) } } ?? nil
+    private static func enforceTimeout(
+        _ engine: DockerEngine, _ container: String, seconds: Int, layout: JobLayout
+    ) async {
+        let started =
+            (try? await engine.state(of: container)).flatMap { $0.map { DockerTime.parse($0.StartedAt) } } ?? nil
         let deadline = (started ?? Date()).addingTimeInterval(Double(seconds))
         let remaining = deadline.timeIntervalSinceNow
         if remaining > 0 {
@@ -150,19 +159,31 @@ final class ContainerFollower: Sendable {
     }
 
     /// How the job ended, from the markers the executor wrote and the container's final state.
-    private static func outcome(_ engine: DockerEngine, _ container: String, layout: JobLayout, job: SandboxJob?, usage: ResourceUsage?) async -> ExecutionResult {
-        let launchedAt = (try? layout.started.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate) ?? Date()
+    private static func outcome(
+        _ engine: DockerEngine, _ container: String, layout: JobLayout, job: SandboxJob?, usage: ResourceUsage?
+    ) async -> ExecutionResult {
+        let launchedAt =
+            (try? layout.started.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate)
+            ?? Date()
         guard let state = try? await engine.state(of: container) else {
             if layout.exists(layout.cancelMarker) {
-                return ExecutionResult(reason: .cancelled, message: "cancelled; its container is gone", startedAt: launchedAt, endedAt: Date(), usage: usage)
+                return ExecutionResult(
+                    reason: .cancelled, message: "cancelled; its container is gone", startedAt: launchedAt,
+                    endedAt: Date(), usage: usage)
             }
-            return ExecutionResult(reason: .supervisorLost, message: "the job's container \(container) is gone (removed outside MLExchange?); its outcome is unknown", startedAt: launchedAt, endedAt: Date(), usage: usage)
+            return ExecutionResult(
+                reason: .supervisorLost,
+                message:
+                    "the job's container \(container) is gone (removed outside MLExchange?); its outcome is unknown",
+                startedAt: launchedAt, endedAt: Date(), usage: usage)
         }
         let startedAt = DockerTime.parse(state.StartedAt) ?? launchedAt
         let endedAt = DockerTime.parse(state.FinishedAt) ?? Date()
         let code = state.ExitCode
         func result(_ reason: ExitReason, signal: Int32? = nil, _ message: String? = nil) -> ExecutionResult {
-            ExecutionResult(reason: reason, exitCode: code, signal: signal, message: message, startedAt: startedAt, endedAt: endedAt, usage: usage)
+            ExecutionResult(
+                reason: reason, exitCode: code, signal: signal, message: message, startedAt: startedAt,
+                endedAt: endedAt, usage: usage)
         }
         if layout.exists(layout.cancelMarker) { return result(.cancelled) }
         if layout.exists(layout.timeoutMarker) { return result(.timedOut) }
@@ -181,7 +202,8 @@ enum DockerTime {
     static func parse(_ text: String) -> Date? {
         guard text.hasSuffix("Z") else { return nil }
         let body = text.dropLast()
-        let (whole, fraction) = body.firstIndex(of: ".").map { (body[..<$0], Double("0" + body[$0...]) ?? 0) } ?? (body, 0)
+        let (whole, fraction) =
+            body.firstIndex(of: ".").map { (body[..<$0], Double("0" + body[$0...]) ?? 0) } ?? (body, 0)
         let formatter = ISO8601DateFormatter()
         guard let date = formatter.date(from: whole + "Z"), date.timeIntervalSince1970 > 0 else { return nil }
         return date.addingTimeInterval(fraction)

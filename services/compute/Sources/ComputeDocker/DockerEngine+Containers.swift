@@ -47,7 +47,9 @@ extension DockerEngine {
 
     /// SIGTERM, then SIGKILL after `graceSeconds`; answers once the container stopped.
     public func stop(_ container: String, graceSeconds: Int) async throws {
-        let answer = try await call(.POST, "/containers/\(container)/stop", query: ["t": "\(graceSeconds)"], timeout: .seconds(Int64(graceSeconds) + 30))
+        let answer = try await call(
+            .POST, "/containers/\(container)/stop", query: ["t": "\(graceSeconds)"],
+            timeout: .seconds(Int64(graceSeconds) + 30))
         // 304: already stopped; 404: already gone. Either way it no longer runs.
         if answer.status == 304 || answer.status == 404 { return }
         try expect(answer)
@@ -72,6 +74,8 @@ extension DockerEngine {
         struct Listed: Decodable { let Names: [String] }
         let filters = String(decoding: try JSONEncoder().encode(["label": [label]]), as: UTF8.self)
         let body = try expect(await call(.GET, "/containers/json", query: ["all": "true", "filters": filters]))
-        return try JSONDecoder().decode([Listed].self, from: body).flatMap { $0.Names.map { String($0.drop(while: { $0 == "/" })) } }
+        return try JSONDecoder().decode([Listed].self, from: body).flatMap {
+            $0.Names.map { String($0.drop(while: { $0 == "/" })) }
+        }
     }
 }

@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import NIOHTTP1
 import NIOFoundationCompat
+import NIOHTTP1
 
 /// Images: is it here, pull it, or import a root filesystem as one (`docker import`).
 extension DockerEngine {
@@ -26,7 +26,9 @@ extension DockerEngine {
             if let error = (try? JSONDecoder().decode(Progress.self, from: line))?.error { lastError = error }
         }
         if let lastError { throw Failure(status: 0, message: lastError) }
-        guard try await hasImage(reference) else { throw Failure(status: 0, message: "the pull ended without image \(reference)") }
+        guard try await hasImage(reference) else {
+            throw Failure(status: 0, message: "the pull ended without image \(reference)")
+        }
     }
 
     /// `docker import`: a tar of a root filesystem becomes image `repository:tag`.
@@ -55,6 +57,7 @@ extension DockerEngine {
 
     /// A reference inside a URL path: its slashes stay (the daemon routes on them), the rest is escaped.
     static func escaped(_ reference: String) -> String {
-        reference.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "@:"))) ?? reference
+        reference.addingPercentEncoding(
+            withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "@:"))) ?? reference
     }
 }

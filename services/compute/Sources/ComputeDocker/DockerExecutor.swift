@@ -44,7 +44,9 @@ public final class DockerExecutor: Executor {
 
     /// Throws when the daemon cannot be reached or jobs cannot get disks of their own: better to
     /// refuse work than to take jobs that cannot start (or would run unlimited).
-    public init(root: URL, engine: DockerEngine, uid: UInt32 = 65534, gid: UInt32 = 65534, stopGraceSeconds: Int = 10) async throws {
+    public init(
+        root: URL, engine: DockerEngine, uid: UInt32 = 65534, gid: UInt32 = 65534, stopGraceSeconds: Int = 10
+    ) async throws {
         guard uid != 0, gid != 0 else { throw ExecutorError(.invalidJob, "jobs never run as root (uid/gid 0)") }
         do {
             _ = try await engine.ping()
@@ -87,9 +89,12 @@ public final class DockerExecutor: Executor {
     /// busy or unreachable): found by label, removed. A job with a directory is the agent's to
     /// re-attach or clean up.
     private func removeOrphans() async throws {
-        for name in try await engine.containers(labelled: "\(ContainerConfig.rootLabel)=\(root.path)") where name.hasPrefix("mlex-job-") {
+        for name in try await engine.containers(labelled: "\(ContainerConfig.rootLabel)=\(root.path)")
+        where name.hasPrefix("mlex-job-") {
             let jobId = String(name.dropFirst("mlex-job-".count))
-            guard SandboxJob.isValidJobId(jobId), !FileManager.default.fileExists(atPath: root.appendingPathComponent(jobId).path) else { continue }
+            guard SandboxJob.isValidJobId(jobId),
+                !FileManager.default.fileExists(atPath: root.appendingPathComponent(jobId).path)
+            else { continue }
             try await engine.remove(name)
         }
     }
@@ -106,17 +111,25 @@ public final class DockerExecutor: Executor {
     public func launch(_ job: SandboxJob) async throws {
         try job.validate(executorRoot: root)
         guard let image = job.image else {
-            throw ExecutorError(.invalidJob, "the docker executor runs jobs in an image; this job names none (a local node runs it on the host's system)")
+            throw ExecutorError(
+                .invalidJob,
+                "the docker executor runs jobs in an image; this job names none (a local node runs it on the host's system)"
+            )
         }
         let layout = try layout(of: job.jobId)
-        guard layout.exists(layout.work) else { throw ExecutorError(.notFound, "job \(job.jobId) has no directories; call prepare first") }
-        guard !layout.exists(layout.job) else { throw ExecutorError(.alreadyExists, "job \(job.jobId) was already launched") }
+        guard layout.exists(layout.work) else {
+            throw ExecutorError(.notFound, "job \(job.jobId) has no directories; call prepare first")
+        }
+        guard !layout.exists(layout.job) else {
+            throw ExecutorError(.alreadyExists, "job \(job.jobId) was already launched")
+        }
         try JobRoot(root).requireDisk(of: job)
         try await ensureImage(image)
         try JobFiles.write(job, to: layout.job)
         let name = Self.containerName(job.jobId)
         do {
-            _ = try await engine.createContainer(name: name, ContainerConfig(job: job, image: image, layout: layout, uid: uid, gid: gid))
+            _ = try await engine.createContainer(
+                name: name, ContainerConfig(job: job, image: image, layout: layout, uid: uid, gid: gid))
             try await engine.start(name)
         } catch {
             try? await engine.remove(name)
@@ -140,7 +153,9 @@ public final class DockerExecutor: Executor {
 
     public func attach(_ jobId: String) {
         JobRoot(root).remountDisk(of: jobId)
-        guard let layout = try? layout(of: jobId), layout.exists(layout.job), !layout.exists(layout.status) else { return }
+        guard let layout = try? layout(of: jobId), layout.exists(layout.job), !layout.exists(layout.status) else {
+            return
+        }
         follow(layout)
     }
 
@@ -168,11 +183,14 @@ public final class DockerExecutor: Executor {
 
     public func result(of jobId: String) -> ExecutionResult? {
         guard let layout = try? layout(of: jobId) else {
-            return ExecutionResult(reason: .supervisorLost, message: "invalid job id '\(jobId)'", startedAt: Date(), endedAt: Date())
+            return ExecutionResult(
+                reason: .supervisorLost, message: "invalid job id '\(jobId)'", startedAt: Date(), endedAt: Date())
         }
         if let result = try? JobFiles.read(ExecutionResult.self, from: layout.status) { return result }
         guard layout.exists(layout.directory) else {
-            return ExecutionResult(reason: .supervisorLost, message: "no job \(jobId) under \(root.path)", startedAt: Date(), endedAt: Date())
+            return ExecutionResult(
+                reason: .supervisorLost, message: "no job \(jobId) under \(root.path)", startedAt: Date(),
+                endedAt: Date())
         }
         return nil
     }

@@ -1,12 +1,14 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import NIOHTTP1
 import NIOFoundationCompat
+import NIOHTTP1
 
 /// Which of a container's streams a log frame came from.
 public enum LogStream: UInt8, Sendable {
-    case stdin = 0, stdout = 1, stderr = 2
+    case stdin = 0
+    case stdout = 1
+    case stderr = 2
 }
 
 /// Decodes Docker's multiplexed log stream (a container without a TTY): frames of an 8-byte
@@ -80,7 +82,8 @@ struct JSONLines: AsyncSequence {
 extension DockerEngine {
     /// The container's combined output from its start, then live until it stops.
     public func logs(of container: String) async throws -> HTTPClientResponse.Body {
-        try await stream(.GET, "/containers/\(container)/logs", query: ["follow": "true", "stdout": "true", "stderr": "true"])
+        try await stream(
+            .GET, "/containers/\(container)/logs", query: ["follow": "true", "stdout": "true", "stderr": "true"])
     }
 
     /// One stats document per second while the container runs (`/containers/{id}/stats`).

@@ -30,7 +30,7 @@ public struct CgroupHierarchy: Sendable, Equatable {
     /// run without limits, which we never do.
     public static func detect() throws -> CgroupHierarchy {
         guard let mountinfo = SysFile.read("/proc/self/mountinfo"),
-              let membership = SysFile.read("/proc/self/cgroup")
+            let membership = SysFile.read("/proc/self/cgroup")
         else {
             throw ExecutorError(.cgroupsUnavailable, "cannot read /proc/self/mountinfo or /proc/self/cgroup")
         }
@@ -45,7 +45,8 @@ public struct CgroupHierarchy: Sendable, Equatable {
                 .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
             let missing = v2Controllers.filter { !available.contains($0) }
             guard missing.isEmpty else {
-                throw ExecutorError(.cgroupsUnavailable, "cgroup v2 at \(own) lacks controllers: \(missing.joined(separator: ", "))")
+                throw ExecutorError(
+                    .cgroupsUnavailable, "cgroup v2 at \(own) lacks controllers: \(missing.joined(separator: ", "))")
             }
             return CgroupHierarchy(version: .v2, parents: ["unified": own + "/" + parentName])
         }
@@ -54,7 +55,7 @@ public struct CgroupHierarchy: Sendable, Equatable {
         var missing: [String] = []
         for controller in v1Controllers {
             guard let mount = mounts.first(where: { !$0.isV2 && $0.controllers.contains(controller) }),
-                  let ownPath = ownPaths[controller]
+                let ownPath = ownPaths[controller]
             else {
                 missing.append(controller)
                 continue
@@ -62,7 +63,10 @@ public struct CgroupHierarchy: Sendable, Equatable {
             parents[controller] = mount.directory(for: ownPath) + "/" + parentName
         }
         guard missing.isEmpty else {
-            throw ExecutorError(.cgroupsUnavailable, "no usable cgroup v1 controllers: \(missing.joined(separator: ", ")) (and /sys/fs/cgroup is not cgroup v2)")
+            throw ExecutorError(
+                .cgroupsUnavailable,
+                "no usable cgroup v1 controllers: \(missing.joined(separator: ", ")) (and /sys/fs/cgroup is not cgroup v2)"
+            )
         }
         return CgroupHierarchy(version: .v1, parents: parents)
     }

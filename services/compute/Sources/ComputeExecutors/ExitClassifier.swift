@@ -9,7 +9,10 @@ enum ExitClassifier {
         var message: String?
     }
 
-    static func classify(_ status: WaitStatus?, cancelled: Bool, timedOut: Bool, oomKills: Int, diskFull: Bool = false, timeoutSeconds: Int?) -> Outcome {
+    static func classify(
+        _ status: WaitStatus?, cancelled: Bool, timedOut: Bool, oomKills: Int, diskFull: Bool = false,
+        timeoutSeconds: Int?
+    ) -> Outcome {
         var exitCode = status?.exitCode
         var signal = status?.signal
         // bwrap's monitor reports a command killed by signal N as exit status 128+N (like a
@@ -26,7 +29,9 @@ enum ExitClassifier {
             return Outcome(reason: .timedOut, exitCode: exitCode, signal: signal, message: "ran longer than \(limit)")
         }
         if oomKills > 0 {
-            return Outcome(reason: .oomKilled, exitCode: exitCode, signal: signal, message: "memory limit reached: the kernel OOM killer ran \(oomKills) time(s)")
+            return Outcome(
+                reason: .oomKilled, exitCode: exitCode, signal: signal,
+                message: "memory limit reached: the kernel OOM killer ran \(oomKills) time(s)")
         }
         if diskFull, signal != nil || (exitCode ?? 0) != 0 {
             return Outcome(reason: .diskLimit, exitCode: exitCode, signal: signal, message: ExitReason.diskFullMessage)

@@ -6,7 +6,10 @@ extension JobCgroups {
     static let cfsPeriodMicroseconds = 100_000
 
     func applyV1(_ limits: ResourceLimits) throws {
-        let memory = try path("memory"), cpu = try path("cpu"), pids = try path("pids"), freezer = try path("freezer")
+        let memory = try path("memory")
+        let cpu = try path("cpu")
+        let pids = try path("pids")
+        let freezer = try path("freezer")
         let bytes = String(limits.memoryMB * 1024 * 1024)
         try SysFile.write(bytes, to: memory + "/memory.limit_in_bytes")
         // Without this the job could spill past the limit into swap.

@@ -40,7 +40,9 @@ extension JobCgroups {
         do {
             try SysFile.write("+memory +cpu +pids", to: directory + "/cgroup.subtree_control")
         } catch {
-            throw ExecutorError(.cgroupsUnavailable, "cannot delegate memory/cpu/pids below \(directory) (move the agent into a leaf cgroup): \(error)")
+            throw ExecutorError(
+                .cgroupsUnavailable,
+                "cannot delegate memory/cpu/pids below \(directory) (move the agent into a leaf cgroup): \(error)")
         }
     }
 }

@@ -105,7 +105,9 @@ public struct JobCgroups: Codable, Sendable, Equatable {
                 let code = errno
                 if code == ENOENT { break }
                 attempts += 1
-                guard code == EBUSY else { throw ExecutorError(.cgroup, "rmdir \(directory): \(SysFile.errnoText(code))") }
+                guard code == EBUSY else {
+                    throw ExecutorError(.cgroup, "rmdir \(directory): \(SysFile.errnoText(code))")
+                }
                 if attempts >= 200 {
                     if processIDs().allSatisfy(Self.isZombie) { break }
                     // Still exiting after the caller's kill: one more kill, then leave it.

@@ -28,20 +28,28 @@ package struct JobDisk: Sendable {
     /// kernel or the tools cannot make one: the job must not run without its limit.
     package static func create(_ layout: JobLayout, sizeMB: Int, uid: UInt32, gid: UInt32) throws {
         guard sizeBounds.contains(sizeMB) else {
-            throw ExecutorError(.invalidJob, "diskMB must be \(sizeBounds.lowerBound) to \(sizeBounds.upperBound), got \(sizeMB)")
+            throw ExecutorError(
+                .invalidJob, "diskMB must be \(sizeBounds.lowerBound) to \(sizeBounds.upperBound), got \(sizeMB)")
         }
         let disk = JobDisk(layout)
         try disk.remove()
         do {
             let tools = try DiskTools.locate()
-            guard FileManager.default.createFile(atPath: layout.diskImage.path, contents: nil, attributes: [.posixPermissions: 0o600]),
-                  truncate(layout.diskImage.path, off_t(sizeMB) << 20) == 0
+            guard
+                FileManager.default.createFile(
+                    atPath: layout.diskImage.path, contents: nil, attributes: [.posixPermissions: 0o600]),
+                truncate(layout.diskImage.path, off_t(sizeMB) << 20) == 0
             else {
-                throw ExecutorError(.diskUnavailable, "cannot make a \(sizeMB) MB image at \(layout.diskImage.path): \(SysFile.errnoText())")
+                throw ExecutorError(
+                    .diskUnavailable,
+                    "cannot make a \(sizeMB) MB image at \(layout.diskImage.path): \(SysFile.errnoText())")
             }
             // No journal (a job's scratch space need not survive a crash), no blocks reserved
             // for root (jobs never are), no discard pass over a file that is all holes.
-            try run([tools.mkfs, "-q", "-F", "-m", "0", "-O", "^has_journal", "-E", "nodiscard", "-L", "mlex-job", layout.diskImage.path])
+            try run([
+                tools.mkfs, "-q", "-F", "-m", "0", "-O", "^has_journal", "-E", "nodiscard", "-L", "mlex-job",
+                layout.diskImage.path,
+            ])
             try LocalExecutor.makeDirectory(layout.disk.path, mode: 0o755)
             try disk.mount(tools)
             for directory in [layout.work, layout.output] {
@@ -59,7 +67,8 @@ package struct JobDisk: Sendable {
 
     /// Whether `disk/` is a mount point (its device differs from the job directory's).
     package var isMounted: Bool {
-        var own = stat(), parent = stat()
+        var own = stat()
+        var parent = stat()
         guard stat(layout.disk.path, &own) == 0, stat(layout.directory.path, &parent) == 0 else { return false }
         return own.st_dev != parent.st_dev
     }
@@ -67,18 +76,27 @@ package struct JobDisk: Sendable {
     /// Throws unless the job's disk is mounted and has `sizeMB`: checked before a job starts,
     /// because a job whose directories are plain host directories would write without limit.
     package func requireMounted(sizeMB: Int) throws {
-        guard isMounted, let size = try? FileManager.default.attributesOfItem(atPath: layout.diskImage.path)[.size] as? Int else {
-            throw ExecutorError(.diskUnavailable, "job \(layout.jobId) has no disk of its own mounted at \(layout.disk.path); it would write to the host's disk without limit")
+        guard isMounted,
+            let size = try? FileManager.default.attributesOfItem(atPath: layout.diskImage.path)[.size] as? Int
+        else {
+            throw ExecutorError(
+                .diskUnavailable,
+                "job \(layout.jobId) has no disk of its own mounted at \(layout.disk.path); it would write to the host's disk without limit"
+            )
         }
         guard size == sizeMB << 20 else {
-            throw ExecutorError(.invalidJob, "job \(layout.jobId) was prepared with a disk of \(size >> 20) MB, but its limits say \(sizeMB) MB")
+            throw ExecutorError(
+                .invalidJob,
+                "job \(layout.jobId) was prepared with a disk of \(size >> 20) MB, but its limits say \(sizeMB) MB")
         }
     }
 
     /// Mounts the image again where it exists but is not mounted (the host restarted while the
     /// job's outputs were not collected yet); nothing otherwise.
     package func mountIfNeeded() throws {
-        guard !isMounted, FileManager.default.fileExists(atPath: layout.diskImage.path), FileManager.default.fileExists(atPath: layout.disk.path) else { return }
+        guard !isMounted, FileManager.default.fileExists(atPath: layout.diskImage.path),
+            FileManager.default.fileExists(atPath: layout.disk.path)
+        else { return }
         try mount(try DiskTools.locate())
     }
 
@@ -86,9 +104,13 @@ package struct JobDisk: Sendable {
     /// `noinit_itable` keeps the kernel from zeroing the inode tables in the background, which
     /// would write ~16 MB per GB into the sparse image that no job asked for.
     private func mount(_ tools: DiskTools) throws {
-        try Self.run([tools.mount, "-t", "ext4", "-o", "loop,nosuid,nodev,noatime,discard,noinit_itable", layout.diskImage.path, layout.disk.path])
+        try Self.run([
+            tools.mount, "-t", "ext4", "-o", "loop,nosuid,nodev,noatime,discard,noinit_itable", layout.diskImage.path,
+            layout.disk.path,
+        ])
         guard isMounted else {
-            throw ExecutorError(.diskUnavailable, "\(layout.disk.path) is not a mount point after mounting the job's disk")
+            throw ExecutorError(
+                .diskUnavailable, "\(layout.disk.path) is not a mount point after mounting the job's disk")
         }
     }
 
@@ -135,7 +157,8 @@ package struct JobDisk: Sendable {
         // A name no job id can have, so no listing of jobs ever shows it; one left by an agent
         // that died while probing goes now.
         let prefix = ".disk-probe-"
-        for stale in (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? [] where stale.hasPrefix(prefix) {
+        for stale in (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        where stale.hasPrefix(prefix) {
             let layout = JobLayout(directory: root.appendingPathComponent(stale, isDirectory: true))
             if (try? JobDisk(layout).remove()) != nil { try? FileManager.default.removeItem(at: layout.directory) }
         }
@@ -148,7 +171,10 @@ package struct JobDisk: Sendable {
         do {
             try create(layout, sizeMB: sizeBounds.lowerBound, uid: 65534, gid: 65534)
         } catch let error as ExecutorError {
-            throw ExecutorError(.diskUnavailable, "jobs get a disk of their own (a loop-mounted ext4 image) and this machine cannot make one: \(error.message)")
+            throw ExecutorError(
+                .diskUnavailable,
+                "jobs get a disk of their own (a loop-mounted ext4 image) and this machine cannot make one: \(error.message)"
+            )
         }
     }
 
@@ -168,8 +194,12 @@ package struct JobDisk: Sendable {
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            let text = String(decoding: output.suffix(1_000), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw ExecutorError(.diskUnavailable, "\((arguments[0] as NSString).lastPathComponent) failed with status \(process.terminationStatus): \(text)")
+            let text = String(decoding: output.suffix(1_000), as: UTF8.self).trimmingCharacters(
+                in: .whitespacesAndNewlines)
+            throw ExecutorError(
+                .diskUnavailable,
+                "\((arguments[0] as NSString).lastPathComponent) failed with status \(process.terminationStatus): \(text)"
+            )
         }
     }
 }
@@ -186,7 +216,9 @@ struct DiskTools {
             for directory in searchDirectories where access(directory + "/" + name, X_OK) == 0 {
                 return directory + "/" + name
             }
-            throw ExecutorError(.diskUnavailable, "\(name) not found in \(searchDirectories.joined(separator: ", ")) (install \(package))")
+            throw ExecutorError(
+                .diskUnavailable,
+                "\(name) not found in \(searchDirectories.joined(separator: ", ")) (install \(package))")
         }
         return try DiskTools(mkfs: find("mkfs.ext4", package: "e2fsprogs"), mount: find("mount", package: "util-linux"))
     }

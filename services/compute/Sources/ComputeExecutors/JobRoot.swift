@@ -62,7 +62,10 @@ package struct JobRoot: Sendable {
     package func knownJobs() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: url.path)
             .filter { SandboxJob.isValidJobId($0) }
-            .filter { (try? URL(fileURLWithPath: url.path + "/" + $0).resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true }
+            .filter {
+                (try? URL(fileURLWithPath: url.path + "/" + $0).resourceValues(forKeys: [.isDirectoryKey]).isDirectory)
+                    == true
+            }
             .sorted()
     }
 
@@ -79,9 +82,15 @@ package struct JobRoot: Sendable {
         let layout = try existingLayout(of: jobId)
         if layout.exists(layout.status) { return nil }
         try JobFiles.write("\(Date())\n", to: layout.cancelMarker)
-        guard let launchedAt = try? layout.job.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate else {
+        guard
+            let launchedAt = try? layout.job.resourceValues(forKeys: [.contentModificationDateKey])
+                .contentModificationDate
+        else {
             // Never launched; a later launch finds the marker and ends at once.
-            try JobFiles.write(ExecutionResult(reason: .cancelled, message: "cancelled before launch", startedAt: Date(), endedAt: Date()), to: layout.status)
+            try JobFiles.write(
+                ExecutionResult(
+                    reason: .cancelled, message: "cancelled before launch", startedAt: Date(), endedAt: Date()),
+                to: layout.status)
             return nil
         }
         return (layout, launchedAt)
@@ -96,7 +105,9 @@ package struct JobRoot: Sendable {
             do {
                 try await Task.sleep(for: .milliseconds(50))
             } catch {
-                return ExecutionResult(reason: .cancelled, message: "wait was cancelled; the job may still be running", startedAt: since, endedAt: Date())
+                return ExecutionResult(
+                    reason: .cancelled, message: "wait was cancelled; the job may still be running", startedAt: since,
+                    endedAt: Date())
             }
         }
     }

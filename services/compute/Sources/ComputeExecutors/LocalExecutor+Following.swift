@@ -15,14 +15,18 @@ extension LocalExecutor {
         }
         // Prepared but not launched yet: not finished, so nil.
         guard let launchedAt = modificationDate(layout.job) else { return nil }
-        if let pid = JobFiles.readText(layout.supervisorPid).flatMap({ pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+        if let pid = JobFiles.readText(layout.supervisorPid).flatMap({
+            pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }) {
             if ProcessProbe.isRunning(pid, commandLineContains: layout.directory.path) { return nil }
         } else if Date().timeIntervalSince(launchedAt) < Double(Self.launchTimeout.components.seconds) {
             return nil  // launch is between writing job.json and supervisor.pid
         }
         // The supervisor may have written its status and exited between our two looks.
         if let result = status(layout) { return result }
-        return lost(message: "the supervisor died without writing a status", since: modificationDate(layout.started) ?? launchedAt)
+        return lost(
+            message: "the supervisor died without writing a status",
+            since: modificationDate(layout.started) ?? launchedAt)
     }
 
     /// Polls `result(of:)`; a cancelled wait ends early, the job does not.
@@ -45,7 +49,10 @@ extension LocalExecutor {
             if let result = result(of: jobId) {
                 if result.reason == .supervisorLost {
                     // Nobody else will record the cancel.
-                    try JobFiles.write(ExecutionResult(reason: .cancelled, message: "cancelled after the supervisor was lost", startedAt: launchedAt, endedAt: Date()), to: layout.status)
+                    try JobFiles.write(
+                        ExecutionResult(
+                            reason: .cancelled, message: "cancelled after the supervisor was lost",
+                            startedAt: launchedAt, endedAt: Date()), to: layout.status)
                 }
                 return
             }
@@ -56,7 +63,7 @@ extension LocalExecutor {
 
     public func usage(of jobId: String) -> ResourceUsage? {
         guard let layout = try? layout(of: jobId), !layout.exists(layout.status),
-              let cgroups = try? JobFiles.read(JobCgroups.self, from: layout.cgroups)
+            let cgroups = try? JobFiles.read(JobCgroups.self, from: layout.cgroups)
         else { return nil }
         return cgroups.usage()
     }
@@ -71,7 +78,9 @@ extension LocalExecutor {
 
     /// Killing a cgroup polls with short sleeps, making a disk waits for mkfs and mount; do
     /// such work on its own thread, not Swift's pool.
-    package static func offThePool<Value: Sendable>(_ work: @escaping @Sendable () throws -> Value) async throws -> Value {
+    package static func offThePool<Value: Sendable>(
+        _ work: @escaping @Sendable () throws -> Value
+    ) async throws -> Value {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
             Thread.detachNewThread {
                 continuation.resume(with: Result { try work() })

@@ -53,7 +53,9 @@ public struct LocalExecutor: Executor {
     public func launch(_ job: SandboxJob) async throws {
         try job.validate(executorRoot: root)
         if let image = job.image {
-            throw ExecutorError(.invalidJob, "the local executor runs the host's own system and cannot run image \(image); a docker node can")
+            throw ExecutorError(
+                .invalidJob,
+                "the local executor runs the host's own system and cannot run image \(image); a docker node can")
         }
         let layout = try layout(of: job.jobId)
         guard FileManager.default.fileExists(atPath: layout.work.path) else {

@@ -7,7 +7,7 @@ import Glibc
 enum ProcessProbe {
     static func isRunning(_ pid: pid_t, commandLineContains marker: String) -> Bool {
         guard pid > 0, let stat = SysFile.read("/proc/\(pid)/stat"),
-              let close = stat.lastIndex(of: ")")
+            let close = stat.lastIndex(of: ")")
         else { return false }
         // "pid (comm) S …": the state follows the last ')' since comm may contain anything.
         let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first

@@ -23,7 +23,8 @@ enum ProcessSpawner {
         defer { posix_spawnattr_destroy(&attributes) }
         // Signals the parent ignores (Swift servers ignore SIGPIPE) would stay ignored across
         // exec; the job must get ordinary defaults and an empty mask.
-        var all = sigset_t(), none = sigset_t()
+        var all = sigset_t()
+        var none = sigset_t()
         sigfillset(&all)
         sigemptyset(&none)
         posix_spawnattr_setsigdefault(&attributes, &all)
@@ -35,8 +36,8 @@ enum ProcessSpawner {
         var cArguments = argv.map { strdup($0) } + [nil]
         var cEnvironment = environment.map { strdup($0) } + [nil]
         defer {
-            cArguments.forEach { free($0) }
-            cEnvironment.forEach { free($0) }
+            for argument in cArguments { free(argument) }
+            for variable in cEnvironment { free(variable) }
         }
         var pid: pid_t = 0
         let code = posix_spawnp(&pid, argv[0], &actions, &attributes, &cArguments, &cEnvironment)

@@ -16,7 +16,9 @@ public enum SandboxCommand {
     /// needs a user namespace, where 65534 inside would be root outside. So bwrap keeps only
     /// the capabilities setpriv needs and setpriv drops to the real uid/gid, clears groups,
     /// empties every capability set and sets no_new_privs before exec'ing the command.
-    public static func arguments(job: SandboxJob, directories: JobDirectories, uid: UInt32, gid: UInt32) throws -> [String] {
+    public static func arguments(
+        job: SandboxJob, directories: JobDirectories, uid: UInt32, gid: UInt32
+    ) throws -> [String] {
         let tools = try SandboxTools.locate()
         var args = [
             tools.bwrap,
@@ -82,7 +84,8 @@ struct SandboxTools {
             for directory in searchDirectories where access(directory + "/" + name, X_OK) == 0 {
                 return directory + "/" + name
             }
-            throw ExecutorError(.sandboxUnavailable, "\(name) not found in \(searchDirectories.joined(separator: ", "))")
+            throw ExecutorError(
+                .sandboxUnavailable, "\(name) not found in \(searchDirectories.joined(separator: ", "))")
         }
         return try SandboxTools(bwrap: find("bwrap"), setpriv: find("setpriv"))
     }

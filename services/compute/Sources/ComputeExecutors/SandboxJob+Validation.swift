@@ -8,7 +8,9 @@ extension SandboxJob {
     }
 
     /// Paths the sandbox itself owns; an input mounted over them would hide or replace them.
-    static let reservedSandboxPaths = ["/job", "/output", "/proc", "/dev", "/tmp", "/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc"]
+    static let reservedSandboxPaths = [
+        "/job", "/output", "/proc", "/dev", "/tmp", "/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc",
+    ]
 
     /// Host paths no job may see: kernel interfaces, root's home, and (checked separately) the
     /// executor's own state, which holds every other job.
@@ -27,7 +29,10 @@ extension SandboxJob {
             throw ExecutorError(.invalidJob, "limits must be positive: \(limits)")
         }
         guard JobDisk.sizeBounds.contains(limits.diskMB) else {
-            throw ExecutorError(.invalidJob, "diskMB must be \(JobDisk.sizeBounds.lowerBound) to \(JobDisk.sizeBounds.upperBound), got \(limits.diskMB)")
+            throw ExecutorError(
+                .invalidJob,
+                "diskMB must be \(JobDisk.sizeBounds.lowerBound) to \(JobDisk.sizeBounds.upperBound), got \(limits.diskMB)"
+            )
         }
         if let timeoutSeconds, timeoutSeconds <= 0 {
             throw ExecutorError(.invalidJob, "timeoutSeconds must be positive")
@@ -43,7 +48,9 @@ extension SandboxJob {
 
     private static func check(_ input: ReadOnlyMount, executorRoot: String) throws {
         let target = input.sandboxPath
-        guard target.hasPrefix("/"), target != "/", !target.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) else {
+        guard target.hasPrefix("/"), target != "/",
+            !target.split(separator: "/").contains(where: { $0 == ".." || $0 == "." })
+        else {
             throw ExecutorError(.invalidJob, "input sandbox path must be absolute and normalized: '\(target)'")
         }
         if reservedSandboxPaths.contains(where: { isSameOrInside(target, $0) || isSameOrInside($0, target) }) {

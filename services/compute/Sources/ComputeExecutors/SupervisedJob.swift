@@ -36,9 +36,11 @@ struct SupervisedJob {
         try JobFiles.write(cgroups, to: layout.cgroups)
         try cgroups.create(limits: job.limits)
         do {
-            let argv = cgroups.placed(try SandboxCommand.arguments(job: job, directories: layout.directories, uid: uid, gid: gid))
+            let argv = cgroups.placed(
+                try SandboxCommand.arguments(job: job, directories: layout.directories, uid: uid, gid: gid))
             let startedAt = Date()
-            let pid = try ProcessSpawner.spawn(argv, environment: shellEnvironment, outputPath: layout.log.path, newSession: true)
+            let pid = try ProcessSpawner.spawn(
+                argv, environment: shellEnvironment, outputPath: layout.log.path, newSession: true)
             try? JobFiles.write("\(pid)\n", to: layout.started)
             return SupervisedJob(layout: layout, job: job, cgroups: cgroups, pid: pid, startedAt: startedAt)
         } catch {
@@ -101,7 +103,9 @@ struct SupervisedJob {
         } catch {
             problems.append("cleanup: \(error)")
         }
-        let outcome = ExitClassifier.classify(status, cancelled: cancelled, timedOut: timedOut, oomKills: oomKills, diskFull: diskFull, timeoutSeconds: job.timeoutSeconds)
+        let outcome = ExitClassifier.classify(
+            status, cancelled: cancelled, timedOut: timedOut, oomKills: oomKills, diskFull: diskFull,
+            timeoutSeconds: job.timeoutSeconds)
         let message = ([outcome.message].compactMap { $0 } + problems).joined(separator: "; ")
         return ExecutionResult(
             reason: outcome.reason,

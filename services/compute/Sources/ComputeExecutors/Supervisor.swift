@@ -19,14 +19,19 @@ public enum Supervisor {
         }
         let startedAt = Date()
         if layout.exists(layout.cancelMarker) {
-            return finish(layout, ExecutionResult(reason: .cancelled, message: "cancelled before start", startedAt: startedAt, endedAt: Date()))
+            return finish(
+                layout,
+                ExecutionResult(
+                    reason: .cancelled, message: "cancelled before start", startedAt: startedAt, endedAt: Date()))
         }
         let job: SupervisedJob
         do {
             job = try SupervisedJob.start(layout)
         } catch {
             report("start failed: \(error)")
-            _ = finish(layout, ExecutionResult(reason: .startFailed, message: "\(error)", startedAt: startedAt, endedAt: Date()))
+            _ = finish(
+                layout,
+                ExecutionResult(reason: .startFailed, message: "\(error)", startedAt: startedAt, endedAt: Date()))
             return 1
         }
         return finish(layout, job.superviseToEnd())

@@ -13,11 +13,14 @@ import Prometheus
 public enum ComputeApp {
     public static let info = ServiceInfo(
         name: .compute, title: "MLExchange compute",
-        summary: "Training jobs on constrained resources: submit a command or a DDL main.py with dataset inputs, watch state, progress and logs live, cancel, rerun, and find the outputs in the job's run. Templates name an environment (an image or the node's own system, setup commands, default and allowed resources). Nodes run jobs through their agents with kernel-enforced limits."
+        summary:
+            "Training jobs on constrained resources: submit a command or a DDL main.py with dataset inputs, watch state, progress and logs live, cancel, rerun, and find the outputs in the job's run. Templates name an environment (an image or the node's own system, setup commands, default and allowed resources). Nodes run jobs through their agents with kernel-enforced limits."
     )
     public static let extraSettings = ComputeSettings.all + Backends.settings + ServiceAuthentication.settings
 
-    public static func buildApplication(settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) async throws -> some ApplicationProtocol {
+    public static func buildApplication(
+        settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+    ) async throws -> some ApplicationProtocol {
         let options = try ComputeSettings(settings)
         // Read before anything opens: a bad seed file stops the start like a bad setting.
         let seeds = try TemplateSeeds.load(from: options.templatesDirectory, defaultDiskMB: options.defaultDiskMB)
@@ -26,13 +29,17 @@ public enum ComputeApp {
         let tokens = auth.serviceTokens
         let data = DataClient.peer(of: settings) { try await tokens.token() }
         let memberships = ProjectMemberships(store: backends.store, data: data)
-        let core = ComputeCore(store: backends.store, data: data, authorizer: Authorizer(memberships: memberships), settings: options)
+        let core = ComputeCore(
+            store: backends.store, data: data, authorizer: Authorizer(memberships: memberships), settings: options)
         try await seeds.insertMissing(into: TemplateDirectory(core: core), logger: logger)
 
         return try PlatformApplication.build(
             info: info, settings: settings, logger: logger, metrics: metrics, context: AuthRequestContext.self,
             readiness: backends.readiness,
-            services: [auth.follower, memberships.follower(group: "compute.memberships", bus: backends.bus, logger: logger), NodeWatch(core: core, logger: logger)]
+            services: [
+                auth.follower, memberships.follower(group: "compute.memberships", bus: backends.bus, logger: logger),
+                NodeWatch(core: core, logger: logger),
+            ]
                 + backends.services(logger: logger),
             authentication: auth.middleware()
         ) { api in

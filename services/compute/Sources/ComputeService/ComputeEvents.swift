@@ -8,6 +8,8 @@ import Store
 /// written through the outbox with the change they announce.
 enum ComputeEvents {
     static func write(_ type: String, subject: String, _ data: JSONValue) -> WriteOperation {
-        Outbox.write(CloudEvent(source: "/mlex/compute", type: "mlex.compute.\(type)", subject: subject, data: data), to: Topics.compute)
+        Outbox.write(
+            CloudEvent(source: "/mlex/compute", type: "mlex.compute.\(type)", subject: subject, data: data),
+            to: Topics.compute)
     }
 }

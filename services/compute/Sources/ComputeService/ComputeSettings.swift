@@ -3,13 +3,26 @@ import Platform
 
 /// The compute service's own settings (docs/configuration.md lists each).
 struct ComputeSettings: Sendable {
-    static let nodeTimeoutSeconds = Setting("mlex.compute.nodeTimeoutSeconds", default: "30", "A node whose agent has not heartbeated for this long is lost: its jobs fail `node_lost`, or are queued again when their spec allows retries.")
-    static let maxActiveJobsPerUser = Setting("mlex.compute.maxActiveJobsPerUser", default: "0", "Quota: how many jobs of one user may be scheduled or running at once (0: no limit); the rest wait queued.")
-    static let maxActiveJobsPerProject = Setting("mlex.compute.maxActiveJobsPerProject", default: "0", "Quota: how many jobs of one project may be scheduled or running at once (0: no limit).")
+    static let nodeTimeoutSeconds = Setting(
+        "mlex.compute.nodeTimeoutSeconds", default: "30",
+        "A node whose agent has not heartbeated for this long is lost: its jobs fail `node_lost`, or are queued again when their spec allows retries."
+    )
+    static let maxActiveJobsPerUser = Setting(
+        "mlex.compute.maxActiveJobsPerUser", default: "0",
+        "Quota: how many jobs of one user may be scheduled or running at once (0: no limit); the rest wait queued.")
+    static let maxActiveJobsPerProject = Setting(
+        "mlex.compute.maxActiveJobsPerProject", default: "0",
+        "Quota: how many jobs of one project may be scheduled or running at once (0: no limit).")
 
-    static let defaultDiskMB = Setting("mlex.compute.defaultDiskMb", default: "10240", "The disk (`resources.diskMB`: what /job, /output and /tmp may hold together) of a job when neither it nor its template names one, in MB.")
+    static let defaultDiskMB = Setting(
+        "mlex.compute.defaultDiskMb", default: "10240",
+        "The disk (`resources.diskMB`: what /job, /output and /tmp may hold together) of a job when neither it nor its template names one, in MB."
+    )
 
-    static let templatesDir = Setting("mlex.compute.templatesDir", default: "config/templates", "Directory of the seed templates (one JSON file each) inserted at start when no template has their name yet; a bad file stops the start.")
+    static let templatesDir = Setting(
+        "mlex.compute.templatesDir", default: "config/templates",
+        "Directory of the seed templates (one JSON file each) inserted at start when no template has their name yet; a bad file stops the start."
+    )
 
     static let all = [nodeTimeoutSeconds, maxActiveJobsPerUser, maxActiveJobsPerProject, defaultDiskMB, templatesDir]
 

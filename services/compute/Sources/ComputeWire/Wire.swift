@@ -84,8 +84,10 @@ public struct Assignment: Codable, Sendable {
     public var image: String?
 
     public init(
-        jobId: String, runId: String, projectId: String, attempt: Int, command: [String], environment: [String: String], params: [String: JSONValue],
-        codePackage: String?, inputs: [String], resources: Resources, gpuIds: [String], timeoutSeconds: Int?, cancelRequested: Bool, image: String? = nil
+        jobId: String, runId: String, projectId: String, attempt: Int, command: [String], environment: [String: String],
+        params: [String: JSONValue],
+        codePackage: String?, inputs: [String], resources: Resources, gpuIds: [String], timeoutSeconds: Int?,
+        cancelRequested: Bool, image: String? = nil
     ) {
         self.jobId = jobId
         self.runId = runId
@@ -150,7 +152,10 @@ public struct JobReport: Codable, Sendable {
     public var progressMessage: String?
     public var usage: Usage?
 
-    public init(state: String? = nil, reason: String? = nil, message: String? = nil, exitCode: Int? = nil, progress: Double? = nil, progressMessage: String? = nil, usage: Usage? = nil) {
+    public init(
+        state: String? = nil, reason: String? = nil, message: String? = nil, exitCode: Int? = nil,
+        progress: Double? = nil, progressMessage: String? = nil, usage: Usage? = nil
+    ) {
         self.state = state
         self.reason = reason
         self.message = message
@@ -169,6 +174,8 @@ public enum JobOutputs {
 /// DDL's contract (a code package whose `main.py` has `main(dataset_dir, model_output_dir)`):
 /// the command a job without its own command runs. dataset_dir is /data, model_output_dir /output.
 public enum DDLContract {
-    public static let command = ["/usr/bin/python3", "-c", "import sys; sys.path.insert(0, '/job'); import main; main.main('/data', '/output')"]
+    public static let command = [
+        "/usr/bin/python3", "-c", "import sys; sys.path.insert(0, '/job'); import main; main.main('/data', '/output')",
+    ]
     public static let entryFile = "main.py"
 }

@@ -1,6 +1,6 @@
 import ComputeDocker
-import ComputeTestSupport
 import ComputeExecutors
+import ComputeTestSupport
 import Foundation
 import Glibc
 import Testing
@@ -14,7 +14,8 @@ struct DockerExecutorTests {
             let jobId = newJobId()
             _ = try await harness.executor.prepare(jobId: jobId, diskMB: roomyLimits.diskMB)
             // No registry is reachable here, as on an air-gapped cluster.
-            let job = SandboxJob(jobId: jobId, command: ["/bin/true"], limits: roomyLimits, image: "registry.invalid/nobody/nothing:1")
+            let job = SandboxJob(
+                jobId: jobId, command: ["/bin/true"], limits: roomyLimits, image: "registry.invalid/nobody/nothing:1")
             let error = try await #require(throws: ExecutorError.self) { try await harness.executor.launch(job) }
             #expect(error.code == .startFailed)
             #expect(error.message.contains("registry.invalid/nobody/nothing:1"))
@@ -33,7 +34,9 @@ struct DockerExecutorTests {
             let jobId = newJobId()
             _ = try await harness.executor.prepare(jobId: jobId, diskMB: roomyLimits.diskMB)
             await #expect(throws: ExecutorError.self) {
-                try await harness.executor.launch(SandboxJob(jobId: jobId, command: ["/bin/true"], limits: roomyLimits, image: TestDockerDaemon.image))
+                try await harness.executor.launch(
+                    SandboxJob(jobId: jobId, command: ["/bin/true"], limits: roomyLimits, image: TestDockerDaemon.image)
+                )
             }
         }
     }
@@ -67,7 +70,9 @@ struct DockerExecutorTests {
             // its stopped container is still there when the job is removed.
             (harness.executor as? DockerExecutor)?.stopFollowing()
             try await engine.stop(DockerExecutor.containerName(jobId), graceSeconds: 0)
-            try JobFiles.write(ExecutionResult(reason: .cancelled, startedAt: Date(), endedAt: Date()), to: JobLayout(root: harness.root, jobId: jobId).status)
+            try JobFiles.write(
+                ExecutionResult(reason: .cancelled, startedAt: Date(), endedAt: Date()),
+                to: JobLayout(root: harness.root, jobId: jobId).status)
             #expect(try await engine.state(of: DockerExecutor.containerName(jobId)) != nil)
             try harness.executor.remove(jobId)
             #expect(try await eventually { try await engine.state(of: DockerExecutor.containerName(jobId)) == nil })
@@ -95,7 +100,10 @@ struct DockerExecutorTests {
         func frame(_ stream: UInt8, _ text: String) -> [UInt8] {
             let payload = Array(text.utf8)
             let length = UInt32(payload.count)
-            return [stream, 0, 0, 0, UInt8(length >> 24), UInt8(length >> 16 & 0xff), UInt8(length >> 8 & 0xff), UInt8(length & 0xff)] + payload
+            return [
+                stream, 0, 0, 0, UInt8(length >> 24), UInt8(length >> 16 & 0xff), UInt8(length >> 8 & 0xff),
+                UInt8(length & 0xff),
+            ] + payload
         }
         let bytes = frame(1, "hello\n") + frame(2, "oops\n") + frame(1, String(repeating: "x", count: 300))
         var demultiplexer = LogDemultiplexer()

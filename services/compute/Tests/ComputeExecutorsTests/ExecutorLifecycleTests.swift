@@ -8,7 +8,8 @@ import Testing
 struct ExecutorLifecycleTests {
     @Test(arguments: Backend.allCases) func echoExitsZeroAndTheLogHoldsItsOutput(_ backend: Backend) async throws {
         try await withExecutor(backend) { harness in
-            let (result, log, _) = try await run(harness, ["/bin/sh", "-c", "echo hello from the sandbox; echo to stderr >&2"])
+            let (result, log, _) = try await run(
+                harness, ["/bin/sh", "-c", "echo hello from the sandbox; echo to stderr >&2"])
             #expect(result.reason == .exited)
             #expect(result.exitCode == 0)
             #expect(log.contains("hello from the sandbox"))
@@ -26,19 +27,23 @@ struct ExecutorLifecycleTests {
         }
     }
 
-    @Test(arguments: Backend.allCases) func codeInWorkRunsAndFilesWrittenToOutputAppearOnTheHost(_ backend: Backend) async throws {
+    @Test(arguments: Backend.allCases) func codeInWorkRunsAndFilesWrittenToOutputAppearOnTheHost(
+        _ backend: Backend
+    ) async throws {
         try await withExecutor(backend) { harness in
             let (result, log, directories) = try await run(harness, ["/usr/bin/python3", "main.py"]) { directories in
                 let program = """
-                import os
-                with open(os.path.join(os.environ["MLEX_OUTPUT_DIR"], "model.txt"), "w") as f:
-                    f.write("weights " + os.getcwd())
-                print("wrote output")
-                """
-                try program.write(to: directories.work.appendingPathComponent("main.py"), atomically: true, encoding: .utf8)
+                    import os
+                    with open(os.path.join(os.environ["MLEX_OUTPUT_DIR"], "model.txt"), "w") as f:
+                        f.write("weights " + os.getcwd())
+                    print("wrote output")
+                    """
+                try program.write(
+                    to: directories.work.appendingPathComponent("main.py"), atomically: true, encoding: .utf8)
             }
             #expect(result.reason == .exited && result.exitCode == 0, "\(result) \(log)")
-            let written = try String(contentsOf: directories.output.appendingPathComponent("model.txt"), encoding: .utf8)
+            let written = try String(
+                contentsOf: directories.output.appendingPathComponent("model.txt"), encoding: .utf8)
             #expect(written == "weights /job")
         }
     }
@@ -63,7 +68,8 @@ struct ExecutorLifecycleTests {
             let executor = harness.executor
             let limits = ResourceLimits(cpus: 1, memoryMB: 256, pids: 32)
             // Python, not sh: dash exits at its first failed fork, which would end the job early.
-            let forever = "import os, time\nwhile True:\n    try:\n        if os.fork() == 0:\n            time.sleep(600)\n            os._exit(0)\n    except OSError:\n        time.sleep(0.01)"
+            let forever =
+                "import os, time\nwhile True:\n    try:\n        if os.fork() == 0:\n            time.sleep(600)\n            os._exit(0)\n    except OSError:\n        time.sleep(0.01)"
             let (jobId, _) = try await start(harness, ["/usr/bin/python3", "-c", forever], limits: limits)
             #expect(try await eventually { (executor.usage(of: jobId)?.pids ?? 0) >= 16 })
 
@@ -78,7 +84,8 @@ struct ExecutorLifecycleTests {
             let executor = harness.executor
             let (jobId, _) = try await start(harness, ["/bin/sleep", "600"])
             let pidFile = harness.root.appendingPathComponent(jobId).appendingPathComponent("supervisor.pid")
-            let supervisor = try #require(pid_t(String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+            let supervisor = try #require(
+                pid_t(String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
             #expect(kill(supervisor, SIGKILL) == 0)
 
             #expect(try await eventually { executor.result(of: jobId) != nil })
@@ -99,19 +106,27 @@ struct ExecutorLifecycleTests {
         }
     }
 
-    @Test(arguments: Backend.allCases) func aNewExecutorOnTheSameRootReattachesToARunningJob(_ backend: Backend) async throws {
+    @Test(arguments: Backend.allCases) func aNewExecutorOnTheSameRootReattachesToARunningJob(
+        _ backend: Backend
+    ) async throws {
         try await withExecutor(backend) { harness in
             // The job ends only when the test says so (a file in /job), never because a clock ran
             // out while a busy machine was still re-attaching.
-            let (jobId, _) = try await start(harness, ["/bin/sh", "-c", "echo before; while [ ! -e /job/go ]; do sleep 0.05; done; echo done"])
-            for _ in 0..<600 where (try? fullLog(harness.executor, jobId)) != "before\n" { try await Task.sleep(for: .milliseconds(50)) }
+            let (jobId, _) = try await start(
+                harness, ["/bin/sh", "-c", "echo before; while [ ! -e /job/go ]; do sleep 0.05; done; echo done"])
+            for _ in 0..<600 where (try? fullLog(harness.executor, jobId)) != "before\n" {
+                try await Task.sleep(for: .milliseconds(50))
+            }
             // As after an agent restart: the first executor's process is gone (its followers
             // stop), nothing is shared but the directory and the daemon.
             (harness.executor as? DockerExecutor)?.stopFollowing()
             let second = try await harness.reopened().executor
             #expect(try second.knownJobs() == [jobId])
             #expect(second.result(of: jobId) == nil)
-            #expect(FileManager.default.createFile(atPath: JobLayout(root: harness.root, jobId: jobId).work.appendingPathComponent("go").path, contents: nil))
+            #expect(
+                FileManager.default.createFile(
+                    atPath: JobLayout(root: harness.root, jobId: jobId).work.appendingPathComponent("go").path,
+                    contents: nil))
             let result = try await finish(second, jobId)
             #expect(result.reason == .exited)
             #expect(result.exitCode == 0)
@@ -151,17 +166,22 @@ struct ExecutorLifecycleTests {
         }
     }
 
-    @Test(arguments: Backend.allCases) func launchRefusesAJobThatWouldExposeTheExecutorRoot(_ backend: Backend) async throws {
+    @Test(arguments: Backend.allCases) func launchRefusesAJobThatWouldExposeTheExecutorRoot(
+        _ backend: Backend
+    ) async throws {
         try await withExecutor(backend) { harness in
             let executor = harness.executor
             let jobId = newJobId()
             _ = try await executor.prepare(jobId: jobId, diskMB: roomyLimits.diskMB)
             let job = SandboxJob(
                 jobId: jobId, command: ["/bin/true"],
-                inputs: [ReadOnlyMount(hostPath: harness.root.path, sandboxPath: "/data")], limits: roomyLimits, image: harness.image
+                inputs: [ReadOnlyMount(hostPath: harness.root.path, sandboxPath: "/data")], limits: roomyLimits,
+                image: harness.image
             )
             await #expect(throws: ExecutorError.self) { try await executor.launch(job) }
-            await #expect(throws: ExecutorError.self) { try await executor.prepare(jobId: "../escape", diskMB: roomyLimits.diskMB) }
+            await #expect(throws: ExecutorError.self) {
+                try await executor.prepare(jobId: "../escape", diskMB: roomyLimits.diskMB)
+            }
         }
     }
 }

@@ -9,16 +9,19 @@ struct IsolationTests {
         let listener = try LoopbackListener()
         defer { listener.close() }
         try await withExecutor(backend) { harness in
-            let (result, log, _) = try await run(harness, python("""
-                import socket
-                for address in [("127.0.0.1", \(listener.port)), ("1.1.1.1", 53)]:
-                    try:
-                        socket.create_connection(address, timeout=5).close()
-                        print("CONNECTED", address)
-                    except OSError as error:
-                        print("blocked", address, error)
-                print("interfaces=" + ",".join(name for _, name in socket.if_nameindex()))
-                """))
+            let (result, log, _) = try await run(
+                harness,
+                python(
+                    """
+                    import socket
+                    for address in [("127.0.0.1", \(listener.port)), ("1.1.1.1", 53)]:
+                        try:
+                            socket.create_connection(address, timeout=5).close()
+                            print("CONNECTED", address)
+                        except OSError as error:
+                            print("blocked", address, error)
+                    print("interfaces=" + ",".join(name for _, name in socket.if_nameindex()))
+                    """))
             #expect(result.reason == .exited && result.exitCode == 0, "\(result) \(log)")
             #expect(!log.contains("CONNECTED"))
             #expect(log.contains("blocked ('127.0.0.1', \(listener.port))"))
@@ -26,10 +29,13 @@ struct IsolationTests {
         }
     }
 
-    @Test(arguments: Backend.allCases) func aJobSeesNeitherOtherJobsNorTheExecutorAndIsNotRoot(_ backend: Backend) async throws {
+    @Test(arguments: Backend.allCases) func aJobSeesNeitherOtherJobsNorTheExecutorAndIsNotRoot(
+        _ backend: Backend
+    ) async throws {
         try await withExecutor(backend) { harness in
             let (_, other) = try await start(harness, ["/bin/sleep", "600"]) { directories in
-                try "secret".write(to: directories.work.appendingPathComponent("secret"), atomically: true, encoding: .utf8)
+                try "secret".write(
+                    to: directories.work.appendingPathComponent("secret"), atomically: true, encoding: .utf8)
             }
             let script = """
                 echo "uid=$(id -u) gid=$(id -g)"
@@ -54,19 +60,24 @@ struct IsolationTests {
     /// /tmp is the job's own, writable by it (Python's tempfile picks it), and on its disk.
     @Test(arguments: Backend.allCases) func aJobHasAPrivateWritableTmpOnItsDisk(_ backend: Backend) async throws {
         try await withExecutor(backend) { harness in
-            let (result, log, directories) = try await run(harness, python("""
-                import os, tempfile
-                with tempfile.NamedTemporaryFile(delete=False) as f:
-                    f.write(os.urandom(4 << 20))
-                scratch = tempfile.mkdtemp()
-                open(os.path.join(scratch, "x"), "w").write("x")
-                print("tempdir", tempfile.gettempdir(), "file", os.path.basename(f.name), flush=True)
-                """))
+            let (result, log, directories) = try await run(
+                harness,
+                python(
+                    """
+                    import os, tempfile
+                    with tempfile.NamedTemporaryFile(delete=False) as f:
+                        f.write(os.urandom(4 << 20))
+                    scratch = tempfile.mkdtemp()
+                    open(os.path.join(scratch, "x"), "w").write("x")
+                    print("tempdir", tempfile.gettempdir(), "file", os.path.basename(f.name), flush=True)
+                    """))
             #expect(result.reason == .exited && result.exitCode == 0, "\(result) \(log)")
             let match = try #require(log.firstMatch(of: /tempdir (\S+) file (\S+)/), "\(log)")
             #expect(match.1 == "/tmp")
             let tmp = try #require(directories.tmp)
-            let size = try FileManager.default.attributesOfItem(atPath: tmp.appendingPathComponent(String(match.2)).path)[.size] as? Int
+            let size =
+                try FileManager.default.attributesOfItem(atPath: tmp.appendingPathComponent(String(match.2)).path)[
+                    .size] as? Int
             #expect(size == 4 << 20, "the file is on the job's disk")
             #expect(!FileManager.default.fileExists(atPath: "/tmp/" + match.2), "not in the host's /tmp")
         }

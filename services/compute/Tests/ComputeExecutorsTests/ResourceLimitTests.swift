@@ -11,14 +11,17 @@ struct ResourceLimitTests {
             // Touch every page: an untouched bytearray may never be charged to the cgroup. The
             // pause first lets Docker's stats (one a second) sample the job before it dies, so
             // both executors must report a peak.
-            let (result, log, _) = try await run(harness, python("""
-                import time
-                time.sleep(2.5)
-                b = bytearray(200 * 1024 * 1024)
-                for i in range(0, len(b), 4096):
-                    b[i] = 1
-                print("survived", flush=True)
-                """), limits: limits)
+            let (result, log, _) = try await run(
+                harness,
+                python(
+                    """
+                    import time
+                    time.sleep(2.5)
+                    b = bytearray(200 * 1024 * 1024)
+                    for i in range(0, len(b), 4096):
+                        b[i] = 1
+                    print("survived", flush=True)
+                    """), limits: limits)
             #expect(result.reason == .oomKilled, "\(result)")
             #expect(!log.contains("survived"))
             let peak = try #require(result.usage, "\(backend) reports usage").memoryPeakBytes
@@ -35,13 +38,16 @@ struct ResourceLimitTests {
     func writingPastTheDiskLimitEndsWithDiskLimit(_ backend: Backend, _ directory: String) async throws {
         try await withExecutor(backend) { harness in
             let limits = ResourceLimits(cpus: 1, memoryMB: 256, pids: 64, diskMB: 64)
-            let (jobId, _) = try await start(harness, python("""
-                chunk = b"x" * (1 << 20)
-                with open("\(directory)/big", "wb") as f:
-                    for _ in range(200):
-                        f.write(chunk)
-                print("survived", flush=True)
-                """), limits: limits)
+            let (jobId, _) = try await start(
+                harness,
+                python(
+                    """
+                    chunk = b"x" * (1 << 20)
+                    with open("\(directory)/big", "wb") as f:
+                        for _ in range(200):
+                            f.write(chunk)
+                    print("survived", flush=True)
+                    """), limits: limits)
             let result = try await finish(harness.executor, jobId)
             let log = try fullLog(harness.executor, jobId)
             #expect(result.reason == .diskLimit, "\(result) \(log)")
@@ -51,14 +57,18 @@ struct ResourceLimitTests {
         }
     }
 
-    @Test(arguments: Backend.allCases) func aFailureWithRoomLeftOnTheDiskIsNoDiskLimit(_ backend: Backend) async throws {
+    @Test(arguments: Backend.allCases) func aFailureWithRoomLeftOnTheDiskIsNoDiskLimit(_ backend: Backend) async throws
+    {
         try await withExecutor(backend) { harness in
             let limits = ResourceLimits(cpus: 1, memoryMB: 256, pids: 64, diskMB: 64)
-            let (result, log, _) = try await run(harness, python("""
-                with open("/output/some", "wb") as f:
-                    f.write(b"x" * (8 << 20))
-                raise SystemExit(4)
-                """), limits: limits)
+            let (result, log, _) = try await run(
+                harness,
+                python(
+                    """
+                    with open("/output/some", "wb") as f:
+                        f.write(b"x" * (8 << 20))
+                    raise SystemExit(4)
+                    """), limits: limits)
             #expect(result.reason == .exited && result.exitCode == 4, "\(result) \(log)")
         }
     }
@@ -66,12 +76,15 @@ struct ResourceLimitTests {
     @Test(arguments: Backend.allCases) func halfACPUGetsAboutHalfTheWallClock(_ backend: Backend) async throws {
         try await withExecutor(backend) { harness in
             let limits = ResourceLimits(cpus: 0.5, memoryMB: 256, pids: 64)
-            let (result, _, _) = try await run(harness, python("""
-                import time
-                end = time.monotonic() + 3
-                while time.monotonic() < end:
-                    pass
-                """), limits: limits)
+            let (result, _, _) = try await run(
+                harness,
+                python(
+                    """
+                    import time
+                    end = time.monotonic() + 3
+                    while time.monotonic() < end:
+                        pass
+                    """), limits: limits)
             #expect(result.reason == .exited && result.exitCode == 0, "\(result)")
             let wall = result.endedAt.timeIntervalSince(result.startedAt)
             let share = (result.usage?.cpuSeconds ?? 0) / wall
@@ -86,27 +99,31 @@ struct ResourceLimitTests {
         try await withExecutor(backend) { harness in
             let limits = ResourceLimits(cpus: 1, memoryMB: 256, pids: 32)
             // Children sleep so they all stay alive; forks past the limit raise EAGAIN.
-            let (result, log, _) = try await run(harness, python("""
-                import os, time
-                children, refused = [], 0
-                for _ in range(100):
-                    try:
-                        pid = os.fork()
-                    except BlockingIOError:
-                        refused += 1
-                        continue
-                    if pid == 0:
-                        time.sleep(60)
-                        os._exit(0)
-                    children.append(pid)
-                print(f"forked={len(children)} refused={refused}", flush=True)
-                for pid in children:
-                    os.kill(pid, 9)
-                    os.waitpid(pid, 0)
-                """), limits: limits)
+            let (result, log, _) = try await run(
+                harness,
+                python(
+                    """
+                    import os, time
+                    children, refused = [], 0
+                    for _ in range(100):
+                        try:
+                            pid = os.fork()
+                        except BlockingIOError:
+                            refused += 1
+                            continue
+                        if pid == 0:
+                            time.sleep(60)
+                            os._exit(0)
+                        children.append(pid)
+                    print(f"forked={len(children)} refused={refused}", flush=True)
+                    for pid in children:
+                        os.kill(pid, 9)
+                        os.waitpid(pid, 0)
+                    """), limits: limits)
             #expect(result.reason == .exited && result.exitCode == 0, "\(result) \(log)")
             let counts = try #require(log.firstMatch(of: /forked=(\d+) refused=(\d+)/))
-            let forked = try #require(Int(counts.1)), refused = try #require(Int(counts.2))
+            let forked = try #require(Int(counts.1))
+            let refused = try #require(Int(counts.2))
             // python itself is alive too, plus bwrap's monitor and namespace init.
             #expect(forked + 1 < 32)
             #expect(refused > 0)

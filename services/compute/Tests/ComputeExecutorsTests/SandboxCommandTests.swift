@@ -1,22 +1,30 @@
-@testable import ComputeExecutors
 import Foundation
 import Testing
+
+@testable import ComputeExecutors
 
 /// The pieces that need no sandbox to check, plus the benchmark's "bare bwrap in a cgroup" path.
 struct SandboxCommandTests {
     let directories = JobDirectories(
-        work: URL(fileURLWithPath: "/srv/mlex/jobs/j1/disk/work"), output: URL(fileURLWithPath: "/srv/mlex/jobs/j1/disk/output"),
+        work: URL(fileURLWithPath: "/srv/mlex/jobs/j1/disk/work"),
+        output: URL(fileURLWithPath: "/srv/mlex/jobs/j1/disk/output"),
         tmp: URL(fileURLWithPath: "/srv/mlex/jobs/j1/disk/tmp")
     )
 
     @Test func theSandboxIsolatesAndNeverBindsStateOrKernelInterfaces() throws {
-        let job = SandboxJob(jobId: "j1", command: ["python3", "main.py"], environment: ["SEED": "7", "MLEX_OUTPUT_DIR": "/elsewhere"], limits: roomyLimits)
+        let job = SandboxJob(
+            jobId: "j1", command: ["python3", "main.py"], environment: ["SEED": "7", "MLEX_OUTPUT_DIR": "/elsewhere"],
+            limits: roomyLimits)
         let argv = try SandboxCommand.arguments(job: job, directories: directories, uid: 65534, gid: 65534)
-        for flag in ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session", "--clearenv"] {
+        for flag in [
+            "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session",
+            "--clearenv",
+        ] {
             #expect(argv.contains(flag))
         }
         let sources = argv.indices.filter { ["--bind", "--ro-bind"].contains(argv[$0]) }.map { argv[$0 + 1] }
-        #expect(!sources.contains { $0 == "/" || $0.hasPrefix("/sys") || $0.hasPrefix("/root") || $0 == "/srv/mlex/jobs" })
+        #expect(
+            !sources.contains { $0 == "/" || $0.hasPrefix("/sys") || $0.hasPrefix("/root") || $0 == "/srv/mlex/jobs" })
         #expect(argv.suffix(2) == ["python3", "main.py"])
         #expect(argv.contains("--reuid") && argv.contains("65534"))
         #expect(environment(argv)["MLEX_OUTPUT_DIR"] == "/output")
@@ -33,7 +41,9 @@ struct SandboxCommandTests {
         #expect(binds.contains("/srv/mlex/jobs/j1/disk/tmp /tmp"))
         #expect(!argv.contains("--tmpfs"))
 
-        let bare = try SandboxCommand.arguments(job: job, directories: JobDirectories(work: directories.work, output: directories.output), uid: 65534, gid: 65534)
+        let bare = try SandboxCommand.arguments(
+            job: job, directories: JobDirectories(work: directories.work, output: directories.output), uid: 65534,
+            gid: 65534)
         let tmpfs = try #require(bare.firstIndex(of: "--tmpfs"))
         #expect(Array(bare[tmpfs - 2...tmpfs + 1]) == ["--perms", "1777", "--tmpfs", "/tmp"])
     }
@@ -49,26 +59,54 @@ struct SandboxCommandTests {
 
     @Test func bwrapsSignalConventionAndPrecedenceDecideTheReason() {
         let killed = WaitStatus(raw: 137 << 8)
-        #expect(ExitClassifier.classify(killed, cancelled: false, timedOut: false, oomKills: 0, timeoutSeconds: nil).reason == .signaled)
-        #expect(ExitClassifier.classify(killed, cancelled: false, timedOut: false, oomKills: 0, timeoutSeconds: nil).signal == 9)
-        #expect(ExitClassifier.classify(killed, cancelled: false, timedOut: false, oomKills: 1, timeoutSeconds: nil).reason == .oomKilled)
-        #expect(ExitClassifier.classify(killed, cancelled: true, timedOut: false, oomKills: 1, timeoutSeconds: nil).reason == .cancelled)
-        #expect(ExitClassifier.classify(WaitStatus(raw: 9), cancelled: false, timedOut: true, oomKills: 0, timeoutSeconds: 1).reason == .timedOut)
-        let exited = ExitClassifier.classify(WaitStatus(raw: 3 << 8), cancelled: false, timedOut: false, oomKills: 0, timeoutSeconds: nil)
+        #expect(
+            ExitClassifier.classify(killed, cancelled: false, timedOut: false, oomKills: 0, timeoutSeconds: nil).reason
+                == .signaled)
+        #expect(
+            ExitClassifier.classify(killed, cancelled: false, timedOut: false, oomKills: 0, timeoutSeconds: nil).signal
+                == 9)
+        #expect(
+            ExitClassifier.classify(killed, cancelled: false, timedOut: false, oomKills: 1, timeoutSeconds: nil).reason
+                == .oomKilled)
+        #expect(
+            ExitClassifier.classify(killed, cancelled: true, timedOut: false, oomKills: 1, timeoutSeconds: nil).reason
+                == .cancelled)
+        #expect(
+            ExitClassifier.classify(
+                WaitStatus(raw: 9), cancelled: false, timedOut: true, oomKills: 0, timeoutSeconds: 1
+            ).reason == .timedOut)
+        let exited = ExitClassifier.classify(
+            WaitStatus(raw: 3 << 8), cancelled: false, timedOut: false, oomKills: 0, timeoutSeconds: nil)
         #expect(exited == .init(reason: .exited, exitCode: 3))
         // A full disk explains a failure, not a success, and never an OOM kill.
-        #expect(ExitClassifier.classify(WaitStatus(raw: 1 << 8), cancelled: false, timedOut: false, oomKills: 0, diskFull: true, timeoutSeconds: nil).reason == .diskLimit)
-        #expect(ExitClassifier.classify(killed, cancelled: false, timedOut: false, oomKills: 0, diskFull: true, timeoutSeconds: nil).reason == .diskLimit)
-        #expect(ExitClassifier.classify(WaitStatus(raw: 0), cancelled: false, timedOut: false, oomKills: 0, diskFull: true, timeoutSeconds: nil).reason == .exited)
-        #expect(ExitClassifier.classify(killed, cancelled: false, timedOut: false, oomKills: 1, diskFull: true, timeoutSeconds: nil).reason == .oomKilled)
+        #expect(
+            ExitClassifier.classify(
+                WaitStatus(raw: 1 << 8), cancelled: false, timedOut: false, oomKills: 0, diskFull: true,
+                timeoutSeconds: nil
+            ).reason == .diskLimit)
+        #expect(
+            ExitClassifier.classify(
+                killed, cancelled: false, timedOut: false, oomKills: 0, diskFull: true, timeoutSeconds: nil
+            ).reason == .diskLimit)
+        #expect(
+            ExitClassifier.classify(
+                WaitStatus(raw: 0), cancelled: false, timedOut: false, oomKills: 0, diskFull: true, timeoutSeconds: nil
+            ).reason == .exited)
+        #expect(
+            ExitClassifier.classify(
+                killed, cancelled: false, timedOut: false, oomKills: 1, diskFull: true, timeoutSeconds: nil
+            ).reason == .oomKilled)
     }
 
     /// What the benchmark does: the same sandbox, placed in cgroups by hand, no supervisor.
     @Test(.timeLimit(.minutes(1))) func theSandboxRunsInCgroupsWithoutASupervisor() throws {
         let jobId = "bare-\(UUID().uuidString.prefix(8))"
         let root = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("mlex-bare-\(jobId)")
-        let work = root.appendingPathComponent("work"), output = root.appendingPathComponent("output")
-        for directory in [work, output] { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
+        let work = root.appendingPathComponent("work")
+        let output = root.appendingPathComponent("output")
+        for directory in [work, output] {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
         defer { try? FileManager.default.removeItem(at: root) }
 
         let cgroups = try CgroupHierarchy.detect().cgroups(for: jobId)
@@ -76,10 +114,13 @@ struct SandboxCommandTests {
         defer { try? cgroups.remove() }
         let job = SandboxJob(jobId: jobId, command: ["/bin/sh", "-c", "echo bare > /output/done"], limits: roomyLimits)
         let process = Process()
-        let argv = cgroups.placed(try SandboxCommand.arguments(job: job, directories: JobDirectories(work: work, output: output), uid: 65534, gid: 65534))
+        let argv = cgroups.placed(
+            try SandboxCommand.arguments(
+                job: job, directories: JobDirectories(work: work, output: output), uid: 65534, gid: 65534))
         process.executableURL = URL(fileURLWithPath: argv[0])
         process.arguments = Array(argv.dropFirst())
-        try FileManager.default.setAttributes([.ownerAccountID: 65534, .groupOwnerAccountID: 65534], ofItemAtPath: output.path)
+        try FileManager.default.setAttributes(
+            [.ownerAccountID: 65534, .groupOwnerAccountID: 65534], ofItemAtPath: output.path)
         try process.run()
         process.waitUntilExit()
 

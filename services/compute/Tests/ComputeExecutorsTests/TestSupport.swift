@@ -1,6 +1,6 @@
 import ComputeDocker
-import ComputeTestSupport
 import ComputeExecutors
+import ComputeTestSupport
 import Foundation
 import Glibc
 import Synchronization
@@ -50,7 +50,9 @@ struct Harness: Sendable {
     static func executor(_ backend: Backend, root: URL) async throws -> any Executor {
         switch backend {
         case .local: try LocalExecutor(root: root, supervisor: testSupervisorCommand())
-        case .docker: try await DockerExecutor(root: root, engine: try await TestDockerDaemon.shared.engine(), stopGraceSeconds: 2)
+        case .docker:
+            try await DockerExecutor(
+                root: root, engine: try await TestDockerDaemon.shared.engine(), stopGraceSeconds: 2)
         }
     }
 
@@ -99,9 +101,11 @@ final class ExecutorRunner: Sendable {
 /// Runs `body` with an executor on a fresh temporary root, then cancels whatever still runs and
 /// deletes the root, whether `body` passed or not.
 func withExecutor(_ backend: Backend = .local, _ body: (Harness) async throws -> Void) async throws {
-    let root = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("mlex-exec-test-\(UUID().uuidString)")
+    let root = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(
+        "mlex-exec-test-\(UUID().uuidString)")
     let runner = ExecutorRunner()
-    let harness = Harness(backend: backend, executor: try await Harness.executor(backend, root: root), root: root, runner: runner)
+    let harness = Harness(
+        backend: backend, executor: try await Harness.executor(backend, root: root), root: root, runner: runner)
     runner.start(harness.executor)
     async let running: Void = runner.run()
     let outcome: Result<Void, any Error>
@@ -140,7 +144,9 @@ func start(
 ) async throws -> (jobId: String, directories: JobDirectories) {
     let directories = try await harness.executor.prepare(jobId: jobId, diskMB: limits.diskMB)
     try fill(directories)
-    try await harness.executor.launch(SandboxJob(jobId: jobId, command: command, limits: limits, timeoutSeconds: timeoutSeconds, image: harness.image))
+    try await harness.executor.launch(
+        SandboxJob(jobId: jobId, command: command, limits: limits, timeoutSeconds: timeoutSeconds, image: harness.image)
+    )
     return (jobId, directories)
 }
 
@@ -167,7 +173,8 @@ func run(
     timeoutSeconds: Int? = nil,
     fill: (JobDirectories) throws -> Void = { _ in }
 ) async throws -> (result: ExecutionResult, log: String, directories: JobDirectories) {
-    let (jobId, directories) = try await start(harness, command, limits: limits, timeoutSeconds: timeoutSeconds, fill: fill)
+    let (jobId, directories) = try await start(
+        harness, command, limits: limits, timeoutSeconds: timeoutSeconds, fill: fill)
     let result = try await finish(harness.executor, jobId)
     return (result, try fullLog(harness.executor, jobId), directories)
 }

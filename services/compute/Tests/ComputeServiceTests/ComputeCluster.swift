@@ -33,14 +33,17 @@ struct ComputeCluster: Sendable {
     /// Starts an agent process taking jobs from `queue`, keeping its state (node id, job dirs)
     /// in `state`; returns its pid once it serves its health port.
     func startAgent(queue: String, state: URL) throws -> pid_t {
-        try platform.startAgent(queue: queue, state: state, node: .init(cpus: Self.nodeCPUs, memoryMB: Self.nodeMemoryMB, pidsLimit: Self.pidsLimit))
+        try platform.startAgent(
+            queue: queue, state: state,
+            node: .init(cpus: Self.nodeCPUs, memoryMB: Self.nodeMemoryMB, pidsLimit: Self.pidsLimit))
     }
 
     /// Starts an agent with the docker executor on the tests' own dockerd (see TestDockerDaemon).
     func startDockerAgent(queue: String, state: URL) async throws -> pid_t {
         let engine = try await TestDockerDaemon.shared.engine()
         return try platform.startAgent(
-            queue: queue, state: state, node: .init(cpus: Self.nodeCPUs, memoryMB: Self.nodeMemoryMB, pidsLimit: Self.pidsLimit),
+            queue: queue, state: state,
+            node: .init(cpus: Self.nodeCPUs, memoryMB: Self.nodeMemoryMB, pidsLimit: Self.pidsLimit),
             environment: ["MLEX_AGENT_EXECUTOR": "docker", "MLEX_AGENT_DOCKER_SOCKET": engine.socketPath]
         )
     }
@@ -51,7 +54,7 @@ struct ComputeCluster: Sendable {
         try await withRetries(300) {
             let nodes = try await compute("GET", "/v1/nodes", token: token).body["items"]?.arrayValue ?? []
             guard let node = nodes.first(where: { $0["name"] == .string("test-\(queue)") }), node["state"] == "online",
-                  let beat = node["lastHeartbeat"]?.stringValue.flatMap(Timestamp.parse), beat > since
+                let beat = node["lastHeartbeat"]?.stringValue.flatMap(Timestamp.parse), beat > since
             else { throw POSIXError(.EAGAIN) }
         }
     }
@@ -59,16 +62,22 @@ struct ComputeCluster: Sendable {
     // MARK: calls
 
     @discardableResult
-    func compute(_ method: String, _ path: String, _ body: JSONValue? = nil, token: String?) async throws -> (status: Int, body: JSONValue) {
+    func compute(
+        _ method: String, _ path: String, _ body: JSONValue? = nil, token: String?
+    ) async throws -> (status: Int, body: JSONValue) {
         try await Self.call(computeURL + path, method, body, token: token)
     }
 
     @discardableResult
-    func data(_ method: String, _ path: String, _ body: JSONValue? = nil, token: String?) async throws -> (status: Int, body: JSONValue) {
+    func data(
+        _ method: String, _ path: String, _ body: JSONValue? = nil, token: String?
+    ) async throws -> (status: Int, body: JSONValue) {
         try await Self.call(dataURL + path, method, body, token: token)
     }
 
-    static func call(_ url: String, _ method: String, _ body: JSONValue?, token: String?) async throws -> (status: Int, body: JSONValue) {
+    static func call(
+        _ url: String, _ method: String, _ body: JSONValue?, token: String?
+    ) async throws -> (status: Int, body: JSONValue) {
         try await httpCall(url, method, body, token: token)
     }
 

@@ -18,7 +18,9 @@ struct DockerJobTests {
         return cluster
     }
 
-    @Test("an image job runs in a container: ::mlex lines reach its run, outputs come back, usage is sampled and its peak kept")
+    @Test(
+        "an image job runs in a container: ::mlex lines reach its run, outputs come back, usage is sampled and its peak kept"
+    )
     func imageJobLifecycle() async throws {
         let owner = try await ComputeCluster.shared().newOwner()
         let cluster = try await cluster(owner.token)
@@ -33,12 +35,16 @@ struct DockerJobTests {
             with open(os.path.join(os.environ["MLEX_OUTPUT_DIR"], "model.txt"), "w") as f:
                 f.write("weights")
             """
-        let jobID = try await cluster.submit(pythonJob(owner.project, script, ["image": .string(TestDockerDaemon.image), "queue": .string(Self.queue)]), token: owner.token)
+        let jobID = try await cluster.submit(
+            pythonJob(owner.project, script, ["image": .string(TestDockerDaemon.image), "queue": .string(Self.queue)]),
+            token: owner.token)
         let job = try await cluster.finished(jobID, token: owner.token)
         #expect(job["state"] == "succeeded", "\(job.jsonText)")
         #expect(try await cluster.logLines(jobID, token: owner.token).contains("in a container as 65534"))
         let outputs = try await cluster.compute("GET", "/v1/jobs/\(jobID)/outputs", token: owner.token).body
-        #expect(outputs["items"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["model.txt"], "\(outputs.jsonText)")
+        #expect(
+            outputs["items"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["model.txt"], "\(outputs.jsonText)"
+        )
         let runID = try #require(job["runId"]?.stringValue)
         let run = try await withRetries(100) {
             let run = try await cluster.data("GET", "/v1/runs/\(runID)", token: owner.token).body
@@ -61,9 +67,15 @@ struct DockerJobTests {
         let owner = try await ComputeCluster.shared().newOwner()
         let cluster = try await cluster(owner.token)
         let docker: [String: JSONValue] = ["image": .string(TestDockerDaemon.image), "queue": .string(Self.queue)]
-        let hog = try await cluster.submit(pythonJob(owner.project, "b = bytearray(400 * 1024 * 1024)\nfor i in range(0, len(b), 4096): b[i] = 1", docker.merging(["resources": ["cpus": 0.5, "memoryMB": 64]]) { $1 }), token: owner.token)
-        let slow = try await cluster.submit(pythonJob(owner.project, "import time\ntime.sleep(600)", docker.merging(["timeoutSeconds": 2]) { $1 }), token: owner.token)
-        let cancelled = try await cluster.submit(pythonJob(owner.project, "import time\ntime.sleep(600)", docker), token: owner.token)
+        let hog = try await cluster.submit(
+            pythonJob(
+                owner.project, "b = bytearray(400 * 1024 * 1024)\nfor i in range(0, len(b), 4096): b[i] = 1",
+                docker.merging(["resources": ["cpus": 0.5, "memoryMB": 64]]) { $1 }), token: owner.token)
+        let slow = try await cluster.submit(
+            pythonJob(owner.project, "import time\ntime.sleep(600)", docker.merging(["timeoutSeconds": 2]) { $1 }),
+            token: owner.token)
+        let cancelled = try await cluster.submit(
+            pythonJob(owner.project, "import time\ntime.sleep(600)", docker), token: owner.token)
         _ = try await cluster.waitFor(cancelled, ["running"], token: owner.token)
         #expect(try await cluster.compute("POST", "/v1/jobs/\(cancelled)/cancel", token: owner.token).status == 202)
 
@@ -79,7 +91,8 @@ struct DockerJobTests {
     func hostJobOnDockerQueue() async throws {
         let owner = try await ComputeCluster.shared().newOwner()
         let cluster = try await cluster(owner.token)
-        let answer = try await cluster.compute("POST", "/v1/jobs", pythonJob(owner.project, "pass", ["queue": .string(Self.queue)]), token: owner.token)
+        let answer = try await cluster.compute(
+            "POST", "/v1/jobs", pythonJob(owner.project, "pass", ["queue": .string(Self.queue)]), token: owner.token)
         #expect(answer.status == 422 && answer.body["error"]?["field"] == "image", "\(answer.body.jsonText)")
     }
 
@@ -90,9 +103,11 @@ struct DockerJobTests {
         let state = try temporaryDirectory()
         let first = try await cluster.startDockerAgent(queue: "docker-restart", state: state)
         try await cluster.waitForNode(queue: "docker-restart", token: owner.token)
-        let spec = pythonJob(owner.project, "import time\nprint('before', flush=True)\ntime.sleep(4)\nprint('after', flush=True)", [
-            "queue": "docker-restart", "image": .string(TestDockerDaemon.image),
-        ])
+        let spec = pythonJob(
+            owner.project, "import time\nprint('before', flush=True)\ntime.sleep(4)\nprint('after', flush=True)",
+            [
+                "queue": "docker-restart", "image": .string(TestDockerDaemon.image),
+            ])
         let jobID = try await cluster.submit(spec, token: owner.token)
         _ = try await cluster.waitFor(jobID, ["running"], token: owner.token)
         kill(first, SIGKILL)
@@ -117,7 +132,9 @@ private actor DockerNode {
     func start() async throws {
         if let started { return try started.get() }
         do {
-            stopAtExit(try await ComputeCluster.shared().startDockerAgent(queue: DockerJobTests.queue, state: try temporaryDirectory()))
+            stopAtExit(
+                try await ComputeCluster.shared().startDockerAgent(
+                    queue: DockerJobTests.queue, state: try temporaryDirectory()))
             started = .success(())
         } catch {
             started = .failure(error)

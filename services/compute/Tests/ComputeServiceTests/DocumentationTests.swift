@@ -10,7 +10,9 @@ import Testing
 @Suite("compute: API description")
 struct DocumentationTests {
     func computeApp() async throws -> some ApplicationProtocol {
-        try await ComputeApp.buildApplication(settings: try await serviceTestSettings(.compute, extraSettings: ComputeApp.extraSettings), logger: quietLogger())
+        try await ComputeApp.buildApplication(
+            settings: try await serviceTestSettings(.compute, extraSettings: ComputeApp.extraSettings),
+            logger: quietLogger())
     }
 
     @Test("the OpenAPI document is valid and matches the routes served")

@@ -9,7 +9,9 @@ import Testing
 @Suite("compute: scheduling order")
 struct SchedulingOrderTests {
     /// An agent taking jobs from a queue of its own, and an owner whose jobs go there.
-    func privateNode() async throws -> (cluster: ComputeCluster, queue: String, owner: (id: String, token: String, project: String)) {
+    func privateNode() async throws -> (
+        cluster: ComputeCluster, queue: String, owner: (id: String, token: String, project: String)
+    ) {
         let cluster = try ComputeCluster.shared()
         let queue = "order-\(ID.make().suffix(8).lowercased())"
         stopAtExit(try cluster.startAgent(queue: queue, state: try temporaryDirectory()))
@@ -18,7 +20,9 @@ struct SchedulingOrderTests {
         return (cluster, queue, owner)
     }
 
-    func job(_ project: String, queue: String, cpus: Double, priority: Int? = nil, command: [JSONValue] = ["/bin/true"]) -> JSONValue {
+    func job(
+        _ project: String, queue: String, cpus: Double, priority: Int? = nil, command: [JSONValue] = ["/bin/true"]
+    ) -> JSONValue {
         var spec: [String: JSONValue] = [
             "projectId": .string(project), "queue": .string(queue), "command": .array(command),
             "resources": ["cpus": .double(cpus), "memoryMB": 64],
@@ -29,20 +33,34 @@ struct SchedulingOrderTests {
 
     static let forever: [JSONValue] = ["/bin/sleep", "600"]
 
-    @Test("higher priority first, first come first within a priority; a cancelled queued job never runs", .timeLimit(.minutes(3)))
+    @Test(
+        "higher priority first, first come first within a priority; a cancelled queued job never runs",
+        .timeLimit(.minutes(3)))
     func priorityThenFIFO() async throws {
         let (cluster, queue, owner) = try await privateNode()
-        let blocker = try await cluster.submit(job(owner.project, queue: queue, cpus: 2, command: Self.forever), token: owner.token)
+        let blocker = try await cluster.submit(
+            job(owner.project, queue: queue, cpus: 2, command: Self.forever), token: owner.token)
         _ = try await cluster.waitFor(blocker, ["running"], token: owner.token)
         // Each needs the whole node, so they run one at a time, in the order they are claimed.
         var submitted: [(name: String, id: String)] = []
-        for (name, priority) in [("low", 10), ("high", 90), ("mid", 50), ("high-later", 90), ("dropped", 95), ("mid-later", 50)] {
-            submitted.append((name, try await cluster.submit(job(owner.project, queue: queue, cpus: 2, priority: priority), token: owner.token)))
+        for (name, priority) in [
+            ("low", 10), ("high", 90), ("mid", 50), ("high-later", 90), ("dropped", 95), ("mid-later", 50),
+        ] {
+            submitted.append(
+                (
+                    name,
+                    try await cluster.submit(
+                        job(owner.project, queue: queue, cpus: 2, priority: priority), token: owner.token)
+                ))
         }
         let dropped = try #require(submitted.first { $0.name == "dropped" }?.id)
         #expect(try await cluster.compute("POST", "/v1/jobs/\(dropped)/cancel", token: owner.token).status == 202)
         _ = try await cluster.waitFor(dropped, ["cancelled"], token: owner.token)
-        for (_, id) in submitted { #expect(try await cluster.compute("GET", "/v1/jobs/\(id)", token: owner.token).body["state"] == "queued" || id == dropped) }
+        for (_, id) in submitted {
+            #expect(
+                try await cluster.compute("GET", "/v1/jobs/\(id)", token: owner.token).body["state"] == "queued"
+                    || id == dropped)
+        }
 
         #expect(try await cluster.compute("POST", "/v1/jobs/\(blocker)/cancel", token: owner.token).status == 202)
         var scheduled: [(name: String, at: Date)] = []
@@ -53,16 +71,20 @@ struct SchedulingOrderTests {
         }
         #expect(scheduled.sorted { $0.at < $1.at }.map(\.name) == ["high", "high-later", "mid", "mid-later", "low"])
         let never = try await cluster.compute("GET", "/v1/jobs/\(dropped)", token: owner.token).body
-        #expect(never["state"] == "cancelled" && (never["scheduledAt"] ?? .null) == .null && (never["nodeId"] ?? .null) == .null, "\(never.jsonText)")
+        #expect(
+            never["state"] == "cancelled" && (never["scheduledAt"] ?? .null) == .null
+                && (never["nodeId"] ?? .null) == .null, "\(never.jsonText)")
     }
 
     @Test("a small job that fits passes a big one that does not fit yet", .timeLimit(.minutes(3)))
     func smallPassesBig() async throws {
         let (cluster, queue, owner) = try await privateNode()
-        let blocker = try await cluster.submit(job(owner.project, queue: queue, cpus: 1.5, command: Self.forever), token: owner.token)
+        let blocker = try await cluster.submit(
+            job(owner.project, queue: queue, cpus: 1.5, command: Self.forever), token: owner.token)
         _ = try await cluster.waitFor(blocker, ["running"], token: owner.token)
         let big = try await cluster.submit(job(owner.project, queue: queue, cpus: 1, priority: 90), token: owner.token)
-        let small = try await cluster.submit(job(owner.project, queue: queue, cpus: 0.5, priority: 10), token: owner.token)
+        let small = try await cluster.submit(
+            job(owner.project, queue: queue, cpus: 0.5, priority: 10), token: owner.token)
         // The blocker runs until cancelled: the small one can only have run beside it.
         #expect(try await cluster.finished(small, token: owner.token)["state"] == "succeeded")
         #expect(try await cluster.compute("GET", "/v1/jobs/\(big)", token: owner.token).body["state"] == "queued")
@@ -73,8 +95,11 @@ struct SchedulingOrderTests {
     @Test("a user at their quota of active jobs waits while another user's job runs", .timeLimit(.minutes(3)))
     func quotaPerUser() async throws {
         let platform = try LocalPlatform.start(computeEnvironment: ["MLEX_COMPUTE_MAX_ACTIVE_JOBS_PER_USER": "1"])
-        stopAtExit(try platform.startAgent(queue: "default", state: try temporaryDirectory(), node: .init(cpus: 2, memoryMB: 2048, pidsLimit: 64)))
-        let busy = try await platform.newOwner("quota"), other = try await platform.newOwner("quota")
+        stopAtExit(
+            try platform.startAgent(
+                queue: "default", state: try temporaryDirectory(), node: .init(cpus: 2, memoryMB: 2048, pidsLimit: 64)))
+        let busy = try await platform.newOwner("quota")
+        let other = try await platform.newOwner("quota")
         func call(_ method: String, _ path: String, _ body: JSONValue? = nil, token: String) async throws -> JSONValue {
             try await httpCall(platform.computeURL + path, method, body, token: token).body
         }
@@ -86,10 +111,15 @@ struct SchedulingOrderTests {
             }
             throw POSIXError(.ETIMEDOUT)
         }
-        for _ in 0..<300 where try await call("GET", "/v1/nodes", token: busy.token)["items"]?.arrayValue?.contains(where: { $0["state"] == "online" }) != true {
+        for _ in 0..<300
+        where try await call("GET", "/v1/nodes", token: busy.token)["items"]?.arrayValue?.contains(where: {
+            $0["state"] == "online"
+        }) != true {
             try await Task.sleep(for: .milliseconds(100))
         }
-        func submit(_ owner: (id: String, token: String, project: String), _ command: [JSONValue]) async throws -> String {
+        func submit(
+            _ owner: (id: String, token: String, project: String), _ command: [JSONValue]
+        ) async throws -> String {
             let spec = job(owner.project, queue: "default", cpus: 0.5, command: command)
             return try #require(try await call("POST", "/v1/jobs", spec, token: owner.token)["id"]?.stringValue)
         }

@@ -1,6 +1,7 @@
 import ComputeDocker
 import Foundation
 import Glibc
+import Synchronization
 
 /// A real `dockerd` (Debian's docker.io) for the Docker executor's tests, started once per test
 /// process with its own data root, exec root, pid file and socket — nothing shared with a
@@ -32,18 +33,24 @@ public actor TestDockerDaemon {
     }
 
     private func start() async throws -> DockerEngine {
-        guard let dockerd = ["/usr/sbin/dockerd", "/usr/bin/dockerd"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        guard
+            let dockerd = ["/usr/sbin/dockerd", "/usr/bin/dockerd"].first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
+        else {
             throw Unavailable(description: "dockerd is not installed; `make deps` installs docker.io")
         }
         // Short: a unix socket path has at most 107 bytes.
-        let directory = URL(fileURLWithPath: "/tmp").appendingPathComponent("mlex-dockerd-\(UUID().uuidString.prefix(8))")
+        let directory = URL(fileURLWithPath: "/tmp").appendingPathComponent(
+            "mlex-dockerd-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let socket = directory.appendingPathComponent("docker.sock").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: dockerd)
         process.arguments = [
             "--iptables=false", "--bridge=none", "--data-root", directory.appendingPathComponent("root").path,
-            "--exec-root", directory.appendingPathComponent("exec").path, "--pidfile", directory.appendingPathComponent("dockerd.pid").path,
+            "--exec-root", directory.appendingPathComponent("exec").path, "--pidfile",
+            directory.appendingPathComponent("dockerd.pid").path,
             "-H", "unix://\(socket)",
         ]
         var environment = ProcessInfo.processInfo.environment
@@ -65,8 +72,11 @@ public actor TestDockerDaemon {
                 break
             } catch {
                 guard ContinuousClock.now < deadline, process.isRunning else {
-                    let tail = (try? String(contentsOf: directory.appendingPathComponent("dockerd.log"), encoding: .utf8))?.suffix(1_000) ?? ""
-                    throw Unavailable(description: "dockerd did not answer at \(socket) (\(error)); its log ends: \(tail)")
+                    let tail =
+                        (try? String(contentsOf: directory.appendingPathComponent("dockerd.log"), encoding: .utf8))?
+                        .suffix(1_000) ?? ""
+                    throw Unavailable(
+                        description: "dockerd did not answer at \(socket) (\(error)); its log ends: \(tail)")
                 }
             }
             try await Task.sleep(for: .milliseconds(100))
@@ -86,8 +96,12 @@ public actor TestDockerDaemon {
         process.standardOutput = try FileHandle(forWritingTo: tar)
         try process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw Unavailable(description: "\(script.path) failed with \(process.terminationStatus)") }
-        let (repository, tag) = (String(Self.image.split(separator: ":")[0]), String(Self.image.split(separator: ":")[1]))
+        guard process.terminationStatus == 0 else {
+            throw Unavailable(description: "\(script.path) failed with \(process.terminationStatus)")
+        }
+        let (repository, tag) = (
+            String(Self.image.split(separator: ":")[0]), String(Self.image.split(separator: ":")[1])
+        )
         try await engine.importImage(tarFile: tar, repository: repository, tag: tag)
         try? FileManager.default.removeItem(at: tar)
     }
@@ -110,7 +124,5 @@ public actor TestDockerDaemon {
         }
     }
 }
-
-import Synchronization
 
 private let daemons = Mutex<[(pid_t, String)]>([])

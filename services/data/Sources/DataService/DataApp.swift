@@ -12,20 +12,27 @@ import Prometheus
 public enum DataApp {
     public static let info = ServiceInfo(
         name: .data, title: "MLExchange data",
-        summary: "Projects and their members, experiments, runs (params, tags, metrics, log entries), run search, files with resumable uploads, datasets with immutable versions, and the runs of compute jobs."
+        summary:
+            "Projects and their members, experiments, runs (params, tags, metrics, log entries), run search, files with resumable uploads, datasets with immutable versions, and the runs of compute jobs."
     )
     public static let extraSettings = DataSettings.all + Backends.settings + ServiceAuthentication.settings
 
-    public static func buildApplication(settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) async throws -> some ApplicationProtocol {
+    public static func buildApplication(
+        settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+    ) async throws -> some ApplicationProtocol {
         let options = try DataSettings(settings)
         let backends = try await Backends.open(settings, domains: ["data"], logger: logger)
         let auth = try await ServiceAuthentication.start(settings: settings, bus: backends.bus, logger: logger)
         let core = DataCore(store: backends.store, blobs: try Backends.openBlobs(settings))
-        let sweeper = BlobSweeper(core: core, interval: options.sweepInterval, grace: 3600, uploadLifetime: options.uploadLifetime, logger: logger)
+        let sweeper = BlobSweeper(
+            core: core, interval: options.sweepInterval, grace: 3600, uploadLifetime: options.uploadLifetime,
+            logger: logger)
 
         return try PlatformApplication.build(
             info: info, settings: settings, logger: logger, metrics: metrics, context: AuthRequestContext.self,
-            readiness: backends.readiness, services: [auth.follower, sweeper, JobEvents.consumer(core, bus: backends.bus, logger: logger)] + backends.services(logger: logger),
+            readiness: backends.readiness,
+            services: [auth.follower, sweeper, JobEvents.consumer(core, bus: backends.bus, logger: logger)]
+                + backends.services(logger: logger),
             authentication: auth.middleware()
         ) { api in
             ProjectRoutes.register(api, core)

@@ -10,6 +10,7 @@ enum DataEvents {
     static let topic = Topics.data
 
     static func write(_ verb: String, subject: String, _ data: JSONValue) -> WriteOperation {
-        Outbox.write(CloudEvent(source: "/mlex/data", type: "mlex.data.\(verb)", subject: subject, data: data), to: topic)
+        Outbox.write(
+            CloudEvent(source: "/mlex/data", type: "mlex.data.\(verb)", subject: subject, data: data), to: topic)
     }
 }

@@ -3,9 +3,15 @@ import Platform
 
 /// The data service's own settings (docs/configuration.md lists each).
 struct DataSettings: Sendable {
-    static let maxFileBytes = Setting("mlex.data.maxFileBytes", default: "1099511627776", "Largest file one upload request (or one completed resumable upload) may store, in bytes (default 1 TiB).")
-    static let sweepMinutes = Setting("mlex.data.sweepMinutes", default: "60", "How often the sweeper frees blobs nothing references (left by a crash) and expired uploads, in minutes.")
-    static let uploadDays = Setting("mlex.data.uploadDays", default: "7", "How long an unfinished resumable upload is kept, in days, before the sweeper frees its parts.")
+    static let maxFileBytes = Setting(
+        "mlex.data.maxFileBytes", default: "1099511627776",
+        "Largest file one upload request (or one completed resumable upload) may store, in bytes (default 1 TiB).")
+    static let sweepMinutes = Setting(
+        "mlex.data.sweepMinutes", default: "60",
+        "How often the sweeper frees blobs nothing references (left by a crash) and expired uploads, in minutes.")
+    static let uploadDays = Setting(
+        "mlex.data.uploadDays", default: "7",
+        "How long an unfinished resumable upload is kept, in days, before the sweeper frees its parts.")
 
     static let all = [maxFileBytes, sweepMinutes, uploadDays]
 

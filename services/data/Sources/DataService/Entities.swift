@@ -47,9 +47,15 @@ struct Entities<Record: TrashableRecord>: Sendable {
         let after = try updated.document().objectValue ?? [:]
         var update: JSONValue = ["$set": .object(after.filter { key, value in before[key] != value })]
         let removed = before.keys.filter { after[$0] == nil }
-        if !removed.isEmpty { update["$unset"] = .object(Dictionary(uniqueKeysWithValues: removed.map { ($0, JSONValue.string("")) })) }
-        var operations: [WriteOperation] = [.update(Record.collection, filter: ["id": .string(original.id)], update: update, many: false)]
-        if let verb { operations.append(DataEvents.write("\(Record.entity).\(verb)", subject: original.id, try updated.view())) }
+        if !removed.isEmpty {
+            update["$unset"] = .object(Dictionary(uniqueKeysWithValues: removed.map { ($0, JSONValue.string("")) }))
+        }
+        var operations: [WriteOperation] = [
+            .update(Record.collection, filter: ["id": .string(original.id)], update: update, many: false)
+        ]
+        if let verb {
+            operations.append(DataEvents.write("\(Record.entity).\(verb)", subject: original.id, try updated.view()))
+        }
         return (updated, operations)
     }
 
@@ -61,14 +67,19 @@ struct Entities<Record: TrashableRecord>: Sendable {
         let trashed = record.lifecycle == .trashed
         if purge {
             guard trashed else {
-                throw APIError.conflict("only a \(Record.entity) in the trash can be purged; delete it without purge first", code: "not_trashed")
+                throw APIError.conflict(
+                    "only a \(Record.entity) in the trash can be purged; delete it without purge first",
+                    code: "not_trashed")
             }
             let scope = record.purgeScope
             var held: Set<String> = []
             for collection in BlobLedger.referencing {
                 held.formUnion(try await ledger.blobIDs(in: collection, matching: [scope.field: .string(record.id)]))
             }
-            try await store.batch(Purge.operations(scope) + [DataEvents.write("\(Record.entity).deleted", subject: record.id, try record.view())])
+            try await store.batch(
+                Purge.operations(scope) + [
+                    DataEvents.write("\(Record.entity).deleted", subject: record.id, try record.view())
+                ])
             return try await ledger.reclaim(held)
         } else if !trashed {
             var inTrash = record
@@ -98,10 +109,13 @@ enum Lifecycle: String, Codable, Sendable, CaseIterable {
         switch request.uri.queryParameters.get("view") ?? "active" {
         case "all": return nil
         case let text:
-            guard let lifecycle = Lifecycle(rawValue: text) else { throw APIError.invalidField("view", "view is active, trashed or all") }
+            guard let lifecycle = Lifecycle(rawValue: text) else {
+                throw APIError.invalidField("view", "view is active, trashed or all")
+            }
             return lifecycle
         }
     }
 
-    static let viewParameter = OperationDoc.QueryParameter("view", Schema.enumeration(["active", "trashed", "all"]), "which to list (default active)")
+    static let viewParameter = OperationDoc.QueryParameter(
+        "view", Schema.enumeration(["active", "trashed", "all"]), "which to list (default active)")
 }

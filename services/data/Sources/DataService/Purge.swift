@@ -7,7 +7,11 @@ import Store
 /// inside one batch with its event; the blobs of removed files are freed after it (`BlobLedger`).
 enum Purge {
     enum Scope {
-        case project(String), experiment(String), run(String), dataset(String), datasetVersion(String)
+        case project(String)
+        case experiment(String)
+        case run(String)
+        case dataset(String)
+        case datasetVersion(String)
 
         /// The field that names this scope in the documents it contains.
         var field: String {

@@ -12,13 +12,17 @@ enum Validate {
 
     static func description(_ text: String?, field: String = "description") throws -> String {
         let description = text ?? ""
-        guard description.count <= 5000 else { throw APIError.invalidField(field, "a description has at most 5000 characters") }
+        guard description.count <= 5000 else {
+            throw APIError.invalidField(field, "a description has at most 5000 characters")
+        }
         return description
     }
 
     /// An RFC 3339 time, returned in the platform's canonical form so stored times compare as text.
     static func time(_ text: String, field: String) throws -> String {
-        guard let date = Timestamp.parse(text) else { throw APIError.invalidField(field, "\(field) is an RFC 3339 time such as 2026-01-31T12:00:00Z") }
+        guard let date = Timestamp.parse(text) else {
+            throw APIError.invalidField(field, "\(field) is an RFC 3339 time such as 2026-01-31T12:00:00Z")
+        }
         return Timestamp.format(date)
     }
 
@@ -26,7 +30,9 @@ enum Validate {
     static func scalar(_ value: JSONValue, field: String, maxLength: Int) throws -> JSONValue {
         switch value {
         case .string(let text):
-            guard text.count <= maxLength else { throw APIError.invalidField(field, "a value has at most \(maxLength) characters") }
+            guard text.count <= maxLength else {
+                throw APIError.invalidField(field, "a value has at most \(maxLength) characters")
+            }
             return value
         case .int, .double, .bool:
             return value

@@ -29,7 +29,11 @@ struct ByteRangeTests {
         }
     }
 
-    @Test("empty and one-byte files", arguments: ["bytes=0-0", "bytes=0-", "bytes=-1", "bytes=-5", "bytes=1-", "bytes=100-200", "bytes=0-9223372036854775807"])
+    @Test(
+        "empty and one-byte files",
+        arguments: [
+            "bytes=0-0", "bytes=0-", "bytes=-1", "bytes=-5", "bytes=1-", "bytes=100-200", "bytes=0-9223372036854775807",
+        ])
     func tinyFiles(header: String) throws {
         #expect(throws: APIError.self) { try ByteRange.parse(header, size: 0) }
         let oneByte = try? ByteRange.parse(header, size: 1)

@@ -13,7 +13,9 @@ func dataApp(store: String = "", state: URL? = nil) async throws -> some Applica
     let users = try UsersServer.shared()
     let settings = try await ServiceSettings.forTesting(
         .data, stateDirectory: try state ?? temporaryDirectory(), extraSettings: DataApp.extraSettings,
-        environment: users.environment().merging(["MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path, "MLEX_STORE": store]) { $1 }
+        environment: users.environment().merging([
+            "MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path, "MLEX_STORE": store,
+        ]) { $1 }
     )
     return try await DataApp.buildApplication(settings: settings, logger: quietLogger())
 }
@@ -25,10 +27,14 @@ func newUser(_ name: String = "user") async throws -> (id: String, token: String
 
 extension TestClientProtocol {
     /// Creates what most tests start from: a project owned by `token`, an experiment in it.
-    func projectAndExperiment(_ token: String, project: String = "vision") async throws -> (project: String, experiment: String) {
+    func projectAndExperiment(
+        _ token: String, project: String = "vision"
+    ) async throws -> (project: String, experiment: String) {
         let created = try await call(.post, "/v1/projects", token: token, json: #"{"name": "\#(project)"}"#)
         try #require(created.status == .created, "\(created.body)")
-        let experiment = try await call(.post, "/v1/projects/\(created.body["id"]?.text ?? "")/experiments", token: token, json: #"{"name": "baseline"}"#)
+        let experiment = try await call(
+            .post, "/v1/projects/\(created.body["id"]?.text ?? "")/experiments", token: token,
+            json: #"{"name": "baseline"}"#)
         try #require(experiment.status == .created, "\(experiment.body)")
         return (created.body["id"]?.text ?? "", experiment.body["id"]?.text ?? "")
     }

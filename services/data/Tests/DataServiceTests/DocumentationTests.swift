@@ -26,7 +26,8 @@ struct DocumentationTests {
 
     @Test("every setting the service reads is in docs/configuration.md")
     func settingsDocumented() throws {
-        let docs = try String(contentsOf: repositoryRoot().appendingPathComponent("docs/configuration.md"), encoding: .utf8)
+        let docs = try String(
+            contentsOf: repositoryRoot().appendingPathComponent("docs/configuration.md"), encoding: .utf8)
         let missing = DataApp.extraSettings.map(\.environmentName).filter { !docs.contains($0) }
         #expect(missing.isEmpty, "undocumented: \(missing)")
     }

@@ -4,10 +4,10 @@ import Hummingbird
 import HummingbirdTesting
 import Platform
 import PlatformTesting
+import Store
 import Testing
 
 @testable import DataService
-import Store
 
 /// The records of `Records/`: the hot ones convert by hand, and must read and write exactly what
 /// their `Codable` conformance does; absent, null and set stay apart.
@@ -16,18 +16,29 @@ struct RecordTests {
     static let now = "2026-11-23T10:00:00.000Z"
 
     static let run = Run(
-        id: ID.make(), projectId: ID.make(), experimentId: ID.make(), name: "lr sweep", status: .finished, startTime: now, endTime: now,
+        id: ID.make(), projectId: ID.make(), experimentId: ID.make(), name: "lr sweep", status: .finished,
+        startTime: now, endTime: now,
         createdBy: ID.make(), parentRunId: .null, source: RunSource(gitCommit: "abc123", jobId: "j-1"),
-        params: RunFields(named: ["lr": 0.01, "train/batch size": 32, "optimizer": "adam"]), tags: RunFields(named: ["team": "vision"]),
-        metrics: RunFields(named: ["val.acc": 0.75]), metricSummaries: RunFields(named: ["val.acc": ["min": 0.25, "max": 0.75, "step": 3, "timestamp": 17, "count": 4]]),
+        params: RunFields(named: ["lr": 0.01, "train/batch size": 32, "optimizer": "adam"]),
+        tags: RunFields(named: ["team": "vision"]),
+        metrics: RunFields(named: ["val.acc": 0.75]),
+        metricSummaries: RunFields(named: [
+            "val.acc": ["min": 0.25, "max": 0.75, "step": 3, "timestamp": 17, "count": 4]
+        ]),
         lifecycle: .trashed, createdAt: now, updatedAt: now, trashedAt: .present(now), exitCode: 137
     )
 
     /// `record` by hand and by `Codable`, both ways.
-    func expectConversionsAgree<Record: StoredRecord & Equatable>(_ record: Record, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func expectConversionsAgree<Record: StoredRecord & Equatable>(
+        _ record: Record, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let byHand = try record.document()
-        #expect(try Record(document: try JSONValue(encoding: record)) == record, "Codable document read by hand", sourceLocation: sourceLocation)
-        #expect(try byHand.decoded(as: Record.self) == record, "hand document read by Codable", sourceLocation: sourceLocation)
+        #expect(
+            try Record(document: try JSONValue(encoding: record)) == record, "Codable document read by hand",
+            sourceLocation: sourceLocation)
+        #expect(
+            try byHand.decoded(as: Record.self) == record, "hand document read by Codable",
+            sourceLocation: sourceLocation)
         #expect(try Record(document: byHand) == record, "round trip by hand", sourceLocation: sourceLocation)
     }
 
@@ -35,9 +46,13 @@ struct RecordTests {
     func handConversions() throws {
         try expectConversionsAgree(Self.run)
         var plain = Self.run
-        (plain.parentRunId, plain.source, plain.trashedAt, plain.exitCode, plain.endTime, plain.createdAt) = (.present(ID.make()), nil, .null, nil, nil, nil)
+        (plain.parentRunId, plain.source, plain.trashedAt, plain.exitCode, plain.endTime, plain.createdAt) = (
+            .present(ID.make()), nil, .null, nil, nil, nil
+        )
         try expectConversionsAgree(plain)
-        let entry = LogEntry(id: ID.make(), runId: Self.run.id, experimentId: Self.run.experimentId, projectId: Self.run.projectId, time: Self.now, level: .warning, message: "line")
+        let entry = LogEntry(
+            id: ID.make(), runId: Self.run.id, experimentId: Self.run.experimentId, projectId: Self.run.projectId,
+            time: Self.now, level: .warning, message: "line")
         try expectConversionsAgree(entry)
 
         var points = MetricBatch.Series(key: "train/loss")
@@ -79,7 +94,10 @@ struct RecordTests {
         struct Holder: Codable, Equatable {
             var trashedAt: Presence<String>
         }
-        for (holder, text) in [(Holder(trashedAt: .absent), "{}"), (Holder(trashedAt: .null), #"{"trashedAt":null}"#), (Holder(trashedAt: .present("x")), #"{"trashedAt":"x"}"#)] {
+        for (holder, text) in [
+            (Holder(trashedAt: .absent), "{}"), (Holder(trashedAt: .null), #"{"trashedAt":null}"#),
+            (Holder(trashedAt: .present("x")), #"{"trashedAt":"x"}"#),
+        ] {
             let document = try JSONValue(encoding: holder)
             #expect(document.jsonText == text)
             #expect(try document.decoded(as: Holder.self) == holder)
@@ -92,7 +110,10 @@ struct RecordTests {
         document["status"] = "flying"
         let error = #expect(throws: StoredDocumentError.self) { try Run(document: document) }
         #expect(error?.field == "status")
-        var chunk = MetricChunk(series: "s", of: Self.run, start: 0, points: MetricBatch.Series(key: "k", values: [1], steps: [1], timestamps: [1])).document()
+        var chunk = MetricChunk(
+            series: "s", of: Self.run, start: 0,
+            points: MetricBatch.Series(key: "k", values: [1], steps: [1], timestamps: [1])
+        ).document()
         chunk["steps"] = []
         #expect(throws: StoredDocumentError.self) { try MetricChunk(document: chunk) }
         let project = try JSONValue.parse(#"{"id": "x", "name": 3}"#)
@@ -101,16 +122,25 @@ struct RecordTests {
 
     @Test("a metric batch reads every point before checking any, and groups points by key")
     func metricBatch() throws {
-        let mistakes = try JSONValue.parse(#"{"points": [{"key": "bad$key", "value": 1}, {"key": "b", "value": "high"}]}"#)
+        let mistakes = try JSONValue.parse(
+            #"{"points": [{"key": "bad$key", "value": 1}, {"key": "b", "value": "high"}]}"#)
         let typeFirst = #expect(throws: APIError.self) { try MetricBatch(body: mistakes) }
         #expect(typeFirst?.field == "points.1.value")
         #expect(typeFirst?.code == "invalid_type")
-        let badKey = #expect(throws: APIError.self) { try MetricBatch(body: try JSONValue.parse(#"{"points": [{"key": "a", "value": 1}, {"key": "bad$key", "value": 1}]}"#)) }
+        let badKey = #expect(throws: APIError.self) {
+            try MetricBatch(
+                body: try JSONValue.parse(#"{"points": [{"key": "a", "value": 1}, {"key": "bad$key", "value": 1}]}"#))
+        }
         #expect(badKey?.field == "points.1.key")
-        let badStep = #expect(throws: APIError.self) { try MetricBatch(body: try JSONValue.parse(#"{"points": [{"key": "a", "value": 1, "step": 1.5}]}"#)) }
+        let badStep = #expect(throws: APIError.self) {
+            try MetricBatch(body: try JSONValue.parse(#"{"points": [{"key": "a", "value": 1, "step": 1.5}]}"#))
+        }
         #expect(badStep?.message == "step is an integer")
 
-        let batch = try MetricBatch(body: try JSONValue.parse(#"{"points": [{"key": "b", "value": 1}, {"key": "a", "value": 2, "step": 7}, {"key": "b", "value": 3, "timestamp": 9}]}"#), now: 5)
+        let batch = try MetricBatch(
+            body: try JSONValue.parse(
+                #"{"points": [{"key": "b", "value": 1}, {"key": "a", "value": 2, "step": 7}, {"key": "b", "value": 3, "timestamp": 9}]}"#
+            ), now: 5)
         #expect(batch.count == 3)
         #expect(batch.series.map(\.key) == ["b", "a"])
         #expect(batch.series.first?.values == [1, 3])
@@ -134,8 +164,12 @@ struct RecordTests {
             #expect(restored["lifecycle"] == "active")
             #expect(restored["projectId"]?.text == project)
 
-            _ = try await client.call(.post, "/v1/runs/\(run)/metrics", token: owner.token, json: #"{"points": [{"key": "acc", "value": 1.0}]}"#)
-            let text = try await client.execute(uri: "/v1/runs/\(run)/metrics", method: .get, headers: [.authorization: "Bearer \(owner.token)"]) { String(buffer: $0.body) }
+            _ = try await client.call(
+                .post, "/v1/runs/\(run)/metrics", token: owner.token,
+                json: #"{"points": [{"key": "acc", "value": 1.0}]}"#)
+            let text = try await client.execute(
+                uri: "/v1/runs/\(run)/metrics", method: .get, headers: [.authorization: "Bearer \(owner.token)"]
+            ) { String(buffer: $0.body) }
             #expect(text.contains(#""min":1.0"#), "a double stays a double: \(text)")
         }
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import DataService
 
 // MARK: - Cases (tables, so every case shows up by itself in the test report)
@@ -30,7 +31,9 @@ private func compare(
     .compare(field(kind, key, at: position), op, value)
 }
 
-private func compare(_ kind: RunFilterField.Kind, _ key: String, at position: Int, _ value: RunFilterValue) -> RunFilterExpression {
+private func compare(
+    _ kind: RunFilterField.Kind, _ key: String, at position: Int, _ value: RunFilterValue
+) -> RunFilterExpression {
     compare(kind, key, at: position, .equal, value)
 }
 
@@ -60,11 +63,14 @@ enum RunFilterParserCases {
     static let parsed: [RunFilterParsedCase] = [
         // The everyday MLflow shapes.
         RunFilterParsedCase(text: "params.lr = 0.01", expected: compare(.param, "lr", at: 1, .number(0.01))),
-        RunFilterParsedCase(text: "metrics.acc >= 0.9", expected: compare(.metric, "acc", at: 1, .greaterOrEqual, .number(0.9))),
+        RunFilterParsedCase(
+            text: "metrics.acc >= 0.9", expected: compare(.metric, "acc", at: 1, .greaterOrEqual, .number(0.9))),
         RunFilterParsedCase(
             text: #"status in ('running', "finished")"#,
-            expected: .among(field(.attribute, "status", at: 1), [.string("running"), .string("finished")], negated: false)),
-        RunFilterParsedCase(text: "tags.team != 'vision'", expected: compare(.tag, "team", at: 1, .notEqual, .string("vision"))),
+            expected: .among(
+                field(.attribute, "status", at: 1), [.string("running"), .string("finished")], negated: false)),
+        RunFilterParsedCase(
+            text: "tags.team != 'vision'", expected: compare(.tag, "team", at: 1, .notEqual, .string("vision"))),
         RunFilterParsedCase(
             text: "status not in ('failed')",
             expected: .among(field(.attribute, "status", at: 1), [.string("failed")], negated: true)),
@@ -126,19 +132,26 @@ enum RunFilterParserCases {
         RunFilterParsedCase(text: "metric.acc = 1", expected: compare(.metric, "acc", at: 1, .integer(1))),
         RunFilterParsedCase(text: "tag.team = 1", expected: compare(.tag, "team", at: 1, .integer(1))),
         RunFilterParsedCase(text: "PARAMS.lr = 1", expected: compare(.param, "lr", at: 1, .integer(1))),
-        RunFilterParsedCase(text: "metrics.val.loss < 1", expected: compare(.metric, "val.loss", at: 1, .less, .integer(1))),
-        RunFilterParsedCase(text: "metrics.train/loss < 1", expected: compare(.metric, "train/loss", at: 1, .less, .integer(1))),
+        RunFilterParsedCase(
+            text: "metrics.val.loss < 1", expected: compare(.metric, "val.loss", at: 1, .less, .integer(1))),
+        RunFilterParsedCase(
+            text: "metrics.train/loss < 1", expected: compare(.metric, "train/loss", at: 1, .less, .integer(1))),
         RunFilterParsedCase(text: "params.a-b:c_d.1 = 1", expected: compare(.param, "a-b:c_d.1", at: 1, .integer(1))),
-        RunFilterParsedCase(text: "metrics.`my metric` > 1", expected: compare(.metric, "my metric", at: 1, .greater, .integer(1))),
+        RunFilterParsedCase(
+            text: "metrics.`my metric` > 1", expected: compare(.metric, "my metric", at: 1, .greater, .integer(1))),
         RunFilterParsedCase(text: #"params."a b" = 1"#, expected: compare(.param, "a b", at: 1, .integer(1))),
         RunFilterParsedCase(text: #"tags.'it\'s' = 1"#, expected: compare(.tag, "it's", at: 1, .integer(1))),
         RunFilterParsedCase(text: #"metrics.`a\`b` = 1"#, expected: compare(.metric, "a`b", at: 1, .integer(1))),
-        RunFilterParsedCase(text: "attributes.`run_name` = 'a'", expected: compare(.attribute, "name", at: 1, .string("a"))),
+        RunFilterParsedCase(
+            text: "attributes.`run_name` = 'a'", expected: compare(.attribute, "name", at: 1, .string("a"))),
 
         // Operators, with and without spaces.
-        RunFilterParsedCase(text: "status == 'a'", expected: compare(.attribute, "status", at: 1, .equal, .string("a"))),
-        RunFilterParsedCase(text: "status<>'a'", expected: compare(.attribute, "status", at: 1, .notEqual, .string("a"))),
-        RunFilterParsedCase(text: "status!='a'", expected: compare(.attribute, "status", at: 1, .notEqual, .string("a"))),
+        RunFilterParsedCase(
+            text: "status == 'a'", expected: compare(.attribute, "status", at: 1, .equal, .string("a"))),
+        RunFilterParsedCase(
+            text: "status<>'a'", expected: compare(.attribute, "status", at: 1, .notEqual, .string("a"))),
+        RunFilterParsedCase(
+            text: "status!='a'", expected: compare(.attribute, "status", at: 1, .notEqual, .string("a"))),
         RunFilterParsedCase(text: "metrics.x<1", expected: compare(.metric, "x", at: 1, .less, .integer(1))),
         RunFilterParsedCase(text: "metrics.x<=1", expected: compare(.metric, "x", at: 1, .lessOrEqual, .integer(1))),
         RunFilterParsedCase(text: "metrics.x>-1", expected: compare(.metric, "x", at: 1, .greater, .integer(-1))),
@@ -149,19 +162,24 @@ enum RunFilterParserCases {
         RunFilterParsedCase(text: "metrics.x = 2.5e2", expected: compare(.metric, "x", at: 1, .number(250))),
         RunFilterParsedCase(text: "metrics.x = -42", expected: compare(.metric, "x", at: 1, .integer(-42))),
         RunFilterParsedCase(text: "metrics.x = 0", expected: compare(.metric, "x", at: 1, .integer(0))),
-        RunFilterParsedCase(text: "metrics.x = -9223372036854775808", expected: compare(.metric, "x", at: 1, .integer(.min))),
-        RunFilterParsedCase(text: "metrics.x = 9223372036854775807", expected: compare(.metric, "x", at: 1, .integer(.max))),
+        RunFilterParsedCase(
+            text: "metrics.x = -9223372036854775808", expected: compare(.metric, "x", at: 1, .integer(.min))),
+        RunFilterParsedCase(
+            text: "metrics.x = 9223372036854775807", expected: compare(.metric, "x", at: 1, .integer(.max))),
         RunFilterParsedCase(text: "tags.x = false", expected: compare(.tag, "x", at: 1, .bool(false))),
         RunFilterParsedCase(text: "tags.x = True", expected: compare(.tag, "x", at: 1, .bool(true))),
         RunFilterParsedCase(text: #"name = 'it\'s'"#, expected: compare(.attribute, "name", at: 1, .string("it's"))),
-        RunFilterParsedCase(text: #"name = "a\"b\\c\n\t""#, expected: compare(.attribute, "name", at: 1, .string("a\"b\\c\n\t"))),
+        RunFilterParsedCase(
+            text: #"name = "a\"b\\c\n\t""#, expected: compare(.attribute, "name", at: 1, .string("a\"b\\c\n\t"))),
         RunFilterParsedCase(text: #"name = "it's""#, expected: compare(.attribute, "name", at: 1, .string("it's"))),
         RunFilterParsedCase(text: "name = ''", expected: compare(.attribute, "name", at: 1, .string(""))),
 
         // Columns count Characters; whitespace of any kind separates.
         RunFilterParsedCase(
             text: "tags.note = 'café' and status = 'x'",
-            expected: .and([compare(.tag, "note", at: 1, .string("café")), compare(.attribute, "status", at: 24, .string("x"))])),
+            expected: .and([
+                compare(.tag, "note", at: 1, .string("café")), compare(.attribute, "status", at: 24, .string("x")),
+            ])),
         RunFilterParsedCase(text: "  \tstatus = 'a'\n", expected: compare(.attribute, "status", at: 4, .string("a"))),
 
         // Limits, just inside.
@@ -171,7 +189,8 @@ enum RunFilterParserCases {
             expected: (0..<64).reduce(compare(.attribute, "status", at: 257, .string("x"))) { inner, _ in .not(inner) }),
         RunFilterParsedCase(
             text: inList(1000),
-            expected: .among(field(.attribute, "status", at: 1), Array(repeating: .integer(0), count: 1000), negated: false)),
+            expected: .among(
+                field(.attribute, "status", at: 1), Array(repeating: .integer(0), count: 1000), negated: false)),
         RunFilterParsedCase(
             text: ofLength(10_000),
             expected: compare(.attribute, "status", at: 1, .string(String(repeating: "x", count: 9_989)))),
@@ -184,7 +203,8 @@ enum RunFilterParserCases {
         ("startTime", "startTime"), ("start_time", "startTime"), ("attribute.start_time", "startTime"),
         ("endTime", "endTime"), ("end_time", "endTime"), ("attributes.endtime", "endTime"),
         ("user", "user"), ("user_id", "user"), ("userId", "user"), ("createdBy", "user"),
-        ("experimentId", "experimentId"), ("experiment_id", "experimentId"), ("Attributes.EXPERIMENT_ID", "experimentId"),
+        ("experimentId", "experimentId"), ("experiment_id", "experimentId"),
+        ("Attributes.EXPERIMENT_ID", "experimentId"),
         ("id", "id"), ("run_id", "id"), ("runId", "id"), ("attr.run_id", "id"),
     ]
 
@@ -193,15 +213,18 @@ enum RunFilterParserCases {
         RunFilterRejectedCase(text: "metrics.acc >", position: 14, fragment: "expected a value after '>'"),
         RunFilterRejectedCase(text: "status = ", position: 10, fragment: "expected a value after '='"),
         RunFilterRejectedCase(text: "status", position: 7, fragment: "expected an operator after 'status'"),
-        RunFilterRejectedCase(text: "status 'x'", position: 8, fragment: "expected an operator after 'status', found 'x'"),
+        RunFilterRejectedCase(
+            text: "status 'x'", position: 8, fragment: "expected an operator after 'status', found 'x'"),
         RunFilterRejectedCase(text: "status = running", position: 10, fragment: "strings need quotes"),
         RunFilterRejectedCase(text: "not", position: 4, fragment: "expected a condition after 'not'"),
         RunFilterRejectedCase(text: "metrics.x between 1 2", position: 21, fragment: "expected 'and' after '1'"),
         RunFilterRejectedCase(text: "status not 'x'", position: 12, fragment: "expected 'in' after 'not'"),
 
         // Parentheses.
-        RunFilterRejectedCase(text: "(status = 'x'", position: 14, fragment: "expected ')' to close the '(' at column 1"),
-        RunFilterRejectedCase(text: "(((status = 'a')", position: 17, fragment: "expected ')' to close the '(' at column 2"),
+        RunFilterRejectedCase(
+            text: "(status = 'x'", position: 14, fragment: "expected ')' to close the '(' at column 1"),
+        RunFilterRejectedCase(
+            text: "(((status = 'a')", position: 17, fragment: "expected ')' to close the '(' at column 2"),
         RunFilterRejectedCase(text: "status = 'x')", position: 13, fragment: "unmatched ')'"),
         RunFilterRejectedCase(text: "()", position: 2, fragment: "empty parentheses"),
         RunFilterRejectedCase(text: "status = 'a' and ( )", position: 20, fragment: "empty parentheses"),
@@ -213,24 +236,31 @@ enum RunFilterParserCases {
         RunFilterRejectedCase(text: "attributes.stat = 1", position: 1, fragment: "unknown attribute 'stat'"),
         RunFilterRejectedCase(text: "foo.bar = 1", position: 1, fragment: "unknown field prefix 'foo'"),
         RunFilterRejectedCase(text: "params. = 1", position: 8, fragment: "expected a key after 'params.'"),
-        RunFilterRejectedCase(text: "status = 'a' and metrics.", position: 26, fragment: "expected a key after 'metrics.'"),
+        RunFilterRejectedCase(
+            text: "status = 'a' and metrics.", position: 26, fragment: "expected a key after 'metrics.'"),
         RunFilterRejectedCase(text: "params.'' = 1", position: 8, fragment: "expected a key after 'params.'"),
         RunFilterRejectedCase(text: "metrics.`my metric > 1", position: 9, fragment: "unterminated string"),
 
         // AND / OR with a side missing, and trailing tokens.
         RunFilterRejectedCase(text: "and status = 'x'", position: 1, fragment: "expected a condition, found 'and'"),
         RunFilterRejectedCase(text: "status = 'x' or", position: 16, fragment: "expected a condition after 'or'"),
-        RunFilterRejectedCase(text: "status = 'x' and and name = 'y'", position: 18, fragment: "expected a condition after 'and', found 'and'"),
+        RunFilterRejectedCase(
+            text: "status = 'x' and and name = 'y'", position: 18,
+            fragment: "expected a condition after 'and', found 'and'"),
         RunFilterRejectedCase(text: "1 = 1", position: 1, fragment: "expected a condition, found '1'"),
         RunFilterRejectedCase(text: "true", position: 1, fragment: "expected a condition, found 'true'"),
-        RunFilterRejectedCase(text: "metrics.acc > 0.9 params.x = 1", position: 19, fragment: "unexpected 'params.x' after the end of the filter"),
-        RunFilterRejectedCase(text: "status = 'a' not name = 'b'", position: 14, fragment: "unexpected 'not' after the end of the filter"),
+        RunFilterRejectedCase(
+            text: "metrics.acc > 0.9 params.x = 1", position: 19,
+            fragment: "unexpected 'params.x' after the end of the filter"),
+        RunFilterRejectedCase(
+            text: "status = 'a' not name = 'b'", position: 14, fragment: "unexpected 'not' after the end of the filter"),
 
         // IN lists.
         RunFilterRejectedCase(text: "status in 'x'", position: 11, fragment: "expected '(' after 'in'"),
         RunFilterRejectedCase(text: "status in ()", position: 12, fragment: "'in' needs at least one value"),
         RunFilterRejectedCase(text: "status in ('a',)", position: 16, fragment: "expected a value after ','"),
-        RunFilterRejectedCase(text: "status in ('a' 'b')", position: 16, fragment: "expected ',' or ')' after 'a', found 'b'"),
+        RunFilterRejectedCase(
+            text: "status in ('a' 'b')", position: 16, fragment: "expected ',' or ')' after 'a', found 'b'"),
         RunFilterRejectedCase(text: "status in ('a'", position: 15, fragment: "expected ',' or ')'"),
         RunFilterRejectedCase(text: inList(1001), position: 3012, fragment: "'in' takes at most 1000 values"),
 
@@ -242,14 +272,17 @@ enum RunFilterParserCases {
         RunFilterRejectedCase(text: "'unterminated", position: 1, fragment: "unterminated string"),
         RunFilterRejectedCase(text: #"status = 'a\"#, position: 10, fragment: "unterminated string"),
         RunFilterRejectedCase(text: #"status = 'a\q'"#, position: 12, fragment: #"unknown escape '\q'"#),
-        RunFilterRejectedCase(text: "metrics.x > 9223372036854775808", position: 13, fragment: "integer 9223372036854775808 does not fit in 64 bits"),
+        RunFilterRejectedCase(
+            text: "metrics.x > 9223372036854775808", position: 13,
+            fragment: "integer 9223372036854775808 does not fit in 64 bits"),
         RunFilterRejectedCase(text: "metrics.x = 1e999", position: 13, fragment: "number 1e999 is out of range"),
         RunFilterRejectedCase(text: "metrics.x = .5", position: 13, fragment: "unexpected character '.'"),
         RunFilterRejectedCase(text: "metrics.x = 1.", position: 15, fragment: "expected a digit after '.'"),
         RunFilterRejectedCase(text: "metrics.x = 1e", position: 15, fragment: "expected a digit after 'e'"),
         RunFilterRejectedCase(text: "metrics.x = -", position: 14, fragment: "expected a digit after '-'"),
         RunFilterRejectedCase(text: "metrics.x = 1.2.3", position: 16, fragment: "unexpected character '.'"),
-        RunFilterRejectedCase(text: "metrics.x >= 1and status = 'a'", position: 15, fragment: "unexpected character 'a'"),
+        RunFilterRejectedCase(
+            text: "metrics.x >= 1and status = 'a'", position: 15, fragment: "unexpected character 'a'"),
 
         // Limits, just outside.
         RunFilterRejectedCase(text: nested(65), position: 65, fragment: "nests deeper than 64 levels"),
@@ -281,7 +314,8 @@ struct RunFilterParserTests {
 
     @Test("attribute aliases resolve to canonical names", arguments: RunFilterParserCases.attributeAliases)
     func attributeAlias(_ spelling: String, _ canonical: String) throws {
-        let expected = RunFilterExpression.compare(RunFilterField(kind: .attribute, key: canonical, position: 1), .equal, .integer(1))
+        let expected = RunFilterExpression.compare(
+            RunFilterField(kind: .attribute, key: canonical, position: 1), .equal, .integer(1))
         #expect(try RunFilterParser.parse("\(spelling) = 1") == expected)
     }
 

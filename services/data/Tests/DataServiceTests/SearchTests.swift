@@ -18,7 +18,10 @@ struct SearchTests {
     ]
 
     static let expectations: [(filter: String, names: Set<String>)] = [
-        (#"metrics.accuracy > 0.9 and (params.optimizer = "adam" or params.optimizer in ("sgd", "rmsprop"))"#, ["a", "b"]),
+        (
+            #"metrics.accuracy > 0.9 and (params.optimizer = "adam" or params.optimizer in ("sgd", "rmsprop"))"#,
+            ["a", "b"]
+        ),
         ("params.optimizer = 'adam'", ["a", "d"]),
         ("params.optimizer != 'adam'", ["b", "c", "e"]),
         ("params.optimizer not in ('adam', 'sgd')", ["c", "e"]),
@@ -37,22 +40,34 @@ struct SearchTests {
         ("", ["a", "b", "c", "d", "e"]),
     ]
 
-    @Test("a table of filters picks exactly the expected runs; errors point at their column", arguments: StoreBackend.allCases)
+    @Test(
+        "a table of filters picks exactly the expected runs; errors point at their column",
+        arguments: StoreBackend.allCases)
     func filters(backend: StoreBackend) async throws {
         let owner = try await newUser()
         try await dataApp(store: try backend.url()).test(.router) { client in
             let (project, experiment) = try await client.projectAndExperiment(owner.token)
             for run in Self.runs {
-                let id = try await client.newRun(owner.token, experiment: experiment, #"{"name": "\#(run.name)", \#(run.body)}"#)
-                _ = try await client.call(.post, "/v1/runs/\(id)/metrics", token: owner.token, json: #"{"points": [{"key": "accuracy", "value": \#(run.accuracy)}]}"#)
-                if run.name == "e" { _ = try await client.call(.patch, "/v1/runs/\(id)", token: owner.token, json: #"{"status": "finished"}"#) }
+                let id = try await client.newRun(
+                    owner.token, experiment: experiment, #"{"name": "\#(run.name)", \#(run.body)}"#)
+                _ = try await client.call(
+                    .post, "/v1/runs/\(id)/metrics", token: owner.token,
+                    json: #"{"points": [{"key": "accuracy", "value": \#(run.accuracy)}]}"#)
+                if run.name == "e" {
+                    _ = try await client.call(
+                        .patch, "/v1/runs/\(id)", token: owner.token, json: #"{"status": "finished"}"#)
+                }
             }
             for (filter, names) in Self.expectations {
                 let answer = try await client.search(owner.token, project: project, filter: filter)
                 #expect(answer.status == .ok, "\(filter): \(answer.body)")
-                #expect(Set(answer.body["items"]?.arrayValue?.map { $0["name"]?.text ?? "" } ?? []) == names, "\(filter)")
+                #expect(
+                    Set(answer.body["items"]?.arrayValue?.map { $0["name"]?.text ?? "" } ?? []) == names, "\(filter)")
             }
-            for (filter, position) in [("metrics.accuracy >", 19), ("status = 'done'", 1), ("metrics.accuracy = 'high'", 1), ("(tags.team = 'x'", 17), ("params.a = 1 params.b = 2", 14)] {
+            for (filter, position) in [
+                ("metrics.accuracy >", 19), ("status = 'done'", 1), ("metrics.accuracy = 'high'", 1),
+                ("(tags.team = 'x'", 17), ("params.a = 1 params.b = 2", 14),
+            ] {
                 let answer = try await client.search(owner.token, project: project, filter: filter)
                 #expect(answer.status == .badRequest, "\(filter)")
                 #expect(answer.body["error"]?["position"]?.intValue == Int64(position), "\(filter): \(answer.body)")
@@ -68,17 +83,21 @@ struct SearchTests {
             let (project, experiment) = try await client.projectAndExperiment(owner.token)
             for run in Self.runs {
                 let id = try await client.newRun(owner.token, experiment: experiment, #"{"name": "\#(run.name)"}"#)
-                _ = try await client.call(.post, "/v1/runs/\(id)/metrics", token: owner.token, json: #"{"points": [{"key": "accuracy", "value": \#(run.accuracy)}]}"#)
+                _ = try await client.call(
+                    .post, "/v1/runs/\(id)/metrics", token: owner.token,
+                    json: #"{"points": [{"key": "accuracy", "value": \#(run.accuracy)}]}"#)
             }
             var names: [String] = []
             var token: String?
             repeat {
-                let page = try await client.search(owner.token, project: project, orderBy: #"["metrics.accuracy desc"]"#, limit: 2, pageToken: token)
+                let page = try await client.search(
+                    owner.token, project: project, orderBy: #"["metrics.accuracy desc"]"#, limit: 2, pageToken: token)
                 names += page.body["items"]?.arrayValue?.map { $0["name"]?.text ?? "" } ?? []
                 token = page.body["nextPageToken"]?.stringValue
             } while token != nil
             #expect(names == ["e", "a", "b", "c", "d"])
-            let mixed = try await client.search(owner.token, project: project, orderBy: #"["name asc", "startTime desc"]"#)
+            let mixed = try await client.search(
+                owner.token, project: project, orderBy: #"["name asc", "startTime desc"]"#)
             #expect(mixed.body["error"]?["field"] == "orderBy")
             #expect(try await client.search(outsider.token, project: project).status == .notFound)
             let badToken = try await client.search(owner.token, project: project, pageToken: "garbage")
@@ -88,7 +107,10 @@ struct SearchTests {
 }
 
 extension TestClientProtocol {
-    func search(_ token: String, project: String, filter: String? = nil, orderBy: String? = nil, limit: Int? = nil, pageToken: String? = nil) async throws -> (status: HTTPResponse.Status, body: JSONValue) {
+    func search(
+        _ token: String, project: String, filter: String? = nil, orderBy: String? = nil, limit: Int? = nil,
+        pageToken: String? = nil
+    ) async throws -> (status: HTTPResponse.Status, body: JSONValue) {
         var body: [String: JSONValue] = ["projectId": .string(project)]
         if let filter { body["filter"] = .string(filter) }
         if let orderBy { body["orderBy"] = try JSONValue.parse(orderBy) }

@@ -21,32 +21,49 @@ struct IngestPipeline: Sendable {
 
     /// What an ingestion of one kind does once its package is unpacked: checks it, then stores
     /// it; what the accepted ingestion records of it.
-    typealias Store = @Sendable (_ ingestion: Ingestion, _ files: [String: URL], _ package: PackageArchive) async throws -> Checked<Acceptance>
+    typealias Store =
+        @Sendable (_ ingestion: Ingestion, _ files: [String: URL], _ package: PackageArchive) async throws -> Checked<
+            Acceptance
+        >
 
     /// The ingestion (201 when new and accepted, 200 for a package already ingested, 422 with
     /// its reasons when rejected).
-    func ingest(kind: Ingestion.Kind, projectID: String, body: RequestBody, by actor: String, store: Store) async throws -> JSONResponse<JSONValue> {
-        let package = try await PackageArchive.receive(body, to: staging.appendingPathComponent("\(ID.make()).pkg"), limit: settings.maxPackageBytes)
+    func ingest(
+        kind: Ingestion.Kind, projectID: String, body: RequestBody, by actor: String, store: Store
+    ) async throws -> JSONResponse<JSONValue> {
+        let package = try await PackageArchive.receive(
+            body, to: staging.appendingPathComponent("\(ID.make()).pkg"), limit: settings.maxPackageBytes)
         defer { try? FileManager.default.removeItem(at: package.file) }
         let (found, created) = try await intake.withLock { () -> (Ingestion?, Ingestion?) in
-            if let existing = try await ingestions.existing(kind: kind, projectID: projectID, digest: package.digest) { return (existing, nil) }
+            if let existing = try await ingestions.existing(kind: kind, projectID: projectID, digest: package.digest) {
+                return (existing, nil)
+            }
             return (nil, try await ingestions.create(kind: kind, projectID: projectID, package: package, by: actor))
         }
         if let found { return JSONResponse(try JSONValue(encoding: found), status: .ok) }
-        guard var ingestion = created else { throw APIError(.internalServerError, code: "ingestion_lost", message: "the ingestion was not recorded") }
+        guard var ingestion = created else {
+            throw APIError(.internalServerError, code: "ingestion_lost", message: "the ingestion was not recorded")
+        }
         ingestion = try await ingestions.move(ingestion, to: .validating)
         let unpacked = staging.appendingPathComponent(ingestion.id, isDirectory: true)
         defer { try? FileManager.default.removeItem(at: unpacked) }
         let outcome: Checked<Acceptance>
-        switch await package.unpack(into: unpacked, limits: settings.unpackLimits(kind: kind.rawValue, packageBytes: package.size)) {
+        switch await package.unpack(
+            into: unpacked, limits: settings.unpackLimits(kind: kind.rawValue, packageBytes: package.size))
+        {
         case .failed(let reasons):
             outcome = .failed(reasons)
         case .passed(let files):
             do {
                 outcome = try await store(ingestion, files, package)
             } catch {
-                logger.error("ingestion failed while storing", metadata: ["ingestion": "\(ingestion.id)", "error": "\(error)"])
-                outcome = .failed([Reason(field: nil, file: nil, message: "storing the package failed (\(error)); nothing of it was kept, send it again")])
+                logger.error(
+                    "ingestion failed while storing", metadata: ["ingestion": "\(ingestion.id)", "error": "\(error)"])
+                outcome = .failed([
+                    Reason(
+                        field: nil, file: nil,
+                        message: "storing the package failed (\(error)); nothing of it was kept, send it again")
+                ])
             }
         }
         switch outcome {

@@ -18,13 +18,21 @@ struct InterruptedIngestions: Service {
             let project = ingestion.projectId
             do {
                 for file in try await data.files(of: .project(project), prefix: "models/\(ingestion.id)") {
-                    if let path = file["path"]?.stringValue { try await data.deleteFile(of: .project(project), path: path) }
+                    if let path = file["path"]?.stringValue {
+                        try await data.deleteFile(of: .project(project), path: path)
+                    }
                 }
                 try await ingestions.move(ingestion, to: .rejected) {
-                    $0.reasons = [Reason(field: nil, file: nil, message: "the ingest service stopped while checking this package; send it again")]
+                    $0.reasons = [
+                        Reason(
+                            field: nil, file: nil,
+                            message: "the ingest service stopped while checking this package; send it again")
+                    ]
                 }
             } catch {
-                logger.warning("could not clean an interrupted ingestion yet; it is retried at the next start", metadata: ["ingestion": "\(ingestion.id)", "error": "\(error)"])
+                logger.warning(
+                    "could not clean an interrupted ingestion yet; it is retried at the next start",
+                    metadata: ["ingestion": "\(ingestion.id)", "error": "\(error)"])
             }
         }
         try await gracefulShutdown()

@@ -16,7 +16,9 @@ struct PackageArchive: Sendable {
     /// Streams `body` to `file`; 413 when it grows past `limit`.
     static func receive(_ body: RequestBody, to file: URL, limit: Int64) async throws -> PackageArchive {
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        guard FileManager.default.createFile(atPath: file.path, contents: nil) else { throw APIError(.internalServerError, code: "staging_failed", message: "cannot stage the package on disk") }
+        guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
+            throw APIError(.internalServerError, code: "staging_failed", message: "cannot stage the package on disk")
+        }
         let handle = try FileHandle(forWritingTo: file)
         defer { try? handle.close() }
         var hasher = SHA256()
@@ -25,7 +27,9 @@ struct PackageArchive: Sendable {
             for try await buffer in body {
                 size += Int64(buffer.readableBytes)
                 guard size <= limit else {
-                    throw APIError(.contentTooLarge, code: "package_too_large", message: "a package is at most \(limit) bytes (mlex.ingest.maxPackageBytes)")
+                    throw APIError(
+                        .contentTooLarge, code: "package_too_large",
+                        message: "a package is at most \(limit) bytes (mlex.ingest.maxPackageBytes)")
                 }
                 let bytes = Data(buffer.readableBytesView)
                 hasher.update(data: bytes)
@@ -62,20 +66,29 @@ struct PackageArchive: Sendable {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             if let failure = try TarCommand.extract(file, into: directory) {
-                return .failed([Reason(field: nil, file: nil, message: "the package is not a tar or tar.gz archive tar can unpack safely: \(failure)")])
+                return .failed([
+                    Reason(
+                        field: nil, file: nil,
+                        message: "the package is not a tar or tar.gz archive tar can unpack safely: \(failure)")
+                ])
             }
         } catch {
             return .failed([Reason(field: nil, file: nil, message: "cannot unpack the package: \(error)")])
         }
-        var files: [String: URL] = [:], reasons = Reasons()
+        var files: [String: URL] = [:]
+        var reasons = Reasons()
         let base = directory.standardizedFileURL.path
-        let walker = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey, .isDirectoryKey, .isSymbolicLinkKey])
+        let walker = FileManager.default.enumerator(
+            at: directory, includingPropertiesForKeys: [.isRegularFileKey, .isDirectoryKey, .isSymbolicLinkKey])
         while let url = walker?.nextObject() as? URL {
             let path = String(url.standardizedFileURL.path.dropFirst(base.count + 1))
             let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .isDirectoryKey, .isSymbolicLinkKey])
             if values?.isDirectory == true, values?.isSymbolicLink != true { continue }
             guard values?.isRegularFile == true, values?.isSymbolicLink != true else {
-                reasons.append(Reason(field: nil, file: path, message: "only regular files and directories may be in a package (this is a link or a device)"))
+                reasons.append(
+                    Reason(
+                        field: nil, file: path,
+                        message: "only regular files and directories may be in a package (this is a link or a device)"))
                 continue
             }
             files[path] = url

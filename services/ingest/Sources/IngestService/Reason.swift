@@ -41,10 +41,12 @@ struct Reasons: Sendable, Equatable, ExpressibleByArrayLiteral {
             omitted += 1
             return
         }
-        kept.append(Reason(
-            field: reason.field.map { Self.clip($0, Self.maxNameLength) }, file: reason.file.map { Self.clip($0, Self.maxNameLength) },
-            message: Self.clip(reason.message, Self.maxMessageLength)
-        ))
+        kept.append(
+            Reason(
+                field: reason.field.map { Self.clip($0, Self.maxNameLength) },
+                file: reason.file.map { Self.clip($0, Self.maxNameLength) },
+                message: Self.clip(reason.message, Self.maxMessageLength)
+            ))
     }
 
     mutating func append(contentsOf reasons: some Sequence<Reason>) {
@@ -59,7 +61,8 @@ struct Reasons: Sendable, Equatable, ExpressibleByArrayLiteral {
     /// What a rejection stores and answers: at most `limit` reasons, then the count of the rest.
     var list: [Reason] {
         guard omitted > 0 else { return kept }
-        let summary = "…and \(Self.grouped(omitted)) more \(omitted == 1 ? "reason" : "reasons") (a rejection lists the first \(Self.limit))"
+        let summary =
+            "…and \(Self.grouped(omitted)) more \(omitted == 1 ? "reason" : "reasons") (a rejection lists the first \(Self.limit))"
         return kept + [Reason(field: nil, file: nil, message: summary)]
     }
 

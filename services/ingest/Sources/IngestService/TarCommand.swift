@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// GNU tar as ingest runs it: a listing checked line by line as tar prints it, then, when that
@@ -35,7 +35,8 @@ enum TarCommand {
         process.executableURL = executable
         process.arguments = ["-t", "-v", "--numeric-owner", "--quoting-style=c", "-f", file.path]
         process.environment = environment
-        let output = Pipe(), errors = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = output
         process.standardError = errors
@@ -72,7 +73,10 @@ enum TarCommand {
         process.waitUntilExit()
         var reasons = check.reasons
         if process.terminationStatus != 0 {
-            reasons.append(Reason(field: nil, file: nil, message: "the package is not a tar or tar.gz archive tar can read: \(messages.text())"))
+            reasons.append(
+                Reason(
+                    field: nil, file: nil,
+                    message: "the package is not a tar or tar.gz archive tar can read: \(messages.text())"))
         }
         return reasons
     }
@@ -112,7 +116,11 @@ struct ListingCheck {
         guard stop == nil else { return }
         entries += 1
         guard entries <= limits.maxEntries else {
-            stop = Reason(field: nil, file: nil, message: "the package has more than \(limits.maxEntries) entries (files and directories), the most one may hold (mlex.ingest.maxEntries); nothing of it was unpacked")
+            stop = Reason(
+                field: nil, file: nil,
+                message:
+                    "the package has more than \(limits.maxEntries) entries (files and directories), the most one may hold (mlex.ingest.maxEntries); nothing of it was unpacked"
+            )
             return
         }
         guard let member = TarListingLine(line) else { return unreadable(line.prefix(200)) }
@@ -122,17 +130,27 @@ struct ListingCheck {
         }
         guard let size = member.size, size >= 0 else { return unreadable(line.prefix(200)) }
         guard size <= limits.maxUnpackedBytes - unpackedBytes else {
-            stop = Reason(field: nil, file: member.shownName, message: "the package unpacks to more than \(limits.maxUnpackedBytes) bytes, the most one may (\(limits.unpackedSetting)), by this file of \(size) bytes; nothing of it was unpacked")
+            stop = Reason(
+                field: nil, file: member.shownName,
+                message:
+                    "the package unpacks to more than \(limits.maxUnpackedBytes) bytes, the most one may (\(limits.unpackedSetting)), by this file of \(size) bytes; nothing of it was unpacked"
+            )
             return
         }
         unpackedBytes += size
-        if let cardLimit = limits.maxModelCardBytes, member.kind == .file, member.path == ModelCard.fileName, size > cardLimit {
+        if let cardLimit = limits.maxModelCardBytes, member.kind == .file, member.path == ModelCard.fileName,
+            size > cardLimit
+        {
             reasons.append(ModelCard.tooLarge(size, limit: cardLimit))
         }
     }
 
     mutating func unreadable(_ line: ArraySlice<UInt8>) {
-        stop = Reason(field: nil, file: nil, message: "tar listed a member this service cannot read, so the package is refused: \(String(decoding: line, as: UTF8.self))")
+        stop = Reason(
+            field: nil, file: nil,
+            message:
+                "tar listed a member this service cannot read, so the package is refused: \(String(decoding: line, as: UTF8.self))"
+        )
     }
 }
 

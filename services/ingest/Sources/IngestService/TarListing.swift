@@ -11,7 +11,8 @@
 struct TarListingLine: Equatable {
     enum Kind: Equatable {
         case file, directory, fifo, characterDevice, blockDevice
-        case hardLink(to: String), symbolicLink(to: String)
+        case hardLink(to: String)
+        case symbolicLink(to: String)
         /// Any other type tar shows (`V` volume header, `M` continuation, `C` contiguous, `?`…).
         case other(String)
     }
@@ -29,10 +30,13 @@ struct TarListingLine: Equatable {
     init?(_ line: some Collection<UInt8>) {
         let bytes = Array(line)
         guard let quote = bytes.firstIndex(of: UInt8(ascii: "\"")) else { return nil }
-        let columns = String(decoding: bytes[..<quote], as: UTF8.self).split(separator: " ", omittingEmptySubsequences: true)
+        let columns = String(decoding: bytes[..<quote], as: UTF8.self).split(
+            separator: " ", omittingEmptySubsequences: true)
         guard columns.count >= 3, let type = columns[0].first, columns[0].count >= 10 else { return nil }
         guard let (name, end) = Self.unquote(bytes, from: quote) else { return nil }
-        let target = bytes[end...].firstIndex(of: UInt8(ascii: "\"")).flatMap { Self.unquote(bytes, from: $0) }.map { String(decoding: $0.text, as: UTF8.self) }
+        let target = bytes[end...].firstIndex(of: UInt8(ascii: "\"")).flatMap { Self.unquote(bytes, from: $0) }.map {
+            String(decoding: $0.text, as: UTF8.self)
+        }
 
         switch type {
         case "-": kind = .file
@@ -49,7 +53,8 @@ struct TarListingLine: Equatable {
         let components = name.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
         isAbsolute = name.first == UInt8(ascii: "/")
         climbsOut = components.contains { $0.elementsEqual("..".utf8) }
-        path = components.filter { !$0.elementsEqual(".".utf8) }.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "/")
+        path = components.filter { !$0.elementsEqual(".".utf8) }.map { String(decoding: $0, as: UTF8.self) }.joined(
+            separator: "/")
     }
 
     /// Why this member may not be unpacked, or nil when it is a regular file or directory
@@ -77,7 +82,8 @@ struct TarListingLine: Equatable {
     /// Adjacent quoted strings (`"a""b"`, how gnulib splits trigraphs) are one.
     static func unquote(_ bytes: [UInt8], from start: Int) -> (text: [UInt8], end: Int)? {
         guard start < bytes.count, bytes[start] == UInt8(ascii: "\"") else { return nil }
-        var text: [UInt8] = [], index = start + 1
+        var text: [UInt8] = []
+        var index = start + 1
         while index < bytes.count {
             let byte = bytes[index]
             index += 1
@@ -104,7 +110,8 @@ struct TarListingLine: Equatable {
             case UInt8(ascii: "f"): text.append(0x0C)
             case UInt8(ascii: "v"): text.append(0x0B)
             case UInt8(ascii: "0")...UInt8(ascii: "7"):
-                var value = Int(escaped - UInt8(ascii: "0")), digits = 1
+                var value = Int(escaped - UInt8(ascii: "0"))
+                var digits = 1
                 while digits < 3, index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "7")).contains(bytes[index]) {
                     value = value * 8 + Int(bytes[index] - UInt8(ascii: "0"))
                     index += 1

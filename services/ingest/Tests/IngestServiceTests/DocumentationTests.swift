@@ -8,7 +8,9 @@ import Testing
 @Suite("ingest: API description")
 struct DocumentationTests {
     func ingestApp() async throws -> some ApplicationProtocol {
-        try await IngestApp.buildApplication(settings: try await serviceTestSettings(.ingest, extraSettings: IngestApp.extraSettings), logger: quietLogger())
+        try await IngestApp.buildApplication(
+            settings: try await serviceTestSettings(.ingest, extraSettings: IngestApp.extraSettings),
+            logger: quietLogger())
     }
 
     @Test("the OpenAPI document is valid and matches the routes served")
@@ -23,7 +25,8 @@ struct DocumentationTests {
 
     @Test("every setting the service reads is in docs/configuration.md")
     func settingsDocumented() throws {
-        let docs = try String(contentsOf: repositoryRoot().appendingPathComponent("docs/configuration.md"), encoding: .utf8)
+        let docs = try String(
+            contentsOf: repositoryRoot().appendingPathComponent("docs/configuration.md"), encoding: .utf8)
         let missing = IngestApp.extraSettings.map(\.environmentName).filter { !docs.contains($0) }
         #expect(missing.isEmpty, "undocumented: \(missing)")
     }

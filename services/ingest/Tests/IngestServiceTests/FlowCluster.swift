@@ -20,14 +20,18 @@ struct FlowCluster: Sendable {
     /// The whole platform on the bus of `users` (the shared users service's embedded log by default).
     static func start(users: UsersServer?, patience: Int) throws -> FlowCluster {
         let platform = try LocalPlatform.start(users: users)
-        stopAtExit(try platform.startAgent(queue: "default", state: try temporaryDirectory(), node: .init(cpus: 2, memoryMB: 2048, pidsLimit: 64)))
+        stopAtExit(
+            try platform.startAgent(
+                queue: "default", state: try temporaryDirectory(), node: .init(cpus: 2, memoryMB: 2048, pidsLimit: 64)))
         var urls: [ServiceName: String] = [:]
         for service in [ServiceName.tag, .mlhub, .ingest] {
             let started = try platform.startService(service, state: try temporaryDirectory())
             stopAtExit(started.pid)
             urls[service] = started.url
         }
-        return FlowCluster(platform: platform, tagURL: urls[.tag]!, hubURL: urls[.mlhub]!, ingestURL: urls[.ingest]!, patience: patience)
+        return FlowCluster(
+            platform: platform, tagURL: urls[.tag]!, hubURL: urls[.mlhub]!, ingestURL: urls[.ingest]!,
+            patience: patience)
     }
 
     func newOwner() async throws -> (id: String, token: String, project: String) {
@@ -35,12 +39,16 @@ struct FlowCluster: Sendable {
     }
 
     func ingest(_ package: Data, project: String, token: String) async throws -> (status: Int, body: JSONValue) {
-        try await httpSend(ingestURL + "/v1/models?projectId=\(project)", "POST", bytes: package, contentType: "application/x-tar", token: token)
+        try await httpSend(
+            ingestURL + "/v1/models?projectId=\(project)", "POST", bytes: package, contentType: "application/x-tar",
+            token: token)
     }
 
     /// Waits until `check` holds for GET `url`, as long as this cluster's events may take.
     @discardableResult
-    func eventually(_ url: String, token: String, seconds: Int? = nil, _ check: @Sendable (JSONValue) -> Bool) async throws -> JSONValue {
+    func eventually(
+        _ url: String, token: String, seconds: Int? = nil, _ check: @Sendable (JSONValue) -> Bool
+    ) async throws -> JSONValue {
         try await PlatformTesting.eventually(url, token: token, seconds: seconds ?? patience, check)
     }
 }

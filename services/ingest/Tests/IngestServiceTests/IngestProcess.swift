@@ -4,7 +4,7 @@ import PlatformTesting
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An ingest process of a test's own on FlowCluster's platform (users, data, bus), with settings
@@ -18,19 +18,26 @@ struct IngestProcess: Sendable {
     let cluster: FlowCluster
 
     /// Starts `mlex-ingest` as `LocalPlatform.startService` does, plus `settings`.
-    static func start(on cluster: FlowCluster, state: URL? = nil, settings: [String: String] = [:]) throws -> IngestProcess {
+    static func start(
+        on cluster: FlowCluster, state: URL? = nil, settings: [String: String] = [:]
+    ) throws -> IngestProcess {
         let platform = cluster.platform
         let credential = try LocalPlatform.credentialFile(.ingest, platform.users)
         let state = try state ?? temporaryDirectory()
         let port = try freePort()
         let environment = platform.users.environment().merging([
-            "MLEX_CONFIG_DIR": "/nonexistent", "MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path, "MLEX_STORE": "",
+            "MLEX_CONFIG_DIR": "/nonexistent", "MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path,
+            "MLEX_STORE": "",
             "MLEX_STATE_DIR": state.path, "MLEX_INGEST_PORT": String(port), "MLEX_INGEST_HOST": "127.0.0.1",
-            "MLEX_DATA_URL": platform.dataURL, "MLEX_COMPUTE_URL": platform.computeURL, "MLEX_SERVICE_CREDENTIAL_FILE": credential,
+            "MLEX_DATA_URL": platform.dataURL, "MLEX_COMPUTE_URL": platform.computeURL,
+            "MLEX_SERVICE_CREDENTIAL_FILE": credential,
         ]) { $1 }.merging(settings) { $1 }
-        let pid = try startPlatformProcess("mlex-ingest", environment: environment, port: port, log: state.appendingPathComponent("service-\(port).log"))
+        let pid = try startPlatformProcess(
+            "mlex-ingest", environment: environment, port: port,
+            log: state.appendingPathComponent("service-\(port).log"))
         stopAtExit(pid)
-        return IngestProcess(url: "http://127.0.0.1:\(port)", pid: pid, state: state, settings: settings, cluster: cluster)
+        return IngestProcess(
+            url: "http://127.0.0.1:\(port)", pid: pid, state: state, settings: settings, cluster: cluster)
     }
 
     /// Where packages are staged and unpacked while they are checked.
@@ -42,7 +49,9 @@ struct IngestProcess: Sendable {
     }
 
     func ingest(_ package: Data, project: String, token: String) async throws -> (status: Int, body: JSONValue) {
-        try await httpSend(url + "/v1/models?projectId=\(project)", "POST", bytes: package, contentType: "application/x-tar", token: token)
+        try await httpSend(
+            url + "/v1/models?projectId=\(project)", "POST", bytes: package, contentType: "application/x-tar",
+            token: token)
     }
 
     /// Kills the process at once (SIGKILL: no graceful shutdown, as in a crash).

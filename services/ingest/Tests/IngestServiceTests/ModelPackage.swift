@@ -18,22 +18,31 @@ struct ModelPackage {
             print("threshold", params["threshold"], "mode", params["mode"], "weights", len(weights), flush=True)
             open(os.path.join(os.environ["MLEX_OUTPUT_DIR"], "result.txt"), "w").write(str(params))
             """
-        return ModelPackage(card: [
-            "name": .string(name), "version": .string(version), "description": "removes beam-line noise from detector images",
-            "task": "denoising", "framework": "numpy", "license": "MIT", "authors": ["Ada Lovelace"], "public": true,
-            "command": ["/usr/bin/python3", "predict.py"], "resources": ["cpus": 0.5, "memoryMB": 256],
-            "parameters": [
-                "type": "object", "required": ["mode"],
-                "properties": ["threshold": ["type": "number", "minimum": 0, "maximum": 1, "default": 0.5], "mode": ["type": "string", "enum": ["fast", "exact"]]],
-            ],
-            "metrics": ["psnr": 31.5],
-        ], files: ["predict.py": Data(predict.utf8), "weights.bin": Data((0..<4096).map { UInt8($0 % 251) })])
+        return ModelPackage(
+            card: [
+                "name": .string(name), "version": .string(version),
+                "description": "removes beam-line noise from detector images",
+                "task": "denoising", "framework": "numpy", "license": "MIT", "authors": ["Ada Lovelace"],
+                "public": true,
+                "command": ["/usr/bin/python3", "predict.py"], "resources": ["cpus": 0.5, "memoryMB": 256],
+                "parameters": [
+                    "type": "object", "required": ["mode"],
+                    "properties": [
+                        "threshold": ["type": "number", "minimum": 0, "maximum": 1, "default": 0.5],
+                        "mode": ["type": "string", "enum": ["fast", "exact"]],
+                    ],
+                ],
+                "metrics": ["psnr": 31.5],
+            ], files: ["predict.py": Data(predict.utf8), "weights.bin": Data((0..<4096).map { UInt8($0 % 251) })])
     }
 
     /// `files` as model.json lists them: path, size, SHA-256.
     func listing() -> [JSONValue] {
         files.keys.sorted().map { path in
-            ["path": .string(path), "size": .int(Int64(files[path]!.count)), "sha256": .string(SHA256.hash(data: files[path]!).map { String(format: "%02x", $0) }.joined())]
+            [
+                "path": .string(path), "size": .int(Int64(files[path]!.count)),
+                "sha256": .string(SHA256.hash(data: files[path]!).map { String(format: "%02x", $0) }.joined()),
+            ]
         }
     }
 
@@ -47,7 +56,8 @@ struct ModelPackage {
         if card != .null { try Data(card.jsonText.utf8).write(to: directory.appendingPathComponent("model.json")) }
         for (path, bytes) in files {
             let url = directory.appendingPathComponent(path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try bytes.write(to: url)
         }
         return try tarOf(directory)

@@ -1,7 +1,8 @@
 import Foundation
-@testable import IngestService
 import Platform
 import Testing
+
+@testable import IngestService
 
 /// An ingestion read into its record and written back is the same document: received, rejected
 /// with reasons, accepted as a model or as a dataset.
@@ -12,13 +13,18 @@ struct RecordShapeTests {
     @Test("every stage of an ingestion keeps its document")
     func ingestion() throws {
         let received: JSONValue = [
-            "id": .string(Self.id), "kind": "model", "projectId": .string(Self.project), "state": "received", "digest": "ab12", "size": 4096,
-            "submittedBy": "u1", "transitions": [["state": "received", "at": "2026-01-01T00:00:00.000Z"]], "reasons": [],
+            "id": .string(Self.id), "kind": "model", "projectId": .string(Self.project), "state": "received",
+            "digest": "ab12", "size": 4096,
+            "submittedBy": "u1", "transitions": [["state": "received", "at": "2026-01-01T00:00:00.000Z"]],
+            "reasons": [],
             "createdAt": "2026-01-01T00:00:00.000Z", "updatedAt": "2026-01-01T00:00:00.000Z",
         ]
         var rejected = received
         rejected["state"] = "rejected"
-        rejected["reasons"] = [["field": "files.0.sha256", "file": "weights.bin", "message": "has SHA-256 x"], ["message": "no model.json"]]
+        rejected["reasons"] = [
+            ["field": "files.0.sha256", "file": "weights.bin", "message": "has SHA-256 x"],
+            ["message": "no model.json"],
+        ]
         var model = received
         model["state"] = "accepted"
         model["card"] = ["name": "denoiser", "version": "1.0.0", "resources": ["cpus": 1], "metrics": ["psnr": 31.5]]
@@ -42,12 +48,17 @@ struct RecordShapeTests {
     @Test("an acceptance records what the package became")
     func acceptance() throws {
         let validating: JSONValue = [
-            "id": .string(Self.id), "kind": "dataset", "projectId": .string(Self.project), "state": "validating", "digest": "ab12", "size": 1,
-            "submittedBy": "u1", "transitions": [], "reasons": [], "createdAt": "2026-01-01T00:00:00.000Z", "updatedAt": "2026-01-01T00:00:00.000Z",
+            "id": .string(Self.id), "kind": "dataset", "projectId": .string(Self.project), "state": "validating",
+            "digest": "ab12", "size": 1,
+            "submittedBy": "u1", "transitions": [], "reasons": [], "createdAt": "2026-01-01T00:00:00.000Z",
+            "updatedAt": "2026-01-01T00:00:00.000Z",
         ]
         var ingestion = try validating.decoded(as: Ingestion.self)
-        Acceptance.dataset(name: "numbers", datasetId: Self.project, datasetVersionId: Self.id, versionNumber: 1, fileCount: 2).record(in: &ingestion)
+        Acceptance.dataset(
+            name: "numbers", datasetId: Self.project, datasetVersionId: Self.id, versionNumber: 1, fileCount: 2
+        ).record(in: &ingestion)
         let document = try JSONValue(encoding: ingestion)
-        #expect(document["datasetVersionId"] == .string(Self.id) && document["fileCount"] == 2 && document["card"] == nil)
+        #expect(
+            document["datasetVersionId"] == .string(Self.id) && document["fileCount"] == 2 && document["card"] == nil)
     }
 }

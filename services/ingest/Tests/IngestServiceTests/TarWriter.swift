@@ -30,14 +30,27 @@ struct TarWriter {
         func octal(_ value: Int, at offset: Int, width: Int) {
             put(String(value, radix: 8).leftPadded(to: width - 1) + "\0", at: offset, width: width)
         }
-        var content = Data(), type = "0", link = "", mode = 0o644, device = (0, 0)
+        var content = Data()
+        var type = "0"
+        var link = ""
+        var mode = 0o644
+        var device = (0, 0)
         switch member {
         case .file(let data): content = data
-        case .directory: type = "5"; mode = 0o755
-        case .hardLink(let target): type = "1"; link = target
-        case .symbolicLink(let target): type = "2"; link = target; mode = 0o777
+        case .directory:
+            type = "5"
+            mode = 0o755
+        case .hardLink(let target):
+            type = "1"
+            link = target
+        case .symbolicLink(let target):
+            type = "2"
+            link = target
+            mode = 0o777
         case .fifo: type = "6"
-        case .characterDevice(let major, let minor): type = "3"; device = (major, minor)
+        case .characterDevice(let major, let minor):
+            type = "3"
+            device = (major, minor)
         }
         put(name, at: 0, width: 100)
         octal(mode, at: 100, width: 8)

@@ -29,7 +29,9 @@ struct HubCore: Sendable {
     }
 
     /// The model and one of its versions, named by number, alias or `latest`.
-    func version(_ context: some AuthenticatedRequestContext, needs: ProjectRole) async throws -> (model: Model, version: ModelVersion) {
+    func version(
+        _ context: some AuthenticatedRequestContext, needs: ProjectRole
+    ) async throws -> (model: Model, version: ModelVersion) {
         let model = try await model(try context.parameters.requireID("id"), context, needs: needs)
         let reference = context.parameters.get("version") ?? ""
         let found: ModelVersion?

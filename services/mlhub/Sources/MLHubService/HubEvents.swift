@@ -22,6 +22,8 @@ enum HubEvents {
     }
 
     private static func write(_ type: String, subject: String, _ data: JSONValue) -> WriteOperation {
-        Outbox.write(CloudEvent(source: "/mlex/mlhub", type: "mlex.models.\(type)", subject: subject, data: data), to: Topics.models)
+        Outbox.write(
+            CloudEvent(source: "/mlex/mlhub", type: "mlex.models.\(type)", subject: subject, data: data),
+            to: Topics.models)
     }
 }

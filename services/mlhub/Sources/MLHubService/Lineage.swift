@@ -37,7 +37,9 @@ struct Lineage {
 
     /// The view of `id`, `{id}` alone when none has arrived, nil when it is of a project the
     /// reader cannot read.
-    private func visible(_ id: String, in collection: String, _ canRead: (String) async throws -> Bool) async throws -> JSONValue? {
+    private func visible(
+        _ id: String, in collection: String, _ canRead: (String) async throws -> Bool
+    ) async throws -> JSONValue? {
         guard let view = try await store.get(id, from: collection) else { return ["id": .string(id)] }
         return try await canRead(view["projectId"]?.stringValue ?? "") ? view : nil
     }

@@ -14,11 +14,14 @@ import Prometheus
 public enum MLHubApp {
     public static let info = ServiceInfo(
         name: .mlhub, title: "MLExchange model hub",
-        summary: "Models and their versions (lineage, metrics, stages, aliases, audit log), full-text search with facets, leaderboards and popularity. Finished runs and jobs that ask for it become versions through the bus."
+        summary:
+            "Models and their versions (lineage, metrics, stages, aliases, audit log), full-text search with facets, leaderboards and popularity. Finished runs and jobs that ask for it become versions through the bus."
     )
     public static let extraSettings = Backends.settings + ServiceAuthentication.settings
 
-    public static func buildApplication(settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) async throws -> some ApplicationProtocol {
+    public static func buildApplication(
+        settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+    ) async throws -> some ApplicationProtocol {
         let backends = try await Backends.open(settings, domains: ["mlhub"], logger: logger)
         let auth = try await ServiceAuthentication.start(settings: settings, bus: backends.bus, logger: logger)
         let tokens = auth.serviceTokens
@@ -34,7 +37,9 @@ public enum MLHubApp {
         return try PlatformApplication.build(
             info: info, settings: settings, logger: logger, metrics: metrics, context: AuthRequestContext.self,
             readiness: backends.readiness,
-            services: [auth.follower, memberships.follower(group: "mlhub.memberships", bus: backends.bus, logger: logger)]
+            services: [
+                auth.follower, memberships.follower(group: "mlhub.memberships", bus: backends.bus, logger: logger),
+            ]
                 + HubFollower(registry: registry, authorizer: authorizer, logger: logger).consumers(bus: backends.bus)
                 + backends.services(logger: logger),
             authentication: auth.middleware()

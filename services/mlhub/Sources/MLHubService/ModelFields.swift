@@ -31,7 +31,9 @@ enum ModelFields {
         guard value.count <= 200 else { throw APIError.invalidField("metrics", "at most 200 metrics") }
         for (key, metric) in value {
             try metricKey(key)
-            guard let number = metric.numberValue, number.isFinite else { throw APIError.invalidField("metrics.\(key)", "a metric is a number") }
+            guard let number = metric.numberValue, number.isFinite else {
+                throw APIError.invalidField("metrics.\(key)", "a metric is a number")
+            }
         }
         return value
     }
@@ -39,7 +41,8 @@ enum ModelFields {
     /// A key a metric may have: it becomes part of a store path (`metrics.<key>`).
     static func metricKey(_ key: String) throws {
         guard !key.isEmpty, key.count <= 250, !key.contains("."), !key.hasPrefix("$") else {
-            throw APIError.invalidField("metrics.\(key)", "a metric key is 1 to 250 characters without . or a leading $")
+            throw APIError.invalidField(
+                "metrics.\(key)", "a metric key is 1 to 250 characters without . or a leading $")
         }
     }
 

@@ -23,7 +23,8 @@ struct ModelRegistry: Sendable {
                 try HubEvents.model("created", model),
             ])
         } catch let error as StoreError where error.code == .duplicate {
-            throw APIError.conflict("the project already has a model named \(model.name)", code: "model_exists", field: "name")
+            throw APIError.conflict(
+                "the project already has a model named \(model.name)", code: "model_exists", field: "name")
         }
         return model
     }
@@ -33,14 +34,22 @@ struct ModelRegistry: Sendable {
     }
 
     func model(named name: String, in projectID: String) async throws -> Model? {
-        try await store.find("models", Query(filter: ["projectId": .string(projectID), "nameKey": .string(Model.nameKey(name))], limit: 1))
-            .first?.decoded(as: Model.self)
+        try await store.find(
+            "models",
+            Query(filter: ["projectId": .string(projectID), "nameKey": .string(Model.nameKey(name))], limit: 1)
+        )
+        .first?.decoded(as: Model.self)
     }
 
     /// A page of the project's models, by id; every one of them when `page` is nil.
     func models(in projectID: String, page: PageRequest? = nil) async throws -> [Model] {
-        try await store.find("models", Query(filter: ["projectId": .string(projectID)], sort: [.ascending("id")], limit: page?.limit, after: Self.after(page)))
-            .map { try $0.decoded(as: Model.self) }
+        try await store.find(
+            "models",
+            Query(
+                filter: ["projectId": .string(projectID)], sort: [.ascending("id")], limit: page?.limit,
+                after: Self.after(page))
+        )
+        .map { try $0.decoded(as: Model.self) }
     }
 
     /// Applies `change` to the model and the copies its versions keep for search.
@@ -51,8 +60,13 @@ struct ModelRegistry: Sendable {
             fields["updatedAt"] = .string(updated.updatedAt)
             try await store.batch([
                 .update("models", filter: ["id": .string(model.id)], update: ["$set": fields], many: false),
-                .update("model_versions", filter: ["modelId": .string(model.id)], update: ["$set": try JSONValue(encoding: updated.searchFields)], many: true),
-                try audit(AuditEntry(.modelUpdated, modelID: model.id, projectID: model.projectId, actor: actor, to: try JSONValue(encoding: change))),
+                .update(
+                    "model_versions", filter: ["modelId": .string(model.id)],
+                    update: ["$set": try JSONValue(encoding: updated.searchFields)], many: true),
+                try audit(
+                    AuditEntry(
+                        .modelUpdated, modelID: model.id, projectID: model.projectId, actor: actor,
+                        to: try JSONValue(encoding: change))),
                 try HubEvents.model("updated", updated),
             ])
             return updated
@@ -65,16 +79,22 @@ struct ModelRegistry: Sendable {
             let filter: JSONValue = ["modelId": .string(model.id)]
             // A deleted version's event carries it as it was stored: no need to decode it first.
             let versions = try await store.find("model_versions", Query(filter: filter))
-            try await store.batch(versions.map { HubEvents.version("deleted", document: $0) } + [
-                .delete("model_versions", filter: filter), .delete("model_audit", filter: filter),
-                .delete("models", filter: ["id": .string(model.id)]), try HubEvents.model("deleted", model),
-            ])
+            try await store.batch(
+                versions.map { HubEvents.version("deleted", document: $0) } + [
+                    .delete("model_versions", filter: filter), .delete("model_audit", filter: filter),
+                    .delete("models", filter: ["id": .string(model.id)]), try HubEvents.model("deleted", model),
+                ])
         }
     }
 
     func audit(of model: Model, page: PageRequest) async throws -> [AuditEntry] {
-        try await store.find("model_audit", Query(filter: ["modelId": .string(model.id)], sort: [.ascending("id")], limit: page.limit, after: Self.after(page)))
-            .map { try $0.decoded(as: AuditEntry.self) }
+        try await store.find(
+            "model_audit",
+            Query(
+                filter: ["modelId": .string(model.id)], sort: [.ascending("id")], limit: page.limit,
+                after: Self.after(page))
+        )
+        .map { try $0.decoded(as: AuditEntry.self) }
     }
 
     // MARK: versions
@@ -87,9 +107,14 @@ struct ModelRegistry: Sendable {
             let version = ModelVersion(draft, of: model, number: number, by: actor, at: Timestamp.now)
             let document = try JSONValue(encoding: version)
             try await store.batch([
-                .update("models", filter: ["id": .string(model.id)], update: ["$set": ["latestVersion": .int(number), "updatedAt": .string(version.createdAt)]], many: false),
+                .update(
+                    "models", filter: ["id": .string(model.id)],
+                    update: ["$set": ["latestVersion": .int(number), "updatedAt": .string(version.createdAt)]],
+                    many: false),
                 .insert(document, into: "model_versions"),
-                try audit(AuditEntry(.versionCreated, modelID: model.id, projectID: model.projectId, version: number, actor: actor)),
+                try audit(
+                    AuditEntry(
+                        .versionCreated, modelID: model.id, projectID: model.projectId, version: number, actor: actor)),
                 HubEvents.version("created", document: document),
             ])
             return version
@@ -101,26 +126,41 @@ struct ModelRegistry: Sendable {
     }
 
     func version(of modelID: String, number: Int64) async throws -> ModelVersion? {
-        try await store.find("model_versions", Query(filter: ["modelId": .string(modelID), "number": .int(number)], limit: 1))
-            .first?.decoded(as: ModelVersion.self)
+        try await store.find(
+            "model_versions", Query(filter: ["modelId": .string(modelID), "number": .int(number)], limit: 1)
+        )
+        .first?.decoded(as: ModelVersion.self)
     }
 
     /// A page of the model's versions, oldest first.
     func versions(of modelID: String, page: PageRequest) async throws -> [ModelVersion] {
-        try await store.find("model_versions", Query(filter: ["modelId": .string(modelID)], sort: [.ascending("id")], limit: page.limit, after: Self.after(page)))
-            .map { try $0.decoded(as: ModelVersion.self) }
+        try await store.find(
+            "model_versions",
+            Query(
+                filter: ["modelId": .string(modelID)], sort: [.ascending("id")], limit: page.limit,
+                after: Self.after(page))
+        )
+        .map { try $0.decoded(as: ModelVersion.self) }
     }
 
     /// Moves a version to `stage`; with `archiveOthers`, the model's other versions in that
     /// stage go to `archived` (MLflow's archive_existing_versions). Each move is audited.
-    func setStage(_ version: ModelVersion, to stage: Stage, archiveOthers: Bool, actor: String) async throws -> ModelVersion {
+    func setStage(
+        _ version: ModelVersion, to stage: Stage, archiveOthers: Bool, actor: String
+    ) async throws -> ModelVersion {
         try await lock.withLock {
-            guard let current = try await self.version(id: version.id) else { throw APIError.notFound("no such version") }
+            guard let current = try await self.version(id: version.id) else {
+                throw APIError.notFound("no such version")
+            }
             var moved: [(ModelVersion, Stage)] = []
             if current.stage != stage { moved.append((current, stage)) }
             if archiveOthers, stage != .archived {
-                let others = try await store.find("model_versions", Query(filter: ["modelId": .string(current.modelId), "stage": .string(stage.rawValue)]))
-                moved += try others.map { try $0.decoded(as: ModelVersion.self) }.filter { $0.id != current.id }.map { ($0, .archived) }
+                let others = try await store.find(
+                    "model_versions",
+                    Query(filter: ["modelId": .string(current.modelId), "stage": .string(stage.rawValue)]))
+                moved += try others.map { try $0.decoded(as: ModelVersion.self) }.filter { $0.id != current.id }.map {
+                    ($0, .archived)
+                }
             }
             var answer = current
             var writes: [WriteOperation] = []
@@ -129,11 +169,16 @@ struct ModelRegistry: Sendable {
                 after.stage = target
                 after.updatedAt = Timestamp.now
                 writes += [
-                    .update("model_versions", filter: ["id": .string(before.id)], update: ["$set": ["stage": .string(target.rawValue), "updatedAt": .string(after.updatedAt)]], many: false),
-                    try audit(AuditEntry(
-                        .stageChanged, modelID: before.modelId, projectID: before.projectId, version: before.number, actor: actor,
-                        from: .string(before.stage.rawValue), to: .string(target.rawValue)
-                    )),
+                    .update(
+                        "model_versions", filter: ["id": .string(before.id)],
+                        update: ["$set": ["stage": .string(target.rawValue), "updatedAt": .string(after.updatedAt)]],
+                        many: false),
+                    try audit(
+                        AuditEntry(
+                            .stageChanged, modelID: before.modelId, projectID: before.projectId, version: before.number,
+                            actor: actor,
+                            from: .string(before.stage.rawValue), to: .string(target.rawValue)
+                        )),
                     try HubEvents.version("updated", after),
                 ]
                 if before.id == current.id { answer = after }
@@ -156,10 +201,12 @@ struct ModelRegistry: Sendable {
             target.aliases.append(alias.name)
             writes += [
                 Self.setAliases(target.aliases, of: target),
-                try audit(AuditEntry(
-                    holder == nil ? .aliasSet : .aliasMoved, modelID: model.id, projectID: model.projectId, version: number, actor: actor,
-                    from: holder.map { .int($0.number) }, to: .int(number), alias: alias.name
-                )),
+                try audit(
+                    AuditEntry(
+                        holder == nil ? .aliasSet : .aliasMoved, modelID: model.id, projectID: model.projectId,
+                        version: number, actor: actor,
+                        from: holder.map { .int($0.number) }, to: .int(number), alias: alias.name
+                    )),
                 try HubEvents.version("updated", target),
             ]
             try await store.batch(writes)
@@ -173,19 +220,27 @@ struct ModelRegistry: Sendable {
             guard let holder = try await holder(of: alias, in: model) else { return false }
             try await store.batch([
                 Self.setAliases(holder.aliases.filter { $0 != alias.name }, of: holder),
-                try audit(AuditEntry(.aliasRemoved, modelID: model.id, projectID: model.projectId, version: holder.number, actor: actor, from: .int(holder.number), alias: alias.name)),
+                try audit(
+                    AuditEntry(
+                        .aliasRemoved, modelID: model.id, projectID: model.projectId, version: holder.number,
+                        actor: actor, from: .int(holder.number), alias: alias.name)),
             ])
             return true
         }
     }
 
     func holder(of alias: Alias, in model: Model) async throws -> ModelVersion? {
-        try await store.find("model_versions", Query(filter: ["modelId": .string(model.id), "aliases": ["$all": [.string(alias.name)]]], limit: 1))
-            .first?.decoded(as: ModelVersion.self)
+        try await store.find(
+            "model_versions",
+            Query(filter: ["modelId": .string(model.id), "aliases": ["$all": [.string(alias.name)]]], limit: 1)
+        )
+        .first?.decoded(as: ModelVersion.self)
     }
 
     private static func setAliases(_ aliases: [String], of version: ModelVersion) -> WriteOperation {
-        .update("model_versions", filter: ["id": .string(version.id)], update: ["$set": ["aliases": .array(aliases.map(JSONValue.string))]], many: false)
+        .update(
+            "model_versions", filter: ["id": .string(version.id)],
+            update: ["$set": ["aliases": .array(aliases.map(JSONValue.string))]], many: false)
     }
 
     // MARK: tags (from the tag service)
@@ -199,8 +254,12 @@ struct ModelRegistry: Sendable {
             switch kind {
             case "model":
                 guard try await self.model(id: entityID) != nil else { return }
-                writes.append(.update("models", filter: ["id": .string(entityID)], update: ["$set": ["tags": Self.json(tags)]], many: false))
-                affected = try await store.find("model_versions", Query(filter: ["modelId": .string(entityID)])).map { document in
+                writes.append(
+                    .update(
+                        "models", filter: ["id": .string(entityID)], update: ["$set": ["tags": Self.json(tags)]],
+                        many: false))
+                affected = try await store.find("model_versions", Query(filter: ["modelId": .string(entityID)])).map {
+                    document in
                     var version = try document.decoded(as: ModelVersion.self)
                     version.model.tags = tags
                     return version
@@ -213,9 +272,15 @@ struct ModelRegistry: Sendable {
                 return
             }
             for version in affected {
-                writes.append(.update("model_versions", filter: ["id": .string(version.id)], update: ["$set": [
-                    "modelTags": Self.json(version.model.tags), "versionTags": Self.json(version.versionTags), "tags": Self.json(version.tags),
-                ]], many: false))
+                writes.append(
+                    .update(
+                        "model_versions", filter: ["id": .string(version.id)],
+                        update: [
+                            "$set": [
+                                "modelTags": Self.json(version.model.tags),
+                                "versionTags": Self.json(version.versionTags), "tags": Self.json(version.tags),
+                            ]
+                        ], many: false))
             }
             try await store.batch(writes)
         }

@@ -8,7 +8,9 @@ import Testing
 @Suite("mlhub: API description")
 struct DocumentationTests {
     func hubApp() async throws -> some ApplicationProtocol {
-        try await MLHubApp.buildApplication(settings: try await serviceTestSettings(.mlhub, extraSettings: MLHubApp.extraSettings), logger: quietLogger())
+        try await MLHubApp.buildApplication(
+            settings: try await serviceTestSettings(.mlhub, extraSettings: MLHubApp.extraSettings),
+            logger: quietLogger())
     }
 
     @Test("the OpenAPI document is valid and matches the routes served")

@@ -16,7 +16,9 @@ struct HubCluster: Sendable {
 
     private static let started: Result<HubCluster, any Error> = Result {
         let platform = try LocalPlatform.start()
-        stopAtExit(try platform.startAgent(queue: "default", state: try temporaryDirectory(), node: .init(cpus: 2, memoryMB: 2048, pidsLimit: 64)))
+        stopAtExit(
+            try platform.startAgent(
+                queue: "default", state: try temporaryDirectory(), node: .init(cpus: 2, memoryMB: 2048, pidsLimit: 64)))
         let tag = try platform.startService(.tag, state: try temporaryDirectory())
         stopAtExit(tag.pid)
         let cluster = try start(on: platform, tagURL: tag.url)
@@ -32,17 +34,23 @@ struct HubCluster: Sendable {
     }
 
     @discardableResult
-    func hub(_ method: String, _ path: String, _ body: JSONValue? = nil, token: String?) async throws -> (status: Int, body: JSONValue) {
+    func hub(
+        _ method: String, _ path: String, _ body: JSONValue? = nil, token: String?
+    ) async throws -> (status: Int, body: JSONValue) {
         try await httpCall(hubURL + path, method, body, token: token)
     }
 
     @discardableResult
-    func data(_ method: String, _ path: String, _ body: JSONValue? = nil, token: String?) async throws -> (status: Int, body: JSONValue) {
+    func data(
+        _ method: String, _ path: String, _ body: JSONValue? = nil, token: String?
+    ) async throws -> (status: Int, body: JSONValue) {
         try await httpCall(platform.dataURL + path, method, body, token: token)
     }
 
     @discardableResult
-    func compute(_ method: String, _ path: String, _ body: JSONValue? = nil, token: String?) async throws -> (status: Int, body: JSONValue) {
+    func compute(
+        _ method: String, _ path: String, _ body: JSONValue? = nil, token: String?
+    ) async throws -> (status: Int, body: JSONValue) {
         try await httpCall(platform.computeURL + path, method, body, token: token)
     }
 
@@ -77,7 +85,9 @@ struct HubCluster: Sendable {
         Issue.record("\(path) never answered \(status)")
     }
 
-    func eventually(_ path: String, token: String, seconds: Int = 30, _ check: @Sendable (JSONValue) -> Bool) async throws -> JSONValue {
+    func eventually(
+        _ path: String, token: String, seconds: Int = 30, _ check: @Sendable (JSONValue) -> Bool
+    ) async throws -> JSONValue {
         try await PlatformTesting.eventually(hubURL + path, token: token, seconds: seconds, check)
     }
 }

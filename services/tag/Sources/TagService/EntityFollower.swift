@@ -15,7 +15,9 @@ struct EntityFollower {
 
     func consumers(bus: any Bus, logger: Logger) -> [EventConsumer] {
         Self.topics.map { topic in
-            EventConsumer(group: "tag.entities.\(topic)", topic: topic, bus: bus, store: directory.store, logger: logger) { delivery in
+            EventConsumer(
+                group: "tag.entities.\(topic)", topic: topic, bus: bus, store: directory.store, logger: logger
+            ) { delivery in
                 try await handle(delivery.event)
             }
         }
@@ -24,7 +26,9 @@ struct EntityFollower {
     /// The writes for one event; drops are done here under the directory's lock (they read the
     /// tags they remove), and are idempotent, so a redelivery changes nothing.
     func handle(_ event: CloudEvent) async throws -> [WriteOperation] {
-        guard let (kind, verb) = EntityKind.of(eventType: event.type), let projectID = event.data["projectId"]?.stringValue else { return [] }
+        guard let (kind, verb) = EntityKind.of(eventType: event.type),
+            let projectID = event.data["projectId"]?.stringValue
+        else { return [] }
         let entity = EntityRef(kind: kind, id: kind == .project ? projectID : event.subject, projectID: projectID)
         guard verb == "deleted" else { return try TagDirectory.remember(entity) }
         if kind == .project {

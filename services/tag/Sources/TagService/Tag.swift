@@ -17,14 +17,20 @@ struct Tag: Hashable, Sendable {
         let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
         let key = String(parts[0])
         guard !key.isEmpty, key.count <= Self.maxKeyLength, key.unicodeScalars.allSatisfy(Self.isKeyCharacter) else {
-            throw APIError.invalidField(field, "a tag key is 1–\(Self.maxKeyLength) letters, digits, _ - . / (in \"\(text)\")")
+            throw APIError.invalidField(
+                field, "a tag key is 1–\(Self.maxKeyLength) letters, digits, _ - . / (in \"\(text)\")")
         }
         var value: String?
         if parts.count == 2 {
             let given = String(parts[1])
-            guard !given.isEmpty, given.count <= Self.maxValueLength, given == given.trimmingCharacters(in: .whitespaces),
-                  given.unicodeScalars.allSatisfy({ !CharacterSet.controlCharacters.contains($0) }) else {
-                throw APIError.invalidField(field, "a tag value is 1–\(Self.maxValueLength) characters, no control characters or surrounding spaces (in \"\(text)\")")
+            guard !given.isEmpty, given.count <= Self.maxValueLength,
+                given == given.trimmingCharacters(in: .whitespaces),
+                given.unicodeScalars.allSatisfy({ !CharacterSet.controlCharacters.contains($0) })
+            else {
+                throw APIError.invalidField(
+                    field,
+                    "a tag value is 1–\(Self.maxValueLength) characters, no control characters or surrounding spaces (in \"\(text)\")"
+                )
             }
             value = given
         }
@@ -57,4 +63,3 @@ enum EntityKind: String, Codable, CaseIterable, Sendable {
         return EntityKind(rawValue: name).map { ($0, parts[parts.count - 1]) }
     }
 }
-

@@ -13,11 +13,14 @@ import Prometheus
 public enum TagApp {
     public static let info = ServiceInfo(
         name: .tag, title: "MLExchange tags",
-        summary: "Tags on any entity (key or key:value), the entities carrying a tag, and tag counts per project. Rights follow the entity's project; entities and their purges are learned from the bus."
+        summary:
+            "Tags on any entity (key or key:value), the entities carrying a tag, and tag counts per project. Rights follow the entity's project; entities and their purges are learned from the bus."
     )
     public static let extraSettings = Backends.settings + ServiceAuthentication.settings
 
-    public static func buildApplication(settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) async throws -> some ApplicationProtocol {
+    public static func buildApplication(
+        settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+    ) async throws -> some ApplicationProtocol {
         let backends = try await Backends.open(settings, domains: ["tag"], logger: logger)
         let auth = try await ServiceAuthentication.start(settings: settings, bus: backends.bus, logger: logger)
         let tokens = auth.serviceTokens
@@ -29,7 +32,9 @@ public enum TagApp {
         return try PlatformApplication.build(
             info: info, settings: settings, logger: logger, metrics: metrics, context: AuthRequestContext.self,
             readiness: backends.readiness,
-            services: [auth.follower, memberships.follower(group: "tag.memberships", bus: backends.bus, logger: logger)]
+            services: [
+                auth.follower, memberships.follower(group: "tag.memberships", bus: backends.bus, logger: logger),
+            ]
                 + EntityFollower(directory: directory).consumers(bus: backends.bus, logger: logger)
                 + backends.services(logger: logger),
             authentication: auth.middleware()

@@ -9,7 +9,8 @@ struct TagCore: Sendable {
     /// A kind named in a path or query; 400 naming `kind` otherwise.
     static func kind(_ text: String) throws -> EntityKind {
         guard let kind = EntityKind(rawValue: text) else {
-            throw APIError.invalidField("kind", "kind is one of \(EntityKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw APIError.invalidField(
+                "kind", "kind is one of \(EntityKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return kind
     }
@@ -20,7 +21,8 @@ struct TagCore: Sendable {
         let kind = try Self.kind(context.parameters.get("kind") ?? "")
         let id = try context.parameters.requireID("id")
         guard let entity = try await directory.entity(kind, id) else {
-            throw APIError.notFound("no \(kind.rawValue) \(id) (the tag service knows entities from their services' events)")
+            throw APIError.notFound(
+                "no \(kind.rawValue) \(id) (the tag service knows entities from their services' events)")
         }
         do {
             try await authorizer.require(needs, on: entity.projectID, for: try context.requirePrincipal())

@@ -27,7 +27,9 @@ struct TagDirectory: Sendable {
     func entity(_ kind: EntityKind, _ id: String, patience: Duration = .seconds(2)) async throws -> EntityRef? {
         let deadline = ContinuousClock.now + patience
         while true {
-            if let view = try await store.get(EntityView.id(kind, id), from: "entity_views")?.decoded(as: EntityView.self) {
+            if let view = try await store.get(EntityView.id(kind, id), from: "entity_views")?.decoded(
+                as: EntityView.self)
+            {
                 return view.entity
             }
             guard ContinuousClock.now < deadline else { return nil }
@@ -38,23 +40,36 @@ struct TagDirectory: Sendable {
     /// Writes that record an entity heard of on the bus (idempotent).
     static func remember(_ entity: EntityRef) throws -> [WriteOperation] {
         let view = EntityView(entity)
-        return [.delete("entity_views", filter: ["id": .string(view.id)]), .insert(try JSONValue(encoding: view), into: "entity_views")]
+        return [
+            .delete("entity_views", filter: ["id": .string(view.id)]),
+            .insert(try JSONValue(encoding: view), into: "entity_views"),
+        ]
     }
 
     // MARK: reading
 
     func tags(of entity: EntityRef) async throws -> [TagAssignment] {
-        try await store.find("tags", Query(filter: ["kind": .string(entity.kind.rawValue), "entityId": .string(entity.id)], sort: [.ascending("key")]))
-            .map { try $0.decoded(as: TagAssignment.self) }
+        try await store.find(
+            "tags",
+            Query(
+                filter: ["kind": .string(entity.kind.rawValue), "entityId": .string(entity.id)],
+                sort: [.ascending("key")])
+        )
+        .map { try $0.decoded(as: TagAssignment.self) }
     }
 
     /// Entities of a project carrying `key` (any value, or `value`), by id.
-    func tagged(projectID: String, key: String, value: String?, kind: EntityKind?, limit: Int, after: String?) async throws -> [TagAssignment] {
+    func tagged(
+        projectID: String, key: String, value: String?, kind: EntityKind?, limit: Int, after: String?
+    ) async throws -> [TagAssignment] {
         var filter: JSONValue = ["projectId": .string(projectID), "key": .string(key)]
         if let value { filter["value"] = .string(value) }
         if let kind { filter["kind"] = .string(kind.rawValue) }
-        return try await store.find("tags", Query(filter: filter, sort: [.ascending("id")], limit: limit, after: after.map { ["id": .string($0)] }))
-            .map { try $0.decoded(as: TagAssignment.self) }
+        return try await store.find(
+            "tags",
+            Query(filter: filter, sort: [.ascending("id")], limit: limit, after: after.map { ["id": .string($0)] })
+        )
+        .map { try $0.decoded(as: TagAssignment.self) }
     }
 
     /// How many entities of the project carry each tag (of `kind`, or of every kind), most used first.
@@ -62,9 +77,12 @@ struct TagDirectory: Sendable {
         var filter: JSONValue = ["projectId": .string(projectID)]
         if let kind { filter["kind"] = .string(kind.rawValue) }
         var totals: [String: TagCount] = [:]
-        for counter in try await store.find("tag_counts", Query(filter: filter)).map({ try $0.decoded(as: TagCounter.self) }) {
+        for counter in try await store.find("tag_counts", Query(filter: filter)).map({
+            try $0.decoded(as: TagCounter.self)
+        }) {
             let previous = totals[counter.tag]?.count ?? 0
-            totals[counter.tag] = TagCount(tag: counter.tag, key: counter.key, value: counter.value, count: previous + counter.count)
+            totals[counter.tag] = TagCount(
+                tag: counter.tag, key: counter.key, value: counter.value, count: previous + counter.count)
         }
         return totals.values.sorted { ($0.count, $1.tag) > ($1.count, $0.tag) }
     }
@@ -76,8 +94,10 @@ struct TagDirectory: Sendable {
     func add(_ tags: [Tag], to entity: EntityRef, by actor: String) async throws -> [TagAssignment] {
         try await lock.withLock {
             let existing = Dictionary(uniqueKeysWithValues: try await self.tags(of: entity).map { ($0.key, $0) })
-            var writes: [WriteOperation] = [], counts: [String: (Tag, Int)] = [:]
-            var added: [Tag] = [], removed: [Tag] = []
+            var writes: [WriteOperation] = []
+            var counts: [String: (Tag, Int)] = [:]
+            var added: [Tag] = []
+            var removed: [Tag] = []
             for tag in tags {
                 if let old = existing[tag.key] {
                     let oldTag = old.parsed
@@ -92,7 +112,8 @@ struct TagDirectory: Sendable {
             }
             let keys = Set(existing.keys).union(tags.map(\.key))
             guard keys.count <= Self.maxTagsPerEntity else {
-                throw APIError.invalidField("tags", "an entity holds at most \(Self.maxTagsPerEntity) tags; it would hold \(keys.count)")
+                throw APIError.invalidField(
+                    "tags", "an entity holds at most \(Self.maxTagsPerEntity) tags; it would hold \(keys.count)")
             }
             guard !added.isEmpty else { return existing.values.sorted { $0.key < $1.key } }
             let now = existing.values.map(\.parsed).filter { !removed.contains($0) } + added
@@ -107,7 +128,8 @@ struct TagDirectory: Sendable {
     func remove(key: String, value: String?, from entity: EntityRef) async throws -> Bool {
         try await lock.withLock {
             let current = try await self.tags(of: entity)
-            guard let assignment = current.first(where: { $0.key == key }), value == nil || assignment.value == value else { return false }
+            guard let assignment = current.first(where: { $0.key == key }), value == nil || assignment.value == value
+            else { return false }
             let tag = assignment.parsed
             var writes: [WriteOperation] = [.delete("tags", filter: ["id": .string(assignment.id)])]
             writes += try await counterWrites([tag.text: (tag, -1)], entity: entity)
@@ -127,7 +149,8 @@ struct TagDirectory: Sendable {
                 .delete("tags", filter: ["kind": .string(entity.kind.rawValue), "entityId": .string(entity.id)]),
             ]
             if !current.isEmpty {
-                writes += try await counterWrites(Dictionary(uniqueKeysWithValues: current.map { ($0.text, ($0, -1)) }), entity: entity)
+                writes += try await counterWrites(
+                    Dictionary(uniqueKeysWithValues: current.map { ($0.text, ($0, -1)) }), entity: entity)
                 writes.append(try TagEvents.changed(TagChange(entity, now: [], added: [], removed: current)))
             }
             try await store.batch(writes)
@@ -138,7 +161,10 @@ struct TagDirectory: Sendable {
     func dropProject(_ projectID: String) async throws {
         try await lock.withLock {
             let filter: JSONValue = ["projectId": .string(projectID)]
-            try await store.batch([.delete("tags", filter: filter), .delete("tag_counts", filter: filter), .delete("entity_views", filter: filter)])
+            try await store.batch([
+                .delete("tags", filter: filter), .delete("tag_counts", filter: filter),
+                .delete("entity_views", filter: filter),
+            ])
         }
     }
 
@@ -150,10 +176,15 @@ struct TagDirectory: Sendable {
             let count = try await store.get(id, from: "tag_counts")?.decoded(as: TagCounter.self).count
             switch (count, (count ?? 0) + Int64(delta)) {
             case (nil, let total) where total > 0:
-                let counter = TagCounter(id: id, projectId: entity.projectID, kind: entity.kind, key: tag.key, value: tag.value, tag: tag.text, count: total)
+                let counter = TagCounter(
+                    id: id, projectId: entity.projectID, kind: entity.kind, key: tag.key, value: tag.value,
+                    tag: tag.text, count: total)
                 writes.append(.insert(try JSONValue(encoding: counter), into: "tag_counts"))
             case (.some, let total) where total > 0:
-                writes.append(.update("tag_counts", filter: ["id": .string(id)], update: ["$inc": ["count": .int(Int64(delta))]], many: false))
+                writes.append(
+                    .update(
+                        "tag_counts", filter: ["id": .string(id)], update: ["$inc": ["count": .int(Int64(delta))]],
+                        many: false))
             case (.some, _):
                 writes.append(.delete("tag_counts", filter: ["id": .string(id)]))
             default:

@@ -7,6 +7,9 @@ import Store
 /// data a `TagChange`.
 enum TagEvents {
     static func changed(_ change: TagChange) throws -> WriteOperation {
-        Outbox.write(CloudEvent(source: "/mlex/tag", type: "mlex.tags.tag.changed", subject: change.entityId, data: try JSONValue(encoding: change)), to: Topics.tags)
+        Outbox.write(
+            CloudEvent(
+                source: "/mlex/tag", type: "mlex.tags.tag.changed", subject: change.entityId,
+                data: try JSONValue(encoding: change)), to: Topics.tags)
     }
 }

@@ -1,14 +1,15 @@
 import Foundation
 import Hummingbird
-import TagService
 import Platform
 import PlatformTesting
+import TagService
 import Testing
 
 @Suite("tag: API description")
 struct DocumentationTests {
     func tagApp() async throws -> some ApplicationProtocol {
-        try await TagApp.buildApplication(settings: try await serviceTestSettings(.tag, extraSettings: TagApp.extraSettings), logger: quietLogger())
+        try await TagApp.buildApplication(
+            settings: try await serviceTestSettings(.tag, extraSettings: TagApp.extraSettings), logger: quietLogger())
     }
 
     @Test("the OpenAPI document is valid and matches the routes served")

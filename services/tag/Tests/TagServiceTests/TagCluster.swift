@@ -29,19 +29,24 @@ struct TagCluster: Sendable {
     }
 
     @discardableResult
-    func tag(_ method: String, _ path: String, _ body: JSONValue? = nil, token: String?) async throws -> (status: Int, body: JSONValue) {
+    func tag(
+        _ method: String, _ path: String, _ body: JSONValue? = nil, token: String?
+    ) async throws -> (status: Int, body: JSONValue) {
         try await httpCall(tagURL + path, method, body, token: token)
     }
 
     @discardableResult
-    func data(_ method: String, _ path: String, _ body: JSONValue? = nil, token: String?) async throws -> (status: Int, body: JSONValue) {
+    func data(
+        _ method: String, _ path: String, _ body: JSONValue? = nil, token: String?
+    ) async throws -> (status: Int, body: JSONValue) {
         try await httpCall(platform.dataURL + path, method, body, token: token)
     }
 
     /// A new user owning a new project with an experiment: (user id, token, project, experiment).
     func newOwner() async throws -> (id: String, token: String, project: String, experiment: String) {
         let owner = try await platform.newOwner("tag")
-        let experiment = try await data("POST", "/v1/projects/\(owner.project)/experiments", ["name": "baseline"], token: owner.token)
+        let experiment = try await data(
+            "POST", "/v1/projects/\(owner.project)/experiments", ["name": "baseline"], token: owner.token)
         return (owner.id, owner.token, owner.project, try #require(experiment.body["id"]?.stringValue))
     }
 
@@ -53,7 +58,8 @@ struct TagCluster: Sendable {
     /// Adds tags; fails the test unless accepted. The entity's tags as strings.
     @discardableResult
     func add(_ tags: [String], to kind: String, _ id: String, token: String) async throws -> [String] {
-        let answer = try await tag("POST", "/v1/entities/\(kind)/\(id)/tags", ["tags": .array(tags.map(JSONValue.string))], token: token)
+        let answer = try await tag(
+            "POST", "/v1/entities/\(kind)/\(id)/tags", ["tags": .array(tags.map(JSONValue.string))], token: token)
         #expect(answer.status == 200, "\(answer.body)")
         return Self.texts(answer.body)
     }
@@ -68,8 +74,13 @@ struct TagCluster: Sendable {
 
     /// The project's counts as `tag: count`.
     func counts(_ project: String, kind: String? = nil, token: String) async throws -> [String: Int64] {
-        let page = try await tag("GET", "/v1/projects/\(project)/tags" + (kind.map { "?kind=\($0)" } ?? ""), token: token).body
-        return Dictionary(uniqueKeysWithValues: (page["items"]?.arrayValue ?? []).map { ($0["tag"]?.stringValue ?? "", $0["count"]?.intValue ?? 0) })
+        let page = try await tag(
+            "GET", "/v1/projects/\(project)/tags" + (kind.map { "?kind=\($0)" } ?? ""), token: token
+        ).body
+        return Dictionary(
+            uniqueKeysWithValues: (page["items"]?.arrayValue ?? []).map {
+                ($0["tag"]?.stringValue ?? "", $0["count"]?.intValue ?? 0)
+            })
     }
 
     /// Every event on `topic` so far, read by a group of its own.

@@ -31,8 +31,10 @@ final class LoginThrottle: Sendable {
     /// What to do with an attempt for these keys (`account:<email>`, `address:<ip>`).
     func verdict(for keys: [String], now: Date = Date()) -> Verdict {
         let counts = failures.withLock { table in keys.map { key in recent(table[key] ?? [], now) } }
-        if let worst = counts.max(by: { $0.count < $1.count }), worst.count >= policy.refuseAfter, let last = worst.last {
-            return .refuse(retryAfter: max(1, Int((last.addingTimeInterval(policy.window).timeIntervalSince(now)).rounded(.up))))
+        if let worst = counts.max(by: { $0.count < $1.count }), worst.count >= policy.refuseAfter, let last = worst.last
+        {
+            return .refuse(
+                retryAfter: max(1, Int((last.addingTimeInterval(policy.window).timeIntervalSince(now)).rounded(.up))))
         }
         return counts.contains { $0.count >= policy.slowAfter } ? .slow(policy.delay) : .allow
     }

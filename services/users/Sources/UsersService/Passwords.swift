@@ -19,14 +19,20 @@ struct Passwords: Sendable {
     /// The policy, in the order a person fixes it: 400 naming the rule broken.
     static func check(_ password: String, email: String) throws {
         guard password.count >= 10 else {
-            throw APIError(.badRequest, code: "password_too_short", message: "a password has at least 10 characters", field: "password")
+            throw APIError(
+                .badRequest, code: "password_too_short", message: "a password has at least 10 characters",
+                field: "password")
         }
         // bcrypt reads at most 72 bytes; a longer password would silently lose its tail.
         guard password.utf8.count <= 72 else {
-            throw APIError(.badRequest, code: "password_too_long", message: "a password has at most 72 bytes (bcrypt's limit)", field: "password")
+            throw APIError(
+                .badRequest, code: "password_too_long", message: "a password has at most 72 bytes (bcrypt's limit)",
+                field: "password")
         }
         guard password.lowercased() != email.lowercased() else {
-            throw APIError(.badRequest, code: "password_is_email", message: "a password must not be the email address", field: "password")
+            throw APIError(
+                .badRequest, code: "password_is_email", message: "a password must not be the email address",
+                field: "password")
         }
     }
 

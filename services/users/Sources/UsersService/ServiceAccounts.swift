@@ -30,17 +30,26 @@ struct ServiceAccounts: Sendable {
     /// client addresses it forwards.
     func isGateway(_ proof: String?) -> Bool {
         guard let proof else { return false }
-        let file = credentialsDirectory.isEmpty ? "" : URL(fileURLWithPath: credentialsDirectory).appendingPathComponent(ServiceCredential.fileName(.web)).path
-        guard let expected = try? ServiceCredential.load(.web, stateDirectory: stateDirectory, file: file) else { return false }
+        let file =
+            credentialsDirectory.isEmpty
+            ? ""
+            : URL(fileURLWithPath: credentialsDirectory).appendingPathComponent(ServiceCredential.fileName(.web)).path
+        guard let expected = try? ServiceCredential.load(.web, stateDirectory: stateDirectory, file: file) else {
+            return false
+        }
         return ServiceCredential.matches(proof, expected)
     }
 
     /// The scopes of `service` when `credential` is its credential; nil otherwise.
     func verify(service: ServiceName, credential: String) -> [String]? {
         guard let scopes = Self.scopes[service] else { return nil }
-        let file = credentialsDirectory.isEmpty ? "" : URL(fileURLWithPath: credentialsDirectory).appendingPathComponent(ServiceCredential.fileName(service)).path
+        let file =
+            credentialsDirectory.isEmpty
+            ? ""
+            : URL(fileURLWithPath: credentialsDirectory).appendingPathComponent(ServiceCredential.fileName(service))
+                .path
         guard let expected = try? ServiceCredential.load(service, stateDirectory: stateDirectory, file: file),
-              ServiceCredential.matches(credential, expected)
+            ServiceCredential.matches(credential, expected)
         else { return nil }
         return scopes
     }

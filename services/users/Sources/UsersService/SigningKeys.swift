@@ -23,7 +23,8 @@ final class SigningKeys: Sendable {
     init(directory: URL, overlap: TimeInterval) async throws {
         self.directory = directory
         self.overlap = overlap
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         var keys = try Self.read(directory)
         if keys.isEmpty { keys = [try Self.create(in: directory)] }
         self.state = Mutex((keys, await Self.collection(keys)))
@@ -66,18 +67,25 @@ final class SigningKeys: Sendable {
     }
 
     private static func read(_ directory: URL) throws -> [Key] {
-        try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".pem") }.compactMap { name in
+        try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".pem") }.compactMap {
+            name in
             let parts = name.dropLast(4).split(separator: "-", maxSplits: 1)
             guard parts.count == 2, let millis = Double(parts[0]) else { return nil }
             let pem = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
-            return Key(kid: String(parts[1]), created: Date(timeIntervalSince1970: millis / 1000), privateKey: try .init(pemRepresentation: pem))
+            return Key(
+                kid: String(parts[1]), created: Date(timeIntervalSince1970: millis / 1000),
+                privateKey: try .init(pemRepresentation: pem))
         }.sorted { $0.created < $1.created }
     }
 
     private static func create(in directory: URL, now: Date = Date()) throws -> Key {
         let key = Key(kid: String(ID.make().suffix(12)), created: now, privateKey: Curve25519.Signing.PrivateKey())
         // Whole or absent: a half-written key would stop the next start.
-        guard try StateDirectory.createPrivateFile(at: directory.appendingPathComponent(fileName(key)), contents: Array(key.privateKey.pemRepresentation.utf8)) else {
+        guard
+            try StateDirectory.createPrivateFile(
+                at: directory.appendingPathComponent(fileName(key)),
+                contents: Array(key.privateKey.pemRepresentation.utf8))
+        else {
             throw APIError.unavailable("a signing key named \(fileName(key)) exists already")
         }
         return key

@@ -18,11 +18,14 @@ struct TeamDirectory: Sendable {
     /// Creates a team with its creator as the first maintainer.
     func create(_ creation: TeamCreation, createdBy userID: String) async throws -> Team {
         let now = Timestamp.now
-        let team = Team(id: ID.make(), name: creation.name, description: creation.description, createdBy: userID, createdAt: now, updatedAt: now)
+        let team = Team(
+            id: ID.make(), name: creation.name, description: creation.description, createdBy: userID, createdAt: now,
+            updatedAt: now)
         let membership = TeamMembership(team: team.id, user: userID, role: .maintainer, by: userID, at: now)
         do {
             try await store.batch([
-                .insert(try team.document(), into: "teams"), .insert(try JSONValue(encoding: membership), into: "team_members"),
+                .insert(try team.document(), into: "teams"),
+                .insert(try JSONValue(encoding: membership), into: "team_members"),
                 event("team.created", subject: team.id, try JSONValue(encoding: team)),
                 event("team.member.added", subject: team.id, try JSONValue(encoding: membership)),
             ])
@@ -35,23 +38,29 @@ struct TeamDirectory: Sendable {
     /// Teams `userID` belongs to (every team for nil), by id.
     func teams(of userID: String?, limit: Int, after: String?) async throws -> [Team] {
         guard let userID else {
-            return try await store.find("teams", Query(limit: limit, after: after.map { ["id": .string($0)] })).map { try $0.decoded(as: Team.self) }
+            return try await store.find("teams", Query(limit: limit, after: after.map { ["id": .string($0)] })).map {
+                try $0.decoded(as: Team.self)
+            }
         }
         var filter: JSONValue = ["userId": .string(userID)]
         if let after { filter["teamId"] = ["$gt": .string(after)] }
-        let memberships = try await store.find("team_members", Query(filter: filter, sort: [.ascending("teamId")], limit: limit))
+        let memberships = try await store.find(
+            "team_members", Query(filter: filter, sort: [.ascending("teamId")], limit: limit))
         let ids = memberships.compactMap { $0["teamId"] }
         guard !ids.isEmpty else { return [] }
-        return try await store.find("teams", Query(filter: ["id": ["$in": .array(ids)]], sort: [.ascending("id")])).map { try $0.decoded(as: Team.self) }
+        return try await store.find("teams", Query(filter: ["id": ["$in": .array(ids)]], sort: [.ascending("id")])).map
+        { try $0.decoded(as: Team.self) }
     }
 
     /// The ids of every team `userID` is in: what access tokens carry as `teams`.
     func teamIDs(of userID: String) async throws -> [String] {
-        try await store.find("team_members", Query(filter: ["userId": .string(userID)], sort: [.ascending("teamId")])).compactMap { $0["teamId"]?.stringValue }
+        try await store.find("team_members", Query(filter: ["userId": .string(userID)], sort: [.ascending("teamId")]))
+            .compactMap { $0["teamId"]?.stringValue }
     }
 
     func members(of teamID: String) async throws -> [TeamMembership] {
-        try await store.find("team_members", Query(filter: ["teamId": .string(teamID)], sort: [.ascending("addedAt")])).map { try $0.decoded(as: TeamMembership.self) }
+        try await store.find("team_members", Query(filter: ["teamId": .string(teamID)], sort: [.ascending("addedAt")]))
+            .map { try $0.decoded(as: TeamMembership.self) }
     }
 
     func membership(of userID: String, in teamID: String) async throws -> TeamMembership? {
@@ -60,13 +69,17 @@ struct TeamDirectory: Sendable {
 
     /// Adds `userID` with `role`, or changes the role of a member. Returns the membership and
     /// whether it is new.
-    func setMember(_ userID: String, role: MemberRole, in teamID: String, by actor: String) async throws -> (membership: TeamMembership, added: Bool) {
+    func setMember(
+        _ userID: String, role: MemberRole, in teamID: String, by actor: String
+    ) async throws -> (membership: TeamMembership, added: Bool) {
         if var existing = try await membership(of: userID, in: teamID) {
             guard existing.role != role else { return (existing, false) }
             if role == .member { try await requireAnotherMaintainer(than: userID, in: teamID) }
             existing.role = role
             try await store.batch([
-                .update("team_members", filter: ["id": .string(existing.id)], update: ["$set": ["role": .string(role.rawValue)]], many: false),
+                .update(
+                    "team_members", filter: ["id": .string(existing.id)],
+                    update: ["$set": ["role": .string(role.rawValue)]], many: false),
                 event("team.member.changed", subject: teamID, try JSONValue(encoding: existing)),
             ])
             return (existing, false)
@@ -103,7 +116,10 @@ struct TeamDirectory: Sendable {
     func delete(_ team: Team) async throws -> [TeamMembership] {
         let members = try await members(of: team.id)
         try await store.batch(
-            [.delete("team_members", filter: ["teamId": .string(team.id)]), .delete("teams", filter: ["id": .string(team.id)])]
+            [
+                .delete("team_members", filter: ["teamId": .string(team.id)]),
+                .delete("teams", filter: ["id": .string(team.id)]),
+            ]
                 + members.map { event("team.member.removed", subject: team.id, try JSONValue(encoding: $0)) }
                 + [event("team.deleted", subject: team.id, try JSONValue(encoding: team))]
         )
@@ -111,13 +127,18 @@ struct TeamDirectory: Sendable {
     }
 
     private func requireAnotherMaintainer(than userID: String, in teamID: String) async throws {
-        let maintainers = try await store.count("team_members", filter: ["teamId": .string(teamID), "role": .string(MemberRole.maintainer.rawValue)])
+        let maintainers = try await store.count(
+            "team_members", filter: ["teamId": .string(teamID), "role": .string(MemberRole.maintainer.rawValue)])
         guard maintainers > 1 else {
-            throw APIError.conflict("a team keeps at least one maintainer; make another member maintainer first", code: "last_maintainer", field: "userId")
+            throw APIError.conflict(
+                "a team keeps at least one maintainer; make another member maintainer first", code: "last_maintainer",
+                field: "userId")
         }
     }
 
     private func event(_ verb: String, subject: String, _ data: JSONValue) -> WriteOperation {
-        Outbox.write(CloudEvent(source: "/mlex/users", type: "mlex.users.\(verb)", subject: subject, data: data), to: UserDirectory.topic)
+        Outbox.write(
+            CloudEvent(source: "/mlex/users", type: "mlex.users.\(verb)", subject: subject, data: data),
+            to: UserDirectory.topic)
     }
 }

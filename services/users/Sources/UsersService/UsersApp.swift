@@ -10,10 +10,15 @@ import Prometheus
 /// The users service: accounts, login sessions, API tokens and the keys that sign access
 /// tokens. Tests build exactly this (docs/design.md §1).
 public enum UsersApp {
-    public static let info = ServiceInfo(name: .users, title: "MLExchange users", summary: "Accounts, login sessions, personal API tokens and the public keys every service verifies tokens with.")
+    public static let info = ServiceInfo(
+        name: .users, title: "MLExchange users",
+        summary: "Accounts, login sessions, personal API tokens and the public keys every service verifies tokens with."
+    )
     public static let extraSettings = UsersSettings.all + Backends.settings
 
-    public static func buildApplication(settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) async throws -> some ApplicationProtocol {
+    public static func buildApplication(
+        settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+    ) async throws -> some ApplicationProtocol {
         let options = try UsersSettings(settings)
         let backends = try await Backends.open(settings, domains: ["users"], logger: logger)
         let directory = UserDirectory(store: backends.store)
@@ -22,21 +27,32 @@ public enum UsersApp {
             directory: settings.stateDirectory.appendingPathComponent("users/keys"),
             overlap: options.accessTokenLifetime + 60
         )
-        let verifier = TokenVerifier(keySource: { keys.jwks.jsonText }) { secret in
-            // This service checks API tokens in its own store; others ask it (UsersClient).
-            guard let token = try await directory.apiToken(secret: secret), let user = try await directory.user(id: token.userId) else { return nil }
-            return .init(
-                principal: Principal(id: user.id, kind: .user, credential: .apiToken, role: user.role.rawValue, teams: try await teams.teamIDs(of: user.id)),
-                tokenID: token.id, expiresAt: token.expiresAt.flatMap(Timestamp.parse)
-            )
-        }
+        // This service checks API tokens in its own store; others ask it (UsersClient).
+        let verifier = TokenVerifier(
+            keySource: { keys.jwks.jsonText },
+            apiTokens: { secret in
+                guard let token = try await directory.apiToken(secret: secret),
+                    let user = try await directory.user(id: token.userId)
+                else { return nil }
+                return .init(
+                    principal: Principal(
+                        id: user.id, kind: .user, credential: .apiToken, role: user.role.rawValue,
+                        teams: try await teams.teamIDs(of: user.id)),
+                    tokenID: token.id, expiresAt: token.expiresAt.flatMap(Timestamp.parse)
+                )
+            }
+        )
         try await verifier.refreshKeys()
         for id in try await directory.disabledUserIDs() { verifier.setDisabled(id, true) }
         let passwords = try await Passwords.make(cost: options.bcryptCost, pool: .singleton)
-        try await FirstAdmin.ensure(options, directory: directory, passwords: passwords, stateDirectory: settings.stateDirectory, logger: logger)
+        try await FirstAdmin.ensure(
+            options, directory: directory, passwords: passwords, stateDirectory: settings.stateDirectory, logger: logger
+        )
         let core = UsersCore(
-            settings: options, directory: directory, teams: teams, passwords: passwords, keys: keys, throttle: LoginThrottle(), verifier: verifier,
-            serviceAccounts: ServiceAccounts(stateDirectory: settings.stateDirectory, credentialsDirectory: options.serviceCredentialsDir)
+            settings: options, directory: directory, teams: teams, passwords: passwords, keys: keys,
+            throttle: LoginThrottle(), verifier: verifier,
+            serviceAccounts: ServiceAccounts(
+                stateDirectory: settings.stateDirectory, credentialsDirectory: options.serviceCredentialsDir)
         )
 
         return try PlatformApplication.build(
@@ -54,7 +70,9 @@ public enum UsersApp {
 
 /// The first administrator (docs/design.md: from configuration), made once when none exists.
 enum FirstAdmin {
-    static func ensure(_ options: UsersSettings, directory: UserDirectory, passwords: Passwords, stateDirectory: URL, logger: Logger) async throws {
+    static func ensure(
+        _ options: UsersSettings, directory: UserDirectory, passwords: Passwords, stateDirectory: URL, logger: Logger
+    ) async throws {
         guard try await !directory.hasAdministrator() else { return }
         let email = try Registration.checkEmail(options.adminEmail)
         let password: String
@@ -69,14 +87,17 @@ enum FirstAdmin {
                 metadata: ["email": "\(email)", "password": "\(password)"]
             )
         } else {
-            password = try String(contentsOfFile: options.adminPasswordFile, encoding: .utf8).trimmingCharacters(in: .newlines)
+            password = try String(contentsOfFile: options.adminPasswordFile, encoding: .utf8).trimmingCharacters(
+                in: .newlines)
             try Passwords.check(password, email: email)
-            logger.notice("creating the first administrator from \(options.adminPasswordFile)", metadata: ["email": "\(email)"])
+            logger.notice(
+                "creating the first administrator from \(options.adminPasswordFile)", metadata: ["email": "\(email)"])
         }
         if let existing = try await directory.user(email: email) {
             _ = try await directory.update(existing.id, verb: "user.role.changed") { $0.role = .admin }
             return
         }
-        _ = try await directory.create(email: email, displayName: "Administrator", passwordHash: try await passwords.hash(password), role: .admin)
+        _ = try await directory.create(
+            email: email, displayName: "Administrator", passwordHash: try await passwords.hash(password), role: .admin)
     }
 }

@@ -20,7 +20,8 @@ struct UsersCore: Sendable {
     func admit(_ keys: [String]) async throws {
         switch throttle.verdict(for: keys) {
         case .refuse(let seconds):
-            throw APIError.tooManyRequests("too many failed logins; try again in \(seconds) s", retryAfterSeconds: seconds)
+            throw APIError.tooManyRequests(
+                "too many failed logins; try again in \(seconds) s", retryAfterSeconds: seconds)
         case .slow(let delay):
             try await Task.sleep(for: delay)
         case .allow:
@@ -31,11 +32,13 @@ struct UsersCore: Sendable {
     /// An access token and a rotated refresh token, as login and refresh answer.
     func issueTokens(for user: User, sessionID: String, refreshToken: String) async throws -> TokenPair {
         let claims = AccessClaims(
-            subject: user.id, kind: .user, role: user.role.rawValue, teams: try await teams.teamIDs(of: user.id), scope: [],
+            subject: user.id, kind: .user, role: user.role.rawValue, teams: try await teams.teamIDs(of: user.id),
+            scope: [],
             sessionID: sessionID, issuedAt: Date(), lifetime: settings.accessTokenLifetime
         )
         return TokenPair(
-            accessToken: try await keys.sign(claims), expiresIn: Int64(settings.accessTokenLifetime), refreshToken: refreshToken, user: user.profile
+            accessToken: try await keys.sign(claims), expiresIn: Int64(settings.accessTokenLifetime),
+            refreshToken: refreshToken, user: user.profile
         )
     }
 
@@ -46,8 +49,10 @@ struct UsersCore: Sendable {
     func clientAddress(_ request: Request, peer: SocketAddress?) -> String {
         let peerIP = peer?.ipAddress ?? "unknown"
         if settings.trustedProxies.contains(peerIP), serviceAccounts.isGateway(request.headers[.gatewayProof]),
-           let forwarded = request.headers[.forwardedFor]?.split(separator: ",").last?.trimmingCharacters(in: .whitespaces),
-           !forwarded.isEmpty {
+            let forwarded = request.headers[.forwardedFor]?.split(separator: ",").last?.trimmingCharacters(
+                in: .whitespaces),
+            !forwarded.isEmpty
+        {
             return forwarded
         }
         return peerIP

@@ -2,8 +2,8 @@ import Auth
 import Foundation
 import HTTPTypes
 import Hummingbird
-import NIOCore
 import HummingbirdTesting
+import NIOCore
 import Platform
 import PlatformTesting
 import Testing
@@ -20,10 +20,22 @@ struct AccountTests {
             #expect(created["role"] == "user")
             #expect(created["passwordHash"] == nil)
             let cases: [(String, String, String)] = [
-                (#"{"email": "ada@lab.example", "password": "another long one", "displayName": "x"}"#, "email_taken", "email"),
-                (#"{"email": "not-an-email", "password": "long enough pass", "displayName": "x"}"#, "invalid_email", "email"),
-                (#"{"email": "b@lab.example", "password": "short", "displayName": "x"}"#, "password_too_short", "password"),
-                (#"{"email": "carol@lab.example", "password": "Carol@Lab.example", "displayName": "x"}"#, "password_is_email", "password"),
+                (
+                    #"{"email": "ada@lab.example", "password": "another long one", "displayName": "x"}"#, "email_taken",
+                    "email"
+                ),
+                (
+                    #"{"email": "not-an-email", "password": "long enough pass", "displayName": "x"}"#, "invalid_email",
+                    "email"
+                ),
+                (
+                    #"{"email": "b@lab.example", "password": "short", "displayName": "x"}"#, "password_too_short",
+                    "password"
+                ),
+                (
+                    #"{"email": "carol@lab.example", "password": "Carol@Lab.example", "displayName": "x"}"#,
+                    "password_is_email", "password"
+                ),
                 (#"{"email": "d@lab.example", "password": "long enough pass"}"#, "missing_field", "displayName"),
             ]
             for (json, code, field) in cases {
@@ -40,7 +52,8 @@ struct AccountTests {
         let (app, _) = try await usersApp()
         try await app.test(.router) { client in
             try await client.register("ada@lab.example")
-            let (wrong, error) = try await client.call(.post, "/v1/sessions", json: #"{"email": "ada@lab.example", "password": "not the password"}"#)
+            let (wrong, error) = try await client.call(
+                .post, "/v1/sessions", json: #"{"email": "ada@lab.example", "password": "not the password"}"#)
             #expect(wrong == .unauthorized)
             #expect(error["error"]?["code"] == "invalid_credentials")
 
@@ -51,21 +64,28 @@ struct AccountTests {
             #expect(me.status == .ok)
             #expect(me.body["email"] == "ada@lab.example")
 
-            let refreshed = try await client.call(.post, "/v1/sessions/refresh", json: #"{"refreshToken": "\#(first["refreshToken"]!.text)"}"#)
+            let refreshed = try await client.call(
+                .post, "/v1/sessions/refresh", json: #"{"refreshToken": "\#(first["refreshToken"]!.text)"}"#)
             #expect(refreshed.status == .ok)
             #expect(refreshed.body["refreshToken"] != first["refreshToken"])
-            #expect(try await client.call(.get, "/v1/users/me", token: refreshed.body["accessToken"]!.text).status == .ok)
+            #expect(
+                try await client.call(.get, "/v1/users/me", token: refreshed.body["accessToken"]!.text).status == .ok)
 
             // The first refresh token was used: using it again means it leaked.
-            let reuse = try await client.call(.post, "/v1/sessions/refresh", json: #"{"refreshToken": "\#(first["refreshToken"]!.text)"}"#)
+            let reuse = try await client.call(
+                .post, "/v1/sessions/refresh", json: #"{"refreshToken": "\#(first["refreshToken"]!.text)"}"#)
             #expect(reuse.status == .unauthorized)
             #expect(reuse.body["error"]?["message"]?.text.contains("revoked") == true)
-            let afterReuse = try await client.call(.post, "/v1/sessions/refresh", json: #"{"refreshToken": "\#(refreshed.body["refreshToken"]!.text)"}"#)
+            let afterReuse = try await client.call(
+                .post, "/v1/sessions/refresh", json: #"{"refreshToken": "\#(refreshed.body["refreshToken"]!.text)"}"#)
             #expect(afterReuse.status == .unauthorized, "the whole session ended")
 
             let second = try await client.login("ada@lab.example")
-            #expect(try await client.call(.delete, "/v1/sessions/current", token: second["accessToken"]!.text).status == .noContent)
-            let afterLogout = try await client.call(.post, "/v1/sessions/refresh", json: #"{"refreshToken": "\#(second["refreshToken"]!.text)"}"#)
+            #expect(
+                try await client.call(.delete, "/v1/sessions/current", token: second["accessToken"]!.text).status
+                    == .noContent)
+            let afterLogout = try await client.call(
+                .post, "/v1/sessions/refresh", json: #"{"refreshToken": "\#(second["refreshToken"]!.text)"}"#)
             #expect(afterLogout.status == .unauthorized)
         }
     }
@@ -78,23 +98,30 @@ struct AccountTests {
             let adaToken = try await client.login("ada@lab.example")["accessToken"]!.text
             let admin = try await client.login(adminEmail, password: adminPassword)["accessToken"]!.text
             #expect(try await client.call(.get, "/v1/users", token: adaToken).status == .forbidden)
-            #expect(try await client.call(.patch, "/v1/users/\(ada["id"]!.text)", token: adaToken, json: #"{"disabled": true}"#).status == .forbidden)
+            #expect(
+                try await client.call(
+                    .patch, "/v1/users/\(ada["id"]!.text)", token: adaToken, json: #"{"disabled": true}"#
+                ).status == .forbidden)
 
             let page = try await client.call(.get, "/v1/users?limit=1", token: admin)
             #expect(page.status == .ok)
             #expect(page.body["items"]?.arrayValue?.count == 1)
-            let next = try await client.call(.get, "/v1/users?limit=1&after=\(page.body["nextAfter"]!.text)", token: admin)
+            let next = try await client.call(
+                .get, "/v1/users?limit=1&after=\(page.body["nextAfter"]!.text)", token: admin)
             #expect(next.body["items"]?.arrayValue?.first?["email"] == "ada@lab.example")
             #expect(try await client.call(.get, "/v1/users?limit=0", token: admin).body["error"]?["field"] == "limit")
 
-            let disabled = try await client.call(.patch, "/v1/users/\(ada["id"]!.text)", token: admin, json: #"{"disabled": true}"#)
+            let disabled = try await client.call(
+                .patch, "/v1/users/\(ada["id"]!.text)", token: admin, json: #"{"disabled": true}"#)
             #expect(disabled.body["disabled"] == true)
             #expect(try await client.call(.get, "/v1/users/me", token: adaToken).status == .unauthorized)
-            let login = try await client.call(.post, "/v1/sessions", json: #"{"email": "ada@lab.example", "password": "a long enough pass"}"#)
+            let login = try await client.call(
+                .post, "/v1/sessions", json: #"{"email": "ada@lab.example", "password": "a long enough pass"}"#)
             #expect(login.status == .forbidden)
             #expect(login.body["error"]?["code"] == "account_disabled")
 
-            _ = try await client.call(.patch, "/v1/users/\(ada["id"]!.text)", token: admin, json: #"{"disabled": false, "role": "admin"}"#)
+            _ = try await client.call(
+                .patch, "/v1/users/\(ada["id"]!.text)", token: admin, json: #"{"disabled": false, "role": "admin"}"#)
             let promoted = try await client.login("ada@lab.example")["accessToken"]!.text
             #expect(try await client.call(.get, "/v1/users", token: promoted).status == .ok)
         }
@@ -107,21 +134,32 @@ struct AccountTests {
             try await client.register("ada@lab.example")
             for attempt in 1...10 {
                 let started = ContinuousClock.now
-                let (status, _) = try await client.call(.post, "/v1/sessions", json: #"{"email": "ada@lab.example", "password": "guess guess guess"}"#)
+                let (status, _) = try await client.call(
+                    .post, "/v1/sessions", json: #"{"email": "ada@lab.example", "password": "guess guess guess"}"#)
                 let took = ContinuousClock.now - started
                 #expect(status == .unauthorized)
                 // A lower bound only: a busy machine makes an attempt slower, never faster.
-                if attempt > 5 { #expect(took >= .seconds(1), "attempt \(attempt) after five failures is slowed by a second") }
+                if attempt > 5 {
+                    #expect(took >= .seconds(1), "attempt \(attempt) after five failures is slowed by a second")
+                }
             }
-            let refused = try await client.call(.post, "/v1/sessions", json: #"{"email": "ada@lab.example", "password": "a long enough pass"}"#)
+            let refused = try await client.call(
+                .post, "/v1/sessions", json: #"{"email": "ada@lab.example", "password": "a long enough pass"}"#)
             #expect(refused.status == .tooManyRequests, "even the right password waits out the lock")
             #expect(refused.body["error"]?["code"] == "rate_limited")
-            let waited = try await client.execute(uri: "/v1/sessions", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: #"{"email": "ada@lab.example", "password": "x"}"#)) { $0.headers[.retryAfter] }
-            #expect(waited.flatMap(Int.init).map { $0 > 800 && $0 <= 900 } == true, "Retry-After says when the 15-minute window ends")
+            let waited = try await client.execute(
+                uri: "/v1/sessions", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"email": "ada@lab.example", "password": "x"}"#)
+            ) { $0.headers[.retryAfter] }
+            #expect(
+                waited.flatMap(Int.init).map { $0 > 800 && $0 <= 900 } == true,
+                "Retry-After says when the 15-minute window ends")
         }
     }
 
-    @Test("throttling counts the client behind the gateway only when the gateway's credential vouches for its X-Forwarded-For", .timeLimit(.minutes(2)))
+    @Test(
+        "throttling counts the client behind the gateway only when the gateway's credential vouches for its X-Forwarded-For",
+        .timeLimit(.minutes(2)))
     func forwardedAddresses() async throws {
         let (app, state) = try await usersApp()
         let proof = try ServiceCredential.load(.web, stateDirectory: state, file: "")
@@ -130,14 +168,18 @@ struct AccountTests {
                 var headers: HTTPFields = [.contentType: "application/json", .forwardedFor: address]
                 if vouched { headers[.gatewayProof] = proof }
                 let body = ByteBuffer(string: #"{"email": "\#(email)", "password": "guess guess guess"}"#)
-                return try await client.execute(uri: "/v1/sessions", method: .post, headers: headers, body: body) { $0.status }
+                return try await client.execute(uri: "/v1/sessions", method: .post, headers: headers, body: body) {
+                    $0.status
+                }
             }
             // Vouched: ten failures from one client lock that client out, not the next one.
             for index in 0..<10 { _ = try await login("a\(index)@lab.example", from: "10.0.0.1", vouched: true) }
             #expect(try await login("fresh@lab.example", from: "10.0.0.1", vouched: true) == .tooManyRequests)
             #expect(try await login("fresh@lab.example", from: "10.0.0.2", vouched: true) == .unauthorized)
             // Not vouched: any local process could claim any address, so the peer itself counts.
-            for index in 0..<10 { _ = try await login("b\(index)@lab.example", from: "10.1.0.\(index)", vouched: false) }
+            for index in 0..<10 {
+                _ = try await login("b\(index)@lab.example", from: "10.1.0.\(index)", vouched: false)
+            }
             #expect(try await login("other@lab.example", from: "10.1.0.99", vouched: false) == .tooManyRequests)
         }
     }

@@ -8,7 +8,8 @@ import UsersService
 struct DocumentationTests {
     @Test("every setting the service reads is in docs/configuration.md")
     func settingsDocumented() throws {
-        let docs = try String(contentsOf: repositoryRoot().appendingPathComponent("docs/configuration.md"), encoding: .utf8)
+        let docs = try String(
+            contentsOf: repositoryRoot().appendingPathComponent("docs/configuration.md"), encoding: .utf8)
         let missing = UsersApp.extraSettings.map(\.environmentName).filter { !docs.contains($0) }
         #expect(missing.isEmpty, "undocumented: \(missing)")
     }

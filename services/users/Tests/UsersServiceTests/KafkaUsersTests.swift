@@ -15,11 +15,15 @@ struct KafkaUsersTests {
         let (app, _) = try await usersApp(bus: "kafka://\(bootstrap)/\(prefix)")
         try await app.test(.router) { client in
             try await client.register("ada@lab.example")
-            let bus = try KafkaBus(bootstrapServers: bootstrap, prefix: prefix, consumerSettings: ["session.timeout.ms": "1500", "heartbeat.interval.ms": "300"])
+            let bus = try KafkaBus(
+                bootstrapServers: bootstrap, prefix: prefix,
+                consumerSettings: ["session.timeout.ms": "1500", "heartbeat.interval.ms": "300"])
             let subscription = try await bus.subscribe(group: "test", topic: Topics.users)
             var created: [String] = []
             for _ in 0..<20 where created.count < 2 {
-                created += try await subscription.next(max: 10, wait: .seconds(3)).map(\.event.type).filter { $0 == "mlex.users.user.created" }
+                created += try await subscription.next(max: 10, wait: .seconds(3)).map(\.event.type).filter {
+                    $0 == "mlex.users.user.created"
+                }
             }
             #expect(created.count == 2, "the first administrator and ada")
         }

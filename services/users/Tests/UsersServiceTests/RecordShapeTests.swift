@@ -1,6 +1,7 @@
 import Foundation
 import Platform
 import Testing
+
 @testable import UsersService
 
 /// The records keep the JSON the users service has always stored, answered and announced: a
@@ -12,7 +13,8 @@ struct RecordShapeTests {
     @Test("an account's profile is its document without the password hash")
     func user() throws {
         let stored: JSONValue = [
-            "id": .string(Self.user), "email": "ada@lab.example", "displayName": "Ada", "passwordHash": "$2b$11$x", "role": "admin",
+            "id": .string(Self.user), "email": "ada@lab.example", "displayName": "Ada", "passwordHash": "$2b$11$x",
+            "role": "admin",
             "disabled": false, "createdAt": "2026-01-01T00:00:00.000Z", "updatedAt": "2026-01-02T00:00:00.000Z",
         ]
         let user = try stored.decoded(as: User.self)
@@ -25,12 +27,14 @@ struct RecordShapeTests {
     @Test("teams keep nameKey in the store only; memberships keep their id in the store and events only")
     func teams() throws {
         let stored: JSONValue = [
-            "id": .string(Self.team), "name": "Optics", "nameKey": "optics", "description": "", "createdBy": .string(Self.user),
+            "id": .string(Self.team), "name": "Optics", "nameKey": "optics", "description": "",
+            "createdBy": .string(Self.user),
             "createdAt": "2026-01-01T00:00:00.000Z", "updatedAt": "2026-01-01T00:00:00.000Z",
         ]
         #expect(try stored.decoded(as: Team.self).document() == stored)
         let membership: JSONValue = [
-            "id": .string("\(Self.team):\(Self.user)"), "teamId": .string(Self.team), "userId": .string(Self.user), "role": "maintainer",
+            "id": .string("\(Self.team):\(Self.user)"), "teamId": .string(Self.team), "userId": .string(Self.user),
+            "role": "maintainer",
             "addedBy": .string(Self.user), "addedAt": "2026-01-01T00:00:00.000Z",
         ]
         let decoded = try membership.decoded(as: TeamMembership.self)
@@ -40,10 +44,13 @@ struct RecordShapeTests {
         #expect(try JSONValue(encoding: decoded.member) == member)
     }
 
-    @Test("an API token is listed without its hash and user; sessions and refresh tokens keep their optional times absent")
+    @Test(
+        "an API token is listed without its hash and user; sessions and refresh tokens keep their optional times absent"
+    )
     func tokens() throws {
         let stored: JSONValue = [
-            "id": .string(Self.team), "userId": .string(Self.user), "name": "ci", "prefix": "mlx_abcdefgh", "hash": "00ff",
+            "id": .string(Self.team), "userId": .string(Self.user), "name": "ci", "prefix": "mlx_abcdefgh",
+            "hash": "00ff",
             "createdAt": "2026-01-01T00:00:00.000Z", "expiresAt": "2026-02-01T00:00:00.000Z",
         ]
         let token = try stored.decoded(as: APIToken.self)
@@ -52,19 +59,30 @@ struct RecordShapeTests {
         listed["hash"] = nil
         listed["userId"] = nil
         #expect(try JSONValue(encoding: token.summary) == listed)
-        let session: JSONValue = ["id": .string(Self.team), "userId": .string(Self.user), "createdAt": "2026-01-01T00:00:00.000Z", "expiresAt": "2026-01-31T00:00:00.000Z"]
+        let session: JSONValue = [
+            "id": .string(Self.team), "userId": .string(Self.user), "createdAt": "2026-01-01T00:00:00.000Z",
+            "expiresAt": "2026-01-31T00:00:00.000Z",
+        ]
         #expect(try JSONValue(encoding: session.decoded(as: Session.self)) == session)
-        let refresh: JSONValue = ["id": "00ff", "sessionId": .string(Self.team), "userId": .string(Self.user), "expiresAt": "2026-01-31T00:00:00.000Z"]
+        let refresh: JSONValue = [
+            "id": "00ff", "sessionId": .string(Self.team), "userId": .string(Self.user),
+            "expiresAt": "2026-01-31T00:00:00.000Z",
+        ]
         #expect(try JSONValue(encoding: refresh.decoded(as: RefreshToken.self)) == refresh)
     }
 
     @Test("request types normalise what they keep and name the field at fault")
     func requests() throws {
-        let registration = try decode(Registration.self, #"{"email": " Ada@Lab.Example", "password": "long enough pass", "displayName": "  Ada "}"#)
+        let registration = try decode(
+            Registration.self,
+            #"{"email": " Ada@Lab.Example", "password": "long enough pass", "displayName": "  Ada "}"#)
         #expect(registration.email == "ada@lab.example" && registration.displayName == "Ada")
         #expect(try decode(TeamCreation.self, #"{"name": " Optics "}"#).description == "")
         for (type, body, field) in [
-            (Registration.self as any Decodable.Type, #"{"email": "a@lab.example", "password": "long enough pass", "displayName": " "}"#, "displayName"),
+            (
+                Registration.self as any Decodable.Type,
+                #"{"email": "a@lab.example", "password": "long enough pass", "displayName": " "}"#, "displayName"
+            ),
             (AccountChange.self, #"{"role": "root"}"#, "role"),
             (ServiceLogin.self, #"{"service": "web", "credential": "x"}"#, "service"),
             (TeamCreation.self, #"{"name": ""}"#, "name"),

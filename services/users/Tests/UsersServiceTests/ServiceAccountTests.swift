@@ -2,8 +2,8 @@ import Auth
 import Bus
 import Foundation
 import HTTPTypes
-import NIOCore
 import HummingbirdTesting
+import NIOCore
 import Platform
 import PlatformTesting
 import Synchronization
@@ -29,18 +29,25 @@ struct ServiceAccountTests {
             let principal = try await verifier.authenticate(token)
             #expect(principal.kind == .service && principal.id == "compute" && principal.credential == .serviceToken)
             #expect(principal.scopes == [Authorizer.readScope, Authorizer.writeScope])
-            #expect(try await client.call(.get, "/v1/users/me", token: token).status == .notFound, "a service has no account")
+            #expect(
+                try await client.call(.get, "/v1/users/me", token: token).status == .notFound,
+                "a service has no account")
 
-            let wrong = try await client.call(.post, "/v1/sessions/service", json: #"{"service": "compute", "credential": "guess"}"#)
+            let wrong = try await client.call(
+                .post, "/v1/sessions/service", json: #"{"service": "compute", "credential": "guess"}"#)
             #expect(wrong.status == .unauthorized && wrong.body["error"]?["code"] == "invalid_credentials")
-            let unknown = try await client.call(.post, "/v1/sessions/service", json: #"{"service": "web", "credential": "\#(credential)"}"#)
+            let unknown = try await client.call(
+                .post, "/v1/sessions/service", json: #"{"service": "web", "credential": "\#(credential)"}"#)
             #expect(unknown.status == .badRequest && unknown.body["error"]?["field"] == "service")
-            let other = try await client.call(.post, "/v1/sessions/service", json: #"{"service": "mlhub", "credential": "\#(credential)"}"#)
+            let other = try await client.call(
+                .post, "/v1/sessions/service", json: #"{"service": "mlhub", "credential": "\#(credential)"}"#)
             #expect(other.status == .unauthorized, "one service's credential is not another's")
         }
     }
 
-    @Test("no run of failed logins, forwarded from many addresses or from the services' own, denies a service its real credential")
+    @Test(
+        "no run of failed logins, forwarded from many addresses or from the services' own, denies a service its real credential"
+    )
     func serviceNeverLockedOut() async throws {
         let (app, state) = try await usersApp()
         try await app.test(.live) { client in
@@ -54,7 +61,9 @@ struct ServiceAccountTests {
                     headers[.gatewayProof] = gateway
                 }
                 let body = ByteBuffer(string: #"{"service": "compute", "credential": "\#(secret)"}"#)
-                return try await client.execute(uri: "/v1/sessions/service", method: .post, headers: headers, body: body) { $0.status }
+                return try await client.execute(
+                    uri: "/v1/sessions/service", method: .post, headers: headers, body: body
+                ) { $0.status }
             }
             for index in 0..<25 {
                 #expect(try await serviceLogin("guess-\(index)", from: "10.0.\(index).1") == .unauthorized)
@@ -66,9 +75,12 @@ struct ServiceAccountTests {
             #expect(refused == 2, "failures from one address are throttled from the 11th on")
             try await client.register("ada@lab.example")
             for _ in 0..<12 {
-                _ = try await client.call(.post, "/v1/sessions", json: #"{"email": "ada@lab.example", "password": "guess guess guess"}"#)
+                _ = try await client.call(
+                    .post, "/v1/sessions", json: #"{"email": "ada@lab.example", "password": "guess guess guess"}"#)
             }
-            #expect(try await serviceLogin(credential) == .created, "the real credential, from the address that failed most")
+            #expect(
+                try await serviceLogin(credential) == .created, "the real credential, from the address that failed most"
+            )
             #expect(try await serviceLogin(credential, from: "10.0.3.1") == .created)
         }
     }
@@ -79,8 +91,12 @@ struct ServiceAccountTests {
         try await app.test(.live) { client in
             let users = UsersClient(baseURL: "http://127.0.0.1:\(try #require(client.port))")
             let ada = try await client.register("ada@lab.example")["id"]!.text
-            let data = try await users.serviceToken(service: .data, credential: try ServiceCredential.load(.data, stateDirectory: state, file: "")).token
-            let mlhub = try await users.serviceToken(service: .mlhub, credential: try ServiceCredential.load(.mlhub, stateDirectory: state, file: "")).token
+            let data = try await users.serviceToken(
+                service: .data, credential: try ServiceCredential.load(.data, stateDirectory: state, file: "")
+            ).token
+            let mlhub = try await users.serviceToken(
+                service: .mlhub, credential: try ServiceCredential.load(.mlhub, stateDirectory: state, file: "")
+            ).token
             #expect(try await client.call(.get, "/v1/users/\(ada)", token: data).body["email"] == "ada@lab.example")
             #expect(try await client.call(.get, "/v1/users/\(ada)", token: mlhub).status == .forbidden)
             let own = try await client.login("ada@lab.example")["accessToken"]!.text
@@ -88,7 +104,9 @@ struct ServiceAccountTests {
         }
     }
 
-    @Test("another service's authentication honours a revoked API token and a disabled user within moments, through mlex.users")
+    @Test(
+        "another service's authentication honours a revoked API token and a disabled user within moments, through mlex.users"
+    )
     func revocationReachesOtherServices() async throws {
         let (app, state) = try await usersApp()
         try await app.test(.live) { client in
@@ -99,25 +117,37 @@ struct ServiceAccountTests {
             )
             let bus = try SQLiteLogBus(path: state.appendingPathComponent("bus.sqlite").path)
             // A long API-token cache, so only the event can explain a prompt refusal.
-            let auth = try await ServiceAuthentication.start(settings: dataSettings, bus: bus, logger: quietLogger(), apiTokenCacheSeconds: 600)
+            let auth = try await ServiceAuthentication.start(
+                settings: dataSettings, bus: bus, logger: quietLogger(), apiTokenCacheSeconds: 600)
             let verifier = auth.verifier
             let following = Task { try await auth.follower.run() }
             defer { following.cancel() }
-            #expect(try await verifier.authenticate(try await auth.serviceTokens.token()).id == "data", "it can act as itself")
+            #expect(
+                try await verifier.authenticate(try await auth.serviceTokens.token()).id == "data",
+                "it can act as itself")
 
             try await client.register("ada@lab.example")
             let ada = try await client.login("ada@lab.example")["accessToken"]!.text
             let created = try await client.call(.post, "/v1/tokens", token: ada, json: #"{"name": "ci"}"#).body
             let apiToken = created["token"]!.text
             #expect(try await verifier.authenticate(apiToken).credential == .apiToken)
-            #expect(try await client.call(.delete, "/v1/tokens/\(created["apiToken"]!["id"]!.text)", token: ada).status == .noContent)
-            #expect(await eventually { await refusal(of: apiToken, by: verifier) == "the API token is unknown, expired or revoked" }, "refused long before the 600 s cache ends")
+            #expect(
+                try await client.call(.delete, "/v1/tokens/\(created["apiToken"]!["id"]!.text)", token: ada).status
+                    == .noContent)
+            #expect(
+                await eventually {
+                    await refusal(of: apiToken, by: verifier) == "the API token is unknown, expired or revoked"
+                }, "refused long before the 600 s cache ends")
 
             #expect(try await verifier.authenticate(ada).kind == .user)
             let admin = try await client.login(adminEmail, password: adminPassword)["accessToken"]!.text
             let adaID = try claims(of: ada)["sub"]!.text
-            #expect(try await client.call(.patch, "/v1/users/\(adaID)", token: admin, json: #"{"disabled": true}"#).status == .ok)
-            #expect(await eventually { await refusal(of: ada, by: verifier) != nil }, "a disabled user's live access token stops working")
+            #expect(
+                try await client.call(.patch, "/v1/users/\(adaID)", token: admin, json: #"{"disabled": true}"#).status
+                    == .ok)
+            #expect(
+                await eventually { await refusal(of: ada, by: verifier) != nil },
+                "a disabled user's live access token stops working")
 
             // A service started later learns the same from the topic's history.
             let late = try await ServiceAuthentication.start(settings: dataSettings, bus: bus, logger: quietLogger())

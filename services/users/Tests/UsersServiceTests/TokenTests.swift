@@ -16,7 +16,8 @@ struct TokenTests {
         try await app.test(.router) { client in
             try await client.register("ada@lab.example")
             let session = try await client.login("ada@lab.example")["accessToken"]!.text
-            let created = try await client.call(.post, "/v1/tokens", token: session, json: #"{"name": "ci", "expiresInDays": 30}"#)
+            let created = try await client.call(
+                .post, "/v1/tokens", token: session, json: #"{"name": "ci", "expiresInDays": 30}"#)
             #expect(created.status == .created)
             let secret = created.body["token"]!.text
             #expect(secret.hasPrefix("mlx_"))
@@ -29,7 +30,9 @@ struct TokenTests {
             #expect(listed.count == 1)
             #expect(listed.first?["prefix"]?.text == String(secret.prefix(12)))
             #expect(!listed.first!.jsonText.contains(String(secret.dropFirst(12))), "the secret is never listed")
-            #expect(try await client.call(.post, "/v1/tokens", token: session, json: #"{"name": ""}"#).body["error"]?["field"] == "name")
+            #expect(
+                try await client.call(.post, "/v1/tokens", token: session, json: #"{"name": ""}"#).body["error"]?[
+                    "field"] == "name")
 
             let id = created.body["apiToken"]!["id"]!.text
             #expect(try await client.call(.delete, "/v1/tokens/\(id)", token: session).status == .noContent)
@@ -50,9 +53,12 @@ struct TokenTests {
             #expect(rotated.status == .created)
             let after = try await client.call(.get, "/.well-known/jwks.json").body["keys"]?.arrayValue ?? []
             #expect(after.count == 2)
-            #expect(try await client.call(.get, "/v1/users/me", token: admin).status == .ok, "a token of the old key still works")
+            #expect(
+                try await client.call(.get, "/v1/users/me", token: admin).status == .ok,
+                "a token of the old key still works")
             let fresh = try await client.login(adminEmail, password: adminPassword)["accessToken"]!.text
-            let header = try JSONValue.parse(String(decoding: Base64URL.decode(fresh.split(separator: ".")[0])!, as: UTF8.self))
+            let header = try JSONValue.parse(
+                String(decoding: Base64URL.decode(fresh.split(separator: ".")[0])!, as: UTF8.self))
             #expect(header["kid"] == rotated.body["kid"])
             #expect(try await client.call(.get, "/v1/users/me", token: fresh).status == .ok)
         }
@@ -78,9 +84,9 @@ struct TokenTests {
         let (app, _) = try await usersApp()
         // Register, login (of people and of services), refresh and the public keys.
         let open = standardOpenOperations.union([
-            "POST /v1/users", "POST /v1/sessions", "POST /v1/sessions/refresh", "POST /v1/sessions/service", "GET /.well-known/jwks.json",
+            "POST /v1/users", "POST /v1/sessions", "POST /v1/sessions/refresh", "POST /v1/sessions/service",
+            "GET /.well-known/jwks.json",
         ])
         #expect(try await expectEveryOperationNeedsAToken(app, open: open) >= 25)
     }
 }
-

@@ -15,7 +15,9 @@ let adminPassword = "correct horse battery"
 /// Without `adminPasswordFromFile` the service generates the admin's password itself.
 /// `store` picks the document store (`MLEX_STORE`), the embedded SQLite file by default.
 /// `bus` likewise (`MLEX_BUS`), the embedded log by default.
-func usersApp(state: URL? = nil, adminPasswordFromFile: Bool = true, store: String = "", bus: String = "") async throws -> (some ApplicationProtocol, URL) {
+func usersApp(
+    state: URL? = nil, adminPasswordFromFile: Bool = true, store: String = "", bus: String = ""
+) async throws -> (some ApplicationProtocol, URL) {
     let directory = try state ?? temporaryDirectory()
     let passwordFile = directory.appendingPathComponent("admin-password")
     try adminPassword.write(to: passwordFile, atomically: true, encoding: .utf8)
@@ -33,14 +35,16 @@ func usersApp(state: URL? = nil, adminPasswordFromFile: Bool = true, store: Stri
 extension TestClientProtocol {
     @discardableResult
     func register(_ email: String, password: String = "a long enough pass") async throws -> JSONValue {
-        let (status, body) = try await call(.post, "/v1/users", json: #"{"email": "\#(email)", "password": "\#(password)", "displayName": "Someone"}"#)
+        let (status, body) = try await call(
+            .post, "/v1/users", json: #"{"email": "\#(email)", "password": "\#(password)", "displayName": "Someone"}"#)
         #expect(status == .created, "\(body)")
         return body
     }
 
     /// Logs in; returns the whole token answer.
     func login(_ email: String, password: String = "a long enough pass") async throws -> JSONValue {
-        let (status, body) = try await call(.post, "/v1/sessions", json: #"{"email": "\#(email)", "password": "\#(password)"}"#)
+        let (status, body) = try await call(
+            .post, "/v1/sessions", json: #"{"email": "\#(email)", "password": "\#(password)"}"#)
         #expect(status == .created, "\(body)")
         return body
     }

@@ -34,23 +34,33 @@ public final class APIBuilder<Context: PlatformRequestContext> {
         routes.append(DocumentedRoute(method: method, path: path, doc: doc))
     }
 
-    public func get<Output: ResponseGenerator>(_ path: String, _ doc: OperationDoc, use handler: @escaping @Sendable (Request, Context) async throws -> Output) {
+    public func get<Output: ResponseGenerator>(
+        _ path: String, _ doc: OperationDoc, use handler: @escaping @Sendable (Request, Context) async throws -> Output
+    ) {
         on(.get, path, doc, use: handler)
     }
 
-    public func post<Output: ResponseGenerator>(_ path: String, _ doc: OperationDoc, use handler: @escaping @Sendable (Request, Context) async throws -> Output) {
+    public func post<Output: ResponseGenerator>(
+        _ path: String, _ doc: OperationDoc, use handler: @escaping @Sendable (Request, Context) async throws -> Output
+    ) {
         on(.post, path, doc, use: handler)
     }
 
-    public func put<Output: ResponseGenerator>(_ path: String, _ doc: OperationDoc, use handler: @escaping @Sendable (Request, Context) async throws -> Output) {
+    public func put<Output: ResponseGenerator>(
+        _ path: String, _ doc: OperationDoc, use handler: @escaping @Sendable (Request, Context) async throws -> Output
+    ) {
         on(.put, path, doc, use: handler)
     }
 
-    public func patch<Output: ResponseGenerator>(_ path: String, _ doc: OperationDoc, use handler: @escaping @Sendable (Request, Context) async throws -> Output) {
+    public func patch<Output: ResponseGenerator>(
+        _ path: String, _ doc: OperationDoc, use handler: @escaping @Sendable (Request, Context) async throws -> Output
+    ) {
         on(.patch, path, doc, use: handler)
     }
 
-    public func delete<Output: ResponseGenerator>(_ path: String, _ doc: OperationDoc, use handler: @escaping @Sendable (Request, Context) async throws -> Output) {
+    public func delete<Output: ResponseGenerator>(
+        _ path: String, _ doc: OperationDoc, use handler: @escaping @Sendable (Request, Context) async throws -> Output
+    ) {
         on(.delete, path, doc, use: handler)
     }
 

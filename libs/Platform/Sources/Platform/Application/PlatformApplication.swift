@@ -58,13 +58,16 @@ public enum PlatformApplication {
         let document = StandardRoutes.register(on: api, info: info, readiness: readiness, metrics: metrics)
         try checkDocumented(router: router, api: api)
 
-        logger.info("\(info.name.rawValue) configured", metadata: [
-            "address": "\(settings.host):\(settings.port)", "stateDir": "\(settings.stateDirectory.path)",
-            "routes": "\(document.routes.count)",
-        ])
+        logger.info(
+            "\(info.name.rawValue) configured",
+            metadata: [
+                "address": "\(settings.host):\(settings.port)", "stateDir": "\(settings.stateDirectory.path)",
+                "routes": "\(document.routes.count)",
+            ])
         return Application(
             router: router,
-            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "mlex-\(info.name.rawValue)"),
+            configuration: .init(
+                address: .hostname(settings.host, port: settings.port), serverName: "mlex-\(info.name.rawValue)"),
             services: services,
             logger: logger
         )

@@ -46,7 +46,9 @@ struct TimeoutError: Error, CustomStringConvertible {
 }
 
 /// Runs `operation`, failing with `TimeoutError` if it has not finished within `duration`.
-public func withTimeout<T: Sendable>(_ duration: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+public func withTimeout<T: Sendable>(
+    _ duration: Duration, _ operation: @escaping @Sendable () async throws -> T
+) async throws -> T {
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await operation() }
         group.addTask {

@@ -22,8 +22,10 @@ public enum ConfigLoader {
         let providers: [any ConfigProvider] = [
             CommandLineArgumentsProvider(arguments: arguments),
             EnvironmentVariablesProvider(environmentVariables: environment),
-            try await EnvironmentVariablesProvider(environmentFilePath: FilePath("\(configDir)/\(service.rawValue).env"), allowMissing: true),
-            try await EnvironmentVariablesProvider(environmentFilePath: FilePath("\(configDir)/mlex.env"), allowMissing: true),
+            try await EnvironmentVariablesProvider(
+                environmentFilePath: FilePath("\(configDir)/\(service.rawValue).env"), allowMissing: true),
+            try await EnvironmentVariablesProvider(
+                environmentFilePath: FilePath("\(configDir)/mlex.env"), allowMissing: true),
             InMemoryProvider(name: "defaults", values: Dictionary(defaults, uniquingKeysWith: { first, _ in first })),
         ]
         return ConfigReader(providers: providers)
@@ -57,7 +59,8 @@ extension ConfigReader {
     public func int(_ setting: Setting, in range: ClosedRange<Int> = Int.min...Int.max) throws -> Int {
         let text = string(setting)
         guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
-            throw ConfigurationError(setting: setting, value: text, expected: "an integer in \(range.lowerBound)...\(range.upperBound)")
+            throw ConfigurationError(
+                setting: setting, value: text, expected: "an integer in \(range.lowerBound)...\(range.upperBound)")
         }
         return value
     }
@@ -65,7 +68,8 @@ extension ConfigReader {
     public func choice(_ setting: Setting, from allowed: [String]) throws -> String {
         let text = string(setting)
         guard allowed.contains(text) else {
-            throw ConfigurationError(setting: setting, value: text, expected: "one of \(allowed.joined(separator: ", "))")
+            throw ConfigurationError(
+                setting: setting, value: text, expected: "one of \(allowed.joined(separator: ", "))")
         }
         return text
     }

@@ -23,13 +23,15 @@ public struct ServiceSettings: Sendable {
         self.port = try reader.int(Settings.port(service), in: 0...65535)
         self.stateDirectory = URL(fileURLWithPath: reader.string(Settings.stateDir), isDirectory: true)
         self.maxBodyBytes = try reader.int(Settings.maxBodyBytes, in: 1...Int(Int32.max))
-        self.logFormat = LogFormat(rawValue: try reader.choice(Settings.logFormat, from: LogFormat.allCases.map(\.rawValue)))!
+        self.logFormat = LogFormat(
+            rawValue: try reader.choice(Settings.logFormat, from: LogFormat.allCases.map(\.rawValue)))!
         let levels = Logger.Level.allCases.map(\.rawValue)
         self.logLevel = Logger.Level(rawValue: try reader.choice(Settings.logLevel, from: levels))!
         var peers: [ServiceName: String] = [:]
         for peer in ServiceName.allCases {
             let url = reader.string(Settings.url(peer))
-            guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https", parsed.host != nil else {
+            guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https", parsed.host != nil
+            else {
                 throw ConfigurationError(setting: Settings.url(peer), value: url, expected: "an http(s) URL")
             }
             peers[peer] = url.hasSuffix("/") ? String(url.dropLast()) : url
@@ -43,9 +45,11 @@ public struct ServiceSettings: Sendable {
         _ service: ServiceName, stateDirectory: URL, maxBodyBytes: Int = HTTPSettings.defaultMaxBodyBytes,
         extraSettings: [Setting] = [], environment: [String: String] = [:]
     ) async throws -> ServiceSettings {
-        let base = ["MLEX_CONFIG_DIR": "/nonexistent", "MLEX_STATE_DIR": stateDirectory.path,
-                    Settings.port(service).environmentName: "0",
-                    Settings.maxBodyBytes.environmentName: String(maxBodyBytes)]
+        let base = [
+            "MLEX_CONFIG_DIR": "/nonexistent", "MLEX_STATE_DIR": stateDirectory.path,
+            Settings.port(service).environmentName: "0",
+            Settings.maxBodyBytes.environmentName: String(maxBodyBytes),
+        ]
         let reader = try await ConfigLoader.load(
             service: service, arguments: [],
             environment: base.merging(environment) { _, given in given },

@@ -35,23 +35,37 @@ public struct Setting: Sendable, Hashable {
 /// The catalogue of keys. Services add theirs next to the code that reads them and list them
 /// in `Settings.all` through `ServiceSettings.extra`.
 public enum Settings {
-    public static let stateDir = Setting("mlex.stateDir", default: "data", "Directory of all runtime state: databases, blobs, job work dirs, generated secrets.")
-    public static let dbDir = Setting("mlex.db.dir", default: "db", "Directory of the collection definitions (`<domain>/collections.json`) every service applies to its store at start.")
-    public static let logFormat = Setting("mlex.log.format", default: "text", "`text` (human-readable) or `json` (one JSON object per line).")
-    public static let logLevel = Setting("mlex.log.level", default: "info", "trace, debug, info, notice, warning, error or critical.")
-    public static let maxBodyBytes = Setting("mlex.http.maxBodyBytes", default: String(HTTPSettings.defaultMaxBodyBytes), "Largest request body a JSON endpoint accepts; larger ones answer 413. Streamed uploads have their own limits.")
+    public static let stateDir = Setting(
+        "mlex.stateDir", default: "data",
+        "Directory of all runtime state: databases, blobs, job work dirs, generated secrets.")
+    public static let dbDir = Setting(
+        "mlex.db.dir", default: "db",
+        "Directory of the collection definitions (`<domain>/collections.json`) every service applies to its store at start."
+    )
+    public static let logFormat = Setting(
+        "mlex.log.format", default: "text", "`text` (human-readable) or `json` (one JSON object per line).")
+    public static let logLevel = Setting(
+        "mlex.log.level", default: "info", "trace, debug, info, notice, warning, error or critical.")
+    public static let maxBodyBytes = Setting(
+        "mlex.http.maxBodyBytes", default: String(HTTPSettings.defaultMaxBodyBytes),
+        "Largest request body a JSON endpoint accepts; larger ones answer 413. Streamed uploads have their own limits.")
 
     public static func host(_ service: ServiceName) -> Setting {
-        Setting("mlex.\(service.rawValue).host", default: "127.0.0.1", "Address the \(service.rawValue) service binds to.")
+        Setting(
+            "mlex.\(service.rawValue).host", default: "127.0.0.1", "Address the \(service.rawValue) service binds to.")
     }
 
     public static func port(_ service: ServiceName) -> Setting {
-        Setting("mlex.\(service.rawValue).port", default: String(service.defaultPort), "Port of the \(service.rawValue) service.")
+        Setting(
+            "mlex.\(service.rawValue).port", default: String(service.defaultPort),
+            "Port of the \(service.rawValue) service.")
     }
 
     /// Where peers (and the gateway) find a service.
     public static func url(_ service: ServiceName) -> Setting {
-        Setting("mlex.\(service.rawValue).url", default: "http://127.0.0.1:\(service.defaultPort)", "Base URL at which the other processes reach the \(service.rawValue) service.")
+        Setting(
+            "mlex.\(service.rawValue).url", default: "http://127.0.0.1:\(service.defaultPort)",
+            "Base URL at which the other processes reach the \(service.rawValue) service.")
     }
 
     /// Every key the platform kit reads, in documentation order.

@@ -12,14 +12,16 @@ public struct StateDirectory: Sendable {
     /// Creates the directory readable by its owner only (0700), and closes up one an earlier
     /// version left open: it holds password hashes, signing keys and everyone's data.
     public func prepare() throws {
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         guard chmod(url.path, 0o700) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EPERM) }
     }
 
     /// A path inside the state directory, its parent directories created.
     public func path(_ components: String...) throws -> URL {
         let target = components.reduce(url) { $0.appendingPathComponent($1) }
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
         return target
     }
 

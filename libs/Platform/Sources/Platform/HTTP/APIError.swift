@@ -15,7 +15,9 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
     /// Sent as the `Retry-After` header (RFC 9110 §10.2.3) of a 429 or 503, not in the body.
     public var retryAfterSeconds: Int?
 
-    public init(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil, position: Int? = nil) {
+    public init(
+        _ status: HTTPResponse.Status, code: String, message: String, field: String? = nil, position: Int? = nil
+    ) {
         self.status = status
         self.code = code
         self.message = message
@@ -46,7 +48,9 @@ public protocol APIErrorConvertible: Error {
 }
 
 extension APIError {
-    public static func badRequest(_ message: String, code: String = "bad_request", field: String? = nil, position: Int? = nil) -> APIError {
+    public static func badRequest(
+        _ message: String, code: String = "bad_request", field: String? = nil, position: Int? = nil
+    ) -> APIError {
         APIError(.badRequest, code: code, message: message, field: field, position: position)
     }
     public static func invalidField(_ field: String, _ message: String) -> APIError {
@@ -65,7 +69,8 @@ extension APIError {
         APIError(.conflict, code: code, message: message, field: field)
     }
     public static func contentTooLarge(limit: Int) -> APIError {
-        APIError(.contentTooLarge, code: "payload_too_large", message: "request body exceeds the limit of \(limit) bytes")
+        APIError(
+            .contentTooLarge, code: "payload_too_large", message: "request body exceeds the limit of \(limit) bytes")
     }
     public static func unprocessable(_ message: String, field: String? = nil) -> APIError {
         APIError(.unprocessableContent, code: "unprocessable", message: message, field: field)
@@ -78,5 +83,7 @@ extension APIError {
     public static func unavailable(_ message: String, field: String? = nil) -> APIError {
         APIError(.serviceUnavailable, code: "unavailable", message: message, field: field)
     }
-    public static let `internal` = APIError(.internalServerError, code: "internal_error", message: "internal error; see the service log for this request id")
+    public static let `internal` = APIError(
+        .internalServerError, code: "internal_error", message: "internal error; see the service log for this request id"
+    )
 }

@@ -10,7 +10,9 @@ public struct BodyLimitMiddleware<Context: PlatformRequestContext>: RouterMiddle
         self.maxBodyBytes = maxBodyBytes
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         var context = context
         context.maxUploadSize = maxBodyBytes
         return try await next(request, context)

@@ -28,7 +28,8 @@ enum ErrorMapping {
         switch error.status {
         // Hummingbird throws this only when no route matched: a distinct code lets clients and
         // tests tell "no such endpoint" from "no such entity".
-        case .notFound: return APIError(.notFound, code: "route_not_found", message: "no route for this method and path")
+        case .notFound:
+            return APIError(.notFound, code: "route_not_found", message: "no route for this method and path")
         case .methodNotAllowed: return APIError(.methodNotAllowed, code: "method_not_allowed", message: message)
         case .contentTooLarge: return APIError(.contentTooLarge, code: "payload_too_large", message: message)
         case .unauthorized: return .unauthorized(message)
@@ -47,9 +48,11 @@ enum DecodingErrorMapping {
         case .typeMismatch(let type, let context):
             return .badRequest("expected \(typeName(type))", code: "invalid_type", field: path(context.codingPath))
         case .valueNotFound(let type, let context):
-            return .badRequest("expected \(typeName(type)), found null", code: "missing_field", field: path(context.codingPath))
+            return .badRequest(
+                "expected \(typeName(type)), found null", code: "missing_field", field: path(context.codingPath))
         case .keyNotFound(let key, let context):
-            return .badRequest("required field is missing", code: "missing_field", field: path(context.codingPath + [key]))
+            return .badRequest(
+                "required field is missing", code: "missing_field", field: path(context.codingPath + [key]))
         case .dataCorrupted(let context):
             if context.codingPath.isEmpty {
                 return .badRequest("request body is not valid JSON", code: "malformed_json")

@@ -8,23 +8,31 @@ public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let registry: PrometheusCollectorRegistry
 
     static var buckets: [Duration] {
-        [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
-         .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5),
-         .seconds(5), .seconds(10)]
+        [
+            .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+            .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5),
+            .seconds(5), .seconds(10),
+        ]
     }
 
     static var requests: MetricNameDescriptor {
-        MetricNameDescriptor(metricName: "http_requests", unitName: "total", helpText: "HTTP requests answered, by route, method and status")
+        MetricNameDescriptor(
+            metricName: "http_requests", unitName: "total",
+            helpText: "HTTP requests answered, by route, method and status")
     }
     static var duration: MetricNameDescriptor {
-        MetricNameDescriptor(metricName: "http_request_duration", unitName: "seconds", helpText: "Time to answer an HTTP request, body included")
+        MetricNameDescriptor(
+            metricName: "http_request_duration", unitName: "seconds",
+            helpText: "Time to answer an HTTP request, body included")
     }
 
     public init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         let start = ContinuousClock.now
         var response: Response
         do {

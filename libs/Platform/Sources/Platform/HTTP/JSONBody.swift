@@ -43,7 +43,8 @@ extension Request {
             throw APIError.badRequest("request body is empty; a JSON object is expected", code: "malformed_json")
         }
         if JSONNesting.exceeds(buffer.readableBytesView) {
-            throw APIError.badRequest("the body nests arrays and objects more than \(JSONNesting.limit) deep", code: "nested_too_deeply")
+            throw APIError.badRequest(
+                "the body nests arrays and objects more than \(JSONNesting.limit) deep", code: "nested_too_deeply")
         }
         return buffer
     }
@@ -64,7 +65,8 @@ public struct JSONResponse<Value: Encodable & Sendable>: ResponseGenerator {
         headers[.contentType] = "application/json; charset=utf-8"
         // Documents built at run time take the direct writer (same sorted keys, same bytes).
         if let json = value as? JSONValue {
-            return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: json.jsonText)))
+            return Response(
+                status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: json.jsonText)))
         }
         let data = try JSONEncoder.api.encode(value)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -15,7 +15,9 @@ extension HTTPField.Name {
 public struct RequestIDMiddleware<Context: PlatformRequestContext>: RouterMiddleware {
     public init() {}
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         let requestID = request.headers[.requestID].flatMap(Self.acceptable) ?? ID.make()
         var context = context
         context.requestID = requestID

@@ -38,7 +38,10 @@ public struct JSONLogHandler: LogHandler {
         }
         if !merged.isEmpty { record["metadata"] = merged.mapValues(Self.plain) }
         if event.level >= .error { record["source"] = "\(event.file):\(event.line)" }
-        guard let data = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        guard
+            let data = try? JSONSerialization.data(
+                withJSONObject: record, options: [.sortedKeys, .withoutEscapingSlashes])
+        else { return }
         sink(String(decoding: data, as: UTF8.self))
     }
 

@@ -13,10 +13,11 @@ public enum PlatformLogging {
     /// this before anything logs. Tests inject their own `Logger` instead.
     public static func bootstrap(format: LogFormat, level: Logger.Level) {
         LoggingSystem.bootstrap { label in
-            var handler: any LogHandler = switch format {
-            case .text: StreamLogHandler.standardError(label: label)
-            case .json: JSONLogHandler(label: label, sink: JSONLogHandler.standardError)
-            }
+            var handler: any LogHandler =
+                switch format {
+                case .text: StreamLogHandler.standardError(label: label)
+                case .json: JSONLogHandler(label: label, sink: JSONLogHandler.standardError)
+                }
             handler.logLevel = level
             return handler
         }

@@ -6,7 +6,9 @@ public struct OpenAPIDocument: Sendable {
     public let routes: [DocumentedRoute]
     public let schemas: [String: JSONValue]
 
-    public init(title: String, version: String, summary: String, routes: [DocumentedRoute], schemas: [String: JSONValue]) {
+    public init(
+        title: String, version: String, summary: String, routes: [DocumentedRoute], schemas: [String: JSONValue]
+    ) {
         self.title = title
         self.version = version
         self.summary = summary
@@ -47,12 +49,16 @@ public struct OpenAPIDocument: Sendable {
             ["name": .string(name), "in": "path", "required": true, "schema": Schema.string]
         }
         parameters += doc.query.map { parameter in
-            ["name": .string(parameter.name), "in": "query", "required": .bool(parameter.required),
-             "description": .string(parameter.summary), "schema": parameter.schema]
+            [
+                "name": .string(parameter.name), "in": "query", "required": .bool(parameter.required),
+                "description": .string(parameter.summary), "schema": parameter.schema,
+            ]
         }
         if !parameters.isEmpty { operation["parameters"] = .array(parameters) }
         if let body = doc.requestBody {
-            operation["requestBody"] = ["required": true, "content": .object([doc.requestContentType: ["schema": body]])]
+            operation["requestBody"] = [
+                "required": true, "content": .object([doc.requestContentType: ["schema": body]]),
+            ]
         }
         var success: [String: JSONValue] = ["description": .string(Self.reason(doc.status))]
         if let response = doc.response {
@@ -74,7 +80,8 @@ public struct OpenAPIDocument: Sendable {
 
     static func operationID(_ route: DocumentedRoute) -> String {
         let words = route.openAPIPath.split(whereSeparator: { "/{}-.".contains($0) }).map(String.init)
-        return ([route.method.rawValue.lowercased()] + words.map { $0.prefix(1).uppercased() + $0.dropFirst() }).joined()
+        return ([route.method.rawValue.lowercased()] + words.map { $0.prefix(1).uppercased() + $0.dropFirst() })
+            .joined()
     }
 
     static func reason(_ status: Int) -> String {

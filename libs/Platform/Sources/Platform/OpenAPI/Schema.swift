@@ -29,10 +29,12 @@ public enum Schema {
 
     /// The error envelope of docs/design.md §4, shared by every service's document.
     public static let error: JSONValue = object(
-        ["error": object(
-            ["code": string, "message": string, "field": string, "position": integer],
-            required: ["code", "message"]
-        )],
+        [
+            "error": object(
+                ["code": string, "message": string, "field": string, "position": integer],
+                required: ["code", "message"]
+            )
+        ],
         required: ["error"]
     )
 }

@@ -37,14 +37,19 @@ struct JobDirectory: Sendable {
         filter[Self.cancelDelivered] = false
         let undelivered = try await find(Query(filter: filter))
         for job in undelivered {
-            try await store.update(JobRecord.collection, filter: ["id": .string(job.id)], update: ["$set": .object([Self.cancelDelivered: true])], many: false)
+            try await store.update(
+                JobRecord.collection, filter: ["id": .string(job.id)],
+                update: ["$set": .object([Self.cancelDelivered: true])], many: false)
         }
         return undelivered.map(\.id)
     }
 
     func insert(_ job: JobRecord) async throws {
         let document = try job.document()
-        try await store.batch([.insert(document, into: JobRecord.collection), ComputeEvents.write("job.queued", subject: job.id, job.view(of: document))])
+        try await store.batch([
+            .insert(document, into: JobRecord.collection),
+            ComputeEvents.write("job.queued", subject: job.id, job.view(of: document)),
+        ])
         core.wakeups.signal(Scheduler.topic)
         core.wakeups.signal("job:\(job.id)")
     }
@@ -65,7 +70,9 @@ struct JobDirectory: Sendable {
         bookkeeping: [String: JSONValue] = [:], _ change: (inout JobRecord) -> Void = { _ in }
     ) async throws -> JobRecord {
         guard requeue || job.state.canMove(to: state) else {
-            throw APIError.conflict("job \(job.id) is \(job.state.rawValue) and cannot become \(state.rawValue)", code: "job_\(job.state.rawValue)", field: "state")
+            throw APIError.conflict(
+                "job \(job.id) is \(job.state.rawValue) and cannot become \(state.rawValue)",
+                code: "job_\(job.state.rawValue)", field: "state")
         }
         let now = Timestamp.now
         var updated = job
@@ -79,7 +86,8 @@ struct JobDirectory: Sendable {
         if requeue { storeOnly["nodeId"] = .null }
         let document = try updated.document()
         try await store.batch([
-            try updated.overwrite(where: ["state": .string(job.state.rawValue)], storeOnly: storeOnly, document: document),
+            try updated.overwrite(
+                where: ["state": .string(job.state.rawValue)], storeOnly: storeOnly, document: document),
             ComputeEvents.write("job.\(state.rawValue)", subject: job.id, updated.view(of: document)),
         ])
         core.wakeups.signal("job:\(job.id)")

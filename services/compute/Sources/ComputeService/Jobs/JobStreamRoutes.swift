@@ -10,17 +10,25 @@ import ServiceLifecycle
 /// changes, both as server-sent events while the job lives (DCloud's real-time status).
 enum JobStreamRoutes {
     static func register(_ api: APIBuilder<AuthRequestContext>, _ core: ComputeCore) {
-        api.get("/v1/jobs/{id}/logs", OperationDoc(
-            "The job's log lines (its stdout and stderr, `::mlex` lines excepted), paged by `after` (viewers); `follow=true` streams them as server-sent events (`event: log`, id the entry id) until the job ends (`event: end`)", tags: ["jobs"],
-            query: PageRequest.parameters(maxLimit: 5000, defaultLimit: 500) + [.init("follow", Schema.boolean, "stream as server-sent events until the job ends")],
-            response: Schema.object(["items": Schema.array(of: Schema.anyObject), "nextAfter": Schema.id], required: ["items"])
-        )) { request, context in
+        api.get(
+            "/v1/jobs/{id}/logs",
+            OperationDoc(
+                "The job's log lines (its stdout and stderr, `::mlex` lines excepted), paged by `after` (viewers); `follow=true` streams them as server-sent events (`event: log`, id the entry id) until the job ends (`event: end`)",
+                tags: ["jobs"],
+                query: PageRequest.parameters(maxLimit: 5000, defaultLimit: 500) + [
+                    .init("follow", Schema.boolean, "stream as server-sent events until the job ends")
+                ],
+                response: Schema.object(
+                    ["items": Schema.array(of: Schema.anyObject), "nextAfter": Schema.id], required: ["items"])
+            )
+        ) { request, context in
             let job = try await core.job(try context.parameters.requireID("id"), context, needs: .viewer)
             let page = try PageRequest(request, maxLimit: 5000, defaultLimit: 500)
             let runID = job.runId
             guard request.uri.queryParameters.get("follow") == "true" else {
                 do {
-                    return try JSONResponse(try await core.data.logs(run: runID, after: page.after, limit: page.limit)).response(from: request, context: context)
+                    return try JSONResponse(try await core.data.logs(run: runID, after: page.after, limit: page.limit))
+                        .response(from: request, context: context)
                 } catch let error as PeerError {
                     throw error.apiError
                 }
@@ -34,7 +42,10 @@ enum JobStreamRoutes {
                     let ended = try await core.jobs.get(jobID)?.state.isTerminal ?? true
                     let batch = try await core.data.logs(run: runID, after: after, limit: 1000)
                     for entry in batch["items"]?.arrayValue ?? [] {
-                        try await writer.write(ByteBuffer(string: "id: \(entry["id"]?.stringValue ?? "")\nevent: log\ndata: \(entry.jsonText)\n\n"))
+                        try await writer.write(
+                            ByteBuffer(
+                                string: "id: \(entry["id"]?.stringValue ?? "")\nevent: log\ndata: \(entry.jsonText)\n\n"
+                            ))
                         after = entry["id"]?.stringValue ?? after
                     }
                     if batch["nextAfter"]?.stringValue != nil { continue }
@@ -46,10 +57,14 @@ enum JobStreamRoutes {
             }
         }
 
-        api.get("/v1/jobs/{id}/events", OperationDoc(
-            "The job's state as server-sent events: the current one at once (`event: job`), then each change or progress, until it ends (viewers)", tags: ["jobs"],
-            responseContentType: "text/event-stream"
-        )) { _, context in
+        api.get(
+            "/v1/jobs/{id}/events",
+            OperationDoc(
+                "The job's state as server-sent events: the current one at once (`event: job`), then each change or progress, until it ends (viewers)",
+                tags: ["jobs"],
+                responseContentType: "text/event-stream"
+            )
+        ) { _, context in
             let jobID = try await core.job(try context.parameters.requireID("id"), context, needs: .viewer).id
             return eventStream { writer in
                 var last: JobRecord?
@@ -66,13 +81,17 @@ enum JobStreamRoutes {
         }
     }
 
-    static func eventStream(_ produce: @escaping @Sendable (inout any ResponseBodyWriter) async throws -> Void) -> Response {
+    static func eventStream(
+        _ produce: @escaping @Sendable (inout any ResponseBodyWriter) async throws -> Void
+    ) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
-        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            try await produce(&writer)
-            try await writer.finish(nil)
-        })
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody { writer in
+                try await produce(&writer)
+                try await writer.finish(nil)
+            })
     }
 }

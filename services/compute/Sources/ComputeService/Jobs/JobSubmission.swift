@@ -18,21 +18,27 @@ struct JobSubmission: Sendable {
         try spec.validate()
         try await core.authorizer.require(.editor, on: spec.projectId, for: principal)
         if let workers = spec.workers, workers > 1 {
-            throw APIError.unprocessable("jobs run on one worker for now; more workers need an executor that spans nodes (\(Self.multiWorkerExecutors.joined(separator: ", ")), not available yet)", field: "workers")
+            throw APIError.unprocessable(
+                "jobs run on one worker for now; more workers need an executor that spans nodes (\(Self.multiWorkerExecutors.joined(separator: ", ")), not available yet)",
+                field: "workers")
         }
         let resolved = try await TemplateDirectory(core: core).resolve(spec)
-        try await Scheduler(core: core).requireSomeNodeCanHold(resolved.resources, queue: spec.effectiveQueue, image: resolved.image)
+        try await Scheduler(core: core).requireSomeNodeCanHold(
+            resolved.resources, queue: spec.effectiveQueue, image: resolved.image)
         try await checkInputs(spec, for: principal)
 
         let id = ID.make()
         let runID: String
         do {
             let run = try await core.data.jobRun(
-                jobID: id, projectID: spec.projectId, name: spec.name ?? "job-\(id.suffix(8))", params: spec.params ?? [:],
+                jobID: id, projectID: spec.projectId, name: spec.name ?? "job-\(id.suffix(8))",
+                params: spec.params ?? [:],
                 tags: spec.registerModel.map { [JobSpec.registerModelTag: .string($0.name)] } ?? [:],
                 submittedBy: principal.kind == .user ? principal.id : nil
             )
-            guard let id = run["id"]?.stringValue else { throw APIError.unavailable("data created the job's run but answered no id for it") }
+            guard let id = run["id"]?.stringValue else {
+                throw APIError.unavailable("data created the job's run but answered no id for it")
+            }
             runID = id
             for version in spec.inputs ?? [] { try await core.data.linkInput(run: runID, datasetVersion: version) }
         } catch let error as PeerError {
@@ -58,11 +64,13 @@ struct JobSubmission: Sendable {
             // Compute reads datasets with its own token; the caller must be able to read them too,
             // and learns nothing of one they cannot — not even that it is a draft.
             if let project = found["projectId"]?.stringValue, project != spec.projectId,
-               try await core.authorizer.role(of: principal, on: project) == nil {
+                try await core.authorizer.role(of: principal, on: project) == nil
+            {
                 throw APIError.invalidField("inputs.\(index)", "no dataset version \(version)")
             }
             guard found["state"]?.stringValue == "final" else {
-                throw APIError.invalidField("inputs.\(index)", "dataset version \(version) is still a draft; finalize it first")
+                throw APIError.invalidField(
+                    "inputs.\(index)", "dataset version \(version) is still a draft; finalize it first")
             }
         }
         if let package = spec.codePackage {
@@ -73,7 +81,8 @@ struct JobSubmission: Sendable {
                 throw error.apiError
             }
             guard files.contains(where: { $0["path"]?.stringValue == package }) else {
-                throw APIError.invalidField("codePackage", "the project has no file \(package); upload the package first")
+                throw APIError.invalidField(
+                    "codePackage", "the project has no file \(package); upload the package first")
             }
         }
     }

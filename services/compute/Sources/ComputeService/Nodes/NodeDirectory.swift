@@ -24,7 +24,9 @@ struct NodeDirectory: Sendable {
 
     /// Online nodes whose last heartbeat is older than `cutoff` (ms since 1970).
     func silent(since cutoff: Int64) async throws -> [NodeRecord] {
-        try await store.find(NodeRecord.self, Query(filter: ["state": .string(NodeRecord.State.online.rawValue), "heartbeatAtMs": ["$lt": .int(cutoff)]]))
+        try await store.find(
+            NodeRecord.self,
+            Query(filter: ["state": .string(NodeRecord.State.online.rawValue), "heartbeatAtMs": ["$lt": .int(cutoff)]]))
     }
 
     func register(_ nodeID: String, _ registration: NodeRegistration) async throws -> RegistrationAnswer {
@@ -33,7 +35,8 @@ struct NodeDirectory: Sendable {
             let existing = try await get(nodeID)
             let node = try NodeRecord(id: nodeID, registration, at: Date(), createdAt: existing?.createdAt).document()
             try await store.batch([
-                .delete(NodeRecord.collection, filter: ["id": .string(nodeID)]), .insert(node, into: NodeRecord.collection),
+                .delete(NodeRecord.collection, filter: ["id": .string(nodeID)]),
+                .insert(node, into: NodeRecord.collection),
                 ComputeEvents.write("node.registered", subject: nodeID, node),
             ])
         }
@@ -45,7 +48,8 @@ struct NodeDirectory: Sendable {
     /// (the agent then registers again).
     func heartbeat(_ nodeID: String, _ beat: Heartbeat) async throws {
         let now = Date()
-        let total = beat.jobs.values.reduce(into: Usage(cpuSeconds: 0, memoryBytes: 0, memoryPeakBytes: 0, pids: 0)) { total, usage in
+        let total = beat.jobs.values.reduce(into: Usage(cpuSeconds: 0, memoryBytes: 0, memoryPeakBytes: 0, pids: 0)) {
+            total, usage in
             total.cpuSeconds += usage.cpuSeconds
             total.memoryBytes += usage.memoryBytes
             total.memoryPeakBytes += usage.memoryPeakBytes
@@ -53,7 +57,9 @@ struct NodeDirectory: Sendable {
         }
         let jobs = beat.jobs.filter { ID.isValid($0.key) }
         let usage = try jobs.map { job, usage -> WriteOperation in
-            .update("jobs", filter: ["id": .string(job), "nodeId": .string(nodeID)], update: ["$set": ["usage": try JSONValue(encoding: usage)]], many: false)
+            .update(
+                "jobs", filter: ["id": .string(job), "nodeId": .string(nodeID)],
+                update: ["$set": ["usage": try JSONValue(encoding: usage)]], many: false)
         }
         let samples = try UsageHistory.writes(node: nodeID, total: total, jobs: jobs, at: now)
         // Under the transitions lock, so a node is never declared lost while its heartbeat lands.

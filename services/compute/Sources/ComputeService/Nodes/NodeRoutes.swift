@@ -9,17 +9,26 @@ enum NodeRoutes {
     static func register(_ api: APIBuilder<AuthRequestContext>, _ core: ComputeCore) {
         let nodes = NodeDirectory(core: core)
 
-        api.get("/v1/nodes", OperationDoc(
-            "Every node: capacity, allocated resources, state (online or lost), last heartbeat and usage from its jobs' cgroups", tags: ["nodes"],
-            response: Schema.object(["items": Schema.array(of: Schema.anyObject)], required: ["items"])
-        )) { _, context in
+        api.get(
+            "/v1/nodes",
+            OperationDoc(
+                "Every node: capacity, allocated resources, state (online or lost), last heartbeat and usage from its jobs' cgroups",
+                tags: ["nodes"],
+                response: Schema.object(["items": Schema.array(of: Schema.anyObject)], required: ["items"])
+            )
+        ) { _, context in
             _ = try context.requirePrincipal()
             var items: [JSONValue] = []
             for node in try await nodes.all() { items.append(try await nodes.view(node)) }
             return JSONResponse(["items": .array(items)] as JSONValue)
         }
 
-        api.get("/v1/nodes/{id}", OperationDoc("One node, with the ids of the jobs it runs: every job for administrators and services, the caller's own for anyone else", tags: ["nodes"], response: Schema.anyObject)) { _, context in
+        api.get(
+            "/v1/nodes/{id}",
+            OperationDoc(
+                "One node, with the ids of the jobs it runs: every job for administrators and services, the caller's own for anyone else",
+                tags: ["nodes"], response: Schema.anyObject)
+        ) { _, context in
             let principal = try context.requirePrincipal()
             let id = try context.parameters.requireID("id")
             guard let node = try await nodes.get(id) else { throw APIError.notFound("no node \(id)") }
@@ -32,15 +41,19 @@ enum NodeRoutes {
             return JSONResponse(view)
         }
 
-        api.get("/v1/nodes/{id}/usage", OperationDoc(
-            "The node's usage now (summed over its jobs) and its samples of the last 15 minutes, one per heartbeat; cpuSeconds is cumulative per job, so a rate is the difference of two samples",
-            tags: ["nodes"], response: UsageHistory.schema
-        )) { _, context in
+        api.get(
+            "/v1/nodes/{id}/usage",
+            OperationDoc(
+                "The node's usage now (summed over its jobs) and its samples of the last 15 minutes, one per heartbeat; cpuSeconds is cumulative per job, so a rate is the difference of two samples",
+                tags: ["nodes"], response: UsageHistory.schema
+            )
+        ) { _, context in
             _ = try context.requirePrincipal()
             let id = try context.parameters.requireID("id")
             guard let node = try await nodes.get(id) else { throw APIError.notFound("no node \(id)") }
             let history = try await UsageHistory.samples(of: UsageHistory.subject(node: id), in: core.store)
-            return JSONResponse(["current": try JSONValue(encoding: node.usage), "history": .array(history)] as JSONValue)
+            return JSONResponse(
+                ["current": try JSONValue(encoding: node.usage), "history": .array(history)] as JSONValue)
         }
     }
 }

@@ -35,13 +35,18 @@ struct NodeWatch: Service {
         guard var node = try await NodeDirectory(core: core).online(nodeID), node.heartbeatAtMs < cutoff else { return }
         let last = node.lastHeartbeat
         node.state = .lost
-        try await core.store.batch([try node.overwrite(), ComputeEvents.write("node.lost", subject: nodeID, try node.document())])
+        try await core.store.batch([
+            try node.overwrite(), ComputeEvents.write("node.lost", subject: nodeID, try node.document()),
+        ])
         logger.warning("node lost: no heartbeat since \(last)", metadata: ["node": "\(nodeID)"])
         let jobs = try await core.jobs.active(on: nodeID)
         let message = "node \(node.name) (\(nodeID)) stopped heartbeating at \(last)"
         for job in jobs {
             if job.attempt <= job.retries {
-                try await core.jobs.move(job, to: .queued, reason: "node_lost", requeue: true, bookkeeping: [JobDirectory.cancelDelivered: false]) { job in
+                try await core.jobs.move(
+                    job, to: .queued, reason: "node_lost", requeue: true,
+                    bookkeeping: [JobDirectory.cancelDelivered: false]
+                ) { job in
                     job.message = message + "; queued again"
                     job.attempt += 1
                     job.nodeId = nil

@@ -41,23 +41,32 @@ struct Scheduler: Sendable {
         // A tiny tolerance so 0.1 + 0.2 cpus fit in 0.3.
         var filter: JSONValue = [
             "state": "queued", "queue": ["$in": .array(node.queues.map(JSONValue.string))],
-            "resources.cpus": ["$lte": .double(free.cpus + 1e-9)], "resources.memoryMB": ["$lte": .int(Int64(free.memoryMB))],
+            "resources.cpus": ["$lte": .double(free.cpus + 1e-9)],
+            "resources.memoryMB": ["$lte": .int(Int64(free.memoryMB))],
             "resources.gpus": ["$lte": .int(Int64(free.gpuIDs.count))],
             "image": ["$exists": .bool(node.runsImages)],
         ]
         // Disks are sparse, so they are not subtracted from what is free; but a node never takes
         // a job whose disk is larger than it has (jobs from before disks name none).
         if let disk = node.capacity.diskMB {
-            filter["$or"] = [["resources.diskMB": ["$exists": false]], ["resources.diskMB": ["$lte": .int(Int64(disk))]]]
+            filter["$or"] = [
+                ["resources.diskMB": ["$exists": false]], ["resources.diskMB": ["$lte": .int(Int64(disk))]],
+            ]
         }
         let quota = core.settings.quota
         if quota.limitsAnything {
-            let (owners, projects) = quota.reached(by: try await core.jobs.allocations(["state": JobState.activeValues]))
+            let (owners, projects) = quota.reached(
+                by: try await core.jobs.allocations(["state": JobState.activeValues]))
             if !owners.isEmpty { filter["owner"] = ["$nin": .array(owners.map(JSONValue.string))] }
             if !projects.isEmpty { filter["projectId"] = ["$nin": .array(projects.map(JSONValue.string))] }
         }
-        guard let job = try await core.jobs.find(Query(filter: filter, sort: [.descending("priority"), .ascending("id")], limit: 1)).first else { return nil }
-        return try await core.jobs.move(job, to: .scheduled, bookkeeping: [JobDirectory.cancelDelivered: false]) { job in
+        guard
+            let job = try await core.jobs.find(
+                Query(filter: filter, sort: [.descending("priority"), .ascending("id")], limit: 1)
+            ).first
+        else { return nil }
+        return try await core.jobs.move(job, to: .scheduled, bookkeeping: [JobDirectory.cancelDelivered: false]) {
+            job in
             job.nodeId = node.id
             job.gpuIds = Array(free.gpuIDs.prefix(job.resources.gpus))
             job.scheduledAt = Timestamp.now
@@ -78,7 +87,11 @@ struct Scheduler: Sendable {
                 return Instructions(assignments: claimed.map { [$0.assignment] } ?? [], cancellations: cancellations)
             }
             let remaining = deadline - ContinuousClock.now
-            if !answer.assignments.isEmpty || !answer.cancellations.isEmpty || remaining <= .zero || Task.isShuttingDownGracefully { return answer }
+            if !answer.assignments.isEmpty || !answer.cancellations.isEmpty || remaining <= .zero
+                || Task.isShuttingDownGracefully
+            {
+                return answer
+            }
             await core.wait(for: Self.topic, atMost: min(remaining, .seconds(5)))
         }
     }
@@ -89,14 +102,20 @@ struct Scheduler: Sendable {
         guard !nodes.isEmpty else { return }  // none registered yet: the job waits for one
         let inQueue = nodes.filter { $0.queues.contains(queue) }
         guard !inQueue.isEmpty else {
-            throw APIError.unprocessable("no node serves queue \(queue); queues served: \(Set(nodes.flatMap(\.queues)).sorted().joined(separator: ", "))", field: "queue")
+            throw APIError.unprocessable(
+                "no node serves queue \(queue); queues served: \(Set(nodes.flatMap(\.queues)).sorted().joined(separator: ", "))",
+                field: "queue")
         }
         let serving = inQueue.filter { $0.runsImages == (image != nil) }
         guard !serving.isEmpty else {
             let executors = Set(inQueue.map(\.executor)).sorted().joined(separator: ", ")
             throw image != nil
-                ? APIError.unprocessable("no node of queue \(queue) runs container images (its executors: \(executors)); leave out image to run on the host's system, or use a queue with docker nodes", field: "image")
-                : APIError.unprocessable("every node of queue \(queue) runs container images (\(executors)); name an image or a template with one", field: "image")
+                ? APIError.unprocessable(
+                    "no node of queue \(queue) runs container images (its executors: \(executors)); leave out image to run on the host's system, or use a queue with docker nodes",
+                    field: "image")
+                : APIError.unprocessable(
+                    "every node of queue \(queue) runs container images (\(executors)); name an image or a template with one",
+                    field: "image")
         }
         let capacities = serving.map(\.capacity)
         if capacities.contains(where: { Self.fits(resources, in: $0) }) { return }
@@ -106,7 +125,8 @@ struct Scheduler: Sendable {
     /// Whether a node of `capacity` could ever hold `resources`: CPUs, memory, GPUs, and disk
     /// where the node says how much it has (agents before job disks do not).
     static func fits(_ resources: Resources, in capacity: NodeCapacity) -> Bool {
-        resources.cpus <= capacity.cpus + 1e-9 && resources.memoryMB <= capacity.memoryMB && resources.gpus <= capacity.gpus.count
+        resources.cpus <= capacity.cpus + 1e-9 && resources.memoryMB <= capacity.memoryMB
+            && resources.gpus <= capacity.gpus.count
             && (resources.diskMB ?? 0) <= (capacity.diskMB ?? .max)
     }
 
@@ -115,20 +135,33 @@ struct Scheduler: Sendable {
     /// `resources` when each fits some node but none fits all at once.
     static func tooBig(_ resources: Resources, queue: String, nodes: [NodeCapacity]) -> APIError {
         func refuse(_ resource: String, _ asked: String, largest: String) -> APIError {
-            APIError.unprocessable("resources.\(resource) \(asked) is more than any node of queue \(queue) has: the largest has \(largest)", field: "resources.\(resource)")
+            APIError.unprocessable(
+                "resources.\(resource) \(asked) is more than any node of queue \(queue) has: the largest has \(largest)",
+                field: "resources.\(resource)")
         }
-        let cpus = nodes.map(\.cpus).max() ?? 0, memory = nodes.map(\.memoryMB).max() ?? 0, gpus = nodes.map(\.gpus.count).max() ?? 0
+        let cpus = nodes.map(\.cpus).max() ?? 0
+        let memory = nodes.map(\.memoryMB).max() ?? 0
+        let gpus = nodes.map(\.gpus.count).max() ?? 0
         let disk = nodes.allSatisfy { $0.diskMB != nil } ? nodes.compactMap(\.diskMB).max() : nil
-        if resources.cpus > cpus + 1e-9 { return refuse("cpus", number(resources.cpus), largest: "\(number(cpus)) cpus") }
+        if resources.cpus > cpus + 1e-9 {
+            return refuse("cpus", number(resources.cpus), largest: "\(number(cpus)) cpus")
+        }
         if resources.memoryMB > memory { return refuse("memoryMB", "\(resources.memoryMB)", largest: "\(memory) MB") }
         if resources.gpus > gpus { return refuse("gpus", "\(resources.gpus)", largest: "\(gpus) GPUs") }
-        if let asked = resources.diskMB, let disk, asked > disk { return refuse("diskMB", "\(asked)", largest: "\(disk) MB of disk") }
+        if let asked = resources.diskMB, let disk, asked > disk {
+            return refuse("diskMB", "\(asked)", largest: "\(disk) MB of disk")
+        }
         func describe(cpus: Double, memoryMB: Int, gpus: Int, diskMB: Int?) -> String {
             "\(number(cpus)) cpus, \(memoryMB) MB, \(gpus) GPUs" + (diskMB.map { ", \($0) MB of disk" } ?? "")
         }
-        let asked = describe(cpus: resources.cpus, memoryMB: resources.memoryMB, gpus: resources.gpus, diskMB: disk == nil ? nil : resources.diskMB)
-        let offered = nodes.map { describe(cpus: $0.cpus, memoryMB: $0.memoryMB, gpus: $0.gpus.count, diskMB: $0.diskMB) }.joined(separator: "; ")
-        return APIError.unprocessable("no node of queue \(queue) has \(asked) at once (its nodes: \(offered))", field: "resources")
+        let asked = describe(
+            cpus: resources.cpus, memoryMB: resources.memoryMB, gpus: resources.gpus,
+            diskMB: disk == nil ? nil : resources.diskMB)
+        let offered = nodes.map {
+            describe(cpus: $0.cpus, memoryMB: $0.memoryMB, gpus: $0.gpus.count, diskMB: $0.diskMB)
+        }.joined(separator: "; ")
+        return APIError.unprocessable(
+            "no node of queue \(queue) has \(asked) at once (its nodes: \(offered))", field: "resources")
     }
 
     /// 2 rather than 2.0: CPU counts as people write them.

@@ -26,13 +26,15 @@ enum UsageHistory {
             return .insert(document, into: collection)
         }
         let cutoff = atMs - Int64(window * 1000)
-        return try [sample(subject(node: node), total)] + jobs.sorted { $0.key < $1.key }.map { try sample(subject(job: $0.key), $0.value) }
+        return try [sample(subject(node: node), total)]
+            + jobs.sorted { $0.key < $1.key }.map { try sample(subject(job: $0.key), $0.value) }
             + [.delete(collection, filter: ["atMs": ["$lt": .int(cutoff)]])]
     }
 
     /// Oldest first, without the bookkeeping fields.
     static func samples(of subject: String, in store: any DocumentStore) async throws -> [JSONValue] {
-        let found = try await store.find(collection, Query(filter: ["subject": .string(subject)], sort: [.ascending("atMs")], limit: 1000))
+        let found = try await store.find(
+            collection, Query(filter: ["subject": .string(subject)], sort: [.ascending("atMs")], limit: 1000))
         return found.map { sample in
             guard case .object(var members) = sample else { return sample }
             for key in ["id", "subject", "atMs"] { members.removeValue(forKey: key) }
@@ -40,10 +42,13 @@ enum UsageHistory {
         }
     }
 
-    static let schema = Schema.object([
-        "current": Schema.anyObject, "peakMemoryBytes": Schema.integer,
-        "history": Schema.array(of: Schema.object([
-            "at": Schema.dateTime, "cpuSeconds": Schema.number, "memoryBytes": Schema.integer, "memoryPeakBytes": Schema.integer, "pids": Schema.integer,
-        ])),
-    ], required: ["history"])
+    static let schema = Schema.object(
+        [
+            "current": Schema.anyObject, "peakMemoryBytes": Schema.integer,
+            "history": Schema.array(
+                of: Schema.object([
+                    "at": Schema.dateTime, "cpuSeconds": Schema.number, "memoryBytes": Schema.integer,
+                    "memoryPeakBytes": Schema.integer, "pids": Schema.integer,
+                ])),
+        ], required: ["history"])
 }

@@ -16,13 +16,17 @@ struct TemplateDirectory: Sendable {
 
     /// One page of the templates matching `filter`, oldest first, whoever may see them.
     func page(_ filter: JSONValue, after: String?, limit: Int) async throws -> [TemplateRecord] {
-        try await store.find(TemplateRecord.self, Query(filter: filter, sort: [.ascending("id")], limit: limit, after: after.map { ["id": .string($0)] }))
+        try await store.find(
+            TemplateRecord.self,
+            Query(filter: filter, sort: [.ascending("id")], limit: limit, after: after.map { ["id": .string($0)] }))
     }
 
     /// The template when the caller may see it (global ones everyone; a project's, its viewers);
     /// 404 otherwise, as if it did not exist.
     func visible(_ name: String, to principal: Principal) async throws -> TemplateRecord {
-        guard let record = try await named(name), try await canSee(record, principal) else { throw APIError.notFound("no template \(name)") }
+        guard let record = try await named(name), try await canSee(record, principal) else {
+            throw APIError.notFound("no template \(name)")
+        }
         return record
     }
 
@@ -37,7 +41,11 @@ struct TemplateDirectory: Sendable {
         if let projectID {
             try await core.authorizer.require(.owner, on: projectID, for: principal)
         } else {
-            guard principal.isAdmin else { throw APIError.forbidden("global templates are managed by administrators; a project's owners may add templates to their project (projectId)") }
+            guard principal.isAdmin else {
+                throw APIError.forbidden(
+                    "global templates are managed by administrators; a project's owners may add templates to their project (projectId)"
+                )
+            }
         }
     }
 
@@ -47,7 +55,10 @@ struct TemplateDirectory: Sendable {
         let record = TemplateRecord(id: ID.make(), template, createdBy: creator, createdAt: now, updatedAt: now)
         let document = try record.document()
         do {
-            try await store.batch([.insert(document, into: TemplateRecord.collection), ComputeEvents.write("template.created", subject: record.id, document)])
+            try await store.batch([
+                .insert(document, into: TemplateRecord.collection),
+                ComputeEvents.write("template.created", subject: record.id, document),
+            ])
         } catch let error as StoreError where error.code == .duplicate {
             throw APIError.conflict("a template named \(template.name) exists", code: "duplicate", field: "name")
         }
@@ -56,10 +67,13 @@ struct TemplateDirectory: Sendable {
 
     /// Replaces `existing` with `template` (same name), keeping its id and creation.
     func replace(_ existing: TemplateRecord, with template: JobTemplate) async throws -> TemplateRecord {
-        let record = TemplateRecord(id: existing.id, template, createdBy: existing.createdBy, createdAt: existing.createdAt, updatedAt: Timestamp.now)
+        let record = TemplateRecord(
+            id: existing.id, template, createdBy: existing.createdBy, createdAt: existing.createdAt,
+            updatedAt: Timestamp.now)
         let document = try record.document()
         try await store.batch([
-            .delete(TemplateRecord.collection, filter: ["id": .string(record.id)]), .insert(document, into: TemplateRecord.collection),
+            .delete(TemplateRecord.collection, filter: ["id": .string(record.id)]),
+            .insert(document, into: TemplateRecord.collection),
             ComputeEvents.write("template.updated", subject: record.id, document),
         ])
         return record
@@ -78,9 +92,13 @@ struct TemplateDirectory: Sendable {
     func resolve(_ spec: JobSpec) async throws -> ResolvedJob {
         let defaultDiskMB = core.settings.defaultDiskMB
         guard let name = spec.template else { return ResolvedJob(spec, defaultDiskMB: defaultDiskMB) }
-        guard spec.image == nil else { throw APIError.invalidField("image", "give an image or a template, not both: the template says what the job runs on") }
+        guard spec.image == nil else {
+            throw APIError.invalidField(
+                "image", "give an image or a template, not both: the template says what the job runs on")
+        }
         guard let found = try await named(name), [nil, spec.projectId].contains(found.template.projectId) else {
-            throw APIError.invalidField("template", "no template \(name) for this project; GET /v1/templates lists those it may use")
+            throw APIError.invalidField(
+                "template", "no template \(name) for this project; GET /v1/templates lists those it may use")
         }
         return try ResolvedJob(spec, on: found.template, defaultDiskMB: defaultDiskMB)
     }

@@ -24,13 +24,17 @@ struct TemplateSeeds: Sendable {
     /// Reads every `*.json` in `directory`, in name order; none when it does not exist.
     /// `defaultDiskMB`: the platform's default disk, which each seed's ranges must allow.
     static func load(from directory: URL, defaultDiskMB: Int) throws -> TemplateSeeds {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return TemplateSeeds(templates: []) }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else {
+            return TemplateSeeds(templates: [])
+        }
         var templates: [(file: String, template: JobTemplate)] = []
         for name in names.filter({ $0.hasSuffix(".json") }).sorted() {
             let file = directory.appendingPathComponent(name).path
             let template = try read(file, defaultDiskMB: defaultDiskMB)
             if let earlier = templates.first(where: { $0.template.name == template.name }) {
-                throw FileError(file: file, field: "name", message: "\(earlier.file) already seeds a template named \(template.name)")
+                throw FileError(
+                    file: file, field: "name",
+                    message: "\(earlier.file) already seeds a template named \(template.name)")
             }
             templates.append((file, template))
         }
@@ -38,15 +42,22 @@ struct TemplateSeeds: Sendable {
     }
 
     private static func read(_ file: String, defaultDiskMB: Int) throws -> JobTemplate {
-        guard let data = FileManager.default.contents(atPath: file) else { throw FileError(file: file, field: nil, message: "cannot be read") }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw FileError(file: file, field: nil, message: "cannot be read")
+        }
         do {
             let template = try JSONDecoder.api.decode(JobTemplate.self, from: data)
             try template.validate(defaultDiskMB: defaultDiskMB)
-            guard template.projectId == nil else { throw APIError.invalidField("projectId", "seeds are global templates; a project's own are made through the API") }
+            guard template.projectId == nil else {
+                throw APIError.invalidField(
+                    "projectId", "seeds are global templates; a project's own are made through the API")
+            }
             return template
         } catch let error as DecodingError {
             let failure = APIError(decoding: error)
-            throw FileError(file: file, field: failure.field, message: failure.code == "malformed_json" ? "not a JSON object of a template" : failure.message)
+            throw FileError(
+                file: file, field: failure.field,
+                message: failure.code == "malformed_json" ? "not a JSON object of a template" : failure.message)
         } catch let error as APIError {
             throw FileError(file: file, field: error.field, message: error.message)
         }

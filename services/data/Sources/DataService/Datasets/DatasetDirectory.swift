@@ -26,33 +26,50 @@ struct DatasetDirectory: Sendable {
                 DataEvents.write("dataset.created", subject: dataset.id, try dataset.view()),
             ])
         } catch let error as StoreError where error.code == .duplicate {
-            throw APIError.conflict("the project has a dataset named \(dataset.name) (perhaps in the trash)", code: "name_taken", field: "name")
+            throw APIError.conflict(
+                "the project has a dataset named \(dataset.name) (perhaps in the trash)", code: "name_taken",
+                field: "name")
         }
     }
 
     func datasets(in projectID: String, lifecycle: Lifecycle?, limit: Int, after: String?) async throws -> [Dataset] {
         var filter: JSONValue = ["projectId": .string(projectID)]
         if let lifecycle { filter["lifecycle"] = .string(lifecycle.rawValue) }
-        return try await store.find(Dataset.collection, Query(filter: filter, sort: [.ascending("id")], limit: limit, after: after.map { ["id": .string($0)] }))
-            .map(Dataset.init(document:))
+        return try await store.find(
+            Dataset.collection,
+            Query(filter: filter, sort: [.ascending("id")], limit: limit, after: after.map { ["id": .string($0)] })
+        )
+        .map(Dataset.init(document:))
     }
 
     /// A new draft version, numbered after the dataset's last one.
-    func createVersion(of dataset: Dataset, description: String, schema: JSONValue?, by userID: String) async throws -> DatasetVersion {
-        guard let claimed = try await store.findOneAndUpdate(Dataset.collection, filter: ["id": .string(dataset.id)], sort: [], update: ["$inc": ["versionCount": 1]]) else {
+    func createVersion(
+        of dataset: Dataset, description: String, schema: JSONValue?, by userID: String
+    ) async throws -> DatasetVersion {
+        guard
+            let claimed = try await store.findOneAndUpdate(
+                Dataset.collection, filter: ["id": .string(dataset.id)], sort: [], update: ["$inc": ["versionCount": 1]]
+            )
+        else {
             throw APIError.notFound("no dataset \(dataset.id)")
         }
         let number = try Dataset(document: claimed).versionCount
-        let version = DatasetVersion(number: number, of: dataset, description: description, schema: schema, createdBy: userID)
+        let version = DatasetVersion(
+            number: number, of: dataset, description: description, schema: schema, createdBy: userID)
         try await store.insert(try version.document(), into: DatasetVersion.collection)
         return version
     }
 
-    func versions(of datasetID: String, lifecycle: Lifecycle?, limit: Int, after: String?) async throws -> [DatasetVersion] {
+    func versions(
+        of datasetID: String, lifecycle: Lifecycle?, limit: Int, after: String?
+    ) async throws -> [DatasetVersion] {
         var filter: JSONValue = ["datasetId": .string(datasetID)]
         if let lifecycle { filter["lifecycle"] = .string(lifecycle.rawValue) }
-        return try await store.find(DatasetVersion.collection, Query(filter: filter, sort: [.ascending("id")], limit: limit, after: after.map { ["id": .string($0)] }))
-            .map(DatasetVersion.init(document:))
+        return try await store.find(
+            DatasetVersion.collection,
+            Query(filter: filter, sort: [.ascending("id")], limit: limit, after: after.map { ["id": .string($0)] })
+        )
+        .map(DatasetVersion.init(document:))
     }
 
     /// Seals a draft: its file count and total size are fixed and `dataset.version.created`
@@ -60,7 +77,9 @@ struct DatasetDirectory: Sendable {
     func finalize(_ version: DatasetVersion) async throws -> DatasetVersion {
         guard version.state == .draft else { return version }
         let files = try await FileDirectory(store: store, ledger: ledger).files(of: .datasetVersion(version))
-        guard !files.isEmpty else { throw APIError.conflict("a version holds at least one file; upload its files first", code: "empty_version") }
+        guard !files.isEmpty else {
+            throw APIError.conflict("a version holds at least one file; upload its files first", code: "empty_version")
+        }
         var final = version
         final.state = .final
         final.fileCount = Int64(files.count)
@@ -81,12 +100,14 @@ struct DatasetDirectory: Sendable {
     }
 
     func inputs(of runID: String) async throws -> [RunInput] {
-        try await store.find("run_inputs", Query(filter: ["runId": .string(runID)], sort: [.ascending("addedAt")])).map(RunInput.init(document:))
+        try await store.find("run_inputs", Query(filter: ["runId": .string(runID)], sort: [.ascending("addedAt")])).map(
+            RunInput.init(document:))
     }
 
     func runs(reading versionID: String, limit: Int, after: String?) async throws -> [RunInput] {
         var filter: JSONValue = ["datasetVersionId": .string(versionID)]
         if let after { filter["runId"] = ["$gt": .string(after)] }
-        return try await store.find("run_inputs", Query(filter: filter, sort: [.ascending("runId")], limit: limit)).map(RunInput.init(document:))
+        return try await store.find("run_inputs", Query(filter: filter, sort: [.ascending("runId")], limit: limit)).map(
+            RunInput.init(document:))
     }
 }

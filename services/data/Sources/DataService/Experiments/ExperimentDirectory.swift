@@ -15,8 +15,11 @@ struct ExperimentDirectory: Sendable {
 
     /// The project's experiment with this name, compared case-insensitively.
     func experiment(named name: String, in projectID: String) async throws -> Experiment? {
-        try await store.find(Experiment.collection, Query(filter: ["projectId": .string(projectID), "nameKey": .string(name.lowercased())], limit: 1))
-            .first.map(Experiment.init(document:))
+        try await store.find(
+            Experiment.collection,
+            Query(filter: ["projectId": .string(projectID), "nameKey": .string(name.lowercased())], limit: 1)
+        )
+        .first.map(Experiment.init(document:))
     }
 
     /// Stores a new experiment; a name the project already has is a 409.
@@ -31,11 +34,16 @@ struct ExperimentDirectory: Sendable {
         }
     }
 
-    func experiments(in projectID: String, lifecycle: Lifecycle?, limit: Int, after: String?) async throws -> [Experiment] {
+    func experiments(
+        in projectID: String, lifecycle: Lifecycle?, limit: Int, after: String?
+    ) async throws -> [Experiment] {
         var filter: JSONValue = ["projectId": .string(projectID)]
         if let lifecycle { filter["lifecycle"] = .string(lifecycle.rawValue) }
-        return try await store.find(Experiment.collection, Query(filter: filter, sort: [.ascending("id")], limit: limit, after: after.map { ["id": .string($0)] }))
-            .map(Experiment.init(document:))
+        return try await store.find(
+            Experiment.collection,
+            Query(filter: filter, sort: [.ascending("id")], limit: limit, after: after.map { ["id": .string($0)] })
+        )
+        .map(Experiment.init(document:))
     }
 
     /// Renames or describes; a name another experiment of the project has is a 409.
@@ -48,6 +56,7 @@ struct ExperimentDirectory: Sendable {
     }
 
     static func nameTaken(_ name: String) -> APIError {
-        .conflict("the project has an experiment named \(name) (perhaps in the trash)", code: "name_taken", field: "name")
+        .conflict(
+            "the project has an experiment named \(name) (perhaps in the trash)", code: "name_taken", field: "name")
     }
 }

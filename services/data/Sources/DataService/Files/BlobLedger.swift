@@ -26,7 +26,9 @@ struct BlobLedger: Sendable {
     func commit(_ operations: [WriteOperation], referencing blob: BlobInfo) async throws {
         try await turns.withLock {
             guard try await blobs.stat(blob.id) != nil else {
-                throw APIError.conflict("the upload's content was freed while it was being recorded; send it again", code: "upload_conflict")
+                throw APIError.conflict(
+                    "the upload's content was freed while it was being recorded; send it again", code: "upload_conflict"
+                )
             }
             try await store.batch(operations)
         }
@@ -46,7 +48,8 @@ struct BlobLedger: Sendable {
     }
 
     func isReferenced(_ id: String) async throws -> Bool {
-        for collection in Self.referencing where try await store.count(collection, filter: ["blobId": .string(id)]) > 0 {
+        for collection in Self.referencing where try await store.count(collection, filter: ["blobId": .string(id)]) > 0
+        {
             return true
         }
         return false

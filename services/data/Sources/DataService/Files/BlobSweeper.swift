@@ -31,14 +31,18 @@ struct BlobSweeper: Service {
                     do {
                         let outcome = try await sweep()
                         if outcome.blobs + outcome.uploads + outcome.abandonedUploads > 0 {
-                            logger.info("sweeper freed storage", metadata: [
-                                "bytes": "\(outcome.freedBytes)", "blobs": "\(outcome.blobs)", "uploads": "\(outcome.uploads)", "abandonedUploads": "\(outcome.abandonedUploads)",
-                            ])
+                            logger.info(
+                                "sweeper freed storage",
+                                metadata: [
+                                    "bytes": "\(outcome.freedBytes)", "blobs": "\(outcome.blobs)",
+                                    "uploads": "\(outcome.uploads)", "abandonedUploads": "\(outcome.abandonedUploads)",
+                                ])
                         }
                     } catch let error as CancellationError {
                         throw error
                     } catch {
-                        logger.warning("sweeping unreferenced blobs failed; next round retries", metadata: ["error": "\(error)"])
+                        logger.warning(
+                            "sweeping unreferenced blobs failed; next round retries", metadata: ["error": "\(error)"])
                     }
                 }
             }
@@ -50,8 +54,11 @@ struct BlobSweeper: Service {
     func sweep(now: Date = Date(), grace: TimeInterval? = nil) async throws -> Outcome {
         let grace = grace ?? self.grace
         var outcome = Outcome()
-        outcome.abandonedUploads = try await core.ledger.blobs.removeAbandonedUploads(olderThan: now.addingTimeInterval(-grace))
-        for upload in try await core.uploads.uploads(startedBefore: Timestamp.format(now.addingTimeInterval(-uploadLifetime))) {
+        outcome.abandonedUploads = try await core.ledger.blobs.removeAbandonedUploads(
+            olderThan: now.addingTimeInterval(-grace))
+        for upload in try await core.uploads.uploads(
+            startedBefore: Timestamp.format(now.addingTimeInterval(-uploadLifetime)))
+        {
             outcome.freedBytes += try await core.uploads.discard(upload)
             outcome.uploads += 1
         }

@@ -10,10 +10,14 @@ enum ByteRange {
     static func parse(_ header: String?, size: Int64) throws -> Range<Int64>? {
         guard let header else { return nil }
         guard header.hasPrefix("bytes="), !header.contains(",") else {
-            throw APIError(.rangeNotSatisfiable, code: "invalid_range", message: "one range of the form bytes=first-last is served", field: "Range")
+            throw APIError(
+                .rangeNotSatisfiable, code: "invalid_range",
+                message: "one range of the form bytes=first-last is served", field: "Range")
         }
         let spec = header.dropFirst("bytes=".count)
-        let parts = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let parts = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         guard parts.count == 2 else { throw unsatisfiable(size) }
         switch (position(parts[0]), position(parts[1])) {
         case (let first?, let last?) where first <= last && first < size:
@@ -30,11 +34,15 @@ enum ByteRange {
 
     /// A byte position: ASCII digits only (no sign, no space), and one that fits in an Int64.
     private static func position(_ text: String) -> Int64? {
-        guard !text.isEmpty, text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return nil }
+        guard !text.isEmpty, text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
+            return nil
+        }
         return Int64(text)
     }
 
     private static func unsatisfiable(_ size: Int64) -> APIError {
-        APIError(.rangeNotSatisfiable, code: "range_not_satisfiable", message: "the file has \(size) bytes; ask for a range inside them", field: "Range")
+        APIError(
+            .rangeNotSatisfiable, code: "range_not_satisfiable",
+            message: "the file has \(size) bytes; ask for a range inside them", field: "Range")
     }
 }

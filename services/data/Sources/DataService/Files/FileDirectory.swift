@@ -11,7 +11,8 @@ struct FileDirectory: Sendable {
     let ledger: BlobLedger
 
     func file(_ owner: FileOwner, path: String) async throws -> FileRecord? {
-        try await store.find("files", Query(filter: ["owner": .string(owner.key), "path": .string(path)], limit: 1)).first.map(FileRecord.init(document:))
+        try await store.find("files", Query(filter: ["owner": .string(owner.key), "path": .string(path)], limit: 1))
+            .first.map(FileRecord.init(document:))
     }
 
     /// Every file of `owner`.
@@ -29,16 +30,22 @@ struct FileDirectory: Sendable {
         }
         if let after { bounds["$gt"] = .string(max(after, prefix)) }
         if !bounds.isEmpty { filter["path"] = .object(bounds) }
-        return try await store.find("files", Query(filter: filter, sort: [.ascending("path")], limit: limit)).map(FileRecord.init(document:))
+        return try await store.find("files", Query(filter: filter, sort: [.ascending("path")], limit: limit)).map(
+            FileRecord.init(document:))
     }
 
     /// Records `blob` as the file at `path`; returns it and the bytes freed by what it replaced.
-    func record(_ blob: BlobInfo, at path: String, in owner: FileOwner, by userID: String) async throws -> (file: FileRecord, freedBytes: Int64) {
+    func record(
+        _ blob: BlobInfo, at path: String, in owner: FileOwner, by userID: String
+    ) async throws -> (file: FileRecord, freedBytes: Int64) {
         let previous = try await file(owner, path: path)
         let file = FileRecord(blob, at: path, in: owner, by: userID)
         var operations: [WriteOperation] = []
         if let previous { operations.append(.delete("files", filter: ["id": .string(previous.id)])) }
-        operations += [.insert(try file.document(), into: "files"), DataEvents.write("artifact.added", subject: file.id, try file.view())]
+        operations += [
+            .insert(try file.document(), into: "files"),
+            DataEvents.write("artifact.added", subject: file.id, try file.view()),
+        ]
         try await ledger.commit(operations, referencing: blob)
         let freed = try await ledger.reclaim(Set([previous?.blobId].compactMap { $0 }).subtracting([blob.id]))
         return (file, freed)
@@ -47,7 +54,10 @@ struct FileDirectory: Sendable {
     /// Deletes the file at `path`; the bytes freed, or nil when there was no such file.
     func delete(_ owner: FileOwner, path: String) async throws -> Int64? {
         guard let existing = try await file(owner, path: path) else { return nil }
-        try await store.batch([.delete("files", filter: ["id": .string(existing.id)]), DataEvents.write("artifact.deleted", subject: existing.id, try existing.view())])
+        try await store.batch([
+            .delete("files", filter: ["id": .string(existing.id)]),
+            DataEvents.write("artifact.deleted", subject: existing.id, try existing.view()),
+        ])
         return try await ledger.reclaim([existing.blobId])
     }
 }

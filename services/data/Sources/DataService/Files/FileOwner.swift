@@ -9,13 +9,16 @@ struct FileOwner: Sendable {
     let containers: FileContainers
 
     static func run(_ run: Run) -> FileOwner {
-        FileOwner(key: "runs/\(run.id)", containers: FileContainers(projectId: run.projectId, experimentId: run.experimentId, runId: run.id))
+        FileOwner(
+            key: "runs/\(run.id)",
+            containers: FileContainers(projectId: run.projectId, experimentId: run.experimentId, runId: run.id))
     }
 
     static func datasetVersion(_ version: DatasetVersion) -> FileOwner {
         FileOwner(
             key: "dataset-versions/\(version.id)",
-            containers: FileContainers(projectId: version.projectId, datasetId: version.datasetId, datasetVersionId: version.id)
+            containers: FileContainers(
+                projectId: version.projectId, datasetId: version.datasetId, datasetVersionId: version.id)
         )
     }
 

@@ -14,8 +14,10 @@ enum FileRoutes {
 
     static let file = Schema.object(
         [
-            "id": Schema.id, "owner": Schema.string, "path": Schema.string, "size": Schema.integer, "sha256": Schema.string,
-            "projectId": Schema.id, "experimentId": Schema.id, "runId": Schema.id, "createdBy": Schema.string, "createdAt": Schema.dateTime,
+            "id": Schema.id, "owner": Schema.string, "path": Schema.string, "size": Schema.integer,
+            "sha256": Schema.string,
+            "projectId": Schema.id, "experimentId": Schema.id, "runId": Schema.id, "createdBy": Schema.string,
+            "createdAt": Schema.dateTime,
         ],
         required: ["id", "owner", "path", "size", "sha256", "projectId", "createdAt"]
     )
@@ -25,8 +27,10 @@ enum FileRoutes {
         registerOwner(api, core, base: "/v1/runs/{id}", tag: "runs", maxFileBytes: maxFileBytes) { context, role in
             FileOwner.run(try await core.run(try context.parameters.requireID("id"), context, needs: role))
         }
-        registerOwner(api, core, base: "/v1/projects/{id}", tag: "projects", maxFileBytes: maxFileBytes) { context, role in
-            FileOwner.project(try await core.project(try context.parameters.requireID("id"), context, needs: role).project)
+        registerOwner(api, core, base: "/v1/projects/{id}", tag: "projects", maxFileBytes: maxFileBytes) {
+            context, role in
+            FileOwner.project(
+                try await core.project(try context.parameters.requireID("id"), context, needs: role).project)
         }
     }
 
@@ -36,10 +40,14 @@ enum FileRoutes {
     ) {
         let files = core.files
 
-        api.put("\(base)/files/**", OperationDoc(
-            "Upload the file at this path, streamed, replacing any file there (editors); `X-Content-SHA256` is checked when given", tags: [tag],
-            bodyContentType: "application/octet-stream", status: 201, response: Schema.ref("File")
-        )) { request, context in
+        api.put(
+            "\(base)/files/**",
+            OperationDoc(
+                "Upload the file at this path, streamed, replacing any file there (editors); `X-Content-SHA256` is checked when given",
+                tags: [tag],
+                bodyContentType: "application/octet-stream", status: 201, response: Schema.ref("File")
+            )
+        ) { request, context in
             let owner = try await owner(context, .editor)
             let path = try FilePath.normalise(segments: context.parameters.getCatchAll())
             let blob = try await core.ledger.blobs.put(request.body, maxBytes: maxFileBytes)
@@ -48,13 +56,19 @@ enum FileRoutes {
             return JSONResponse(try file.view(), status: .created)
         }
 
-        api.get("\(base)/files/**", OperationDoc(
-            "Download the file at this path (viewers); one `Range: bytes=…` gives a 206 with that part", tags: [tag],
-            responseContentType: "application/octet-stream"
-        )) { request, context in
+        api.get(
+            "\(base)/files/**",
+            OperationDoc(
+                "Download the file at this path (viewers); one `Range: bytes=…` gives a 206 with that part",
+                tags: [tag],
+                responseContentType: "application/octet-stream"
+            )
+        ) { request, context in
             let owner = try await owner(context, .viewer)
             let path = try FilePath.normalise(segments: context.parameters.getCatchAll())
-            guard let file = try await files.file(owner, path: path) else { throw APIError.notFound("no file \(path)", field: "path") }
+            guard let file = try await files.file(owner, path: path) else {
+                throw APIError.notFound("no file \(path)", field: "path")
+            }
             let range = try ByteRange.parse(request.headers[.range], size: file.size)
             var headers = HTTPFields()
             headers[.contentType] = "application/octet-stream"
@@ -63,36 +77,53 @@ enum FileRoutes {
             headers[.contentLength] = String(range.map { $0.count } ?? Int(file.size))
             if let range { headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(file.size)" }
             let bytes = try await core.ledger.blobs.get(file.blobId, range: range)
-            return Response(status: range == nil ? .ok : .partialContent, headers: headers, body: ResponseBody(asyncSequence: bytes))
+            return Response(
+                status: range == nil ? .ok : .partialContent, headers: headers, body: ResponseBody(asyncSequence: bytes)
+            )
         }
 
-        api.get("\(base)/files", OperationDoc(
-            "Files by path, those under `prefix` when given (viewers)", tags: [tag],
-            query: [
-                .init("prefix", Schema.string, "a path prefix, e.g. checkpoints/"), .init("after", Schema.string, "the last path of the previous page"),
-                .init("limit", Schema.integer, "page size, 1–1000 (default 100)"),
-            ],
-            response: Schema.object(["items": Schema.array(of: Schema.ref("File")), "nextAfter": Schema.string], required: ["items"])
-        )) { request, context in
+        api.get(
+            "\(base)/files",
+            OperationDoc(
+                "Files by path, those under `prefix` when given (viewers)", tags: [tag],
+                query: [
+                    .init("prefix", Schema.string, "a path prefix, e.g. checkpoints/"),
+                    .init("after", Schema.string, "the last path of the previous page"),
+                    .init("limit", Schema.integer, "page size, 1–1000 (default 100)"),
+                ],
+                response: Schema.object(
+                    ["items": Schema.array(of: Schema.ref("File")), "nextAfter": Schema.string], required: ["items"])
+            )
+        ) { request, context in
             let owner = try await owner(context, .viewer)
             let query = request.uri.queryParameters
-            let limit = try query.get("limit").map { text in
-                guard let value = Int(text), (1...1000).contains(value) else { throw APIError.invalidField("limit", "limit is an integer from 1 to 1000") }
-                return value
-            } ?? 100
-            let found = try await files.list(owner, prefix: query.get("prefix") ?? "", after: query.get("after"), limit: limit)
+            let limit =
+                try query.get("limit").map { text in
+                    guard let value = Int(text), (1...1000).contains(value) else {
+                        throw APIError.invalidField("limit", "limit is an integer from 1 to 1000")
+                    }
+                    return value
+                } ?? 100
+            let found = try await files.list(
+                owner, prefix: query.get("prefix") ?? "", after: query.get("after"), limit: limit)
             var body: [String: JSONValue] = ["items": .array(try found.map { try $0.view() })]
             if found.count == limit, let last = found.last { body["nextAfter"] = .string(last.path) }
             return JSONResponse(JSONValue.object(body))
         }
 
-        api.delete("\(base)/files/**", OperationDoc(
-            "Delete the file at this path (editors); answers the bytes freed (0 while another file holds the same content)", tags: [tag],
-            response: Schema.object(["freedBytes": Schema.integer], required: ["freedBytes"])
-        )) { _, context in
+        api.delete(
+            "\(base)/files/**",
+            OperationDoc(
+                "Delete the file at this path (editors); answers the bytes freed (0 while another file holds the same content)",
+                tags: [tag],
+                response: Schema.object(["freedBytes": Schema.integer], required: ["freedBytes"])
+            )
+        ) { _, context in
             let owner = try await owner(context, .editor)
             let path = try FilePath.normalise(segments: context.parameters.getCatchAll())
-            guard let freed = try await files.delete(owner, path: path) else { throw APIError.notFound("no file \(path)", field: "path") }
+            guard let freed = try await files.delete(owner, path: path) else {
+                throw APIError.notFound("no file \(path)", field: "path")
+            }
             return JSONResponse(["freedBytes": .int(freed)] as JSONValue)
         }
     }

@@ -12,9 +12,13 @@ import Platform
 enum UploadRoutes {
     static let upload = Schema.object(
         [
-            "id": Schema.id, "owner": Schema.string, "path": Schema.string, "partSize": Schema.integer, "size": Schema.integer,
+            "id": Schema.id, "owner": Schema.string, "path": Schema.string, "partSize": Schema.integer,
+            "size": Schema.integer,
             "sha256": Schema.string, "createdAt": Schema.dateTime, "receivedBytes": Schema.integer,
-            "parts": Schema.array(of: Schema.object(["number": Schema.integer, "size": Schema.integer, "sha256": Schema.string], required: ["number", "size", "sha256"])),
+            "parts": Schema.array(
+                of: Schema.object(
+                    ["number": Schema.integer, "size": Schema.integer, "sha256": Schema.string],
+                    required: ["number", "size", "sha256"])),
         ],
         required: ["id", "owner", "path", "partSize", "parts"]
     )
@@ -23,65 +27,99 @@ enum UploadRoutes {
         api.schema("Upload", upload)
         let uploads = core.uploads
 
-        api.post("/v1/uploads", OperationDoc(
-            "Start a resumable upload of one file to a run (`runId`), a project (`projectId`) or a draft dataset version (`datasetVersionId`) (editors)", tags: ["files"],
-            body: Schema.object(["runId": Schema.id, "projectId": Schema.id, "datasetVersionId": Schema.id, "path": Schema.string, "size": Schema.integer, "sha256": Schema.string, "partSize": Schema.integer], required: ["path"]),
-            status: 201, response: Schema.ref("Upload")
-        )) { request, context in
+        api.post(
+            "/v1/uploads",
+            OperationDoc(
+                "Start a resumable upload of one file to a run (`runId`), a project (`projectId`) or a draft dataset version (`datasetVersionId`) (editors)",
+                tags: ["files"],
+                body: Schema.object(
+                    [
+                        "runId": Schema.id, "projectId": Schema.id, "datasetVersionId": Schema.id,
+                        "path": Schema.string, "size": Schema.integer, "sha256": Schema.string,
+                        "partSize": Schema.integer,
+                    ], required: ["path"]),
+                status: 201, response: Schema.ref("Upload")
+            )
+        ) { request, context in
             let body = try await request.decodeJSON(as: UploadCreation.self, context: context)
-            let owner: FileOwner = switch try body.target() {
-            case .run(let run): .run(try await core.run(run, context, needs: .editor))
-            case .project(let project): .project(try await core.project(project, context, needs: .editor).project)
-            case .datasetVersion(let version): .datasetVersion(try await draftVersion(version, context, core))
-            }
+            let owner: FileOwner =
+                switch try body.target() {
+                case .run(let run): .run(try await core.run(run, context, needs: .editor))
+                case .project(let project): .project(try await core.project(project, context, needs: .editor).project)
+                case .datasetVersion(let version): .datasetVersion(try await draftVersion(version, context, core))
+                }
             let created = try body.upload(to: owner, by: try context.requirePrincipal().id)
             try await uploads.create(created)
             return JSONResponse(try created.view(parts: []), status: .created)
         }
 
-        api.get("/v1/uploads/{id}", OperationDoc(
-            "An upload and the parts it has received: after a cut, send the ones missing (editors)", tags: ["files"], response: Schema.ref("Upload")
-        )) { _, context in
+        api.get(
+            "/v1/uploads/{id}",
+            OperationDoc(
+                "An upload and the parts it has received: after a cut, send the ones missing (editors)",
+                tags: ["files"], response: Schema.ref("Upload")
+            )
+        ) { _, context in
             let upload = try await ownUpload(context, core)
             return JSONResponse(try upload.view(parts: try await uploads.parts(of: upload)))
         }
 
-        api.put("/v1/uploads/{id}/parts/{number}", OperationDoc(
-            "Send part `number` (1–10000) of `partSize` bytes, the last one shorter; sending a part again replaces it (editors)", tags: ["files"],
-            bodyContentType: "application/octet-stream",
-            response: Schema.object(["number": Schema.integer, "size": Schema.integer, "sha256": Schema.string], required: ["number", "size", "sha256"])
-        )) { request, context in
+        api.put(
+            "/v1/uploads/{id}/parts/{number}",
+            OperationDoc(
+                "Send part `number` (1–10000) of `partSize` bytes, the last one shorter; sending a part again replaces it (editors)",
+                tags: ["files"],
+                bodyContentType: "application/octet-stream",
+                response: Schema.object(
+                    ["number": Schema.integer, "size": Schema.integer, "sha256": Schema.string],
+                    required: ["number", "size", "sha256"])
+            )
+        ) { request, context in
             let upload = try await ownUpload(context, core)
-            guard let number = context.parameters.get("number").flatMap(Int.init), (1...UploadCreation.maxParts).contains(number) else {
+            guard let number = context.parameters.get("number").flatMap(Int.init),
+                (1...UploadCreation.maxParts).contains(number)
+            else {
                 throw APIError.invalidField("number", "a part number is from 1 to \(UploadCreation.maxParts)")
             }
             let blob = try await core.ledger.blobs.put(request.body, maxBytes: upload.partSize)
             try await FileRoutes.expectDigest(request.headers[FileRoutes.sha256Header], of: blob, core.ledger)
             let part = try await uploads.savePart(number, of: upload, blob: blob)
-            return JSONResponse(["number": .int(part.number), "size": .int(part.size), "sha256": .string(part.blobId)] as JSONValue)
+            return JSONResponse(
+                ["number": .int(part.number), "size": .int(part.size), "sha256": .string(part.blobId)] as JSONValue)
         }
 
-        api.post("/v1/uploads/{id}/complete", OperationDoc(
-            "Join the parts into the file (editors): parts 1…n with no gap, all but the last of `partSize` bytes", tags: ["files"],
-            status: 201, response: Schema.ref("File")
-        )) { _, context in
+        api.post(
+            "/v1/uploads/{id}/complete",
+            OperationDoc(
+                "Join the parts into the file (editors): parts 1…n with no gap, all but the last of `partSize` bytes",
+                tags: ["files"],
+                status: 201, response: Schema.ref("File")
+            )
+        ) { _, context in
             let upload = try await ownUpload(context, core)
             let received = try await uploads.parts(of: upload)
             try upload.checkComplete(received)
-            let blob = try await core.ledger.blobs.put(ConcatenatedBlobs(blobs: core.ledger.blobs, ids: received.map(\.blobId)), maxBytes: nil)
+            let blob = try await core.ledger.blobs.put(
+                ConcatenatedBlobs(blobs: core.ledger.blobs, ids: received.map(\.blobId)), maxBytes: nil)
             if let declared = upload.sha256, declared != blob.id {
                 try await core.ledger.reclaim([blob.id])
-                throw APIError.conflict("the parts' SHA-256 is \(blob.id), not the \(declared) the upload declared; resend the parts that differ", code: "digest_mismatch", field: "sha256")
+                throw APIError.conflict(
+                    "the parts' SHA-256 is \(blob.id), not the \(declared) the upload declared; resend the parts that differ",
+                    code: "digest_mismatch", field: "sha256")
             }
-            let (file, _) = try await core.files.record(blob, at: upload.path, in: .recorded(in: upload), by: try context.requirePrincipal().id)
+            let (file, _) = try await core.files.record(
+                blob, at: upload.path, in: .recorded(in: upload), by: try context.requirePrincipal().id)
             try await uploads.discard(upload)
             return JSONResponse(try file.view(), status: .created)
         }
 
-        api.delete("/v1/uploads/{id}", OperationDoc(
-            "Abandon an upload and free its parts (editors)", tags: ["files"],
-            response: Schema.object(["freedBytes": Schema.integer], required: ["freedBytes"])
-        )) { _, context in
+        api.delete(
+            "/v1/uploads/{id}",
+            OperationDoc(
+                "Abandon an upload and free its parts (editors)", tags: ["files"],
+                response: Schema.object(["freedBytes": Schema.integer], required: ["freedBytes"])
+            )
+        ) { _, context in
             let upload = try await ownUpload(context, core)
             return JSONResponse(["freedBytes": .int(try await uploads.discard(upload))] as JSONValue)
         }
@@ -102,10 +140,14 @@ enum UploadRoutes {
     }
 
     /// A dataset version that still takes files.
-    private static func draftVersion(_ id: String, _ context: AuthRequestContext, _ core: DataCore) async throws -> DatasetVersion {
+    private static func draftVersion(
+        _ id: String, _ context: AuthRequestContext, _ core: DataCore
+    ) async throws -> DatasetVersion {
         let version = try await core.datasetVersion(id, context, needs: .editor)
         guard version.state == .draft else {
-            throw APIError.conflict("the version is final; start a new version to change its files", code: "version_final", field: "datasetVersionId")
+            throw APIError.conflict(
+                "the version is final; start a new version to change its files", code: "version_final",
+                field: "datasetVersionId")
         }
         return version
     }

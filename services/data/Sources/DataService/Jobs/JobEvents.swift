@@ -28,8 +28,8 @@ enum JobEvents {
     static func operations(for event: CloudEvent, _ core: DataCore) async throws -> [WriteOperation] {
         let prefix = "mlex.compute.job."
         guard event.type.hasPrefix(prefix), let status = runStatus[String(event.type.dropFirst(prefix.count))],
-              let runID = event.data["runId"]?.stringValue, let run = try await core.runs.run(id: runID),
-              run.status != status, run.status.canMove(to: status)
+            let runID = event.data["runId"]?.stringValue, let run = try await core.runs.run(id: runID),
+            run.status != status, run.status.canMove(to: status)
         else { return [] }
         var changed = run
         changed.status = status

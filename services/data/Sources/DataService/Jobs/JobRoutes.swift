@@ -8,19 +8,28 @@ import Platform
 /// the run's own endpoints. Asking again for the same job gives the same run.
 enum JobRoutes {
     static func register(_ api: APIBuilder<AuthRequestContext>, _ core: DataCore) {
-        api.put("/v1/jobs/{jobId}/run", OperationDoc(
-            "The run of a compute job, created scheduled on first call in the named experiment (default `jobs`, made if missing); editors and the compute service", tags: ["jobs"],
-            body: Schema.object([
-                "projectId": Schema.id, "experimentName": Schema.string, "name": Schema.string, "params": Schema.anyObject,
-                "tags": Schema.anyObject, "source": Schema.anyObject, "submittedBy": Schema.id,
-            ], required: ["projectId"]),
-            response: Schema.ref("Run")
-        )) { request, context in
+        api.put(
+            "/v1/jobs/{jobId}/run",
+            OperationDoc(
+                "The run of a compute job, created scheduled on first call in the named experiment (default `jobs`, made if missing); editors and the compute service",
+                tags: ["jobs"],
+                body: Schema.object(
+                    [
+                        "projectId": Schema.id, "experimentName": Schema.string, "name": Schema.string,
+                        "params": Schema.anyObject,
+                        "tags": Schema.anyObject, "source": Schema.anyObject, "submittedBy": Schema.id,
+                    ], required: ["projectId"]),
+                response: Schema.ref("Run")
+            )
+        ) { request, context in
             let jobID = try context.parameters.requireID("jobId")
             let body = try await request.decodeJSON(as: JobRunRequest.self, context: context)
             let (project, _) = try await core.project(try body.projectID(), context, needs: .editor)
             if let existing = try await core.runs.run(ofJob: jobID) {
-                guard existing.projectId == project.id else { throw APIError.conflict("job \(jobID) already has a run in another project", code: "job_run_exists", field: "jobId") }
+                guard existing.projectId == project.id else {
+                    throw APIError.conflict(
+                        "job \(jobID) already has a run in another project", code: "job_run_exists", field: "jobId")
+                }
                 return JSONResponse(existing.view())
             }
             let caller = try context.requirePrincipal()
@@ -33,7 +42,9 @@ enum JobRoutes {
     }
 
     /// The project's experiment with this name, made when there is none.
-    private static func experiment(named name: String, in project: Project, by userID: String, _ core: DataCore) async throws -> Experiment {
+    private static func experiment(
+        named name: String, in project: Project, by userID: String, _ core: DataCore
+    ) async throws -> Experiment {
         if let found = try await core.experiments.experiment(named: name, in: project.id) { return found }
         let created = Experiment(name: name, description: "Runs of compute jobs", in: project.id, createdBy: userID)
         do {

@@ -43,7 +43,9 @@ enum Downsampling {
     }
 
     /// The view of a stored series with `count` points.
-    static func view(series id: String, count: Int, buckets: Int, metrics: MetricSeriesStore) async throws -> (width: Int, buckets: [JSONValue]) {
+    static func view(
+        series id: String, count: Int, buckets: Int, metrics: MetricSeriesStore
+    ) async throws -> (width: Int, buckets: [JSONValue]) {
         guard count > 0 else { return (1, []) }
         let plan = plan(count: count, buckets: buckets)
         if let level = plan.level {

@@ -13,74 +13,120 @@ enum MetricRoutes {
         let metrics = core.metrics
         let keyParameter = OperationDoc.QueryParameter("key", Schema.string, "the metric's key", required: true)
 
-        api.post("/v1/runs/{id}/metrics", OperationDoc(
-            "Append up to 10,000 metric points (editors); step defaults to 0 and timestamp (epoch ms) to now", tags: ["metrics"],
-            body: Schema.object(["points": Schema.array(of: Schema.object(
-                ["key": Schema.string, "value": Schema.number, "step": Schema.integer, "timestamp": Schema.integer], required: ["key", "value"]
-            ))], required: ["points"]),
-            response: Schema.object(["accepted": Schema.integer], required: ["accepted"])
-        )) { request, context in
+        api.post(
+            "/v1/runs/{id}/metrics",
+            OperationDoc(
+                "Append up to 10,000 metric points (editors); step defaults to 0 and timestamp (epoch ms) to now",
+                tags: ["metrics"],
+                body: Schema.object(
+                    [
+                        "points": Schema.array(
+                            of: Schema.object(
+                                [
+                                    "key": Schema.string, "value": Schema.number, "step": Schema.integer,
+                                    "timestamp": Schema.integer,
+                                ], required: ["key", "value"]
+                            ))
+                    ], required: ["points"]),
+                response: Schema.object(["accepted": Schema.integer], required: ["accepted"])
+            )
+        ) { request, context in
             let run = try await core.run(try context.parameters.requireID("id"), context, needs: .editor)
             let batch = try MetricBatch(body: try await request.parseJSON(context: context))
             try await metrics.append(batch, to: run)
             return JSONResponse(["accepted": .int(Int64(batch.count))] as JSONValue)
         }
 
-        api.get("/v1/runs/{id}/metrics", OperationDoc(
-            "The run's metric keys with their point count, min, max and latest point (viewers)", tags: ["metrics"],
-            response: Schema.object(["items": Schema.array(of: Schema.anyObject)], required: ["items"])
-        )) { _, context in
+        api.get(
+            "/v1/runs/{id}/metrics",
+            OperationDoc(
+                "The run's metric keys with their point count, min, max and latest point (viewers)", tags: ["metrics"],
+                response: Schema.object(["items": Schema.array(of: Schema.anyObject)], required: ["items"])
+            )
+        ) { _, context in
             let run = try await core.run(try context.parameters.requireID("id"), context, needs: .viewer)
             let series = try await metrics.series(of: run.id)
             return JSONResponse(["items": .array(series.map { $0.view() })] as JSONValue)
         }
 
-        api.get("/v1/runs/{id}/metrics/history", OperationDoc(
-            "A key's points in the order they were logged, paged: `after` is the number of points already read (viewers)", tags: ["metrics"],
-            query: [
-                keyParameter, .init("after", Schema.integer, "points to skip (the previous page's nextAfter)"),
-                .init("limit", Schema.integer, "page size, 1–\(maxHistoryPage) (default 1000)"),
-            ],
-            response: Schema.object(["key": Schema.string, "count": Schema.integer, "items": Schema.array(of: Schema.anyObject), "nextAfter": Schema.integer], required: ["key", "count", "items"])
-        )) { request, context in
+        api.get(
+            "/v1/runs/{id}/metrics/history",
+            OperationDoc(
+                "A key's points in the order they were logged, paged: `after` is the number of points already read (viewers)",
+                tags: ["metrics"],
+                query: [
+                    keyParameter, .init("after", Schema.integer, "points to skip (the previous page's nextAfter)"),
+                    .init("limit", Schema.integer, "page size, 1–\(maxHistoryPage) (default 1000)"),
+                ],
+                response: Schema.object(
+                    [
+                        "key": Schema.string, "count": Schema.integer, "items": Schema.array(of: Schema.anyObject),
+                        "nextAfter": Schema.integer,
+                    ], required: ["key", "count", "items"])
+            )
+        ) { request, context in
             let (series, key) = try await seriesOfRequest(request, context, core)
             let after = try integer(request, "after", default: 0, in: 0...Int.max)
             let limit = try integer(request, "limit", default: 1000, in: 1...maxHistoryPage)
             let count = Int(series?.count ?? 0)
             var points: [MetricPoint] = []
             if let series { points = try await metrics.points(series: series.id, after: after, limit: limit) }
-            var body: [String: JSONValue] = ["key": .string(key), "count": .int(Int64(count)), "items": .array(points.map(\.view))]
+            var body: [String: JSONValue] = [
+                "key": .string(key), "count": .int(Int64(count)), "items": .array(points.map(\.view)),
+            ]
             if after + points.count < count { body["nextAfter"] = .int(Int64(after + points.count)) }
             return JSONResponse(JSONValue.object(body))
         }
 
-        api.get("/v1/runs/{id}/metrics/downsampled", OperationDoc(
-            "A key's series for a chart: at most `buckets` consecutive buckets with their exact min, max, last value and step range (viewers)", tags: ["metrics"],
-            query: [keyParameter, .init("buckets", Schema.integer, "the most buckets wanted, 1–5000 (default 1000)")],
-            response: Schema.object(["key": Schema.string, "count": Schema.integer, "bucketWidth": Schema.integer, "items": Schema.array(of: Schema.anyObject)], required: ["key", "count", "items"])
-        )) { request, context in
+        api.get(
+            "/v1/runs/{id}/metrics/downsampled",
+            OperationDoc(
+                "A key's series for a chart: at most `buckets` consecutive buckets with their exact min, max, last value and step range (viewers)",
+                tags: ["metrics"],
+                query: [
+                    keyParameter, .init("buckets", Schema.integer, "the most buckets wanted, 1–5000 (default 1000)"),
+                ],
+                response: Schema.object(
+                    [
+                        "key": Schema.string, "count": Schema.integer, "bucketWidth": Schema.integer,
+                        "items": Schema.array(of: Schema.anyObject),
+                    ], required: ["key", "count", "items"])
+            )
+        ) { request, context in
             let (series, key) = try await seriesOfRequest(request, context, core)
             let buckets = try integer(request, "buckets", default: 1000, in: 1...5000)
             let count = Int(series?.count ?? 0)
-            let view = try await Downsampling.view(series: series?.id ?? "", count: count, buckets: buckets, metrics: metrics)
-            return JSONResponse([
-                "key": .string(key), "count": .int(Int64(count)), "bucketWidth": .int(Int64(view.width)), "items": .array(view.buckets),
-            ] as JSONValue)
+            let view = try await Downsampling.view(
+                series: series?.id ?? "", count: count, buckets: buckets, metrics: metrics)
+            return JSONResponse(
+                [
+                    "key": .string(key), "count": .int(Int64(count)), "bucketWidth": .int(Int64(view.width)),
+                    "items": .array(view.buckets),
+                ] as JSONValue)
         }
     }
 
     /// The run's series named by `?key=` (nil when nothing was logged under it yet).
-    private static func seriesOfRequest(_ request: Request, _ context: AuthRequestContext, _ core: DataCore) async throws -> (MetricSeries?, String) {
+    private static func seriesOfRequest(
+        _ request: Request, _ context: AuthRequestContext, _ core: DataCore
+    ) async throws -> (MetricSeries?, String) {
         let run = try await core.run(try context.parameters.requireID("id"), context, needs: .viewer)
-        guard let key = request.uri.queryParameters.get("key"), !key.isEmpty else { throw APIError.invalidField("key", "key is required") }
+        guard let key = request.uri.queryParameters.get("key"), !key.isEmpty else {
+            throw APIError.invalidField("key", "key is required")
+        }
         try FieldKey.validate(key, field: "key")
         return (try await core.metrics.series(run: run.id, key: key), key)
     }
 
-    private static func integer(_ request: Request, _ name: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
+    private static func integer(
+        _ request: Request, _ name: String, default value: Int, in range: ClosedRange<Int>
+    ) throws -> Int {
         guard let text = request.uri.queryParameters.get(name) else { return value }
         guard let number = Int(text), range.contains(number) else {
-            throw APIError.invalidField(name, "\(name) is an integer from \(range.lowerBound)\(range.upperBound == Int.max ? " up" : " to \(range.upperBound)")")
+            throw APIError.invalidField(
+                name,
+                "\(name) is an integer from \(range.lowerBound)\(range.upperBound == Int.max ? " up" : " to \(range.upperBound)")"
+            )
         }
         return number
     }

@@ -23,12 +23,15 @@ struct MetricSeriesStore: Sendable {
                 try await Task.sleep(for: .milliseconds(attempt * 2))
             }
         }
-        throw APIError.conflict("metric series of this run kept changing under this request; retry", code: "write_conflict", field: "points")
+        throw APIError.conflict(
+            "metric series of this run kept changing under this request; retry", code: "write_conflict", field: "points"
+        )
     }
 
     private func operations(for batch: [MetricBatch.Series], of run: Run) async throws -> [WriteOperation] {
         let ids = batch.map { MetricSeries.id(run: run.id, key: $0.key) }
-        let stored = try await store.find("metric_series", Query(filter: ["id": ["$in": .array(ids.map(JSONValue.string))]]))
+        let stored = try await store.find(
+            "metric_series", Query(filter: ["id": ["$in": .array(ids.map(JSONValue.string))]]))
         let previous = try Self.byID(stored.map(MetricSeries.init(document:)), id: \.id)
 
         // The tier documents the first new point of each series falls in, fetched at once.
@@ -36,10 +39,12 @@ struct MetricSeriesStore: Sendable {
         for id in ids {
             let count = Int(previous[id]?.count ?? 0)
             for level in MetricTiers.levels where count > 0 {
-                tierIDs.append(.string(MetricTier.id(series: id, level: level, chunk: MetricTiers.chunk(of: count, level: level))))
+                tierIDs.append(
+                    .string(MetricTier.id(series: id, level: level, chunk: MetricTiers.chunk(of: count, level: level))))
             }
         }
-        let tierDocuments = tierIDs.isEmpty ? [] : try await store.find("metric_tiers", Query(filter: ["id": ["$in": .array(tierIDs)]]))
+        let tierDocuments =
+            tierIDs.isEmpty ? [] : try await store.find("metric_tiers", Query(filter: ["id": ["$in": .array(tierIDs)]]))
         let tiers = try Self.byID(tierDocuments.map(MetricTier.init(document:)), id: \.id)
 
         var operations: [WriteOperation] = []
@@ -49,14 +54,22 @@ struct MetricSeriesStore: Sendable {
             let before = previous[id]
             guard let series = MetricSeries.appending(points, to: before, of: run) else { continue }
             let count = Int(before?.count ?? 0)
-            operations.append(.insert(MetricChunk(series: id, of: run, start: count, points: points).document(), into: "metric_chunks"))
+            operations.append(
+                .insert(
+                    MetricChunk(series: id, of: run, start: count, points: points).document(), into: "metric_chunks"))
 
             for level in MetricTiers.levels {
-                let existing = tiers[MetricTier.id(series: id, level: level, chunk: MetricTiers.chunk(of: count, level: level))]
-                for (chunk, buckets) in MetricTiers.append(values: points.values, steps: points.steps, first: count, level: level, existing: existing?.buckets ?? []) {
+                let existing = tiers[
+                    MetricTier.id(series: id, level: level, chunk: MetricTiers.chunk(of: count, level: level))]
+                for (chunk, buckets) in MetricTiers.append(
+                    values: points.values, steps: points.steps, first: count, level: level,
+                    existing: existing?.buckets ?? [])
+                {
                     let tier = MetricTier(series: id, of: run, level: level, chunk: chunk, buckets: buckets)
                     // Replaced whole: an update would parse the stored copy only to overwrite it.
-                    if tiers[tier.id] != nil { operations.append(.delete("metric_tiers", filter: ["id": .string(tier.id)])) }
+                    if tiers[tier.id] != nil {
+                        operations.append(.delete("metric_tiers", filter: ["id": .string(tier.id)]))
+                    }
                     operations.append(.insert(tier.document(), into: "metric_tiers"))
                 }
             }
@@ -65,13 +78,17 @@ struct MetricSeriesStore: Sendable {
                 operations.append(.insert(series.document(), into: "metric_series"))
             } else {
                 // Guarded by the count it read: a concurrent append makes this batch fail on the chunk id anyway.
-                operations.append(.update("metric_series", filter: ["id": .string(id), "count": .int(Int64(count))], update: ["$set": .object(series.summary)], many: false))
+                operations.append(
+                    .update(
+                        "metric_series", filter: ["id": .string(id), "count": .int(Int64(count))],
+                        update: ["$set": .object(series.summary)], many: false))
             }
             let encoded = FieldKey.encode(points.key)
             runSet["metrics.\(encoded)"] = .double(series.last.value)
             runSet["metricSummaries.\(encoded)"] = series.runSummary
         }
-        operations.append(.update(Run.collection, filter: ["id": .string(run.id)], update: ["$set": .object(runSet)], many: false))
+        operations.append(
+            .update(Run.collection, filter: ["id": .string(run.id)], update: ["$set": .object(runSet)], many: false))
         return operations
     }
 
@@ -80,11 +97,13 @@ struct MetricSeriesStore: Sendable {
     }
 
     func series(run runID: String, key: String) async throws -> MetricSeries? {
-        try await store.get(MetricSeries.id(run: runID, key: key), from: "metric_series").map(MetricSeries.init(document:))
+        try await store.get(MetricSeries.id(run: runID, key: key), from: "metric_series").map(
+            MetricSeries.init(document:))
     }
 
     func series(of runID: String) async throws -> [MetricSeries] {
-        try await store.find("metric_series", Query(filter: ["runId": .string(runID)], sort: [.ascending("key")])).map(MetricSeries.init(document:))
+        try await store.find("metric_series", Query(filter: ["runId": .string(runID)], sort: [.ascending("key")])).map(
+            MetricSeries.init(document:))
     }
 
     /// Points `after ..< after + limit` of a series in arrival order.
@@ -92,7 +111,11 @@ struct MetricSeriesStore: Sendable {
         var points: [MetricPoint] = []
         var cursor = after
         while points.count < limit {
-            let chunks = try await store.find("metric_chunks", Query(filter: ["seriesId": .string(id), "end": ["$gt": .int(Int64(cursor))]], sort: [.ascending("end")], limit: 8))
+            let chunks = try await store.find(
+                "metric_chunks",
+                Query(
+                    filter: ["seriesId": .string(id), "end": ["$gt": .int(Int64(cursor))]], sort: [.ascending("end")],
+                    limit: 8))
             guard !chunks.isEmpty else { break }
             // Each chunk is read only once the page reaches it.
             for document in chunks {
@@ -111,7 +134,9 @@ struct MetricSeriesStore: Sendable {
 
     /// A level's buckets from its first, in order.
     func tierBuckets(series id: String, level: Int) async throws -> [MetricTiers.Bucket] {
-        let documents = try await store.find("metric_tiers", Query(filter: ["seriesId": .string(id), "level": .int(Int64(level))], sort: [.ascending("chunk")]))
+        let documents = try await store.find(
+            "metric_tiers",
+            Query(filter: ["seriesId": .string(id), "level": .int(Int64(level))], sort: [.ascending("chunk")]))
         return try documents.flatMap { try MetricTier(document: $0).buckets }
     }
 }

@@ -55,7 +55,9 @@ enum MetricTiers {
     /// `existing` holds the stored buckets of the document point `first` falls in (none when
     /// there is no such document); returns the buckets of every document that changed or is
     /// new, by chunk.
-    static func append(values: [Double], steps: [Int64], first: Int, level: Int, existing: [Bucket]) -> [(chunk: Int, buckets: [Bucket])] {
+    static func append(
+        values: [Double], steps: [Int64], first: Int, level: Int, existing: [Bucket]
+    ) -> [(chunk: Int, buckets: [Bucket])] {
         let width = width(level)
         var changed: [Int: [Bucket]] = [chunk(of: first, level: level): existing]
         for offset in values.indices {

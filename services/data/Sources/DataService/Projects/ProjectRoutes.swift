@@ -19,10 +19,13 @@ enum ProjectRoutes {
         api.schema("Project", project)
         let projects = core.projects
 
-        api.post("/v1/projects", OperationDoc(
-            "Create a project; its creator becomes its owner", tags: ["projects"],
-            body: NamedCreation.schema, status: 201, response: Schema.ref("Project")
-        )) { request, context in
+        api.post(
+            "/v1/projects",
+            OperationDoc(
+                "Create a project; its creator becomes its owner", tags: ["projects"],
+                body: NamedCreation.schema, status: 201, response: Schema.ref("Project")
+            )
+        ) { request, context in
             let caller = try context.requirePrincipal()
             guard caller.kind == .user else { throw APIError.forbidden("projects are created by users") }
             let (name, description) = try await request.decodeJSON(as: NamedCreation.self, context: context).validated()
@@ -31,11 +34,15 @@ enum ProjectRoutes {
             return JSONResponse(try created.view(), status: .created)
         }
 
-        api.get("/v1/projects", OperationDoc(
-            "The projects the caller holds a role on, by id (administrators: every project)", tags: ["projects"],
-            query: PageRequest.parameters() + [Lifecycle.viewParameter],
-            response: Schema.object(["items": Schema.array(of: Schema.ref("Project")), "nextAfter": Schema.id], required: ["items"])
-        )) { request, context in
+        api.get(
+            "/v1/projects",
+            OperationDoc(
+                "The projects the caller holds a role on, by id (administrators: every project)", tags: ["projects"],
+                query: PageRequest.parameters() + [Lifecycle.viewParameter],
+                response: Schema.object(
+                    ["items": Schema.array(of: Schema.ref("Project")), "nextAfter": Schema.id], required: ["items"])
+            )
+        ) { request, context in
             let caller = try context.requirePrincipal()
             let page = try PageRequest(request)
             let lifecycle = try Lifecycle.view(request)
@@ -49,41 +56,59 @@ enum ProjectRoutes {
                 }
                 member = nil
             }
-            let found = try await projects.projects(visibleTo: member, lifecycle: lifecycle, limit: page.limit, after: page.after)
+            let found = try await projects.projects(
+                visibleTo: member, lifecycle: lifecycle, limit: page.limit, after: page.after)
             return JSONResponse(page.response(try found.map { try $0.view() }))
         }
 
-        api.get("/v1/projects/{id}", OperationDoc(
-            "A project, with the caller's role on it (viewers; also when it is in the trash)", tags: ["projects"], response: Schema.ref("Project")
-        )) { _, context in
+        api.get(
+            "/v1/projects/{id}",
+            OperationDoc(
+                "A project, with the caller's role on it (viewers; also when it is in the trash)", tags: ["projects"],
+                response: Schema.ref("Project")
+            )
+        ) { _, context in
             let (found, role) = try await core.project(try context.parameters.requireID("id"), context, needs: .viewer)
             var view = try found.view()
             view["yourRole"] = .string(role.rawValue)
             return JSONResponse(view)
         }
 
-        api.patch("/v1/projects/{id}", OperationDoc(
-            "Rename a project or change its description (editors)", tags: ["projects"],
-            body: NamedChange.schema, response: Schema.ref("Project")
-        )) { request, context in
+        api.patch(
+            "/v1/projects/{id}",
+            OperationDoc(
+                "Rename a project or change its description (editors)", tags: ["projects"],
+                body: NamedChange.schema, response: Schema.ref("Project")
+            )
+        ) { request, context in
             let (found, _) = try await core.project(try context.parameters.requireID("id"), context, needs: .editor)
             let body = try await request.decodeJSON(as: NamedChange.self, context: context)
             guard let changed = try body.applied(to: found) else { return JSONResponse(try found.view()) }
             return JSONResponse(try await projects.entities.update(found, to: changed, verb: "updated").view())
         }
 
-        api.delete("/v1/projects/{id}", OperationDoc(
-            "Move a project to the trash, or with purge=true delete a trashed project and everything in it (owners)", tags: ["projects"],
-            query: [OperationDoc.purgeParameter], response: OperationDoc.freedBytes
-        )) { request, context in
-            let (found, _) = try await core.project(try context.parameters.requireID("id"), context, needs: .owner, trashed: true)
-            return JSONResponse(["freedBytes": .int(try await projects.entities.remove(found, purge: request.wantsPurge))] as JSONValue)
+        api.delete(
+            "/v1/projects/{id}",
+            OperationDoc(
+                "Move a project to the trash, or with purge=true delete a trashed project and everything in it (owners)",
+                tags: ["projects"],
+                query: [OperationDoc.purgeParameter], response: OperationDoc.freedBytes
+            )
+        ) { request, context in
+            let (found, _) = try await core.project(
+                try context.parameters.requireID("id"), context, needs: .owner, trashed: true)
+            return JSONResponse(
+                ["freedBytes": .int(try await projects.entities.remove(found, purge: request.wantsPurge))] as JSONValue)
         }
 
-        api.post("/v1/projects/{id}/restore", OperationDoc(
-            "Take a project out of the trash (owners)", tags: ["projects"], response: Schema.ref("Project")
-        )) { _, context in
-            let (found, _) = try await core.project(try context.parameters.requireID("id"), context, needs: .owner, trashed: true)
+        api.post(
+            "/v1/projects/{id}/restore",
+            OperationDoc(
+                "Take a project out of the trash (owners)", tags: ["projects"], response: Schema.ref("Project")
+            )
+        ) { _, context in
+            let (found, _) = try await core.project(
+                try context.parameters.requireID("id"), context, needs: .owner, trashed: true)
             return JSONResponse(try await projects.entities.restore(found).view())
         }
 

@@ -38,9 +38,13 @@ struct DatasetVersion: TrashableRecord, Equatable {
 
 extension DatasetVersion {
     /// A new draft, version `number` of `dataset`.
-    init(number: Int64, of dataset: Dataset, description: String, schema: JSONValue?, createdBy: String, at now: String = Timestamp.now) {
+    init(
+        number: Int64, of dataset: Dataset, description: String, schema: JSONValue?, createdBy: String,
+        at now: String = Timestamp.now
+    ) {
         self.init(
-            id: ID.make(), datasetId: dataset.id, projectId: dataset.projectId, number: number, description: description, schema: schema,
+            id: ID.make(), datasetId: dataset.id, projectId: dataset.projectId, number: number,
+            description: description, schema: schema,
             state: .draft, lifecycle: .active, createdBy: createdBy, createdAt: now, updatedAt: now,
             fileCount: nil, size: nil, finalizedAt: nil, trashedAt: .absent
         )

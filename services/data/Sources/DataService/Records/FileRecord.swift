@@ -35,7 +35,8 @@ extension FileRecord {
     init(_ blob: BlobInfo, at path: String, in owner: FileOwner, by userID: String, at now: String = Timestamp.now) {
         let containers = owner.containers
         self.init(
-            id: ID.make(), owner: owner.key, path: path, blobId: blob.id, size: blob.size, sha256: blob.id, createdBy: userID, createdAt: now,
+            id: ID.make(), owner: owner.key, path: path, blobId: blob.id, size: blob.size, sha256: blob.id,
+            createdBy: userID, createdAt: now,
             projectId: containers.projectId, experimentId: containers.experimentId, runId: containers.runId,
             datasetId: containers.datasetId, datasetVersionId: containers.datasetVersionId
         )

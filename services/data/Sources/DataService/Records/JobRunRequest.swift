@@ -22,13 +22,19 @@ struct JobRunRequest: Decodable {
 
     /// The rest of the request, checked (400 naming the field): who the run is created for,
     /// the experiment it goes in, and the run to create there (itself checked by `RunCreation`).
-    func checked(jobID: String, caller: Principal) throws -> (submitter: String?, experimentName: String, run: RunCreation) {
+    func checked(
+        jobID: String, caller: Principal
+    ) throws -> (submitter: String?, experimentName: String, run: RunCreation) {
         let submitter = try Validate.id(submittedBy, field: "submittedBy")
-        if submitter != nil, caller.kind != .service { throw APIError.invalidField("submittedBy", "only a service submits on someone's behalf") }
+        if submitter != nil, caller.kind != .service {
+            throw APIError.invalidField("submittedBy", "only a service submits on someone's behalf")
+        }
         let experiment = try Validate.name(experimentName ?? Self.defaultExperiment, field: "experimentName")
         var source = source ?? RunSource()
         source.jobId = jobID
-        let run = RunCreation(name: name, startTime: nil, status: .scheduled, parentRunId: nil, source: source, params: params, tags: tags)
+        let run = RunCreation(
+            name: name, startTime: nil, status: .scheduled, parentRunId: nil, source: source, params: params, tags: tags
+        )
         return (submitter, experiment, run)
     }
 }

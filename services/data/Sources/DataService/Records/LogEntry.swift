@@ -23,8 +23,10 @@ extension LogEntry {
     init(document: JSONValue) throws {
         let fields = try StoredFields(document, of: Self.self)
         self.init(
-            id: try fields.string("id"), runId: try fields.string("runId"), experimentId: try fields.string("experimentId"),
-            projectId: try fields.string("projectId"), time: try fields.string("time"), level: try fields.value("level"),
+            id: try fields.string("id"), runId: try fields.string("runId"),
+            experimentId: try fields.string("experimentId"),
+            projectId: try fields.string("projectId"), time: try fields.string("time"),
+            level: try fields.value("level"),
             message: try fields.string("message")
         )
     }
@@ -65,7 +67,8 @@ struct LogAppend: Decodable {
         let defaultTime = Timestamp.format(now)
         return try entries.enumerated().map { index, entry in
             guard entry.message.utf8.count <= Self.maxMessageBytes else {
-                throw APIError.invalidField("entries.\(index).message", "a message has at most \(Self.maxMessageBytes) bytes")
+                throw APIError.invalidField(
+                    "entries.\(index).message", "a message has at most \(Self.maxMessageBytes) bytes")
             }
             return LogEntry(
                 id: ID.make(), runId: run.id, experimentId: run.experimentId, projectId: run.projectId,

@@ -40,7 +40,9 @@ struct MetricBatch: Sendable {
                 positions[point.key] = position
                 series.append(Series(key: point.key))
             }
-            guard point.value.isFinite else { throw APIError.invalidField("points.\(index).value", "a metric value is a finite number") }
+            guard point.value.isFinite else {
+                throw APIError.invalidField("points.\(index).value", "a metric value is a finite number")
+            }
             series[position].values.append(point.value)
             series[position].steps.append(point.step ?? 0)
             series[position].timestamps.append(point.timestamp ?? now)
@@ -57,19 +59,36 @@ struct MetricBatch: Sendable {
     }
 
     private static func points(in body: JSONValue) throws -> [Point] {
-        guard let members = body.objectValue else { throw APIError.badRequest("the body is a JSON object", code: "invalid_type") }
-        guard let list = members["points"] else { throw APIError.badRequest("points is required", code: "missing_field", field: "points") }
-        guard let elements = list.arrayValue else { throw APIError.badRequest("points is an array", code: "invalid_type", field: "points") }
+        guard let members = body.objectValue else {
+            throw APIError.badRequest("the body is a JSON object", code: "invalid_type")
+        }
+        guard let list = members["points"] else {
+            throw APIError.badRequest("points is required", code: "missing_field", field: "points")
+        }
+        guard let elements = list.arrayValue else {
+            throw APIError.badRequest("points is an array", code: "invalid_type", field: "points")
+        }
         return try elements.enumerated().map { index, element in
             let place = "points.\(index)"
-            guard let point = element.objectValue else { throw APIError.badRequest("a point is an object", code: "invalid_type", field: place) }
-            guard let key = point["key"] else { throw APIError.badRequest("key is required", code: "missing_field", field: "\(place).key") }
-            guard let keyText = key.stringValue else { throw APIError.badRequest("key is a string", code: "invalid_type", field: "\(place).key") }
-            guard let value = point["value"] else { throw APIError.badRequest("value is required", code: "missing_field", field: "\(place).value") }
-            guard let number = value.numberValue else { throw APIError.badRequest("value is a number", code: "invalid_type", field: "\(place).value") }
+            guard let point = element.objectValue else {
+                throw APIError.badRequest("a point is an object", code: "invalid_type", field: place)
+            }
+            guard let key = point["key"] else {
+                throw APIError.badRequest("key is required", code: "missing_field", field: "\(place).key")
+            }
+            guard let keyText = key.stringValue else {
+                throw APIError.badRequest("key is a string", code: "invalid_type", field: "\(place).key")
+            }
+            guard let value = point["value"] else {
+                throw APIError.badRequest("value is required", code: "missing_field", field: "\(place).value")
+            }
+            guard let number = value.numberValue else {
+                throw APIError.badRequest("value is a number", code: "invalid_type", field: "\(place).value")
+            }
             return Point(
                 key: keyText, value: number,
-                step: try integer(point["step"], "step", at: place), timestamp: try integer(point["timestamp"], "timestamp", at: place)
+                step: try integer(point["step"], "step", at: place),
+                timestamp: try integer(point["timestamp"], "timestamp", at: place)
             )
         }
     }

@@ -27,7 +27,8 @@ extension MetricChunk {
     /// `points` stored as points `start ...` of series `seriesID` of `run`.
     init(series seriesID: String, of run: Run, start: Int, points: MetricBatch.Series) {
         self.init(
-            id: "\(seriesID):\(String(start).leftPadded(to: 12))", seriesId: seriesID, runId: run.id, experimentId: run.experimentId,
+            id: "\(seriesID):\(String(start).leftPadded(to: 12))", seriesId: seriesID, runId: run.id,
+            experimentId: run.experimentId,
             projectId: run.projectId, start: Int64(start), end: Int64(start + points.values.count),
             values: points.values, steps: points.steps, timestamps: points.timestamps
         )
@@ -39,16 +40,19 @@ extension MetricChunk {
             id: try fields.string("id"), seriesId: try fields.string("seriesId"), runId: try fields.string("runId"),
             experimentId: try fields.string("experimentId"), projectId: try fields.string("projectId"),
             start: try fields.int("start"), end: try fields.int("end"),
-            values: try fields.doubles("values"), steps: try fields.ints("steps"), timestamps: try fields.ints("timestamps")
+            values: try fields.doubles("values"), steps: try fields.ints("steps"),
+            timestamps: try fields.ints("timestamps")
         )
         guard steps.count == values.count, timestamps.count == values.count else {
-            throw StoredDocumentError(record: Self.self, field: "steps", problem: "values, steps and timestamps differ in length")
+            throw StoredDocumentError(
+                record: Self.self, field: "steps", problem: "values, steps and timestamps differ in length")
         }
     }
 
     func document() -> JSONValue {
         [
-            "id": .string(id), "seriesId": .string(seriesId), "runId": .string(runId), "experimentId": .string(experimentId),
+            "id": .string(id), "seriesId": .string(seriesId), "runId": .string(runId),
+            "experimentId": .string(experimentId),
             "projectId": .string(projectId), "start": .int(start), "end": .int(end),
             "values": .array(values.map(JSONValue.double)), "steps": .array(steps.map(JSONValue.int)),
             "timestamps": .array(timestamps.map(JSONValue.int)),

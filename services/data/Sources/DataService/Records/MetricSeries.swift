@@ -37,14 +37,16 @@ extension MetricSeries {
         var maximum = previous?.max ?? -.infinity
         var last = previous?.last
         for index in points.values.indices {
-            let point = MetricPoint(value: points.values[index], step: points.steps[index], timestamp: points.timestamps[index])
+            let point = MetricPoint(
+                value: points.values[index], step: points.steps[index], timestamp: points.timestamps[index])
             minimum = Swift.min(minimum, point.value)
             maximum = Swift.max(maximum, point.value)
             if last.map({ (point.step, point.timestamp) >= ($0.step, $0.timestamp) }) ?? true { last = point }
         }
         guard let last else { return nil }
         return MetricSeries(
-            id: id(run: run.id, key: points.key), runId: run.id, experimentId: run.experimentId, projectId: run.projectId, key: points.key,
+            id: id(run: run.id, key: points.key), runId: run.id, experimentId: run.experimentId,
+            projectId: run.projectId, key: points.key,
             count: (previous?.count ?? 0) + Int64(points.values.count), min: minimum, max: maximum, last: last
         )
     }
@@ -53,10 +55,12 @@ extension MetricSeries {
         let fields = try StoredFields(document, of: Self.self)
         let last = try StoredFields(fields.members["last"] ?? .null, of: MetricPoint.self)
         self.init(
-            id: try fields.string("id"), runId: try fields.string("runId"), experimentId: try fields.string("experimentId"),
+            id: try fields.string("id"), runId: try fields.string("runId"),
+            experimentId: try fields.string("experimentId"),
             projectId: try fields.string("projectId"), key: try fields.string("key"), count: try fields.int("count"),
             min: try fields.double("min"), max: try fields.double("max"),
-            last: MetricPoint(value: try last.double("value"), step: try last.int("step"), timestamp: try last.int("timestamp"))
+            last: MetricPoint(
+                value: try last.double("value"), step: try last.int("step"), timestamp: try last.int("timestamp"))
         )
     }
 
@@ -77,7 +81,10 @@ extension MetricSeries {
 
     /// What the run keeps of the series under `metricSummaries.<key>`, for search.
     var runSummary: JSONValue {
-        ["min": .double(min), "max": .double(max), "step": .int(last.step), "timestamp": .int(last.timestamp), "count": .int(count)]
+        [
+            "min": .double(min), "max": .double(max), "step": .int(last.step), "timestamp": .int(last.timestamp),
+            "count": .int(count),
+        ]
     }
 
     /// As clients see it: without the ids of what holds it.

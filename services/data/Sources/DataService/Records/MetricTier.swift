@@ -20,7 +20,8 @@ struct MetricTier: StoredRecord, Equatable {
 extension MetricTier {
     init(series seriesID: String, of run: Run, level: Int, chunk: Int, buckets: [MetricTiers.Bucket]) {
         self.init(
-            id: Self.id(series: seriesID, level: level, chunk: chunk), seriesId: seriesID, runId: run.id, experimentId: run.experimentId,
+            id: Self.id(series: seriesID, level: level, chunk: chunk), seriesId: seriesID, runId: run.id,
+            experimentId: run.experimentId,
             projectId: run.projectId, level: level, chunk: chunk, buckets: buckets
         )
     }
@@ -39,14 +40,19 @@ extension MetricTier {
         let (mins, maxes, lasts) = (try fields.array("min"), try fields.array("max"), try fields.array("last"))
         let (firstSteps, lastSteps) = (try fields.array("firstStep"), try fields.array("lastStep"))
         guard Set([mins.count, maxes.count, lasts.count, firstSteps.count, lastSteps.count]).count == 1 else {
-            throw StoredDocumentError(record: MetricTier.self, field: "min", problem: "the bucket arrays differ in length")
+            throw StoredDocumentError(
+                record: MetricTier.self, field: "min", problem: "the bucket arrays differ in length")
         }
         var buckets: [MetricTiers.Bucket] = []
         buckets.reserveCapacity(mins.count)
         for index in mins.indices {
-            guard let min = mins[index].numberValue, let max = maxes[index].numberValue, let last = lasts[index].numberValue,
-                  let firstStep = firstSteps[index].intValue, let lastStep = lastSteps[index].intValue
-            else { throw StoredDocumentError(record: MetricTier.self, field: "min.\(index)", problem: "a bucket is numbers") }
+            guard let min = mins[index].numberValue, let max = maxes[index].numberValue,
+                let last = lasts[index].numberValue,
+                let firstStep = firstSteps[index].intValue, let lastStep = lastSteps[index].intValue
+            else {
+                throw StoredDocumentError(
+                    record: MetricTier.self, field: "min.\(index)", problem: "a bucket is numbers")
+            }
             buckets.append(MetricTiers.Bucket(min: min, max: max, last: last, firstStep: firstStep, lastStep: lastStep))
         }
         return buckets
@@ -54,11 +60,13 @@ extension MetricTier {
 
     func document() -> JSONValue {
         [
-            "id": .string(id), "seriesId": .string(seriesId), "runId": .string(runId), "experimentId": .string(experimentId),
+            "id": .string(id), "seriesId": .string(seriesId), "runId": .string(runId),
+            "experimentId": .string(experimentId),
             "projectId": .string(projectId), "level": .int(Int64(level)), "chunk": .int(Int64(chunk)),
             "min": .array(buckets.map { .double($0.min) }), "max": .array(buckets.map { .double($0.max) }),
             "last": .array(buckets.map { .double($0.last) }),
-            "firstStep": .array(buckets.map { .int($0.firstStep) }), "lastStep": .array(buckets.map { .int($0.lastStep) }),
+            "firstStep": .array(buckets.map { .int($0.firstStep) }),
+            "lastStep": .array(buckets.map { .int($0.lastStep) }),
         ]
     }
 }
@@ -79,10 +87,13 @@ extension MetricTier {
 
         func buckets() throws -> [MetricTiers.Bucket] {
             guard Set([min.count, max.count, last.count, firstStep.count, lastStep.count]).count == 1 else {
-                throw StoredDocumentError(record: MetricTier.self, field: "min", problem: "the bucket arrays differ in length")
+                throw StoredDocumentError(
+                    record: MetricTier.self, field: "min", problem: "the bucket arrays differ in length")
             }
             return min.indices.map { index in
-                MetricTiers.Bucket(min: min[index], max: max[index], last: last[index], firstStep: firstStep[index], lastStep: lastStep[index])
+                MetricTiers.Bucket(
+                    min: min[index], max: max[index], last: last[index], firstStep: firstStep[index],
+                    lastStep: lastStep[index])
             }
         }
     }
@@ -94,9 +105,12 @@ extension MetricTier {
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
-            id: try container.decode(String.self, forKey: .id), seriesId: try container.decode(String.self, forKey: .seriesId),
-            runId: try container.decode(String.self, forKey: .runId), experimentId: try container.decode(String.self, forKey: .experimentId),
-            projectId: try container.decode(String.self, forKey: .projectId), level: try container.decode(Int.self, forKey: .level),
+            id: try container.decode(String.self, forKey: .id),
+            seriesId: try container.decode(String.self, forKey: .seriesId),
+            runId: try container.decode(String.self, forKey: .runId),
+            experimentId: try container.decode(String.self, forKey: .experimentId),
+            projectId: try container.decode(String.self, forKey: .projectId),
+            level: try container.decode(Int.self, forKey: .level),
             chunk: try container.decode(Int.self, forKey: .chunk), buckets: try Columns(from: decoder).buckets()
         )
     }

@@ -20,7 +20,10 @@ struct ProjectMember: StoredRecord, Equatable {
 }
 
 extension ProjectMember {
-    init(project projectID: String, kind: Kind, member memberID: String, role: ProjectRole, by actor: String, at time: String) {
+    init(
+        project projectID: String, kind: Kind, member memberID: String, role: ProjectRole, by actor: String,
+        at time: String
+    ) {
         self.init(
             id: Self.id(projectID, kind, memberID), projectId: projectID, memberKind: kind, memberId: memberID,
             role: role, addedBy: actor, addedAt: time

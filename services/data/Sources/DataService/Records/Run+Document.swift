@@ -7,13 +7,16 @@ extension Run {
     init(document: JSONValue) throws {
         let fields = try StoredFields(document, of: Self.self)
         self.init(
-            id: try fields.string("id"), projectId: try fields.string("projectId"), experimentId: try fields.string("experimentId"),
-            name: try fields.string("name"), status: try fields.value("status"), startTime: try fields.string("startTime"),
+            id: try fields.string("id"), projectId: try fields.string("projectId"),
+            experimentId: try fields.string("experimentId"),
+            name: try fields.string("name"), status: try fields.value("status"),
+            startTime: try fields.string("startTime"),
             endTime: try fields.optionalString("endTime"), createdBy: try fields.string("createdBy"),
             parentRunId: try fields.presence("parentRunId"),
             source: try fields.members["source"].map { try RunSource(stored: $0) },
             params: RunFields(stored: try fields.object("params")), tags: RunFields(stored: try fields.object("tags")),
-            metrics: RunFields(stored: try fields.object("metrics")), metricSummaries: RunFields(stored: try fields.object("metricSummaries")),
+            metrics: RunFields(stored: try fields.object("metrics")),
+            metricSummaries: RunFields(stored: try fields.object("metricSummaries")),
             lifecycle: try fields.value("lifecycle"), createdAt: try fields.optionalString("createdAt"),
             updatedAt: try fields.optionalString("updatedAt"), trashedAt: try fields.presence("trashedAt"),
             exitCode: fields.members["exitCode"]
@@ -59,7 +62,8 @@ extension RunSource {
         let fields = try StoredFields(stored, of: Self.self)
         self.init(
             codeVersion: try fields.optionalString("codeVersion"), gitCommit: try fields.optionalString("gitCommit"),
-            gitRepository: try fields.optionalString("gitRepository"), entryPoint: try fields.optionalString("entryPoint"),
+            gitRepository: try fields.optionalString("gitRepository"),
+            entryPoint: try fields.optionalString("entryPoint"),
             jobId: try fields.optionalString("jobId")
         )
     }

@@ -48,8 +48,13 @@ struct RunSource: Codable, Sendable, Equatable {
 
     /// Each member at most `maxLength` characters (400 naming `source.<member>`).
     func validate() throws {
-        for (key, value) in [("codeVersion", codeVersion), ("gitCommit", gitCommit), ("gitRepository", gitRepository), ("entryPoint", entryPoint), ("jobId", jobId)] {
-            if let value, value.count > Self.maxLength { throw APIError.invalidField("source.\(key)", "at most \(Self.maxLength) characters") }
+        for (key, value) in [
+            ("codeVersion", codeVersion), ("gitCommit", gitCommit), ("gitRepository", gitRepository),
+            ("entryPoint", entryPoint), ("jobId", jobId),
+        ] {
+            if let value, value.count > Self.maxLength {
+                throw APIError.invalidField("source.\(key)", "at most \(Self.maxLength) characters")
+            }
         }
     }
 }

@@ -55,7 +55,9 @@ struct RunChange: Decodable {
         }
         if let status {
             guard run.status.canMove(to: status) else {
-                throw APIError.conflict("run is \(run.status.rawValue); it cannot become \(status.rawValue)", code: "invalid_transition", field: "status")
+                throw APIError.conflict(
+                    "run is \(run.status.rawValue); it cannot become \(status.rawValue)", code: "invalid_transition",
+                    field: "status")
             }
             if status != run.status {
                 changed.status = status
@@ -98,7 +100,9 @@ enum RunFieldRules {
     static let maxTagLength = 8000
 
     static func checkedParams(_ params: [String: JSONValue]) throws -> [String: JSONValue] {
-        guard params.count <= maxPerRequest else { throw APIError.invalidField("params", "at most \(maxPerRequest) params per request") }
+        guard params.count <= maxPerRequest else {
+            throw APIError.invalidField("params", "at most \(maxPerRequest) params per request")
+        }
         for (key, value) in params {
             try FieldKey.validate(key, field: "params.\(key)")
             _ = try Validate.scalar(value, field: "params.\(key)", maxLength: maxParamLength)
@@ -108,11 +112,16 @@ enum RunFieldRules {
 
     /// Tags are strings; with `allowRemoval`, null removes one.
     static func checkedTags(_ tags: [String: JSONValue], allowRemoval: Bool) throws -> [String: JSONValue] {
-        guard tags.count <= maxPerRequest else { throw APIError.invalidField("tags", "at most \(maxPerRequest) tags per request") }
+        guard tags.count <= maxPerRequest else {
+            throw APIError.invalidField("tags", "at most \(maxPerRequest) tags per request")
+        }
         for (key, value) in tags {
             try FieldKey.validate(key, field: "tags.\(key)")
             if value == .null, allowRemoval { continue }
-            guard case .string = value else { throw APIError.invalidField("tags.\(key)", "a tag's value is a string\(allowRemoval ? " (null removes it)" : "")") }
+            guard case .string = value else {
+                throw APIError.invalidField(
+                    "tags.\(key)", "a tag's value is a string\(allowRemoval ? " (null removes it)" : "")")
+            }
             _ = try Validate.scalar(value, field: "tags.\(key)", maxLength: maxTagLength)
         }
         return tags

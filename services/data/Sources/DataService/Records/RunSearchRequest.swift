@@ -31,19 +31,28 @@ struct RunSearchRequest: Decodable {
         default: throw APIError.invalidField("view", "view is active, trashed or all")
         }
         if let experimentIds {
-            guard (1...100).contains(experimentIds.count) else { throw APIError.invalidField("experimentIds", "give 1–100 experiment ids, or none for the whole project") }
-            for (index, id) in experimentIds.enumerated() where !ID.isValid(id) { throw APIError.invalidField("experimentIds.\(index)", "an experiment id") }
+            guard (1...100).contains(experimentIds.count) else {
+                throw APIError.invalidField("experimentIds", "give 1–100 experiment ids, or none for the whole project")
+            }
+            for (index, id) in experimentIds.enumerated() where !ID.isValid(id) {
+                throw APIError.invalidField("experimentIds.\(index)", "an experiment id")
+            }
             parts.append(["experimentId": ["$in": .array(experimentIds.map(JSONValue.string))]])
         }
         if let filter {
             do {
-                if let expression = try RunFilterParser.parse(filter) { parts.append(try RunFilterTranslation.filter(expression)) }
+                if let expression = try RunFilterParser.parse(filter) {
+                    parts.append(try RunFilterTranslation.filter(expression))
+                }
             } catch let error as RunFilterSyntaxError {
-                throw APIError.badRequest(error.message, code: "invalid_filter", field: "filter", position: error.position)
+                throw APIError.badRequest(
+                    error.message, code: "invalid_filter", field: "filter", position: error.position)
             }
         }
         let limit = limit ?? 100
-        guard (1...Self.maxLimit).contains(limit) else { throw APIError.invalidField("limit", "limit is from 1 to \(Self.maxLimit)") }
+        guard (1...Self.maxLimit).contains(limit) else {
+            throw APIError.invalidField("limit", "limit is from 1 to \(Self.maxLimit)")
+        }
         let sort = try orderBy.map(Self.sortKeys) ?? RunSearch.defaultOrder
         let after = try pageToken.map(RunSearch.decodeToken)
         return RunSearch.Criteria(filter: ["$and": .array(parts)], sort: sort, limit: limit, after: after)
@@ -62,7 +71,8 @@ struct RunSearchRequest: Decodable {
             }
             // Parsed by the filter grammar itself, so aliases and quoting match.
             guard let field = try? RunFilterParser.parseField(words.joined(separator: " ")) else {
-                throw APIError.invalidField("orderBy.\(index)", "\(clause) does not name a field (e.g. metrics.accuracy desc, startTime)")
+                throw APIError.invalidField(
+                    "orderBy.\(index)", "\(clause) does not name a field (e.g. metrics.accuracy desc, startTime)")
             }
             let path = try RunFilterTranslation.documentPath(field)
             return descending ? .descending(path) : .ascending(path)

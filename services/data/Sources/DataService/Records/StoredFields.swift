@@ -8,7 +8,9 @@ struct StoredFields {
     let record: Any.Type
 
     init(_ document: JSONValue, of record: Any.Type) throws {
-        guard let members = document.objectValue else { throw StoredDocumentError(record: record, field: nil, problem: "not an object") }
+        guard let members = document.objectValue else {
+            throw StoredDocumentError(record: record, field: nil, problem: "not an object")
+        }
         self.members = members
         self.record = record
     }
@@ -48,7 +50,9 @@ struct StoredFields {
 
     /// A member holding one of an enumeration's raw values.
     func value<Value: RawRepresentable>(_ key: String) throws -> Value where Value.RawValue == String {
-        guard let value = members[key]?.stringValue.flatMap(Value.init(rawValue:)) else { throw missing(key, "one of \(Value.self)") }
+        guard let value = members[key]?.stringValue.flatMap(Value.init(rawValue:)) else {
+            throw missing(key, "one of \(Value.self)")
+        }
         return value
     }
 

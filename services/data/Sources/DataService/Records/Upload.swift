@@ -23,7 +23,9 @@ struct Upload: StoredRecord, Equatable {
     let datasetVersionId: String?
 
     var containers: FileContainers {
-        FileContainers(projectId: projectId, experimentId: experimentId, runId: runId, datasetId: datasetId, datasetVersionId: datasetVersionId)
+        FileContainers(
+            projectId: projectId, experimentId: experimentId, runId: runId, datasetId: datasetId,
+            datasetVersionId: datasetVersionId)
     }
 
     /// Parts `1…n` with no gap, all but the last of `partSize` bytes, as many bytes as declared
@@ -34,19 +36,23 @@ struct Upload: StoredRecord, Equatable {
                 throw APIError.conflict("part \(index + 1) is missing", code: "parts_missing", field: "parts")
             }
             if index < parts.count - 1, part.size != partSize {
-                throw APIError.conflict("part \(index + 1) has \(part.size) bytes; every part but the last has \(partSize)", code: "part_size", field: "parts")
+                throw APIError.conflict(
+                    "part \(index + 1) has \(part.size) bytes; every part but the last has \(partSize)",
+                    code: "part_size", field: "parts")
             }
         }
         let total = parts.reduce(Int64(0)) { $0 + $1.size }
         if let size, size != total {
-            throw APIError.conflict("the parts hold \(total) bytes; the upload declared \(size)", code: "size_mismatch", field: "size")
+            throw APIError.conflict(
+                "the parts hold \(total) bytes; the upload declared \(size)", code: "size_mismatch", field: "size")
         }
     }
 
     /// As clients see it: with the parts received so far.
     func view(parts: [UploadPart]) throws -> JSONValue {
         var view = try document()
-        view["parts"] = .array(parts.map { ["number": .int($0.number), "size": .int($0.size), "sha256": .string($0.blobId)] })
+        view["parts"] = .array(
+            parts.map { ["number": .int($0.number), "size": .int($0.size), "sha256": .string($0.blobId)] })
         view["receivedBytes"] = .int(parts.reduce(Int64(0)) { $0 + $1.size })
         return view
     }
@@ -70,7 +76,8 @@ struct UploadPart: StoredRecord, Equatable {
 extension UploadPart {
     init(_ number: Int, of upload: Upload, blob: BlobInfo) {
         self.init(
-            id: Self.id(upload: upload.id, number: number), uploadId: upload.id, number: Int64(number), blobId: blob.id, size: blob.size,
+            id: Self.id(upload: upload.id, number: number), uploadId: upload.id, number: Int64(number), blobId: blob.id,
+            size: blob.size,
             projectId: upload.projectId, experimentId: upload.experimentId, runId: upload.runId,
             datasetId: upload.datasetId, datasetVersionId: upload.datasetVersionId
         )
@@ -95,13 +102,18 @@ struct UploadCreation: Decodable {
     static let maxParts = 10_000
 
     enum Target {
-        case run(String), project(String), datasetVersion(String)
+        case run(String)
+        case project(String)
+        case datasetVersion(String)
     }
 
     /// What the file goes to, checked first (exactly one id, each well-formed): whether the
     /// caller may write there comes before the rest.
     func target() throws -> Target {
-        switch (try Validate.id(runId, field: "runId"), try Validate.id(projectId, field: "projectId"), try Validate.id(datasetVersionId, field: "datasetVersionId")) {
+        switch (
+            try Validate.id(runId, field: "runId"), try Validate.id(projectId, field: "projectId"),
+            try Validate.id(datasetVersionId, field: "datasetVersionId")
+        ) {
         case (let run?, nil, nil): return .run(run)
         case (nil, let project?, nil): return .project(project)
         case (nil, nil, let version?): return .datasetVersion(version)
@@ -113,16 +125,22 @@ struct UploadCreation: Decodable {
     func upload(to owner: FileOwner, by userID: String, at now: String = Timestamp.now) throws -> Upload {
         let partSize = partSize ?? Self.defaultPartSize
         guard Self.partSizes.contains(partSize) else {
-            throw APIError.invalidField("partSize", "partSize is from \(Self.partSizes.lowerBound) to \(Self.partSizes.upperBound) bytes")
+            throw APIError.invalidField(
+                "partSize", "partSize is from \(Self.partSizes.lowerBound) to \(Self.partSizes.upperBound) bytes")
         }
         if let size, size < 0 || size > partSize * Int64(Self.maxParts) {
-            throw APIError.invalidField("size", "size is from 0 to \(partSize * Int64(Self.maxParts)) bytes with parts of \(partSize)")
+            throw APIError.invalidField(
+                "size", "size is from 0 to \(partSize * Int64(Self.maxParts)) bytes with parts of \(partSize)")
         }
-        if let sha256, sha256.count != 64 || !sha256.allSatisfy(\.isHexDigit) { throw APIError.invalidField("sha256", "sha256 is 64 hex digits") }
+        if let sha256, sha256.count != 64 || !sha256.allSatisfy(\.isHexDigit) {
+            throw APIError.invalidField("sha256", "sha256 is 64 hex digits")
+        }
         let containers = owner.containers
         return Upload(
-            id: ID.make(), owner: owner.key, path: try FilePath.normalise(path), partSize: partSize, size: size, sha256: sha256?.lowercased(),
-            createdBy: userID, createdAt: now, projectId: containers.projectId, experimentId: containers.experimentId, runId: containers.runId,
+            id: ID.make(), owner: owner.key, path: try FilePath.normalise(path), partSize: partSize, size: size,
+            sha256: sha256?.lowercased(),
+            createdBy: userID, createdAt: now, projectId: containers.projectId, experimentId: containers.experimentId,
+            runId: containers.runId,
             datasetId: containers.datasetId, datasetVersionId: containers.datasetVersionId
         )
     }

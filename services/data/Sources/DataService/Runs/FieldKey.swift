@@ -17,13 +17,17 @@ enum FieldKey {
             scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "_-./: ".unicodeScalars.contains(scalar)
         }
         guard allowed, key.trimmingCharacters(in: .whitespaces) == key else {
-            throw APIError.invalidField(field, "a key holds letters, digits, spaces and _ - . / : (no leading or trailing space)")
+            throw APIError.invalidField(
+                field, "a key holds letters, digits, spaces and _ - . / : (no leading or trailing space)")
         }
         // Keys are stored by their bytes but compared as Swift strings, which are equal when
         // canonically equivalent (the Kelvin sign and K): only the composed (NFC) spelling is
         // taken, so two stored keys never read back as one.
         guard key.unicodeScalars.elementsEqual(key.precomposedStringWithCanonicalMapping.unicodeScalars) else {
-            throw APIError.invalidField(field, "a key is written in composed Unicode (NFC); \"\(key.precomposedStringWithCanonicalMapping)\" is the same key")
+            throw APIError.invalidField(
+                field,
+                "a key is written in composed Unicode (NFC); \"\(key.precomposedStringWithCanonicalMapping)\" is the same key"
+            )
         }
     }
 
@@ -34,7 +38,8 @@ enum FieldKey {
             if (byte >= 97 && byte <= 122) || (byte >= 65 && byte <= 90) || (byte >= 48 && byte <= 57) || byte == 95 {
                 encoded.unicodeScalars.append(Unicode.Scalar(byte))
             } else {
-                encoded += "-" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 15, radix: 16, uppercase: true)
+                encoded +=
+                    "-" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 15, radix: 16, uppercase: true)
             }
         }
         return encoded
@@ -47,7 +52,8 @@ enum FieldKey {
         var utf8 = encoded.utf8.makeIterator()
         while let byte = utf8.next() {
             if byte == UInt8(ascii: "-"), let high = utf8.next(), let low = utf8.next(),
-               let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) {
+                let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
+            {
                 bytes.append(value)
             } else {
                 bytes.append(byte)

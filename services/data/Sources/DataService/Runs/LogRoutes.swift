@@ -6,36 +6,61 @@ import Platform
 /// A run's log entries: editors append batches, viewers page through them.
 enum LogRoutes {
     static let entry = Schema.object(
-        ["id": Schema.id, "time": Schema.dateTime, "level": Schema.enumeration(LogEntry.Level.allCases.map(\.rawValue)), "message": Schema.string],
+        [
+            "id": Schema.id, "time": Schema.dateTime,
+            "level": Schema.enumeration(LogEntry.Level.allCases.map(\.rawValue)), "message": Schema.string,
+        ],
         required: ["id", "time", "level", "message"]
     )
 
     static func register(_ api: APIBuilder<AuthRequestContext>, _ core: DataCore) {
         api.schema("LogEntry", entry)
 
-        api.post("/v1/runs/{id}/logs", OperationDoc(
-            "Append up to 10,000 log entries (editors); time defaults to now and level to info", tags: ["runs"],
-            body: Schema.object(["entries": Schema.array(of: Schema.object(
-                ["time": Schema.dateTime, "level": Schema.enumeration(LogEntry.Level.allCases.map(\.rawValue)), "message": Schema.string], required: ["message"]
-            ))], required: ["entries"]),
-            response: Schema.object(["accepted": Schema.integer], required: ["accepted"])
-        )) { request, context in
+        api.post(
+            "/v1/runs/{id}/logs",
+            OperationDoc(
+                "Append up to 10,000 log entries (editors); time defaults to now and level to info", tags: ["runs"],
+                body: Schema.object(
+                    [
+                        "entries": Schema.array(
+                            of: Schema.object(
+                                [
+                                    "time": Schema.dateTime,
+                                    "level": Schema.enumeration(LogEntry.Level.allCases.map(\.rawValue)),
+                                    "message": Schema.string,
+                                ], required: ["message"]
+                            ))
+                    ], required: ["entries"]),
+                response: Schema.object(["accepted": Schema.integer], required: ["accepted"])
+            )
+        ) { request, context in
             let run = try await core.run(try context.parameters.requireID("id"), context, needs: .editor)
             let entries = try await request.decodeJSON(as: LogAppend.self, context: context).entries(of: run)
             try await core.logs.append(entries)
             return JSONResponse(["accepted": .int(Int64(entries.count))] as JSONValue)
         }
 
-        api.get("/v1/runs/{id}/logs", OperationDoc(
-            "Log entries in the order they arrived, paged by `after` (viewers); `level` keeps that level and above", tags: ["runs"],
-            query: PageRequest.parameters(maxLimit: 5000, defaultLimit: 500) + [.init("level", Schema.enumeration(LogEntry.Level.allCases.map(\.rawValue)), "the lowest level to return")],
-            response: Schema.object(["items": Schema.array(of: Schema.ref("LogEntry")), "nextAfter": Schema.id], required: ["items"])
-        )) { request, context in
+        api.get(
+            "/v1/runs/{id}/logs",
+            OperationDoc(
+                "Log entries in the order they arrived, paged by `after` (viewers); `level` keeps that level and above",
+                tags: ["runs"],
+                query: PageRequest.parameters(maxLimit: 5000, defaultLimit: 500) + [
+                    .init(
+                        "level", Schema.enumeration(LogEntry.Level.allCases.map(\.rawValue)),
+                        "the lowest level to return")
+                ],
+                response: Schema.object(
+                    ["items": Schema.array(of: Schema.ref("LogEntry")), "nextAfter": Schema.id], required: ["items"])
+            )
+        ) { request, context in
             let run = try await core.run(try context.parameters.requireID("id"), context, needs: .viewer)
             let page = try PageRequest(request, maxLimit: 5000, defaultLimit: 500)
             var level: LogEntry.Level?
             if let text = request.uri.queryParameters.get("level") {
-                guard let given = LogEntry.Level(rawValue: text) else { throw APIError.invalidField("level", "level is debug, info, warning or error") }
+                guard let given = LogEntry.Level(rawValue: text) else {
+                    throw APIError.invalidField("level", "level is debug, info, warning or error")
+                }
                 level = given
             }
             let found = try await core.logs.entries(of: run.id, minimum: level, limit: page.limit, after: page.after)

@@ -14,13 +14,18 @@ struct RunLogs: Sendable {
     }
 
     /// Entries after `after` (an entry id) in arrival order, at or above `level`.
-    func entries(of runID: String, minimum level: LogEntry.Level?, limit: Int, after: String?) async throws -> [LogEntry] {
+    func entries(
+        of runID: String, minimum level: LogEntry.Level?, limit: Int, after: String?
+    ) async throws -> [LogEntry] {
         var filter: JSONValue = ["runId": .string(runID)]
         if let level, level != .debug {
             let levels = LogEntry.Level.allCases.drop(while: { $0 != level }).map { JSONValue.string($0.rawValue) }
             filter["level"] = ["$in": .array(Array(levels))]
         }
-        return try await store.find("run_logs", Query(filter: filter, sort: [.ascending("id")], limit: limit, after: after.map { ["id": .string($0)] }))
-            .map(LogEntry.init(document:))
+        return try await store.find(
+            "run_logs",
+            Query(filter: filter, sort: [.ascending("id")], limit: limit, after: after.map { ["id": .string($0)] })
+        )
+        .map(LogEntry.init(document:))
     }
 }

@@ -16,10 +16,20 @@ struct RunFilterField: Sendable, Equatable {
     let position: Int
 }
 
-enum RunFilterValue: Sendable, Equatable { case string(String), integer(Int64), number(Double), bool(Bool) }
+enum RunFilterValue: Sendable, Equatable {
+    case string(String)
+    case integer(Int64)
+    case number(Double)
+    case bool(Bool)
+}
 
 enum RunFilterOperator: String, Sendable {
-    case equal = "=", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+    case equal = "="
+    case notEqual = "!="
+    case less = "<"
+    case lessOrEqual = "<="
+    case greater = ">"
+    case greaterOrEqual = ">="
 }
 
 indirect enum RunFilterExpression: Sendable, Equatable {
@@ -80,7 +90,8 @@ enum RunFilterParser {
         var parser = try Parser(Lexer(chars: Array(text)))
         let field = try parser.parseField()
         guard parser.current.kind == .end else {
-            throw RunFilterSyntaxError("unexpected \(parser.current.quoted) after the field", at: parser.current.position)
+            throw RunFilterSyntaxError(
+                "unexpected \(parser.current.quoted) after the field", at: parser.current.position)
         }
         return field
     }
@@ -96,7 +107,9 @@ extension RunFilterParser {
             case word
             /// `prefix.` followed directly by a quoted key, e.g. metrics.`my metric`.
             case quotedField(prefix: String, key: String)
-            case string(String), integer(Int64), number(Double)
+            case string(String)
+            case integer(Int64)
+            case number(Double)
             case op(RunFilterOperator)
             case lparen, rparen, comma, end
         }
@@ -120,7 +133,9 @@ extension RunFilterParser {
         let chars: [Character]
         var index = 0
 
-        private static let escapes: [Character: Character] = ["\\": "\\", "n": "\n", "t": "\t", "'": "'", "\"": "\"", "`": "`"]
+        private static let escapes: [Character: Character] = [
+            "\\": "\\", "n": "\n", "t": "\t", "'": "'", "\"": "\"", "`": "`",
+        ]
         private static let twoCharOperators: [String: RunFilterOperator] = [
             "==": .equal, "!=": .notEqual, "<>": .notEqual, "<=": .lessOrEqual, ">=": .greaterOrEqual,
         ]
@@ -131,7 +146,9 @@ extension RunFilterParser {
         private func peek() -> Character? { index < chars.count ? chars[index] : nil }
         private func isDigit(_ c: Character) -> Bool { c.isASCII && c.isWholeNumber }
         private func isWordStart(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c == "_") }
-        private func isKeyChar(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isWholeNumber || "_-./:".contains(c)) }
+        private func isKeyChar(_ c: Character) -> Bool {
+            c.isASCII && (c.isLetter || c.isWholeNumber || "_-./:".contains(c))
+        }
 
         mutating func next() throws(RunFilterSyntaxError) -> Token {
             while let c = peek(), c.isWhitespace { index += 1 }
@@ -178,9 +195,14 @@ extension RunFilterParser {
             while let c = peek() {
                 index += 1
                 if c == quote { return result }
-                guard c == "\\" else { result.append(c); continue }
+                guard c == "\\" else {
+                    result.append(c)
+                    continue
+                }
                 guard let escaped = peek() else { break }
-                guard let replacement = Lexer.escapes[escaped] else { throw error("unknown escape '\\\(escaped)'", at: index - 1) }
+                guard let replacement = Lexer.escapes[escaped] else {
+                    throw error("unknown escape '\\\(escaped)'", at: index - 1)
+                }
                 result.append(replacement)
                 index += 1
             }
@@ -211,12 +233,16 @@ extension RunFilterParser {
                 guard let value = Int64(text) else { throw error("integer \(text) does not fit in 64 bits", at: start) }
                 return .integer(value)
             }
-            guard let value = Double(text), value.isFinite else { throw error("number \(text) is out of range", at: start) }
+            guard let value = Double(text), value.isFinite else {
+                throw error("number \(text) is out of range", at: start)
+            }
             return .number(value)
         }
 
         private mutating func digits() throws(RunFilterSyntaxError) {
-            guard let c = peek(), isDigit(c) else { throw error("expected a digit after '\(chars[index - 1])'", at: index) }
+            guard let c = peek(), isDigit(c) else {
+                throw error("expected a digit after '\(chars[index - 1])'", at: index)
+            }
             while let c = peek(), isDigit(c) { index += 1 }
         }
 
@@ -274,7 +300,8 @@ extension RunFilterParser {
         /// Bounds recursion so a hostile filter gets an error instead of a stack overflow.
         private mutating func enterNesting() throws(RunFilterSyntaxError) {
             guard depth < RunFilterParser.maxNesting else {
-                throw RunFilterSyntaxError("the filter nests deeper than \(RunFilterParser.maxNesting) levels", at: current.position)
+                throw RunFilterSyntaxError(
+                    "the filter nests deeper than \(RunFilterParser.maxNesting) levels", at: current.position)
             }
             depth += 1
         }
@@ -337,13 +364,18 @@ extension RunFilterParser {
             return try resolve(prefix: String(parts[0]), key: String(parts[1]), at: token.position)
         }
 
-        private func resolve(prefix: String, key: String, at position: Int) throws(RunFilterSyntaxError) -> RunFilterField {
+        private func resolve(
+            prefix: String, key: String, at position: Int
+        ) throws(RunFilterSyntaxError) -> RunFilterField {
             guard let kind = Parser.prefixes[prefix.lowercased()] else {
                 let message = "unknown field prefix '\(prefix)'; expected params., metrics., tags. or attributes."
                 throw RunFilterSyntaxError(message, at: position)
             }
-            guard !key.isEmpty else { throw RunFilterSyntaxError("expected a key after '\(prefix).'", at: position + prefix.count + 1) }
-            return kind == .attribute ? try attribute(key, at: position) : RunFilterField(kind: kind, key: key, position: position)
+            guard !key.isEmpty else {
+                throw RunFilterSyntaxError("expected a key after '\(prefix).'", at: position + prefix.count + 1)
+            }
+            return kind == .attribute
+                ? try attribute(key, at: position) : RunFilterField(kind: kind, key: key, position: position)
         }
 
         private func attribute(_ name: String, at position: Int) throws(RunFilterSyntaxError) -> RunFilterField {
@@ -354,7 +386,9 @@ extension RunFilterParser {
             return RunFilterField(kind: .attribute, key: canonical, position: position)
         }
 
-        private mutating func parsePredicate(_ field: RunFilterField) throws(RunFilterSyntaxError) -> RunFilterExpression {
+        private mutating func parsePredicate(
+            _ field: RunFilterField
+        ) throws(RunFilterSyntaxError) -> RunFilterExpression {
             if case .op(let op) = current.kind {
                 try advance()
                 return .compare(field, op, try parseValue())
@@ -378,12 +412,15 @@ extension RunFilterParser {
         private mutating func parseList() throws(RunFilterSyntaxError) -> [RunFilterValue] {
             guard current.kind == .lparen else { throw expected("'('") }
             try advance()
-            if current.kind == .rparen { throw RunFilterSyntaxError("'in' needs at least one value", at: current.position) }
+            if current.kind == .rparen {
+                throw RunFilterSyntaxError("'in' needs at least one value", at: current.position)
+            }
             var values = [try parseValue()]
             while current.kind == .comma {
                 try advance()
                 guard values.count < RunFilterParser.maxListValues else {
-                    throw RunFilterSyntaxError("'in' takes at most \(RunFilterParser.maxListValues) values", at: current.position)
+                    throw RunFilterSyntaxError(
+                        "'in' takes at most \(RunFilterParser.maxListValues) values", at: current.position)
                 }
                 values.append(try parseValue())
             }

@@ -27,7 +27,12 @@ enum RunFilterTranslation {
             return [path: [negated ? "$nin" : "$in": .array(candidates)]]
         case .between(let field, let low, let high):
             let path = try documentPath(field)
-            return ["$and": [[path: ["$gte": try rangeValue(low, for: field)]], [path: ["$lte": try rangeValue(high, for: field)]]]]
+            return [
+                "$and": [
+                    [path: ["$gte": try rangeValue(low, for: field)]],
+                    [path: ["$lte": try rangeValue(high, for: field)]],
+                ]
+            ]
         }
     }
 
@@ -68,7 +73,9 @@ enum RunFilterTranslation {
         case (.metric, _), (.param, .integer), (.param, .number): return try storedValues(value, for: field)[0]
         case (.param, .string(let text)), (.tag, .string(let text)): return .string(text)
         case (.attribute, _): return try attributeValue(value, for: field)
-        default: throw error("\(field.kind.rawValue)s.\(field.key) cannot be compared in a range with \(text(of: value))", field)
+        default:
+            throw error(
+                "\(field.kind.rawValue)s.\(field.key) cannot be compared in a range with \(text(of: value))", field)
         }
     }
 
@@ -80,7 +87,9 @@ enum RunFilterTranslation {
             }
             return .string(Timestamp.format(Date(timeIntervalSince1970: Double(millis) / 1000)))
         case ("startTime", .string(let text)), ("endTime", .string(let text)):
-            guard let date = Timestamp.parse(text) else { throw error("\(field.key) takes an RFC 3339 time or epoch milliseconds", field) }
+            guard let date = Timestamp.parse(text) else {
+                throw error("\(field.key) takes an RFC 3339 time or epoch milliseconds", field)
+            }
             return .string(Timestamp.format(date))
         case ("status", .string(let text)):
             guard let status = RunStatus(rawValue: text.lowercased()) else {

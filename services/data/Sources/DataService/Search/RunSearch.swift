@@ -20,8 +20,12 @@ struct RunSearch: Sendable {
     let store: any DocumentStore
 
     func search(_ criteria: Criteria) async throws -> (runs: [Run], nextPageToken: String?) {
-        let documents = try await store.find(Run.collection, Query(filter: criteria.filter, sort: criteria.sort, limit: criteria.limit, after: criteria.after))
-        let next = documents.count == criteria.limit ? documents.last.map { Self.encodeToken(last: $0, sort: criteria.sort) } : nil
+        let documents = try await store.find(
+            Run.collection,
+            Query(filter: criteria.filter, sort: criteria.sort, limit: criteria.limit, after: criteria.after))
+        let next =
+            documents.count == criteria.limit
+            ? documents.last.map { Self.encodeToken(last: $0, sort: criteria.sort) } : nil
         return (try documents.map(Run.init(document:)), next)
     }
 
@@ -36,8 +40,9 @@ struct RunSearch: Sendable {
     }
 
     static func decodeToken(_ token: String) throws -> JSONValue {
-        guard let data = Base64URL.decode(token), let value = try? JSONValue.parse(String(decoding: data, as: UTF8.self)),
-              let id = value["id"]?.stringValue, ID.isValid(id)
+        guard let data = Base64URL.decode(token),
+            let value = try? JSONValue.parse(String(decoding: data, as: UTF8.self)),
+            let id = value["id"]?.stringValue, ID.isValid(id)
         else { throw APIError.invalidField("pageToken", "pageToken is the nextPageToken of a previous page") }
         return value
     }

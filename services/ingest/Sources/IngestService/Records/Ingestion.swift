@@ -50,7 +50,8 @@ extension Ingestion {
     /// A package just received, its stage the first.
     init(kind: Kind, projectID: String, digest: String, size: Int64, by actor: String, at now: String) {
         self.init(
-            id: ID.make(), kind: kind, projectId: projectID, state: .received, digest: digest, size: size, submittedBy: actor,
+            id: ID.make(), kind: kind, projectId: projectID, state: .received, digest: digest, size: size,
+            submittedBy: actor,
             transitions: [Transition(state: .received, at: now)], reasons: [], createdAt: now, updatedAt: now
         )
     }

@@ -9,8 +9,10 @@ struct Alias: Sendable, Hashable {
     /// A name a client gives; 400 naming `alias` otherwise.
     init(checking text: String) throws {
         guard !text.isEmpty, text.count <= 64, text.allSatisfy({ $0.isLowercase || $0.isNumber || "_-".contains($0) }),
-              Int(text) == nil, text != "latest" else {
-            throw APIError.invalidField("alias", "an alias is 1 to 64 of a-z, 0-9, _ and -, not a number and not \"latest\"")
+            Int(text) == nil, text != "latest"
+        else {
+            throw APIError.invalidField(
+                "alias", "an alias is 1 to 64 of a-z, 0-9, _ and -, not a number and not \"latest\"")
         }
         name = text
     }

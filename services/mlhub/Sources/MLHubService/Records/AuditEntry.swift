@@ -29,7 +29,10 @@ struct AuditEntry: Codable, Sendable {
 
 extension AuditEntry {
     /// An entry made now about the model `modelID` of `projectID`.
-    init(_ action: Action, modelID: String, projectID: String, version: Int64? = nil, actor: String, from: JSONValue? = nil, to: JSONValue? = nil, alias: String? = nil) {
+    init(
+        _ action: Action, modelID: String, projectID: String, version: Int64? = nil, actor: String,
+        from: JSONValue? = nil, to: JSONValue? = nil, alias: String? = nil
+    ) {
         self.init(
             id: ID.make(), modelId: modelID, projectId: projectID, action: action, actor: actor, at: Timestamp.now,
             version: version, from: from, to: to, alias: alias

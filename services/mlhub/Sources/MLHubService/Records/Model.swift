@@ -27,8 +27,10 @@ extension Model {
     /// A model made now from `creation`: no versions, tags or deploys yet, private unless asked.
     init(_ creation: ModelCreation, projectID: String, owner: String, at now: String) {
         self.init(
-            id: ID.make(), projectId: projectID, name: creation.name, description: creation.description, task: creation.task,
-            framework: creation.framework, license: creation.license, authors: creation.authors ?? [], public: creation.public ?? false,
+            id: ID.make(), projectId: projectID, name: creation.name, description: creation.description,
+            task: creation.task,
+            framework: creation.framework, license: creation.license, authors: creation.authors ?? [],
+            public: creation.public ?? false,
             owner: owner, tags: [], latestVersion: 0, deployCount: 0, createdAt: now, updatedAt: now
         )
     }
@@ -82,7 +84,8 @@ extension ModelCreation: Decodable {
         let name = try ModelFields.name(body.name)
         try body.checkDescriptiveFields()
         self.init(
-            name: name, description: body.description, task: body.task, framework: body.framework, license: body.license,
+            name: name, description: body.description, task: body.task, framework: body.framework,
+            license: body.license,
             authors: body.authors, public: body.public
         )
     }
@@ -106,9 +109,13 @@ struct ModelChange: Encodable, Sendable {
 extension ModelChange: Decodable {
     init(from decoder: any Decoder) throws {
         let body = try ModelBody(from: decoder)
-        if body.name != nil { throw APIError.invalidField("name", "a model keeps its name; create another model instead") }
+        if body.name != nil {
+            throw APIError.invalidField("name", "a model keeps its name; create another model instead")
+        }
         try body.checkDescriptiveFields()
-        self.init(description: body.description, task: body.task, framework: body.framework, license: body.license, authors: body.authors, public: body.public)
+        self.init(
+            description: body.description, task: body.task, framework: body.framework, license: body.license,
+            authors: body.authors, public: body.public)
     }
 }
 

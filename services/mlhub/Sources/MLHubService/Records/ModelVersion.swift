@@ -39,8 +39,10 @@ extension ModelVersion {
     /// Version `number` of `model`, made now by `actor` from `draft`: stage none, no aliases.
     init(_ draft: VersionDraft, of model: Model, number: Int64, by actor: String, at now: String) {
         self.init(
-            id: ID.make(), modelId: model.id, projectId: model.projectId, number: number, label: draft.label, description: draft.description,
-            stage: .none, aliases: [], source: draft.source, metrics: draft.metrics, files: draft.files, deploy: draft.deploy,
+            id: ID.make(), modelId: model.id, projectId: model.projectId, number: number, label: draft.label,
+            description: draft.description,
+            stage: .none, aliases: [], source: draft.source, metrics: draft.metrics, files: draft.files,
+            deploy: draft.deploy,
             versionTags: [], deployCount: 0, createdAt: now, updatedAt: now, createdBy: actor, model: model.searchFields
         )
     }
@@ -133,7 +135,9 @@ extension VersionCreation: Decodable {
             source.runId = try ModelFields.id(given.runId, field: "source.runId")
             source.jobId = try ModelFields.id(given.jobId, field: "source.jobId")
             source.datasetVersionIds = try given.datasetVersionIds.map { ids in
-                try ids.enumerated().map { index, id in try ModelFields.id(id, field: "source.datasetVersionIds.\(index)") }
+                try ids.enumerated().map { index, id in
+                    try ModelFields.id(id, field: "source.datasetVersionIds.\(index)")
+                }
             }
             source.image = try ModelFields.text(given.image, field: "source.image", max: 500)
             source.gitCommit = try ModelFields.text(given.gitCommit, field: "source.gitCommit", max: 64)

@@ -17,7 +17,9 @@ struct TagAssignment: Codable, Sendable {
     var parsed: Tag { Tag(key: key, value: value) }
 
     var entityTag: EntityTag {
-        EntityTag(tag: tag, key: key, value: value, kind: kind, entityId: entityId, projectId: projectId, createdBy: createdBy, createdAt: createdAt)
+        EntityTag(
+            tag: tag, key: key, value: value, kind: kind, entityId: entityId, projectId: projectId,
+            createdBy: createdBy, createdAt: createdAt)
     }
 }
 
@@ -25,7 +27,8 @@ extension TagAssignment {
     /// `tag` put on `entity` now by `actor`.
     init(_ tag: Tag, on entity: EntityRef, by actor: String) {
         self.init(
-            id: ID.make(), kind: entity.kind, entityId: entity.id, projectId: entity.projectID, key: tag.key, value: tag.value, tag: tag.text,
+            id: ID.make(), kind: entity.kind, entityId: entity.id, projectId: entity.projectID, key: tag.key,
+            value: tag.value, tag: tag.text,
             createdBy: actor, createdAt: Timestamp.now
         )
     }
@@ -60,8 +63,11 @@ extension TagAddition: Decodable {
             throw APIError.invalidField("tags", "give 1 to \(TagDirectory.maxTagsPerEntity) tags")
         }
         let tags = try body.tags.enumerated().map { try Tag(parsing: $1, field: "tags.\($0)") }
-        if let twice = Dictionary(grouping: tags.enumerated(), by: { $0.element.key }).first(where: { $0.value.count > 1 }) {
-            throw APIError.invalidField("tags.\(twice.value[1].offset)", "key \(twice.key) is given twice; an entity holds one value per key")
+        if let twice = Dictionary(grouping: tags.enumerated(), by: { $0.element.key }).first(where: {
+            $0.value.count > 1
+        }) {
+            throw APIError.invalidField(
+                "tags.\(twice.value[1].offset)", "key \(twice.key) is given twice; an entity holds one value per key")
         }
         self.init(tags: tags)
     }

@@ -17,7 +17,9 @@ struct APIToken: Codable, Sendable {
 
     /// The token as its owner sees it listed: never the hash, nor (their own) user id.
     var summary: APITokenSummary {
-        APITokenSummary(id: id, name: name, prefix: prefix, createdAt: createdAt, expiresAt: expiresAt, lastUsedAt: lastUsedAt, revokedAt: revokedAt)
+        APITokenSummary(
+            id: id, name: name, prefix: prefix, createdAt: createdAt, expiresAt: expiresAt, lastUsedAt: lastUsedAt,
+            revokedAt: revokedAt)
     }
 }
 
@@ -51,8 +53,12 @@ extension APITokenCreation: Decodable {
     init(from decoder: any Decoder) throws {
         let body = try Body(from: decoder)
         let name = body.name.trimmingCharacters(in: .whitespaces)
-        guard (1...100).contains(name.count) else { throw APIError.invalidField("name", "a token name has 1–100 characters") }
-        if let days = body.expiresInDays, !(1...3650).contains(days) { throw APIError.invalidField("expiresInDays", "expiresInDays is from 1 to 3650") }
+        guard (1...100).contains(name.count) else {
+            throw APIError.invalidField("name", "a token name has 1–100 characters")
+        }
+        if let days = body.expiresInDays, !(1...3650).contains(days) {
+            throw APIError.invalidField("expiresInDays", "expiresInDays is from 1 to 3650")
+        }
         self.init(name: name, expiresInDays: body.expiresInDays)
     }
 }

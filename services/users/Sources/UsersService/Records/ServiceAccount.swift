@@ -17,7 +17,9 @@ extension ServiceLogin: Decodable {
     init(from decoder: any Decoder) throws {
         let body = try Body(from: decoder)
         guard let service = ServiceName(rawValue: body.service), ServiceAccounts.scopes[service] != nil else {
-            throw APIError.invalidField("service", "service is one of \(ServiceAccounts.scopes.keys.map(\.rawValue).sorted().joined(separator: ", "))")
+            throw APIError.invalidField(
+                "service",
+                "service is one of \(ServiceAccounts.scopes.keys.map(\.rawValue).sorted().joined(separator: ", "))")
         }
         self.init(service: service, credential: body.credential)
     }

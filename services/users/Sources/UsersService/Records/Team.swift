@@ -73,9 +73,13 @@ extension TeamCreation: Decodable {
     init(from decoder: any Decoder) throws {
         let body = try Body(from: decoder)
         let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...100).contains(name.count) else { throw APIError.invalidField("name", "a team name has 1–100 characters") }
+        guard (1...100).contains(name.count) else {
+            throw APIError.invalidField("name", "a team name has 1–100 characters")
+        }
         let description = body.description ?? ""
-        guard description.count <= 2000 else { throw APIError.invalidField("description", "a description has at most 2000 characters") }
+        guard description.count <= 2000 else {
+            throw APIError.invalidField("description", "a description has at most 2000 characters")
+        }
         self.init(name: name, description: description)
     }
 }

@@ -22,7 +22,9 @@ struct User: Codable, Sendable {
 
     /// The account as the API and `mlex.users.user.*` events show it.
     var profile: UserProfile {
-        UserProfile(id: id, email: email, displayName: displayName, role: role, disabled: disabled, createdAt: createdAt, updatedAt: updatedAt)
+        UserProfile(
+            id: id, email: email, displayName: displayName, role: role, disabled: disabled, createdAt: createdAt,
+            updatedAt: updatedAt)
     }
 }
 
@@ -56,7 +58,9 @@ extension Registration: Decodable {
         let body = try Body(from: decoder)
         let email = try Self.checkEmail(body.email)
         let name = body.displayName.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...200).contains(name.count) else { throw APIError.invalidField("displayName", "a display name has 1–200 characters") }
+        guard (1...200).contains(name.count) else {
+            throw APIError.invalidField("displayName", "a display name has 1–200 characters")
+        }
         try Passwords.check(body.password, email: email)
         self.init(email: email, password: body.password, displayName: name)
     }
@@ -65,9 +69,13 @@ extension Registration: Decodable {
     static func checkEmail(_ text: String) throws -> String {
         let email = text.trimmingCharacters(in: .whitespaces).lowercased()
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        let valid = email.utf8.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
-            && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".") && !email.contains(where: { $0.isWhitespace || $0.isNewline })
-        guard valid else { throw APIError(.badRequest, code: "invalid_email", message: "not an email address", field: "email") }
+        let valid =
+            email.utf8.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
+            && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
+            && !email.contains(where: { $0.isWhitespace || $0.isNewline })
+        guard valid else {
+            throw APIError(.badRequest, code: "invalid_email", message: "not an email address", field: "email")
+        }
         return email
     }
 }
@@ -91,7 +99,9 @@ extension AccountChange: Decodable {
             guard let role = Role(rawValue: text) else { throw APIError.invalidField("role", "role is user or admin") }
             return role
         }
-        guard body.disabled != nil || role != nil else { throw APIError.badRequest("give disabled and/or role", code: "empty_change") }
+        guard body.disabled != nil || role != nil else {
+            throw APIError.badRequest("give disabled and/or role", code: "empty_change")
+        }
         self.init(disabled: body.disabled, role: role)
     }
 }
