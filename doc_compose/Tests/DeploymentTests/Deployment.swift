@@ -32,8 +32,17 @@ struct PackageExecutables {
     /// Executable target name → its path.
     let paths: [String: String]
 
+    /// Reads the three ways Package.swift declares an executable: `executable("name", in:
+    /// "folder", …)` at `folder/Sources/name`, a service's `service(…, folder: "f", executable:
+    /// "name", …)` at `services/f/Sources/name`, and a plain `.executableTarget(name:…, path:…)`.
     init(manifest: String) {
         var paths: [String: String] = [:]
+        for match in captures(#"executable\(\s*"([^"]+)",\s*in:\s*"([^"]+)""#, in: manifest) {
+            paths[match[0]] = "\(match[1])/Sources/\(match[0])"
+        }
+        for match in captures(#"folder:\s*"([^"]+)",\s*executable:\s*"([^"]+)""#, in: manifest) {
+            paths[match[1]] = "services/\(match[0])/Sources/\(match[1])"
+        }
         // Each chunk runs from one `.executableTarget(` to the next target of any kind.
         for chunk in manifest.components(separatedBy: ".executableTarget(").dropFirst() {
             let target = chunk.components(separatedBy: ".target(")[0].components(separatedBy: ".testTarget(")[0]

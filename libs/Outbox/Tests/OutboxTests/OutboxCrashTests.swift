@@ -46,9 +46,15 @@ struct Child {
         Issue.record("the child never reached the point to kill it at")
     }
 
-    func kill() {
+    func kill() async throws {
         Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        try await exited()
+    }
+
+    /// Polls instead of `waitUntilExit`, which blocks a thread of the cooperative pool until
+    /// Foundation's run loop sees the exit: on 2 cores beside other suites, that took minutes.
+    func exited() async throws {
+        while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
     }
 }
 
@@ -68,7 +74,7 @@ struct OutboxCrashTests {
             ? directory.appendingPathComponent("store.sqlite").path : "journal+" + (try WireServers.mongoDatabaseURL())
         let child = try Child(["write", storeLocation], in: directory)
         try await child.wait { child.lines.count >= (backend == "sqlite" ? 20 : 5) }
-        child.kill()
+        try await child.kill()
         #expect(child.process.terminationReason == .uncaughtSignal)
 
         let store = try CrashScenario.openStore(storeLocation)
@@ -104,10 +110,10 @@ struct OutboxCrashTests {
         // Relay: killed part-way, then a fresh relay finishes the job.
         let relayChild = try Child(["relay", storePath, busPath], in: directory)
         try await relayChild.wait { relayChild.lines.count >= 10 }
-        relayChild.kill()
+        try await relayChild.kill()
         #expect(try await store.count(Outbox.collection, filter: [:]) > 0, "killed before it drained")
         let restarted = try Child(["relay", storePath, busPath], in: directory)
-        restarted.process.waitUntilExit()
+        try await restarted.exited()
         #expect(restarted.lines.last == "drained")
         #expect(try await store.count(Outbox.collection, filter: [:]) == 0)
         let bus = try SQLiteLogBus(path: busPath)
@@ -122,12 +128,12 @@ struct OutboxCrashTests {
         // Consumer: killed part-way (some events applied, the bus commit maybe not), restarted.
         let consumer = try Child(["consume", storePath, busPath], in: directory)
         try await consumer.wait { try await store.count("effects", filter: [:]) >= 300 }
-        consumer.kill()
+        try await consumer.kill()
         let second = try Child(["consume", storePath, busPath], in: directory)
         try await second.wait { try await store.count("effects", filter: [:]) == 2000 }
         // Let it see the duplicates published by the killed relay too, then stop it.
         try await Task.sleep(for: .milliseconds(500))
-        second.kill()
+        try await second.kill()
         #expect(try await store.count("effects", filter: [:]) == 2000)
         #expect(try await store.get("events", from: "totals")?["count"] == 2000, "no event counted twice")
     }
