@@ -8,7 +8,10 @@ public enum JSONNesting {
     public static let limit = 64
 
     /// True once the text opens more than `limit` arrays or objects at once. Brackets inside
-    /// strings do not count; malformed text is left to the parser to reject.
+    /// strings do not count; malformed text is left to the parser to reject. Inlinable: called
+    /// from Platform on a `ByteBufferView`, and unspecialized across modules the per-byte
+    /// iteration costs as much as parsing the body.
+    @inlinable
     public static func exceeds(_ bytes: some Sequence<UInt8>, limit: Int = limit) -> Bool {
         var depth = 0
         var inString = false
