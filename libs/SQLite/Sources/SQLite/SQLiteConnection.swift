@@ -115,6 +115,10 @@ public final class SQLiteConnection {
         }
     }
 
+    /// False once SQLite ended the transaction by itself: some errors (a full disk, an I/O
+    /// error) roll back the whole transaction, not just the failed statement.
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
     public var changes: Int { Int(sqlite3_changes64(handle)) }
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
