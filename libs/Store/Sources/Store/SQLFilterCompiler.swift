@@ -72,6 +72,23 @@ struct SQLFilterCompiler {
         }
     }
 
+    /// A positive comparison (equality, range, `$in` of non-null scalars) against a plain column,
+    /// as the key/value table's `value` column answers it; nil for any other comparison.
+    mutating func positiveComparison(_ comparison: Filter.Comparison, column: String) -> String? {
+        switch comparison {
+        case .eq(let operand) where operand != .null: return "\(column) = \(bind(operand))"
+        case .range(let op, let operand) where operand != .null: return range(column, op, operand)
+        case .in(let values) where !values.isEmpty && !values.contains(.null):
+            return "\(column) IN (\(values.map { bind($0) }.joined(separator: ", ")))"
+        default: return nil
+        }
+    }
+
+    /// Binds `value` and returns its placeholder (for SQL its callers write themselves).
+    mutating func placeholder(_ value: JSONValue) -> String {
+        bind(value)
+    }
+
     /// Whether `filter` is an equality, range or `$in` on a dynamic key: answered by a subquery
     /// of `k_<collection>` ids, which `.and` intersects.
     private func positiveKeyValueCondition(_ filter: Filter) -> Bool {

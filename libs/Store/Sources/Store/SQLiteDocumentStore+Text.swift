@@ -62,8 +62,7 @@ extension SQLiteDocumentStore {
             "SELECT d.doc, bm25(\(fts), \(weights)) AS relevance FROM \(from) WHERE (\(condition)) ORDER BY relevance, d.id LIMIT ? OFFSET ?"
         let bindings =
             matchBindings + compiler.bindings + [.integer(Int64(search.limit)), .integer(Int64(search.offset))]
-        let reader = try textReader()
-        let rows = try await reader.run { try $0.query(sql, bindings) }
+        let rows = try await readers.read { try $0.query(sql, bindings) }
         // BM25 here is lower-is-better (negative); the protocol's score is higher-is-better.
         return try rows.map { ScoredDocument(document: try Self.decode($0[0]), score: -($0[1].real ?? 0)) }
     }
@@ -98,8 +97,7 @@ extension SQLiteDocumentStore {
             "WITH m AS MATERIALIZED (SELECT d.id AS mid, \(columns) FROM \(from) WHERE (\(condition))) "
             + groups.joined(separator: " UNION ALL ") + " ORDER BY f, n DESC, v"
         let bindings = matchBindings + compiler.bindings
-        let reader = try textReader()
-        let rows = try await reader.run { try $0.query(sql, bindings) }
+        let rows = try await readers.read { try $0.query(sql, bindings) }
         var answer = Dictionary(uniqueKeysWithValues: fields.map { ($0, [FacetCount]()) })
         for row in rows {
             let field = fields[Int(row[0].integer ?? 0)]

@@ -9,34 +9,22 @@ public final class SQLiteDocumentStore: DocumentStore {
     let database: SQLiteDatabase
     let maxDocumentBytes: Int
     /// What `prepare` declared for each collection; filters consult it.
-    private let dynamicKeys = Mutex<[String: DynamicKeyIndex]>([:])
+    let dynamicKeys = Mutex<[String: DynamicKeyIndex]>([:])
     /// Keeps the query planner's statistics (ANALYZE) in step with each collection's size.
     private let statistics = PlannerStatistics()
     /// The text fields `prepare` declared for each collection that has them (for `search`).
     let textIndexes = Mutex<[String: [TextField]]>([:])
 
-    /// Read-only connections for full-text searches and facets, opened at the first search
-    /// (most stores never search): a search and its facets run side by side, and neither waits
-    /// behind writes (WAL readers see the last commit).
-    private let textReaders = Mutex<(connections: [SQLiteDatabase], next: Int)>(([], 0))
+    /// Read-only connections for every read outside a write: finds, gets, counts, text
+    /// searches and facets run beside writes and beside each other (WAL readers see the last
+    /// commit, so a read after an acknowledged write sees it).
+    let readers: ReaderPool
 
-    public init(path: String, maxDocumentBytes: Int = 16 << 20) throws {
+    /// `readers` bounds the read connections opened (each lazily, at the first read needing it).
+    public init(path: String, maxDocumentBytes: Int = 16 << 20, readers: Int = 4) throws {
         self.database = try SQLiteDatabase(path: path)
         self.maxDocumentBytes = maxDocumentBytes
-    }
-
-    /// The next text reader, in turn.
-    func textReader() throws -> SQLiteDatabase {
-        try textReaders.withLock { readers in
-            if readers.connections.isEmpty {
-                var readOnly = SQLiteConnection.Options()
-                readOnly.readOnly = true
-                readers.connections = try (0..<2).map { _ in try SQLiteDatabase(path: database.path, options: readOnly)
-                }
-            }
-            defer { readers.next = (readers.next + 1) % readers.connections.count }
-            return readers.connections[readers.next]
-        }
+        self.readers = ReaderPool(path: path, capacity: readers)
     }
 
     public func prepare(_ collection: CollectionSpec) async throws {
@@ -73,6 +61,7 @@ public final class SQLiteDocumentStore: DocumentStore {
                     try connection.execute("ANALYZE sqlite_schema")  // reloads the planner's view of the statistics
                 }
             }
+            readers.statisticsChanged()
             return
         }
         // Statistics survive restarts in sqlite_stat1: only a table that never had any is
@@ -109,6 +98,7 @@ public final class SQLiteDocumentStore: DocumentStore {
             try connection.execute("PRAGMA analysis_limit = 1000")
             for table in tables { try connection.execute("ANALYZE \(table)") }
         }
+        readers.statisticsChanged()
     }
 
     /// Rebuilds `k_<collection>` only when the declared roots changed since the last start,
@@ -137,14 +127,15 @@ public final class SQLiteDocumentStore: DocumentStore {
 
     public func get(_ id: String, from collection: String) async throws -> JSONValue? {
         let table = try Self.table(collection)
-        let rows = try await database.run { try $0.query("SELECT doc FROM \(table) WHERE id = ?", [.text(id)]) }
+        let rows = try await readers.read { try $0.query("SELECT doc FROM \(table) WHERE id = ?", [.text(id)]) }
         return try rows.first.map { try Self.decode($0[0]) }
     }
 
     public func find(_ collection: String, _ query: Query) async throws -> [JSONValue] {
+        if let page = try await findInKeyOrder(collection, query) { return page }
         let (sql, bindings) = try select(
             collection, filter: query.filter, sort: query.sort, limit: query.limit, after: query.after)
-        let rows = try await database.run { try $0.query(sql, bindings) }
+        let rows = try await readers.read { try $0.query(sql, bindings) }
         return try rows.map { try Self.decode($0[0]) }
     }
 
@@ -153,7 +144,7 @@ public final class SQLiteDocumentStore: DocumentStore {
         var compiler = filterCompiler(for: collection)
         let condition = try compiler.compile(filter)
         let bindings = compiler.bindings
-        let rows = try await database.run { try $0.query("SELECT count(*) FROM \(table) WHERE \(condition)", bindings) }
+        let rows = try await readers.read { try $0.query("SELECT count(*) FROM \(table) WHERE \(condition)", bindings) }
         return Int(rows[0][0].integer ?? 0)
     }
 

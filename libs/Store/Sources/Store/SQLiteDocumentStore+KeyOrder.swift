@@ -1,0 +1,93 @@
+import Platform
+import SQLite
+
+/// Pages ordered by a dynamic key (`metrics.acc desc`) read in that key's order from the
+/// key/value table, so a page costs what it returns rather than what the collection holds.
+///
+/// Answered from the filter alone, "metrics.acc > 0.9 and params.opt = 'adam' order by
+/// metrics.acc desc, top 100" must find every run matching both conditions (10% of 100k runs
+/// each: 20k index entries) and sort them. Read in key order instead, it walks `(key, value, id)`
+/// from the best value down, checks each run's document against the whole filter, and stops at
+/// the 100th match: about 100 / selectivity documents. When matches are rare that walk would
+/// be long, so it is bounded (`candidateBudget`): past it, the search is answered from the
+/// filter, whose work is then bounded by the rare condition instead.
+///
+/// Only when the filter itself holds the sort key to a non-null scalar (an equality, range or
+/// `$in` on it, ANDed with the rest): the key/value table has rows for exactly those
+/// documents, so reading it in order misses none of the page.
+extension SQLiteDocumentStore {
+    /// Index entries of the sort key read before giving up on key order.
+    static func candidateBudget(limit: Int) -> Int { max(2000, 20 * limit) }
+
+    /// The page in key order, or nil when this query is not one key order can answer whole.
+    func findInKeyOrder(_ collection: String, _ query: Query) async throws -> [JSONValue]? {
+        guard let limit = query.limit, limit > 0, query.sort.count == 1,
+            let index = dynamicKeys.withLock({ $0[collection] })
+        else { return nil }
+        let sortKey = query.sort[0]
+        let path = try FieldPath(sortKey.path)
+        guard index.covers(path) else { return nil }
+
+        // The candidates: the sort key's rows its own conditions admit, after the page token.
+        var candidates = SQLFilterCompiler()
+        var conditions = ["key = \(candidates.placeholder(.string(path.dotted)))"]
+        for part in Self.conjuncts(try Filter(parsing: query.filter)) {
+            if case .compare(let comparedPath, let comparison) = part, comparedPath == path,
+                let condition = candidates.positiveComparison(comparison, column: "value")
+            {
+                conditions.append(condition)
+            }
+        }
+        guard conditions.count > 1 else { return nil }
+        var filter = query.filter
+        if let after = query.after {
+            guard let last = after.value(at: path), Self.isOrderable(last), case .string(let lastID)? = after["id"]
+            else { return nil }
+            let op = sortKey.descending ? "<" : ">"
+            let value = candidates.placeholder(last)
+            let tie = candidates.placeholder(last)
+            conditions.append(
+                "(value \(op) \(value) OR (value = \(tie) AND id \(op) \(candidates.placeholder(.string(lastID)))))")
+            filter = ["$and": [filter, try Keyset.filter(sort: query.sort, after: after)]]
+        }
+
+        // Each candidate's document answers the whole filter (as plain document expressions:
+        // the document is read anyway, and probing the key/value table again would cost more).
+        var documents = SQLFilterCompiler()
+        let matches = try documents.compile(filter)
+        let direction = sortKey.descending ? "DESC" : "ASC"
+        let budget = Self.candidateBudget(limit: limit)
+        let walk =
+            "SELECT id AS walked_id, value AS walked_value FROM \(index.table) WHERE \(conditions.joined(separator: " AND ")) "
+            + "ORDER BY value \(direction), id \(direction)"
+        let sql =
+            "SELECT d.doc FROM (\(walk) LIMIT \(budget)) AS o CROSS JOIN \(try Self.table(collection)) AS d "
+            + "ON d.id = o.walked_id WHERE \(matches) ORDER BY o.walked_value \(direction), o.walked_id \(direction) LIMIT \(limit)"
+        let bindings = candidates.bindings + documents.bindings
+        let candidateBindings = candidates.bindings
+        let page = try await readers.read { connection -> [SQLiteValue]? in
+            let rows = try connection.query(sql, bindings).map { $0[0] }
+            if rows.count == limit { return rows }
+            // A short page is the whole answer only if the walk saw every candidate.
+            let walked =
+                try connection.query(
+                    "SELECT count(*) FROM (\(walk) LIMIT \(budget))", candidateBindings
+                ).first?[0].integer ?? 0
+            return walked < budget ? rows : nil
+        }
+        return try page?.map(Self.decode)
+    }
+
+    /// The parts of a filter that must all hold: nested ANDs flattened.
+    private static func conjuncts(_ filter: Filter) -> [Filter] {
+        if case .and(let parts) = filter { return parts.flatMap(conjuncts) }
+        return [filter]
+    }
+
+    private static func isOrderable(_ value: JSONValue) -> Bool {
+        switch value {
+        case .int, .double, .string, .bool: true
+        case .null, .array, .object: false
+        }
+    }
+}

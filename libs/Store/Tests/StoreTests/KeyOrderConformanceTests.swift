@@ -1,0 +1,106 @@
+import Foundation
+import Platform
+import Store
+import Testing
+
+/// Pages ordered by a dynamic key, as the runs table asks for them ("metrics.acc > 0.3 and
+/// params.g = 'g3' order by metrics.acc desc"). SQLite reads such pages in the key's order and
+/// falls back to the filter when matches are rare; either way every page must be exactly the
+/// one an in-memory sort gives, ties broken by id, through every page token.
+@Suite("DocumentStore conformance: pages ordered by a dynamic key")
+struct KeyOrderConformanceTests {
+    static let spec = CollectionSpec("scored", dynamicKeys: ["params", "metrics"])
+
+    /// Enough on SQLite for the rare case to outgrow the walk's budget (2000 candidates); fewer
+    /// on the MongoDB stand-in, which scans in Python for every page.
+    static func count(on backend: StoreBackend) -> Int {
+        backend.name == "sqlite" ? 3000 : 600
+    }
+
+    /// Accuracies repeat (ties), some runs have none, some hold a string instead of a number.
+    static func document(_ number: Int) -> JSONValue {
+        var metrics: [String: JSONValue] = [:]
+        if number % 13 == 0 {
+            metrics["acc"] = "high"
+        } else if number % 11 != 0 {
+            metrics["acc"] = .double(Double(number * 37 % 500) / 500)
+        }
+        return [
+            "id": .string(String(format: "00000000-0000-7000-8000-%012d", number)),
+            "name": .string("run-\(number)"),
+            "params": ["g": .string("g\(number % 7)"), "h": .int(Int64(number % 3))],
+            "metrics": .object(metrics),
+        ]
+    }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        let testDescription: String
+        let filter: JSONValue
+        let descending: Bool
+        let limit: Int
+        let matches: @Sendable (JSONValue) -> Bool
+    }
+
+    static func accuracy(_ document: JSONValue) -> Double? {
+        if case .double(let value)? = document["metrics"]?["acc"] { return value }
+        return nil
+    }
+
+    static let cases: [Case] = [
+        Case(
+            testDescription: "acc > 0.3 and g = g3, descending: full pages in key order",
+            filter: ["metrics.acc": ["$gt": 0.3], "params.g": "g3"], descending: true, limit: 50,
+            matches: { (accuracy($0) ?? -1) > 0.3 && $0["params"]?["g"] == "g3" }),
+        Case(
+            testDescription: "acc >= 0 and h = 1, ascending",
+            filter: ["metrics.acc": ["$gte": 0], "params.h": 1], descending: false, limit: 40,
+            matches: { accuracy($0) != nil && $0["params"]?["h"] == .int(1) }),
+        Case(
+            testDescription: "acc > 0.99 and g = g1: a short walk that ends the answer",
+            filter: ["metrics.acc": ["$gt": 0.99], "params.g": "g1"], descending: true, limit: 5,
+            matches: { (accuracy($0) ?? -1) > 0.99 && $0["params"]?["g"] == "g1" }),
+        Case(
+            testDescription: "acc > 0 and one name: rarer than the walk's budget, answered from the filter",
+            filter: ["$and": [["metrics.acc": ["$gt": 0]], ["name": "run-298"]]], descending: true, limit: 10,
+            matches: { (accuracy($0) ?? -1) > 0 && $0["name"] == "run-298" }),
+        Case(
+            testDescription: "acc in a list, or-ed params, descending",
+            filter: [
+                "metrics.acc": ["$in": [0.5, 0.25, 0.75]], "$or": [["params.g": "g2"], ["params.h": 0]],
+            ], descending: true, limit: 7,
+            matches: {
+                [0.5, 0.25, 0.75].contains(accuracy($0) ?? -1)
+                    && ($0["params"]?["g"] == "g2" || $0["params"]?["h"] == .int(0))
+            }),
+    ]
+
+    @Test(
+        "every page equals the in-memory answer",
+        arguments: StoreBackend.all, cases)
+    func pagesMatch(backend: StoreBackend, check: Case) async throws {
+        let store = try await backend.make()
+        try await store.prepare(Self.spec)
+        let count = Self.count(on: backend)
+        for start in stride(from: 0, to: count, by: 300) {
+            try await store.batch((start..<start + 300).map { .insert(Self.document($0), into: "scored") })
+        }
+        let expected = (0..<count).map(Self.document).filter(check.matches).sorted { left, right in
+            let (a, b) = (Self.accuracy(left) ?? 0, Self.accuracy(right) ?? 0)
+            let (x, y) = (left["id"]?.stringValue ?? "", right["id"]?.stringValue ?? "")
+            return check.descending ? (a, x) > (b, y) : (a, x) < (b, y)
+        }.compactMap { $0["id"]?.stringValue }
+
+        let sort = [check.descending ? SortKey.descending("metrics.acc") : .ascending("metrics.acc")]
+        var seen: [String] = []
+        var after: JSONValue?
+        for _ in 0...(expected.count / check.limit + 1) {
+            let page = try await store.find(
+                "scored", Query(filter: check.filter, sort: sort, limit: check.limit, after: after))
+            seen += page.compactMap { $0["id"]?.stringValue }
+            guard page.count == check.limit else { break }
+            after = page.last
+        }
+        #expect(seen == expected)
+        #expect(!expected.isEmpty)
+    }
+}
