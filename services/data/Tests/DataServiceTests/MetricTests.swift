@@ -91,6 +91,26 @@ struct MetricTests {
             }
         }
     }
+
+    @Test("workers logging into one run at once all land, none refused as a conflict")
+    func concurrentWriters() async throws {
+        let owner = try await newUser()
+        try await dataApp().test(.live) { client in
+            let (_, experiment) = try await client.projectAndExperiment(owner.token)
+            let run = try await client.newRun(owner.token, experiment: experiment)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<8 {
+                    group.addTask {
+                        try await client.logPoints(
+                            owner.token, run: run, key: "loss", range: worker * 100..<(worker + 1) * 100, batch: 25)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let series = try await client.call(.get, "/v1/runs/\(run)/metrics", token: owner.token)
+            #expect(series.body["items"]?.arrayValue?.first?["count"]?.intValue == 800, "\(series.body)")
+        }
+    }
 }
 
 extension TestClientProtocol {

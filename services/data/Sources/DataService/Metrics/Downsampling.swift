@@ -1,9 +1,12 @@
 import Platform
 
 /// A chart's view of a series: at most `buckets` consecutive buckets, each with the exact
-/// min, max and last value of its points and its first and last step. Read from the coarsest
-/// tier whose width still gives enough buckets (at most 8× the buckets asked for), so the
-/// cost depends on `buckets`, not on the series' length.
+/// min, max and last value of its points and its first and last step. The bucket width is a
+/// multiple of the width of the coarsest tier that still gives enough buckets (at most 8× the
+/// buckets asked for); it is read from that tier, or from the next finer one the series keeps
+/// (`MetricTiers.isKept`), or from the raw points, so the cost depends on `buckets` (or, where
+/// the series keeps no such tier yet, on fewer than 1024 finer buckets or points), not on the
+/// series' length. Which of them is read never changes the answer.
 enum Downsampling {
     struct Plan: Equatable {
         /// Points per output bucket (the last one may hold fewer).
@@ -18,8 +21,11 @@ enum Downsampling {
             return Plan(width: needed, level: nil)
         }
         let tierWidth = MetricTiers.width(level)
-        // A multiple of the tier's width, so each output bucket is whole tier buckets.
-        return Plan(width: (needed + tierWidth - 1) / tierWidth * tierWidth, level: level)
+        // A multiple of the tier's width, so each output bucket is whole tier buckets (and so
+        // whole buckets of any finer tier).
+        return Plan(
+            width: (needed + tierWidth - 1) / tierWidth * tierWidth,
+            level: MetricTiers.coarsestKept(atMost: level, count: count))
     }
 
     /// Merges `inputs` (each covering `inputWidth` points, in order) into buckets of `width`.

@@ -11,10 +11,19 @@ import Store
 /// series collide on the chunk id (its start index) and the loser retries on fresh state.
 struct MetricSeriesStore: Sendable {
     let store: any DocumentStore
+    private let appends = RunAppendQueue()
+
+    init(store: any DocumentStore) {
+        self.store = store
+    }
 
     /// Stores a checked batch (see `MetricBatch`).
     func append(_ batch: MetricBatch, to run: Run) async throws {
         guard !batch.series.isEmpty else { return }
+        try await appends.serialized(run: run.id) { try await appendNow(batch, to: run) }
+    }
+
+    private func appendNow(_ batch: MetricBatch, to run: Run) async throws {
         for attempt in 1...5 {
             do {
                 return try await store.batch(try await operations(for: batch.series, of: run))
@@ -34,11 +43,11 @@ struct MetricSeriesStore: Sendable {
             "metric_series", Query(filter: ["id": ["$in": .array(ids.map(JSONValue.string))]]))
         let previous = try Self.byID(stored.map(MetricSeries.init(document:)), id: \.id)
 
-        // The tier documents the first new point of each series falls in, fetched at once.
+        // The kept tier documents the first new point of each series falls in, fetched at once.
         var tierIDs: [JSONValue] = []
         for id in ids {
             let count = Int(previous[id]?.count ?? 0)
-            for level in MetricTiers.levels where count > 0 {
+            for level in MetricTiers.levels where MetricTiers.isKept(level, count: count) {
                 tierIDs.append(
                     .string(MetricTier.id(series: id, level: level, chunk: MetricTiers.chunk(of: count, level: level))))
             }
@@ -58,13 +67,13 @@ struct MetricSeriesStore: Sendable {
                 .insert(
                     MetricChunk(series: id, of: run, start: count, points: points).document(), into: "metric_chunks"))
 
-            for level in MetricTiers.levels {
+            for level in MetricTiers.levels where MetricTiers.isKept(level, count: count) {
                 let existing = tiers[
                     MetricTier.id(series: id, level: level, chunk: MetricTiers.chunk(of: count, level: level))]
-                for (chunk, buckets) in MetricTiers.append(
+                let changed = MetricTiers.append(
                     values: points.values, steps: points.steps, first: count, level: level,
                     existing: existing?.buckets ?? [])
-                {
+                for (chunk, buckets) in changed {
                     let tier = MetricTier(series: id, of: run, level: level, chunk: chunk, buckets: buckets)
                     // Replaced whole: an update would parse the stored copy only to overwrite it.
                     if tiers[tier.id] != nil {
@@ -73,6 +82,7 @@ struct MetricSeriesStore: Sendable {
                     operations.append(.insert(tier.document(), into: "metric_tiers"))
                 }
             }
+            operations += try await newlyKeptTiers(of: id, run: run, count: count, appending: points)
 
             if before == nil {
                 operations.append(.insert(series.document(), into: "metric_series"))
@@ -89,6 +99,42 @@ struct MetricSeriesStore: Sendable {
         }
         operations.append(
             .update(Run.collection, filter: ["id": .string(run.id)], update: ["$set": .object(runSet)], many: false))
+        return operations
+    }
+
+    /// The levels a series starts keeping with this append (`MetricTiers.isKept`), each built
+    /// whole from the finest level it kept so far, or from its points (fewer than 1024 either
+    /// way). Documents an older version wrote for the level before it was needed are replaced.
+    private func newlyKeptTiers(
+        of id: String, run: Run, count: Int, appending points: MetricBatch.Series
+    ) async throws -> [WriteOperation] {
+        let total = count + points.values.count
+        let reached = MetricTiers.levels.filter {
+            !MetricTiers.isKept($0, count: count) && MetricTiers.isKept($0, count: total)
+        }
+        guard let finest = reached.first else { return [] }
+        let sourceLevel = MetricTiers.coarsestKept(atMost: finest, count: count)
+        let source: [MetricTiers.Bucket]
+        if let sourceLevel {
+            source = try await tierBuckets(series: id, level: sourceLevel)
+        } else {
+            source = try await self.points(series: id, after: 0, limit: count).map {
+                MetricTiers.Bucket($0.value, step: $0.step)
+            }
+        }
+        var operations: [WriteOperation] = []
+        for level in reached {
+            operations.append(.delete("metric_tiers", filter: ["seriesId": .string(id), "level": .int(Int64(level))]))
+            let documents = MetricTiers.build(
+                level: level, from: source, sourceWidth: sourceLevel.map(MetricTiers.width) ?? 1,
+                values: points.values, steps: points.steps, first: count)
+            for (chunk, buckets) in documents {
+                operations.append(
+                    .insert(
+                        MetricTier(series: id, of: run, level: level, chunk: chunk, buckets: buckets).document(),
+                        into: "metric_tiers"))
+            }
+        }
         return operations
     }
 
@@ -109,14 +155,19 @@ struct MetricSeriesStore: Sendable {
     /// Points `after ..< after + limit` of a series in arrival order.
     func points(series id: String, after: Int, limit: Int) async throws -> [MetricPoint] {
         var points: [MetricPoint] = []
+        points.reserveCapacity(min(limit, 100_000))
         var cursor = after
+        // Chunks hold one request's points each, from 1 to 10,000: the chunks read per query
+        // double until the page is full, so a page of single-point chunks takes a few queries.
+        var chunksPerQuery = 8
         while points.count < limit {
             let chunks = try await store.find(
                 "metric_chunks",
                 Query(
                     filter: ["seriesId": .string(id), "end": ["$gt": .int(Int64(cursor))]], sort: [.ascending("end")],
-                    limit: 8))
+                    limit: chunksPerQuery))
             guard !chunks.isEmpty else { break }
+            chunksPerQuery = min(chunksPerQuery * 2, 1024)
             // Each chunk is read only once the page reaches it.
             for document in chunks {
                 let chunk = try MetricChunk(document: document)
