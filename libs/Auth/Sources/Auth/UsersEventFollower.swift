@@ -43,9 +43,12 @@ public struct UsersEventFollower: Service {
         var failures = 0
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                for delivery in try await subscription.next(max: 100, wait: .milliseconds(250)) {
-                    apply(delivery.event)
+                // A long wait costs nothing (the bus wakes it when events come); graceful
+                // shutdown ends it early.
+                let deliveries = try await cancelWhenGracefulShutdown { [subscription] in
+                    try await subscription.next(max: 100, wait: .seconds(1))
                 }
+                for delivery in deliveries { apply(delivery.event) }
                 failures = 0
             } catch {
                 failures += 1

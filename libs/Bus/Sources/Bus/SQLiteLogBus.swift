@@ -4,18 +4,26 @@ import SQLite
 
 /// The embedded bus: one SQLite log file in the state directory shared by every local service
 /// process (WAL lets them read while one appends). Offsets are per topic; commits per group
-/// and topic. Consumers in other processes notice new events by polling a cheap query, every
-/// `pollInterval`; consumers in this process are woken at once by the publisher.
+/// and topic.
+///
+/// A publish wakes the topic's consumers at once: those in this process directly, those in
+/// other processes through `LogDoorbell` (a datagram to each process's socket beside the log).
+/// Consumers also poll, as a fallback for a lost wake-up: `pollInterval` after an event, then
+/// doubling while nothing comes, up to `maxPollInterval`; so an idle consumer costs about one
+/// cheap query a second, and a lost wake-up delays an event by at most that, never loses it.
 public final class SQLiteLogBus: Bus {
     let database: SQLiteDatabase
     let maxEventBytes: Int
     let pollInterval: Duration
-    let wakeups = Wakeups()
+    let maxPollInterval: Duration
+    let wakeups: TopicWakeups
+    let doorbell: LogDoorbell
 
-    public init(path: String, maxEventBytes: Int = 1 << 20, pollInterval: Duration = .milliseconds(5)) throws {
-        self.database = try SQLiteDatabase(path: path)
-        self.maxEventBytes = maxEventBytes
-        self.pollInterval = pollInterval
+    public init(
+        path: String, maxEventBytes: Int = 1 << 20, pollInterval: Duration = .milliseconds(5),
+        maxPollInterval: Duration = .seconds(1)
+    ) throws {
+        let database = try SQLiteDatabase(path: path)
         try database.runBlocking { connection in
             try connection.execute(
                 """
@@ -30,6 +38,18 @@ public final class SQLiteLogBus: Bus {
                     topic TEXT PRIMARY KEY, last_offset INTEGER NOT NULL) WITHOUT ROWID;
                 CREATE INDEX IF NOT EXISTS events_by_age ON events (appended_at);
                 """)
+        }
+        self.database = database
+        self.maxEventBytes = maxEventBytes
+        self.pollInterval = pollInterval
+        self.maxPollInterval = maxPollInterval
+        let wakeups = TopicWakeups()
+        self.wakeups = wakeups
+        // Datagrams from other processes' publishes wake the topics they name, or every topic
+        // when some may have been lost.
+        self.doorbell = LogDoorbell(logPath: path) { topics in
+            guard let topics else { return wakeups.signalAll() }
+            for topic in topics { wakeups.signal(topic) }
         }
     }
 
@@ -63,6 +83,7 @@ public final class SQLiteLogBus: Bus {
             }
         }
         wakeups.signal(topic)
+        doorbell.ring(topic)
     }
 
     public func subscribe(group: String, topic: String) async throws -> any BusSubscription {
@@ -127,27 +148,38 @@ final class SQLiteLogSubscription: BusSubscription, @unchecked Sendable {
     let topic: String
     private let lock = NSLock()
     private var position: Int64
+    /// Kept across calls, so a consumer that calls `next` in a loop backs off while idle.
+    private var backoff: PollBackoff
 
     init(bus: SQLiteLogBus, group: String, topic: String, position: Int64) {
         self.bus = bus
         self.group = group
         self.topic = topic
         self.position = position
+        self.backoff = PollBackoff(first: bus.pollInterval, longest: bus.maxPollInterval)
     }
 
+    /// Returns early, empty, when the task is cancelled.
     func next(max: Int, wait: Duration) async throws -> [Delivery] {
         let deadline = ContinuousClock.now + wait
         while true {
+            // Read before looking: a publish after this point ends the wait below at once.
+            let seen = bus.wakeups.generation(of: topic)
             let from = lock.withLock { position }
             let deliveries = try await bus.fetch(topic: topic, after: from, max: Swift.max(1, max))
             if let last = deliveries.last {
-                lock.withLock { position = last.offset }
+                lock.withLock {
+                    position = last.offset
+                    backoff.reset()
+                }
                 return deliveries
             }
             let remaining = deadline - ContinuousClock.now
-            if remaining <= .zero { return [] }
-            // A local publish wakes us at once; another process's is seen at the next poll.
-            await bus.wakeups.wait(for: topic, atMost: Swift.min(remaining, bus.pollInterval))
+            if remaining <= .zero || Task.isCancelled { return [] }
+            let interval = lock.withLock { backoff.next() }
+            let woken = await bus.wakeups.wait(for: topic, after: seen, atMost: Swift.min(remaining, interval))
+            // Out of time with no news: the caller's next call looks first thing, no need to here.
+            if Task.isCancelled || (!woken && ContinuousClock.now >= deadline) { return [] }
         }
     }
 

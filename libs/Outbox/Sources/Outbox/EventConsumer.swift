@@ -44,7 +44,11 @@ public struct EventConsumer: Service {
                 // Subscribing again after a failure resumes from the group's last commit.
                 let subscription = try await bus.subscribe(group: group, topic: topic)
                 while !Task.isShuttingDownGracefully, !Task.isCancelled {
-                    let deliveries = try await subscription.next(max: 100, wait: .milliseconds(250))
+                    // A long wait costs nothing (the bus wakes it when events come); graceful
+                    // shutdown ends it early.
+                    let deliveries = try await cancelWhenGracefulShutdown {
+                        try await subscription.next(max: 100, wait: .seconds(1))
+                    }
                     guard let last = deliveries.last else { continue }
                     for delivery in deliveries { try await process(delivery) }
                     try await subscription.commit(through: last)

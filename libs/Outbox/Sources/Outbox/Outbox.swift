@@ -22,9 +22,16 @@ public enum Outbox {
 
     /// The outbox document for `event`: its id is the event's (a UUIDv7 made in this process,
     /// so id order is the order events were made and the relay keeps it).
+    ///
+    /// It also wakes this process's `OutboxRelay`: the batch that carries the write is about to
+    /// commit, and the relay looks again a few times, a millisecond or so apart, until it does.
     public static func write(_ event: CloudEvent, to topic: String) -> WriteOperation {
-        .insert(["id": .string(event.id), "topic": .string(topic), "event": event.json], into: collection)
+        writes.signal(collection)
+        return .insert(["id": .string(event.id), "topic": .string(topic), "event": event.json], into: collection)
     }
+
+    /// Outbox writes made in this process (stores are per process), for the relay.
+    static let writes = TopicWakeups()
 
     static func milliseconds(_ date: Date = Date()) -> JSONValue {
         .int(Int64(date.timeIntervalSince1970 * 1000))

@@ -7,16 +7,24 @@ import Store
 /// Publishes the outbox to the bus in id order, then deletes what it published. A crash
 /// between the two publishes those events again on restart: duplicates on the bus, which
 /// consumers drop by event id (`EventConsumer`), never a lost event.
+///
+/// `Outbox.write` wakes it, so an event leaves within milliseconds of its batch's commit. While
+/// nothing is written it looks at the outbox less and less often, up to every `pollInterval`:
+/// that fallback finds what no wake-up announced (a batch that took long to commit, another
+/// process sharing the store), and costs an idle service one query per interval.
 public struct OutboxRelay: Service {
     let store: any DocumentStore
     let bus: any Bus
     let logger: Logger
     let batchSize: Int
     let pollInterval: Duration
+    /// How soon it looks again after a wake-up or a publish: the batch that woke it is usually
+    /// committed a millisecond or two after `Outbox.write` ran.
+    static let firstLook = Duration.milliseconds(1)
 
     public init(
         store: any DocumentStore, bus: any Bus, logger: Logger, batchSize: Int = 500,
-        pollInterval: Duration = .milliseconds(50)
+        pollInterval: Duration = .seconds(1)
     ) {
         self.store = store
         self.bus = bus
@@ -27,12 +35,22 @@ public struct OutboxRelay: Service {
 
     public func run() async throws {
         var failures = 0
+        var backoff = PollBackoff(first: Self.firstLook, longest: pollInterval)
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
+                // Read before looking: a write after this point ends the wait below at once.
+                let seen = Outbox.writes.generation(of: Outbox.collection)
                 let moved = try await relayOnce()
                 failures = 0
-                if moved > 0 { continue }
-                await Retry.pause(pollInterval)
+                if moved > 0 {
+                    backoff.reset()
+                    continue
+                }
+                let interval = backoff.next()
+                let woken = await cancelWhenGracefulShutdown {
+                    await Outbox.writes.wait(for: Outbox.collection, after: seen, atMost: interval)
+                }
+                if woken { backoff.reset() }
             } catch {
                 // The bus or the store is down: the events wait in the outbox; back off.
                 failures += 1
