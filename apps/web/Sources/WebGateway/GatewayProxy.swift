@@ -6,8 +6,9 @@ import NIOCore
 import NIOHTTP1
 import Platform
 
-/// Forwards `/api/<service>/<rest>` to `<service URL>/<rest>` with the query intact, streaming
-/// both bodies: a multi-gigabyte upload passes through a few buffers, never the whole file.
+/// Forwards `/api/<service>/<rest>` to `<service URL>/<rest>` with the query intact. API calls
+/// (bodies up to `bufferedBodyBytes` both ways) pass whole; uploads and downloads stream
+/// through a few buffers, never the whole file.
 struct GatewayProxy: Sendable {
     let upstreams: [String: String]
     let client: HTTPClient
@@ -34,7 +35,8 @@ struct GatewayProxy: Sendable {
             requestID: context.requestID,
             gatewayProof: serviceName == ServiceName.users.rawValue ? usersProof : nil
         )
-        let gate = UploadGate()
+        // Set only while the client's body streams to the upstream.
+        var gate: UploadGate?
         if request.method != .get && request.method != .head {
             let declared = request.headers[.contentLength].flatMap(Int64.init)
             if let declared, (0...Self.bufferedBodyBytes).contains(declared) {
@@ -44,7 +46,10 @@ struct GatewayProxy: Sendable {
                 // the client got the head and no body.
                 upstream.body = .bytes(try await request.body.collect(upTo: Int(declared)))
             } else {
-                upstream.body = .stream(gate.guarding(request.body), length: declared.map { .known($0) } ?? .unknown)
+                let uploadGate = UploadGate()
+                upstream.body = .stream(
+                    uploadGate.guarding(request.body), length: declared.map { .known($0) } ?? .unknown)
+                gate = uploadGate
             }
         }
 
@@ -54,20 +59,30 @@ struct GatewayProxy: Sendable {
             // must fit in it, so it is generous. Streaming the response afterwards has no limit.
             response = try await client.execute(upstream, timeout: .hours(6), logger: context.logger)
         } catch {
-            await gate.close()
-            context.logger.warning(
-                "upstream unreachable", metadata: ["service": "\(serviceName)", "error": "\(error)"])
-            throw APIError(
-                .badGateway, code: "bad_gateway",
-                message: "the \(serviceName) service did not answer at \(base): \(Self.reason(error))", field: "service"
-            )
+            await gate?.close()
+            throw unreachable(serviceName, base, error, context: context)
         }
         let status = HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase)
+        let headers = ProxyHeaders.downstreamResponse(response.headers)
         let length = response.headers.first(name: "content-length").flatMap(Int.init)
+
+        if gate == nil, let length, Int64(length) <= Self.bufferedBodyBytes, Self.hasBody(request.method, status) {
+            // An API answer is read whole and handed on as one buffer, so it leaves in one write
+            // with its head: streamed, the head, each chunk and the end are separate writes, and
+            // small answers paid for them several times over. Nothing of the client's is left to
+            // read here, so there is no upload to keep apart from the answer.
+            let body: ByteBuffer
+            do {
+                body = try await response.body.collect(upTo: length)
+            } catch {
+                throw unreachable(serviceName, base, error, context: context)
+            }
+            return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body))
+        }
         return Response(
             status: status,
-            headers: ProxyHeaders.downstreamResponse(response.headers),
-            body: ResponseBody(contentLength: length) { writer in
+            headers: headers,
+            body: ResponseBody(contentLength: length) { [gate] writer in
                 // The gate closes only once the answer is out, so the client has it while an
                 // upload the upstream never read is still arriving.
                 do {
@@ -76,17 +91,33 @@ struct GatewayProxy: Sendable {
                     }
                     try await writer.finish(nil)
                 } catch {
-                    await gate.close()
+                    await gate?.close()
                     throw error
                 }
-                await gate.close()
+                await gate?.close()
             }
         )
     }
 
-    /// Bodies up to this size (every JSON call) are read whole before they are forwarded;
-    /// larger ones (uploads) stream through, never whole in memory.
+    /// Bodies up to this size (every JSON call and its answer) are read whole before they are
+    /// forwarded; larger ones (uploads, downloads) stream through, never whole in memory.
     static let bufferedBodyBytes: Int64 = 1 << 20
+
+    /// Whether an answer of `status` to `method` carries the body its `Content-Length` counts
+    /// (RFC 9110 §6.4.1): a HEAD's or a 304's counts a body that is never sent.
+    static func hasBody(_ method: HTTPRequest.Method, _ status: HTTPResponse.Status) -> Bool {
+        method != .head && status.code >= 200 && status != .noContent && status != .notModified
+    }
+
+    private func unreachable(
+        _ serviceName: String, _ base: String, _ error: any Error, context: AppRequestContext
+    ) -> APIError {
+        context.logger.warning("upstream unreachable", metadata: ["service": "\(serviceName)", "error": "\(error)"])
+        return APIError(
+            .badGateway, code: "bad_gateway",
+            message: "the \(serviceName) service did not answer at \(base): \(Self.reason(error))", field: "service"
+        )
+    }
 
     static func reason(_ error: any Error) -> String {
         if let clientError = error as? HTTPClientError { return clientError.shortDescription }

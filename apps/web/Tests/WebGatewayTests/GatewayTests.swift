@@ -20,9 +20,11 @@ func withUpstream<T: Sendable>(_ body: @Sendable (Int) async throws -> T) async 
         info: ServiceInfo(name: .data, title: "upstream", summary: "echo"), settings: settings,
         logger: quietLogger("upstream")
     ) { api in
-        api.get("/v1/echo", OperationDoc("what arrived")) { request, _ in
+        api.get("/v1/echo", OperationDoc("what arrived")) { request, context in
             JSONResponse([
                 "path": request.uri.path,
+                // Which of the caller's connections it came on: the gateway's pooling shows here.
+                "clientPort": String(context.remoteAddress?.port ?? 0),
                 "query": request.uri.query ?? "",
                 "requestId": request.headers[.requestID] ?? "",
                 "forwardedFor": request.headers[.forwardedFor] ?? "",
@@ -34,6 +36,14 @@ func withUpstream<T: Sendable>(_ body: @Sendable (Int) async throws -> T) async 
             for try await chunk in request.body { digest.add(chunk) }
             return JSONResponse(
                 ["bytes": digest.count, "checksum": Int(truncatingIfNeeded: digest.value)], status: .created)
+        }
+        api.get("/v1/cut", OperationDoc("declares 100 bytes, sends 10 and fails")) { _, _ in
+            Response(
+                status: .ok,
+                body: ResponseBody(contentLength: 100) { writer in
+                    try await writer.write(ByteBuffer(string: "only ten b"))
+                    throw CancellationError()
+                })
         }
         api.get("/v1/download", OperationDoc("streams a generated body")) { request, _ in
             let size = request.uri.queryParameters.get("size", as: Int.self) ?? 0
@@ -138,6 +148,24 @@ struct GatewayTests {
     /// Twice the JSON body limit: only streaming gets it through.
     static let largeSize = 8 * 1024 * 1024
 
+    @Test("requests one after another reuse one upstream connection")
+    func reusesUpstreamConnection() async throws {
+        try await withUpstream { port in
+            try await gateway(upstreamPort: port).test(.live) { client in
+                var ports: [String] = []
+                for _ in 0..<5 {
+                    let seen = try await client.execute(uri: "/api/data/v1/echo", method: .get) { response in
+                        #expect(response.status == .ok)
+                        return response.body.json["clientPort"] as? String ?? ""
+                    }
+                    ports.append(seen)
+                }
+                #expect(ports.allSatisfy { $0 != "" && $0 != "0" })
+                #expect(Set(ports).count == 1)
+            }
+        }
+    }
+
     @Test("an upload larger than any body limit streams through intact")
     func streamsUpload() async throws {
         try await withUpstream { port in
@@ -174,6 +202,22 @@ struct GatewayTests {
                     received.add(response.body)
                     #expect(received.count == Self.largeSize)
                     #expect(received.value == expected.value)
+                }
+            }
+        }
+    }
+
+    @Test("an answer the service cuts short is a 502, never a 200 with half a body")
+    func cutAnswer() async throws {
+        try await withUpstream { port in
+            try await gateway(upstreamPort: port).test(.live) { client in
+                try await client.execute(uri: "/api/data/v1/cut", method: .get) { response in
+                    #expect(response.status == .badGateway)
+                    #expect(response.body.apiError["code"] as? String == "bad_gateway")
+                }
+                // The gateway lives on.
+                try await client.execute(uri: "/api/data/v1/echo", method: .get) { response in
+                    #expect(response.status == .ok)
                 }
             }
         }
