@@ -106,9 +106,9 @@ stop: ## Stop what `make run` started (by the pids it recorded)
 	  kill -0 $$pid 2>/dev/null && kill -KILL $$pid; rm -f $$pidfile; \
 	done; true
 
-bench: deps ## Benchmarks (release build), printed as tables beside their reference; BENCH=store|mongo|bus|blobs|auth|data|files|compute|docker|mlhub|ingest picks one
-	$(SWIFT) build -c release --product mlex-bench
-	$(SWIFT) build -c release --product mlex-compute-supervisor
+bench: deps ## Benchmarks (release build), printed as tables beside their reference; BENCH=store|mongo|bus|blobs|auth|data|search|files|compute|docker|mlhub|ingest|gateway|idle picks one
+	@# Every executable: the idle benchmark starts the platform from the release build, as make run does.
+	$(SWIFT) build -c release
 	@# MongoDB and Kafka rows run against nx-27017 and tansu, started here on free ports and
 	@# stopped by pid; the bench loads the newer librdkafka that tansu needs (docs/kafka.md).
 	@# The docker rows get a dockerd of their own from apps/bench/with-dockerd.sh.

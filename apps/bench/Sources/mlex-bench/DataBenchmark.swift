@@ -5,8 +5,8 @@ import Store
 
 /// The data service's hot paths through its real HTTP API, with the real users service issuing
 /// the token (both in this process, on loopback ports):
-/// - metric ingest in batches of 1000 points beside raw SQLite inserting the same rows in the
-///   same batches with the same durability;
+/// - metric ingest and disk use (`MetricIngestBenchmark`), each beside raw SQLite inserting the
+///   same rows with the same durability;
 /// - run search over `runs` runs with 20 params and 10 metrics each, filtering on one metric
 ///   and one param;
 /// - the downsampled view (1000 buckets) of the `points`-point series the ingest wrote.
@@ -14,6 +14,9 @@ struct DataBenchmark {
     let directory: URL
     let points: Int
     let runs: Int
+    /// Single-point requests in the ingest part, and runs written to measure bytes per run.
+    var singles = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_DATA_SINGLES"] ?? "") ?? 2000
+    var sizeRuns = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_DATA_SIZE_RUNS"] ?? "") ?? 2000
     let requests = 200
 
     func run() async throws {
@@ -25,39 +28,11 @@ struct DataBenchmark {
         let project = try await client.call("POST", "/v1/projects", #"{"name": "bench"}"#)["id"]!.stringValue!
         let experiment = try await client.call("POST", "/v1/projects/\(project)/experiments", #"{"name": "bench"}"#)[
             "id"]!.stringValue!
-        let run = try await client.call("POST", "/v1/experiments/\(experiment)/runs", "{}")["id"]!.stringValue!
-
-        // Ingest: the same rows through the service and into raw SQLite.
-        let bodies = stride(from: 0, to: points, by: 1000).map { start in
-            "{\"points\": ["
-                + (start..<min(start + 1000, points)).map {
-                    #"{"key": "loss", "value": \#(Double(start + $0 % 977) / 1000), "step": \#($0), "timestamp": \#(1_700_000_000_000 + $0)}"#
-                }.joined(separator: ",") + "]}"
-        }
-        var raw = Measurement(name: "raw SQLite, 1000 rows per transaction", operations: points)
-        let rawTable = try RawMetricTable(path: directory.appendingPathComponent("raw.sqlite").path)
-        let rawStart = ContinuousClock.now
-        for start in stride(from: 0, to: points, by: 1000) {
-            let began = ContinuousClock.now
-            try rawTable.insert(run: run, key: "loss", range: start..<min(start + 1000, points))
-            raw.latencies.append(ContinuousClock.now - began)
-        }
-        raw.elapsed = ContinuousClock.now - rawStart
-        var ingest = Measurement(name: "POST /v1/runs/{id}/metrics, 1000 points", operations: points)
-        let ingestStart = ContinuousClock.now
-        for body in bodies {
-            let began = ContinuousClock.now
-            try await client.call("POST", "/v1/runs/\(run)/metrics", body)
-            ingest.latencies.append(ContinuousClock.now - began)
-        }
-        ingest.elapsed = ContinuousClock.now - ingestStart
-        Table.printRates(
-            title: "Data: metric ingest, \(points) points in batches of 1000 (p50/p99 per batch)", rows: [raw, ingest],
-            reference: "raw SQLite, same rows, WAL, synchronous=FULL", unit: "points/s")
-        print(
-            String(
-                format: "ingest through HTTP reaches %.0f%% of raw SQLite's points/s",
-                (Double(points) / ingest.elapsed.seconds) / (Double(points) / raw.elapsed.seconds) * 100))
+        // Ingest (1 and 4 clients, batches and single points, beside raw SQLite) and disk use.
+        let run = try await MetricIngestBenchmark(
+            client: client, directory: directory, experiment: experiment, points: points, singles: singles,
+            sizeRuns: sizeRuns
+        ).run()
 
         let downsampled = try await measure("GET downsampled, \(points) points → 1000 buckets", count: requests) { _ in
             try await client.call("GET", "/v1/runs/\(run)/metrics/downsampled?key=loss&buckets=1000")
@@ -119,32 +94,5 @@ struct DataBenchmark {
             "tags": [:],
             "metrics": .object(metrics), "metricSummaries": [:], "lifecycle": "active", "source": [:],
         ]
-    }
-}
-
-/// The reference for ingest: a plain table of metric rows, one prepared INSERT per point,
-/// through the same SQLite wrapper the services use (WAL, synchronous=FULL).
-final class RawMetricTable {
-    private let connection: SQLiteConnection
-    private let insert: SQLiteStatement
-
-    init(path: String) throws {
-        connection = try SQLiteConnection(path: path)
-        try connection.execute(
-            "CREATE TABLE metrics (run_id TEXT, key TEXT, step INTEGER, timestamp INTEGER, value REAL); "
-                + "CREATE INDEX metrics_series ON metrics (run_id, key, step)"
-        )
-        insert = try connection.prepare("INSERT INTO metrics VALUES (?, ?, ?, ?, ?)")
-    }
-
-    func insert(run: String, key: String, range: Range<Int>) throws {
-        try connection.transaction {
-            for index in range {
-                try insert.run([
-                    .text(run), .text(key), .integer(Int64(index)), .integer(1_700_000_000_000 + Int64(index)),
-                    .real(Double(index % 977) / 1000),
-                ])
-            }
-        }
     }
 }

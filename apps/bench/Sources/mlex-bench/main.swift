@@ -62,6 +62,12 @@ if selected.isEmpty || selected.contains("data") {
     try await DataBenchmark(directory: scratch.appendingPathComponent("data"), points: points, runs: runs).run()
 }
 
+if selected.isEmpty || selected.contains("search") {
+    let stages = (ProcessInfo.processInfo.environment["MLEX_BENCH_SEARCH_RUNS"] ?? "10000,30000,100000")
+        .split(separator: ",").compactMap { Int($0) }
+    try await SearchScaleBenchmark(directory: scratch.appendingPathComponent("search"), stages: stages).run()
+}
+
 if selected.isEmpty || selected.contains("files") {
     let megabytes = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_FILE_MB"] ?? "1024") ?? 1024
     try await FilesBenchmark(directory: scratch.appendingPathComponent("files"), megabytes: megabytes).run()
@@ -97,4 +103,25 @@ if selected.isEmpty || selected.contains("mlhub") {
 if selected.isEmpty || selected.contains("ingest") {
     let packages = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_INGEST_PACKAGES"] ?? "200") ?? 200
     try await IngestBenchmark(directory: scratch.appendingPathComponent("ingest"), packages: packages).run()
+}
+
+if selected.isEmpty || selected.contains("gateway") {
+    let environment = ProcessInfo.processInfo.environment
+    let requests = Int(environment["MLEX_BENCH_GATEWAY_REQUESTS"] ?? "2000") ?? 2000
+    let batches = Int(environment["MLEX_BENCH_GATEWAY_BATCHES"] ?? "100") ?? 100
+    try await GatewayBenchmark(
+        directory: scratch.appendingPathComponent("gateway"), requests: requests, batches: batches
+    ).run()
+}
+
+if selected.isEmpty || selected.contains("idle") {
+    let environment = ProcessInfo.processInfo.environment
+    if let busPath = environment[IdleBenchmark.peerVariable] {
+        // The latency run's other process: this binary again, started by the run below.
+        try await IdleBenchmark.publishAsPeer(busPath: busPath)
+    } else {
+        let seconds = Int(environment["MLEX_BENCH_IDLE_SECONDS"] ?? "60") ?? 60
+        try await IdleBenchmark(directory: scratch.appendingPathComponent("idle"), seconds: seconds, latencyEvents: 200)
+            .run()
+    }
 }
