@@ -81,14 +81,14 @@ struct ComputeBenchmark {
             #"{"projectId": "\#(project)", "command": ["/bin/sleep", "3600"], "resources": {"cpus": \#(cpus), "memoryMB": 64}}"#
         )["id"]!.stringValue!
         let clients = 16
-        let runCreation = try await concurrently(
-            clients: clients, count: submissions, name: "PUT data /v1/jobs/{id}/run alone"
+        let runCreation = try await measureConcurrently(
+            "PUT data /v1/jobs/{id}/run alone", clients: clients, count: submissions
         ) { _ in
             try await services.client.call(
                 "PUT", "/v1/jobs/\(ID.make())/run", #"{"projectId": "\#(project)", "name": "bench"}"#)
         }
-        let accepted = try await concurrently(
-            clients: clients, count: submissions, name: "POST /v1/jobs (queued; run created in data)"
+        let accepted = try await measureConcurrently(
+            "POST /v1/jobs (queued; run created in data)", clients: clients, count: submissions
         ) { _ in
             try await compute.call(
                 "POST", "/v1/jobs",
@@ -111,29 +111,6 @@ struct ComputeBenchmark {
         while try await compute.call("GET", "/v1/jobs/\(blocker)")["state"] != "cancelled" {
             try await Task.sleep(for: .milliseconds(50))
         }
-    }
-
-    private func concurrently(
-        clients: Int, count: Int, name: String, _ body: @escaping @Sendable (Int) async throws -> Void
-    ) async throws -> Measurement {
-        var row = Measurement(name: name, operations: count)
-        let start = ContinuousClock.now
-        row.latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
-            for client in 0..<clients {
-                group.addTask {
-                    var latencies: [Duration] = []
-                    for index in stride(from: client, to: count, by: clients) {
-                        let began = ContinuousClock.now
-                        try await body(index)
-                        latencies.append(ContinuousClock.now - began)
-                    }
-                    return latencies
-                }
-            }
-            return try await group.reduce(into: []) { $0 += $1 }
-        }
-        row.elapsed = ContinuousClock.now - start
-        return row
     }
 
     /// The floor: the same trivial command in a fresh cgroup under the same bubblewrap sandbox,

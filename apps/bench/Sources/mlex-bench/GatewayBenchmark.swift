@@ -115,37 +115,13 @@ struct GatewayBenchmark {
         for _ in 0..<rounds {
             for (client, viaGateway) in [(direct, false), (proxied, true)] {
                 let prepared = try await prepare(client)
-                let round = try await Self.measureConcurrently(clients: clients, count: count) { index in
+                let round = try await measureConcurrently("", clients: clients, count: count) { index in
                     try await call(client, prepared, index)
                 }
                 if viaGateway { result.gateway.add(round) } else { result.direct.add(round) }
             }
         }
         return result
-    }
-
-    /// `count` calls shared by `clients` callers that each wait for their answer before the
-    /// next call: per-call latencies and the wall time of the whole.
-    static func measureConcurrently(
-        clients: Int, count: Int, _ call: @escaping @Sendable (Int) async throws -> Void
-    ) async throws -> Measurement {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
-            for caller in 0..<clients {
-                group.addTask {
-                    var mine: [Duration] = []
-                    for index in stride(from: caller, to: count, by: clients) {
-                        let began = clock.now
-                        try await call(index)
-                        mine.append(clock.now - began)
-                    }
-                    return mine
-                }
-            }
-            return try await group.reduce(into: []) { $0 += $1 }
-        }
-        return Measurement(name: "", operations: count, elapsed: clock.now - start, latencies: latencies)
     }
 
     /// Each pair as two rows, the gateway's beside the direct one with its share of the direct rate.

@@ -100,3 +100,28 @@ func measure(_ name: String, count: Int, _ body: (Int) async throws -> Void) asy
     row.elapsed = clock.now - start
     return row
 }
+
+/// `count` calls of `body` shared by `clients` callers that each wait for one answer before
+/// their next call: per-call latencies and the wall time of the whole.
+func measureConcurrently(
+    _ name: String, clients: Int, count: Int, _ body: @escaping @Sendable (Int) async throws -> Void
+) async throws -> Measurement {
+    var row = Measurement(name: name, operations: count)
+    let start = ContinuousClock.now
+    row.latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
+        for client in 0..<clients {
+            group.addTask {
+                var latencies: [Duration] = []
+                for index in stride(from: client, to: count, by: clients) {
+                    let began = ContinuousClock.now
+                    try await body(index)
+                    latencies.append(ContinuousClock.now - began)
+                }
+                return latencies
+            }
+        }
+        return try await group.reduce(into: []) { $0 += $1 }
+    }
+    row.elapsed = ContinuousClock.now - start
+    return row
+}
