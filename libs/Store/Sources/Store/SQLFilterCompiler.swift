@@ -7,9 +7,17 @@ import SQLite
 struct SQLFilterCompiler {
     private(set) var bindings: [SQLiteValue] = []
     let dynamicKeys: DynamicKeyIndex?
+    /// Set when each row's id is already known (a key-order walk's candidate): a key/value
+    /// condition is then a probe of the key/value table's primary key for that one id,
+    /// instead of the set of every matching id (see `keyValueComparison`).
+    let probedID: String?
+    /// Whether the clause reads the document (`doc`) rather than only ids and the key/value
+    /// table: a clause that does not can be checked without reading a single document.
+    private(set) var readsDocument = false
 
-    init(dynamicKeys: DynamicKeyIndex? = nil) {
+    init(dynamicKeys: DynamicKeyIndex? = nil, probing probedID: String? = nil) {
         self.dynamicKeys = dynamicKeys
+        self.probedID = probedID
     }
 
     mutating func compile(_ filter: JSONValue) throws -> String {
@@ -24,7 +32,7 @@ struct SQLFilterCompiler {
             // Several indexed key/value conditions meet in the key/value table first, so only
             // runs matching all of them are read (the planner drives from one IN list at most).
             let keyed = parts.filter { positiveKeyValueCondition($0) }
-            guard keyed.count > 1, let dynamicKeys else {
+            guard keyed.count > 1, probedID == nil, let dynamicKeys else {
                 return "(" + parts.map { compile($0) }.joined(separator: " AND ") + ")"
             }
             var terms = [
@@ -46,7 +54,13 @@ struct SQLFilterCompiler {
         if let dynamicKeys, dynamicKeys.covers(path), let indexed = keyValueComparison(dynamicKeys, path, comparison) {
             return indexed
         }
-        let column = Self.extract(path)
+        let column: String
+        if path.dotted == "id" {
+            column = probedID ?? "id"
+        } else {
+            column = Self.extract(path)
+            readsDocument = true
+        }
         switch comparison {
         case .eq(let operand):
             if operand == .null { return "\(column) IS NULL" }
@@ -63,10 +77,12 @@ struct SQLFilterCompiler {
             if values.isEmpty { return "1" }
             return "(\(column) IS NULL OR \(column) NOT IN (\(values.map { bind($0) }.joined(separator: ", "))))"
         case .exists(let exists):
+            readsDocument = true
             return "json_type(doc, '\(path.jsonPath)') IS \(exists ? "NOT " : "")NULL"
         case .containsAll(let values):
             // json_each walks an array's elements, or yields a scalar itself.
             let distinct = Array(Set(values))
+            readsDocument = true
             return
                 "(SELECT count(DISTINCT value) FROM json_each(doc, '\(path.jsonPath)') WHERE value IN (\(distinct.map { bind($0) }.joined(separator: ", ")))) = \(distinct.count)"
         }
@@ -122,28 +138,32 @@ struct SQLFilterCompiler {
     private mutating func keyValueComparison(
         _ index: DynamicKeyIndex, _ path: FieldPath, _ comparison: Filter.Comparison
     ) -> String? {
-        func matching(_ condition: String) -> String {
-            "SELECT id FROM \(index.table) WHERE key = ? AND \(condition)"
+        // Probing one known id reads a few index entries; the id set would read every match.
+        let probedID = self.probedID
+        func matching(_ condition: String, _ including: Bool) -> String {
+            guard let probedID else {
+                return "id \(including ? "" : "NOT ")IN (SELECT id FROM \(index.table) WHERE key = ? AND \(condition))"
+            }
+            return
+                "\(including ? "" : "NOT ")EXISTS (SELECT 1 FROM \(index.table) AS probe WHERE probe.key = ? AND \(condition) AND probe.id = \(probedID))"
         }
         switch comparison {
         case .eq(let operand), .ne(let operand):
             if operand == .null { return nil }
             bindings.append(.text(path.dotted))
-            let sql = matching("value = \(bind(operand))")
-            if case .eq = comparison { return "id IN (\(sql))" }
-            return "id NOT IN (\(sql))"
+            if case .eq = comparison { return matching("value = \(bind(operand))", true) }
+            return matching("value = \(bind(operand))", false)
         case .range(let op, let operand):
             if operand == .null { return nil }
             bindings.append(.text(path.dotted))
-            return "id IN (\(matching(range("value", op, operand))))"
+            return matching(range("value", op, operand), true)
         case .in(let values), .nin(let values):
             if values.contains(.null) { return nil }
             let including: Bool
             if case .in = comparison { including = true } else { including = false }
             if values.isEmpty { return including ? "0" : "1" }
             bindings.append(.text(path.dotted))
-            let sql = matching("value IN (\(values.map { bind($0) }.joined(separator: ", ")))")
-            return including ? "id IN (\(sql))" : "id NOT IN (\(sql))"
+            return matching("value IN (\(values.map { bind($0) }.joined(separator: ", ")))", including)
         case .exists, .containsAll:
             return nil
         }

@@ -28,7 +28,9 @@ struct KeyOrderConformanceTests {
         return [
             "id": .string(String(format: "00000000-0000-7000-8000-%012d", number)),
             "name": .string("run-\(number)"),
-            "params": ["g": .string("g\(number % 7)"), "h": .int(Int64(number % 3))],
+            // Some runs lack g: a negated condition on it must still admit them, as MongoDB's does.
+            "params": number % 17 == 0
+                ? ["h": .int(Int64(number % 3))] : ["g": .string("g\(number % 7)"), "h": .int(Int64(number % 3))],
             "metrics": .object(metrics),
         ]
     }
@@ -71,6 +73,17 @@ struct KeyOrderConformanceTests {
             matches: {
                 [0.5, 0.25, 0.75].contains(accuracy($0) ?? -1)
                     && ($0["params"]?["g"] == "g2" || $0["params"]?["h"] == .int(0))
+            }),
+        Case(
+            testDescription:
+                "acc > 0.2, g not g3, h not in a list, name set: negated key conditions and a document one",
+            filter: [
+                "metrics.acc": ["$gt": 0.2], "params.g": ["$ne": "g3"], "params.h": ["$nin": [0, 2]],
+                "name": ["$exists": true],
+            ], descending: true, limit: 30,
+            matches: {
+                (accuracy($0) ?? -1) > 0.2 && $0["params"]?["g"] != "g3"
+                    && $0["params"]?["h"] != .int(0) && $0["params"]?["h"] != .int(2) && $0["name"] != nil
             }),
     ]
 
