@@ -3,6 +3,8 @@ import CMongoC
 /// An error from libmongoc or the server, with the server's code (11000: duplicate key).
 public struct MongoError: Error, CustomStringConvertible, Sendable {
     public static let duplicateKey: UInt32 = 11000
+    /// Not a server code: a `MongoWrite.updateOrFail` matched nothing (outside the server's range).
+    public static let unmatchedUpdate: UInt32 = 0x4D4C_0001
 
     public let domain: UInt32
     public let code: UInt32

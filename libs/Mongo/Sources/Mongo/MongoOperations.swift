@@ -21,6 +21,8 @@ public struct MongoIndex: Sendable {
 public enum MongoWrite: Sendable {
     case insert(JSONValue, into: String)
     case update(String, filter: JSONValue, update: JSONValue, many: Bool)
+    /// An update of one document that fails the transaction (`MongoError.unmatchedUpdate`) when nothing matches.
+    case updateOrFail(String, filter: JSONValue, update: JSONValue)
     case delete(String, filter: JSONValue)
 }
 
@@ -209,6 +211,13 @@ extension MongoClient {
                     case .update(let collection, let filter, let update, let many):
                         _ = try connection.update(
                             collection, filter: filter, update: update, many: many, session: session)
+                    case .updateOrFail(let collection, let filter, let update):
+                        let matched = try connection.update(
+                            collection, filter: filter, update: update, many: false, session: session)
+                        if matched == 0 {
+                            throw MongoError(
+                                code: MongoError.unmatchedUpdate, message: "no \(collection) document matched")
+                        }
                     case .delete(let collection, let filter):
                         _ = try connection.delete(collection, filter: filter, session: session)
                     }

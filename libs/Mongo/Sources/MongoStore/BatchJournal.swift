@@ -62,6 +62,14 @@ struct BatchJournal: Sendable {
             effects.append(Effect(collection: collection, id: id, before: prior, after: after))
             overlay[key] = .some(after)
         }
+        func changed(_ collection: String, _ matched: [JSONValue], by update: JSONValue) throws {
+            for document in matched {
+                guard let id = document["_id"]?.stringValue, let base = current(collection, document) else { continue }
+                var after = try UpdateApplier.apply(update, to: base)
+                after["_id"] = .string(id)
+                record(collection, id, before: document, after: after)
+            }
+        }
         for operation in operations {
             switch operation {
             case .insert(let document, let collection):
@@ -79,14 +87,12 @@ struct BatchJournal: Sendable {
             case .update(let collection, let filter, let update, let many):
                 let matched = try await client.find(
                     collection, filter: MongoDocumentStore.mongoFilter(filter), limit: many ? nil : 1)
-                for document in matched {
-                    guard let id = document["_id"]?.stringValue, let base = current(collection, document) else {
-                        continue
-                    }
-                    var after = try UpdateApplier.apply(update, to: base)
-                    after["_id"] = .string(id)
-                    record(collection, id, before: document, after: after)
-                }
+                try changed(collection, matched, by: update)
+            case .updateOrConflict(let collection, let filter, let update):
+                let matched = try await client.find(
+                    collection, filter: MongoDocumentStore.mongoFilter(filter), limit: 1)
+                guard !matched.isEmpty else { throw StoreError.unmatched(collection) }
+                try changed(collection, matched, by: update)
             case .delete(let collection, let filter):
                 for document in try await client.find(collection, filter: MongoDocumentStore.mongoFilter(filter)) {
                     guard let id = document["_id"]?.stringValue else { continue }

@@ -138,6 +138,10 @@ public final class MongoDocumentStore: DocumentStore {
                 try CollectionName.check(collection)
                 return .update(
                     collection, filter: try Self.mongoFilter(filter), update: try Self.mongoUpdate(update), many: many)
+            case .updateOrConflict(let collection, let filter, let update):
+                try CollectionName.check(collection)
+                return .updateOrFail(
+                    collection, filter: try Self.mongoFilter(filter), update: try Self.mongoUpdate(update))
             case .delete(let collection, let filter):
                 try CollectionName.check(collection)
                 return .delete(collection, filter: try Self.mongoFilter(filter))
@@ -187,6 +191,7 @@ public final class MongoDocumentStore: DocumentStore {
     }
 
     static func storeError(_ error: MongoError) -> StoreError {
+        if error.code == MongoError.unmatchedUpdate { return StoreError(.conflict, error.message) }
         if error.isDuplicateKey {
             return StoreError(.duplicate, "a document with the same id or unique key exists: \(error.message)")
         }

@@ -50,6 +50,10 @@ public protocol DocumentStore: Sendable {
 public enum WriteOperation: Sendable {
     case insert(JSONValue, into: String)
     case update(String, filter: JSONValue, update: JSONValue, many: Bool)
+    /// Updates the first document `filter` matches, and fails the whole batch with
+    /// `StoreError.conflict` when none does: the check of a read-modify-write whose filter
+    /// names the state it read, so a writer that raced it starts again instead of losing one.
+    case updateOrConflict(String, filter: JSONValue, update: JSONValue)
     case delete(String, filter: JSONValue)
 }
 
@@ -117,6 +121,8 @@ public struct Query: Sendable {
 public struct StoreError: Error, Hashable, CustomStringConvertible {
     public enum Code: String, Sendable {
         case duplicate
+        /// A `WriteOperation.updateOrConflict` found the state it expected changed.
+        case conflict
         case invalidField = "invalid_field"
         case invalidFilter = "invalid_filter"
         case invalidUpdate = "invalid_update"
@@ -139,10 +145,18 @@ public struct StoreError: Error, Hashable, CustomStringConvertible {
     public var description: String { "\(code.rawValue): \(message)" + (field.map { " (\($0))" } ?? "") }
 }
 
+extension StoreError {
+    /// What a backend throws when an `updateOrConflict` matched nothing.
+    public static func unmatched(_ collection: String) -> StoreError {
+        StoreError(.conflict, "the \(collection) document changed while this request was writing it; retry")
+    }
+}
+
 extension StoreError: APIErrorConvertible {
     public var apiError: APIError {
         switch code {
         case .duplicate: .conflict(message, code: "duplicate", field: field)
+        case .conflict: .conflict(message, code: "write_conflict", field: field)
         case .tooLarge: APIError(.contentTooLarge, code: code.rawValue, message: message, field: field)
         case .unavailable: .unavailable(message)
         default: .badRequest(message, code: code.rawValue, field: field)

@@ -196,6 +196,10 @@ public final class SQLiteDocumentStore: DocumentStore {
                 try replace.run([.text(text), .text(id)])
             }
             return rows.count
+        case .updateOrConflict(let collection, let filter, let update):
+            let changed = try apply(.update(collection, filter: filter, update: update, many: false), on: connection)
+            guard changed == 1 else { throw StoreError.unmatched(collection) }
+            return changed
         case .delete(let collection, let filter):
             var compiler = filterCompiler(for: collection)
             let condition = try compiler.compile(filter)

@@ -268,6 +268,29 @@ struct DocumentStoreConformanceTests {
         #expect(try await store.count("outbox", filter: [:]) == 1)
     }
 
+    @Test("an update that must match fails its batch when the state it expects changed", arguments: StoreBackend.all)
+    func updateOrConflict(backend: StoreBackend) async throws {
+        let store = try await seeded(backend)
+        try await store.prepare(CollectionSpec("outbox"))
+        try await store.batch([
+            .updateOrConflict(
+                "runs", filter: ["name": "run-2", "status": "running"], update: ["$set": ["status": "done"]]),
+            .insert(["id": "01900000-0000-7000-8000-000000000003"], into: "outbox"),
+        ])
+        #expect(try await store.count("runs", filter: ["name": "run-2", "status": "done"]) == 1)
+        // The same expectation again: run-2 is no longer running, so nothing of the batch happens.
+        let stale = await #expect(throws: StoreError.self) {
+            try await store.batch([
+                .insert(["id": "01900000-0000-7000-8000-000000000004"], into: "outbox"),
+                .updateOrConflict(
+                    "runs", filter: ["name": "run-2", "status": "running"], update: ["$set": ["status": "again"]]),
+            ])
+        }
+        #expect(stale?.code == .conflict)
+        #expect(try await store.count("outbox", filter: [:]) == 1)
+        #expect(try await store.count("runs", filter: ["status": "again"]) == 0)
+    }
+
     @Test("delete by filter", arguments: StoreBackend.all)
     func delete(backend: StoreBackend) async throws {
         let store = try await seeded(backend)
