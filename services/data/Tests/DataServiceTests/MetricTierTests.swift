@@ -25,6 +25,7 @@ struct MetricTierTests {
         let store = try SQLiteDocumentStore(path: try temporaryDirectory().appendingPathComponent("store.sqlite").path)
         try await CollectionCatalog.load(domain: "data", from: repositoryRoot().appendingPathComponent("db")).apply(
             to: store)
+        try await store.insert(run.document(), into: Run.collection)
         return MetricSeriesStore(store: store)
     }
 
@@ -40,8 +41,10 @@ struct MetricTierTests {
     static func expectView(
         _ metrics: MetricSeriesStore, count: Int, buckets: Int, sourceLocation: SourceLocation = #_sourceLocation
     ) async throws {
-        let id = MetricSeries.id(run: run.id, key: "loss")
-        let view = try await Downsampling.view(series: id, count: count, buckets: buckets, metrics: metrics)
+        let runDocument = try #require(try await metrics.store.get(run.id, from: Run.collection))
+        let logged = try #require(try await metrics.series(of: try Run(document: runDocument), key: "loss"))
+        #expect(logged.count == count, sourceLocation: sourceLocation)
+        let view = try await Downsampling.view(of: logged, buckets: buckets, metrics: metrics)
         #expect(view.width == Downsampling.plan(count: count, buckets: buckets).width, sourceLocation: sourceLocation)
         let series = (0..<count).map(value)
         var expected: [JSONValue] = []
@@ -113,6 +116,8 @@ struct MetricTierTests {
             [1], [1023], [1024], [1000, 24], [1000, 25], [300, 300, 300, 200], [9000],
             [1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 193],
             [8191, 1], [8100, 200],
+            // A first point lives in the run; the next ones store it as the series' first.
+            [1, 1, 1], [1, 1023], [1, 1300],
         ])
     func crossing(batches: [Int]) async throws {
         let metrics = try await Self.metrics()

@@ -48,17 +48,18 @@ enum Downsampling {
         return output
     }
 
-    /// The view of a stored series with `count` points.
+    /// The view of a series in at most `buckets` buckets.
     static func view(
-        series id: String, count: Int, buckets: Int, metrics: MetricSeriesStore
+        of series: MetricSeries, buckets: Int, metrics: MetricSeriesStore
     ) async throws -> (width: Int, buckets: [JSONValue]) {
+        let count = Int(series.count)
         guard count > 0 else { return (1, []) }
         let plan = plan(count: count, buckets: buckets)
         if let level = plan.level {
-            let tier = try await metrics.tierBuckets(series: id, level: level)
+            let tier = try await metrics.tierBuckets(series: series.id, level: level)
             return (plan.width, merge(tier, inputWidth: MetricTiers.width(level), width: plan.width, count: count))
         }
-        let points = try await metrics.points(series: id, after: 0, limit: count)
+        let points = try await metrics.points(of: series, after: 0, limit: count)
         let singles = points.map { MetricTiers.Bucket($0.value, step: $0.step) }
         return (plan.width, merge(singles, inputWidth: 1, width: plan.width, count: count))
     }

@@ -45,7 +45,7 @@ enum MetricRoutes {
             )
         ) { _, context in
             let run = try await core.run(try context.parameters.requireID("id"), context, needs: .viewer)
-            let series = try await metrics.series(of: run.id)
+            let series = try await metrics.series(of: run)
             return JSONResponse(["items": .array(series.map { $0.view() })] as JSONValue)
         }
 
@@ -70,7 +70,7 @@ enum MetricRoutes {
             let limit = try integer(request, "limit", default: 1000, in: 1...maxHistoryPage)
             let count = Int(series?.count ?? 0)
             var points: [MetricPoint] = []
-            if let series { points = try await metrics.points(series: series.id, after: after, limit: limit) }
+            if let series { points = try await metrics.points(of: series, after: after, limit: limit) }
             var body: [String: JSONValue] = [
                 "key": .string(key), "count": .int(Int64(count)), "items": .array(points.map(\.view)),
             ]
@@ -96,8 +96,8 @@ enum MetricRoutes {
             let (series, key) = try await seriesOfRequest(request, context, core)
             let buckets = try integer(request, "buckets", default: 1000, in: 1...5000)
             let count = Int(series?.count ?? 0)
-            let view = try await Downsampling.view(
-                series: series?.id ?? "", count: count, buckets: buckets, metrics: metrics)
+            var view: (width: Int, buckets: [JSONValue]) = (1, [])
+            if let series { view = try await Downsampling.view(of: series, buckets: buckets, metrics: metrics) }
             return JSONResponse(
                 [
                     "key": .string(key), "count": .int(Int64(count)), "bucketWidth": .int(Int64(view.width)),
@@ -115,7 +115,7 @@ enum MetricRoutes {
             throw APIError.invalidField("key", "key is required")
         }
         try FieldKey.validate(key, field: "key")
-        return (try await core.metrics.series(run: run.id, key: key), key)
+        return (try await core.metrics.series(of: run, key: key), key)
     }
 
     private static func integer(

@@ -9,6 +9,10 @@ import Store
 /// run keeps each key's latest value and min/max for search. One request is one batch: the
 /// points, the tiers and the run's summary change together or not at all. Writers racing on a
 /// series collide on the chunk id (its start index) and the loser retries on fresh state.
+///
+/// A series of one point is only its run's summary (`MetricSeries.inRun`): its first point is
+/// written to the run alone, guarded by the key being absent there; the second point stores
+/// the series and a chunk holding both, as if they had come together.
 struct MetricSeriesStore: Sendable {
     let store: any DocumentStore
     private let appends = RunAppendQueue()
@@ -27,7 +31,7 @@ struct MetricSeriesStore: Sendable {
         for attempt in 1...5 {
             do {
                 return try await store.batch(try await operations(for: batch.series, of: run))
-            } catch let error as StoreError where error.code == .duplicate && attempt < 5 {
+            } catch let error as StoreError where [.duplicate, .conflict].contains(error.code) && attempt < 5 {
                 // Another writer appended to one of these series first: start again from its state.
                 try await Task.sleep(for: .milliseconds(attempt * 2))
             }
@@ -37,7 +41,10 @@ struct MetricSeriesStore: Sendable {
         )
     }
 
-    private func operations(for batch: [MetricBatch.Series], of run: Run) async throws -> [WriteOperation] {
+    private func operations(for batch: [MetricBatch.Series], of requested: Run) async throws -> [WriteOperation] {
+        // The run as it is now: the request read it before waiting its turn behind other
+        // appends, and the one-point series it keeps are part of what this batch appends to.
+        let run = try await store.get(requested.id, from: Run.collection).map(Run.init(document:)) ?? requested
         let ids = batch.map { MetricSeries.id(run: run.id, key: $0.key) }
         let stored = try await store.find(
             "metric_series", Query(filter: ["id": ["$in": .array(ids.map(JSONValue.string))]]))
@@ -58,11 +65,28 @@ struct MetricSeriesStore: Sendable {
 
         var operations: [WriteOperation] = []
         var runSet: [String: JSONValue] = ["updatedAt": .string(Timestamp.now)]
-        for (offset, points) in batch.enumerated() {
+        // The run's update, narrowed to the state it was computed from when a series stays in the run.
+        var runFilter: [String: JSONValue] = ["id": .string(run.id)]
+        for (offset, appended) in batch.enumerated() {
             let id = ids[offset]
             let before = previous[id]
+            let encoded = FieldKey.encode(appended.key)
+            var points = appended
+            if before == nil, let single = MetricSeries(inRun: run, encodedKey: encoded) {
+                // The point the run kept becomes the stored series' first; a writer racing this
+                // one collides on the series id.
+                points.values.insert(single.last.value, at: 0)
+                points.steps.insert(single.last.step, at: 0)
+                points.timestamps.insert(single.last.timestamp, at: 0)
+            }
             guard let series = MetricSeries.appending(points, to: before, of: run) else { continue }
             let count = Int(before?.count ?? 0)
+            runSet["metrics.\(encoded)"] = .double(series.last.value)
+            runSet["metricSummaries.\(encoded)"] = series.runSummary
+            if series.count == 1 {
+                runFilter["metricSummaries.\(encoded)"] = ["$exists": false]
+                continue
+            }
             operations.append(
                 .insert(
                     MetricChunk(series: id, of: run, start: count, points: points).document(), into: "metric_chunks"))
@@ -93,12 +117,12 @@ struct MetricSeriesStore: Sendable {
                         "metric_series", filter: ["id": .string(id), "count": .int(Int64(count))],
                         update: ["$set": .object(series.summary)], many: false))
             }
-            let encoded = FieldKey.encode(points.key)
-            runSet["metrics.\(encoded)"] = .double(series.last.value)
-            runSet["metricSummaries.\(encoded)"] = series.runSummary
         }
+        let update: JSONValue = ["$set": .object(runSet)]
         operations.append(
-            .update(Run.collection, filter: ["id": .string(run.id)], update: ["$set": .object(runSet)], many: false))
+            runFilter.count == 1
+                ? .update(Run.collection, filter: .object(runFilter), update: update, many: false)
+                : .updateOrConflict(Run.collection, filter: .object(runFilter), update: update))
         return operations
     }
 
@@ -142,18 +166,31 @@ struct MetricSeriesStore: Sendable {
         Dictionary(records.map { (id($0), $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    func series(run runID: String, key: String) async throws -> MetricSeries? {
-        try await store.get(MetricSeries.id(run: runID, key: key), from: "metric_series").map(
-            MetricSeries.init(document:))
+    /// The series of `run` under `key`, stored or kept in the run.
+    func series(of run: Run, key: String) async throws -> MetricSeries? {
+        if let stored = try await store.get(MetricSeries.id(run: run.id, key: key), from: "metric_series") {
+            return try MetricSeries(document: stored)
+        }
+        return MetricSeries(inRun: run, encodedKey: FieldKey.encode(key))
     }
 
-    func series(of runID: String) async throws -> [MetricSeries] {
-        try await store.find("metric_series", Query(filter: ["runId": .string(runID)], sort: [.ascending("key")])).map(
+    /// Every series of `run` by key, stored or kept in the run.
+    func series(of run: Run) async throws -> [MetricSeries] {
+        let stored = try await store.find("metric_series", Query(filter: ["runId": .string(run.id)])).map(
             MetricSeries.init(document:))
+        let storedKeys = Set(stored.map(\.key))
+        let inRun = run.metricSummaries.stored.keys.compactMap { MetricSeries(inRun: run, encodedKey: $0) }
+        return (stored + inRun.filter { !storedKeys.contains($0.key) }).sorted { $0.key < $1.key }
     }
 
-    /// Points `after ..< after + limit` of a series in arrival order.
-    func points(series id: String, after: Int, limit: Int) async throws -> [MetricPoint] {
+    /// Points `after ..< after + limit` of `series` in arrival order.
+    func points(of series: MetricSeries, after: Int, limit: Int) async throws -> [MetricPoint] {
+        if series.inRun { return after == 0 && limit > 0 ? [series.last] : [] }
+        return try await points(series: series.id, after: after, limit: limit)
+    }
+
+    /// Points `after ..< after + limit` of a stored series in arrival order.
+    private func points(series id: String, after: Int, limit: Int) async throws -> [MetricPoint] {
         var points: [MetricPoint] = []
         points.reserveCapacity(min(limit, 100_000))
         var cursor = after

@@ -4,6 +4,10 @@ import Store
 /// A run's metric under one key (`metric_series`, id `<runId>:<encoded key>`): its point count,
 /// min, max and latest point. Its points are in `MetricChunk`s, coarser copies in `MetricTier`s.
 /// Converted by hand, so a `1.0` stays `1.0`.
+///
+/// A series of one point has no document and no chunk: the run's summary of the key holds all
+/// of it (`inRun`). Most runs of a sweep log each final metric once, and those two documents
+/// were two thirds of the bytes such a run took; the second point creates both.
 struct MetricSeries: StoredRecord, Equatable {
     let id: String
     let runId: String
@@ -15,6 +19,13 @@ struct MetricSeries: StoredRecord, Equatable {
     var max: Double
     /// The point with the greatest step, then timestamp, then the last to arrive.
     var last: MetricPoint
+    /// True for a one-point series read from its run's summary (nothing of it is stored apart).
+    var inRun = false
+
+    /// What a stored series holds (`inRun` is never stored: a stored series is not in its run).
+    enum CodingKeys: String, CodingKey {
+        case id, runId, experimentId, projectId, key, count, min, max, last
+    }
 
     static func id(run runID: String, key: String) -> String { "\(runID):\(FieldKey.encode(key))" }
 }
@@ -49,6 +60,18 @@ extension MetricSeries {
             projectId: run.projectId, key: points.key,
             count: (previous?.count ?? 0) + Int64(points.values.count), min: minimum, max: maximum, last: last
         )
+    }
+
+    /// The one-point series the run keeps under `encodedKey`; nil unless it has exactly one point.
+    init?(inRun run: Run, encodedKey: String) {
+        guard let summary = run.metricSummaries.stored[encodedKey], summary["count"]?.intValue == 1,
+            let value = run.metrics.stored[encodedKey]?.numberValue, let step = summary["step"]?.intValue,
+            let timestamp = summary["timestamp"]?.intValue
+        else { return nil }
+        self.init(
+            id: Self.id(run: run.id, key: FieldKey.decode(encodedKey)), runId: run.id, experimentId: run.experimentId,
+            projectId: run.projectId, key: FieldKey.decode(encodedKey), count: 1, min: value, max: value,
+            last: MetricPoint(value: value, step: step, timestamp: timestamp), inRun: true)
     }
 
     init(document: JSONValue) throws {
