@@ -53,8 +53,16 @@ USER mlex
 
 # One target per process. Inside a container 127.0.0.1 reaches nobody, so each binds 0.0.0.0.
 FROM runtime AS web
+# The web application's files and Debian's chart library it loads (docs/web.md).
+USER root
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libjs-dygraphs \
+    && rm -rf /var/lib/apt/lists/*
+USER mlex
+COPY apps/web/Public/ /opt/mlexchange/web/
 COPY --from=build /out/mlex-web /usr/local/bin/
-ENV MLEX_WEB_HOST=0.0.0.0
+ENV MLEX_WEB_HOST=0.0.0.0 \
+    MLEX_WEB_ASSETS=/opt/mlexchange/web
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s CMD curl -fsS http://127.0.0.1:8000/health || exit 1
 CMD ["mlex-web"]

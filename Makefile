@@ -5,8 +5,9 @@ SHELL := /bin/bash
 STATE_DIR ?= $(or $(MLEX_STATE_DIR),data)
 VENV := .venv
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
-# Debian packages the build, the tests and the backends need (C libraries behind libs/ wrappers).
-APT_PACKAGES := pkg-config libsqlite3-dev libmongoc-dev libbson-dev librdkafka-dev python3-venv curl procps bubblewrap util-linux e2fsprogs tar git docker-compose docker.io
+# Debian packages the build, the tests and the backends need (C libraries behind libs/ wrappers);
+# libjs-dygraphs is the web UI's chart library, chromium and chromium-driver its browser tests.
+APT_PACKAGES := pkg-config libsqlite3-dev libmongoc-dev libbson-dev librdkafka-dev python3-venv curl procps bubblewrap util-linux e2fsprogs tar git docker-compose docker.io libjs-dygraphs chromium chromium-driver
 BIN := .build/debug
 # Every executable target that runs as a process: the gateway, each service's `mlex-<svc>`, and
 # compute's node agent (in `make run` the local machine's node). The job supervisor is started
@@ -76,7 +77,7 @@ lint: ## Check the formatting (make fmt fixes it) and that every target names th
 
 test: deps lint ## Lint, build once (debug, with tests) and run every test
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --skip "Compute|EndToEnd|Schemathesis|SlowClient"
+	$(SWIFT) test --skip-build --skip "Compute|EndToEnd|Schemathesis|SlowClient|Browser"
 	@# Schemathesis and the slow clients send thousands of requests and megabytes to platforms of
 	@# their own: apart, so they neither starve the suites above on 2 cores (whose in-process
 	@# services then miss their 5 s deadlines) nor are starved by them.
@@ -87,6 +88,9 @@ test: deps lint ## Lint, build once (debug, with tests) and run every test
 	$(SWIFT) test --skip-build --filter "ComputeServiceTests"
 	@# The `mlex` binary against users, data, compute, an agent and the gateway, as a user drives it.
 	$(SWIFT) test --skip-build --filter "EndToEndTests"
+	@# The web application in Debian's headless Chromium through chromedriver (docs/web.md); its
+	@# screenshots are left in .build/test-output/browser.
+	$(SWIFT) test --skip-build --filter "Browser"
 	@# Again for the bus suites with the Kafka backend: Debian's librdkafka 2.0.2 cannot talk to
 	@# tansu, so this run loads the newer one first (same soname, same ABI; docs/kafka.md).
 	LD_LIBRARY_PATH=$(CURDIR)/$(VENV)/rdkafka MLEX_TEST_KAFKA=1 $(SWIFT) test --skip-build --filter "BusConformance|Kafka"

@@ -1,15 +1,16 @@
 import AsyncHTTPClient
 import Auth
+import HTTPTypes
 import Hummingbird
 import Logging
 import Platform
 import Prometheus
 
-/// The single origin (`:8000`): `/api/<service>/…` goes to that service; the web UI will be
-/// served from here too.
+/// The single origin (`:8000`): `/api/<service>/…` goes to that service, and the web
+/// application is served from `/` (docs/web.md).
 public enum Gateway {
     /// The gateway's credential file (`mlex.service.credentialFile`, a compose secret), shown to users.
-    public static let extraSettings = [ServiceCredential.fileSetting]
+    public static let extraSettings = [ServiceCredential.fileSetting] + WebSettings.all
 
     public static let info = ServiceInfo(
         name: .web,
@@ -28,10 +29,16 @@ public enum Gateway {
         let proof = try ServiceCredential.load(
             .web, stateDirectory: settings.stateDirectory, file: settings.config.string(ServiceCredential.fileSetting))
         let proxy = GatewayProxy(upstreams: upstreams, client: upstreamClient.client, usersProof: proof)
+        let sessions = BrowserSessions(
+            client: upstreamClient.client, usersURL: settings.peerURLs[.users]!, usersProof: proof)
+        let assets = StaticFiles(root: settings.config.string(WebSettings.assets))
+        let vendor = StaticFiles(root: settings.config.string(WebSettings.vendor))
         return try PlatformApplication.build(
             info: info, settings: settings, logger: logger, metrics: metrics,
             services: [upstreamClient]
         ) { api in
+            api.router.add(middleware: BrowserGuard())
+            BrowserRoutes.register(api, assets: assets, vendor: vendor, sessions: sessions)
             let doc = OperationDoc(
                 "Forward to a service: the same method, headers (plus X-Forwarded-For and X-Request-Id), query and streamed body; 502 naming the service when it is down",
                 tags: ["gateway"],
@@ -39,7 +46,13 @@ public enum Gateway {
             )
             for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete, .head] {
                 api.on(method, "/api/{service}/**", doc) { request, context in
-                    try await proxy.forward(request, context: context)
+                    // A browser's session cookie becomes the bearer token; token clients pass as they are.
+                    let authorization = await sessions.authorize(request)
+                    var response = try await proxy.forward(request, context: context, bearer: authorization.bearer)
+                    for cookie in authorization.setCookies {
+                        response.headers.append(HTTPField(name: .setCookie, value: cookie))
+                    }
+                    return response
                 }
             }
         }

@@ -16,7 +16,8 @@ struct GatewayProxy: Sendable {
     /// (login throttling counts the client behind the gateway).
     let usersProof: String
 
-    func forward(_ request: Request, context: AppRequestContext) async throws -> Response {
+    /// `bearer`, when given, is sent as `Authorization` (a browser session's access token).
+    func forward(_ request: Request, context: AppRequestContext, bearer: String? = nil) async throws -> Response {
         let serviceName = context.parameters.get("service") ?? ""
         guard let base = upstreams[serviceName] else {
             throw APIError.notFound(
@@ -33,7 +34,8 @@ struct GatewayProxy: Sendable {
             request.headers,
             clientAddress: context.remoteAddress?.ipAddress,
             requestID: context.requestID,
-            gatewayProof: serviceName == ServiceName.users.rawValue ? usersProof : nil
+            gatewayProof: serviceName == ServiceName.users.rawValue ? usersProof : nil,
+            bearer: bearer
         )
         // Set only while the client's body streams to the upstream.
         var gate: UploadGate?

@@ -12,21 +12,28 @@ enum ProxyHeaders {
     /// Request fields for the upstream, with the client address appended to `X-Forwarded-For`
     /// and the request id the gateway logged under.
     /// `gatewayProof`, when given, is sent as `X-Mlex-Gateway`; a client's own is never passed on.
+    /// `bearer`, when given, becomes `Authorization`; the browser session's cookies are never
+    /// passed on (the bearer stands for them).
     static func upstreamRequest(
-        _ fields: HTTPFields, clientAddress: String?, requestID: String, gatewayProof: String? = nil
+        _ fields: HTTPFields, clientAddress: String?, requestID: String, gatewayProof: String? = nil,
+        bearer: String? = nil
     ) -> HTTPHeaders {
         var headers = HTTPHeaders()
         var forwardedFor: String?
         for field in fields where !isHopByHop(field.name, in: fields) {
             switch field.name {
             case .forwardedFor: forwardedFor = field.value
-            case .requestID, .gatewayProof: continue
+            case .requestID, .gatewayProof, .cookie: continue
             default: headers.add(name: field.name.rawName, value: field.value)
             }
         }
         let chain = [forwardedFor, clientAddress].compactMap { $0 }.joined(separator: ", ")
         if !chain.isEmpty { headers.add(name: "X-Forwarded-For", value: chain) }
         headers.add(name: "X-Request-Id", value: requestID)
+        if let cookie = SessionCookies.withoutSession(cookieHeaders: fields[values: .cookie]) {
+            headers.add(name: "Cookie", value: cookie)
+        }
+        if let bearer { headers.add(name: "Authorization", value: "Bearer \(bearer)") }
         if let gatewayProof { headers.add(name: HTTPField.Name.gatewayProof.rawName, value: gatewayProof) }
         return headers
     }

@@ -1,0 +1,137 @@
+// A chart of one metric key, drawn with dygraphs (Debian's libjs-dygraphs, window.Dygraph).
+// It starts from the downsampled view — at most `buckets` buckets, each with its exact min,
+// max and last value — so a 1M-point series costs one small answer. Zooming into a step range
+// fetches again: the exact points when the range holds few enough of them (history pages by
+// point index, and each bucket says which points it holds), else a finer downsampled view.
+// The container's data attributes say what is drawn (points, source, fetches) for tests.
+import {api, q} from './api.js';
+import {fill, h} from './dom.js';
+
+const BUCKETS = 500;
+
+/** Dygraphs writes series labels into its legend as HTML; user-written names go in escaped. */
+function escaped(text) {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+/** The most exact points a zoom fetches (history's page size). */
+const EXACT_POINTS = 25000;
+
+function bucketRows(view) {
+  // customBars: [x, [low, value, high]] draws the bucket's min–max band around its last value.
+  return view.items.map((b) => [(b.firstStep + b.lastStep) / 2, [b.min, b.last, b.max]]);
+}
+
+function pointRows(points, axis) {
+  return points.map((p) => [axis === 'time' ? new Date(p.timestamp) : p.step, [p.value, p.value, p.value]]);
+}
+
+export function metricChart(runId, key, {axis = 'step', logScale = false, label} = {}) {
+  const plot = h('div', {class: 'plot'});
+  const status = h('div', {class: 'chart-status muted'});
+  const box = h('figure', {class: 'chart', dataset: {key, points: 0, fetches: 0, source: ''}},
+    h('figcaption', {}, label || key), plot, status);
+  let graph = null;
+  let view = null;
+
+  function draw(rows, source, note) {
+    box.dataset.points = String(rows.length);
+    box.dataset.source = source;
+    box.dataset.fetches = String(Number(box.dataset.fetches) + 1);
+    fill(status, note);
+    const options = {
+      labels: [axis === 'time' ? 'time' : 'step', escaped(key)], customBars: true, logscale: logScale,
+      drawPoints: rows.length < 200, strokeWidth: 1.5, legend: 'follow', animatedZooms: false, axisLabelWidth: 64,
+      zoomCallback: (minX, maxX, yRanges) => zoom(minX, maxX),
+    };
+    if (graph) graph.updateOptions({file: rows, ...options}, false);
+    else graph = new window.Dygraph(plot, rows, options);
+  }
+
+  async function history(after, limit) {
+    const answer = await api('GET',
+      `/data/v1/runs/${runId}/metrics/history?key=${q(key)}&after=${after}&limit=${limit}`);
+    return answer.items;
+  }
+
+  async function load() {
+    view = await api('GET', `/data/v1/runs/${runId}/metrics/downsampled?key=${q(key)}&buckets=${BUCKETS}`);
+    box.dataset.count = String(view.count);
+    if (axis === 'time') {
+      // Buckets carry steps, not times: a time axis needs the points themselves.
+      const points = await history(0, Math.min(view.count, EXACT_POINTS));
+      draw(pointRows(points, 'time'), 'points',
+        view.count > EXACT_POINTS ? `first ${EXACT_POINTS} of ${view.count} points` : `${points.length} points`);
+    } else {
+      draw(bucketRows(view), view.bucketWidth > 1 ? 'buckets' : 'points',
+        `${view.items.length} buckets of ${view.bucketWidth} from ${view.count} points`);
+    }
+  }
+
+  async function zoom(minX, maxX) {
+    if (!view || axis === 'time') return;
+    box.dataset.rangeFrom = String(minX);
+    box.dataset.rangeTo = String(maxX);
+    if (graph && graph.isZoomed && !graph.isZoomed()) {
+      // Reset (double click): back to the overview.
+      return load();
+    }
+    const inRange = view.items.filter((b) => b.lastStep >= minX && b.firstStep <= maxX);
+    if (inRange.length === 0) return;
+    const first = inRange[0].start;
+    const last = inRange[inRange.length - 1];
+    const end = last.start + (last.count || view.bucketWidth);
+    if (end - first <= EXACT_POINTS) {
+      const points = (await history(first, end - first)).filter((p) => p.step >= minX && p.step <= maxX);
+      draw(pointRows(points, 'step'), 'points', `${points.length} exact points in steps ${Math.round(minX)}–${Math.round(maxX)}`);
+      graph.updateOptions({dateWindow: [minX, maxX]}, false);
+    } else {
+      // More points than one page: the finest downsampled view there is, cut to the range.
+      const fine = await api('GET', `/data/v1/runs/${runId}/metrics/downsampled?key=${q(key)}&buckets=5000`);
+      const rows = bucketRows({items: fine.items.filter((b) => b.lastStep >= minX && b.firstStep <= maxX)});
+      draw(rows, 'buckets', `${rows.length} buckets of ${fine.bucketWidth} in the zoomed range`);
+      graph.updateOptions({dateWindow: [minX, maxX]}, false);
+    }
+  }
+
+  // Dygraphs measures its element, so drawing starts once the chart is on the page.
+  box.start = () => (box.ready = box.ready || load().catch((error) => fill(status, error.message)));
+  /** For tests and keyboard users: zoom to a step range as a drag would. */
+  box.zoomTo = (minX, maxX) => {
+    graph.updateOptions({dateWindow: [minX, maxX]});
+    return zoom(minX, maxX);
+  };
+  return box;
+}
+
+/** Several runs' series of one key on one chart (compare), from each run's downsampled view. */
+export async function overlayChart(runs, key, {logScale = false} = {}) {
+  const plot = h('div', {class: 'plot'});
+  const box = h('figure', {class: 'chart', dataset: {key, points: 0}}, h('figcaption', {}, key), plot);
+  const views = await Promise.all(runs.map((run) =>
+    api('GET', `/data/v1/runs/${run.id}/metrics/downsampled?key=${q(key)}&buckets=${BUCKETS}`)));
+  // One row per distinct step; runs without a value there leave a gap (null).
+  const byStep = new Map();
+  views.forEach((view, index) => {
+    for (const b of view.items) {
+      const x = (b.firstStep + b.lastStep) / 2;
+      if (!byStep.has(x)) byStep.set(x, new Array(runs.length).fill(null));
+      byStep.get(x)[index] = b.last;
+    }
+  });
+  const rows = [...byStep.entries()].sort((a, b) => a[0] - b[0]).map(([x, values]) => [x, ...values]);
+  box.dataset.points = String(views.reduce((sum, view) => sum + view.items.length, 0));
+  box.start = () => (box.ready = Promise.resolve().then(() => {
+    if (rows.length) {
+      new window.Dygraph(plot, rows, {
+        labels: ['step', ...runs.map((run) => escaped(run.name || run.id))], logscale: logScale, connectSeparatedPoints: true,
+        legend: 'always', strokeWidth: 1.5, drawPoints: rows.length < 200, pointSize: 3, axisLabelWidth: 64,
+      });
+    }
+  }));
+  return box;
+}
+
+/** Starts every chart under `element` that has not started; resolves when all are drawn. */
+export function startCharts(element) {
+  return Promise.all([...element.querySelectorAll('.chart')].map((chart) => chart.start()));
+}
