@@ -16,9 +16,6 @@ import SQLite
 /// `$in` on it, ANDed with the rest): the key/value table has rows for exactly those
 /// documents, so reading it in order misses none of the page.
 extension SQLiteDocumentStore {
-    /// Index entries of the sort key read before giving up on key order.
-    static func candidateBudget(limit: Int) -> Int { max(2000, 20 * limit) }
-
     /// The page in key order, or nil when this query is not one key order can answer whole.
     func findInKeyOrder(_ collection: String, _ query: Query) async throws -> [JSONValue]? {
         guard let limit = query.limit, limit > 0, query.sort.count == 1,
@@ -51,64 +48,21 @@ extension SQLiteDocumentStore {
             filter = ["$and": [filter, try Keyset.filter(sort: query.sort, after: after)]]
         }
 
-        // Each candidate answers the whole filter: conditions on dynamic keys probe the key/value
-        // table for that candidate's id, so a document is read only for what the rest of the
-        // filter asks of it, and not at all when nothing does (parsing every candidate's
-        // document made a page of a three-condition filter cost 4× what it did without the walk).
-        var documents = SQLFilterCompiler(dynamicKeys: index, probing: "w.listed_id")
-        let matches = try documents.compile(filter)
         let direction = sortKey.descending ? "DESC" : "ASC"
-        let budget = Self.candidateBudget(limit: limit)
         let walk =
             "SELECT id FROM \(index.table) WHERE \(conditions.joined(separator: " AND ")) "
-            + "ORDER BY value \(direction), id \(direction) LIMIT \(budget)"
-        // Candidates are checked a batch at a time, in walk order, and the walk stops at the
-        // page's last match: one statement that sorted the matches would check every candidate
-        // of the budget and carry their documents through its sorter (80 ms for a broad filter).
-        // json_each's own columns (id, key, value…) are renamed, so the filter's `id` is the document's.
-        let listed = "(SELECT value AS listed_id, key AS listed_at FROM json_each(?)) AS w"
-        let table = try Self.table(collection)
-        let check =
-            documents.readsDocument
-            ? "SELECT w.listed_id FROM \(listed) CROSS JOIN \(table) AS d ON d.id = w.listed_id WHERE \(matches)"
-            : "SELECT w.listed_id FROM \(listed) WHERE \(matches)"
-        let fetch = "SELECT d.doc FROM \(listed) CROSS JOIN \(table) AS d ON d.id = w.listed_id ORDER BY w.listed_at"
-        let walkBindings = candidates.bindings
-        let checkBindings = documents.bindings
-        let batch = max(64, 4 * limit)
-        let page = try await readers.read { connection -> [SQLiteValue]? in
-            // One snapshot for the walk, the checks and the documents.
-            try connection.execute("BEGIN")
-            defer { try? connection.execute("COMMIT") }
-            let walked = try connection.query(walk, walkBindings).compactMap { $0[0].text }
-            var page: [String] = []
-            var next = walked.startIndex
-            while page.count < limit, next < walked.endIndex {
-                let ids = Array(walked[next..<min(next + batch, walked.endIndex)])
-                next += ids.count
-                let matched = Set(
-                    try connection.query(check, [.text(Self.jsonArray(ids))] + checkBindings).compactMap { $0[0].text })
-                page += ids.lazy.filter(matched.contains).prefix(limit - page.count)
-            }
-            // A short page is the whole answer only if the walk saw every candidate.
-            if page.count < limit, walked.count == budget { return nil }
-            return try connection.query(fetch, [.text(Self.jsonArray(page))]).map { $0[0] }
-        }
-        return try page?.map(Self.decode)
-    }
-
-    /// Ids as a JSON array of strings, for `json_each`.
-    private static func jsonArray(_ ids: [String]) -> String {
-        JSONValue.array(ids.map(JSONValue.string)).jsonText
+            + "ORDER BY value \(direction), id \(direction)"
+        return try await page(
+            of: collection, walking: walk, bindings: candidates.bindings, filter: filter, limit: limit)
     }
 
     /// The parts of a filter that must all hold: nested ANDs flattened.
-    private static func conjuncts(_ filter: Filter) -> [Filter] {
+    static func conjuncts(_ filter: Filter) -> [Filter] {
         if case .and(let parts) = filter { return parts.flatMap(conjuncts) }
         return [filter]
     }
 
-    private static func isOrderable(_ value: JSONValue) -> Bool {
+    static func isOrderable(_ value: JSONValue) -> Bool {
         switch value {
         case .int, .double, .string, .bool: true
         case .null, .array, .object: false

@@ -12,6 +12,8 @@ public final class SQLiteDocumentStore: DocumentStore {
     let dynamicKeys = Mutex<[String: DynamicKeyIndex]>([:])
     /// Keeps the query planner's statistics (ANALYZE) in step with each collection's size.
     private let statistics = PlannerStatistics()
+    /// The fields of each declared index, per collection (for `findInIndexOrder`).
+    let declaredIndexes = Mutex<[String: [[FieldPath]]]>([:])
     /// The text fields `prepare` declared for each collection that has them (for `search`).
     let textIndexes = Mutex<[String: [TextField]]>([:])
 
@@ -51,6 +53,8 @@ public final class SQLiteDocumentStore: DocumentStore {
             try Self.prepareText(collection, table: table, on: connection)
         }
         dynamicKeys.withLock { $0[collection.name] = roots.isEmpty ? nil : index }
+        let indexed = try collection.indexes.map { try $0.fields.map(FieldPath.init) }
+        declaredIndexes.withLock { $0[collection.name] = indexed }
         textIndexes.withLock { $0[collection.name] = collection.textFields.isEmpty ? nil : collection.textFields }
         guard collection.plannerStatistics else {
             // Any gathered before the collection opted out would go on misleading the planner.
@@ -133,6 +137,7 @@ public final class SQLiteDocumentStore: DocumentStore {
 
     public func find(_ collection: String, _ query: Query) async throws -> [JSONValue] {
         if let page = try await findInKeyOrder(collection, query) { return page }
+        if let page = try await findInIndexOrder(collection, query) { return page }
         let (sql, bindings) = try select(
             collection, filter: query.filter, sort: query.sort, limit: query.limit, after: query.after)
         let rows = try await readers.read { try $0.query(sql, bindings) }

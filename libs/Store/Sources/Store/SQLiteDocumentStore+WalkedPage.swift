@@ -1,0 +1,63 @@
+import Platform
+import SQLite
+
+/// A page read by walking an index in the page's order (`findInKeyOrder`, `findInIndexOrder`):
+/// candidates come in sort order, each is checked against the whole filter, and the walk stops
+/// at the page's last match, so a page costs about `limit / selectivity` index entries whatever
+/// the collection's size. A walk that would be long (rare matches) is cut at `candidateBudget`
+/// and the search is answered from the filter instead, whose work the rare condition bounds.
+extension SQLiteDocumentStore {
+    /// Index entries read before giving up on a walk.
+    static func candidateBudget(limit: Int) -> Int { max(2000, 20 * limit) }
+
+    /// The page `walk` (a statement yielding candidate ids in page order, with `bindings`) finds
+    /// for `filter`, or nil when the budget ran out before the page was full.
+    func page(
+        of collection: String, walking walk: String, bindings: [SQLiteValue], filter: JSONValue, limit: Int
+    ) async throws -> [JSONValue]? {
+        // Conditions on dynamic keys probe the key/value table for the candidate's id, so a
+        // document is read only for what the rest of the filter asks of it, and not at all when
+        // nothing does (parsing every candidate's document made a three-condition page cost 4×).
+        var documents = SQLFilterCompiler(dynamicKeys: dynamicKeys.withLock { $0[collection] }, probing: "w.listed_id")
+        let matches = try documents.compile(filter)
+        let budget = Self.candidateBudget(limit: limit)
+        // Checked a batch at a time, in walk order: one statement sorting the matches would check
+        // every candidate of the budget and carry their documents through its sorter (80 ms for
+        // a broad filter). json_each's own columns (id, key, value…) are renamed, so the filter's
+        // `id` is the document's.
+        let listed = "(SELECT value AS listed_id, key AS listed_at FROM json_each(?)) AS w"
+        let table = try Self.table(collection)
+        let check =
+            documents.readsDocument
+            ? "SELECT w.listed_id FROM \(listed) CROSS JOIN \(table) AS d ON d.id = w.listed_id WHERE \(matches)"
+            : "SELECT w.listed_id FROM \(listed) WHERE \(matches)"
+        let fetch = "SELECT d.doc FROM \(listed) CROSS JOIN \(table) AS d ON d.id = w.listed_id ORDER BY w.listed_at"
+        let walkLimited = "\(walk) LIMIT \(budget)"
+        let checkBindings = documents.bindings
+        let batch = max(64, 4 * limit)
+        let page = try await readers.read { connection -> [SQLiteValue]? in
+            // One snapshot for the walk, the checks and the documents.
+            try connection.execute("BEGIN")
+            defer { try? connection.execute("COMMIT") }
+            let walked = try connection.query(walkLimited, bindings).compactMap { $0[0].text }
+            var page: [String] = []
+            var next = walked.startIndex
+            while page.count < limit, next < walked.endIndex {
+                let ids = Array(walked[next..<min(next + batch, walked.endIndex)])
+                next += ids.count
+                let matched = Set(
+                    try connection.query(check, [.text(Self.jsonArray(ids))] + checkBindings).compactMap { $0[0].text })
+                page += ids.lazy.filter(matched.contains).prefix(limit - page.count)
+            }
+            // A short page is the whole answer only if the walk saw every candidate.
+            if page.count < limit, walked.count == budget { return nil }
+            return try connection.query(fetch, [.text(Self.jsonArray(page))]).map { $0[0] }
+        }
+        return try page?.map(Self.decode)
+    }
+
+    /// Ids as a JSON array of strings, for `json_each`.
+    private static func jsonArray(_ ids: [String]) -> String {
+        JSONValue.array(ids.map(JSONValue.string)).jsonText
+    }
+}
