@@ -35,7 +35,8 @@ extension SQLiteDocumentStore {
         let walkLimited = "\(walk) LIMIT \(budget)"
         let checkBindings = documents.bindings
         let batch = max(64, 4 * limit)
-        let page = try await readers.read { connection -> [SQLiteValue]? in
+        // Parsed on the reader's thread, as `find` does.
+        return try await readers.read { connection -> [JSONValue]? in
             // One snapshot for the walk, the checks and the documents.
             try connection.execute("BEGIN")
             defer { try? connection.execute("COMMIT") }
@@ -51,9 +52,8 @@ extension SQLiteDocumentStore {
             }
             // A short page is the whole answer only if the walk saw every candidate.
             if page.count < limit, walked.count == budget { return nil }
-            return try connection.query(fetch, [.text(Self.jsonArray(page))]).map { $0[0] }
+            return try connection.query(fetch, [.text(Self.jsonArray(page))]).map { try Self.decode($0[0]) }
         }
-        return try page?.map(Self.decode)
     }
 
     /// Ids as a JSON array of strings, for `json_each`.

@@ -140,8 +140,9 @@ public final class SQLiteDocumentStore: DocumentStore {
         if let page = try await findInIndexOrder(collection, query) { return page }
         let (sql, bindings) = try select(
             collection, filter: query.filter, sort: query.sort, limit: query.limit, after: query.after)
-        let rows = try await readers.read { try $0.query(sql, bindings) }
-        return try rows.map { try Self.decode($0[0]) }
+        // Parsed on the reader's thread, so that a page of large documents does not occupy the
+        // cooperative pool (one thread per core) every other request of the service needs.
+        return try await readers.read { try $0.query(sql, bindings).map { try Self.decode($0[0]) } }
     }
 
     public func count(_ collection: String, filter: JSONValue) async throws -> Int {
