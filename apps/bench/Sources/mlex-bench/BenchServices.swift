@@ -22,7 +22,9 @@ struct BenchServices {
         let usersPort = try LoopbackPort.free()
         let dataPort = try LoopbackPort.free()
         let environment = [
-            "MLEX_USERS_BCRYPT_COST": "4", "MLEX_ADMIN_EMAIL": "root@bench.example",
+            // A day-long access token: loading 100k runs outlasts the default 15 minutes.
+            "MLEX_USERS_BCRYPT_COST": "4", "MLEX_USERS_ACCESS_TOKEN_MINUTES": "1440",
+            "MLEX_ADMIN_EMAIL": "root@bench.example",
             "MLEX_USERS_URL": "http://127.0.0.1:\(usersPort)",
             "MLEX_DB_DIR": FileManager.default.currentDirectoryPath + "/db", "MLEX_LOG_LEVEL": "error",
         ]
