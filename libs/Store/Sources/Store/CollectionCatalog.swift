@@ -7,7 +7,7 @@ import Platform
 /// ```json
 /// {"collections": [
 ///   {"name": "runs", "indexes": [{"fields": ["experimentId", "startTime"]}, {"fields": ["name"], "unique": true}],
-///    "dynamicKeys": ["params", "metrics"], "plannerStatistics": true, "text": [{"field": "name", "weight": 10}],
+///    "dynamicKeys": ["params", "metrics"], "scalarDynamicKeys": true, "plannerStatistics": true, "text": [{"field": "name", "weight": 10}],
 ///    "seed": [{"id": "…", "…": "…"}]}
 /// ]}
 /// ```
@@ -55,7 +55,9 @@ public struct CollectionCatalog: Sendable {
     }
 
     private static func entry(_ value: JSONValue, at place: String) throws -> Entry {
-        try only(["name", "indexes", "dynamicKeys", "plannerStatistics", "text", "seed"], in: value, at: place)
+        try only(
+            ["name", "indexes", "dynamicKeys", "scalarDynamicKeys", "plannerStatistics", "text", "seed"], in: value,
+            at: place)
         guard let name = value["name"]?.stringValue else {
             throw StoreError(.invalidDocument, "a collection needs a name", field: "\(place).name")
         }
@@ -86,6 +88,14 @@ public struct CollectionCatalog: Sendable {
             throw StoreError(
                 .invalidDocument, "a seed document needs a string id", field: "\(place).seed[\(offset)].id")
         }
+        var scalar = false
+        if let given = value["scalarDynamicKeys"] {
+            guard case .bool(let flag) = given else {
+                throw StoreError(
+                    .invalidDocument, "scalarDynamicKeys is true or false", field: "\(place).scalarDynamicKeys")
+            }
+            scalar = flag
+        }
         var statistics = true
         if let given = value["plannerStatistics"] {
             guard case .bool(let flag) = given else {
@@ -109,7 +119,8 @@ public struct CollectionCatalog: Sendable {
         }
         return Entry(
             spec: CollectionSpec(
-                name, indexes: indexes, dynamicKeys: dynamicKeys, plannerStatistics: statistics, textFields: text),
+                name, indexes: indexes, dynamicKeys: dynamicKeys, scalarDynamicKeys: scalar,
+                plannerStatistics: statistics, textFields: text),
             seed: seed)
     }
 

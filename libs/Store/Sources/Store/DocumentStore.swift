@@ -73,6 +73,10 @@ public struct CollectionSpec: Sendable, Hashable {
     /// Roots whose every child is indexed without being named in advance: with `["params"]`,
     /// a filter on any `params.<name>` is answered from an index, not a scan.
     public let dynamicKeys: [String]
+    /// True when the service checks that every child of a dynamic root is a scalar or null:
+    /// then the key/value index holds every document that has the key, and a page sorted by it
+    /// descending (documents without it last) can be read in its order with no condition on it.
+    public let scalarDynamicKeys: Bool
     /// Whether the SQLite backend gathers planner statistics (ANALYZE) for it. Off for a
     /// collection whose indexed fields are skewed (most jobs `queued`, without a node): the
     /// averages would make a lookup of the rare value look like half the table and send it
@@ -82,12 +86,13 @@ public struct CollectionSpec: Sendable, Hashable {
     public let textFields: [TextField]
 
     public init(
-        _ name: String, indexes: [Index] = [], dynamicKeys: [String] = [], plannerStatistics: Bool = true,
-        textFields: [TextField] = []
+        _ name: String, indexes: [Index] = [], dynamicKeys: [String] = [], scalarDynamicKeys: Bool = false,
+        plannerStatistics: Bool = true, textFields: [TextField] = []
     ) {
         self.name = name
         self.indexes = indexes
         self.dynamicKeys = dynamicKeys
+        self.scalarDynamicKeys = scalarDynamicKeys
         self.plannerStatistics = plannerStatistics
         self.textFields = textFields
     }

@@ -10,6 +10,8 @@ import SQLite
 struct DynamicKeyIndex: Sendable, Hashable {
     let collection: String
     let roots: [String]
+    /// `CollectionSpec.scalarDynamicKeys`: every document with a key has a row for it.
+    var scalarValues = false
 
     var documents: String { "c_\(collection)" }
     var table: String { "k_\(collection)" }

@@ -35,7 +35,11 @@ extension SQLiteDocumentStore {
                 conditions.append(condition)
             }
         }
-        guard conditions.count > 1 else { return nil }
+        // Without a condition on the key, the documents lacking it are not in the key/value table:
+        // descending they come after every value, so a full page read in key order is still the
+        // page, provided no document holds something the table leaves out (arrays, objects).
+        let bounded = conditions.count > 1
+        guard bounded || (index.scalarValues && sortKey.descending) else { return nil }
         var filter = query.filter
         if let after = query.after {
             guard let last = after.value(at: path), Self.isOrderable(last), case .string(let lastID)? = after["id"]
@@ -53,7 +57,8 @@ extension SQLiteDocumentStore {
             "SELECT id FROM \(index.table) WHERE \(conditions.joined(separator: " AND ")) "
             + "ORDER BY value \(direction), id \(direction)"
         return try await page(
-            of: collection, walking: walk, bindings: candidates.bindings, filter: filter, limit: limit)
+            of: collection, walking: walk, bindings: candidates.bindings, filter: filter, limit: limit,
+            shortPageIsWhole: bounded)
     }
 
     /// The parts of a filter that must all hold: nested ANDs flattened.

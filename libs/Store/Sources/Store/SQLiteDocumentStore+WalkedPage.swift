@@ -11,9 +11,11 @@ extension SQLiteDocumentStore {
     static func candidateBudget(limit: Int) -> Int { max(2000, 20 * limit) }
 
     /// The page `walk` (a statement yielding candidate ids in page order, with `bindings`) finds
-    /// for `filter`, or nil when the budget ran out before the page was full.
+    /// for `filter`, or nil when the budget ran out before the page was full, or when the page
+    /// is short and `shortPageIsWhole` is false (the walk does not see every document).
     func page(
-        of collection: String, walking walk: String, bindings: [SQLiteValue], filter: JSONValue, limit: Int
+        of collection: String, walking walk: String, bindings: [SQLiteValue], filter: JSONValue, limit: Int,
+        shortPageIsWhole: Bool = true
     ) async throws -> [JSONValue]? {
         // Conditions on dynamic keys probe the key/value table for the candidate's id, so a
         // document is read only for what the rest of the filter asks of it, and not at all when
@@ -51,7 +53,7 @@ extension SQLiteDocumentStore {
                 page += ids.lazy.filter(matched.contains).prefix(limit - page.count)
             }
             // A short page is the whole answer only if the walk saw every candidate.
-            if page.count < limit, walked.count == budget { return nil }
+            if page.count < limit, walked.count == budget || !shortPageIsWhole { return nil }
             return try connection.query(fetch, [.text(Self.jsonArray(page))]).map { try Self.decode($0[0]) }
         }
     }

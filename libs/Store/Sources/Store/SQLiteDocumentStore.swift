@@ -45,7 +45,8 @@ public final class SQLiteDocumentStore: DocumentStore {
             }
             return root
         }
-        let index = DynamicKeyIndex(collection: collection.name, roots: roots)
+        let index = DynamicKeyIndex(
+            collection: collection.name, roots: roots, scalarValues: collection.scalarDynamicKeys)
         let all = statements
         try await database.transaction { connection in
             for statement in all { try connection.execute(statement) }

@@ -9,7 +9,7 @@ import Testing
 /// one an in-memory sort gives, ties broken by id, through every page token.
 @Suite("DocumentStore conformance: pages ordered by a dynamic key")
 struct KeyOrderConformanceTests {
-    static let spec = CollectionSpec("scored", dynamicKeys: ["params", "metrics"])
+    static let spec = CollectionSpec("scored", dynamicKeys: ["params", "metrics"], scalarDynamicKeys: true)
 
     /// Enough on SQLite for the rare case to outgrow the walk's budget (2000 candidates); fewer
     /// on the MongoDB stand-in, which scans in Python for every page.
@@ -25,6 +25,8 @@ struct KeyOrderConformanceTests {
         } else if number % 11 != 0 {
             metrics["acc"] = .double(Double(number * 37 % 500) / 500)
         }
+        // Numbers only, as a real metric: for pages with no condition on their key.
+        if number % 5 != 0 { metrics["loss"] = .double(Double(number * 53 % 700) / 700) }
         return [
             "id": .string(String(format: "00000000-0000-7000-8000-%012d", number)),
             "name": .string("run-\(number)"),
@@ -41,6 +43,17 @@ struct KeyOrderConformanceTests {
         let descending: Bool
         let limit: Int
         let matches: @Sendable (JSONValue) -> Bool
+        /// The metric the pages are sorted by.
+        var key = "acc"
+    }
+
+    /// Where a document's acc sorts: missing < numbers < strings, as SQLite and MongoDB order them.
+    static func rank(_ document: JSONValue, _ key: String) -> (Int, Double, String) {
+        switch document["metrics"]?[key] {
+        case .double(let value)?: (1, value, "")
+        case .string(let text)?: (2, 0, text)
+        default: (0, 0, "")
+        }
     }
 
     static func accuracy(_ document: JSONValue) -> Double? {
@@ -75,6 +88,14 @@ struct KeyOrderConformanceTests {
                     && ($0["params"]?["g"] == "g2" || $0["params"]?["h"] == .int(0))
             }),
         Case(
+            testDescription: "g = g2 by loss descending, no condition on loss: key order, then runs without loss",
+            filter: ["params.g": "g2"], descending: true, limit: 20,
+            matches: { $0["params"]?["g"] == "g2" }, key: "loss"),
+        Case(
+            testDescription: "h = 1 by loss ascending, no condition on loss: answered from the filter",
+            filter: ["params.h": 1], descending: false, limit: 50,
+            matches: { $0["params"]?["h"] == .int(1) }, key: "loss"),
+        Case(
             testDescription:
                 "acc > 0.2, g not g3, h not in a list, name set: negated key conditions and a document one",
             filter: [
@@ -98,12 +119,13 @@ struct KeyOrderConformanceTests {
             try await store.batch((start..<start + 300).map { .insert(Self.document($0), into: "scored") })
         }
         let expected = (0..<count).map(Self.document).filter(check.matches).sorted { left, right in
-            let (a, b) = (Self.accuracy(left) ?? 0, Self.accuracy(right) ?? 0)
+            let (a, b) = (Self.rank(left, check.key), Self.rank(right, check.key))
             let (x, y) = (left["id"]?.stringValue ?? "", right["id"]?.stringValue ?? "")
-            return check.descending ? (a, x) > (b, y) : (a, x) < (b, y)
+            return check.descending ? (a.0, a.1, a.2, x) > (b.0, b.1, b.2, y) : (a.0, a.1, a.2, x) < (b.0, b.1, b.2, y)
         }.compactMap { $0["id"]?.stringValue }
 
-        let sort = [check.descending ? SortKey.descending("metrics.acc") : .ascending("metrics.acc")]
+        let path = "metrics.\(check.key)"
+        let sort = [check.descending ? SortKey.descending(path) : .ascending(path)]
         var seen: [String] = []
         var after: JSONValue?
         for _ in 0...(expected.count / check.limit + 1) {
