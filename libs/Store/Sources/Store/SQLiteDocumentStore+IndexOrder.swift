@@ -33,22 +33,13 @@ extension SQLiteDocumentStore {
         var conditions = index.dropLast().map {
             "\(SQLFilterCompiler.extract($0)) = \(candidates.placeholder(equalities[$0]!))"
         }
-        var filter = query.filter
         let column = SQLFilterCompiler.extract(path)
-        if let after = query.after {
-            guard let last = after.value(at: path), Self.isOrderable(last), case .string(let lastID)? = after["id"]
-            else { return nil }
-            // Only to start the walk past the previous page: the filter's keyset decides.
-            // Descending, documents without the field come after every value.
-            let op = sortKey.descending ? "<" : ">"
-            let value = candidates.placeholder(last)
-            let tie = candidates.placeholder(last)
-            let lastIDValue = candidates.placeholder(.string(lastID))
-            conditions.append(
-                "(\(column) \(op) \(value) OR (\(column) = \(tie) AND id \(op) \(lastIDValue))"
-                    + (sortKey.descending ? " OR \(column) IS NULL)" : ")"))
-            filter = ["$and": [filter, try Keyset.filter(sort: query.sort, after: after)]]
-        }
+        // The index holds documents without the field too (NULL): descending, they follow every value.
+        guard
+            let (resume, filter) = try Self.resumption(
+                of: query, at: path, column: column, missingFollow: true, binding: &candidates)
+        else { return nil }
+        if let resume { conditions.append(resume) }
         let direction = sortKey.descending ? "DESC" : "ASC"
         let walk =
             "SELECT id FROM \(try Self.table(collection)) WHERE \(conditions.isEmpty ? "1" : conditions.joined(separator: " AND ")) "

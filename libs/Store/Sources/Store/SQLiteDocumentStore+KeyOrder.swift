@@ -40,17 +40,9 @@ extension SQLiteDocumentStore {
         // page, provided no document holds something the table leaves out (arrays, objects).
         let bounded = conditions.count > 1
         guard bounded || (index.scalarValues && sortKey.descending) else { return nil }
-        var filter = query.filter
-        if let after = query.after {
-            guard let last = after.value(at: path), Self.isOrderable(last), case .string(let lastID)? = after["id"]
-            else { return nil }
-            let op = sortKey.descending ? "<" : ">"
-            let value = candidates.placeholder(last)
-            let tie = candidates.placeholder(last)
-            conditions.append(
-                "(value \(op) \(value) OR (value = \(tie) AND id \(op) \(candidates.placeholder(.string(lastID)))))")
-            filter = ["$and": [filter, try Keyset.filter(sort: query.sort, after: after)]]
-        }
+        guard let (resume, filter) = try Self.resumption(of: query, at: path, column: "value", binding: &candidates)
+        else { return nil }
+        if let resume { conditions.append(resume) }
 
         let direction = sortKey.descending ? "DESC" : "ASC"
         let walk =
@@ -65,12 +57,5 @@ extension SQLiteDocumentStore {
     static func conjuncts(_ filter: Filter) -> [Filter] {
         if case .and(let parts) = filter { return parts.flatMap(conjuncts) }
         return [filter]
-    }
-
-    static func isOrderable(_ value: JSONValue) -> Bool {
-        switch value {
-        case .int, .double, .string, .bool: true
-        case .null, .array, .object: false
-        }
     }
 }

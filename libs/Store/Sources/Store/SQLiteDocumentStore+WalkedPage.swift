@@ -58,6 +58,37 @@ extension SQLiteDocumentStore {
         }
     }
 
+    /// Where a walk ordered by `column`, then id, resumes after the previous page's last
+    /// document (`query.after`), with the filter joined to that page's keyset, which decides: the
+    /// condition only skips the walk ahead. Without `after`, no condition and the query's filter;
+    /// nil when the last value cannot be compared, so the filter answers instead.
+    static func resumption(
+        of query: Query, at path: FieldPath, column: String, missingFollow: Bool = false,
+        binding compiler: inout SQLFilterCompiler
+    ) throws -> (condition: String?, filter: JSONValue)? {
+        guard let after = query.after else { return (nil, query.filter) }
+        guard let last = after.value(at: path), isOrderable(last), case .string(let lastID)? = after["id"] else {
+            return nil
+        }
+        let descending = query.sort.first?.descending ?? false
+        let op = descending ? "<" : ">"
+        let value = compiler.placeholder(last)
+        let tie = compiler.placeholder(last)
+        let lastIDValue = compiler.placeholder(.string(lastID))
+        let missing = missingFollow && descending ? " OR \(column) IS NULL" : ""
+        return (
+            "(\(column) \(op) \(value) OR (\(column) = \(tie) AND id \(op) \(lastIDValue))\(missing))",
+            ["$and": [query.filter, try Keyset.filter(sort: query.sort, after: after)]]
+        )
+    }
+
+    static func isOrderable(_ value: JSONValue) -> Bool {
+        switch value {
+        case .int, .double, .string, .bool: true
+        case .null, .array, .object: false
+        }
+    }
+
     /// Ids as a JSON array of strings, for `json_each`.
     private static func jsonArray(_ ids: [String]) -> String {
         JSONValue.array(ids.map(JSONValue.string)).jsonText

@@ -74,15 +74,8 @@ struct IndexOrderConformanceTests {
         }.compactMap { $0["id"]?.stringValue }
 
         let sort = [check.descending ? SortKey.descending("time") : .ascending("time")]
-        var seen: [String] = []
-        var after: JSONValue?
-        for _ in 0...(expected.count / check.limit + 1) {
-            let page = try await store.find(
-                "timed", Query(filter: check.filter, sort: sort, limit: check.limit, after: after))
-            seen += page.compactMap { $0["id"]?.stringValue }
-            guard page.count == check.limit else { break }
-            after = page.last
-        }
+        let seen = try await idsThroughPages(
+            store, "timed", filter: check.filter, sort: sort, limit: check.limit, expected: expected.count)
         #expect(seen == expected)
         #expect(!expected.isEmpty)
     }

@@ -126,15 +126,8 @@ struct KeyOrderConformanceTests {
 
         let path = "metrics.\(check.key)"
         let sort = [check.descending ? SortKey.descending(path) : .ascending(path)]
-        var seen: [String] = []
-        var after: JSONValue?
-        for _ in 0...(expected.count / check.limit + 1) {
-            let page = try await store.find(
-                "scored", Query(filter: check.filter, sort: sort, limit: check.limit, after: after))
-            seen += page.compactMap { $0["id"]?.stringValue }
-            guard page.count == check.limit else { break }
-            after = page.last
-        }
+        let seen = try await idsThroughPages(
+            store, "scored", filter: check.filter, sort: sort, limit: check.limit, expected: expected.count)
         #expect(seen == expected)
         #expect(!expected.isEmpty)
     }
