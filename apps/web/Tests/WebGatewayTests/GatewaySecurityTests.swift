@@ -51,6 +51,18 @@ struct GatewaySecurityTests {
         #expect(SessionCookies.clear().allSatisfy { $0.contains("=; Path=/; Max-Age=0;") })
     }
 
+    @Test("session cookies are Secure when the browser came over HTTPS, and only then")
+    func secureCookies() {
+        #expect(SessionCookies.overTLS(forwardedProto: "https", origin: nil))
+        #expect(SessionCookies.overTLS(forwardedProto: "HTTPS, http", origin: nil))
+        #expect(SessionCookies.overTLS(forwardedProto: nil, origin: "https://mlex.lab.example"))
+        #expect(!SessionCookies.overTLS(forwardedProto: "http", origin: "http://127.0.0.1:8000"))
+        #expect(!SessionCookies.overTLS(forwardedProto: nil, origin: nil))
+        #expect(SessionCookies.store(access: "a", refresh: "r", secure: true).allSatisfy { $0.hasSuffix("; Secure") })
+        #expect(SessionCookies.clear(secure: true).allSatisfy { $0.hasSuffix("; Secure") })
+        #expect(!SessionCookies.store(access: "a", refresh: "r").contains { $0.contains("Secure") })
+    }
+
     @Test("an access token is refreshed when its exp claim is near, past, or unreadable")
     func expiry() {
         func token(exp: Double) -> String {

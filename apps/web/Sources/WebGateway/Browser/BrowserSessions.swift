@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import Platform
@@ -44,18 +45,25 @@ final class BrowserSessions: Sendable {
     func authorize(_ request: Request) async -> Authorization {
         guard request.headers[.authorization] == nil else { return Authorization() }
         let tokens = SessionCookies.tokens(cookieHeaders: request.headers[values: .cookie])
+        let secure = Self.overTLS(request)
         if let access = tokens.access, !AccessTokenExpiry.needsRefresh(access) {
             return Authorization(bearer: access)
         }
         guard let refresh = tokens.refresh, !refresh.isEmpty else {
-            return Authorization(bearer: nil, setCookies: tokens.isEmpty ? [] : SessionCookies.clear())
+            return Authorization(bearer: nil, setCookies: tokens.isEmpty ? [] : SessionCookies.clear(secure: secure))
         }
         guard let refreshed = await shared(refresh) else {
-            return Authorization(bearer: nil, setCookies: SessionCookies.clear())
+            return Authorization(bearer: nil, setCookies: SessionCookies.clear(secure: secure))
         }
         return Authorization(
             bearer: refreshed.access,
-            setCookies: SessionCookies.store(access: refreshed.access, refresh: refreshed.refresh))
+            setCookies: SessionCookies.store(access: refreshed.access, refresh: refreshed.refresh, secure: secure))
+    }
+
+    /// Whether `request` reached the gateway over HTTPS (`SessionCookies.overTLS`).
+    static func overTLS(_ request: Request) -> Bool {
+        SessionCookies.overTLS(
+            forwardedProto: request.headers[HTTPField.Name("X-Forwarded-Proto")!], origin: request.headers[.origin])
     }
 
     private func shared(_ refreshToken: String) async -> Refreshed? {

@@ -26,14 +26,26 @@ enum SessionCookies {
         return tokens
     }
 
-    /// `Set-Cookie` values that store a new session.
-    static func store(access accessToken: String, refresh refreshToken: String) -> [String] {
-        [cookie(access, accessToken, maxAge: lifetimeSeconds), cookie(refresh, refreshToken, maxAge: lifetimeSeconds)]
+    /// `Set-Cookie` values that store a new session; `secure` when the page was served over
+    /// HTTPS, so the browser never sends the session over plain HTTP.
+    static func store(access accessToken: String, refresh refreshToken: String, secure: Bool = false) -> [String] {
+        [
+            cookie(access, accessToken, maxAge: lifetimeSeconds, secure: secure),
+            cookie(refresh, refreshToken, maxAge: lifetimeSeconds, secure: secure),
+        ]
     }
 
     /// `Set-Cookie` values that end the session in the browser.
-    static func clear() -> [String] {
-        [cookie(access, "", maxAge: 0), cookie(refresh, "", maxAge: 0)]
+    static func clear(secure: Bool = false) -> [String] {
+        [cookie(access, "", maxAge: 0, secure: secure), cookie(refresh, "", maxAge: 0, secure: secure)]
+    }
+
+    /// Whether the browser reached the gateway over HTTPS: through a TLS-terminating proxy that
+    /// says so (`X-Forwarded-Proto: https`), or as its https `Origin` shows. Trusting either only
+    /// ever makes the cookie stricter.
+    static func overTLS(forwardedProto: String?, origin: String?) -> Bool {
+        let proto = forwardedProto?.split(separator: ",").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        return proto == "https" || (origin?.lowercased().hasPrefix("https://") ?? false)
     }
 
     /// The `Cookie` header an upstream gets: the session's tokens removed (the upstream gets
@@ -43,8 +55,8 @@ enum SessionCookies {
         return kept.isEmpty ? nil : kept.map { "\($0.name)=\($0.value)" }.joined(separator: "; ")
     }
 
-    private static func cookie(_ name: String, _ value: String, maxAge: Int) -> String {
-        "\(name)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Strict"
+    private static func cookie(_ name: String, _ value: String, maxAge: Int, secure: Bool) -> String {
+        "\(name)=\(value); Path=/; Max-Age=\(maxAge); HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")
     }
 
     private static func pairs(_ headers: [String]) -> [(name: String, value: String)] {

@@ -52,7 +52,9 @@ enum SessionRoutes {
                     "DELETE", "/v1/sessions/current", bearer: bearer, requestID: context.requestID)
             }
             var response = Response(status: .noContent)
-            for cookie in SessionCookies.clear() { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }
+            for cookie in SessionCookies.clear(secure: BrowserSessions.overTLS(request)) {
+                response.headers.append(HTTPField(name: .setCookie, value: cookie))
+            }
             return response
         }
     }
@@ -72,7 +74,7 @@ enum SessionRoutes {
         var response = Response(
             status: .created, headers: [.contentType: "application/json; charset=utf-8"],
             body: .init(byteBuffer: .init(string: JSONValue.object(["user": answer.body["user"] ?? .null]).jsonText)))
-        for cookie in SessionCookies.store(access: access, refresh: refresh) {
+        for cookie in SessionCookies.store(access: access, refresh: refresh, secure: BrowserSessions.overTLS(request)) {
             response.headers.append(HTTPField(name: .setCookie, value: cookie))
         }
         return response
