@@ -233,7 +233,8 @@ public final class SQLiteDocumentStore: DocumentStore {
         _ collection: String, filter: JSONValue, sort: [SortKey], limit: Int?, after: JSONValue?
     ) throws -> (String, [SQLiteValue]) {
         let table = try Self.table(collection)
-        var compiler = filterCompiler(for: collection)
+        var compiler = SQLFilterCompiler(
+            dynamicKeys: dynamicKeys.withLock { $0[collection] }, documentID: "\(table).id")
         let keys = try sort.map { (try FieldPath($0.path), $0.descending) }
         let paged =
             try after.map { ["$and": [filter, try Keyset.filter(sort: sort, after: $0)]] as JSONValue } ?? filter

@@ -88,6 +88,15 @@ struct KeyOrderConformanceTests {
                     && ($0["params"]?["g"] == "g2" || $0["params"]?["h"] == .int(0))
             }),
         Case(
+            testDescription: "acc > 0, g = g1, h = 2 and one name: rare, answered from the filter with acc probed",
+            filter: [
+                "metrics.acc": ["$gt": 0], "params.g": "g1", "params.h": 2, "name": ["$in": ["run-29", "run-8"]],
+            ], descending: true, limit: 10,
+            matches: {
+                (accuracy($0) ?? -1) > 0 && $0["params"]?["g"] == "g1" && $0["params"]?["h"] == .int(2)
+                    && ["run-29", "run-8"].contains($0["name"]?.stringValue ?? "")
+            }),
+        Case(
             testDescription: "g = g2 by loss descending, no condition on loss: key order, then runs without loss",
             filter: ["params.g": "g2"], descending: true, limit: 20,
             matches: { $0["params"]?["g"] == "g2" }, key: "loss"),
