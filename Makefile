@@ -110,7 +110,7 @@ stop: ## Stop what `make run` started (by the pids it recorded)
 	  kill -0 $$pid 2>/dev/null && kill -KILL $$pid; rm -f $$pidfile; \
 	done; true
 
-bench: deps ## Benchmarks (release build), printed as tables beside their reference; BENCH=store|mongo|bus|blobs|auth|data|search|files|compute|docker|mlhub|ingest|gateway|idle picks one
+bench: deps ## Benchmarks (release build), printed as tables beside their reference; BENCH=store|mongo|bus|blobs|auth|data|search|files|compute|docker|mlhub|ingest|gateway|web|idle picks one
 	@# Every executable: the idle benchmark starts the platform from the release build, as make run does.
 	$(SWIFT) build -c release
 	@# MongoDB and Kafka rows run against nx-27017 and tansu, started here on free ports and

@@ -376,8 +376,8 @@ package.targets += [
         [
             "Auth", "DataService", "UsersService", "ComputeService", "ComputeAgent", "ComputeExecutors",
             "MLHubService", "IngestService", "KafkaBus", "MongoStore", "Blobs", "Bus", "Store", "SQLite",
-            "Platform", "WebGateway", .nioCore, .crypto, .asyncAlgorithms, .hummingbird, .jwtKit, .nioEmbedded,
-            .logging, .hummingbirdBcrypt, .asyncHTTPClient,
+            "Platform", "PlatformTesting", "WebGateway", .nioCore, .crypto, .asyncAlgorithms, .hummingbird, .jwtKit,
+            .nioEmbedded, .logging, .hummingbirdBcrypt, .asyncHTTPClient,
         ]
     ),
 

@@ -84,8 +84,8 @@ struct SearchScaleBenchmark {
     }
 
     /// Creates runs `range` (params at creation, then one batch of 10 metrics each), with
-    /// `loaders` clients taking runs in turn.
-    private func load(_ range: Range<Int>, experiment: String, client: APIClient) async throws {
+    /// `loaders` clients taking runs in turn. The web benchmark loads its project with it too.
+    func load(_ range: Range<Int>, experiment: String, client: APIClient) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for loader in 0..<loaders {
                 group.addTask {

@@ -114,6 +114,16 @@ if selected.isEmpty || selected.contains("gateway") {
     ).run()
 }
 
+if selected.isEmpty || selected.contains("web") {
+    let environment = ProcessInfo.processInfo.environment
+    try await WebBenchmark(
+        directory: scratch.appendingPathComponent("web"),
+        runs: Int(environment["MLEX_BENCH_WEB_RUNS"] ?? "100000") ?? 100_000,
+        points: Int(environment["MLEX_BENCH_WEB_POINTS"] ?? "1000000") ?? 1_000_000,
+        repetitions: Int(environment["MLEX_BENCH_WEB_REPETITIONS"] ?? "10") ?? 10
+    ).run()
+}
+
 if selected.isEmpty || selected.contains("idle") {
     let environment = ProcessInfo.processInfo.environment
     if let busPath = environment[IdleBenchmark.peerVariable] {

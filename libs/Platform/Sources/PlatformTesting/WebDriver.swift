@@ -2,14 +2,13 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import Platform
-import PlatformTesting
 
 /// A small client of the W3C WebDriver protocol (https://www.w3.org/TR/webdriver2/), spoken
 /// over HTTP to Debian's `chromedriver`, which drives Debian's `chromium` headless. No Selenium,
 /// no downloaded browser: the JSON calls are few enough to make here.
-struct WebDriver: Sendable {
+public struct WebDriver: Sendable {
     /// A started `chromedriver`, shared by the test process and stopped by pid at its exit.
-    static let driver = Result { () throws -> String in
+    public static let driver = Result { () throws -> String in
         let binary = "/usr/bin/chromedriver"
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw WebDriver.Failure(
@@ -33,19 +32,24 @@ struct WebDriver: Sendable {
         throw WebDriver.Failure(error: "setup", message: "chromedriver did not listen on \(port)")
     }
 
-    static let elementKey = "element-6066-11e4-a52e-4f735466cecf"
+    public static let elementKey = "element-6066-11e4-a52e-4f735466cecf"
 
-    struct Failure: Error, CustomStringConvertible {
-        let error: String
-        let message: String
-        var description: String { "WebDriver \(error): \(message)" }
+    public struct Failure: Error, CustomStringConvertible {
+        public let error: String
+        public let message: String
+        public var description: String { "WebDriver \(error): \(message)" }
+
+        public init(error: String, message: String) {
+            self.error = error
+            self.message = message
+        }
     }
 
-    let base: String
+    public let base: String
 
     /// A new headless Chromium session with a `width`×`height` viewport (under 500 px wide, a
     /// phone's, emulated); `downloads` is where it saves downloaded files.
-    static func session(width: Int = 1280, height: Int = 800, downloads: URL? = nil) async throws -> WebDriver {
+    public static func session(width: Int = 1280, height: Int = 800, downloads: URL? = nil) async throws -> WebDriver {
         let driver = try driver.get()
         var options: [String: JSONValue] = [
             "binary": "/usr/bin/chromium",
@@ -78,24 +82,24 @@ struct WebDriver: Sendable {
         return session
     }
 
-    func quit() async {
+    public func quit() async {
         _ = try? await send("DELETE", "")
     }
 
-    func go(_ url: String) async throws {
+    public func go(_ url: String) async throws {
         try await send("POST", "/url", ["url": .string(url)])
     }
 
-    func currentURL() async throws -> String {
+    public func currentURL() async throws -> String {
         try await send("GET", "/url").stringValue ?? ""
     }
 
-    func resize(width: Int, height: Int) async throws {
+    public func resize(width: Int, height: Int) async throws {
         try await send("POST", "/window/rect", ["width": .int(Int64(width)), "height": .int(Int64(height))])
     }
 
     /// The first element matching the CSS selector (waiting for it up to the implicit timeout).
-    func find(_ selector: String) async throws -> Element {
+    public func find(_ selector: String) async throws -> Element {
         let answer = try await send("POST", "/element", ["using": "css selector", "value": .string(selector)])
         guard let id = answer[Self.elementKey]?.stringValue else {
             throw Failure(error: "no element", message: selector)
@@ -103,7 +107,7 @@ struct WebDriver: Sendable {
         return Element(driver: self, id: id)
     }
 
-    func findAll(_ selector: String) async throws -> [Element] {
+    public func findAll(_ selector: String) async throws -> [Element] {
         let answer = try await send("POST", "/elements", ["using": "css selector", "value": .string(selector)])
         return (answer.arrayValue ?? []).compactMap { $0[Self.elementKey]?.stringValue }.map {
             Element(driver: self, id: $0)
@@ -111,7 +115,7 @@ struct WebDriver: Sendable {
     }
 
     /// How many elements match now, without waiting for one to appear.
-    func count(_ selector: String) async throws -> Int {
+    public func count(_ selector: String) async throws -> Int {
         Int(
             try await execute("return document.querySelectorAll(arguments[0]).length", [.string(selector)]).intValue
                 ?? -1)
@@ -119,17 +123,17 @@ struct WebDriver: Sendable {
 
     /// Runs `script` in the page (its `arguments` are `args`); its return value.
     @discardableResult
-    func execute(_ script: String, _ args: [JSONValue] = []) async throws -> JSONValue {
+    public func execute(_ script: String, _ args: [JSONValue] = []) async throws -> JSONValue {
         try await send("POST", "/execute/sync", ["script": .string(script), "args": .array(args)])
     }
 
     /// Runs `script`, which calls `arguments[arguments.length - 1]` with its result when done.
-    func executeAsync(_ script: String, _ args: [JSONValue] = []) async throws -> JSONValue {
+    public func executeAsync(_ script: String, _ args: [JSONValue] = []) async throws -> JSONValue {
         try await send("POST", "/execute/async", ["script": .string(script), "args": .array(args)])
     }
 
     /// Waits (polling, up to `seconds`) until `script` returns true in the page.
-    func wait(until script: String, seconds: Double = 15) async throws {
+    public func wait(until script: String, seconds: Double = 15) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if try await execute(script) == .bool(true) { return }
@@ -140,7 +144,7 @@ struct WebDriver: Sendable {
 
     /// Opens `url` and waits for its page (`waitForPage`).
     /// Fails when the page noted a script error or a Content-Security-Policy violation.
-    func goAndWait(_ url: String) async throws {
+    public func goAndWait(_ url: String) async throws {
         try await go(url)
         try await waitForPage()
     }
@@ -148,12 +152,12 @@ struct WebDriver: Sendable {
     /// Waits for the page's modules to finish drawing (`body[data-ready]`, set by app.js) and
     /// fails when it noted a script error or a Content-Security-Policy violation
     /// (`body[data-page-errors]`).
-    func waitForPage() async throws {
+    public func waitForPage() async throws {
         try await wait(until: "return document.body.dataset.ready === 'true'")
         try await expectNoPageErrors()
     }
 
-    func expectNoPageErrors() async throws {
+    public func expectNoPageErrors() async throws {
         let errors = try await execute("return document.body.dataset.pageErrors || ''")
         if let text = errors.stringValue, !text.isEmpty {
             throw Failure(error: "page error", message: "\(try await currentURL()): \(text)")
@@ -161,7 +165,7 @@ struct WebDriver: Sendable {
     }
 
     /// The open alert's text, or nil when none is open.
-    func alertText() async throws -> String? {
+    public func alertText() async throws -> String? {
         do {
             return try await send("GET", "/alert/text").stringValue
         } catch let failure as Failure where failure.error == "no such alert" {
@@ -170,7 +174,7 @@ struct WebDriver: Sendable {
     }
 
     /// A PNG of the viewport, saved as `.build/test-output/browser/<name>.png`.
-    func screenshot(_ name: String) async throws {
+    public func screenshot(_ name: String) async throws {
         let encoded = try await send("GET", "/screenshot").stringValue ?? ""
         let folder = repositoryRoot().appendingPathComponent(".build/test-output/browser")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -178,17 +182,17 @@ struct WebDriver: Sendable {
     }
 
     /// Performs W3C input actions (a mouse drag, say) and releases them.
-    func perform(_ actions: JSONValue) async throws {
+    public func perform(_ actions: JSONValue) async throws {
         try await send("POST", "/actions", ["actions": actions])
         try await send("DELETE", "/actions")
     }
 
     @discardableResult
-    func send(_ method: String, _ path: String, _ body: JSONValue? = nil) async throws -> JSONValue {
+    public func send(_ method: String, _ path: String, _ body: JSONValue? = nil) async throws -> JSONValue {
         try await Self.call(base + path, method, body)
     }
 
-    static func call(_ url: String, _ method: String, _ body: JSONValue? = nil) async throws -> JSONValue {
+    public static func call(_ url: String, _ method: String, _ body: JSONValue? = nil) async throws -> JSONValue {
         var request = HTTPClientRequest(url: url)
         request.method = .init(rawValue: method)
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -207,24 +211,24 @@ struct WebDriver: Sendable {
         return value
     }
 
-    struct Element: Sendable {
-        let driver: WebDriver
-        let id: String
+    public struct Element: Sendable {
+        public let driver: WebDriver
+        public let id: String
         var path: String { "/element/\(id)" }
 
-        func click() async throws { try await driver.send("POST", path + "/click") }
-        func clear() async throws { try await driver.send("POST", path + "/clear") }
-        func type(_ text: String) async throws {
+        public func click() async throws { try await driver.send("POST", path + "/click") }
+        public func clear() async throws { try await driver.send("POST", path + "/clear") }
+        public func type(_ text: String) async throws {
             try await driver.send("POST", path + "/value", ["text": .string(text)])
         }
-        func text() async throws -> String { try await driver.send("GET", path + "/text").stringValue ?? "" }
-        func attribute(_ name: String) async throws -> String? {
+        public func text() async throws -> String { try await driver.send("GET", path + "/text").stringValue ?? "" }
+        public func attribute(_ name: String) async throws -> String? {
             try await driver.send("GET", path + "/attribute/\(name)").stringValue
         }
-        func property(_ name: String) async throws -> JSONValue {
+        public func property(_ name: String) async throws -> JSONValue {
             try await driver.send("GET", path + "/property/\(name)")
         }
-        func find(_ selector: String) async throws -> Element {
+        public func find(_ selector: String) async throws -> Element {
             let answer = try await driver.send(
                 "POST", path + "/element", ["using": "css selector", "value": .string(selector)])
             guard let id = answer[WebDriver.elementKey]?.stringValue else {
@@ -232,7 +236,7 @@ struct WebDriver: Sendable {
             }
             return Element(driver: driver, id: id)
         }
-        func findAll(_ selector: String) async throws -> [Element] {
+        public func findAll(_ selector: String) async throws -> [Element] {
             let answer = try await driver.send(
                 "POST", path + "/elements", ["using": "css selector", "value": .string(selector)])
             return (answer.arrayValue ?? []).compactMap { $0[WebDriver.elementKey]?.stringValue }.map {
@@ -240,6 +244,6 @@ struct WebDriver: Sendable {
             }
         }
         /// This element as a script argument.
-        var reference: JSONValue { [WebDriver.elementKey: .string(id)] }
+        public var reference: JSONValue { [WebDriver.elementKey: .string(id)] }
     }
 }
