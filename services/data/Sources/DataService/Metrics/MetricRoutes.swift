@@ -81,26 +81,37 @@ enum MetricRoutes {
         api.get(
             "/v1/runs/{id}/metrics/downsampled",
             OperationDoc(
-                "A key's series for a chart: at most `buckets` consecutive buckets with their exact min, max, last value and step range (viewers)",
+                "A key's series for a chart, or the points `from ..< to` of it (by arrival index): at most `buckets` consecutive buckets with their exact min, max, last value, step range and the points they cover (`start`, `count`) (viewers). Buckets are aligned to `bucketWidth` from point 0, so a range is answered with the aligned buckets it touches: the first may start before `from`, the last end after `to`. `to` past the series is cut to its end; `from` at or past it gives no buckets",
                 tags: ["metrics"],
                 query: [
                     keyParameter, .init("buckets", Schema.integer, "the most buckets wanted, 1–5000 (default 1000)"),
+                    .init("from", Schema.integer, "the first point index of the range, 0 up (default 0)"),
+                    .init(
+                        "to", Schema.integer,
+                        "the point index after the range, at least `from` (default: the series' end)"),
                 ],
                 response: Schema.object(
                     [
                         "key": Schema.string, "count": Schema.integer, "bucketWidth": Schema.integer,
-                        "items": Schema.array(of: Schema.anyObject),
-                    ], required: ["key", "count", "items"])
+                        "from": Schema.integer, "to": Schema.integer, "items": Schema.array(of: Schema.anyObject),
+                    ], required: ["key", "count", "from", "to", "items"])
             )
         ) { request, context in
             let (series, key) = try await seriesOfRequest(request, context, core)
             let buckets = try integer(request, "buckets", default: 1000, in: 1...5000)
+            let from = try integer(request, "from", default: 0, in: 0...Int.max)
+            let to = try integer(request, "to", default: Int.max, in: from...Int.max)
             let count = Int(series?.count ?? 0)
+            // Cut to the series as it is now: a chart asks for ranges of a series that may still grow.
+            let range = (from..<to).clamped(to: 0..<count)
             var view: (width: Int, buckets: [JSONValue]) = (1, [])
-            if let series { view = try await Downsampling.view(of: series, buckets: buckets, metrics: metrics) }
+            if let series {
+                view = try await Downsampling.view(of: series, buckets: buckets, range: range, metrics: metrics)
+            }
             return JSONResponse(
                 [
                     "key": .string(key), "count": .int(Int64(count)), "bucketWidth": .int(Int64(view.width)),
+                    "from": .int(Int64(range.lowerBound)), "to": .int(Int64(range.upperBound)),
                     "items": .array(view.buckets),
                 ] as JSONValue)
         }

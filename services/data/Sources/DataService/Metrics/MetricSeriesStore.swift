@@ -227,4 +227,22 @@ struct MetricSeriesStore: Sendable {
             Query(filter: ["seriesId": .string(id), "level": .int(Int64(level))], sort: [.ascending("chunk")]))
         return try documents.flatMap { try MetricTier(document: $0).buckets }
     }
+
+    /// A level's buckets `range` (by bucket index), reading only the documents that hold them.
+    func tierBuckets(series id: String, level: Int, buckets range: Range<Int>) async throws -> [MetricTiers.Bucket] {
+        guard !range.isEmpty else { return [] }
+        let perDocument = MetricTiers.bucketsPerDocument
+        let chunks = (range.lowerBound / perDocument)...((range.upperBound - 1) / perDocument)
+        let documents = try await store.find(
+            "metric_tiers",
+            Query(
+                filter: [
+                    "seriesId": .string(id), "level": .int(Int64(level)),
+                    "chunk": ["$gte": .int(Int64(chunks.lowerBound)), "$lte": .int(Int64(chunks.upperBound))],
+                ], sort: [.ascending("chunk")]))
+        let buckets = try documents.flatMap { try MetricTier(document: $0).buckets }
+        let offset = chunks.lowerBound * perDocument
+        let from = min(range.lowerBound - offset, buckets.count)
+        return Array(buckets[from..<min(range.upperBound - offset, buckets.count)])
+    }
 }
