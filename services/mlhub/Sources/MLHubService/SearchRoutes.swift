@@ -22,6 +22,7 @@ enum SearchRoutes {
                     .init("stage", Schema.string, "only this stage"),
                     .init("owner", Schema.string, "only models of this user id"),
                     .init("projectId", Schema.id, "only this project"),
+                    .init("runId", Schema.id, "only versions whose source is this run (a run page's lineage)"),
                     .init(
                         "order", Schema.enumeration(HubSearch.Order.allCases.map(\.rawValue)), "best, recent or popular"
                     ),
@@ -45,6 +46,9 @@ enum SearchRoutes {
             if let tag = query.get("tag") { filters.append(["tags": ["$all": [.string(tag)]]]) }
             if let project = query.get("projectId") {
                 filters.append(["projectId": .string(try ModelFields.id(project, field: "projectId"))])
+            }
+            if let run = query.get("runId") {
+                filters.append(["source.runId": .string(try ModelFields.id(run, field: "runId"))])
             }
             let order =
                 try query.get("order").map { text in
