@@ -1,9 +1,11 @@
 // A chart of one metric key, drawn with dygraphs (Debian's libjs-dygraphs, window.Dygraph).
 // It starts from the downsampled view — at most `buckets` buckets, each with its exact min,
 // max and last value — so a 1M-point series costs one small answer. Zooming into a step range
-// fetches again: the exact points when the range holds few enough of them (history pages by
-// point index, and each bucket says which points it holds), else a finer downsampled view.
-// The container's data attributes say what is drawn (points, source, fetches) for tests.
+// turns it into a range of point indexes (each bucket says which points it holds: `start`,
+// `count`) and fetches that range again at finer resolution (`from`, `to`), down to the exact
+// points (history pages by point index) once the range holds fewer points than a view's
+// buckets. The container's data attributes say what is drawn (points, source, fetches, the
+// index range) for tests.
 import {api, q} from './api.js';
 import {fill, h} from './dom.js';
 
@@ -13,7 +15,7 @@ const BUCKETS = 500;
 function escaped(text) {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
-/** The most exact points a zoom fetches (history's page size). */
+/** The most points a time axis draws (history's page size). */
 const EXACT_POINTS = 25000;
 
 function bucketRows(view) {
@@ -40,11 +42,21 @@ export function metricChart(runId, key, {axis = 'step', logScale = false, label}
     fill(status, note);
     const options = {
       labels: [axis === 'time' ? 'time' : 'step', escaped(key)], customBars: true, logscale: logScale,
-      drawPoints: rows.length < 200, strokeWidth: 1.5, legend: 'follow', animatedZooms: false, axisLabelWidth: 64,
-      zoomCallback: (minX, maxX, yRanges) => zoom(minX, maxX),
+      drawPoints: rows.length < 200, pointSize: rows.length < 20 ? 4 : 2, strokeWidth: 1.5, legend: 'follow',
+      animatedZooms: false, axisLabelWidth: 64, zoomCallback: (minX, maxX, yRanges) => zoom(minX, maxX),
     };
+    if (rows.length === 1) {
+      // One point spans no x range: give it one, or dygraphs has nowhere to draw it.
+      const x = Number(rows[0][0]);
+      const [low, , high] = rows[0][1];
+      options.dateWindow = axis === 'time' ? [x - 60000, x + 60000] : [x - 1, x + 1];
+      options.valueRange = logScale && low > 0 ? [low / 2, high * 2]
+        : [low - Math.abs(low) * 0.1 - 1, high + Math.abs(high) * 0.1 + 1];
+    }
     if (graph) graph.updateOptions({file: rows, ...options}, false);
     else graph = new window.Dygraph(plot, rows, options);
+    // `make bench` times a chart from navigation (or from its zoom) to this mark.
+    performance.mark(`chart-drawn:${key}`);
   }
 
   async function history(after, limit) {
@@ -75,26 +87,35 @@ export function metricChart(runId, key, {axis = 'step', logScale = false, label}
       // Reset (double click): back to the overview.
       return load();
     }
+    // Exact points already drawn hold everything a narrower window shows.
+    if (view.exact) return;
     const inRange = view.items.filter((b) => b.lastStep >= minX && b.firstStep <= maxX);
     if (inRange.length === 0) return;
-    const first = inRange[0].start;
+    const from = inRange[0].start;
     const last = inRange[inRange.length - 1];
-    const end = last.start + (last.count || view.bucketWidth);
-    if (end - first <= EXACT_POINTS) {
-      const points = (await history(first, end - first)).filter((p) => p.step >= minX && p.step <= maxX);
-      draw(pointRows(points, 'step'), 'points', `${points.length} exact points in steps ${Math.round(minX)}–${Math.round(maxX)}`);
-      graph.updateOptions({dateWindow: [minX, maxX]}, false);
+    const to = last.start + last.count;
+    box.dataset.indexFrom = String(from);
+    box.dataset.indexTo = String(to);
+    if (to - from < BUCKETS) {
+      // Fewer points than buckets: the points themselves.
+      const points = (await history(from, to - from)).filter((p) => p.step >= minX && p.step <= maxX);
+      view = {...view, exact: true};
+      draw(pointRows(points, 'step'), 'points',
+        `${points.length} exact points in steps ${Math.round(minX)}–${Math.round(maxX)}`);
     } else {
-      // More points than one page: the finest downsampled view there is, cut to the range.
-      const fine = await api('GET', `/data/v1/runs/${runId}/metrics/downsampled?key=${q(key)}&buckets=5000`);
-      const rows = bucketRows({items: fine.items.filter((b) => b.lastStep >= minX && b.firstStep <= maxX)});
-      draw(rows, 'buckets', `${rows.length} buckets of ${fine.bucketWidth} in the zoomed range`);
-      graph.updateOptions({dateWindow: [minX, maxX]}, false);
+      const fine = await api('GET',
+        `/data/v1/runs/${runId}/metrics/downsampled?key=${q(key)}&buckets=${BUCKETS}&from=${from}&to=${to}`);
+      view = fine;
+      draw(bucketRows(fine), fine.bucketWidth > 1 ? 'buckets' : 'points',
+        `${fine.items.length} buckets of ${fine.bucketWidth} from points ${from}–${to - 1}`);
     }
+    graph.updateOptions({dateWindow: [minX, maxX]}, false);
   }
 
   // Dygraphs measures its element, so drawing starts once the chart is on the page.
   box.start = () => (box.ready = box.ready || load().catch((error) => fill(status, error.message)));
+  /** For tests: the dygraphs chart (its plot area and where it placed a value). */
+  box.graph = () => graph;
   /** For tests and keyboard users: zoom to a step range as a drag would. */
   box.zoomTo = (minX, maxX) => {
     graph.updateOptions({dateWindow: [minX, maxX]});
@@ -125,6 +146,8 @@ export async function overlayChart(runs, key, {logScale = false} = {}) {
       new window.Dygraph(plot, rows, {
         labels: ['step', ...runs.map((run) => escaped(run.name || run.id))], logscale: logScale, connectSeparatedPoints: true,
         legend: 'always', strokeWidth: 1.5, drawPoints: rows.length < 200, pointSize: 3, axisLabelWidth: 64,
+        // One step (runs that each logged one point) spans no x range: give it one.
+        ...(rows.length === 1 ? {dateWindow: [rows[0][0] - 1, rows[0][0] + 1]} : {}),
       });
     }
   }));

@@ -60,16 +60,46 @@ async function logs(runId) {
     h('div', {class: `log ${entry.level || ''}`}, `${formatTime(entry.time)} ${entry.level || ''} ${entry.message}`)));
 }
 
+/** The models registered from this run (the hub's versions whose source is it); none when the hub cannot say. */
+async function modelsFrom(run) {
+  try {
+    return (await api('GET', `/mlhub/v1/search?runId=${q(run.id)}&order=recent&facets=false&limit=100`)).items;
+  } catch (error) {
+    return [];
+  }
+}
+
+/** The job that made the run, with its state (no jobs page yet: its id and state, not a link). */
+async function jobOf(run) {
+  const id = run.source?.jobId;
+  if (!id) return null;
+  let state = '';
+  try {
+    state = (await api('GET', `/compute/v1/jobs/${q(id)}`)).state || '';
+  } catch (error) {
+    state = error.status === 404 ? 'not found' : '';
+  }
+  return h('li', {id: 'lineage-job'}, 'Made by job ', h('span', {class: 'mono'}, id),
+    state ? [' ', h('span', {class: `status ${state}`, dataset: {state}}, state)] : null);
+}
+
 async function lineage(run) {
-  const inputs = (await api('GET', `/data/v1/runs/${run.id}/inputs`)).items;
+  const [inputs, models, job] = await Promise.all([
+    api('GET', `/data/v1/runs/${run.id}/inputs`).then((answer) => answer.items), modelsFrom(run), jobOf(run)]);
   return h('ul', {id: 'lineage'},
     inputs.map((input) => h('li', {}, 'Dataset version ',
       h('a', {href: `/datasets/${input.datasetId || ''}`}, input.datasetVersionId || input.versionId || ''),
       input.datasetName ? ` (${input.datasetName})` : '')),
-    run.source?.jobId ? h('li', {}, 'Made by job ', h('span', {class: 'mono'}, run.source.jobId)) : null,
+    job,
     run.parentRunId ? h('li', {}, 'Child of ', h('a', {href: `/runs/${run.parentRunId}`}, run.parentRunId)) : null,
-    inputs.length === 0 && !run.source?.jobId && !run.parentRunId ? h('li', {class: 'muted'}, 'No lineage recorded.')
-      : null);
+    // The hub's pages come with part 2; until then a version links to its record through the gateway.
+    models.map((version) => h('li', {class: 'registered-model', dataset: {versionId: version.id}},
+      'Registered as ',
+      h('a', {href: `/api/mlhub/v1/models/${q(version.modelId)}/versions/${version.number}`},
+        `${version.name} v${version.number}`),
+      version.stage && version.stage !== 'none' ? ` (${version.stage})` : '')),
+    inputs.length === 0 && !job && !run.parentRunId && models.length === 0
+      ? h('li', {class: 'muted'}, 'No lineage recorded.') : null);
 }
 
 /** Files as a tree: paths split on '/', folders first. */
@@ -121,6 +151,16 @@ async function filesPanel(runId) {
 
 export async function runPage(main, {params: [runId]}) {
   const run = await api('GET', `/data/v1/runs/${runId}`);
+  // Lineage, files and log load side by side and fill their cards as they come: the charts
+  // (the page's main view) start at once, never waiting for another service (the hub, compute).
+  const later = (id, load) => {
+    const card = h('div', {id: `${id}-card`}, h('span', {class: 'muted'}, 'Loading…'));
+    const filled = load().then((content) => fill(card, content), (error) => fill(card, errorBox(error)));
+    return {card, filled};
+  };
+  const lineageCard = later('lineage', () => lineage(run));
+  const filesCard = later('files', () => filesPanel(run.id));
+  const logsCard = later('logs', () => logs(run.id));
   fill(main,
     h('p', {class: 'crumbs'}, h('a', {href: '/projects'}, 'Projects'), ' / ',
       h('a', {href: `/projects/${run.projectId}`}, 'Project'), ' / '),
@@ -135,8 +175,9 @@ export async function runPage(main, {params: [runId]}) {
     h('div', {class: 'columns'},
       h('section', {class: 'card'}, h('h2', {}, 'Params'), keyValueTable('params', run.params)),
       h('section', {class: 'card'}, h('h2', {}, 'Tags'), tagsEditor(run))),
-    h('section', {class: 'card'}, h('h2', {}, 'Lineage'), await lineage(run)),
-    h('section', {class: 'card'}, h('h2', {}, 'Files'), await filesPanel(run.id)),
-    h('section', {class: 'card'}, h('h2', {}, 'Log'), await logs(run.id)));
-  await startCharts(main);
+    h('section', {class: 'card'}, h('h2', {}, 'Lineage'), lineageCard.card),
+    h('section', {class: 'card'}, h('h2', {}, 'Files'), filesCard.card),
+    h('section', {class: 'card'}, h('h2', {}, 'Log'), logsCard.card));
+  // The page is ready (body[data-ready]) once every card is filled and every chart drawn.
+  await Promise.all([startCharts(main), lineageCard.filled, filesCard.filled, logsCard.filled]);
 }

@@ -2,14 +2,18 @@ import Foundation
 import Platform
 import PlatformTesting
 
-/// Users, data and compute as real processes (LocalPlatform), with a gateway serving the web
-/// application from this checkout: what the browser suite signs in to.
+/// Users, data, compute and mlhub as real processes (LocalPlatform), with a gateway serving the
+/// web application from this checkout: what the browser suite signs in to.
 struct BrowserPlatform: Sendable {
     let platform: LocalPlatform
     let gatewayURL: String
+    let hubURL: String
 
     static let shared = Result { () throws -> BrowserPlatform in
         let platform = try LocalPlatform.start()
+        // The hub answers a run page's "models registered from it".
+        let hub = try platform.startService(.mlhub, state: try temporaryDirectory())
+        stopAtExit(hub.pid)
         let port = try freePort()
         stopAtExit(
             try startPlatformProcess(
@@ -18,11 +22,11 @@ struct BrowserPlatform: Sendable {
                     "MLEX_STATE_DIR": try temporaryDirectory().path, "MLEX_CONFIG_DIR": "/nonexistent",
                     "MLEX_WEB_PORT": String(port), "MLEX_WEB_HOST": "127.0.0.1",
                     "MLEX_USERS_URL": platform.users.url, "MLEX_DATA_URL": platform.dataURL,
-                    "MLEX_COMPUTE_URL": platform.computeURL,
+                    "MLEX_COMPUTE_URL": platform.computeURL, "MLEX_MLHUB_URL": hub.url,
                     "MLEX_SERVICE_CREDENTIAL_FILE": try LocalPlatform.credentialFile(.web, platform.users),
                     "MLEX_WEB_ASSETS": repositoryRoot().appendingPathComponent("apps/web/Public").path,
                 ], port: port))
-        return BrowserPlatform(platform: platform, gatewayURL: "http://127.0.0.1:\(port)")
+        return BrowserPlatform(platform: platform, gatewayURL: "http://127.0.0.1:\(port)", hubURL: hub.url)
     }
 
     static let password = "a long enough pass"
@@ -38,6 +42,17 @@ struct BrowserPlatform: Sendable {
     @discardableResult
     func data(_ method: String, _ path: String, _ body: JSONValue? = nil, token: String) async throws -> JSONValue {
         let answer = try await httpCall(platform.dataURL + path, method, body, token: token)
+        guard (200..<300).contains(answer.status) else {
+            throw WebDriver.Failure(
+                error: "setup", message: "\(method) \(path): \(answer.status) \(answer.body.jsonText)")
+        }
+        return answer.body
+    }
+
+    /// One JSON call to mlhub, straight; fails unless 2xx.
+    @discardableResult
+    func hub(_ method: String, _ path: String, _ body: JSONValue? = nil, token: String) async throws -> JSONValue {
+        let answer = try await httpCall(hubURL + path, method, body, token: token)
         guard (200..<300).contains(answer.status) else {
             throw WebDriver.Failure(
                 error: "setup", message: "\(method) \(path): \(answer.status) \(answer.body.jsonText)")

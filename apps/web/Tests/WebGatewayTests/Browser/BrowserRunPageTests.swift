@@ -41,10 +41,11 @@ extension BrowserTests {
                 [
                     "type": "pointer", "id": "mouse", "parameters": ["pointerType": "mouse"],
                     "actions": [
-                        ["type": "pointerMove", "origin": canvas.reference, "x": -60, "y": 0],
+                        ["type": "pointerMove", "origin": canvas.reference, "x": -40, "y": 0],
                         ["type": "pointerDown", "button": 0],
                         ["type": "pointerMove", "origin": canvas.reference, "x": -20, "y": 0, "duration": 200],
-                        ["type": "pointerMove", "origin": canvas.reference, "x": 20, "y": 0, "duration": 200],
+                        // A narrow drag: fewer points than the view's 500 buckets, so exact points.
+                        ["type": "pointerMove", "origin": canvas.reference, "x": -12, "y": 0, "duration": 200],
                         ["type": "pointerUp", "button": 0],
                     ],
                 ]
