@@ -186,8 +186,11 @@ struct TagTests {
 
     @Test("replaying every topic from offset 0, processed marks forgotten, changes nothing", .timeLimit(.minutes(2)))
     func replayChangesNothing() async throws {
-        let shared = try TagCluster.shared()
-        let cluster = try TagCluster.start(on: shared.platform)
+        // A platform of its own: beside the suite's shared tag process, which consumes the same
+        // groups on the same bus and commits its own position, the wait for the replay to catch
+        // up could end before this process had replayed anything.
+        let platform = try LocalPlatform.start()
+        let cluster = try TagCluster.start(on: platform)
         stopAtExit(cluster.pid)
         let owner = try await cluster.newOwner()
         let kept = try await cluster.newRun(owner.experiment, token: owner.token)
@@ -207,10 +210,10 @@ struct TagTests {
         )
 
         Replay.stop(cluster.pid)
-        let bus = shared.platform.users.stateDirectory.appendingPathComponent("bus.sqlite")
+        let bus = platform.users.stateDirectory.appendingPathComponent("bus.sqlite")
         try Replay.forget(
             groupsPrefix: "tag.", bus: bus, store: cluster.state.appendingPathComponent("tag/store.sqlite"))
-        let again = try TagCluster.start(on: shared.platform, state: cluster.state)
+        let again = try TagCluster.start(on: platform, state: cluster.state)
         stopAtExit(again.pid)
         try await Replay.waitUntilCaughtUp(
             bus: bus, groups: ["mlex.data": "tag.entities.mlex.data", "mlex.compute": "tag.entities.mlex.compute"])
