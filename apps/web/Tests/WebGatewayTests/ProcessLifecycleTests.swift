@@ -33,9 +33,7 @@ struct ProcessLifecycleTests {
         #expect(response.headers.first(name: "X-Request-Id") != nil)
 
         kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        #expect(process.terminationReason == .exit)
-        #expect(process.terminationStatus == 0)
+        #expect(try await exitCode(of: process) == 0)
         let lines = String(decoding: logs.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(
             separator: "\n")
         let messages = lines.compactMap { line in

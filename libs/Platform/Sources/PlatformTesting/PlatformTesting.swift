@@ -169,3 +169,26 @@ public func expectValidOpenAPI(
         }
     }
 }
+
+/// How a child process ended: its exit code, or nil when a signal ended it or it did not end
+/// within `patience`. Polls rather than `Process.waitUntilExit()`: with many children spawned
+/// at once Foundation can miss one's exit on Linux, and waitUntilExit then blocks forever (a
+/// whole test run hung on a gateway that had exited, a zombie nobody reaped). So the child is
+/// reaped here if Foundation has not done it.
+public func exitCode(of process: Process, patience: Duration = .seconds(30)) async throws -> Int32? {
+    let pid = process.processIdentifier
+    let deadline = ContinuousClock.now + patience
+    while ContinuousClock.now < deadline {
+        var status: Int32 = 0
+        let reaped = waitpid(pid, &status, WNOHANG)
+        if reaped == pid {
+            // Exited: the low 7 bits are 0 and the code is the next byte; otherwise a signal.
+            return status & 0x7f == 0 ? (status >> 8) & 0xff : nil
+        }
+        if reaped < 0, !process.isRunning {  // Foundation reaped it first
+            return process.terminationReason == .exit ? process.terminationStatus : nil
+        }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return nil
+}
