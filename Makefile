@@ -77,11 +77,12 @@ lint: ## Check the formatting (make fmt fixes it) and that every target names th
 
 test: deps lint ## Lint, build once (debug, with tests) and run every test
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --skip "Compute|EndToEnd|Schemathesis|SlowClient|Browser"
+	$(SWIFT) test --skip-build --skip "Compute|EndToEnd|Schemathesis|SlowClient|Browser|streamsDownload"
 	@# Schemathesis and the slow clients send thousands of requests and megabytes to platforms of
 	@# their own: apart, so they neither starve the suites above on 2 cores (whose in-process
 	@# services then miss their 5 s deadlines) nor are starved by them.
-	$(SWIFT) test --skip-build --filter "SchemathesisTests|SlowClientTests"
+	@# The gateway's large download too: beside every other suite it once stalled past its read timeout.
+	$(SWIFT) test --skip-build --filter "SchemathesisTests|SlowClientTests|streamsDownload"
 	@# Compute's sandboxes measure CPU shares and race forks against limits: alone, not beside
 	@# every other suite on a 2-core machine (the executor's own, then the service's).
 	$(SWIFT) test --skip-build --filter "ComputeExecutorsTests"
