@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import Platform
 import UsersService
+import WebGateway
 
 /// The users and data services running in this process on loopback ports, as the data
 /// benchmarks need them, with a client signed in as a fresh user.
@@ -64,6 +65,20 @@ struct BenchServices {
     }
 
     /// Runs `app` until the task is cancelled; returns once it has had time to listen.
+    /// The gateway in this process in front of these services, on a free port: its base URL and
+    /// the task serving it (cancel it to stop). It serves the web application from the repo.
+    func startGateway(directory: URL) async throws -> (url: String, task: Task<Void, any Error>) {
+        let port = try LoopbackPort.free()
+        let settings = try await ServiceSettings.forTesting(
+            .web, stateDirectory: directory, extraSettings: Gateway.extraSettings,
+            environment: environment.merging([
+                "MLEX_WEB_PORT": String(port),
+                "MLEX_WEB_ASSETS": FileManager.default.currentDirectoryPath + "/apps/web/Public",
+            ]) { $1 })
+        let task = try await Self.run(Gateway.buildApplication(settings: settings, logger: logger))
+        return ("http://127.0.0.1:\(port)", task)
+    }
+
     static func run(_ app: sending some ApplicationProtocol) async throws -> Task<Void, any Error> {
         let task = Task { try await app.runService() }
         try await Task.sleep(for: .milliseconds(500))

@@ -23,16 +23,11 @@ struct GatewayBenchmark {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let services = try await BenchServices.start(directory: directory)
         defer { services.stop() }
-        let gatewayPort = try LoopbackPort.free()
-        let settings = try await ServiceSettings.forTesting(
-            .web, stateDirectory: directory, extraSettings: Gateway.extraSettings,
-            environment: services.environment.merging(["MLEX_WEB_PORT": String(gatewayPort)]) { $1 })
-        let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
-        let gatewayTask = try await BenchServices.run(Gateway.buildApplication(settings: settings, logger: logger))
-        defer { gatewayTask.cancel() }
+        let gateway = try await services.startGateway(directory: directory)
+        defer { gateway.task.cancel() }
 
         let direct = services.client
-        let proxied = APIClient(base: "http://127.0.0.1:\(gatewayPort)/api/data")
+        let proxied = APIClient(base: "\(gateway.url)/api/data")
         proxied.token = direct.token
         let project = try await direct.call("POST", "/v1/projects", #"{"name": "gateway"}"#)["id"]!.stringValue!
         let experiment = try await direct.call(

@@ -51,17 +51,9 @@ struct WebBenchmark {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let services = try await BenchServices.start(directory: directory)
         defer { services.stop() }
-        let gatewayPort = try LoopbackPort.free()
-        let settings = try await ServiceSettings.forTesting(
-            .web, stateDirectory: directory, extraSettings: Gateway.extraSettings,
-            environment: services.environment.merging([
-                "MLEX_WEB_PORT": String(gatewayPort),
-                "MLEX_WEB_ASSETS": FileManager.default.currentDirectoryPath + "/apps/web/Public",
-            ]) { $1 })
-        let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
-        let gatewayTask = try await BenchServices.run(Gateway.buildApplication(settings: settings, logger: logger))
-        defer { gatewayTask.cancel() }
-        let site = "http://127.0.0.1:\(gatewayPort)"
+        let gateway = try await services.startGateway(directory: directory)
+        defer { gateway.task.cancel() }
+        let site = gateway.url
 
         let client = services.client
         let project = try await client.call("POST", "/v1/projects", #"{"name": "web"}"#)["id"]?.stringValue ?? ""
