@@ -63,9 +63,7 @@ struct IndexOrderConformanceTests {
         let store = try await backend.make()
         try await store.prepare(Self.spec)
         let count = Self.count(on: backend)
-        for start in stride(from: 0, to: count, by: 300) {
-            try await store.batch((start..<start + 300).map { .insert(Self.document($0), into: "timed") })
-        }
+        try await insertNumbered(count, into: "timed", of: store, Self.document)
         // A missing time sorts below every time.
         let expected = (0..<count).map(Self.document).filter(check.matches).sorted { left, right in
             let (a, b) = (left["time"]?.stringValue ?? "", right["time"]?.stringValue ?? "")

@@ -124,9 +124,7 @@ struct KeyOrderConformanceTests {
         let store = try await backend.make()
         try await store.prepare(Self.spec)
         let count = Self.count(on: backend)
-        for start in stride(from: 0, to: count, by: 300) {
-            try await store.batch((start..<start + 300).map { .insert(Self.document($0), into: "scored") })
-        }
+        try await insertNumbered(count, into: "scored", of: store, Self.document)
         let expected = (0..<count).map(Self.document).filter(check.matches).sorted { left, right in
             let (a, b) = (Self.rank(left, check.key), Self.rank(right, check.key))
             let (x, y) = (left["id"]?.stringValue ?? "", right["id"]?.stringValue ?? "")

@@ -17,3 +17,12 @@ func idsThroughPages(
     }
     return seen
 }
+
+/// Inserts `document(0) ..< document(count)` into `collection`, 300 to a batch.
+func insertNumbered(
+    _ count: Int, into collection: String, of store: any DocumentStore, _ document: (Int) -> JSONValue
+) async throws {
+    for start in stride(from: 0, to: count, by: 300) {
+        try await store.batch((start..<min(start + 300, count)).map { .insert(document($0), into: collection) })
+    }
+}
