@@ -39,6 +39,7 @@ public enum Gateway {
         ) { api in
             api.router.add(middleware: BrowserGuard())
             BrowserRoutes.register(api, assets: assets, vendor: vendor, sessions: sessions)
+            MLflowRoutes.register(api, proxy: proxy, sessions: sessions)
             let doc = OperationDoc(
                 "Forward to a service: the same method, headers (plus X-Forwarded-For and X-Request-Id), query and streamed body; 502 naming the service when it is down",
                 tags: ["gateway"],

@@ -16,15 +16,24 @@ struct GatewayProxy: Sendable {
     /// (login throttling counts the client behind the gateway).
     let usersProof: String
 
-    /// `bearer`, when given, is sent as `Authorization` (a browser session's access token).
+    /// `/api/<service>/<rest>` → that service's `/<rest>`. `bearer`, when given, is sent as
+    /// `Authorization` (a browser session's access token).
     func forward(_ request: Request, context: AppRequestContext, bearer: String? = nil) async throws -> Response {
         let serviceName = context.parameters.get("service") ?? ""
+        let rest = context.parameters.getCatchAll().joined(separator: "/")
+        return try await forward(request, to: serviceName, path: rest, context: context, bearer: bearer)
+    }
+
+    /// `request` to `serviceName`'s `/<path>`, with the request's query.
+    func forward(
+        _ request: Request, to serviceName: String, path rest: String, context: AppRequestContext,
+        bearer: String? = nil
+    ) async throws -> Response {
         guard let base = upstreams[serviceName] else {
             throw APIError.notFound(
                 "no service named \"\(serviceName)\"; known: \(upstreams.keys.sorted().joined(separator: ", "))",
                 field: "service")
         }
-        let rest = context.parameters.getCatchAll().joined(separator: "/")
         var target = "\(base)/\(rest)"
         if let query = request.uri.query, !query.isEmpty { target += "?\(query)" }
 

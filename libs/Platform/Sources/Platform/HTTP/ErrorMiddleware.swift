@@ -16,10 +16,15 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 if apiError.status.code >= 500 {
                     context.logger.error("request failed", metadata: ["error": "\(error)"])
                 }
-                return apiError.response()
+                return Self.render(apiError, for: request)
             }
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
-            return APIError.internal.response()
+            return Self.render(.internal, for: request)
         }
+    }
+
+    /// Ours everywhere but on MLflow's routes, which keep MLflow's shape (MLflowErrorShape).
+    private static func render(_ error: APIError, for request: Request) -> Response {
+        MLflowErrorShape.applies(to: request.uri.path) ? MLflowErrorShape.response(for: error) : error.response()
     }
 }

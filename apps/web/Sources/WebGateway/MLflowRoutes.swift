@@ -1,0 +1,43 @@
+import HTTPTypes
+import Hummingbird
+import Platform
+
+/// MLflow's REST API on the one origin (docs/mlflow.md): a tracking URI of `http://host:8000`
+/// (the caller's default project) or `http://host:8000/mlflow/<project>` makes MLflow's client
+/// call `…/api/2.0/mlflow/…` and `…/api/2.0/mlflow-artifacts/…`. The path goes on unchanged:
+/// the model registry's routes to mlhub, everything else (tracking, artifacts) to data.
+enum MLflowRoutes {
+    static let patterns = [
+        "/api/2.0/mlflow/**", "/api/2.0/mlflow-artifacts/**",
+        "/mlflow/{project}/api/2.0/mlflow/**", "/mlflow/{project}/api/2.0/mlflow-artifacts/**",
+    ]
+
+    /// The registry's resources (MLflow's `registered-models/…` and `model-versions/…`) live in the hub.
+    static func service(for path: String) -> ServiceName {
+        let registry = ["/api/2.0/mlflow/registered-models/", "/api/2.0/mlflow/model-versions/"]
+        return registry.contains { path.contains($0) } ? .mlhub : .data
+    }
+
+    static func register(_ api: APIBuilder<AppRequestContext>, proxy: GatewayProxy, sessions: BrowserSessions) {
+        let doc = OperationDoc(
+            "MLflow's REST API, forwarded with its path unchanged: the model registry to mlhub, tracking and artifacts to data (docs/mlflow.md)",
+            tags: ["mlflow"],
+            open: true
+        )
+        for pattern in patterns {
+            for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete, .head] {
+                api.on(method, pattern, doc) { request, context in
+                    let authorization = await sessions.authorize(request)
+                    let path = request.uri.path
+                    var response = try await proxy.forward(
+                        request, to: service(for: path).rawValue, path: String(path.dropFirst()), context: context,
+                        bearer: authorization.bearer)
+                    for cookie in authorization.setCookies {
+                        response.headers.append(HTTPField(name: .setCookie, value: cookie))
+                    }
+                    return response
+                }
+            }
+        }
+    }
+}
