@@ -24,7 +24,7 @@ public enum MLflowErrorShape {
         case 409: return error.code.hasSuffix("exists") ? "RESOURCE_ALREADY_EXISTS" : "INVALID_STATE"
         case 429: return "REQUEST_LIMIT_EXCEEDED"
         case 501: return "NOT_IMPLEMENTED"
-        case 503: return "TEMPORARILY_UNAVAILABLE"
+        case 502, 503: return "TEMPORARILY_UNAVAILABLE"
         default: return "INTERNAL_ERROR"
         }
     }
@@ -35,7 +35,7 @@ public enum MLflowErrorShape {
         var message = error.message
         if let field = error.field, !message.contains(field) { message += " (field \(field))" }
         let body = try! JSONSerialization.data(
-            withJSONObject: ["error_code": errorCode(for: error), "message": message], options: [.sortedKeys])
+            withJSONObject: ["error_code": errorCode(for: error), "message": message], options: [.sortedKeys, .withoutEscapingSlashes])
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         if error.status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
