@@ -45,6 +45,14 @@ public struct DataClient: Sendable {
         try await peer.call(.GET, "/v1/runs/\(id)")
     }
 
+    /// The project an MLflow request acts in (docs/mlflow.md): `reference` is a project id or
+    /// the name of one of the caller's projects, nil the caller's default project (which data
+    /// creates on first use). Call it acting with the caller's token: `{projectId, role}`.
+    public func resolveMLflowProject(_ reference: String?) async throws -> JSONValue {
+        try await peer.call(
+            .POST, "/v1/mlflow/projects/resolve", body: reference.map { ["project": .string($0)] } ?? [:])
+    }
+
     public func datasetVersion(_ id: String) async throws -> JSONValue {
         try await peer.call(.GET, "/v1/dataset-versions/\(id)")
     }

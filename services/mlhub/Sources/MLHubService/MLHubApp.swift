@@ -48,6 +48,7 @@ public enum MLHubApp {
             VersionRoutes.register(api, core)
             SearchRoutes.register(api, core)
             DeployRoutes.register(api, core)
+            MLflowRegistry.register(api, core)
         }
     }
 }

@@ -288,7 +288,7 @@ struct ModelRegistry: Sendable {
 
     // MARK: helpers
 
-    private func audit(_ entry: AuditEntry) throws -> WriteOperation {
+    func audit(_ entry: AuditEntry) throws -> WriteOperation {
         .insert(try JSONValue(encoding: entry), into: "model_audit")
     }
 

@@ -12,6 +12,7 @@ enum ModelRoutes {
             "framework": Schema.string, "license": Schema.string, "authors": Schema.array(of: Schema.string),
             "public": Schema.boolean,
             "owner": Schema.string, "tags": Schema.array(of: Schema.string), "latestVersion": Schema.integer,
+            "mlflowTags": MLflowRegistryJSON.tagsSchema,
             "deployCount": Schema.integer,
             "createdAt": Schema.dateTime, "updatedAt": Schema.dateTime,
         ],

@@ -15,10 +15,12 @@ enum VersionRoutes {
             "metrics": Schema.anyObject,
             "source": Schema.object([
                 "runId": Schema.id, "jobId": Schema.id, "datasetVersionIds": Schema.array(of: Schema.id),
-                "image": Schema.string, "gitCommit": Schema.string,
+                "image": Schema.string, "gitCommit": Schema.string, "mlflowURI": Schema.string,
+                "loggedModelId": Schema.string,
             ]),
             "files": Schema.object(["runId": Schema.id, "prefix": Schema.string]),
             "tags": Schema.array(of: Schema.string), "deployCount": Schema.integer,
+            "mlflowTags": MLflowRegistryJSON.tagsSchema,
             "name": Schema.string, "task": Schema.string, "framework": Schema.string, "public": Schema.boolean,
             "createdAt": Schema.dateTime, "createdBy": Schema.string,
         ],

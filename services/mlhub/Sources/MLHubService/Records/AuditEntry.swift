@@ -6,6 +6,7 @@ struct AuditEntry: Codable, Sendable {
         case modelCreated = "model.created"
         case modelUpdated = "model.updated"
         case versionCreated = "version.created"
+        case versionDeleted = "version.deleted"
         case stageChanged = "stage.changed"
         case aliasSet = "alias.set"
         case aliasMoved = "alias.moved"

@@ -6,7 +6,7 @@ import Platform
 struct Model: Codable, Sendable {
     let id: String
     let projectId: String
-    let name: String
+    var name: String
     var description: String?
     var task: String?
     var framework: String?
@@ -17,6 +17,8 @@ struct Model: Codable, Sendable {
     let owner: String
     /// The tag service's tags of the model (`key` or `key:value`).
     var tags: [String]
+    /// MLflow's key-value tags of the registered model (docs/mlflow.md); absent until one is set.
+    var mlflowTags: KeyValueTags?
     var latestVersion: Int64
     var deployCount: Int64
     let createdAt: String
@@ -136,5 +138,33 @@ private struct ModelBody: Decodable {
         _ = try ModelFields.text(framework, field: "framework", max: 100)
         _ = try ModelFields.text(license, field: "license", max: 100)
         _ = try ModelFields.authors(authors)
+    }
+}
+
+/// MLflow's key-value tags of a model or version, stored as `[{key, value}]` ordered by key:
+/// keys such as `mlflow.source.name` hold dots, which MongoDB does not take in field names.
+struct KeyValueTags: Codable, Sendable, Equatable {
+    private struct Pair: Codable {
+        let key: String
+        let value: String
+    }
+
+    var values: [String: String]
+
+    init(_ values: [String: String] = [:]) {
+        self.values = values
+    }
+
+    subscript(key: String) -> String? {
+        get { values[key] }
+        set { values[key] = newValue }
+    }
+
+    init(from decoder: any Decoder) throws {
+        values = Dictionary(try [Pair](from: decoder).map { ($0.key, $0.value) }) { $1 }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try values.sorted { $0.key < $1.key }.map { Pair(key: $0.key, value: $0.value) }.encode(to: encoder)
     }
 }

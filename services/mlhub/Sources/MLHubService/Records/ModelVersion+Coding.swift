@@ -6,7 +6,7 @@ import Platform
 extension ModelVersion: Codable {
     enum CodingKeys: String, CodingKey {
         case id, modelId, projectId, number, label, description, stage, aliases, source, metrics, files, deploy
-        case versionTags, deployCount, createdAt, updatedAt, createdBy, tags
+        case versionTags, mlflowTags, deployCount, createdAt, updatedAt, createdBy, tags
         // The model's copies (ModelSearchFields).
         case name, task, framework, license, authors, `public`, owner, modelDescription, modelTags
     }
@@ -26,6 +26,7 @@ extension ModelVersion: Codable {
         files = try container.decodeIfPresent(VersionFiles.self, forKey: .files)
         deploy = try container.decodeIfPresent(DeployInstructions.self, forKey: .deploy)
         versionTags = try container.decode([String].self, forKey: .versionTags)
+        mlflowTags = try container.decodeIfPresent(KeyValueTags.self, forKey: .mlflowTags)
         deployCount = try container.decode(Int64.self, forKey: .deployCount)
         createdAt = try container.decode(String.self, forKey: .createdAt)
         updatedAt = try container.decode(String.self, forKey: .updatedAt)
@@ -48,6 +49,7 @@ extension ModelVersion: Codable {
         try container.encodeIfPresent(files, forKey: .files)
         try container.encodeIfPresent(deploy, forKey: .deploy)
         try container.encode(versionTags, forKey: .versionTags)
+        try container.encodeIfPresent(mlflowTags, forKey: .mlflowTags)
         try container.encode(deployCount, forKey: .deployCount)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(updatedAt, forKey: .updatedAt)

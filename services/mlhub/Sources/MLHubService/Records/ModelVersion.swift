@@ -22,6 +22,8 @@ struct ModelVersion: Sendable {
     var deploy: DeployInstructions?
     /// The tag service's tags of the version itself.
     var versionTags: [String]
+    /// MLflow's key-value tags of the version (docs/mlflow.md); absent until one is set.
+    var mlflowTags: KeyValueTags?
     var deployCount: Int64
     let createdAt: String
     var updatedAt: String
@@ -43,7 +45,8 @@ extension ModelVersion {
             description: draft.description,
             stage: .none, aliases: [], source: draft.source, metrics: draft.metrics, files: draft.files,
             deploy: draft.deploy,
-            versionTags: [], deployCount: 0, createdAt: now, updatedAt: now, createdBy: actor, model: model.searchFields
+            versionTags: [], mlflowTags: draft.mlflowTags, deployCount: 0, createdAt: now, updatedAt: now,
+            createdBy: actor, model: model.searchFields
         )
     }
 }
@@ -71,6 +74,10 @@ struct VersionSource: Codable, Sendable, Equatable {
     var gitCommit: String?
     /// The ingestion of the model package the version was made from.
     var ingestionId: String?
+    /// The model URI MLflow's client registered it from (`runs:/…`, `mlflow-artifacts:/…`,
+    /// `models:/<id>`), and the MLflow 3 logged model it names.
+    var mlflowURI: String?
+    var loggedModelId: String?
 }
 
 /// Where a version's files are: under `prefix` of a run's files (registered from a run or job)
@@ -90,6 +97,7 @@ struct VersionDraft: Sendable {
     var metrics: [String: JSONValue] = [:]
     var files: VersionFiles?
     var deploy: DeployInstructions?
+    var mlflowTags: KeyValueTags?
 }
 
 /// `POST /v1/models/{id}/versions`, its fields checked as it is decoded. Whether the caller can
