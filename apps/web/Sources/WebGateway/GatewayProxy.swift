@@ -44,7 +44,8 @@ struct GatewayProxy: Sendable {
             clientAddress: context.remoteAddress?.ipAddress,
             requestID: context.requestID,
             gatewayProof: serviceName == ServiceName.users.rawValue ? usersProof : nil,
-            bearer: bearer
+            bearer: bearer,
+            authority: request.head.authority
         )
         // Set only while the client's body streams to the upstream.
         var gate: UploadGate?

@@ -7,10 +7,10 @@ import Platform
 /// call `…/api/2.0/mlflow/…` and `…/api/2.0/mlflow-artifacts/…`. The path goes on unchanged:
 /// the model registry's routes to mlhub, everything else (tracking, artifacts) to data.
 enum MLflowRoutes {
-    static let patterns = [
-        "/api/2.0/mlflow/**", "/api/2.0/mlflow-artifacts/**",
-        "/mlflow/{project}/api/2.0/mlflow/**", "/mlflow/{project}/api/2.0/mlflow-artifacts/**",
-    ]
+    /// MLflow 3's client also asks `/api/3.0/mlflow/server-info` what the artifact service can do.
+    static let patterns = ["/api/2.0/mlflow/**", "/api/2.0/mlflow-artifacts/**", "/api/3.0/mlflow/**"].flatMap {
+        [$0, "/mlflow/{project}\($0)"]
+    }
 
     /// The registry's resources (MLflow's `registered-models/…` and `model-versions/…`) live in the hub.
     static func service(for path: String) -> ServiceName {

@@ -13,10 +13,12 @@ enum ProxyHeaders {
     /// and the request id the gateway logged under.
     /// `gatewayProof`, when given, is sent as `X-Mlex-Gateway`; a client's own is never passed on.
     /// `bearer`, when given, becomes `Authorization`; the browser session's cookies are never
-    /// passed on (the bearer stands for them).
+    /// passed on (the bearer stands for them). `authority` (the client's `Host`) goes on as
+    /// `X-Forwarded-Host`, with `X-Forwarded-Proto`, unless a proxy in front already set them:
+    /// a service that hands out URLs of its own (MLflow's multipart part URLs) names the gateway.
     static func upstreamRequest(
         _ fields: HTTPFields, clientAddress: String?, requestID: String, gatewayProof: String? = nil,
-        bearer: String? = nil
+        bearer: String? = nil, authority: String? = nil
     ) -> HTTPHeaders {
         var headers = HTTPHeaders()
         var forwardedFor: String?
@@ -30,6 +32,10 @@ enum ProxyHeaders {
         let chain = [forwardedFor, clientAddress].compactMap { $0 }.joined(separator: ", ")
         if !chain.isEmpty { headers.add(name: "X-Forwarded-For", value: chain) }
         headers.add(name: "X-Request-Id", value: requestID)
+        if let authority, fields[Self.forwardedHost] == nil {
+            headers.add(name: "X-Forwarded-Host", value: authority)
+            if fields[Self.forwardedProto] == nil { headers.add(name: "X-Forwarded-Proto", value: "http") }
+        }
         if let cookie = SessionCookies.withoutSession(cookieHeaders: fields[values: .cookie]) {
             headers.add(name: "Cookie", value: cookie)
         }
@@ -37,6 +43,9 @@ enum ProxyHeaders {
         if let gatewayProof { headers.add(name: HTTPField.Name.gatewayProof.rawName, value: gatewayProof) }
         return headers
     }
+
+    static let forwardedHost = HTTPField.Name("X-Forwarded-Host")!
+    static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
 
     static func downstreamResponse(_ headers: HTTPHeaders) -> HTTPFields {
         var fields = HTTPFields()

@@ -6,10 +6,10 @@ import NIOCore
 /// and its Python client raises by `error_code`, so the MLflow-compatible routes (docs/mlflow.md)
 /// answer in that shape instead of ours (docs/design.md §4 lets compatibility surfaces keep theirs).
 public enum MLflowErrorShape {
-    /// MLflow's routes live under `…/api/2.0/mlflow/` and `…/api/2.0/mlflow-artifacts/`, bare or
-    /// behind a project prefix (`/mlflow/<project>/api/2.0/…`).
+    /// MLflow's routes live under `…/api/2.0/mlflow/`, `…/api/2.0/mlflow-artifacts/` and
+    /// `…/api/3.0/mlflow/`, bare or behind a project prefix (`/mlflow/<project>/api/2.0/…`).
     public static func applies(to path: String) -> Bool {
-        path.contains("/api/2.0/mlflow")
+        path.contains("/api/2.0/mlflow") || path.contains("/api/3.0/mlflow")
     }
 
     /// A handler that needs a particular MLflow code throws an `APIError` whose `code` is that
@@ -35,7 +35,8 @@ public enum MLflowErrorShape {
         var message = error.message
         if let field = error.field, !message.contains(field) { message += " (field \(field))" }
         let body = try! JSONSerialization.data(
-            withJSONObject: ["error_code": errorCode(for: error), "message": message], options: [.sortedKeys, .withoutEscapingSlashes])
+            withJSONObject: ["error_code": errorCode(for: error), "message": message],
+            options: [.sortedKeys, .withoutEscapingSlashes])
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         if error.status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
