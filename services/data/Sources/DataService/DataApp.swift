@@ -46,6 +46,8 @@ public enum DataApp {
             DatasetRoutes.register(api, core, maxFileBytes: options.maxFileBytes)
             JobRoutes.register(api, core)
             AdminRoutes.register(api, sweeper)
+            MLflowTrackingRoutes.register(api, core)
+            MLflowArtifactRoutes.register(api, core, maxFileBytes: options.maxFileBytes)
         }
     }
 }

@@ -43,11 +43,14 @@ enum Purge {
 
         /// The collections holding documents inside the scope.
         var contents: [String] {
-            let files = ["files", "uploads", "upload_parts", "run_inputs"]
+            let files = ["files", "uploads", "upload_parts", "run_inputs", "mlflow_run_io"]
             let runData = ["run_logs", "metric_series", "metric_chunks", "metric_tiers"] + files
             switch self {
-            case .project: return runData + ["runs", "experiments", "project_members", "datasets", "dataset_versions"]
-            case .experiment: return runData + ["runs"]
+            case .project:
+                return runData + [
+                    "runs", "experiments", "project_members", "datasets", "dataset_versions", "mlflow_logged_models",
+                ]
+            case .experiment: return runData + ["runs", "mlflow_logged_models"]
             case .run: return runData
             case .dataset: return files + ["dataset_versions"]
             case .datasetVersion: return files

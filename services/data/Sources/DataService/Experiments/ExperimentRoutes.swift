@@ -10,6 +10,7 @@ enum ExperimentRoutes {
             "id": Schema.id, "projectId": Schema.id, "name": Schema.string, "description": Schema.string,
             "lifecycle": Schema.enumeration(Lifecycle.allCases.map(\.rawValue)), "createdBy": Schema.id,
             "createdAt": Schema.dateTime, "updatedAt": Schema.dateTime, "trashedAt": Schema.dateTime,
+            "tags": Schema.array(of: Schema.object(["key": Schema.string, "value": Schema.string])),
         ],
         required: ["id", "projectId", "name", "lifecycle", "createdAt"]
     )

@@ -69,17 +69,7 @@ enum FileRoutes {
             guard let file = try await files.file(owner, path: path) else {
                 throw APIError.notFound("no file \(path)", field: "path")
             }
-            let range = try ByteRange.parse(request.headers[.range], size: file.size)
-            var headers = HTTPFields()
-            headers[.contentType] = "application/octet-stream"
-            headers[.acceptRanges] = "bytes"
-            headers[.eTag] = "\"\(file.blobId)\""
-            headers[.contentLength] = String(range.map { $0.count } ?? Int(file.size))
-            if let range { headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(file.size)" }
-            let bytes = try await core.ledger.blobs.get(file.blobId, range: range)
-            return Response(
-                status: range == nil ? .ok : .partialContent, headers: headers, body: ResponseBody(asyncSequence: bytes)
-            )
+            return try await serve(file, request, core.ledger)
         }
 
         api.get(
@@ -126,6 +116,20 @@ enum FileRoutes {
             }
             return JSONResponse(["freedBytes": .int(freed)] as JSONValue)
         }
+    }
+
+    /// The file's bytes streamed from its blob: whole, or the one `Range` the request asks for (206).
+    static func serve(_ file: FileRecord, _ request: Request, _ ledger: BlobLedger) async throws -> Response {
+        let range = try ByteRange.parse(request.headers[.range], size: file.size)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/octet-stream"
+        headers[.acceptRanges] = "bytes"
+        headers[.eTag] = "\"\(file.blobId)\""
+        headers[.contentLength] = String(range.map { $0.count } ?? Int(file.size))
+        if let range { headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(file.size)" }
+        let bytes = try await ledger.blobs.get(file.blobId, range: range)
+        return Response(
+            status: range == nil ? .ok : .partialContent, headers: headers, body: ResponseBody(asyncSequence: bytes))
     }
 
     /// Refuses (and frees) an upload whose content is not what the client said it sent.

@@ -20,6 +20,9 @@ struct Experiment: TrashableRecord, NamedRecord, Equatable {
     let createdAt: String
     var updatedAt: String?
     var trashedAt: Presence<String>
+    /// MLflow's experiment tags, in the order they were first set; absent on experiments that
+    /// never had one (and on documents older than the field).
+    var tags: [ExperimentTag]?
 
     var purgeScope: Purge.Scope { .experiment(id) }
 
@@ -35,6 +38,7 @@ struct Experiment: TrashableRecord, NamedRecord, Equatable {
         createdAt = now
         updatedAt = now
         trashedAt = .absent
+        tags = nil
     }
 
     /// As clients and events see it: without the internal `nameKey`.
@@ -43,4 +47,10 @@ struct Experiment: TrashableRecord, NamedRecord, Equatable {
         view["nameKey"] = nil
         return view
     }
+}
+
+/// One tag of an experiment (MLflow's `ExperimentTag`).
+struct ExperimentTag: Codable, Sendable, Equatable {
+    let key: String
+    var value: String
 }
