@@ -1,0 +1,123 @@
+import Foundation
+import Platform
+import PlatformTesting
+
+/// Users, data, mlhub and the gateway as real processes, as `make run` starts them: what MLflow's
+/// own client (the pytest suite in apps/web/Tests/mlflow) logs to. Compute is left out; nothing
+/// MLflow calls reaches it.
+struct MLflowPlatform: Sendable {
+    let users: UsersServer
+    let gatewayURL: String
+    let dataURL: String
+    /// State directories of data and mlhub, whose service.log a failure report quotes.
+    let logs: [URL]
+
+    static let shared = Result { () throws -> MLflowPlatform in
+        let users = try UsersServer.shared()
+        let common = users.environment().merging([
+            "MLEX_CONFIG_DIR": "/nonexistent", "MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path,
+            "MLEX_STORE": "",
+        ]) { $1 }
+        let (dataURL, dataLog) = try start(.data, common, users)
+        let (hubURL, hubLog) = try start(.mlhub, common.merging(["MLEX_DATA_URL": dataURL]) { $1 }, users)
+        let port = try freePort()
+        stopAtExit(
+            try startPlatformProcess(
+                "mlex-web",
+                environment: [
+                    "MLEX_STATE_DIR": try temporaryDirectory().path, "MLEX_CONFIG_DIR": "/nonexistent",
+                    "MLEX_WEB_PORT": String(port), "MLEX_WEB_HOST": "127.0.0.1",
+                    "MLEX_USERS_URL": users.url, "MLEX_DATA_URL": dataURL, "MLEX_MLHUB_URL": hubURL,
+                    "MLEX_SERVICE_CREDENTIAL_FILE": try LocalPlatform.credentialFile(.web, users),
+                ], port: port))
+        return MLflowPlatform(
+            users: users, gatewayURL: "http://127.0.0.1:\(port)", dataURL: dataURL, logs: [dataLog, hubLog])
+    }
+
+    /// Starts `service` on a free port with its own state; its URL and log file (stopped at exit).
+    private static func start(
+        _ service: ServiceName, _ environment: [String: String], _ users: UsersServer
+    ) throws -> (url: String, log: URL) {
+        let port = try freePort()
+        let state = try temporaryDirectory()
+        let name = service.rawValue.uppercased()
+        let log = state.appendingPathComponent("service.log")
+        stopAtExit(
+            try startPlatformProcess(
+                "mlex-\(service.rawValue)",
+                environment: environment.merging([
+                    "MLEX_STATE_DIR": state.path, "MLEX_\(name)_PORT": String(port), "MLEX_\(name)_HOST": "127.0.0.1",
+                    "MLEX_SERVICE_CREDENTIAL_FILE": try LocalPlatform.credentialFile(service, users),
+                ]) { $1 }, port: port, log: log))
+        return ("http://127.0.0.1:\(port)", log)
+    }
+
+    /// A newly registered user's access token and personal API token (`mlx_…`), what a script's
+    /// MLFLOW_TRACKING_TOKEN holds.
+    func newAccount(_ prefix: String) async throws -> (accessToken: String, apiToken: String) {
+        let user = try await users.signUp("\(prefix)-\(ID.make().suffix(12))@lab.example")
+        let created = try await users.call("POST", "/v1/tokens", #"{"name": "mlflow"}"#, token: user.token)
+        guard let secret = created["token"]?.stringValue, secret.hasPrefix("mlx_") else {
+            throw MLflowSetupFailure(description: "no API token: \(created.jsonText)")
+        }
+        return (user.token, secret)
+    }
+
+    /// The last warnings and errors data and mlhub logged (a 5xx is logged with its cause).
+    func problems() -> String {
+        logs.map { log in
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            let lines = text.split(separator: "\n").filter {
+                $0.contains(" error ") || $0.contains(" critical ") || $0.contains(" warning ")
+            }
+            return lines.isEmpty ? "" : "\n--- \(log.path) ---\n" + lines.suffix(30).joined(separator: "\n")
+        }.joined()
+    }
+}
+
+/// Runs the pytest suite in apps/web/Tests/mlflow with `environment` added to this process's,
+/// in a scratch directory (pytest and MLflow write nothing into the checkout), its output in a
+/// file so no pipe fills up; the exit status, nil when it ran past `limit` and was killed.
+func runMLflowSuite(
+    environment: [String: String], arguments: [String] = [], limit: TimeInterval
+) async throws -> (status: Int32?, output: String) {
+    let directory = try temporaryDirectory()
+    let log = directory.appendingPathComponent("pytest.out")
+    _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+    let handle = try FileHandle(forWritingTo: log)
+    defer { try? handle.close() }
+    let process = Process()
+    process.executableURL = repositoryRoot().appendingPathComponent(".venv/bin/python")
+    process.arguments =
+        [
+            "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--basetemp",
+            directory.appendingPathComponent("tmp").path,
+            repositoryRoot().appendingPathComponent("apps/web/Tests/mlflow").path,
+        ] + arguments
+    process.currentDirectoryURL = directory
+    process.environment = ProcessInfo.processInfo.environment.merging(
+        [
+            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "HOME": directory.path,
+            // A 5xx must fail its test at once, not after MLflow's client backs off and retries for minutes.
+            "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
+        ].merging(environment) { $1 }
+    ) { $1 }
+    process.standardOutput = handle
+    process.standardError = handle
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(limit)
+    while process.isRunning && Date() < deadline {
+        try await Task.sleep(for: .milliseconds(200))
+    }
+    let finished = !process.isRunning
+    if !finished { kill(process.processIdentifier, SIGKILL) }
+    while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+    let output = String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self)
+    return (finished ? process.terminationStatus : nil, output)
+}
+
+/// Setting up the platform for the suite failed (a token not made, say).
+struct MLflowSetupFailure: Error, CustomStringConvertible {
+    let description: String
+}
