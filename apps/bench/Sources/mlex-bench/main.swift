@@ -124,6 +124,27 @@ if selected.isEmpty || selected.contains("web") {
     ).run()
 }
 
+if selected.isEmpty || selected.contains("mlflow") {
+    let environment = ProcessInfo.processInfo.environment
+    if let server = environment["MLEX_BENCH_MLFLOW_SERVER"], FileManager.default.isExecutableFile(atPath: server) {
+        func setting(_ name: String, _ fallback: Int) -> Int {
+            Int(environment["MLEX_BENCH_MLFLOW_\(name)"] ?? "") ?? fallback
+        }
+        let runs = setting("RUNS", 10_000)
+        try await MLflowBenchmark(
+            directory: scratch.appendingPathComponent("mlflow"), server: server,
+            python: environment["MLEX_BENCH_PYTHON"] ?? ".venv/bin/python", runs: runs,
+            ourRuns: setting("OUR_RUNS", 100_000), batches: setting("BATCHES", 100), metrics: setting("METRICS", 1000),
+            searches: setting("SEARCHES", 50), historyPoints: setting("HISTORY_POINTS", 100_000),
+            artifactMegabytes: setting("ARTIFACT_MB", 512)
+        ).run()
+    } else {
+        print(
+            "\n(mlflow: skipped; `make bench` installs MLflow's server into .venv-mlflow and sets MLEX_BENCH_MLFLOW_SERVER)"
+        )
+    }
+}
+
 if selected.isEmpty || selected.contains("idle") {
     let environment = ProcessInfo.processInfo.environment
     if let busPath = environment[IdleBenchmark.peerVariable] {
