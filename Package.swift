@@ -229,6 +229,9 @@ package.targets += [
     // A model's typed parameters (ingest checks them, mlhub deploys with them).
     library("ParameterSchema", in: "libs/ParameterSchema", ["Platform"]),
     tests("ParameterSchemaTests", in: "libs/ParameterSchema", ["ParameterSchema", "Platform"]),
+    // MLflow's search-filter grammar, parsed and matched once for data's and mlhub's MLflow searches.
+    library("MLflowFilter", in: "libs/MLflowFilter"),
+    tests("MLflowFilterTests", in: "libs/MLflowFilter", ["MLflowFilter"]),
 ]
 
 // MARK: - services
@@ -253,7 +256,7 @@ package.targets += service(
     "DataService",
     folder: "data",
     executable: "mlex-data",
-    serviceKit + ["Blobs", .serviceLifecycle, .nioCore, .httpTypes],
+    serviceKit + ["Blobs", "MLflowFilter", .serviceLifecycle, .nioCore, .httpTypes],
     tests: [
         "Blobs", "Bus", "Auth", "Store", "Platform", "PlatformTesting", .crypto, .nioCore, .httpTypes,
         .hummingbird, .hummingbirdTesting,
@@ -273,7 +276,7 @@ package.targets += service(
     "MLHubService",
     folder: "mlhub",
     executable: "mlex-mlhub",
-    serviceKit + ["DataClient", "ParameterSchema", .httpTypes],
+    serviceKit + ["DataClient", "ParameterSchema", "MLflowFilter", .httpTypes],
     // Users, data, compute, tag and mlhub as real processes; the app itself only for its API description.
     tests: ["Platform", "PlatformTesting", "Bus", .hummingbird]
 )

@@ -10,13 +10,13 @@ struct MLflowRegistryParsingTests {
     static let run = "01900000-0000-7000-8000-000000000001"
 
     func matches(_ filter: String, name: String, tags: [String: String] = [:], runID: String = run) throws -> Bool {
-        try MLflowFilter(filter, fields: ["name", "run_id", "version_number"]).matches { attribute in
+        try MLflowRegistryFilter(filter, fields: ["name", "run_id", "version_number"]).matches { attribute in
             switch attribute {
-            case .field("name"): name
-            case .field("run_id"): runID
-            case .field("version_number"): "12"
+            case .field("name"): .string(name)
+            case .field("run_id"): .string(runID)
+            case .field("version_number"): .number(12)
             case .field: nil
-            case .tag(let key): tags[key]
+            case .tag(let key): tags[key].map { .string($0) }
             }
         }
     }
@@ -35,6 +35,13 @@ struct MLflowRegistryParsingTests {
         #expect(try matches("tags.`my key` = 'it''s'", name: "a", tags: ["my key": "it's"]))
         #expect(try matches("run_id IN ('x', '\(Self.run)')", name: "a"))
         #expect(try matches("version_number >= 9 AND version_number < 100", name: "a"))
+        // What MLflow's client adds to every registry search: a model without the tag is no prompt.
+        #expect(try matches("name = 'a' AND tag.`mlflow.prompt.is_prompt` != 'true'", name: "a"))
+        #expect(try !matches("tags.`mlflow.prompt.is_prompt` = 'true'", name: "a"))
+        #expect(
+            try !matches(
+                "tags.`mlflow.prompt.is_prompt` != 'true'", name: "a", tags: ["mlflow.prompt.is_prompt": "true"]))
+        #expect(try !matches("tags.other != 'x'", name: "a"))
     }
 
     @Test("a bad filter is 400 naming filter with the column at fault")
@@ -44,10 +51,10 @@ struct MLflowRegistryParsingTests {
             ("name ~ 'a'", 6), ("run_id IN 'a'", 11),
         ] {
             #expect(throws: APIError.self, "\(filter)") {
-                try MLflowFilter(filter, fields: ["name", "run_id"])
+                try MLflowRegistryFilter(filter, fields: ["name", "run_id"])
             }
             do {
-                _ = try MLflowFilter(filter, fields: ["name", "run_id"])
+                _ = try MLflowRegistryFilter(filter, fields: ["name", "run_id"])
             } catch let error as APIError {
                 #expect(
                     error.status == .badRequest && error.field == "filter" && error.position == column,

@@ -1,4 +1,5 @@
 import Foundation
+import MLflowFilter
 import Platform
 
 /// MLflow's SearchExperiments over one project's experiments. A project holds tens or hundreds
@@ -12,10 +13,10 @@ struct MLflowExperimentSearch {
         case tag(String)
     }
 
+    /// A comparison of the filter and the experiment field it names.
     struct Clause {
         let field: Field
-        let op: String
-        let value: JSONValue
+        let comparison: MLflowFilterClause
     }
 
     static let maxResults = 50_000
@@ -52,75 +53,36 @@ struct MLflowExperimentSearch {
     }
 
     private func matches(_ clause: Clause, _ experiment: Experiment) -> Bool {
-        switch clause.field {
-        case .name: return Self.compare(.string(experiment.name), clause.op, clause.value)
-        case .experimentID: return Self.compare(.string(experiment.id), clause.op, clause.value)
-        case .creationTime:
-            return Self.compare(MLflowTime.millis(experiment.createdAt).map(JSONValue.int), clause.op, clause.value)
+        clause.comparison.holds(Self.value(of: clause.field, in: experiment))
+    }
+
+    /// The field's value, nil when the experiment has none: a missing tag matches nothing, as in
+    /// MLflow (even `!=`).
+    private static func value(of field: Field, in experiment: Experiment) -> MLflowFilterValue? {
+        switch field {
+        case .name: .string(experiment.name)
+        case .experimentID: .string(experiment.id)
+        case .creationTime: MLflowTime.millis(experiment.createdAt).map { MLflowFilterValue.number(Double($0)) }
         case .lastUpdateTime:
-            return Self.compare(
-                MLflowTime.millis(experiment.updatedAt ?? experiment.createdAt).map(JSONValue.int), clause.op,
-                clause.value)
-        case .tag(let key):
-            let value = experiment.tags?.first { $0.key == key }?.value
-            // A missing tag matches nothing, as in MLflow (even `!=`).
-            return value.map { Self.compare(.string($0), clause.op, clause.value) } ?? false
+            MLflowTime.millis(experiment.updatedAt ?? experiment.createdAt).map { MLflowFilterValue.number(Double($0)) }
+        case .tag(let key): experiment.tags?.first { $0.key == key }.map { MLflowFilterValue.string($0.value) }
         }
     }
 
-    private static func compare(_ actual: JSONValue?, _ op: String, _ expected: JSONValue) -> Bool {
-        guard let actual else { return false }
-        switch (actual, expected) {
-        case (.string(let text), .string(let pattern)) where op == "LIKE" || op == "ILIKE":
-            return MLflowLike.matches(text, pattern: pattern, caseInsensitive: op == "ILIKE")
-        case (.string(let left), .string(let right)): return ordered(left, right, op)
-        case (.int(let left), .int(let right)): return ordered(left, right, op)
-        default: return false
-        }
-    }
-
-    private static func ordered<Value: Comparable>(_ left: Value, _ right: Value, _ op: String) -> Bool {
-        switch op {
-        case "=": left == right
-        case "!=": left != right
-        case "<": left < right
-        case "<=": left <= right
-        case ">": left > right
-        case ">=": left >= right
-        default: false
-        }
-    }
-
-    /// MLflow's default order is newest first, then by id.
+    /// MLflow's default order is newest first, then by id; a missing value sorts as "" or 0.
     private func precedes(_ first: Experiment, _ second: Experiment) -> Bool {
         let keys = order.isEmpty ? [(field: Field.creationTime, descending: true)] : order
         for key in keys {
-            let left = Self.sortValue(key.field, first)
-            let right = Self.sortValue(key.field, second)
-            if left == right { continue }
-            let ascending = Self.less(left, right)
-            return key.descending ? !ascending : ascending
+            let missing: MLflowFilterValue = Self.isTime(key.field) ? .number(0) : .string("")
+            let left = Self.value(of: key.field, in: first) ?? missing
+            let right = Self.value(of: key.field, in: second) ?? missing
+            guard let result = MLflowFilterValue.order(left, right), result != .orderedSame else { continue }
+            return (result == .orderedAscending) != key.descending
         }
         return first.id < second.id
     }
 
-    private static func sortValue(_ field: Field, _ experiment: Experiment) -> JSONValue {
-        switch field {
-        case .name: .string(experiment.name)
-        case .experimentID: .string(experiment.id)
-        case .creationTime: .int(MLflowTime.millis(experiment.createdAt) ?? 0)
-        case .lastUpdateTime: .int(MLflowTime.millis(experiment.updatedAt ?? experiment.createdAt) ?? 0)
-        case .tag(let key): .string(experiment.tags?.first { $0.key == key }?.value ?? "")
-        }
-    }
-
-    private static func less(_ left: JSONValue, _ right: JSONValue) -> Bool {
-        switch (left, right) {
-        case (.string(let a), .string(let b)): a < b
-        case (.int(let a), .int(let b)): a < b
-        default: false
-        }
-    }
+    private static func isTime(_ field: Field) -> Bool { field == .creationTime || field == .lastUpdateTime }
 
     // MARK: - Parsing
 
@@ -131,7 +93,7 @@ struct MLflowExperimentSearch {
             descending = last == "DESC"
             words.removeLast()
         }
-        guard words.count == 1, let parsed = try? self.field(words[0]) else {
+        guard words.count == 1, let parsed = try? Self.field(MLflowFilterParser.field(words[0])) else {
             throw APIError.invalidField(
                 field,
                 "invalid order_by clause '\(text)'; order by name, creation_time, last_update_time or experiment_id")
@@ -139,60 +101,38 @@ struct MLflowExperimentSearch {
         return (parsed, descending)
     }
 
-    private static func field(_ text: String) throws -> Field {
-        var name = text
-        for prefix in ["attributes.", "attribute.", "attr."] where name.lowercased().hasPrefix(prefix) {
-            name = String(name.dropFirst(prefix.count))
-        }
-        for prefix in ["tags.", "tag."] where text.lowercased().hasPrefix(prefix) {
-            return .tag(MLflowLike.unquoted(String(text.dropFirst(prefix.count))))
-        }
-        switch name.lowercased() {
-        case "name": return .name
-        case "creation_time": return .creationTime
-        case "last_update_time": return .lastUpdateTime
-        case "experiment_id": return .experimentID
-        default: throw APIError.invalidField("filter", "unknown experiment field '\(text)'")
+    private static func field(_ field: MLflowFilterField) throws(MLflowFilterError) -> Field {
+        switch (field.entity, field.key) {
+        case (.tag, let key): return .tag(key)
+        case (.attribute, "name"): return .name
+        case (.attribute, "creation_time"): return .creationTime
+        case (.attribute, "last_update_time"): return .lastUpdateTime
+        case (.attribute, "experiment_id"): return .experimentID
+        default: throw MLflowFilterError("unknown experiment field '\(field.text)'", at: field.position)
         }
     }
 
-    /// `name LIKE 'a%' AND tags.team = "vision" AND creation_time > 1700000000000`.
+    /// `name LIKE 'a%' AND tags.team = "vision" AND creation_time > 1700000000000`: names and
+    /// tags compare with quoted strings, times with epoch milliseconds.
     static func parse(_ text: String) throws -> [Clause] {
-        var tokens = try MLflowFilterTokens.tokens(text)[...]
-        var clauses: [Clause] = []
-        while !tokens.isEmpty {
-            guard case .word(let word)? = tokens.popFirst() else { throw filterError("expected a field", text) }
-            let field = try field(word)
-            let op: String
-            switch tokens.popFirst() {
-            case .symbol(let symbol)?: op = symbol == "==" ? "=" : symbol
-            case .word(let word)? where ["LIKE", "ILIKE"].contains(word.uppercased()): op = word.uppercased()
-            default: throw filterError("expected a comparison after \(word)", text)
-            }
-            let value: JSONValue
-            switch (tokens.popFirst(), field) {
-            case (.string(let string)?, .name), (.string(let string)?, .tag), (.string(let string)?, .experimentID):
-                value = .string(string)
-            case (.number(let number)?, .creationTime), (.number(let number)?, .lastUpdateTime):
-                value = .int(number)
-            default: throw filterError("expected a quoted string (or, for times, epoch milliseconds) after \(op)", text)
-            }
-            if op == "LIKE" || op == "ILIKE", value.stringValue == nil {
-                throw filterError("\(op) compares text", text)
-            }
-            clauses.append(Clause(field: field, op: op, value: value))
-            if let next = tokens.first {
-                guard case .word(let keyword) = next, keyword.uppercased() == "AND" else {
-                    throw filterError("expected AND between comparisons", text)
+        do throws(MLflowFilterError) {
+            var clauses: [Clause] = []
+            for comparison in try MLflowFilterParser.clauses(text) {
+                let field = try Self.field(comparison.field)
+                for value in comparison.value.elements {
+                    switch value {
+                    case .number where isTime(field), .string where !isTime(field): continue
+                    default:
+                        let expected = isTime(field) ? "epoch milliseconds" : "a quoted string"
+                        throw MLflowFilterError(
+                            "\(comparison.field.text) compares with \(expected)", at: comparison.valuePosition)
+                    }
                 }
-                tokens.removeFirst()
-                if tokens.isEmpty { throw filterError("expected a comparison after AND", text) }
+                clauses.append(Clause(field: field, comparison: comparison))
             }
+            return clauses
+        } catch {
+            throw error.apiError
         }
-        return clauses
-    }
-
-    private static func filterError(_ message: String, _ text: String) -> APIError {
-        APIError.invalidField("filter", "invalid filter '\(text)': \(message)")
     }
 }

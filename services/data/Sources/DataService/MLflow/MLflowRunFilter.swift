@@ -1,4 +1,5 @@
 import Foundation
+import MLflowFilter
 import Platform
 
 /// MLflow's run filter in terms of ours. MLflow's grammar is comparisons joined by AND, which
@@ -132,33 +133,22 @@ struct MLflowRunFilter {
         return chars[index + 3].isWhitespace || chars[index + 3] == "("
     }
 
-    /// `<field> LIKE '<pattern>'` or ILIKE; nil for any other clause.
+    /// `<field> LIKE '<pattern>'` or ILIKE; nil for any other clause (a clause MLflow's grammar
+    /// does not read, e.g. our `or` or a malformed LIKE, is left to our parser, which answers 400).
     private static func like(_ clause: String) throws -> Pattern? {
-        // Our grammar's numbers (`0.5`) are not MLflow's tokens: only a clause naming LIKE is read here.
         guard clause.range(of: "like", options: .caseInsensitive) != nil,
-            let tokens = try? MLflowFilterTokens.tokens(clause)
+            let comparisons = try? MLflowFilterParser.clauses(clause), comparisons.count == 1,
+            let like = comparisons.first, like.op == .like || like.op == .ilike,
+            case .string(let pattern) = like.value
         else { return nil }
-        guard tokens.count == 3, case .word(let field) = tokens[0], case .word(let op) = tokens[1],
-            ["LIKE", "ILIKE"].contains(op.uppercased())
-        else {
-            if tokens.contains(where: {
-                if case .word(let word) = $0 { ["LIKE", "ILIKE"].contains(word.uppercased()) } else { false }
-            }) {
-                throw APIError.invalidField("filter", "invalid LIKE comparison '\(clause)': field LIKE 'pattern'")
-            }
-            return nil
-        }
-        guard case .string(let pattern) = tokens[2] else {
-            throw APIError.invalidField("filter", "\(op.uppercased()) takes a quoted pattern in '\(clause)'")
-        }
         // Matching costs the pattern's length times the text's, for every run read.
         guard pattern.count <= maxPattern else {
             throw APIError.invalidField("filter", "a LIKE pattern has at most \(maxPattern) characters")
         }
         do {
             return Pattern(
-                field: try RunFilterParser.parseField(field), pattern: pattern,
-                caseInsensitive: op.uppercased() == "ILIKE")
+                field: try RunFilterParser.parseField(like.field.text), pattern: pattern,
+                caseInsensitive: like.op == .ilike)
         } catch {
             throw APIError.invalidField("filter", "invalid field in '\(clause)': \(error.message)")
         }

@@ -1,5 +1,6 @@
 import Auth
 import Hummingbird
+import MLflowFilter
 import Platform
 
 /// MLflow's `registered-models/*`: create, get, rename, update, delete, search, tags, aliases
@@ -84,15 +85,15 @@ enum MLflowRegisteredModelRoutes {
             query: ["filter", "max_results", "order_by", "page_token"]
         ) { request, context in
             let (input, project) = try await mlflow.open(request, context, needs: .viewer)
-            let filter = try MLflowFilter(try input.string("filter"), fields: ["name"])
+            let filter = try MLflowRegistryFilter(try input.string("filter"), fields: ["name"])
             let page = try MLflowSearchPage(
                 input, defaultLimit: 100, maxLimit: 1000,
                 keys: ["name", "timestamp", "creation_timestamp", "last_updated_timestamp"], tieBreak: [("name", true)])
             let matching = try await registry.models(in: project).filter { model in
                 filter.matches { attribute in
                     switch attribute {
-                    case .field: model.name
-                    case .tag(let key): model.mlflowTags?[key]
+                    case .field: .string(model.name)
+                    case .tag(let key): model.mlflowTags?[key].map(MLflowFilterValue.string)
                     }
                 }
             }

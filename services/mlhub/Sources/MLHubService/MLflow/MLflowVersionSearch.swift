@@ -1,5 +1,6 @@
 import Auth
 import Hummingbird
+import MLflowFilter
 import Platform
 import Store
 
@@ -14,7 +15,7 @@ enum MLflowVersionSearch {
             query: ["filter", "max_results", "order_by", "page_token"]
         ) { request, context in
             let (input, project) = try await mlflow.open(request, context, needs: .viewer)
-            let filter = try MLflowFilter(
+            let filter = try MLflowRegistryFilter(
                 try input.string("filter"), fields: ["name", "run_id", "source_path", "version_number"])
             let page = try MLflowSearchPage(
                 input, defaultLimit: 10_000, maxLimit: 200_000,
@@ -40,11 +41,9 @@ enum MLflowVersionSearch {
     /// The versions the filter may match: one model's when it names one (`name = 'x'`), the
     /// project's otherwise.
     private static func candidates(
-        _ filter: MLflowFilter, project: String, mlflow: MLflowRegistry
+        _ filter: MLflowRegistryFilter, project: String, mlflow: MLflowRegistry
     ) async throws -> [ModelVersion] {
-        if let clause = filter.clauses.first(where: { $0.attribute == .field("name") && $0.op == "=" }),
-            let name = clause.values.first
-        {
+        if let name = filter.exactName {
             guard let model = try await mlflow.registry.model(named: name, in: project), model.name == name else {
                 return []
             }
@@ -54,13 +53,17 @@ enum MLflowVersionSearch {
             .map { try $0.decoded(as: ModelVersion.self) }
     }
 
-    private static func value(of version: ModelVersion, _ attribute: MLflowFilter.Attribute) -> String? {
+    private static func value(
+        of version: ModelVersion, _ attribute: MLflowRegistryFilter.Attribute
+    )
+        -> MLflowFilterValue?
+    {
         switch attribute {
-        case .tag(let key): version.mlflowTags?[key]
-        case .field("name"): version.model.name
-        case .field("run_id"): version.source.runId ?? version.files?.runId
-        case .field("source_path"): MLflowRegistryJSON.source(of: version)
-        case .field("version_number"): String(version.number)
+        case .tag(let key): version.mlflowTags?[key].map(MLflowFilterValue.string)
+        case .field("name"): .string(version.model.name)
+        case .field("run_id"): (version.source.runId ?? version.files?.runId).map(MLflowFilterValue.string)
+        case .field("source_path"): .string(MLflowRegistryJSON.source(of: version))
+        case .field("version_number"): .number(Double(version.number))
         case .field: nil
         }
     }
