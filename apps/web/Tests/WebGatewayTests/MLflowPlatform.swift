@@ -2,54 +2,24 @@ import Foundation
 import Platform
 import PlatformTesting
 
-/// Users, data, mlhub and the gateway as real processes, as `make run` starts them: what MLflow's
-/// own client (the pytest suite in apps/web/Tests/mlflow) logs to. Compute is left out; nothing
-/// MLflow calls reaches it.
+/// Users, data, compute and mlhub as real processes (LocalPlatform) with the gateway, as `make
+/// run` starts them: what MLflow's own client (the pytest suite in apps/web/Tests/mlflow) logs to.
 struct MLflowPlatform: Sendable {
     let users: UsersServer
     let gatewayURL: String
     let dataURL: String
-    /// State directories of data and mlhub, whose service.log a failure report quotes.
+    /// The log files of data and mlhub, which a failure report quotes.
     let logs: [URL]
 
     static let shared = Result { () throws -> MLflowPlatform in
-        let users = try UsersServer.shared()
-        let common = users.environment().merging([
-            "MLEX_CONFIG_DIR": "/nonexistent", "MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path,
-            "MLEX_STORE": "",
-        ]) { $1 }
-        let (dataURL, dataLog) = try start(.data, common, users)
-        let (hubURL, hubLog) = try start(.mlhub, common.merging(["MLEX_DATA_URL": dataURL]) { $1 }, users)
-        let port = try freePort()
-        stopAtExit(
-            try startPlatformProcess(
-                "mlex-web",
-                environment: [
-                    "MLEX_STATE_DIR": try temporaryDirectory().path, "MLEX_CONFIG_DIR": "/nonexistent",
-                    "MLEX_WEB_PORT": String(port), "MLEX_WEB_HOST": "127.0.0.1",
-                    "MLEX_USERS_URL": users.url, "MLEX_DATA_URL": dataURL, "MLEX_MLHUB_URL": hubURL,
-                    "MLEX_SERVICE_CREDENTIAL_FILE": try LocalPlatform.credentialFile(.web, users),
-                ], port: port))
+        let platform = try LocalPlatform.start()
+        let hubState = try temporaryDirectory()
+        let hub = try platform.startService(.mlhub, state: hubState)
+        stopAtExit(hub.pid)
+        let gatewayURL = try platform.startGateway(environment: ["MLEX_MLHUB_URL": hub.url])
         return MLflowPlatform(
-            users: users, gatewayURL: "http://127.0.0.1:\(port)", dataURL: dataURL, logs: [dataLog, hubLog])
-    }
-
-    /// Starts `service` on a free port with its own state; its URL and log file (stopped at exit).
-    private static func start(
-        _ service: ServiceName, _ environment: [String: String], _ users: UsersServer
-    ) throws -> (url: String, log: URL) {
-        let port = try freePort()
-        let state = try temporaryDirectory()
-        let name = service.rawValue.uppercased()
-        let log = state.appendingPathComponent("service.log")
-        stopAtExit(
-            try startPlatformProcess(
-                "mlex-\(service.rawValue)",
-                environment: environment.merging([
-                    "MLEX_STATE_DIR": state.path, "MLEX_\(name)_PORT": String(port), "MLEX_\(name)_HOST": "127.0.0.1",
-                    "MLEX_SERVICE_CREDENTIAL_FILE": try LocalPlatform.credentialFile(service, users),
-                ]) { $1 }, port: port, log: log))
-        return ("http://127.0.0.1:\(port)", log)
+            users: platform.users, gatewayURL: gatewayURL, dataURL: platform.dataURL,
+            logs: [platform.dataLog, hubState.appendingPathComponent("service.log")])
     }
 
     /// A newly registered user's access token and personal API token (`mlx_…`), what a script's

@@ -10,6 +10,8 @@ public struct LocalPlatform: Sendable {
     public let dataURL: String
     public let computeURL: String
     public let computePort: Int
+    /// Data's log file, for a failing test to quote.
+    public let dataLog: URL
 
     /// The node an agent offers, small enough that tests can fill it.
     public struct Node: Sendable {
@@ -54,7 +56,9 @@ public struct LocalPlatform: Sendable {
                         "MLEX_DATA_URL": dataURL, "MLEX_COMPUTE_NODE_TIMEOUT_SECONDS": "3",
                     ].merging(computeEnvironment) { $1 }
                 ) { $1 }, port: computePort, log: computeState.appendingPathComponent("service.log")))
-        return LocalPlatform(users: users, dataURL: dataURL, computeURL: computeURL, computePort: computePort)
+        return LocalPlatform(
+            users: users, dataURL: dataURL, computeURL: computeURL, computePort: computePort,
+            dataLog: dataState.appendingPathComponent("service.log"))
     }
 
     /// Starts an agent process named `test-<queue>` taking jobs from `queue`, keeping its state
@@ -103,7 +107,8 @@ public struct LocalPlatform: Sendable {
     }
 
     /// Starts the gateway in front of users, data and compute; its URL (stopped at exit).
-    public func startGateway() throws -> String {
+    /// `environment` adds settings: other services' URLs (`MLEX_MLHUB_URL`), the web assets.
+    public func startGateway(environment: [String: String] = [:]) throws -> String {
         let port = try freePort()
         stopAtExit(
             try startPlatformProcess(
@@ -114,7 +119,7 @@ public struct LocalPlatform: Sendable {
                     "MLEX_WEB_HOST": "127.0.0.1", "MLEX_USERS_URL": users.url, "MLEX_DATA_URL": dataURL,
                     "MLEX_COMPUTE_URL": computeURL,
                     "MLEX_SERVICE_CREDENTIAL_FILE": try Self.credentialFile(.web, users),
-                ], port: port))
+                ].merging(environment) { $1 }, port: port))
         return "http://127.0.0.1:\(port)"
     }
 

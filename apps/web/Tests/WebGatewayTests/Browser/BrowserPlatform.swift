@@ -14,19 +14,11 @@ struct BrowserPlatform: Sendable {
         // The hub answers a run page's "models registered from it".
         let hub = try platform.startService(.mlhub, state: try temporaryDirectory())
         stopAtExit(hub.pid)
-        let port = try freePort()
-        stopAtExit(
-            try startPlatformProcess(
-                "mlex-web",
-                environment: [
-                    "MLEX_STATE_DIR": try temporaryDirectory().path, "MLEX_CONFIG_DIR": "/nonexistent",
-                    "MLEX_WEB_PORT": String(port), "MLEX_WEB_HOST": "127.0.0.1",
-                    "MLEX_USERS_URL": platform.users.url, "MLEX_DATA_URL": platform.dataURL,
-                    "MLEX_COMPUTE_URL": platform.computeURL, "MLEX_MLHUB_URL": hub.url,
-                    "MLEX_SERVICE_CREDENTIAL_FILE": try LocalPlatform.credentialFile(.web, platform.users),
-                    "MLEX_WEB_ASSETS": repositoryRoot().appendingPathComponent("apps/web/Public").path,
-                ], port: port))
-        return BrowserPlatform(platform: platform, gatewayURL: "http://127.0.0.1:\(port)", hubURL: hub.url)
+        let gatewayURL = try platform.startGateway(environment: [
+            "MLEX_MLHUB_URL": hub.url,
+            "MLEX_WEB_ASSETS": repositoryRoot().appendingPathComponent("apps/web/Public").path,
+        ])
+        return BrowserPlatform(platform: platform, gatewayURL: gatewayURL, hubURL: hub.url)
     }
 
     static let password = "a long enough pass"
