@@ -67,13 +67,40 @@ struct MLflowReferenceServer {
         return response.status == .ok
     }
 
-    /// SIGTERM (the CLI stops its uvicorn workers), then SIGKILL after 10 s.
+    /// SIGTERM, then SIGKILL after 10 s — for the server and for the uvicorn workers it spawned,
+    /// which outlived it when only the server was signalled and kept their CPU from later rows.
     func stop() {
         guard process.isRunning else { return }
+        let workers = Self.descendants(of: process.processIdentifier)
         process.terminate()
+        for worker in workers { kill(worker, SIGTERM) }
         let deadline = Date().addingTimeInterval(10)
         while process.isRunning && Date() < deadline { usleep(100_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        for worker in workers { kill(worker, SIGKILL) }
+    }
+
+    /// Every process below `root`, from the parent ids in /proc/<pid>/stat.
+    static func descendants(of root: pid_t) -> [pid_t] {
+        var children: [pid_t: [pid_t]] = [:]
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries {
+            guard let pid = pid_t(entry),
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                // The command name may hold spaces; the fields after its closing parenthesis do not.
+                let close = stat.lastIndex(of: ")")
+            else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let parent = pid_t(fields[1]) { children[parent, default: []].append(pid) }
+        }
+        var found: [pid_t] = []
+        var pending = [root]
+        while let next = pending.popLast() {
+            let below = children[next] ?? []
+            found += below
+            pending += below
+        }
+        return found
     }
 }
 
