@@ -9,9 +9,10 @@ import Platform
 /// the caller's default project. Every MLflow route is therefore registered at both paths.
 struct MLflowScope: Sendable {
     let core: DataCore
-    /// Creating a caller's default project is check-then-insert: one at a time per process, so
-    /// two first requests of one client do not make two.
-    private let defaultCreation = AsyncLock()
+    /// Creating a caller's default project is check-then-insert: one at a time per process (every
+    /// scope shares it: tracking and artifact routes each hold one), so two first requests of one
+    /// client do not make two.
+    private static let defaultCreation = AsyncLock()
 
     /// The name of the project an un-prefixed tracking URI logs to, created by its caller on first use.
     static let defaultProjectName = "Default"
@@ -71,7 +72,7 @@ struct MLflowScope: Sendable {
             try await callersProjects(context).first { $0.name == Self.defaultProjectName && $0.createdBy == caller.id }
         }
         if let found = try await find() { return found }
-        return try await defaultCreation.withLock {
+        return try await Self.defaultCreation.withLock {
             if let found = try await find() { return found }
             let created = Project(
                 name: Self.defaultProjectName,
