@@ -171,7 +171,7 @@ struct MLflowBenchmark {
                     + Table.pad(mine.map { String(format: "%.0f", $0) } ?? "-", 12) + Table.pad(ratio, 9)
                     + Table.pad(latency(theirs[item.key]), 20) + latency(ours[item.key]))
         }
-        let notes = ["search", "search-large"].compactMap { key -> String? in
+        let notes = ["search", "search-large", "history"].compactMap { key -> String? in
             guard let note = ours[key]?.note else { return nil }
             return "\(key): MLflow \(theirs[key]?.note ?? "-"), us \(note)"
         }
