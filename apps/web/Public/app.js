@@ -8,6 +8,18 @@ import {projectPage} from './pages/project.js';
 import {runPage} from './pages/run.js';
 import {comparePage} from './pages/compare.js';
 import {datasetsPage, datasetPage} from './pages/datasets.js';
+import {jobsPage} from './pages/jobs.js';
+import {jobPage} from './pages/job.js';
+import {jobSubmitPage} from './pages/job-submit.js';
+import {nodesPage} from './pages/nodes.js';
+import {templatesPage, templatePage} from './pages/templates.js';
+import {hubPage} from './pages/hub.js';
+import {modelPage} from './pages/model.js';
+import {deployPage} from './pages/deploy.js';
+import {ingestPage} from './pages/ingest.js';
+import {taggedPage} from './pages/tagged.js';
+import {accountPage} from './pages/account.js';
+import {adminPage} from './pages/admin.js';
 
 // Script errors and Content-Security-Policy violations are noted on <body data-page-errors>:
 // the browser tests fail a page that has any.
@@ -25,10 +37,23 @@ const routes = [
   [/^\/signin$/, signInPage],
   [/^\/(projects)?$/, projectsPage],
   [/^\/projects\/([^/]+)\/datasets$/, datasetsPage],
+  [/^\/projects\/([^/]+)\/tags$/, taggedPage],
   [/^\/projects\/([^/]+)$/, projectPage],
   [/^\/runs\/([^/]+)$/, runPage],
   [/^\/compare$/, comparePage],
   [/^\/datasets\/([^/]+)$/, datasetPage],
+  [/^\/jobs$/, jobsPage],
+  [/^\/jobs\/new$/, jobSubmitPage],
+  [/^\/jobs\/([^/]+)$/, jobPage],
+  [/^\/nodes$/, nodesPage],
+  [/^\/templates$/, templatesPage],
+  [/^\/templates\/([^/]+)$/, templatePage],
+  [/^\/hub$/, hubPage],
+  [/^\/models\/([^/]+)$/, modelPage],
+  [/^\/models\/([^/]+)\/versions\/([^/]+)\/deploy$/, deployPage],
+  [/^\/ingest$/, ingestPage],
+  [/^\/account$/, accountPage],
+  [/^\/admin$/, adminPage],
 ];
 
 async function header(main) {
@@ -37,6 +62,13 @@ async function header(main) {
   const me = await api('GET', '/users/v1/users/me');
   fill(nav,
     h('a', {href: '/projects'}, 'Projects'),
+    h('a', {href: '/jobs'}, 'Jobs'),
+    h('a', {href: '/nodes'}, 'Nodes'),
+    h('a', {href: '/templates'}, 'Templates'),
+    h('a', {href: '/hub'}, 'Hub'),
+    h('a', {href: '/ingest'}, 'Ingest'),
+    h('a', {href: '/account', id: 'account-link'}, 'Account'),
+    me.role === 'admin' ? h('a', {href: '/admin', id: 'admin-link'}, 'Admin') : null,
     h('span', {class: 'who', id: 'who'}, me.displayName || me.email),
     h('button', {type: 'button', id: 'sign-out', onclick: async () => {
       await session('DELETE', '/ui/session');

@@ -9,7 +9,7 @@ extension BrowserTests {
         let site = try site
         let seeded = try await SeededProject.make(site, runs: 1)
         let token = seeded.owner.token
-        // A job on a queue no agent serves: it stays queued, and its run exists from submission on.
+        // A job that ends at once on the suite's agent; its run exists from submission on.
         let submitted = try await httpCall(
             site.platform.computeURL + "/v1/jobs", "POST",
             [
@@ -19,9 +19,11 @@ extension BrowserTests {
         try #require(submitted.status == 201, "\(submitted.body)")
         let jobID = try #require(submitted.body["id"]?.stringValue)
         let jobRun = try #require(submitted.body["runId"]?.stringValue)
-        let state = try #require(
-            try await httpCall(site.platform.computeURL + "/v1/jobs/\(jobID)", "GET", token: token).body["state"]?
-                .stringValue)
+        let state = try await withRetries(300) {
+            let state = try await site.compute("GET", "/v1/jobs/\(jobID)", token: token)["state"]?.stringValue ?? ""
+            guard state == "succeeded" else { throw POSIXError(.EAGAIN) }
+            return state
+        }
 
         let model = try await site.hub(
             "POST", "/v1/projects/\(seeded.project)/models", ["name": "segmenter"], token: token)

@@ -1,0 +1,3 @@
+// Placeholder until its page is written.
+import {h} from '../dom.js';
+export async function jobSubmitPage(main) { main.append(h('h1', {}, 'Coming soon')); }
