@@ -24,17 +24,28 @@ export async function api(method, path, body) {
     options.headers['Content-Type'] = 'application/json';
     options.body = JSON.stringify(body);
   }
-  const response = await fetch('/api' + path, options);
-  return answer(response);
+  return answer(await send(path, options));
 }
 
 /** Sends raw bytes (a file upload). */
 export async function upload(path, file) {
-  const response = await fetch('/api' + path, {
+  return answer(await send(path, {
     method: 'PUT', credentials: 'same-origin', body: file,
     headers: {'Content-Type': 'application/octet-stream'},
-  });
-  return answer(response);
+  }));
+}
+
+// A service refuses an unexpired access token signed before the user's role or teams changed
+// (the user left a team, an admin changed a role): the gateway refreshes only at expiry, so on a
+// 401 the page asks for fresh tokens once and repeats the call. Concurrent calls share one refresh.
+let refreshing = null;
+
+async function send(path, options) {
+  const response = await fetch('/api' + path, options);
+  if (response.status !== 401) return response;
+  refreshing ??= fetch('/ui/session/refresh', {method: 'POST', credentials: 'same-origin'})
+    .then((answer) => answer.ok).catch(() => false).finally(() => { setTimeout(() => { refreshing = null; }, 0); });
+  return (await refreshing) ? fetch('/api' + path, options) : response;
 }
 
 async function answer(response) {

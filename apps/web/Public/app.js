@@ -87,6 +87,8 @@ async function start() {
         fill(main);
         await page(main, {me, params: match.slice(1).map(decodeURIComponent)});
         document.body.dataset.ready = 'true';
+        // Panels drawn after load (a project's #members) are scrolled to once they exist.
+        if (location.hash) document.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView();
         return;
       }
     }

@@ -60,6 +60,19 @@ final class BrowserSessions: Sendable {
             setCookies: SessionCookies.store(access: refreshed.access, refresh: refreshed.refresh, secure: secure))
     }
 
+    /// New tokens now, whatever the access token's expiry: the page asks after a service refused
+    /// an unexpired token — one signed before the user's role or teams changed, which users'
+    /// verifier refuses so that the client fetches current claims. Nil when the session cannot
+    /// refresh (signed out, revoked, disabled).
+    func refreshNow(_ request: Request) async -> Authorization? {
+        let tokens = SessionCookies.tokens(cookieHeaders: request.headers[values: .cookie])
+        guard let refresh = tokens.refresh, !refresh.isEmpty, let refreshed = await shared(refresh) else { return nil }
+        return Authorization(
+            bearer: refreshed.access,
+            setCookies: SessionCookies.store(
+                access: refreshed.access, refresh: refreshed.refresh, secure: Self.overTLS(request)))
+    }
+
     /// Whether `request` reached the gateway over HTTPS (`SessionCookies.overTLS`).
     static func overTLS(_ request: Request) -> Bool {
         SessionCookies.overTLS(

@@ -39,6 +39,25 @@ enum SessionRoutes {
             return try await signIn(body, request: request, context: context, sessions: sessions)
         }
 
+        api.post(
+            "/ui/session/refresh",
+            OperationDoc(
+                "Refresh the browser's session now (after a service refused a token signed before a role or team"
+                    + " change): new cookies, or 401 with the cookies cleared", tags: ["web"], status: 204, open: true)
+        ) { request, _ in
+            let secure = BrowserSessions.overTLS(request)
+            guard let refreshed = await sessions.refreshNow(request) else {
+                var response = Response(status: .unauthorized)
+                for cookie in SessionCookies.clear(secure: secure) {
+                    response.headers.append(HTTPField(name: .setCookie, value: cookie))
+                }
+                return response
+            }
+            var response = Response(status: .noContent)
+            for cookie in refreshed.setCookies { response.headers.append(HTTPField(name: .setCookie, value: cookie)) }
+            return response
+        }
+
         api.delete(
             "/ui/session",
             OperationDoc(

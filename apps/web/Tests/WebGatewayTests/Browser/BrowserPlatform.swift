@@ -68,7 +68,9 @@ struct BrowserPlatform: Sendable {
     }
 
     /// One JSON call to the service at `base`; fails unless 2xx.
-    func call(_ base: String, _ method: String, _ path: String, _ body: JSONValue?, token: String) async throws
+    func call(
+        _ base: String, _ method: String, _ path: String, _ body: JSONValue?, token: String
+    ) async throws
         -> JSONValue
     {
         let answer = try await httpCall(base + path, method, body, token: token)

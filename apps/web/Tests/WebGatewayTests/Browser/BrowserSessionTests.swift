@@ -139,6 +139,36 @@ struct BrowserSessionTests {
         #expect(after.setCookies.allSatisfy { $0.contains("Max-Age=0") } && !after.setCookies.isEmpty)
     }
 
+    @Test("a token refused after a role change is renewed by /ui/session/refresh; without a session it answers 401")
+    func refreshAfterRoleChange() async throws {
+        let site = try BrowserPlatform.shared.get()
+        let cookies = Self.cookieHeader(try await Self.signedIn(site))
+        let projects = site.gatewayURL + "/api/data/v1/projects"
+        let me = try await Self.send(site.gatewayURL + "/api/users/v1/users/me", "GET", cookie: cookies)
+        let id = try #require(me.body["id"]?.stringValue)
+        #expect(try await Self.send(projects, "GET", cookie: cookies).status == 200)
+
+        // An administrator changes the user's role: tokens signed before it are refused
+        // everywhere (once the users event reaches data), though they have not expired.
+        let admin = try await site.admin()
+        for role in ["admin", "user"] {
+            let changed = try await httpCall(
+                site.platform.users.url + "/v1/users/\(id)", "PATCH", ["role": .string(role)], token: admin.token)
+            #expect(changed.status == 200, "\(changed.body)")
+        }
+        try await withRetries(100) {
+            guard try await Self.send(projects, "GET", cookie: cookies).status == 401 else { throw POSIXError(.EAGAIN) }
+        }
+
+        let renewed = try await Self.send(
+            site.gatewayURL + "/ui/session/refresh", "POST", cookie: cookies, origin: site.gatewayURL)
+        #expect(renewed.status == 204)
+        #expect(try await Self.send(projects, "GET", cookie: Self.cookieHeader(renewed.setCookies)).status == 200)
+
+        let none = try await Self.send(site.gatewayURL + "/ui/session/refresh", "POST", origin: site.gatewayURL)
+        #expect(none.status == 401)
+    }
+
     @Test("pages carry the Content-Security-Policy and nosniff; the chart library comes from Debian")
     func pageHeaders() async throws {
         let site = try BrowserPlatform.shared.get()
