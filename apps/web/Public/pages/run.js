@@ -2,6 +2,7 @@
 import {api, q, upload} from '../api.js';
 import {errorBox, fill, formatDuration, formatTime, formatValue, h} from '../dom.js';
 import {metricChart, startCharts} from '../chart.js';
+import {tagPanel} from '../tags.js';
 
 function keyValueTable(id, object) {
   const keys = Object.keys(object || {}).sort();
@@ -69,7 +70,7 @@ async function modelsFrom(run) {
   }
 }
 
-/** The job that made the run, with its state (no jobs page yet: its id and state, not a link). */
+/** The job that made the run, linked to its page, with its state. */
 async function jobOf(run) {
   const id = run.source?.jobId;
   if (!id) return null;
@@ -79,7 +80,7 @@ async function jobOf(run) {
   } catch (error) {
     state = error.status === 404 ? 'not found' : '';
   }
-  return h('li', {id: 'lineage-job'}, 'Made by job ', h('span', {class: 'mono'}, id),
+  return h('li', {id: 'lineage-job'}, 'Made by job ', h('a', {class: 'mono', href: `/jobs/${q(id)}`}, id),
     state ? [' ', h('span', {class: `status ${state}`, dataset: {state}}, state)] : null);
 }
 
@@ -92,10 +93,9 @@ async function lineage(run) {
       input.datasetName ? ` (${input.datasetName})` : '')),
     job,
     run.parentRunId ? h('li', {}, 'Child of ', h('a', {href: `/runs/${run.parentRunId}`}, run.parentRunId)) : null,
-    // The hub's pages come with part 2; until then a version links to its record through the gateway.
     models.map((version) => h('li', {class: 'registered-model', dataset: {versionId: version.id}},
       'Registered as ',
-      h('a', {href: `/api/mlhub/v1/models/${q(version.modelId)}/versions/${version.number}`},
+      h('a', {href: `/models/${q(version.modelId)}?version=${version.number}`},
         `${version.name} v${version.number}`),
       version.stage && version.stage !== 'none' ? ` (${version.stage})` : '')),
     inputs.length === 0 && !job && !run.parentRunId && models.length === 0
@@ -175,6 +175,8 @@ export async function runPage(main, {params: [runId]}) {
     h('div', {class: 'columns'},
       h('section', {class: 'card'}, h('h2', {}, 'Params'), keyValueTable('params', run.params)),
       h('section', {class: 'card'}, h('h2', {}, 'Tags'), tagsEditor(run))),
+    // The tag service's labels (cross-service, for facets and the by-tag view); the tags above are data's run tags.
+    tagPanel('run', run.id, run.projectId),
     h('section', {class: 'card'}, h('h2', {}, 'Lineage'), lineageCard.card),
     h('section', {class: 'card'}, h('h2', {}, 'Files'), filesCard.card),
     h('section', {class: 'card'}, h('h2', {}, 'Log'), logsCard.card));

@@ -52,11 +52,16 @@ extension BrowserTests {
             try await browser.screenshot("run-lineage")
             let link = try await browser.find("#lineage .registered-model a")
             #expect(try await link.text().hasPrefix("segmenter v"))
-            // The link opens the version's record through the gateway with the session.
+            // The link opens the hub's page of that version; the job's link opens the job's page.
             let href = try #require(try await link.attribute("href"))
-            try await browser.go(site.gatewayURL + href)
-            let record = try await browser.execute("return document.body.innerText")
-            #expect(record.stringValue?.contains(jobRun) == true)
+            try await browser.goAndWait(site.gatewayURL + href)
+            #expect(try await browser.find("#model-name").text() == "segmenter")
+            #expect(try await browser.find("#version").attribute("data-version-id").map(registered.contains) == true)
+            try await browser.goAndWait(site.gatewayURL + "/runs/\(jobRun)")
+            let jobHref = try #require(try await browser.find("#lineage-job a").attribute("href"))
+            #expect(jobHref == "/jobs/\(jobID)")
+            try await browser.goAndWait(site.gatewayURL + jobHref)
+            try await browser.wait(until: "return document.querySelector('#job-state')?.dataset.state === '\(state)'")
 
             try await browser.goAndWait(site.gatewayURL + "/runs/\(other)")
             #expect(try await browser.findAll("#lineage .registered-model").count == 1)
