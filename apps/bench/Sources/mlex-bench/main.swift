@@ -122,6 +122,12 @@ if selected.isEmpty || selected.contains("web") {
         points: Int(environment["MLEX_BENCH_WEB_POINTS"] ?? "1000000") ?? 1_000_000,
         repetitions: Int(environment["MLEX_BENCH_WEB_REPETITIONS"] ?? "10") ?? 10
     ).run()
+    try await WebJobsBenchmark(
+        directory: scratch.appendingPathComponent("web-jobs"),
+        jobs: Int(environment["MLEX_BENCH_WEB_JOBS"] ?? "10000") ?? 10_000,
+        repetitions: Int(environment["MLEX_BENCH_WEB_REPETITIONS"] ?? "10") ?? 10,
+        logSeconds: Int(environment["MLEX_BENCH_WEB_LOG_SECONDS"] ?? "15") ?? 15
+    ).run()
 }
 
 if selected.isEmpty || selected.contains("mlflow") {
