@@ -1,6 +1,7 @@
 // A project's datasets, and one dataset's versions with their files and the runs that used them.
 import {api} from '../api.js';
 import {fill, formatTime, h} from '../dom.js';
+import {tagPanel} from '../tags.js';
 
 export async function datasetsPage(main, {params: [projectId]}) {
   const answer = await api('GET', `/data/v1/projects/${projectId}/datasets`);
@@ -38,9 +39,11 @@ export async function datasetPage(main, {params: [datasetId]}) {
   const sections = await Promise.all(versions.map(async (version) => h('section', {class: 'card version'},
     h('h3', {}, `Version ${version.number ?? ''} · ${version.state || version.status || ''}`),
     h('p', {class: 'muted'}, formatTime(version.createdAt)),
-    await versionDetails(version))));
+    await versionDetails(version),
+    tagPanel('datasetVersion', version.id, dataset.projectId, {secondary: true}))));
   fill(main,
     h('p', {class: 'crumbs'}, h('a', {href: `/projects/${dataset.projectId}/datasets`}, 'Datasets'), ' / '),
     h('h1', {}, dataset.name), dataset.description ? h('p', {}, dataset.description) : null,
+    tagPanel('dataset', datasetId, dataset.projectId),
     versions.length ? sections : h('p', {class: 'muted'}, 'No versions.'));
 }
