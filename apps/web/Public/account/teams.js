@@ -27,8 +27,8 @@ function memberRow(team, member, me, canManage, reload, message) {
 /**
  * One team's members, with the add form when the caller maintains it (or is an admin).
  * `gone(text)` is called once the caller left or deleted the team: that makes the caller's
- * access token stale (its claims name the team) and services refuse it until the gateway
- * refreshes it, so the page updates itself without asking the API again.
+ * access token stale (its claims name the team): services refuse it until api.js's next call
+ * refreshes the session, so the page updates itself without a call that would only be refused.
  */
 async function teamDetail(slot, teamId, me, gone) {
   const answer = await api('GET', `/users/v1/teams/${teamId}`);

@@ -15,6 +15,7 @@ export async function nodesPage(main, {me}) {
   const list = h('div', {id: 'nodes', class: 'nodes'});
   const updated = h('p', {class: 'muted', id: 'nodes-updated'});
   const message = h('div', {id: 'nodes-error'});
+  const focus = new URLSearchParams(location.search).get('node') || '';
   fill(main,
     h('h1', {}, 'Nodes'),
     h('p', {class: 'muted'}, 'Allocated: what the scheduled and running jobs on a node reserved. ',
@@ -33,6 +34,8 @@ export async function nodesPage(main, {me}) {
     } else {
       fill(list, nodes.map((node, index) => nodeCard(node, details[index], isAdmin)));
     }
+    // `?node=<id>` (a job page's link to its node) marks that node's card.
+    list.querySelector(`[data-node-id="${CSS.escape(focus)}"]`)?.classList.add('focused');
     fill(updated, `Updated ${formatTime(new Date().toISOString())}; refreshed every ${REFRESH_MS / 1000} s.`);
     list.dataset.refreshes = String(Number(list.dataset.refreshes || 0) + 1);
   }
@@ -54,6 +57,7 @@ export async function nodesPage(main, {me}) {
   }
 
   await refresh();
+  list.querySelector('.focused')?.scrollIntoView();
   schedule();
 }
 
