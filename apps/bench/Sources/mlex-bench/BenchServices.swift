@@ -64,14 +64,18 @@ struct BenchServices {
         dataTask.cancel()
     }
 
-    /// Runs `app` until the task is cancelled; returns once it has had time to listen.
     /// The gateway in this process in front of these services, on a free port: its base URL and
     /// the task serving it (cancel it to stop). It serves the web application from the repo.
-    func startGateway(directory: URL) async throws -> (url: String, task: Task<Void, any Error>) {
+    /// `peers` adds other services' URLs (`MLEX_COMPUTE_URL`).
+    func startGateway(
+        directory: URL, peers: [String: String] = [:]
+    ) async throws -> (
+        url: String, task: Task<Void, any Error>
+    ) {
         let port = try LoopbackPort.free()
         let settings = try await ServiceSettings.forTesting(
             .web, stateDirectory: directory, extraSettings: Gateway.extraSettings,
-            environment: environment.merging([
+            environment: environment.merging(peers) { $1 }.merging([
                 "MLEX_WEB_PORT": String(port),
                 "MLEX_WEB_ASSETS": FileManager.default.currentDirectoryPath + "/apps/web/Public",
             ]) { $1 })
@@ -79,6 +83,7 @@ struct BenchServices {
         return ("http://127.0.0.1:\(port)", task)
     }
 
+    /// Runs `app` until the task is cancelled; returns once it has had time to listen.
     static func run(_ app: sending some ApplicationProtocol) async throws -> Task<Void, any Error> {
         let task = Task { try await app.runService() }
         try await Task.sleep(for: .milliseconds(500))

@@ -56,7 +56,7 @@ struct WebJobsBenchmark {
         defer { computeTask.cancel() }
         let compute = APIClient(base: computeURL)
         compute.token = services.client.token
-        let gateway = try await startGateway(environment: environment)
+        let gateway = try await services.startGateway(directory: directory, peers: environment)
         defer { gateway.task.cancel() }
 
         let project =
@@ -244,20 +244,6 @@ struct WebJobsBenchmark {
         guard let marker = line.range(of: "t=") else { return nil }
         let digits = line[marker.upperBound...].prefix { $0.isNumber }
         return digits.count == 13 ? Double(digits) : nil
-    }
-
-    /// The gateway in front of users, data and compute, serving the web application.
-    private func startGateway(environment: [String: String]) async throws -> (url: String, task: Task<Void, any Error>)
-    {
-        let port = try LoopbackPort.free()
-        let settings = try await ServiceSettings.forTesting(
-            .web, stateDirectory: directory, extraSettings: Gateway.extraSettings,
-            environment: environment.merging([
-                "MLEX_WEB_PORT": String(port),
-                "MLEX_WEB_ASSETS": FileManager.default.currentDirectoryPath + "/apps/web/Public",
-            ]) { $1 })
-        let task = try await BenchServices.run(Gateway.buildApplication(settings: settings, logger: logger))
-        return ("http://127.0.0.1:\(port)", task)
     }
 
     /// The session cookie the gateway would set at sign-in, set straight in the browser.
