@@ -58,6 +58,16 @@ deps: ## Install missing Debian packages (as root) and the Python test tools int
 	fi
 	@if [ ! -x $(VENV)/bin/pip ]; then python3 -m venv $(VENV); fi
 	@$(VENV)/bin/pip install -q --disable-pip-version-check -r config/python-tools.txt
+	@# The Python client as its users install it (`pip install ./clients/python`), for its suite
+	@# (PythonClientTests); again only when its sources changed (the stamp names their hash).
+	@# Built from a copy: setuptools would leave build/ and *.egg-info beside the sources.
+	@stamp=$(VENV)/.mlexchange-$$(find clients/python/pyproject.toml clients/python/README.md clients/python/mlexchange \
+	  -type f -name '*.py' -o -type f -name '*.toml' -o -type f -name '*.md' | sort | xargs sha256sum | sha256sum | cut -c1-16); \
+	if [ ! -e $$stamp ]; then \
+	  copy=$$(mktemp -d) && cp -r clients/python/pyproject.toml clients/python/README.md clients/python/mlexchange $$copy/ && \
+	  $(VENV)/bin/pip install -q --disable-pip-version-check --no-deps --force-reinstall $$copy; status=$$?; rm -rf $$copy; \
+	  [ $$status = 0 ] && rm -f $(VENV)/.mlexchange-* && touch $$stamp || exit $$status; \
+	fi
 	@# The librdkafka of the confluent-kafka wheel, under its own soname, for Kafka runs (docs/kafka.md).
 	@mkdir -p $(VENV)/rdkafka && ln -sf "$$(ls $(CURDIR)/$(VENV)/lib/python3*/site-packages/confluent_kafka.libs/librdkafka-*.so.1 | head -1)" $(VENV)/rdkafka/librdkafka.so.1
 
@@ -77,7 +87,7 @@ lint: ## Check the formatting (make fmt fixes it) and that every target names th
 
 test: deps lint ## Lint, build once (debug, with tests) and run every test
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --skip "Compute|EndToEnd|Schemathesis|SlowClient|Browser|streamsDownload|MLflowClient"
+	$(SWIFT) test --skip-build --skip "Compute|EndToEnd|Schemathesis|SlowClient|Browser|streamsDownload|MLflowClient|PythonClient"
 	@# Schemathesis and the slow clients send thousands of requests and megabytes to platforms of
 	@# their own: apart, so they neither starve the suites above on 2 cores (whose in-process
 	@# services then miss their 5 s deadlines) nor are starved by them.
@@ -96,6 +106,10 @@ test: deps lint ## Lint, build once (debug, with tests) and run every test
 	@# and the gateway as processes, then read back through our API (docs/mlflow.md): apart, since
 	@# its 200 MB artifacts would compete with every other suite for the 2 cores.
 	$(SWIFT) test --skip-build --filter "MLflowClientTests"
+	@# Our own Python client (clients/python, installed into .venv above) against users, data,
+	@# compute, an agent and the gateway as processes: 100k points, a 100 MB artifact over a cut
+	@# link, data stopped mid-logging, a job using it (clients/python/tests/integration).
+	$(SWIFT) test --skip-build --filter "PythonClientTests"
 	@# Again for the bus suites with the Kafka backend: Debian's librdkafka 2.0.2 cannot talk to
 	@# tansu, so this run loads the newer one first (same soname, same ABI; docs/kafka.md).
 	LD_LIBRARY_PATH=$(CURDIR)/$(VENV)/rdkafka MLEX_TEST_KAFKA=1 $(SWIFT) test --skip-build --filter "BusConformance|Kafka"

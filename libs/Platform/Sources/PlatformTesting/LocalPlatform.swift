@@ -12,6 +12,8 @@ public struct LocalPlatform: Sendable {
     public let computePort: Int
     /// Data's log file, for a failing test to quote.
     public let dataLog: URL
+    /// Data's process, which a test may stop (`SIGSTOP`) to see clients ride out an outage.
+    public let dataPID: pid_t
 
     /// The node an agent offers, small enough that tests can fill it.
     public struct Node: Sendable {
@@ -39,13 +41,13 @@ public struct LocalPlatform: Sendable {
         let computeState = try temporaryDirectory()
         let dataURL = "http://127.0.0.1:\(dataPort)"
         let computeURL = "http://127.0.0.1:\(computePort)"
-        stopAtExit(
-            try startPlatformProcess(
-                "mlex-data",
-                environment: common.merging([
-                    "MLEX_STATE_DIR": dataState.path, "MLEX_DATA_PORT": String(dataPort), "MLEX_DATA_HOST": "127.0.0.1",
-                    "MLEX_SERVICE_CREDENTIAL_FILE": try credentialFile(.data, users),
-                ]) { $1 }, port: dataPort, log: dataState.appendingPathComponent("service.log")))
+        let dataPID = try startPlatformProcess(
+            "mlex-data",
+            environment: common.merging([
+                "MLEX_STATE_DIR": dataState.path, "MLEX_DATA_PORT": String(dataPort), "MLEX_DATA_HOST": "127.0.0.1",
+                "MLEX_SERVICE_CREDENTIAL_FILE": try credentialFile(.data, users),
+            ]) { $1 }, port: dataPort, log: dataState.appendingPathComponent("service.log"))
+        stopAtExit(dataPID)
         stopAtExit(
             try startPlatformProcess(
                 "mlex-compute",
@@ -58,7 +60,7 @@ public struct LocalPlatform: Sendable {
                 ) { $1 }, port: computePort, log: computeState.appendingPathComponent("service.log")))
         return LocalPlatform(
             users: users, dataURL: dataURL, computeURL: computeURL, computePort: computePort,
-            dataLog: dataState.appendingPathComponent("service.log"))
+            dataLog: dataState.appendingPathComponent("service.log"), dataPID: dataPID)
     }
 
     /// Starts an agent process named `test-<queue>` taking jobs from `queue`, keeping its state
