@@ -135,8 +135,9 @@ stop: ## Stop what `make run` started (by the pids it recorded)
 # already holds: so its requirements first (apps/bench/mlflow/server-requirements.txt), then it alone.
 MLFLOW_VENV := .venv-mlflow
 MLFLOW_SERVER := $(MLFLOW_VENV)/bin/mlflow
-# Only the benchmarks that compare with MLflow wait for its install: all of them, or BENCH=mlflow.
-BENCH_NEEDS_MLFLOW := $(if $(BENCH),$(filter mlflow,$(BENCH)),all)
+# Only the benchmarks that compare with MLflow wait for its install: all of them, BENCH=mlflow or
+# BENCH=python (its rows beside MLflow's client on MLflow's own server).
+BENCH_NEEDS_MLFLOW := $(if $(BENCH),$(filter mlflow python,$(BENCH)),all)
 
 $(MLFLOW_SERVER): apps/bench/mlflow/server-requirements.txt
 	@if [ ! -x $(MLFLOW_VENV)/bin/pip ]; then python3 -m venv $(MLFLOW_VENV); fi
@@ -144,7 +145,7 @@ $(MLFLOW_SERVER): apps/bench/mlflow/server-requirements.txt
 	$(MLFLOW_VENV)/bin/pip install -q --disable-pip-version-check --no-deps mlflow==3.18.0
 	@touch $@
 
-bench: deps $(if $(BENCH_NEEDS_MLFLOW),$(MLFLOW_SERVER)) ## Benchmarks (release build), printed as tables beside their reference; BENCH=store|mongo|bus|blobs|auth|data|search|files|compute|docker|mlhub|ingest|gateway|web|idle|mlflow picks one
+bench: deps $(if $(BENCH_NEEDS_MLFLOW),$(MLFLOW_SERVER)) ## Benchmarks (release build), printed as tables beside their reference; BENCH=store|mongo|bus|blobs|auth|data|search|files|compute|docker|mlhub|ingest|gateway|web|idle|mlflow|python picks one
 	@# Every executable: the idle benchmark starts the platform from the release build, as make run does.
 	$(SWIFT) build -c release
 	@# MongoDB and Kafka rows run against nx-27017 and tansu, started here on free ports and

@@ -151,6 +151,23 @@ if selected.isEmpty || selected.contains("mlflow") {
     }
 }
 
+if selected.isEmpty || selected.contains("python") {
+    let environment = ProcessInfo.processInfo.environment
+    func setting(_ name: String, _ fallback: Int) -> Int {
+        Int(environment["MLEX_BENCH_PYTHON_\(name)"] ?? "") ?? fallback
+    }
+    // Without .venv-mlflow only the rows against MLflow's own server are left out.
+    let server = environment["MLEX_BENCH_MLFLOW_SERVER"].flatMap {
+        FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil
+    }
+    try await PythonClientBenchmark(
+        directory: scratch.appendingPathComponent("python"),
+        python: environment["MLEX_BENCH_PYTHON"] ?? ".venv/bin/python",
+        mlflowServer: server, points: setting("POINTS", 1_000_000), mlflowPoints: setting("MLFLOW_POINTS", 500),
+        mlflowBufferedPoints: setting("MLFLOW_BUFFERED_POINTS", 20_000)
+    ).run()
+}
+
 if selected.isEmpty || selected.contains("idle") {
     let environment = ProcessInfo.processInfo.environment
     if let busPath = environment[IdleBenchmark.peerVariable] {
