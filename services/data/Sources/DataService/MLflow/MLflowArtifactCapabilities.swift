@@ -25,8 +25,6 @@ enum MLflowArtifactCapabilities {
         let doc = OperationDoc(
             "MLflow: what this server supports (multipart artifact transfers), asked by MLflow's client",
             tags: ["mlflow"], response: Schema.anyObject)
-        for path in ["/api/3.0/mlflow/server-info", "/mlflow/{project}/api/3.0/mlflow/server-info"] {
-            api.get(path, doc) { _, _ in JSONResponse(info) }
-        }
+        api.onMLflow(.get, "3.0/mlflow/server-info", doc) { _, _ in JSONResponse(info) }
     }
 }

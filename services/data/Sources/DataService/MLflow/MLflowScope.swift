@@ -28,8 +28,7 @@ struct MLflowScope: Sendable {
         api surface: String = "mlflow",
         _ doc: OperationDoc, use handler: @escaping @Sendable (Request, AuthRequestContext) async throws -> Output
     ) {
-        api.on(method, "/api/2.0/\(surface)/\(path)", doc, use: handler)
-        api.on(method, "/mlflow/{project}/api/2.0/\(surface)/\(path)", doc, use: handler)
+        api.onMLflow(method, "2.0/\(surface)/\(path)", doc, use: handler)
     }
 
     /// The request's project when the caller holds at least `needed` on it: the `{project}` of the

@@ -25,8 +25,7 @@ struct MLflowRegistryScope: Sendable {
         _ api: APIBuilder<AuthRequestContext>, _ method: HTTPRequest.Method, _ path: String, _ doc: OperationDoc,
         use handler: @escaping @Sendable (Request, AuthRequestContext) async throws -> Output
     ) {
-        api.on(method, "/api/2.0/mlflow/\(path)", doc, use: handler)
-        api.on(method, "/mlflow/{project}/api/2.0/mlflow/\(path)", doc, use: handler)
+        api.onMLflow(method, "2.0/mlflow/\(path)", doc, use: handler)
     }
 
     /// The id of the request's project when the caller holds at least `needed` on it (viewers
