@@ -6,8 +6,9 @@ STATE_DIR ?= $(or $(MLEX_STATE_DIR),data)
 VENV := .venv
 SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 # Debian packages the build, the tests and the backends need (C libraries behind libs/ wrappers);
-# libjs-dygraphs is the web UI's chart library, chromium and chromium-driver its browser tests.
-APT_PACKAGES := pkg-config libsqlite3-dev libmongoc-dev libbson-dev librdkafka-dev python3-venv curl procps bubblewrap util-linux e2fsprogs tar git docker-compose docker.io libjs-dygraphs chromium chromium-driver
+# libjs-dygraphs is the web UI's chart library, chromium and chromium-driver its browser tests,
+# slurm-wlm and munge the one-node Slurm cluster of the slurm executor's tests (apps/run/slurm-cluster.sh).
+APT_PACKAGES := pkg-config libsqlite3-dev libmongoc-dev libbson-dev librdkafka-dev python3-venv curl procps bubblewrap util-linux e2fsprogs tar git docker-compose docker.io libjs-dygraphs chromium chromium-driver slurm-wlm munge
 BIN := .build/debug
 # Every executable target that runs as a process: the gateway, each service's `mlex-<svc>`, and
 # compute's node agent (in `make run` the local machine's node). The job supervisor is started
@@ -145,7 +146,7 @@ $(MLFLOW_SERVER): apps/bench/mlflow/server-requirements.txt
 	$(MLFLOW_VENV)/bin/pip install -q --disable-pip-version-check --no-deps mlflow==3.18.0
 	@touch $@
 
-bench: deps $(if $(BENCH_NEEDS_MLFLOW),$(MLFLOW_SERVER)) ## Benchmarks (release build), printed as tables beside their reference; BENCH=store|mongo|bus|blobs|auth|data|search|files|compute|docker|mlhub|ingest|gateway|web|idle|mlflow|python picks one
+bench: deps $(if $(BENCH_NEEDS_MLFLOW),$(MLFLOW_SERVER)) ## Benchmarks (release build), printed as tables beside their reference; BENCH=store|mongo|bus|blobs|auth|data|search|files|compute|docker|mlhub|ingest|gateway|web|idle|mlflow|python|slurm picks one
 	@# Every executable: the idle benchmark starts the platform from the release build, as make run does.
 	$(SWIFT) build -c release
 	@# MongoDB and Kafka rows run against nx-27017 and tansu, started here on free ports and

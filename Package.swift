@@ -304,6 +304,8 @@ package.targets += [
         in: "services/compute",
         ["ComputeExecutors", "ComputeWire", .asyncHTTPClient, .nioCore, .nioFoundationCompat, .nioHTTP1]
     ),
+    // The Slurm executor: Slurm's client commands (sbatch, scontrol, scancel, sinfo, sstat).
+    library("ComputeSlurm", in: "services/compute", ["ComputeExecutors", "ComputeWire"]),
     library(
         "ComputeService",
         in: "services/compute",
@@ -313,8 +315,8 @@ package.targets += [
         "ComputeAgent",
         in: "services/compute",
         [
-            "Platform", "Auth", "DataClient", "ComputeWire", "ComputeExecutors", "ComputeDocker", .hummingbird,
-            .serviceLifecycle, .logging, .prometheus,
+            "Platform", "Auth", "DataClient", "ComputeWire", "ComputeExecutors", "ComputeDocker", "ComputeSlurm",
+            .hummingbird, .serviceLifecycle, .logging, .prometheus,
         ]
     ),
     executable("mlex-compute", in: "services/compute", ["ComputeService", "Platform"]),
@@ -331,8 +333,8 @@ package.targets += [
         "ComputeServiceTests",
         in: "services/compute",
         [
-            "Platform", "PlatformTesting", "Auth", "ComputeTestSupport", "ComputeService", .hummingbird,
-            .asyncHTTPClient, .nioCore,
+            "Platform", "PlatformTesting", "Auth", "ComputeTestSupport", "ComputeService", "ComputeSlurm",
+            "ComputeExecutors", "ComputeWire", .hummingbird, .asyncHTTPClient, .nioCore,
         ]
     ),
 ]

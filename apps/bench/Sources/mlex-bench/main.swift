@@ -93,6 +93,16 @@ if selected.isEmpty || selected.contains("docker") {
     }
 }
 
+if selected.isEmpty || selected.contains("slurm") {
+    // Its own one-node cluster (apps/run/slurm-cluster.sh): root and `make deps`' slurm-wlm.
+    if getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/slurmctld") {
+        let jobs = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_SLURM_JOBS"] ?? "20") ?? 20
+        try await SlurmBenchmark(directory: scratch.appendingPathComponent("slurm"), jobs: jobs).run()
+    } else {
+        print("\n(slurm: skipped; needs root and slurm-wlm + munge from `make deps`)")
+    }
+}
+
 if selected.isEmpty || selected.contains("mlhub") {
     let versions = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_HUB_VERSIONS"] ?? "100000") ?? 100_000
     let queries = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_HUB_QUERIES"] ?? "200") ?? 200

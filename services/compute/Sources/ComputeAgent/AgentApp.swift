@@ -1,6 +1,7 @@
 import Auth
 import ComputeDocker
 import ComputeExecutors
+import ComputeSlurm
 import ComputeWire
 import DataClient
 import Foundation
@@ -12,8 +13,9 @@ import ServiceLifecycle
 
 /// `mlex-compute-agent`: the node agent as a process with health, readiness and metrics on its
 /// own port. It acts with compute's service identity (same credential) and runs jobs with the
-/// local executor (which refuses to start without usable cgroups) or the docker executor
-/// (which refuses to start without a reachable daemon), as `mlex.agent.executor` says.
+/// local executor (which refuses to start without usable cgroups), the docker executor (which
+/// refuses to start without a reachable daemon) or the slurm executor (which refuses to start
+/// without a reachable slurmctld), as `mlex.agent.executor` says.
 public enum AgentApp {
     public static let info = ServiceInfo(
         name: .compute, title: "MLExchange compute agent",
@@ -27,7 +29,7 @@ public enum AgentApp {
     public static func buildApplication(
         settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry, supervisor: [String]
     ) async throws -> some ApplicationProtocol {
-        let options = try AgentSettings(settings)
+        var options = try AgentSettings(settings)
         try FileManager.default.createDirectory(
             at: options.stateDirectory.appendingPathComponent("offsets"), withIntermediateDirectories: true)
         let jobs = options.stateDirectory.appendingPathComponent("jobs", isDirectory: true)
@@ -42,6 +44,19 @@ public enum AgentApp {
                 root: jobs, engine: DockerEngine(socketPath: options.dockerSocket), uid: options.uid, gid: options.gid)
             executor = docker
             executorServices.append(DockerExecutorService(executor: docker))
+        case .slurm:
+            let slurm = try SlurmExecutor(
+                root: jobs,
+                commands: SlurmCommands(
+                    binDirectory: options.slurmBin,
+                    environment: options.slurmConf.isEmpty ? [:] : ["SLURM_CONF": options.slurmConf]),
+                partition: options.slurmPartition, uid: options.uid, gid: options.gid)
+            // The node is the partition (unless the settings offer less): compute schedules onto
+            // its capacity, Slurm places.
+            let capacity = try slurm.capacity()
+            if settings.config.string(AgentSettings.cpus) == "0" { options.cpus = Double(capacity.cpus) }
+            if settings.config.string(AgentSettings.memoryMB) == "0" { options.memoryMB = capacity.memoryMB }
+            executor = slurm
         }
         let nodeID = try nodeIdentity(in: options.stateDirectory)
         let users = UsersClient(

@@ -29,17 +29,26 @@ public struct AgentSettings: Sendable {
     static let jobGID = Setting("mlex.agent.jobGid", default: "65534", "The gid jobs run as.")
     static let executor = Setting(
         "mlex.agent.executor", default: "local",
-        "How this node runs jobs: `local` (bubblewrap sandboxes in cgroups on the host's own system) or `docker` (containers through the Docker Engine API; jobs name an image)."
+        "How this node runs jobs: `local` (bubblewrap sandboxes in cgroups on the host's own system), `docker` (containers through the Docker Engine API; jobs name an image) or `slurm` (Slurm batch jobs running the same sandbox; the node offers a partition's capacity)."
     )
     static let dockerSocket = Setting(
         "mlex.agent.dockerSocket", default: "/var/run/docker.sock",
         "The Docker daemon's unix socket, for the docker executor.")
+    static let slurmPartition = Setting(
+        "mlex.agent.slurm.partition", default: "",
+        "The Slurm partition the slurm executor submits to and whose capacity the node offers; empty: the cluster's default partition. One agent fronts one partition: give each its own agent and queue."
+    )
+    static let slurmConf = Setting(
+        "mlex.agent.slurm.conf", default: "",
+        "slurm.conf for Slurm's commands (their SLURM_CONF); empty: Slurm's own default.")
+    static let slurmBin = Setting(
+        "mlex.agent.slurm.bin", default: "", "Directory of sbatch, scontrol, scancel, sinfo and sstat; empty: PATH.")
     static let heartbeatSeconds = Setting(
         "mlex.agent.heartbeatSeconds", default: "5", "How often the agent heartbeats usage to compute.")
 
     public static let all = [
         port, name, queues, cpus, memoryMB, reservedMB, diskMB, gpus, pidsLimit, jobUID, jobGID, executor, dockerSocket,
-        heartbeatSeconds,
+        slurmPartition, slurmConf, slurmBin, heartbeatSeconds,
     ]
 
     var port: Int
@@ -55,9 +64,12 @@ public struct AgentSettings: Sendable {
     var heartbeat: Duration
     var executor: ExecutorKind
     var dockerSocket: String
+    var slurmPartition: String
+    var slurmConf: String
+    var slurmBin: String
 
     enum ExecutorKind: String {
-        case local, docker
+        case local, docker, slurm
     }
     var stateDirectory: URL
 
@@ -89,10 +101,13 @@ public struct AgentSettings: Sendable {
         gid = UInt32(try config.int(Self.jobGID, in: 1...Int(Int32.max)))
         guard let kind = ExecutorKind(rawValue: config.string(Self.executor)) else {
             throw ConfigurationError(
-                setting: Self.executor, value: config.string(Self.executor), expected: "local or docker")
+                setting: Self.executor, value: config.string(Self.executor), expected: "local, docker or slurm")
         }
         executor = kind
         dockerSocket = config.string(Self.dockerSocket)
+        slurmPartition = config.string(Self.slurmPartition)
+        slurmConf = config.string(Self.slurmConf)
+        slurmBin = config.string(Self.slurmBin)
         heartbeat = .seconds(try config.int(Self.heartbeatSeconds, in: 1...300))
     }
 

@@ -1,0 +1,91 @@
+import ComputeExecutors
+import Foundation
+
+/// The batch script of one job: Slurm allocates the job's CPUs, memory and time and confines the
+/// script in its cgroup (task/cgroup); the script runs the same bubblewrap sandbox the local
+/// executor runs, so a job sees /job, /output, /tmp, its read-only datasets and no network, as
+/// an unprivileged uid, whichever executor runs it.
+///
+/// Beside the sandbox it writes three files into the job directory: `started` when the sandbox
+/// starts, `exit` with its status when it ends, and `timeout` when coreutils' `timeout` killed it
+/// at `timeoutSeconds` (Slurm's own limit counts whole minutes, so it is only the backstop).
+public struct SlurmBatchScript: Sendable {
+    public var jobId: String
+    public var directory: URL
+    public var sandbox: [String]
+    public var limits: ResourceLimits
+    public var timeoutSeconds: Int?
+    /// Empty: the cluster's default partition.
+    public var partition: String
+
+    public init(
+        jobId: String, directory: URL, sandbox: [String], limits: ResourceLimits, timeoutSeconds: Int?,
+        partition: String
+    ) {
+        self.jobId = jobId
+        self.directory = directory
+        self.sandbox = sandbox
+        self.limits = limits
+        self.timeoutSeconds = timeoutSeconds
+        self.partition = partition
+    }
+
+    /// Slurm allocates whole CPUs: a job asking 0.5 gets one.
+    public var cpusPerTask: Int { max(1, Int(limits.cpus.rounded(.up))) }
+
+    /// Slurm's limit in whole minutes, one more than the job's own so `timeout`, which keeps
+    /// the second, ends it first and says why.
+    public var timeLimitMinutes: Int? {
+        timeoutSeconds.map { ($0 + 59) / 60 + 1 }
+    }
+
+    public var text: String {
+        let dir = directory.path
+        var lines = [
+            "#!/bin/bash",
+            "#SBATCH --job-name=mlex-\(jobId)",
+            "#SBATCH --output=\(dir)/log",
+            "#SBATCH --open-mode=append",
+            "#SBATCH --chdir=\(dir)",
+            "#SBATCH --nodes=1",
+            "#SBATCH --ntasks=1",
+            "#SBATCH --cpus-per-task=\(cpusPerTask)",
+            "#SBATCH --mem=\(limits.memoryMB)M",
+            // A requeued job would start again from the same directory, with half its log.
+            "#SBATCH --no-requeue",
+        ]
+        if !partition.isEmpty { lines.append("#SBATCH --partition=\(partition)") }
+        if let minutes = timeLimitMinutes { lines.append("#SBATCH --time=\(minutes)") }
+        lines += [
+            "dir=\(Self.quote(dir))",
+            ": > \"$dir/started\"",
+        ]
+        if let seconds = timeoutSeconds {
+            // coreutils' timeout kills the sandbox (bubblewrap takes the job with it) at the
+            // second; a SIGKILL at or past the limit is the timeout, and the marker says so
+            // before the script ends, so before Slurm calls the job ended.
+            lines += [
+                "began=$SECONDS",
+                "timeout --signal=KILL \(seconds) " + Self.command(sandbox),
+                "status=$?",
+                "if [ \"$status\" -eq 137 ] && [ $((SECONDS - began)) -ge \(seconds) ]; then : > \"$dir/timeout\"; fi",
+            ]
+        } else {
+            lines += [Self.command(sandbox), "status=$?"]
+        }
+        lines += [
+            "echo \"$status\" > \"$dir/exit\"",
+            "exit \"$status\"",
+        ]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func command(_ argv: [String]) -> String {
+        argv.map(quote).joined(separator: " ")
+    }
+
+    /// Single quotes keep every byte literal; a single quote itself is closed, escaped and reopened.
+    static func quote(_ word: String) -> String {
+        "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
