@@ -45,46 +45,17 @@ struct MLflowPlatform: Sendable {
     }
 }
 
-/// Runs the pytest suite in apps/web/Tests/mlflow with `environment` added to this process's,
-/// in a scratch directory (pytest and MLflow write nothing into the checkout), its output in a
-/// file so no pipe fills up; the exit status, nil when it ran past `limit` and was killed.
+/// Runs the pytest suite in apps/web/Tests/mlflow with `environment` added (`runPytest`); the
+/// exit status, nil when it ran past `limit` and was killed.
 func runMLflowSuite(
     environment: [String: String], arguments: [String] = [], limit: TimeInterval
 ) async throws -> (status: Int32?, output: String) {
-    let directory = try temporaryDirectory()
-    let log = directory.appendingPathComponent("pytest.out")
-    _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-    let handle = try FileHandle(forWritingTo: log)
-    defer { try? handle.close() }
-    let process = Process()
-    process.executableURL = repositoryRoot().appendingPathComponent(".venv/bin/python")
-    process.arguments =
-        [
-            "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--basetemp",
-            directory.appendingPathComponent("tmp").path,
-            repositoryRoot().appendingPathComponent("apps/web/Tests/mlflow").path,
-        ] + arguments
-    process.currentDirectoryURL = directory
-    process.environment = ProcessInfo.processInfo.environment.merging(
-        [
-            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "HOME": directory.path,
+    try await runPytest(
+        ["-x", "-q", repositoryRoot().appendingPathComponent("apps/web/Tests/mlflow").path] + arguments,
+        environment: [
             // A 5xx must fail its test at once, not after MLflow's client backs off and retries for minutes.
-            "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
-        ].merging(environment) { $1 }
-    ) { $1 }
-    process.standardOutput = handle
-    process.standardError = handle
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let deadline = Date().addingTimeInterval(limit)
-    while process.isRunning && Date() < deadline {
-        try await Task.sleep(for: .milliseconds(200))
-    }
-    let finished = !process.isRunning
-    if !finished { kill(process.processIdentifier, SIGKILL) }
-    while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-    let output = String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self)
-    return (finished ? process.terminationStatus : nil, output)
+            "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0"
+        ].merging(environment) { $1 }, limit: limit)
 }
 
 /// Setting up the platform for the suite failed (a token not made, say).

@@ -41,49 +41,21 @@ struct PythonClientPlatform: Sendable {
     }
 }
 
-/// Runs pytest on clients/python/tests (unit, then integration) with `environment` added to this process's,
-/// in a scratch directory (nothing is written into the checkout; HOME there, so no saved `mlex`
-/// login is picked up), its output in a file so no pipe fills up; the exit status, nil when it
-/// ran past `limit` and was killed.
+/// Runs pytest on clients/python/tests (unit, then integration) with `environment` added
+/// (`runPytest`: HOME and XDG_CONFIG_HOME in a scratch directory, so no saved `mlex` login is
+/// picked up); the exit status, nil when it ran past `limit` and was killed.
 func runPythonClientSuite(
     environment: [String: String], limit: TimeInterval
 ) async throws -> (status: Int32?, output: String) {
-    let directory = try temporaryDirectory()
-    let log = directory.appendingPathComponent("pytest.out")
-    _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-    let handle = try FileHandle(forWritingTo: log)
-    defer { try? handle.close() }
-    let process = Process()
-    process.executableURL = repositoryRoot().appendingPathComponent(".venv/bin/python")
-    process.arguments = [
-        "-m", "pytest", "-q", "-rA", "--durations=5", "-p", "no:cacheprovider",
-        "--basetemp", directory.appendingPathComponent("tmp").path,
-        // The unit tests (against a stub server in the test) first, then the real platform.
-        repositoryRoot().appendingPathComponent("clients/python/tests/unit").path,
-        repositoryRoot().appendingPathComponent("clients/python/tests/integration").path,
-    ]
-    process.currentDirectoryURL = directory
-    // Only what a user's shell would have: a job's MLEX_* here would switch the client to job mode.
-    let inherited = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("MLEX_") }
-    process.environment = inherited.merging(
+    try await runPytest(
         [
-            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "HOME": directory.path,
-            "XDG_CONFIG_HOME": directory.appendingPathComponent("config").path,
-        ].merging(environment) { $1 }
-    ) { $1 }
-    process.standardOutput = handle
-    process.standardError = handle
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let deadline = Date().addingTimeInterval(limit)
-    while process.isRunning && Date() < deadline {
-        try await Task.sleep(for: .milliseconds(200))
-    }
-    let finished = !process.isRunning
-    if !finished { kill(process.processIdentifier, SIGKILL) }
-    while process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-    let output = String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self)
-    return (finished ? process.terminationStatus : nil, output)
+            "-q", "-rA", "--durations=5",
+            // The unit tests (against a stub server in the test) first, then the real platform.
+            repositoryRoot().appendingPathComponent("clients/python/tests/unit").path,
+            repositoryRoot().appendingPathComponent("clients/python/tests/integration").path,
+        ], environment: environment,
+        // Only what a user's shell would have: a job's MLEX_* here would switch the client to job mode.
+        dropping: { $0.hasPrefix("MLEX_") }, limit: limit)
 }
 
 /// Setting up the platform for the suite failed (no API token made, say).
