@@ -1,21 +1,33 @@
 import Foundation
 import Glibc
 
-/// posix_spawn with the settings both of our children need: stdin from /dev/null, stdout and
-/// stderr appended to a file, no inherited descriptors, default signal handling, and optionally
-/// a new session (which also detaches from the parent's process group and terminal).
-enum ProcessSpawner {
+/// posix_spawn with the settings our children need: stdin from /dev/null, stdout and stderr
+/// appended to a file (or each to a file of its own, emptied first), no inherited descriptors,
+/// default signal handling, and optionally a new session (which also detaches from the parent's
+/// process group and terminal). Jobs, their supervisors and executors' commands (Slurm's) start
+/// through it.
+public enum ProcessSpawner {
     // glibc's POSIX_SPAWN_SETSID (2.26+); Swift cannot see it because it sits behind _GNU_SOURCE.
     static let setsidFlag: Int32 = 0x80
 
-    static func spawn(_ argv: [String], environment: [String], outputPath: String, newSession: Bool) throws -> pid_t {
+    /// Starts `argv` (looked up on PATH); stdout goes to `outputPath` (appended), stderr too unless
+    /// `errorPath` names a file of its own — then both files are emptied first (a command's
+    /// answer, read once it ends).
+    public static func spawn(
+        _ argv: [String], environment: [String], outputPath: String, errorPath: String? = nil, newSession: Bool
+    ) throws -> pid_t {
         precondition(!argv.isEmpty)
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        if let errorPath {
+            posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
         closeInheritedDescriptors(&actions)
 
         var attributes = posix_spawnattr_t()

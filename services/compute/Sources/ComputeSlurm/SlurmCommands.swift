@@ -38,9 +38,9 @@ public struct SlurmCommands: Sendable {
         let outputPath = scratch.appendingPathComponent("out").path
         let errorPath = scratch.appendingPathComponent("err").path
         let environment = ProcessInfo.processInfo.environment.merging(self.environment) { _, given in given }
-        let pid = try Self.spawn(
-            [program] + arguments, environment: environment.map { "\($0.key)=\($0.value)" }, output: outputPath,
-            errors: errorPath)
+        let pid = try ProcessSpawner.spawn(
+            [program] + arguments, environment: environment.map { "\($0.key)=\($0.value)" }, outputPath: outputPath,
+            errorPath: errorPath, newSession: false)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
             guard errno == EINTR else {
@@ -57,37 +57,5 @@ public struct SlurmCommands: Sendable {
                 output: (errors + output).trimmingCharacters(in: .whitespacesAndNewlines))
         }
         return output
-    }
-
-    private static func spawn(_ argv: [String], environment: [String], output: String, errors: String) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errors, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // Swift servers ignore SIGPIPE; the commands get ordinary signal handling.
-        var all = sigset_t()
-        var none = sigset_t()
-        sigfillset(&all)
-        sigemptyset(&none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-        var cArguments = argv.map { strdup($0) } + [nil]
-        var cEnvironment = environment.map { strdup($0) } + [nil]
-        defer {
-            for argument in cArguments { free(argument) }
-            for variable in cEnvironment { free(variable) }
-        }
-        var pid: pid_t = 0
-        let code = posix_spawnp(&pid, argv[0], &actions, &attributes, &cArguments, &cEnvironment)
-        guard code == 0 else {
-            throw ExecutorError(.startFailed, "cannot run \(argv[0]): \(String(cString: strerror(code)))")
-        }
-        return pid
     }
 }
