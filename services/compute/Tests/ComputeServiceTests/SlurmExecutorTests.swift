@@ -7,6 +7,7 @@ import Testing
 /// The Slurm executor against the real test cluster (`SlurmTestCluster`): jobs run as Slurm
 /// batch jobs inside the same sandbox as local jobs, and Slurm's ends arrive as our reasons.
 /// Serialized: the one-node cluster has two CPUs, and a job kept pending would blur timings.
+/// Each test removes its job, so no job disk stays mounted after the suite.
 @Suite("Slurm executor against a real cluster", .serialized, .timeLimit(.minutes(5)))
 struct SlurmExecutorTests {
     let cluster: SlurmTestCluster
@@ -71,6 +72,7 @@ struct SlurmExecutorTests {
         try await launch(id, "echo failing; exit 3")
         let result = await executor.wait(for: id)
         #expect(result.reason == .exited && result.exitCode == 3, "\(result)")
+        try executor.remove(id)
     }
 
     @Test("a job over its memory ends oom_killed (Slurm's cgroup, OUT_OF_MEMORY)")
@@ -80,6 +82,7 @@ struct SlurmExecutorTests {
             id, "python3 -c \"x = b'x' * (400 * 1024 * 1024); print(len(x))\"; sleep 1", memoryMB: 100)
         let result = await executor.wait(for: id)
         #expect(result.reason == .oomKilled, "\(result) \(log(id))")
+        try executor.remove(id)
     }
 
     @Test("a job over its time ends timed_out at its second, not Slurm's minute")
@@ -90,6 +93,7 @@ struct SlurmExecutorTests {
         let result = await executor.wait(for: id)
         #expect(result.reason == .timedOut, "\(result) \(log(id))")
         #expect(ContinuousClock.now - began < .seconds(30))
+        try executor.remove(id)
     }
 
     @Test("cancel scancels: the job ends cancelled; usage is measured while it runs")
@@ -106,6 +110,7 @@ struct SlurmExecutorTests {
         try await executor.cancel(id)
         let result = await executor.wait(for: id)
         #expect(result.reason == .cancelled, "\(result)")
+        try executor.remove(id)
     }
 
     @Test("a new executor on the same root follows a job an earlier one submitted")
@@ -120,6 +125,7 @@ struct SlurmExecutorTests {
         #expect(result.reason == .exited && result.exitCode == 0, "\(result)")
         #expect(
             String(decoding: try later.readLog(of: id, from: 0, limit: 4096).bytes, as: UTF8.self).contains("finished"))
+        try later.remove(id)
     }
 
     @Test("capacity is the partition's, from sinfo")
