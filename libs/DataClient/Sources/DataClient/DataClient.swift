@@ -88,8 +88,12 @@ public struct DataClient: Sendable {
         try await peer.upload(file, to: "\(owner.path)/files/\(PeerClient.escape(path: path))")
     }
 
-    public func appendLogs(run runID: String, _ entries: [JSONValue]) async throws {
-        try await peer.call(.POST, "/v1/runs/\(runID)/logs", body: ["entries": .array(entries)])
+    /// With a `source`, every entry carries an increasing `sequence`, and data skips those it
+    /// already has from that source: a batch repeated after a crash is stored once.
+    public func appendLogs(run runID: String, _ entries: [JSONValue], source: String? = nil) async throws {
+        var body: JSONValue = ["entries": .array(entries)]
+        if let source { body["source"] = .string(source) }
+        try await peer.call(.POST, "/v1/runs/\(runID)/logs", body: body)
     }
 
     public func logs(run runID: String, after: String?, limit: Int) async throws -> JSONValue {

@@ -44,7 +44,7 @@ enum Purge {
         /// The collections holding documents inside the scope.
         var contents: [String] {
             let files = ["files", "uploads", "upload_parts", "run_inputs", "mlflow_run_io"]
-            let runData = ["run_logs", "metric_series", "metric_chunks", "metric_tiers"] + files
+            let runData = ["run_logs", "run_log_sources", "metric_series", "metric_chunks", "metric_tiers"] + files
             switch self {
             case .project:
                 return runData + [

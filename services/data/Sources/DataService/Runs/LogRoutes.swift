@@ -9,6 +9,7 @@ enum LogRoutes {
         [
             "id": Schema.id, "time": Schema.dateTime,
             "level": Schema.enumeration(LogEntry.Level.allCases.map(\.rawValue)), "message": Schema.string,
+            "rank": Schema.integer,
         ],
         required: ["id", "time", "level", "message"]
     )
@@ -19,7 +20,8 @@ enum LogRoutes {
         api.post(
             "/v1/runs/{id}/logs",
             OperationDoc(
-                "Append up to 10,000 log entries (editors); time defaults to now and level to info", tags: ["runs"],
+                "Append up to 10,000 log entries (editors); time defaults to now and level to info. A producer that may repeat a batch names a `source` and numbers entries with increasing `sequence`s: entries at or below the source's highest stored sequence are skipped (counted in `skipped`). `rank`: the worker of a multi-worker job that printed it",
+                tags: ["runs"],
                 body: Schema.object(
                     [
                         "entries": Schema.array(
@@ -27,17 +29,23 @@ enum LogRoutes {
                                 [
                                     "time": Schema.dateTime,
                                     "level": Schema.enumeration(LogEntry.Level.allCases.map(\.rawValue)),
-                                    "message": Schema.string,
+                                    "message": Schema.string, "sequence": Schema.integer, "rank": Schema.integer,
                                 ], required: ["message"]
-                            ))
+                            )),
+                        "source": Schema.string,
                     ], required: ["entries"]),
-                response: Schema.object(["accepted": Schema.integer], required: ["accepted"])
+                response: Schema.object(
+                    ["accepted": Schema.integer, "skipped": Schema.integer], required: ["accepted", "skipped"])
             )
         ) { request, context in
             let run = try await core.run(try context.parameters.requireID("id"), context, needs: .editor)
-            let entries = try await request.decodeJSON(as: LogAppend.self, context: context).entries(of: run)
-            try await core.logs.append(entries)
-            return JSONResponse(["accepted": .int(Int64(entries.count))] as JSONValue)
+            let append = try await request.decodeJSON(as: LogAppend.self, context: context)
+            let source = try append.checkedSource()
+            let entries = try append.entries(of: run)
+            let stored = try await core.logs.append(
+                entries, source: source, sequences: append.entries.compactMap(\.sequence))
+            return JSONResponse(
+                ["accepted": .int(Int64(stored)), "skipped": .int(Int64(entries.count - stored))] as JSONValue)
         }
 
         api.get(
@@ -48,7 +56,8 @@ enum LogRoutes {
                 query: PageRequest.parameters(maxLimit: 5000, defaultLimit: 500) + [
                     .init(
                         "level", Schema.enumeration(LogEntry.Level.allCases.map(\.rawValue)),
-                        "the lowest level to return")
+                        "the lowest level to return"),
+                    .init("rank", Schema.integer, "only the entries of this worker of a multi-worker job"),
                 ],
                 response: Schema.object(
                     ["items": Schema.array(of: Schema.ref("LogEntry")), "nextAfter": Schema.id], required: ["items"])
@@ -63,7 +72,15 @@ enum LogRoutes {
                 }
                 level = given
             }
-            let found = try await core.logs.entries(of: run.id, minimum: level, limit: page.limit, after: page.after)
+            var rank: Int?
+            if let text = request.uri.queryParameters.get("rank") {
+                guard let given = Int(text), (0...LogAppend.maxRank).contains(given) else {
+                    throw APIError.invalidField("rank", "rank is an integer from 0 to \(LogAppend.maxRank)")
+                }
+                rank = given
+            }
+            let found = try await core.logs.entries(
+                of: run.id, minimum: level, rank: rank, limit: page.limit, after: page.after)
             return JSONResponse(page.response(found.map { $0.view() }))
         }
     }
