@@ -8,7 +8,8 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 # Debian packages the build, the tests and the backends need (C libraries behind libs/ wrappers);
 # libjs-dygraphs is the web UI's chart library, chromium and chromium-driver its browser tests,
 # slurm-wlm and munge the one-node Slurm cluster of the slurm executor's tests (apps/run/slurm-cluster.sh).
-APT_PACKAGES := pkg-config libsqlite3-dev libmongoc-dev libbson-dev librdkafka-dev python3-venv curl procps bubblewrap util-linux e2fsprogs tar git docker-compose docker.io libjs-dygraphs chromium chromium-driver slurm-wlm munge
+# python3-torch (CPU) runs the multi-worker tests' all-reduce over torch.distributed's gloo backend.
+APT_PACKAGES := pkg-config libsqlite3-dev libmongoc-dev libbson-dev librdkafka-dev python3-venv curl procps bubblewrap util-linux e2fsprogs tar git docker-compose docker.io libjs-dygraphs chromium chromium-driver slurm-wlm munge python3-torch
 BIN := .build/debug
 # Every executable target that runs as a process: the gateway, each service's `mlex-<svc>`, and
 # compute's node agent (in `make run` the local machine's node). The job supervisor is started

@@ -333,7 +333,7 @@ package.targets += [
         "ComputeServiceTests",
         in: "services/compute",
         [
-            "Platform", "PlatformTesting", "Auth", "ComputeTestSupport", "ComputeService", "ComputeSlurm",
+            "Platform", "PlatformTesting", "Auth", "ComputeTestSupport", "ComputeService", "ComputeSlurm", "ComputeAgent",
             "ComputeExecutors", "ComputeWire", .hummingbird, .asyncHTTPClient, .nioCore,
         ]
     ),

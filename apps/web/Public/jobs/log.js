@@ -9,6 +9,11 @@ import {follow} from './stream.js';
 /** The most lines kept on the page; older ones are dropped as new ones come. */
 const KEPT_LINES = 5000;
 
+/** A multi-worker job's line names the worker that printed it. */
+export function rankLabel(entry) {
+  return entry.rank === undefined || entry.rank === null ? '' : `[rank ${entry.rank}] `;
+}
+
 export function jobLog(jobId) {
   const box = h('pre', {class: 'logs job-log', id: 'job-log', tabindex: 0});
   const empty = h('p', {class: 'muted', id: 'job-log-empty'}, 'No log lines yet.');
@@ -23,7 +28,7 @@ export function jobLog(jobId) {
       // Ids are UUIDv7 (arrival order): a line at or before the last one shown is a repeat.
       if (lastId && entry.id <= lastId) continue;
       lastId = entry.id;
-      box.append(h('div', {class: `log-line ${entry.level || ''}`, title: entry.time || ''}, entry.message));
+      box.append(h('div', {class: `log-line ${entry.level || ''}`, title: entry.time || ''}, rankLabel(entry) + entry.message));
     }
     while (box.childElementCount > KEPT_LINES) box.firstElementChild.remove();
     empty.hidden = box.childElementCount > 0;

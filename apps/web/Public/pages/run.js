@@ -3,6 +3,7 @@ import {api, q, upload} from '../api.js';
 import {errorBox, fill, formatDuration, formatTime, formatValue, h} from '../dom.js';
 import {metricChart, startCharts} from '../chart.js';
 import {tagPanel} from '../tags.js';
+import {rankLabel} from '../jobs/log.js';
 
 function keyValueTable(id, object) {
   const keys = Object.keys(object || {}).sort();
@@ -58,7 +59,7 @@ async function logs(runId) {
   const answer = await api('GET', `/data/v1/runs/${runId}/logs?limit=500`);
   if (answer.items.length === 0) return h('p', {class: 'muted', id: 'logs'}, 'No log entries.');
   return h('pre', {class: 'logs', id: 'logs'}, answer.items.map((entry) =>
-    h('div', {class: `log ${entry.level || ''}`}, `${formatTime(entry.time)} ${entry.level || ''} ${entry.message}`)));
+    h('div', {class: `log ${entry.level || ''}`}, `${formatTime(entry.time)} ${entry.level || ''} ${rankLabel(entry)}${entry.message}`)));
 }
 
 /** The models registered from this run (the hub's versions whose source is it); none when the hub cannot say. */

@@ -11,6 +11,10 @@ public struct SandboxJob: Codable, Sendable {
     public var timeoutSeconds: Int?
     /// The container image for executors that run images (docker); nil for the local executor.
     public var image: String?
+    /// Workers running `command` together (`WorkerEnvironment`); `limits` hold for each worker,
+    /// the disk (/job, /output, /tmp) is the job's, shared by its workers. 1 in a job.json
+    /// written before multi-worker jobs.
+    public var workers: Int
 
     public init(
         jobId: String,
@@ -19,7 +23,8 @@ public struct SandboxJob: Codable, Sendable {
         inputs: [ReadOnlyMount] = [],
         limits: ResourceLimits,
         timeoutSeconds: Int? = nil,
-        image: String? = nil
+        image: String? = nil,
+        workers: Int = 1
     ) {
         self.jobId = jobId
         self.command = command
@@ -28,5 +33,24 @@ public struct SandboxJob: Codable, Sendable {
         self.limits = limits
         self.timeoutSeconds = timeoutSeconds
         self.image = image
+        self.workers = workers
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case jobId, command, environment, inputs, limits, timeoutSeconds, image, workers
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            jobId: try container.decode(String.self, forKey: .jobId),
+            command: try container.decode([String].self, forKey: .command),
+            environment: try container.decode([String: String].self, forKey: .environment),
+            inputs: try container.decode([ReadOnlyMount].self, forKey: .inputs),
+            limits: try container.decode(ResourceLimits.self, forKey: .limits),
+            timeoutSeconds: try container.decodeIfPresent(Int.self, forKey: .timeoutSeconds),
+            image: try container.decodeIfPresent(String.self, forKey: .image),
+            workers: try container.decodeIfPresent(Int.self, forKey: .workers) ?? 1
+        )
     }
 }

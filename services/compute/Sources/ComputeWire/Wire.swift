@@ -82,12 +82,15 @@ public struct Assignment: Codable, Sendable {
     public var cancelRequested: Bool
     /// The container image it runs in; nil: the host's own system (the local executor).
     public var image: String?
+    /// How many workers run the command together (distributed training); `resources` are per
+    /// worker. Absent from assignments made before multi-worker jobs: 1.
+    public var workers: Int
 
     public init(
         jobId: String, runId: String, projectId: String, attempt: Int, command: [String], environment: [String: String],
         params: [String: JSONValue],
         codePackage: String?, inputs: [String], resources: Resources, gpuIds: [String], timeoutSeconds: Int?,
-        cancelRequested: Bool, image: String? = nil
+        cancelRequested: Bool, image: String? = nil, workers: Int = 1
     ) {
         self.jobId = jobId
         self.runId = runId
@@ -103,6 +106,33 @@ public struct Assignment: Codable, Sendable {
         self.timeoutSeconds = timeoutSeconds
         self.cancelRequested = cancelRequested
         self.image = image
+        self.workers = workers
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case jobId, runId, projectId, attempt, command, environment, params, codePackage, inputs, resources, gpuIds
+        case timeoutSeconds, cancelRequested, image, workers
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            jobId: try container.decode(String.self, forKey: .jobId),
+            runId: try container.decode(String.self, forKey: .runId),
+            projectId: try container.decode(String.self, forKey: .projectId),
+            attempt: try container.decode(Int.self, forKey: .attempt),
+            command: try container.decode([String].self, forKey: .command),
+            environment: try container.decode([String: String].self, forKey: .environment),
+            params: try container.decode([String: JSONValue].self, forKey: .params),
+            codePackage: try container.decodeIfPresent(String.self, forKey: .codePackage),
+            inputs: try container.decode([String].self, forKey: .inputs),
+            resources: try container.decode(Resources.self, forKey: .resources),
+            gpuIds: try container.decode([String].self, forKey: .gpuIds),
+            timeoutSeconds: try container.decodeIfPresent(Int.self, forKey: .timeoutSeconds),
+            cancelRequested: try container.decode(Bool.self, forKey: .cancelRequested),
+            image: try container.decodeIfPresent(String.self, forKey: .image),
+            workers: try container.decodeIfPresent(Int.self, forKey: .workers) ?? 1
+        )
     }
 }
 
