@@ -34,6 +34,11 @@ if selected.isEmpty || selected.contains("bus") {
     }
 }
 
+if selected.isEmpty || selected.contains("retention") {
+    let events = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_RETENTION_EVENTS"] ?? "1000000") ?? 1_000_000
+    try await RetentionBenchmark(directory: scratch.appendingPathComponent("retention"), events: events).run()
+}
+
 if selected.isEmpty || selected.contains("store") {
     let documents = Int(ProcessInfo.processInfo.environment["MLEX_BENCH_STORE_DOCUMENTS"] ?? "100000") ?? 100_000
     try await StoreBenchmark(directory: scratch.appendingPathComponent("store"), documents: documents).run()

@@ -24,7 +24,7 @@ public struct Backends: Sendable {
         "mlex.blobs", default: "",
         "Blob store (the data service only): empty for content-addressed files under `<stateDir>/blobs`, or a MongoDB connection string for GridFS (database `<prefix>_<service>`, bucket `blobs`)."
     )
-    public static let settings = [storeURL, busURL, blobsURL]
+    public static let settings = [storeURL, busURL, blobsURL] + EventRetention.settings
 
     public let store: any DocumentStore
     public let bus: any Bus
@@ -39,7 +39,9 @@ public struct Backends: Sendable {
         _ settings: ServiceSettings, domains: [String], logger: Logger? = nil
     ) async throws -> Backends {
         let state = settings.stateDirectory
-        let backends = Backends(store: try openStore(settings), bus: try openBus(settings, state: state))
+        let backends = Backends(
+            store: try openStore(settings),
+            bus: try openBus(settings, state: state, retention: try EventRetention(settings)))
         let definitions = URL(fileURLWithPath: settings.config.string(Settings.dbDir), isDirectory: true)
         for domain in ["platform"] + domains {
             try await CollectionCatalog.load(domain: domain, from: definitions).apply(to: backends.store)
@@ -58,7 +60,7 @@ public struct Backends: Sendable {
         return backends
     }
 
-    private static func openBus(_ settings: ServiceSettings, state: URL) throws -> any Bus {
+    private static func openBus(_ settings: ServiceSettings, state: URL, retention: EventRetention) throws -> any Bus {
         let url = settings.config.string(busURL)
         if url.hasPrefix("kafka://") {
             let rest = url.dropFirst("kafka://".count)
@@ -87,10 +89,11 @@ public struct Backends: Sendable {
             }
             return try KafkaBus(
                 bootstrapServers: servers, prefix: path, partitions: options["partitions"] ?? 1,
-                replication: options["replication"] ?? 1)
+                replication: options["replication"] ?? 1, retention: retention)
         }
         return try SQLiteLogBus(
-            path: try path(url, setting: busURL, default: state.appendingPathComponent("bus.sqlite")).path)
+            path: try path(url, setting: busURL, default: state.appendingPathComponent("bus.sqlite")).path,
+            retention: retention)
     }
 
     private static func openStore(_ settings: ServiceSettings) throws -> any DocumentStore {
@@ -144,9 +147,12 @@ public struct Backends: Sendable {
     }
 
     /// What the service's `ServiceGroup` runs for its backends, in start order: the relay that
-    /// publishes the outbox, then the bus when it has work at shutdown (Kafka flushes).
+    /// publishes the outbox, the embedded log's retention (`EventLogRetention`: every
+    /// `mlex.events.pruneMinutes` it drops what every group has read past
+    /// `mlex.events.retentionDays`), then the bus when it has work at shutdown (Kafka flushes).
     public func services(logger: Logger) -> [any Service] {
-        [relay(logger: logger)] + ((bus as? any Service).map { [$0] } ?? [])
+        [relay(logger: logger), EventLogRetention(bus: bus, logger: logger)]
+            + ((bus as? any Service).map { [$0] } ?? [])
     }
 
     /// The relay that publishes this service's outbox.

@@ -31,6 +31,13 @@ public protocol Bus: Sendable {
 
     /// Answers when the bus can be used (for `/ready`).
     func checkReachable() async throws
+
+    /// How long the bus keeps events: consumers keep their processed-event records as long.
+    var retention: EventRetention { get }
+}
+
+extension Bus {
+    public var retention: EventRetention { .standard }
 }
 
 public protocol BusSubscription: Sendable {

@@ -11,6 +11,9 @@ import SQLite
 /// Consumers also poll, as a fallback for a lost wake-up: `pollInterval` after an event, then
 /// doubling while nothing comes, up to `maxPollInterval`; so an idle consumer costs about one
 /// cheap query a second, and a lost wake-up delays an event by at most that, never loses it.
+///
+/// Retention (`prune`, SQLiteLogBus+Retention.swift) keeps the file from growing forever: events
+/// older than `retention.age` go once every group that commits on their topic has read them.
 public final class SQLiteLogBus: Bus {
     let database: SQLiteDatabase
     let maxEventBytes: Int
@@ -18,10 +21,11 @@ public final class SQLiteLogBus: Bus {
     let maxPollInterval: Duration
     let wakeups: TopicWakeups
     let doorbell: LogDoorbell
+    public let retention: EventRetention
 
     public init(
         path: String, maxEventBytes: Int = 1 << 20, pollInterval: Duration = .milliseconds(5),
-        maxPollInterval: Duration = .seconds(1)
+        maxPollInterval: Duration = .seconds(1), retention: EventRetention = .standard
     ) throws {
         let database = try SQLiteDatabase(path: path)
         try database.runBlocking { connection in
@@ -36,13 +40,18 @@ public final class SQLiteLogBus: Bus {
                     PRIMARY KEY (consumer_group, topic)) WITHOUT ROWID;
                 CREATE TABLE IF NOT EXISTS topics (
                     topic TEXT PRIMARY KEY, last_offset INTEGER NOT NULL) WITHOUT ROWID;
-                CREATE INDEX IF NOT EXISTS events_by_age ON events (appended_at);
+                DROP INDEX IF EXISTS events_by_age;
+                CREATE INDEX IF NOT EXISTS events_by_topic_age ON events (topic, appended_at);
                 """)
+            // Pruning frees pages inside the file for new events; this bounds the WAL beside it,
+            // which otherwise keeps the largest size a burst ever gave it.
+            try connection.execute("PRAGMA journal_size_limit = \(Self.walSizeLimit)")
         }
         self.database = database
         self.maxEventBytes = maxEventBytes
         self.pollInterval = pollInterval
         self.maxPollInterval = maxPollInterval
+        self.retention = retention
         let wakeups = TopicWakeups()
         self.wakeups = wakeups
         // Datagrams from other processes' publishes wake the topics they name, or every topic
@@ -64,7 +73,7 @@ public final class SQLiteLogBus: Bus {
             }
             return (event.subject, payload)
         }
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = Int64(retention.now().timeIntervalSince1970 * 1000)
         try await database.transaction { connection in
             // The high-water mark lives apart from the events so retention never reuses offsets.
             let last =
@@ -99,16 +108,6 @@ public final class SQLiteLogBus: Bus {
 
     public func checkReachable() async throws {
         try await database.run { try $0.query("SELECT 1 FROM commits LIMIT 1") }
-    }
-
-    /// Retention: drops events appended before `cutoff`, whoever has read them (as Kafka's
-    /// `retention.ms`). Returns how many were removed.
-    @discardableResult
-    public func prune(appendedBefore cutoff: Date) async throws -> Int {
-        let millis = Int64(cutoff.timeIntervalSince1970 * 1000)
-        return try await database.run {
-            try $0.prepare("DELETE FROM events WHERE appended_at < ?").run([.integer(millis)])
-        }
     }
 
     func fetch(topic: String, after position: Int64, max: Int) async throws -> [Delivery] {

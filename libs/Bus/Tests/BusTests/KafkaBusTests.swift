@@ -23,4 +23,16 @@ struct KafkaBusTests {
         let received = try await drain(try await bus.subscribe(group: "after", topic: "mlex.data"), count: 100)
         #expect(received.map(\.offset) == Array(1...100))
     }
+
+    @Test("the platform's topics are created with the events' retention as retention.ms")
+    func topicsCarryRetention() async throws {
+        let bus = try KafkaBus(
+            bootstrapServers: try WireServers.kafkaBootstrap(),
+            prefix: "retention\(UInt32.random(in: 0...UInt32.max)).",
+            retention: EventRetention(age: .seconds(2 * 86400)))
+        try await bus.createTopics(Topics.all)
+        for topic in Topics.all {
+            #expect(try await bus.topicConfiguration(topic)["retention.ms"] == "172800000", "\(topic)")
+        }
+    }
 }

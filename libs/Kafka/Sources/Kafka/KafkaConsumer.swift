@@ -94,15 +94,22 @@ public final class KafkaConsumer: @unchecked Sendable {
 }
 
 extension KafkaProducer {
-    /// Creates `topic` through the admin API unless it exists (blocks up to `timeout`).
+    /// Creates `topic` through the admin API unless it exists (blocks up to `timeout`), with
+    /// `configuration` as its topic-level settings (`retention.ms`, …). A topic that exists keeps
+    /// the settings it has.
     public func createTopic(
-        _ topic: String, partitions: Int32 = 1, replication: Int32 = 1, timeout: Duration = .seconds(10)
+        _ topic: String, partitions: Int32 = 1, replication: Int32 = 1, configuration: [String: String] = [:],
+        timeout: Duration = .seconds(10)
     ) throws {
         var errorText = [CChar](repeating: 0, count: 512)
         guard let newTopic = rd_kafka_NewTopic_new(topic, partitions, replication, &errorText, errorText.count) else {
             throw KafkaError(message: text(errorText))
         }
         defer { rd_kafka_NewTopic_destroy(newTopic) }
+        for (name, value) in configuration.sorted(by: { $0.key < $1.key }) {
+            let error = rd_kafka_NewTopic_set_config(newTopic, name, value)
+            if error != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(error) }
+        }
         let queue = rd_kafka_queue_new(client)
         defer { rd_kafka_queue_destroy(queue) }
         var topics: [OpaquePointer?] = [newTopic]

@@ -9,8 +9,8 @@ import Synchronization
 /// `Bus` on Kafka through librdkafka. Each topic has one partition by default, which is what
 /// gives the Bus its promises (publish order across keys, gap-free offsets from 1); more
 /// partitions spread load but keep order only per key. Topics are created through the admin
-/// API on first use, named `<prefix><topic>`. Events travel as CloudEvents JSON, keyed by
-/// their subject.
+/// API on first use, named `<prefix><topic>`, with `retention.ms` from `retention` (the broker
+/// drops older events, read or not). Events travel as CloudEvents JSON, keyed by their subject.
 public final class KafkaBus: Bus {
     let bootstrapServers: String
     let prefix: String
@@ -19,13 +19,14 @@ public final class KafkaBus: Bus {
     let partitions: Int32
     let replication: Int32
     let maxEventBytes: Int
+    public let retention: EventRetention
     /// Consumers block in poll: they wait on these threads, never on the cooperative pool.
     let threads: NIOThreadPool
     private let created = Mutex<Set<String>>([])
 
     public init(
         bootstrapServers: String, prefix: String = "", partitions: Int32 = 1, replication: Int32 = 1,
-        consumerSettings: [String: String] = [:], maxEventBytes: Int = 1 << 20
+        consumerSettings: [String: String] = [:], maxEventBytes: Int = 1 << 20, retention: EventRetention = .standard
     ) throws {
         self.bootstrapServers = bootstrapServers
         self.prefix = prefix
@@ -33,6 +34,7 @@ public final class KafkaBus: Bus {
         self.replication = replication
         self.consumerSettings = consumerSettings
         self.maxEventBytes = maxEventBytes
+        self.retention = retention
         do {
             producer = try KafkaProducer(bootstrapServers: bootstrapServers)
         } catch let error as KafkaError {
@@ -89,11 +91,18 @@ public final class KafkaBus: Bus {
         }
     }
 
+    /// The broker's settings for `topic` (`retention.ms` among them), for administrators and tests.
+    public func topicConfiguration(_ topic: String) async throws -> [String: String] {
+        try await blocking { [self] in try producer.topicConfiguration(prefix + topic) }
+    }
+
     /// Creates `topic` once per process (the admin call answers "exists" after that).
     private func ensure(_ topic: String) async throws {
         guard !created.withLock({ $0.contains(topic) }) else { return }
         try await blocking { [self] in
-            try producer.createTopic(prefix + topic, partitions: partitions, replication: replication)
+            try producer.createTopic(
+                prefix + topic, partitions: partitions, replication: replication,
+                configuration: ["retention.ms": String(retention.age.components.seconds * 1000)])
         }
         _ = created.withLock { $0.insert(topic) }
     }

@@ -13,6 +13,10 @@ import Store
 /// Only store writes are covered; a handler with other side effects must make them idempotent
 /// itself. An event whose handler keeps failing is retried `maxAttempts` times, then parked in
 /// `dead_letters` with its error so the topic keeps moving (what Kafka users know as a DLQ).
+///
+/// Records live as long as the bus keeps events (`bus.retention`): every `retention.interval`,
+/// between batches (when all it was handed is committed), the consumer forgets its group's
+/// records older than `retention.age`.
 public struct EventConsumer: Service {
     public typealias Handler = @Sendable (Delivery) async throws -> [WriteOperation]
 
@@ -39,6 +43,7 @@ public struct EventConsumer: Service {
 
     public func run() async throws {
         var failures = 0
+        var pruning = ProcessedRecordPruning(interval: bus.retention.interval)
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
                 // Subscribing again after a failure resumes from the group's last commit.
@@ -49,10 +54,14 @@ public struct EventConsumer: Service {
                     let deliveries = try await cancelWhenGracefulShutdown {
                         try await subscription.next(max: 100, wait: .seconds(1))
                     }
-                    guard let last = deliveries.last else { continue }
-                    for delivery in deliveries { try await process(delivery) }
-                    try await subscription.commit(through: last)
-                    failures = 0
+                    if let last = deliveries.last {
+                        for delivery in deliveries { try await process(delivery) }
+                        try await subscription.commit(through: last)
+                        failures = 0
+                    }
+                    // Everything handed out is committed here, so no record pruned now can be
+                    // needed by a redelivery of this group (only an event past retention could be).
+                    if pruning.isDue() { await pruneExpiredRecords() }
                 }
             } catch {
                 failures += 1
@@ -71,7 +80,7 @@ public struct EventConsumer: Service {
         let record: WriteOperation = .insert(
             [
                 "id": .string(recordID), "group": .string(group), "topic": .string(topic),
-                "processedAt": Outbox.milliseconds(),
+                "processedAt": Outbox.milliseconds(bus.retention.now()),
             ],
             into: Outbox.processedCollection
         )
@@ -119,6 +128,22 @@ public struct EventConsumer: Service {
         ])
     }
 
+    /// Forgets this group's records past the bus's retention; a failure is logged and the next
+    /// round tries again.
+    public func pruneExpiredRecords() async {
+        do {
+            let removed = try await pruneProcessed(before: bus.retention.cutoff)
+            if removed > 0 {
+                logger.debug(
+                    "processed-event records pruned", metadata: ["group": "\(group)", "records": "\(removed)"])
+            }
+        } catch {
+            logger.warning(
+                "pruning processed-event records failed; the next round retries",
+                metadata: ["group": "\(group)", "error": "\(error)"])
+        }
+    }
+
     /// Forgets processed records older than `cutoff` (once the bus no longer keeps their
     /// events, no redelivery can need them); returns how many were removed.
     @discardableResult
@@ -126,5 +151,22 @@ public struct EventConsumer: Service {
         try await store.delete(
             Outbox.processedCollection,
             filter: ["group": .string(group), "processedAt": ["$lt": Outbox.milliseconds(cutoff)]])
+    }
+}
+
+/// When a consumer next prunes its processed records: at its first chance, then every `interval`.
+struct ProcessedRecordPruning {
+    let interval: Duration
+    private var next = ContinuousClock.now
+
+    init(interval: Duration) {
+        self.interval = interval
+    }
+
+    mutating func isDue() -> Bool {
+        let now = ContinuousClock.now
+        guard now >= next else { return false }
+        next = now + interval
+        return true
     }
 }

@@ -9,7 +9,7 @@ enum AdminRoutes {
         api.post(
             "/v1/admin/sweep",
             OperationDoc(
-                "Run the sweeper now: free blobs nothing references and half-written uploads of killed processes (older than `graceSeconds`, default an hour) and expired resumable uploads (administrators)",
+                "Run the sweeper now: purge what stayed in the trash past its project's retention, free blobs nothing references and half-written uploads of killed processes (older than `graceSeconds`, default an hour) and expired resumable uploads (administrators)",
                 tags: ["admin"],
                 query: [
                     .init(
@@ -20,9 +20,9 @@ enum AdminRoutes {
                 response: Schema.object(
                     [
                         "freedBytes": Schema.integer, "blobs": Schema.integer, "uploads": Schema.integer,
-                        "abandonedUploads": Schema.integer,
+                        "abandonedUploads": Schema.integer, "trashPurged": Schema.integer,
                     ],
-                    required: ["freedBytes", "blobs", "uploads", "abandonedUploads"]
+                    required: ["freedBytes", "blobs", "uploads", "abandonedUploads", "trashPurged"]
                 )
             )
         ) { request, context in
@@ -40,6 +40,7 @@ enum AdminRoutes {
                     "freedBytes": .int(outcome.freedBytes), "blobs": .int(Int64(outcome.blobs)),
                     "uploads": .int(Int64(outcome.uploads)),
                     "abandonedUploads": .int(Int64(outcome.abandonedUploads)),
+                    "trashPurged": .int(Int64(outcome.trashPurged)),
                 ] as JSONValue)
         }
     }

@@ -17,8 +17,10 @@ public enum DataApp {
     )
     public static let extraSettings = DataSettings.all + Backends.settings + ServiceAuthentication.settings
 
+    /// `now` is the clock of what expires (the trash, resumable uploads): tests move it.
     public static func buildApplication(
-        settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+        settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        now: @escaping @Sendable () -> Date = { Date() }
     ) async throws -> some ApplicationProtocol {
         let options = try DataSettings(settings)
         let backends = try await Backends.open(settings, domains: ["data"], logger: logger)
@@ -26,7 +28,7 @@ public enum DataApp {
         let core = DataCore(store: backends.store, blobs: try Backends.openBlobs(settings))
         let sweeper = BlobSweeper(
             core: core, interval: options.sweepInterval, grace: 3600, uploadLifetime: options.uploadLifetime,
-            logger: logger)
+            trash: TrashExpiry(core: core, defaultRetention: options.trashRetention), now: now, logger: logger)
 
         return try PlatformApplication.build(
             info: info, settings: settings, logger: logger, metrics: metrics, context: AuthRequestContext.self,

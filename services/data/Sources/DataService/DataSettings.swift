@@ -8,21 +8,29 @@ struct DataSettings: Sendable {
         "Largest file one upload request (or one completed resumable upload) may store, in bytes (default 1 TiB).")
     static let sweepMinutes = Setting(
         "mlex.data.sweepMinutes", default: "60",
-        "How often the sweeper frees blobs nothing references (left by a crash) and expired uploads, in minutes.")
+        "How often the sweeper frees blobs nothing references (left by a crash) and expired uploads, and empties the trash of what expired, in minutes."
+    )
     static let uploadDays = Setting(
         "mlex.data.uploadDays", default: "7",
         "How long an unfinished resumable upload is kept, in days, before the sweeper frees its parts.")
 
-    static let all = [maxFileBytes, sweepMinutes, uploadDays]
+    static let trashRetentionDays = Setting(
+        "mlex.data.trashRetentionDays", default: "30",
+        "How long a project, experiment, run, dataset or dataset version stays in the trash before the sweeper purges it, in days, for projects that set no `trashRetentionDays` of their own."
+    )
+
+    static let all = [maxFileBytes, sweepMinutes, uploadDays, trashRetentionDays]
 
     var maxFileBytes: Int64
     var sweepInterval: Duration
     var uploadLifetime: TimeInterval
+    var trashRetention: TimeInterval
 
     init(_ settings: ServiceSettings) throws {
         let config = settings.config
         maxFileBytes = Int64(try config.int(Self.maxFileBytes, in: 1...Int.max))
         sweepInterval = .seconds(try config.int(Self.sweepMinutes, in: 1...10_080) * 60)
         uploadLifetime = TimeInterval(try config.int(Self.uploadDays, in: 1...365) * 86400)
+        trashRetention = TimeInterval(try config.int(Self.trashRetentionDays, in: ProjectChange.retentionDays) * 86400)
     }
 }

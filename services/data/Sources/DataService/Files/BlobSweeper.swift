@@ -6,14 +6,17 @@ import ServiceLifecycle
 
 /// Frees what no delete could: blobs a crash left unreferenced (written, then the process died
 /// before the file document was), what a process killed mid-upload left half-written, and
-/// uploads abandoned past their lifetime. Runs every
-/// `interval`; administrators can also run it at once (`POST /v1/admin/sweep`).
+/// uploads abandoned past their lifetime; and empties the trash of what stayed in it past its
+/// retention (`TrashExpiry`). Runs every `interval`; administrators can also run it at once
+/// (`POST /v1/admin/sweep`). `now` is its clock, so tests move time instead of waiting for it.
 struct BlobSweeper: Service {
     let core: DataCore
     let interval: Duration
     /// A blob younger than this may belong to an upload about to be recorded: left alone.
     let grace: TimeInterval
     let uploadLifetime: TimeInterval
+    let trash: TrashExpiry
+    let now: @Sendable () -> Date
     let logger: Logger
 
     struct Outcome: Sendable {
@@ -21,6 +24,8 @@ struct BlobSweeper: Service {
         var blobs = 0
         var uploads = 0
         var abandonedUploads = 0
+        /// Projects, experiments, runs, datasets and versions purged from the trash.
+        var trashPurged = 0
     }
 
     func run() async throws {
@@ -30,12 +35,13 @@ struct BlobSweeper: Service {
                     try await Task.sleep(for: interval)
                     do {
                         let outcome = try await sweep()
-                        if outcome.blobs + outcome.uploads + outcome.abandonedUploads > 0 {
+                        if outcome.blobs + outcome.uploads + outcome.abandonedUploads + outcome.trashPurged > 0 {
                             logger.info(
                                 "sweeper freed storage",
                                 metadata: [
                                     "bytes": "\(outcome.freedBytes)", "blobs": "\(outcome.blobs)",
                                     "uploads": "\(outcome.uploads)", "abandonedUploads": "\(outcome.abandonedUploads)",
+                                    "trashPurged": "\(outcome.trashPurged)",
                                 ])
                         }
                     } catch let error as CancellationError {
@@ -51,9 +57,14 @@ struct BlobSweeper: Service {
         }
     }
 
-    func sweep(now: Date = Date(), grace: TimeInterval? = nil) async throws -> Outcome {
+    func sweep(grace: TimeInterval? = nil) async throws -> Outcome {
         let grace = grace ?? self.grace
+        let now = now()
         var outcome = Outcome()
+        // The trash first: the blobs of what it purges are freed with it, as a manual purge does.
+        let expired = try await trash.purgeExpired(now: now)
+        outcome.trashPurged = expired.purged
+        outcome.freedBytes += expired.freedBytes
         outcome.abandonedUploads = try await core.ledger.blobs.removeAbandonedUploads(
             olderThan: now.addingTimeInterval(-grace))
         for upload in try await core.uploads.uploads(

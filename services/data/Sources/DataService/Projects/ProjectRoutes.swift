@@ -11,6 +11,7 @@ enum ProjectRoutes {
             "id": Schema.id, "projectId": Schema.id, "name": Schema.string, "description": Schema.string,
             "lifecycle": Schema.enumeration(Lifecycle.allCases.map(\.rawValue)), "createdBy": Schema.id,
             "createdAt": Schema.dateTime, "updatedAt": Schema.dateTime, "trashedAt": Schema.dateTime,
+            "trashRetentionDays": Schema.integer,
         ],
         required: ["id", "name", "lifecycle", "createdBy", "createdAt"]
     )
@@ -77,12 +78,16 @@ enum ProjectRoutes {
         api.patch(
             "/v1/projects/{id}",
             OperationDoc(
-                "Rename a project or change its description (editors)", tags: ["projects"],
-                body: NamedChange.schema, response: Schema.ref("Project")
+                "Rename a project or change its description (editors), or set how many days its trash keeps things before purging them, `trashRetentionDays` (owners; null: the platform's default)",
+                tags: ["projects"], body: ProjectChange.schema, response: Schema.ref("Project")
             )
         ) { request, context in
-            let (found, _) = try await core.project(try context.parameters.requireID("id"), context, needs: .editor)
-            let body = try await request.decodeJSON(as: NamedChange.self, context: context)
+            let (found, role) = try await core.project(
+                try context.parameters.requireID("id"), context, needs: .editor)
+            let body = try await request.decodeJSON(as: ProjectChange.self, context: context)
+            if body.changesRetention, role < .owner {
+                throw APIError.forbidden("only the project's owners set how long its trash keeps things")
+            }
             guard let changed = try body.applied(to: found) else { return JSONResponse(try found.view()) }
             return JSONResponse(try await projects.entities.update(found, to: changed, verb: "updated").view())
         }

@@ -14,6 +14,9 @@ struct Project: TrashableRecord, NamedRecord, Equatable {
     let createdAt: String
     var updatedAt: String?
     var trashedAt: Presence<String>
+    /// How many days what is trashed in this project stays before it is purged; nil: the
+    /// platform's default (`mlex.data.trashRetentionDays`).
+    var trashRetentionDays: Int? = nil
 
     var projectId: String { id }
     var purgeScope: Purge.Scope { .project(id) }
