@@ -124,7 +124,8 @@ struct Logs: AsyncParsableCommand {
 
     func validate() throws { try JobView.requireJobID(job) }
     @Flag(name: [.short, .long], help: "Keep printing new lines until the job ends.") var follow = false
-    @Flag(help: "Print each entry as a JSON line (time, level, message).") var json = false
+    @Flag(help: "Print each entry as a JSON line (time, level, message, and rank in a multi-worker job).")
+    var json = false
 
     func run() async throws {
         try await reportingErrors {
@@ -164,8 +165,10 @@ struct Logs: AsyncParsableCommand {
         }
     }
 
+    /// A multi-worker job's line names its worker, as `srun --label` would.
     func print(_ entry: JSONValue) {
-        Console.line(json ? entry.jsonText : entry["message"]?.stringValue ?? "")
+        let rank = entry["rank"]?.intValue.map { "\($0): " } ?? ""
+        Console.line(json ? entry.jsonText : rank + (entry["message"]?.stringValue ?? ""))
     }
 }
 

@@ -20,8 +20,8 @@ struct Submit: AsyncParsableCommand {
                 dataset:
                   dataset_location: ./data # mounted read-only at /data
                   dataset_name: mnist      # default: the directory's name
-              worker_required: 1
-              resources: {cpus: 1, memoryMB: 1024, gpus: 0}
+              worker_required: 1           # workers running it together (1-64)
+              resources: {cpus: 1, memoryMB: 1024, gpus: 0}  # per worker
               params: {lr: 0.01, epochs: 3}
               env: {MODE: fast}
               timeoutSeconds: 3600
@@ -38,6 +38,10 @@ struct Submit: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The task file.", valueName: "file")) var task = "task.yaml"
     @Option(help: "The project (name or id), instead of the task file's.") var project: String?
     @Option(help: "The job's name (default: the task's, else <repository>@<commit>).") var name: String?
+    @Option(
+        help: ArgumentHelp(
+            "Workers running the job together (1-64), instead of the task's worker_required; resources are per worker.",
+            valueName: "n")) var workers: Int?
     @Flag(help: "Print the created job as JSON.") var json = false
 
     func run() async throws {
@@ -108,7 +112,7 @@ struct Submit: AsyncParsableCommand {
         if !task.params.isEmpty { spec["params"] = .object(task.params) }
         if !task.env.isEmpty { spec["env"] = .object(task.env.mapValues(JSONValue.string)) }
         let optional: [(String, JSONValue?)] = [
-            ("workers", task.workers.map { .int(Int64($0)) }),
+            ("workers", (workers ?? task.workers).map { .int(Int64($0)) }),
             ("timeoutSeconds", task.timeoutSeconds.map { .int(Int64($0)) }),
             ("priority", task.priority.map { .int(Int64($0)) }), ("retries", task.retries.map { .int(Int64($0)) }),
             ("template", task.template.map(JSONValue.string)), ("image", task.image.map(JSONValue.string)),

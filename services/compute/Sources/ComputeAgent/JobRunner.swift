@@ -48,7 +48,7 @@ struct JobRunner: Sendable {
             let uploadProblem = await uploadOutputs(assignment)
             var report = Self.report(
                 for: result, memoryMB: assignment.resources.memoryMB, diskMB: Self.diskMB(of: assignment),
-                timeout: assignment.timeoutSeconds)
+                timeout: assignment.timeoutSeconds, workers: assignment.workers)
             if let uploadProblem, report.state == "succeeded" {
                 report = JobReport(
                     state: "failed", reason: "output_upload_failed", message: uploadProblem, exitCode: report.exitCode,
@@ -69,6 +69,14 @@ struct JobRunner: Sendable {
     }
 
     private func start(_ assignment: Assignment) async throws {
+        // Compute refuses such a job at submission; an assignment that has one anyway must not
+        // quietly run with fewer workers than the job's script waits for.
+        if assignment.workers > 1, ImageExecutors.runsImages(executor.kind) {
+            throw ExecutorError(
+                .invalidJob,
+                "the \(executor.kind) executor runs one worker per job, and this job asks for \(assignment.workers); submit it to a queue with local or slurm nodes"
+            )
+        }
         let directories = try await executor.prepare(jobId: assignment.jobId, diskMB: Self.diskMB(of: assignment))
         try await inputs.unpackCode(assignment, into: directories.work)
         if assignment.command == DDLContract.command,
@@ -88,6 +96,8 @@ struct JobRunner: Sendable {
         environment["MLEX_PARAMS"] = JSONValue.object(assignment.params).jsonText
         // Progress lines must reach the agent while the job runs, not when Python exits.
         environment["PYTHONUNBUFFERED"] = environment["PYTHONUNBUFFERED"] ?? "1"
+        // Every worker sees all the job's GPUs (each worker's count times the workers), as under
+        // torchrun: a worker picks its own by LOCAL_RANK.
         if !assignment.gpuIds.isEmpty { environment["CUDA_VISIBLE_DEVICES"] = assignment.gpuIds.joined(separator: ",") }
         let job = SandboxJob(
             jobId: assignment.jobId, command: assignment.command, environment: environment,
@@ -95,7 +105,7 @@ struct JobRunner: Sendable {
             limits: ResourceLimits(
                 cpus: assignment.resources.cpus, memoryMB: assignment.resources.memoryMB, pids: settings.pidsLimit,
                 diskMB: Self.diskMB(of: assignment)),
-            timeoutSeconds: assignment.timeoutSeconds, image: assignment.image
+            timeoutSeconds: assignment.timeoutSeconds, image: assignment.image, workers: assignment.workers
         )
         try await executor.launch(job)
     }
@@ -168,8 +178,30 @@ struct JobRunner: Sendable {
         assignment.resources.diskMB ?? ResourceLimits.defaultDiskMB
     }
 
-    /// How the executor's outcome reads as a job's end (same states and reasons for every executor).
-    static func report(for result: ExecutionResult, memoryMB: Int, diskMB: Int, timeout: Int?) -> JobReport {
+    /// How the executor's outcome reads as a job's end (same states and reasons for every
+    /// executor). A job of several workers fails as its first failing worker did, and says which:
+    /// the executor's message begins "rank <r>: ", and so does the report's.
+    static func report(
+        for result: ExecutionResult, memoryMB: Int, diskMB: Int, timeout: Int?, workers: Int
+    ) -> JobReport {
+        var report = report(for: result, memoryMB: memoryMB, diskMB: diskMB, timeout: timeout)
+        if workers > 1, report.state == "failed", let rank = rankPrefix(of: result.message),
+            let message = report.message, !message.hasPrefix(rank)
+        {
+            report.message = rank + message
+        }
+        return report
+    }
+
+    /// "rank 3: " when `message` begins so (the executors' way of naming a failed worker).
+    static func rankPrefix(of message: String?) -> String? {
+        guard let message, message.hasPrefix("rank ") else { return nil }
+        let rank = message.dropFirst("rank ".count).prefix { $0.isASCII && $0.isNumber }
+        guard !rank.isEmpty, message.dropFirst("rank ".count + rank.count).hasPrefix(": ") else { return nil }
+        return "rank \(rank): "
+    }
+
+    private static func report(for result: ExecutionResult, memoryMB: Int, diskMB: Int, timeout: Int?) -> JobReport {
         let usage = result.usage
         let code = result.exitCode.map(Int.init)
         switch result.reason {

@@ -9,10 +9,12 @@ struct ComputeSettings: Sendable {
     )
     static let maxActiveJobsPerUser = Setting(
         "mlex.compute.maxActiveJobsPerUser", default: "0",
-        "Quota: how many jobs of one user may be scheduled or running at once (0: no limit); the rest wait queued.")
+        "Quota: how many jobs of one user may be scheduled or running at once, a job counting once per worker (0: no limit); the rest wait queued."
+    )
     static let maxActiveJobsPerProject = Setting(
         "mlex.compute.maxActiveJobsPerProject", default: "0",
-        "Quota: how many jobs of one project may be scheduled or running at once (0: no limit).")
+        "Quota: how many jobs of one project may be scheduled or running at once, a job counting once per worker (0: no limit)."
+    )
 
     static let defaultDiskMB = Setting(
         "mlex.compute.defaultDiskMb", default: "10240",

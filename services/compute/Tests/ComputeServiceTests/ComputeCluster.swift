@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Auth
 import ComputeTestSupport
 import Foundation
 import NIOCore
@@ -124,6 +125,17 @@ struct ComputeCluster: Sendable {
         let page = try await compute("GET", "/v1/jobs/\(jobID)/logs?limit=5000", token: token)
         return (page.body["items"]?.arrayValue ?? []).compactMap { $0["message"]?.stringValue }
     }
+}
+
+/// A token of the compute service itself, from the shared users service: what agents drive
+/// nodes with, for tests that play a node's agent by hand.
+func computeServiceToken() async throws -> String {
+    let users = try UsersServer.shared()
+    let credential = try ServiceCredential.load(.compute, stateDirectory: users.stateDirectory, file: "")
+    let session = try await users.call(
+        "POST", "/v1/sessions/service",
+        (["service": "compute", "credential": .string(credential)] as JSONValue).jsonText)
+    return try #require(session["accessToken"]?.stringValue, "\(session)")
 }
 
 /// A job spec running `script` with python3 -c.

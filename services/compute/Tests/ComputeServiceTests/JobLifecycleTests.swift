@@ -90,7 +90,8 @@ struct JobLifecycleTests {
         try await refused(["inputs": ["not-an-id"]], status: 400, field: "inputs.0")
         try await refused(["codePackage": "../etc/passwd"], status: 400, field: "codePackage")
         try await refused(["codePackage": "code/missing.tar"], status: 400, field: "codePackage")
-        try await refused(["workers": 2], status: 422, field: "workers")
+        // Five workers of the default half cpu each: more than the 2-cpu node holds at once.
+        try await refused(["workers": 5], status: 422, field: "workers")
         // Past the largest node of the queue: the field and the most any node has.
         try await refused(
             ["resources": ["cpus": 64, "memoryMB": 256]], status: 422, field: "resources.cpus",

@@ -40,6 +40,8 @@ struct RecordWireTests {
         #expect(job.state == .running && job.resources.memoryMB == 1024 && job.usage?.pids == 3)
         var expected = Self.running
         expected[JobDirectory.cancelDelivered] = nil
+        // Stored before multi-worker jobs: shown with the one worker it had.
+        expected["workers"] = 1
         #expect(try job.view() == expected)
     }
 
@@ -59,6 +61,7 @@ struct RecordWireTests {
         requeued["attempt"] = 2
         requeued["nodeId"] = .null
         requeued[JobDirectory.cancelDelivered] = nil
+        requeued["workers"] = 1
         #expect(try JobRecord(document: requeued).view() == requeued)
         var fresh = requeued
         fresh["attempt"] = 1

@@ -12,6 +12,11 @@ struct JobDirectory: Sendable {
     /// Whether a requested cancel reached the job's node: the scheduler's own bookkeeping, kept
     /// in the store beside the record and never shown to clients.
     static let cancelDelivered = "cancelDelivered"
+    /// CPUs, memory and GPUs of all a job's workers together (`JobRecord.footprint`), stored
+    /// beside the record when it is queued so the scheduler's query can compare them with what
+    /// a node has free; never shown to clients. Jobs stored before it ran one worker: their
+    /// `resources` are their footprint.
+    static let footprint = "footprint"
 
     func get(_ id: String) async throws -> JobRecord? {
         try await store.get(JobRecord.self, id)
@@ -46,8 +51,14 @@ struct JobDirectory: Sendable {
 
     func insert(_ job: JobRecord) async throws {
         let document = try job.document()
+        var stored = document
+        let footprint = job.footprint
+        stored[Self.footprint] = [
+            "cpus": .double(footprint.cpus), "memoryMB": .int(Int64(footprint.memoryMB)),
+            "gpus": .int(Int64(footprint.gpus)),
+        ]
         try await store.batch([
-            .insert(document, into: JobRecord.collection),
+            .insert(stored, into: JobRecord.collection),
             ComputeEvents.write("job.queued", subject: job.id, job.view(of: document)),
         ])
         core.wakeups.signal(Scheduler.topic)

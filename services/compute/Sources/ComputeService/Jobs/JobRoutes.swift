@@ -19,6 +19,7 @@ enum JobRoutes {
             "resources": Schema.object([
                 "cpus": Schema.number, "memoryMB": Schema.integer, "gpus": Schema.integer, "diskMB": Schema.integer,
             ]),
+            "workers": Schema.integer,
             "command": Schema.array(of: Schema.string), "nodeId": Schema.id, "gpuIds": Schema.array(of: Schema.string),
             "attempt": Schema.integer,
             "retries": Schema.integer, "progress": Schema.number, "progressMessage": Schema.string,
@@ -28,7 +29,7 @@ enum JobRoutes {
             "startedAt": Schema.dateTime, "endedAt": Schema.dateTime, "updatedAt": Schema.dateTime,
             "transitions": Schema.array(
                 of: Schema.object(["state": Schema.string, "at": Schema.dateTime, "reason": Schema.string])),
-        ], required: ["id", "projectId", "name", "owner", "runId", "state", "createdAt"])
+        ], required: ["id", "projectId", "name", "owner", "runId", "state", "workers", "createdAt"])
 
     static func register(_ api: APIBuilder<AuthRequestContext>, _ core: ComputeCore) {
         api.schema("Job", jobSchema)
@@ -37,7 +38,7 @@ enum JobRoutes {
         api.post(
             "/v1/jobs",
             OperationDoc(
-                "Submit a job (editors of its project): command or the DDL contract (a code package with main.py), inputs, env, params, resources, timeout, priority, queue, an image or a template (its image or host runtime, setup, defaults; resources outside its ranges are 400); its run is created in data",
+                "Submit a job (editors of its project): command or the DDL contract (a code package with main.py), inputs, env, params, resources, timeout, priority, queue, workers (1 to 64 processes running the command together on one node, or across a Slurm allocation, each with WORLD_SIZE, RANK, LOCAL_RANK, MASTER_ADDR and MASTER_PORT; resources are per worker, the disk is shared; placed all at once or not at all; not with an image), an image or a template (its image or host runtime, setup, defaults; resources outside its ranges are 400); its run is created in data",
                 tags: ["jobs"],
                 body: Schema.object(
                     [

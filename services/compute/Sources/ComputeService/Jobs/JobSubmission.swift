@@ -5,26 +5,23 @@ import Platform
 
 /// Turns a spec into a queued job: checks it (400 naming the field), checks the caller may
 /// write the project, applies its template (400 outside the template's ranges), checks that
-/// some node could ever hold it (422), that its inputs and code
+/// some node could ever hold all its workers at once (422), that its inputs and code
 /// package exist, has data create the job's run (docs/design.md §4), then stores the job and its
 /// `job.queued` event together.
 struct JobSubmission: Sendable {
     let core: ComputeCore
 
-    /// Executors that will run more than one worker per job (distributed training).
-    static let multiWorkerExecutors = ["slurm", "kubernetes"]
-
     func submit(_ spec: JobSpec, by principal: Principal, rerunOf: String? = nil) async throws -> JobRecord {
         try spec.validate()
         try await core.authorizer.require(.editor, on: spec.projectId, for: principal)
-        if let workers = spec.workers, workers > 1 {
-            throw APIError.unprocessable(
-                "jobs run on one worker for now; more workers need an executor that spans nodes (\(Self.multiWorkerExecutors.joined(separator: ", ")), not available yet)",
-                field: "workers")
-        }
         let resolved = try await TemplateDirectory(core: core).resolve(spec)
+        // One container is one worker: Docker nodes have no shared namespace for a job's workers.
+        if resolved.image != nil, spec.effectiveWorkers > 1 {
+            throw APIError.unprocessable(
+                "the docker executor runs one worker per job; use a queue with local or slurm nodes", field: "workers")
+        }
         try await Scheduler(core: core).requireSomeNodeCanHold(
-            resolved.resources, queue: spec.effectiveQueue, image: resolved.image)
+            resolved.resources, workers: spec.effectiveWorkers, queue: spec.effectiveQueue, image: resolved.image)
         try await checkInputs(spec, for: principal)
 
         let id = ID.make()

@@ -7,9 +7,11 @@ import Store
 /// Places queued jobs on nodes. A node's agent long-polls for instructions; each poll claims at
 /// most one job that fits what the node has free — capacity minus the resources of the jobs
 /// scheduled or running there, computed from the jobs themselves so nothing can drift — in
-/// priority order (higher first), FIFO within a priority. Claims take `core.transitions`, so
-/// two claims never count the same free resources, and the conditional update on
-/// `state: queued` keeps a cancelled job from being claimed. GPU ids go to one job at a time.
+/// priority order (higher first), FIFO within a priority. A job of several workers is claimed
+/// whole or not at all: only by a node with every worker's resources free at once. Claims take
+/// `core.transitions`, so two claims never count the same free resources, and the conditional
+/// update on `state: queued` keeps a cancelled job from being claimed. GPU ids go to one job at
+/// a time.
 struct Scheduler: Sendable {
     static let topic = "scheduler"
     let core: ComputeCore
@@ -38,21 +40,34 @@ struct Scheduler: Sendable {
         let free = try await free(on: node)
         // A full node (the usual state of a busy cluster) claims nothing: no need to read the queue.
         guard free.cpus > 1e-6, free.memoryMB >= 16 else { return nil }
-        // A tiny tolerance so 0.1 + 0.2 cpus fit in 0.3.
-        var filter: JSONValue = [
-            "state": "queued", "queue": ["$in": .array(node.queues.map(JSONValue.string))],
-            "resources.cpus": ["$lte": .double(free.cpus + 1e-9)],
-            "resources.memoryMB": ["$lte": .int(Int64(free.memoryMB))],
-            "resources.gpus": ["$lte": .int(Int64(free.gpuIDs.count))],
-            "image": ["$exists": .bool(node.runsImages)],
+        /// The amounts under `prefix` (a job's footprint, or a one-worker job's resources) are free.
+        func fits(_ prefix: String) -> [String: JSONValue] {
+            [
+                // A tiny tolerance so 0.1 + 0.2 cpus fit in 0.3.
+                "\(prefix).cpus": ["$lte": .double(free.cpus + 1e-9)],
+                "\(prefix).memoryMB": ["$lte": .int(Int64(free.memoryMB))],
+                "\(prefix).gpus": ["$lte": .int(Int64(free.gpuIDs.count))],
+            ]
+        }
+        var oneWorker = fits("resources")
+        oneWorker["\(JobDirectory.footprint).cpus"] = ["$exists": false]
+        var conditions: [JSONValue] = [
+            // All the job's workers fit; a job stored before footprints has one worker.
+            ["$or": [.object(fits(JobDirectory.footprint)), .object(oneWorker)]]
         ]
         // Disks are sparse, so they are not subtracted from what is free; but a node never takes
         // a job whose disk is larger than it has (jobs from before disks name none).
         if let disk = node.capacity.diskMB {
-            filter["$or"] = [
-                ["resources.diskMB": ["$exists": false]], ["resources.diskMB": ["$lte": .int(Int64(disk))]],
-            ]
+            conditions.append([
+                "$or": [
+                    ["resources.diskMB": ["$exists": false]], ["resources.diskMB": ["$lte": .int(Int64(disk))]],
+                ]
+            ])
         }
+        var filter: JSONValue = [
+            "state": "queued", "queue": ["$in": .array(node.queues.map(JSONValue.string))],
+            "image": ["$exists": .bool(node.runsImages)], "$and": .array(conditions),
+        ]
         let quota = core.settings.quota
         if quota.limitsAnything {
             let (owners, projects) = quota.reached(
@@ -68,7 +83,7 @@ struct Scheduler: Sendable {
         return try await core.jobs.move(job, to: .scheduled, bookkeeping: [JobDirectory.cancelDelivered: false]) {
             job in
             job.nodeId = node.id
-            job.gpuIds = Array(free.gpuIDs.prefix(job.resources.gpus))
+            job.gpuIds = Array(free.gpuIDs.prefix(job.footprint.gpus))
             job.scheduledAt = Timestamp.now
         }
     }
@@ -96,8 +111,9 @@ struct Scheduler: Sendable {
         }
     }
 
-    /// Submission's check that some node could ever run the job: 422 saying why not.
-    func requireSomeNodeCanHold(_ resources: Resources, queue: String, image: String?) async throws {
+    /// Submission's check that some node could ever run the job, all `workers` of `resources`
+    /// at once: 422 saying why not.
+    func requireSomeNodeCanHold(_ resources: Resources, workers: Int, queue: String, image: String?) async throws {
         let nodes = try await store.find(NodeRecord.self, Query(filter: [:]))
         guard !nodes.isEmpty else { return }  // none registered yet: the job waits for one
         let inQueue = nodes.filter { $0.queues.contains(queue) }
@@ -118,8 +134,11 @@ struct Scheduler: Sendable {
                     field: "image")
         }
         let capacities = serving.map(\.capacity)
-        if capacities.contains(where: { Self.fits(resources, in: $0) }) { return }
-        throw Self.tooBig(resources, queue: queue, nodes: capacities)
+        if capacities.contains(where: { Self.fits(resources.forWorkers(workers), in: $0) }) { return }
+        guard workers > 1, capacities.contains(where: { Self.fits(resources, in: $0) }) else {
+            throw Self.tooBig(resources, queue: queue, nodes: capacities)
+        }
+        throw Self.tooManyWorkers(workers, resources, queue: queue, nodes: capacities)
     }
 
     /// Whether a node of `capacity` could ever hold `resources`: CPUs, memory, GPUs, and disk
@@ -162,6 +181,16 @@ struct Scheduler: Sendable {
         }.joined(separator: "; ")
         return APIError.unprocessable(
             "no node of queue \(queue) has \(asked) at once (its nodes: \(offered))", field: "resources")
+    }
+
+    /// One worker fits a node of the queue but `workers` of them fit none: 422 naming `workers`,
+    /// with what they need together and what the nodes have.
+    static func tooManyWorkers(_ workers: Int, _ each: Resources, queue: String, nodes: [NodeCapacity]) -> APIError {
+        let total = each.forWorkers(workers)
+        let offered = nodes.map { "\(number($0.cpus)) cpus, \($0.memoryMB) MB, \($0.gpus.count) GPUs" }
+        return APIError.unprocessable(
+            "\(workers) workers need \(number(total.cpus)) cpus, \(total.memoryMB) MB and \(total.gpus) GPUs on one node (resources are per worker); no node of queue \(queue) has that much (its nodes: \(offered.joined(separator: "; ")))",
+            field: "workers")
     }
 
     /// 2 rather than 2.0: CPU counts as people write them.

@@ -1,6 +1,7 @@
 import ComputeWire
 import Foundation
 import Platform
+import Store
 
 /// A job's life (docs/design.md §5): queued → scheduled → running → one of the four ends. A job lost
 /// with its node may go back to queued when its spec allows another attempt.
@@ -48,7 +49,10 @@ struct JobRecord: CollectionRecord, Equatable {
     /// As submitted, so a rerun resolves its template again.
     var spec: JobSpec
     // What the job runs, its template applied: agents read these, not the spec.
+    /// Each worker's; the node holds `workers` times as much (`footprint`), the disk once.
     var resources: Resources
+    /// How many workers run `command` together; 1 for jobs stored before multi-worker jobs.
+    var workers: Int
     var command: [String]
     /// Absent from jobs submitted before templates: their spec's own environment applies.
     var env: [String: String]?
@@ -91,6 +95,7 @@ struct JobRecord: CollectionRecord, Equatable {
         priority = spec.priority ?? JobSpec.defaultPriority
         self.spec = spec
         resources = resolved.resources
+        workers = spec.effectiveWorkers
         command = resolved.command
         env = resolved.environment
         image = resolved.image
@@ -106,6 +111,20 @@ struct JobRecord: CollectionRecord, Equatable {
         transitions = [Transition(state: .queued, at: now)]
     }
 
+    /// Reads a stored job; one stored before multi-worker jobs has no `workers`: it ran one.
+    init(document: JSONValue) throws {
+        var document = document
+        if document["workers"] == nil { document["workers"] = 1 }
+        do {
+            self = try document.decoded(as: Self.self)
+        } catch let error as DecodingError {
+            throw StoredDocumentError(record: Self.self, decoding: error)
+        }
+    }
+
+    /// What all its workers hold of a node together.
+    var footprint: Resources { resources.forWorkers(workers) }
+
     /// What the agent needs to run it.
     var assignment: Assignment {
         Assignment(
@@ -113,7 +132,7 @@ struct JobRecord: CollectionRecord, Equatable {
             environment: env ?? spec.env ?? [:], params: spec.params ?? [:], codePackage: spec.codePackage,
             inputs: spec.inputs ?? [],
             resources: resources, gpuIds: gpuIds, timeoutSeconds: spec.timeoutSeconds, cancelRequested: cancelRequested,
-            image: image
+            image: image, workers: workers
         )
     }
 
@@ -137,19 +156,24 @@ struct JobRecord: CollectionRecord, Equatable {
 
 /// What a scheduled or running job holds, read straight from its document: the scheduler
 /// reads every active job of a node at each claim, and every active job for quotas, and
-/// needs four fields of each, not a whole record with its spec and transitions.
+/// needs a few fields of each, not a whole record with its spec and transitions.
 struct JobAllocation: Sendable {
     var owner: String?
     var projectId: String?
+    /// Absent from jobs stored before multi-worker jobs: 1.
+    var workers: Int
+    /// All its workers' together.
     var cpus: Double
     var memoryMB: Int
+    /// All its workers' (each worker's GPUs times `workers`).
     var gpuIds: [String]
 
     init(document: JSONValue) {
         owner = document["owner"]?.stringValue
         projectId = document["projectId"]?.stringValue
-        cpus = document["resources"]?["cpus"]?.numberValue ?? 0
-        memoryMB = Int(document["resources"]?["memoryMB"]?.intValue ?? 0)
+        workers = Int(document["workers"]?.intValue ?? 1)
+        cpus = (document["resources"]?["cpus"]?.numberValue ?? 0) * Double(workers)
+        memoryMB = Int(document["resources"]?["memoryMB"]?.intValue ?? 0) * workers
         gpuIds = (document["gpuIds"]?.arrayValue ?? []).compactMap(\.stringValue)
     }
 }

@@ -24,6 +24,9 @@ struct JobSpec: Codable, Sendable, Equatable {
     var timeoutSeconds: Int?
     var priority: Int?
     var queue: String?
+    /// Processes running `command` together on one node (distributed training: each gets
+    /// WORLD_SIZE, RANK, LOCAL_RANK, MASTER_ADDR, MASTER_PORT); `resources` are each one's,
+    /// except the disk, which they share. Default 1.
     var workers: Int?
     /// How many times a job lost with its node is queued again (0: it fails `node_lost`).
     var retries: Int?
@@ -41,6 +44,9 @@ struct JobSpec: Codable, Sendable, Equatable {
     static let registerModelTag = "mlex.registerModel"
     static let defaultPriority = 50
     static let maxTimeoutSeconds = 30 * 86400
+    /// The executors' `WorkerEnvironment.maxWorkers` (this module does not link the executors;
+    /// the multi-worker tests check both agree).
+    static let maxWorkers = 64
 
     /// What the spec asks for, the platform's defaults for what it leaves out; its disk only
     /// if it names one (the default is a setting, applied when the job is resolved).
@@ -49,6 +55,7 @@ struct JobSpec: Codable, Sendable, Equatable {
     }
     var effectiveCommand: [String] { command ?? DDLContract.command }
     var effectiveQueue: String { queue ?? QueueName.defaultQueue }
+    var effectiveWorkers: Int { workers ?? 1 }
 
     /// Every rule a spec must meet regardless of nodes; throws 400 naming the first bad field.
     func validate() throws {
@@ -94,7 +101,9 @@ struct JobSpec: Codable, Sendable, Equatable {
         if let image { try check(ImageReference.isValid(image), "image", ImageReference.rule) }
         if let template { try check(JobTemplate.isValidName(template), "template", JobTemplate.nameRule) }
         if let queue { try check(QueueName.isValid(queue), "queue", QueueName.rule) }
-        if let workers { try check(workers >= 1, "workers", "workers is at least 1") }
+        if let workers {
+            try check((1...Self.maxWorkers).contains(workers), "workers", "workers is 1 to \(Self.maxWorkers)")
+        }
         if let retries { try check((0...10).contains(retries), "retries", "retries is 0 to 10") }
         if let modelVersionId { try check(ID.isValid(modelVersionId), "modelVersionId", "modelVersionId is an id") }
         if let name = registerModel?.name {

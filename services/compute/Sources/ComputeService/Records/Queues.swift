@@ -15,7 +15,9 @@ enum QueueName {
 }
 
 /// How many jobs one user, and one project, may have scheduled or running at once (0: no
-/// limit); the rest wait queued (`mlex.compute.maxActiveJobsPerUser` and `…PerProject`).
+/// limit), a job counting once per worker; the rest wait queued
+/// (`mlex.compute.maxActiveJobsPerUser` and `…PerProject`). A job with more workers than the
+/// limit still runs when its holder has nothing active, so it is never stuck.
 struct Quota: Sendable {
     var perUser: Int
     var perProject: Int
@@ -24,11 +26,12 @@ struct Quota: Sendable {
 
     /// Owners and projects whose active jobs already reach their quota, each sorted.
     func reached(by active: [JobAllocation]) -> (owners: [String], projects: [String]) {
-        func full(_ holders: [String], _ limit: Int) -> [String] {
+        func full(_ holder: KeyPath<JobAllocation, String?>, _ limit: Int) -> [String] {
             guard limit > 0 else { return [] }
-            let counts = Dictionary(grouping: holders, by: { $0 }).mapValues(\.count)
+            var counts: [String: Int] = [:]
+            for job in active { if let name = job[keyPath: holder] { counts[name, default: 0] += job.workers } }
             return counts.filter { $0.value >= limit }.map(\.key).sorted()
         }
-        return (full(active.compactMap(\.owner), perUser), full(active.compactMap(\.projectId), perProject))
+        return (full(\.owner, perUser), full(\.projectId, perProject))
     }
 }

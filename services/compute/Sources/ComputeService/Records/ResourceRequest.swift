@@ -44,6 +44,13 @@ struct ResourceRequest: Codable, Sendable, Equatable {
 }
 
 extension Resources {
+    /// What `workers` workers of these resources hold together on one node: CPUs, memory and
+    /// GPUs once per worker, the one disk they share once.
+    func forWorkers(_ workers: Int) -> Resources {
+        Resources(
+            cpus: cpus * Double(workers), memoryMB: memoryMB * workers, gpus: gpus * workers, diskMB: diskMB)
+    }
+
     /// The bounds of any resource amount (a job's, a template's defaults): 400 naming `<field>.cpus` ….
     func validate(field: String) throws {
         try FieldRules.check(ResourceRequest.cpuBounds.contains(cpus), "\(field).cpus", ResourceRequest.cpuRule)
