@@ -66,11 +66,20 @@ running() {
 }
 
 # Starts "$@" detached (own session, so a Ctrl-C of the caller does not reach it) with output
-# to STATE_DIR/log/$name.out, and records its pid in STATE_DIR/$name.pid.
+# to STATE_DIR/log/$name.out, and records its pid in STATE_DIR/$name.pid. Every other file
+# descriptor the caller left open is closed first: a daemon that inherited, say, the fd of
+# `flock LOCK <tests>` would hold that lock for as long as it runs, i.e. forever once the test
+# process died without stopping the cluster.
 launch() {
   local name=$1
   shift
-  setsid "$@" </dev/null >"$state/log/$name.out" 2>&1 &
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      if ((fd > 2)); then eval "exec $fd>&-"; fi
+    done
+    exec setsid "$@" </dev/null >"$state/log/$name.out" 2>&1
+  ) &
   echo $! >"$state/$name.pid"
 }
 

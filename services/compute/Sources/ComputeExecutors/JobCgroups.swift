@@ -18,6 +18,10 @@ public struct JobCgroups: Codable, Sendable, Equatable {
     /// Distinct directories; co-mounted v1 controllers (e.g. "cpu,cpuacct") share one.
     var directories: [String] { Set(paths.values).sorted() }
 
+    /// The directories and every cgroup nested in them (a multi-worker job's workers'),
+    /// nested ones first, so removing in this order never meets a cgroup that still has children.
+    var subtreeDirectories: [String] { directories.flatMap(Self.subtree) }
+
     /// True while any of the directories is still there.
     public var exists: Bool { directories.contains { FileManager.default.fileExists(atPath: $0) } }
 
@@ -52,10 +56,10 @@ public struct JobCgroups: Codable, Sendable, Equatable {
         return ["/bin/sh", "-c", (joins + ["exec \"$@\""]).joined(separator: "; "), "sh"] + command
     }
 
-    /// Every process in any of the job's cgroups.
+    /// Every process in any of the job's cgroups, its workers' included.
     public func processIDs() -> [pid_t] {
         var pids = Set<pid_t>()
-        for directory in directories {
+        for directory in subtreeDirectories {
             for line in (SysFile.read(directory + "/cgroup.procs") ?? "").split(separator: "\n") {
                 if let pid = pid_t(line) { pids.insert(pid) }
             }
@@ -80,10 +84,14 @@ public struct JobCgroups: Codable, Sendable, Equatable {
         }
     }
 
-    /// How many times the kernel's OOM killer fired inside the job's memory cgroup.
+    /// How many times the kernel's OOM killer fired inside the job's memory cgroup, its workers'
+    /// included: v2's memory.events counts nested cgroups' kills, v1's oom_control only its own.
     public var oomKillCount: Int {
         switch version {
-        case .v1: paths["memory"].flatMap { SysFile.field("oom_kill", in: $0 + "/memory.oom_control") } ?? 0
+        case .v1:
+            paths["memory"].map { memory in
+                Self.subtree(memory).reduce(0) { $0 + (SysFile.field("oom_kill", in: $1 + "/memory.oom_control") ?? 0) }
+            } ?? 0
         case .v2: paths["unified"].flatMap { SysFile.field("oom_kill", in: $0 + "/memory.events") } ?? 0
         }
     }
@@ -99,7 +107,7 @@ public struct JobCgroups: Codable, Sendable, Equatable {
     /// them for long: an emptied cgroup that stays busy is then left behind (it holds no live
     /// process and limits nothing) rather than failing the job's clean-up.
     public func remove() throws {
-        for directory in directories {
+        for directory in subtreeDirectories {
             var attempts = 0
             while rmdir(directory) != 0 {
                 let code = errno
@@ -121,6 +129,17 @@ public struct JobCgroups: Codable, Sendable, Equatable {
 
     /// Dead (a zombie awaiting its parent's wait) or gone already.
     public static func isZombie(_ pid: pid_t) -> Bool { ProcessProbe.hasExited(pid) }
+
+    /// `directory` and the cgroups below it, deepest first; just `directory` when it has none
+    /// (or is gone). In cgroupfs every subdirectory is a cgroup.
+    static func subtree(_ directory: String) -> [String] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let children = entries.sorted().map { directory + "/" + $0 }.filter { child in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: child, isDirectory: &isDirectory) && isDirectory.boolValue
+        }
+        return children.flatMap(subtree) + [directory]
+    }
 
     static func shellQuote(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"

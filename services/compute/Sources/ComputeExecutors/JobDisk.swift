@@ -179,26 +179,18 @@ package struct JobDisk: Sendable {
     }
 
     private static func run(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
+        let completion: ProcessSpawner.Completion
         do {
-            try process.run()
+            completion = try ProcessSpawner.run(arguments, environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"])
         } catch {
             throw ExecutorError(.diskUnavailable, "cannot start \(arguments[0]): \(error)")
         }
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let text = String(decoding: output.suffix(1_000), as: UTF8.self).trimmingCharacters(
-                in: .whitespacesAndNewlines)
+        guard completion.status == 0 else {
+            let text = String((completion.errors + completion.output).suffix(1_000))
+                .trimmingCharacters(in: .whitespacesAndNewlines)
             throw ExecutorError(
                 .diskUnavailable,
-                "\((arguments[0] as NSString).lastPathComponent) failed with status \(process.terminationStatus): \(text)"
+                "\((arguments[0] as NSString).lastPathComponent) failed with status \(completion.status): \(text)"
             )
         }
     }

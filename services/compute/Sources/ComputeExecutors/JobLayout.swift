@@ -26,7 +26,14 @@ package struct JobLayout: Sendable {
     package var output: URL { space.appendingPathComponent("output", isDirectory: true) }
     package var tmp: URL { space.appendingPathComponent("tmp", isDirectory: true) }
     /// The sandbox's stdout and stderr; outside every mount, so the job cannot read or rewrite it.
+    /// For several workers, their lines labelled with their ranks (`RankLabeler`).
     package var log: URL { file("log") }
+    /// Each worker's own raw output, for a job with several workers (whose `log` has their
+    /// lines labelled with their ranks).
+    package var workerLogs: URL { directory.appendingPathComponent("ranks", isDirectory: true) }
+    package func workerLog(_ rank: Int) -> URL {
+        workerLogs.appendingPathComponent("\(rank).log", isDirectory: false)
+    }
     package var supervisorLog: URL { file("supervisor.log") }
     package var supervisorPid: URL { file("supervisor.pid") }
     /// Written once the sandbox process exists; `launch` waits for it.

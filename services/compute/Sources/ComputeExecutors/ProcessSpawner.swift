@@ -16,18 +16,38 @@ public enum ProcessSpawner {
     public static func spawn(
         _ argv: [String], environment: [String], outputPath: String, errorPath: String? = nil, newSession: Bool
     ) throws -> pid_t {
+        try spawn(argv, environment: environment, newSession: newSession) { actions in
+            if let errorPath {
+                posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+                posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            } else {
+                posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+                posix_spawn_file_actions_adddup2(&actions, 1, 2)
+            }
+        }
+    }
+
+    /// Starts `argv` with stdout and stderr both on `outputDescriptor` (a pipe the caller reads),
+    /// which the child gets even though the caller's copy is close-on-exec.
+    static func spawn(
+        _ argv: [String], environment: [String], outputDescriptor: Int32, newSession: Bool
+    ) throws -> pid_t {
+        try spawn(argv, environment: environment, newSession: newSession) { actions in
+            posix_spawn_file_actions_adddup2(&actions, outputDescriptor, 1)
+            posix_spawn_file_actions_adddup2(&actions, outputDescriptor, 2)
+        }
+    }
+
+    private static func spawn(
+        _ argv: [String], environment: [String], newSession: Bool,
+        output: (inout posix_spawn_file_actions_t) -> Void
+    ) throws -> pid_t {
         precondition(!argv.isEmpty)
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        if let errorPath {
-            posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-            posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        } else {
-            posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-            posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        }
+        output(&actions)
         closeInheritedDescriptors(&actions)
 
         var attributes = posix_spawnattr_t()

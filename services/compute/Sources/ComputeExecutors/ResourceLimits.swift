@@ -22,6 +22,13 @@ public struct ResourceLimits: Codable, Sendable, Equatable {
         self.diskMB = diskMB
     }
 
+    /// The limits of a job whose `workers` each get these: cpus, memory and pids times the
+    /// workers; the disk is the job's once, whatever the number of workers.
+    public func forWorkers(_ workers: Int) -> ResourceLimits {
+        ResourceLimits(
+            cpus: cpus * Double(workers), memoryMB: memoryMB * workers, pids: pids * workers, diskMB: diskMB)
+    }
+
     private enum CodingKeys: String, CodingKey {
         case cpus, memoryMB, pids, diskMB
     }

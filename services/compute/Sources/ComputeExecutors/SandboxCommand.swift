@@ -16,14 +16,19 @@ public enum SandboxCommand {
     /// needs a user namespace, where 65534 inside would be root outside. So bwrap keeps only
     /// the capabilities setpriv needs and setpriv drops to the real uid/gid, clears groups,
     /// empties every capability set and sets no_new_privs before exec'ing the command.
+    ///
+    /// `workerVariables` (`WorkerEnvironment`) override the job's own environment. `network`
+    /// says whether the sandbox gets a network namespace of its own or runs in its starter's.
     public static func arguments(
-        job: SandboxJob, directories: JobDirectories, uid: UInt32, gid: UInt32
+        job: SandboxJob, directories: JobDirectories, uid: UInt32, gid: UInt32,
+        workerVariables: [String: String] = [:], network: SandboxNetwork = .own
     ) throws -> [String] {
         let tools = try SandboxTools.locate()
-        var args = [
-            tools.bwrap,
-            "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-            "--hostname", "mlex-job",
+        var args = [tools.bwrap, "--unshare-pid"]
+        if network == .own { args.append("--unshare-net") }
+        args += ["--unshare-ipc", "--unshare-cgroup-try"]
+        if network != .host { args += ["--unshare-uts", "--hostname", "mlex-job"] }
+        args += [
             // bwrap follows its parent (the supervisor) so no job outlives its supervision;
             // the supervisor itself is detached from the agent.
             "--die-with-parent",
@@ -54,9 +59,11 @@ public enum SandboxCommand {
             args += ["--ro-bind", input.hostPath, input.sandboxPath]
         }
         args += ["--chdir", "/job", "--clearenv"]
-        // PATH and HOME are defaults a job may override; MLEX_OUTPUT_DIR is the platform's.
+        // PATH and HOME are defaults a job may override; MLEX_OUTPUT_DIR and the worker's
+        // variables are the platform's.
         let environment = ["PATH": defaultPath, "HOME": "/job"]
             .merging(job.environment) { _, job in job }
+            .merging(workerVariables) { _, platform in platform }
             .merging(["MLEX_OUTPUT_DIR": "/output"]) { _, platform in platform }
         for (key, value) in environment.sorted(by: { $0.key < $1.key }) {
             args += ["--setenv", key, value]
@@ -69,6 +76,19 @@ public enum SandboxCommand {
         ]
         return args + job.command
     }
+}
+
+/// The network namespace a sandbox runs in.
+public enum SandboxNetwork: Sendable, Equatable {
+    /// A new, empty one (bwrap brings its loopback up): nothing but the job itself to talk to.
+    case own
+    /// Whatever namespace its starter is in: the supervisor's private one shared by a local
+    /// job's workers (`PrivateNetwork`).
+    case inherited
+    /// The host's network and its hostname, for Slurm workers on several nodes: gloo and NCCL
+    /// advertise the address `gethostname()` resolves to, and from "mlex-job" gloo falls back
+    /// to 127.0.0.1, which the other nodes cannot reach.
+    case host
 }
 
 /// Absolute paths of the two programs the sandbox needs. Absolute because the supervisor runs

@@ -34,6 +34,9 @@ extension SandboxJob {
                 "diskMB must be \(JobDisk.sizeBounds.lowerBound) to \(JobDisk.sizeBounds.upperBound), got \(limits.diskMB)"
             )
         }
+        guard (1...WorkerEnvironment.maxWorkers).contains(workers) else {
+            throw ExecutorError(.invalidJob, "workers must be 1 to \(WorkerEnvironment.maxWorkers), got \(workers)")
+        }
         if let timeoutSeconds, timeoutSeconds <= 0 {
             throw ExecutorError(.invalidJob, "timeoutSeconds must be positive")
         }

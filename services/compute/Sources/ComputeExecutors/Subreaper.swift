@@ -13,15 +13,15 @@ enum Subreaper {
         _ = unsafeBitCast(symbol, to: Prctl.self)(setChildSubreaper, 1, 0, 0, 0)
     }
 
-    /// Reaps every child that has ended; returns the status of `pid` if it was among them.
-    static func reapEnded(watching pid: pid_t) -> WaitStatus? {
-        var found: WaitStatus?
+    /// Reaps every child that has ended; returns each one's pid and status, in the order reaped.
+    static func reapEnded() -> [(pid: pid_t, status: WaitStatus)] {
+        var ended: [(pid: pid_t, status: WaitStatus)] = []
         var raw: Int32 = 0
         while true {
             let reaped = waitpid(-1, &raw, WNOHANG)
-            if reaped == pid { found = WaitStatus(raw: raw) }
+            if reaped > 0 { ended.append((reaped, WaitStatus(raw: raw))) }
             if reaped > 0 || (reaped == -1 && errno == EINTR) { continue }
-            return found
+            return ended
         }
     }
 }

@@ -1,21 +1,32 @@
 import Foundation
 import Glibc
 
-/// One started sandbox and what the supervisor needs to see it through.
+/// A started job — one sandbox per worker — and what the supervisor needs to see it through.
 struct SupervisedJob {
+    struct Worker {
+        let rank: Int
+        let pid: pid_t
+        /// The worker's own cgroups; a one-worker job's are the job's.
+        let cgroups: JobCgroups
+    }
+
     let layout: JobLayout
     let job: SandboxJob
     let cgroups: JobCgroups
-    let pid: pid_t
+    let workers: [Worker]
+    /// The workers' output pipes; nil for one worker, whose sandbox writes the job's log itself.
+    let output: WorkerOutputs?
     let startedAt: Date
 
     /// Environment of the placement shell; bwrap clears it for the job anyway.
     static let shellEnvironment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
     /// How often the supervisor checks for a cancel marker and the deadline.
     static let pollMilliseconds: Int32 = 50
+    /// Where workers find rank 0: they share one network namespace (`PrivateNetwork`).
+    static let masterAddress = "127.0.0.1"
 
-    /// Creates the cgroups and spawns the sandbox inside them. Throws, leaving no cgroups,
-    /// when the job cannot start.
+    /// Creates the cgroups and spawns the sandboxes inside them. Throws, leaving no cgroups and
+    /// no process, when the job cannot start.
     static func start(_ layout: JobLayout) throws -> SupervisedJob {
         let job: SandboxJob
         do {
@@ -31,19 +42,48 @@ struct SupervisedJob {
         let (uid, gid) = try sandboxUser(layout)
 
         Subreaper.become()
+        // Before any worker starts: each inherits this thread's network namespace.
+        if job.workers > 1 { try PrivateNetwork.enter() }
         let cgroups = try CgroupHierarchy.detect().cgroups(for: job.jobId)
         // Recorded before anything is created, so nothing can exist that the agent cannot find.
         try JobFiles.write(cgroups, to: layout.cgroups)
-        try cgroups.create(limits: job.limits)
+        let workerCgroups: [JobCgroups]
+        if job.workers == 1 {
+            try cgroups.create(limits: job.limits)
+            workerCgroups = [cgroups]
+        } else {
+            workerCgroups = try cgroups.create(workers: job.workers, limits: job.limits)
+        }
+        var workers: [Worker] = []
         do {
-            let argv = cgroups.placed(
-                try SandboxCommand.arguments(job: job, directories: layout.directories, uid: uid, gid: gid))
+            let output = job.workers > 1 ? try WorkerOutputs(layout, workers: job.workers) : nil
             let startedAt = Date()
-            let pid = try ProcessSpawner.spawn(
-                argv, environment: shellEnvironment, outputPath: layout.log.path, newSession: true)
-            try? JobFiles.write("\(pid)\n", to: layout.started)
-            return SupervisedJob(layout: layout, job: job, cgroups: cgroups, pid: pid, startedAt: startedAt)
+            for (rank, placement) in workerCgroups.enumerated() {
+                let argv = placement.placed(
+                    try SandboxCommand.arguments(
+                        job: job, directories: layout.directories, uid: uid, gid: gid,
+                        workerVariables: WorkerEnvironment.variables(
+                            rank: rank, localRank: rank, worldSize: job.workers, masterAddress: masterAddress),
+                        network: job.workers > 1 ? .inherited : .own))
+                let pid =
+                    if let output {
+                        try ProcessSpawner.spawn(
+                            argv, environment: shellEnvironment, outputDescriptor: output.writeEnd(of: rank),
+                            newSession: true)
+                    } else {
+                        try ProcessSpawner.spawn(
+                            argv, environment: shellEnvironment, outputPath: layout.log.path, newSession: true)
+                    }
+                workers.append(Worker(rank: rank, pid: pid, cgroups: placement))
+            }
+            output?.closeWriteEnds()
+            try? JobFiles.write(workers.map { "\($0.pid)\n" }.joined(), to: layout.started)
+            return SupervisedJob(
+                layout: layout, job: job, cgroups: cgroups, workers: workers, output: output, startedAt: startedAt)
         } catch {
+            // Workers already started must not run on without a supervisor watching them.
+            if !workers.isEmpty { try? cgroups.kill() }
+            _ = Subreaper.reapEnded()
             try? cgroups.remove()
             throw error
         }
@@ -60,61 +100,5 @@ struct SupervisedJob {
             throw ExecutorError(.invalidJob, "work directory is owned by root; jobs never run as root")
         }
         return (info.st_uid, info.st_gid)
-    }
-
-    /// Waits for the sandbox to end, enforcing cancel and timeout, then measures, cleans up and
-    /// says why it ended.
-    func superviseToEnd() -> ExecutionResult {
-        let deadline = job.timeoutSeconds.map { ContinuousClock.now.advanced(by: .seconds($0)) }
-        var cancelled = false
-        var timedOut = false
-        var status: WaitStatus?
-        let exitWatch = ChildExitWatch(pid)
-        while true {
-            if let ended = Subreaper.reapEnded(watching: pid) {
-                status = ended
-                break
-            }
-            if kill(pid, 0) != 0 && errno == ESRCH { break }  // reaped elsewhere: no status to be had
-            if !cancelled, !timedOut, layout.exists(layout.cancelMarker) { cancelled = true }
-            if !cancelled, !timedOut, let deadline, ContinuousClock.now >= deadline { timedOut = true }
-            // Repeated each round: kill only returns once the cgroup is empty, but a failed
-            // attempt must not leave the job running.
-            if cancelled || timedOut {
-                do { try cgroups.kill() } catch { Supervisor.report("kill: \(error)") }
-            }
-            exitWatch.pause(milliseconds: Self.pollMilliseconds)
-        }
-        let endedAt = Date()
-        // The agent writes the marker before it kills, so a cancel that raced the exit still counts.
-        cancelled = cancelled || (!timedOut && layout.exists(layout.cancelMarker))
-
-        var usage = cgroups.usage()
-        if let peak = cgroups.peakPids { usage?.pids = peak }
-        let oomKills = cgroups.oomKillCount
-        // Read before anyone unmounts it: the agent does so only after this status exists.
-        let diskFull = JobDisk(layout).isFull
-        var problems: [String] = []
-        do {
-            // Anything that escaped bwrap's pid namespace teardown (nothing should).
-            try cgroups.kill()
-            _ = Subreaper.reapEnded(watching: pid)
-            try cgroups.remove()
-        } catch {
-            problems.append("cleanup: \(error)")
-        }
-        let outcome = ExitClassifier.classify(
-            status, cancelled: cancelled, timedOut: timedOut, oomKills: oomKills, diskFull: diskFull,
-            timeoutSeconds: job.timeoutSeconds)
-        let message = ([outcome.message].compactMap { $0 } + problems).joined(separator: "; ")
-        return ExecutionResult(
-            reason: outcome.reason,
-            exitCode: outcome.exitCode,
-            signal: outcome.signal,
-            message: message.isEmpty ? nil : message,
-            startedAt: startedAt,
-            endedAt: endedAt,
-            usage: usage
-        )
     }
 }

@@ -3,7 +3,8 @@ import Glibc
 
 /// The per-job process the agent starts detached (`mlex-compute-supervisor <jobDir>`).
 /// It owns the job from cgroup creation to `status.json`, so the job keeps its limits, timeout
-/// and a final status even while the agent is down.
+/// and a final status even while the agent is down. A job with several workers has one
+/// supervisor for all of them: it holds their shared network namespace and writes their log.
 public enum Supervisor {
     /// Runs one job to its end; `arguments` is `[jobDir]`. Returns the process exit status:
     /// 0 once a status was written for a job that started, 1 if it could not start, 2 on misuse.

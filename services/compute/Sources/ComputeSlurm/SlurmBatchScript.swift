@@ -9,18 +9,27 @@ import Foundation
 /// Beside the sandbox it writes three files into the job directory: `started` when the sandbox
 /// starts, `exit` with its status when it ends, and `timeout` when coreutils' `timeout` killed it
 /// at `timeoutSeconds` (Slurm's own limit counts whole minutes, so it is only the backstop).
+///
+/// A job of several workers is one allocation of `workers` tasks; the script runs
+/// `srun --label` over them (`SlurmBatchScript+Workers`), each task the sandbox of one worker
+/// (`SlurmWorkerScript`).
 public struct SlurmBatchScript: Sendable {
     public var jobId: String
     public var directory: URL
+    /// The one worker's sandbox; unused for several workers, whose sandbox is in `worker.sh`.
     public var sandbox: [String]
+    /// Per worker.
     public var limits: ResourceLimits
     public var timeoutSeconds: Int?
     /// Empty: the cluster's default partition.
     public var partition: String
+    public var workers: Int
+    /// Where `srun` and `scontrol` are on the node; empty: its PATH.
+    public var binDirectory: String
 
     public init(
         jobId: String, directory: URL, sandbox: [String], limits: ResourceLimits, timeoutSeconds: Int?,
-        partition: String
+        partition: String, workers: Int = 1, binDirectory: String = ""
     ) {
         self.jobId = jobId
         self.directory = directory
@@ -28,6 +37,8 @@ public struct SlurmBatchScript: Sendable {
         self.limits = limits
         self.timeoutSeconds = timeoutSeconds
         self.partition = partition
+        self.workers = workers
+        self.binDirectory = binDirectory
     }
 
     /// Slurm allocates whole CPUs: a job asking 0.5 gets one.
@@ -44,34 +55,36 @@ public struct SlurmBatchScript: Sendable {
         var lines = [
             "#!/bin/bash",
             "#SBATCH --job-name=mlex-\(jobId)",
-            "#SBATCH --output=\(dir)/log",
+            // Several workers: the log is srun's, every line labelled with its rank; Slurm's
+            // and srun's own notes go beside it, so every line of the log has a rank.
+            "#SBATCH --output=\(dir)/\(workers > 1 ? "batch.log" : "log")",
             "#SBATCH --open-mode=append",
             "#SBATCH --chdir=\(dir)",
-            "#SBATCH --nodes=1",
-            "#SBATCH --ntasks=1",
-            "#SBATCH --cpus-per-task=\(cpusPerTask)",
-            "#SBATCH --mem=\(limits.memoryMB)M",
-            // A requeued job would start again from the same directory, with half its log.
-            "#SBATCH --no-requeue",
         ]
+        lines += workers > 1 ? workerAllocation : ["#SBATCH --nodes=1", "#SBATCH --ntasks=1"]
+        lines.append("#SBATCH --cpus-per-task=\(cpusPerTask)")
+        lines.append(
+            workers > 1 ? "#SBATCH --mem-per-cpu=\(memoryPerCPU)M" : "#SBATCH --mem=\(limits.memoryMB)M")
+        // A requeued job would start again from the same directory, with half its log.
+        lines.append("#SBATCH --no-requeue")
         if !partition.isEmpty { lines.append("#SBATCH --partition=\(partition)") }
         if let minutes = timeLimitMinutes { lines.append("#SBATCH --time=\(minutes)") }
-        lines += [
-            "dir=\(Self.quote(dir))",
-            ": > \"$dir/started\"",
-        ]
+        lines.append("dir=\(Self.quote(dir))")
+        if workers > 1 { lines += masterVariables }
+        lines.append(": > \"$dir/started\"")
+        let command = workers > 1 ? srunCommand : Self.command(sandbox)
         if let seconds = timeoutSeconds {
             // coreutils' timeout kills the sandbox (bubblewrap takes the job with it) at the
             // second; a SIGKILL at or past the limit is the timeout, and the marker says so
             // before the script ends, so before Slurm calls the job ended.
             lines += [
                 "began=$SECONDS",
-                "timeout --signal=KILL \(seconds) " + Self.command(sandbox),
+                "timeout --signal=KILL \(seconds) " + command,
                 "status=$?",
                 "if [ \"$status\" -eq 137 ] && [ $((SECONDS - began)) -ge \(seconds) ]; then : > \"$dir/timeout\"; fi",
             ]
         } else {
-            lines += [Self.command(sandbox), "status=$?"]
+            lines += [command, "status=$?"]
         }
         lines += [
             "echo \"$status\" > \"$dir/exit\"",

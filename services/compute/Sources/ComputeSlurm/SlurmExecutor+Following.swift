@@ -107,18 +107,38 @@ extension SlurmExecutor {
     ) -> ExecutionResult {
         let layout = files.layout
         let job = try? JobFiles.read(SandboxJob.self, from: layout.job)
-        let outcome =
+        var outcome =
             state.outcome(
                 exitCode: files.exitStatus ?? exitCode, signal: files.exitStatus == nil ? signal : nil, reason: reason,
                 timedOut: layout.exists(layout.timeoutMarker), cancelled: layout.exists(layout.cancelMarker),
                 diskFull: JobDisk(layout).isFull, timeoutSeconds: job?.timeoutSeconds)
             ?? (.supervisorLost, nil, nil, "Slurm state \(state) is not an end")
+        if (job?.workers ?? 1) > 1 { outcome = workersOutcome(files, outcome) }
         var usage = try? JobFiles.read(ResourceUsage.self, from: files.lastUsage)
         if usage != nil { usage?.memoryBytes = 0 }
         return ExecutionResult(
             reason: outcome.reason, exitCode: outcome.exitCode, signal: outcome.signal, message: outcome.message,
             startedAt: files.modified(layout.started) ?? launchedAt,
             endedAt: files.modified(files.exit) ?? Date(), usage: usage)
+    }
+
+    /// A job of several workers that failed, ran out of memory or was killed ended by one of
+    /// them: its result is that worker's, named (`SlurmWorkerFailure`). A cancel, a timeout or
+    /// Slurm's own end stay the job's.
+    private func workersOutcome(
+        _ files: SlurmJobFiles, _ outcome: (reason: ExitReason, exitCode: Int32?, signal: Int32?, message: String?)
+    ) -> (reason: ExitReason, exitCode: Int32?, signal: Int32?, message: String?) {
+        guard [.exited, .signaled, .oomKilled].contains(outcome.reason) else { return outcome }
+        let notes = JobFiles.readText(files.batchLog) ?? ""
+        if let failure = SlurmWorkerFailure.find(exits: files.rankExits, srunNotes: notes) {
+            return (failure.reason, failure.exitCode, failure.signal, failure.message)
+        }
+        guard outcome.reason == .exited, outcome.exitCode == 0 else {
+            // srun itself failed (no step, no task started): its last words say why.
+            let last = notes.split(whereSeparator: \.isNewline).last.map { String($0) }
+            return (outcome.reason, outcome.exitCode, outcome.signal, outcome.message ?? last)
+        }
+        return outcome
     }
 
     /// Keeps the result as status.json: written once, the first answer stays the answer.

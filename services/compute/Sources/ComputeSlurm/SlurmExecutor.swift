@@ -97,9 +97,15 @@ public struct SlurmExecutor: Executor {
         try JobRoot(root).requireDisk(of: job)
         try JobFiles.write(job, to: layout.job)
         let script = SlurmBatchScript(
-            jobId: job.jobId, directory: layout.directory,
-            sandbox: try SandboxCommand.arguments(job: job, directories: layout.directories, uid: uid, gid: gid),
-            limits: job.limits, timeoutSeconds: job.timeoutSeconds, partition: partition)
+            jobId: job.jobId, directory: layout.directory, sandbox: try sandbox(of: job, in: layout),
+            limits: job.limits, timeoutSeconds: job.timeoutSeconds, partition: partition, workers: job.workers,
+            binDirectory: commands.binDirectory)
+        if job.workers > 1 {
+            try LocalExecutor.makeDirectory(files.ranks.path, mode: 0o700)
+            try JobFiles.write(
+                SlurmWorkerScript(directory: layout.directory, sandbox: script.sandbox, memoryMB: job.limits.memoryMB)
+                    .text, to: files.workerScript)
+        }
         try JobFiles.write(script.text, to: files.script)
         let slurmId: String
         do {
@@ -123,6 +129,25 @@ public struct SlurmExecutor: Executor {
             // Start latency is what a user waits for; the marker is a cheap stat.
             try await Task.sleep(for: .milliseconds(5))
         }
+    }
+
+    /// The sandbox of the job's workers. One worker: no network, and its variables fixed (rank
+    /// 0 of 1, the master itself). Several: the host's network, as they may be on different
+    /// nodes, and variables `SlurmWorkerScript` fills in per task (the values here are
+    /// placeholders it replaces).
+    private func sandbox(of job: SandboxJob, in layout: JobLayout) throws -> [String] {
+        guard job.workers > 1 else {
+            return try SandboxCommand.arguments(
+                job: job, directories: layout.directories, uid: uid, gid: gid,
+                workerVariables: WorkerEnvironment.variables(
+                    rank: 0, localRank: 0, worldSize: 1, masterAddress: "127.0.0.1"),
+                network: .own)
+        }
+        return try SandboxCommand.arguments(
+            job: job, directories: layout.directories, uid: uid, gid: gid,
+            workerVariables: WorkerEnvironment.variables(
+                rank: 0, localRank: 0, worldSize: job.workers, masterAddress: "127.0.0.1"),
+            network: .host)
     }
 
     public func knownJobs() throws -> [String] {

@@ -139,14 +139,17 @@ func start(
     _ command: [String],
     limits: ResourceLimits = roomyLimits,
     timeoutSeconds: Int? = nil,
+    environment: [String: String] = [:],
+    workers: Int = 1,
     jobId: String = newJobId(),
     fill: (JobDirectories) throws -> Void = { _ in }
 ) async throws -> (jobId: String, directories: JobDirectories) {
     let directories = try await harness.executor.prepare(jobId: jobId, diskMB: limits.diskMB)
     try fill(directories)
     try await harness.executor.launch(
-        SandboxJob(jobId: jobId, command: command, limits: limits, timeoutSeconds: timeoutSeconds, image: harness.image)
-    )
+        SandboxJob(
+            jobId: jobId, command: command, environment: environment, limits: limits, timeoutSeconds: timeoutSeconds,
+            image: harness.image, workers: workers))
     return (jobId, directories)
 }
 
@@ -171,10 +174,13 @@ func run(
     _ command: [String],
     limits: ResourceLimits = roomyLimits,
     timeoutSeconds: Int? = nil,
+    environment: [String: String] = [:],
+    workers: Int = 1,
     fill: (JobDirectories) throws -> Void = { _ in }
 ) async throws -> (result: ExecutionResult, log: String, directories: JobDirectories) {
     let (jobId, directories) = try await start(
-        harness, command, limits: limits, timeoutSeconds: timeoutSeconds, fill: fill)
+        harness, command, limits: limits, timeoutSeconds: timeoutSeconds, environment: environment, workers: workers,
+        fill: fill)
     let result = try await finish(harness.executor, jobId)
     return (result, try fullLog(harness.executor, jobId), directories)
 }
@@ -229,4 +235,28 @@ func hostBytes(of jobId: String, in harness: Harness) -> Int {
 /// Whether anything is mounted at a path naming `jobId` (its disk, say).
 func hasMounts(_ jobId: String) -> Bool {
     (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8))?.contains(jobId) ?? false
+}
+
+/// A TCP listener on the host's 127.0.0.1, outside every sandbox.
+struct TestListener {
+    let fd: Int32
+    let port: UInt16
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                bind(fd, generic, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, generic, &length) == 0
+            }
+        }
+        guard fd >= 0, bound else { throw POSIXError(.EADDRNOTAVAIL) }
+        self.fd = fd
+        self.port = UInt16(bigEndian: address.sin_port)
+    }
+
+    func close() { _ = Glibc.close(fd) }
 }

@@ -40,6 +40,41 @@ struct SlurmJobTests {
         )
     }
 
+    @Test("two workers under Slurm all-reduce over gloo: one allocation of two tasks, lines keep their rank")
+    func twoWorkers() async throws {
+        let owner = try await ComputeCluster.shared().newOwner()
+        let cluster = try await cluster(owner.token)
+        let jobID = try await cluster.submit(
+            pythonJob(
+                owner.project, MultiWorkerJobTests.allReduce,
+                [
+                    "queue": .string(Self.queue), "workers": 2, "resources": ["cpus": 1, "memoryMB": 768],
+                    "timeoutSeconds": 240,
+                ]),
+            token: owner.token)
+        let job = try await cluster.finished(jobID, token: owner.token, seconds: 300)
+        let entries = try await MultiWorkerJobTests.entries(cluster, jobID, token: owner.token)
+        #expect(job["state"] == "succeeded", "\(job.jsonText)\n\(entries.map(\.jsonText).joined(separator: "\n"))")
+        for rank in 0..<2 {
+            #expect(
+                entries.contains {
+                    $0["rank"]?.intValue == Int64(rank)
+                        && $0["message"]?.stringValue?.hasPrefix("rank \(rank) of 2 local \(rank) master ") == true
+                        && $0["message"]?.stringValue?.hasSuffix(" sum 3.0") == true
+                }, "rank \(rank): \(entries.map(\.jsonText))")
+        }
+        let runID = try #require(job["runId"]?.stringValue)
+        let history = try await withRetries(100) {
+            let points =
+                try await cluster.data(
+                    "GET", "/v1/runs/\(runID)/metrics/history?key=allreduced", token: owner.token
+                ).body["items"]?.arrayValue ?? []
+            guard !points.isEmpty else { throw POSIXError(.EAGAIN) }
+            return points
+        }
+        #expect(history.map { $0["value"]?.numberValue } == [3], "one point, rank 0's")
+    }
+
     @Test("Slurm enforces the limits: past memory is oom_killed, a timeout ends it, cancel scancels it")
     func limits() async throws {
         let owner = try await ComputeCluster.shared().newOwner()
