@@ -245,7 +245,7 @@ package.targets += service(
     "UsersService",
     folder: "users",
     executable: "mlex-users",
-    serviceKit + [.hummingbirdBcrypt, .jwtKit, .crypto, .nioCore, .nioPosix],
+    serviceKit + ["DataClient", .hummingbirdBcrypt, .jwtKit, .crypto, .nioCore, .nioPosix],
     tests: [
         "KafkaBus", "Auth", "Bus", "Platform", "PlatformTesting", .hummingbird, .hummingbirdTesting, .httpTypes,
         .nioCore, .jwtKit, .crypto,

@@ -35,14 +35,29 @@ public struct AuthRequestContext: AuthenticatedRequestContext {
 /// Requires `Authorization: Bearer <token>` (an access, service or personal API token) on every
 /// route it guards; `PlatformApplication.build(authentication:)` puts it in front of every
 /// route not documented as open. A missing or bad token is 401 before any handler runs.
+///
+/// With an `AuditTrail` it also records every state-changing request it guards, refused ones
+/// included (a 401 here, a 403 or 404 from the handler): being the one middleware every
+/// service installs in front of its routes, it covers them all without a line in any service.
 public struct AuthMiddleware<Context: AuthenticatedRequestContext>: RouterMiddleware {
     let verifier: TokenVerifier
+    let audit: AuditTrail?
 
-    public init(verifier: TokenVerifier) {
+    public init(verifier: TokenVerifier, audit: AuditTrail? = nil) {
         self.verifier = verifier
+        self.audit = audit
     }
 
     public func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard let audit else { return try await authenticate(request, context: context, next: next) }
+        return try await audit.observe(request, context: context) { request, context in
+            try await authenticate(request, context: context, next: next)
+        }
+    }
+
+    private func authenticate(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         guard let header = request.headers[.authorization] else {
@@ -52,7 +67,9 @@ public struct AuthMiddleware<Context: AuthenticatedRequestContext>: RouterMiddle
             throw APIError.unauthorized("the Authorization header must be Bearer <token>")
         }
         var context = context
-        context.principal = try await verifier.authenticate(token)
+        let principal = try await verifier.authenticate(token)
+        context.principal = principal
+        AuditNote.current?.actor(AuditEntry.Actor(principal))
         return try await next(request, context)
     }
 

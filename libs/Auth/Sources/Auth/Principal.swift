@@ -28,10 +28,12 @@ public struct Principal: Sendable, Hashable {
     public let scopes: Set<String>
     /// The login session an access token belongs to (for logout).
     public let sessionID: String?
+    /// The id of the personal API token the caller presented, for the audit log.
+    public let apiTokenID: String?
 
     public init(
         id: String, kind: Kind, credential: Credential, role: String = "user", teams: [String] = [],
-        scopes: Set<String> = [], sessionID: String? = nil
+        scopes: Set<String> = [], sessionID: String? = nil, apiTokenID: String? = nil
     ) {
         self.id = id
         self.kind = kind
@@ -40,6 +42,18 @@ public struct Principal: Sendable, Hashable {
         self.teams = teams
         self.scopes = scopes
         self.sessionID = sessionID
+        self.apiTokenID = apiTokenID
+    }
+
+    /// What the caller proved itself with, as the audit log names it: the API token's id, or
+    /// the login session's; nil for service tokens (the service's name says it all).
+    public var tokenID: String? { apiTokenID ?? sessionID }
+
+    /// The same principal, naming the API token it came with.
+    func presenting(apiToken id: String) -> Principal {
+        Principal(
+            id: self.id, kind: kind, credential: credential, role: role, teams: teams, scopes: scopes,
+            sessionID: sessionID, apiTokenID: id)
     }
 
     public var isAdmin: Bool { kind == .user && role == "admin" }

@@ -11,12 +11,16 @@ import Platform
 /// let auth = try await ServiceAuthentication.start(settings: settings, bus: backends.bus, logger: logger)
 /// PlatformApplication.build(…, services: [auth.follower, …], authentication: auth.middleware())
 /// ```
+/// The middleware also audits every state-changing request (`AuditTrail`), and the follower,
+/// the one `Service` of this kit every service runs, publishes those entries.
 public struct ServiceAuthentication: Sendable {
     public let verifier: TokenVerifier
     /// Runs as one of the service's `Service`s; already caught up when `start` returns.
     public let follower: UsersEventFollower
     public let serviceTokens: ServiceTokenSource
     public let users: UsersClient
+    /// This process's audit entries on their way to `mlex.audit`; `follower` drains it.
+    public let audit: AuditTrail
 
     public static let settings = [ServiceCredential.fileSetting]
 
@@ -38,8 +42,9 @@ public struct ServiceAuthentication: Sendable {
                 "the users service's keys are not available yet; tokens are refused until they are",
                 metadata: ["error": "\(error)"])
         }
+        let audit = AuditTrail(service: settings.service, bus: bus, logger: logger)
         let follower = try await UsersEventFollower(
-            bus: bus, verifier: verifier, service: settings.service, logger: logger)
+            bus: bus, verifier: verifier, service: settings.service, logger: logger, audit: audit)
         try await follower.catchUp()
         let credential = try ServiceCredential.load(
             settings.service, stateDirectory: settings.stateDirectory,
@@ -47,13 +52,13 @@ public struct ServiceAuthentication: Sendable {
         return ServiceAuthentication(
             verifier: verifier, follower: follower,
             serviceTokens: ServiceTokenSource(service: settings.service, credential: credential, users: users),
-            users: users
+            users: users, audit: audit
         )
     }
 
     public func middleware<Context: AuthenticatedRequestContext>(
         for context: Context.Type = Context.self
     ) -> AuthMiddleware<Context> {
-        AuthMiddleware(verifier: verifier)
+        AuthMiddleware(verifier: verifier, audit: audit)
     }
 }

@@ -121,10 +121,9 @@ public final class TokenVerifier: Sendable {
                 throw APIError.unauthorized("the API token is unknown, expired or revoked")
             }
             let until = min(now.addingTimeInterval(apiTokenCacheSeconds), verified.expiresAt ?? .distantFuture)
-            remember(
-                token,
-                Entry(principal: verified.principal, validUntil: until, apiTokenID: verified.tokenID, issuedAt: nil))
-            return verified.principal
+            let principal = verified.principal.presenting(apiToken: verified.tokenID)
+            remember(token, Entry(principal: principal, validUntil: until, apiTokenID: verified.tokenID, issuedAt: nil))
+            return principal
         }
         let claims = try await verifyJWT(token)
         let entry = Entry(

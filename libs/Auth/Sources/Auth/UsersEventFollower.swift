@@ -22,14 +22,20 @@ public struct UsersEventFollower: Service {
     let group: String
     let logger: Logger
     let subscription: any BusSubscription
+    /// The process's audit trail, published alongside: services list this follower among their
+    /// `Service`s already, so the trail needs no line of its own in each of them.
+    let audit: AuditTrail?
 
     /// Subscribes now, so events published from this moment on are not missed.
-    public init(bus: any Bus, verifier: TokenVerifier, service: ServiceName, logger: Logger) async throws {
+    public init(
+        bus: any Bus, verifier: TokenVerifier, service: ServiceName, logger: Logger, audit: AuditTrail? = nil
+    ) async throws {
         self.bus = bus
         self.verifier = verifier
         self.group = "\(service.rawValue).auth.\(ID.make())"
         self.logger = logger
         self.subscription = try await bus.subscribe(group: group, topic: Self.topic)
+        self.audit = audit
     }
 
     /// Applies everything published so far; call before serving.
@@ -40,6 +46,14 @@ public struct UsersEventFollower: Service {
     }
 
     public func run() async throws {
+        guard let audit else { return try await follow() }
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await audit.run() }
+            try await follow()
+        }
+    }
+
+    private func follow() async throws {
         var failures = 0
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {

@@ -16,7 +16,9 @@ public enum Topics {
     public static let models = "mlex.models"
     public static let compute = "mlex.compute"
     public static let tags = "mlex.tags"
-    public static let all = [users, data, ingest, models, compute, tags]
+    /// Every service's audit entries (libs/Auth's `AuditTrail`), kept queryable by users.
+    public static let audit = "mlex.audit"
+    public static let all = [users, data, ingest, models, compute, tags, audit]
 }
 
 public protocol Bus: Sendable {

@@ -25,18 +25,19 @@ enum AccountRoutes {
                     ["email": Schema.string, "password": Schema.string, "displayName": Schema.string],
                     required: ["email", "password", "displayName"]),
                 status: 201, response: Schema.ref("User"), open: true
-            )
-        ) { request, context in
-            let registration = try await request.decodeJSON(as: Registration.self, context: context)
-            if try await core.directory.user(email: registration.email) != nil {
-                throw APIError.conflict("an account with this email exists", code: "email_taken", field: "email")
-            }
-            let created = try await core.directory.create(
-                email: registration.email, displayName: registration.displayName,
-                passwordHash: try await core.passwords.hash(registration.password), role: .user
-            )
-            return JSONResponse(try JSONValue(encoding: created.profile), status: .created)
-        }
+            ),
+            use: core.auditTrail.auditing { request, context in
+                let registration = try await request.decodeJSON(as: Registration.self, context: context)
+                AuditNote.current?.account(registration.email)
+                if try await core.directory.user(email: registration.email) != nil {
+                    throw APIError.conflict("an account with this email exists", code: "email_taken", field: "email")
+                }
+                let created = try await core.directory.create(
+                    email: registration.email, displayName: registration.displayName,
+                    passwordHash: try await core.passwords.hash(registration.password), role: .user
+                )
+                return JSONResponse(try JSONValue(encoding: created.profile), status: .created)
+            })
 
         api.get("/v1/users/me", OperationDoc("The caller's own account", tags: ["users"], response: Schema.ref("User")))
         { _, context in

@@ -22,31 +22,10 @@ enum SessionRoutes {
                 body: Schema.object(
                     ["email": Schema.string, "password": Schema.string], required: ["email", "password"]),
                 status: 201, response: tokens, open: true
-            )
-        ) { request, context in
-            let login = try await request.decodeJSON(as: Login.self, context: context)
-            let keys = [
-                "account:\(login.email)", "address:\(core.clientAddress(request, peer: context.remoteAddress))",
-            ]
-            try await core.admit(keys)
-            let user = try await core.directory.user(email: login.email)
-            let matches = try await core.passwords.verify(
-                login.password, hash: user?.passwordHash ?? core.passwords.decoy)
-            guard let user, matches else {
-                core.throttle.recordFailure(for: keys)
-                throw APIError(.unauthorized, code: "invalid_credentials", message: "wrong email or password")
-            }
-            guard !user.disabled else {
-                throw APIError(
-                    .forbidden, code: "account_disabled", message: "this account is disabled; ask an administrator")
-            }
-            core.throttle.recordSuccess(for: keys[0])
-            let session = try await core.directory.startSession(
-                userID: user.id, lifetime: core.settings.refreshTokenLifetime)
-            let tokens = try await core.issueTokens(
-                for: user, sessionID: session.sessionID, refreshToken: session.refreshToken)
-            return JSONResponse(try JSONValue(encoding: tokens), status: .created)
-        }
+            ),
+            use: core.auditTrail.auditing { request, context in
+                try await login(request, context, core)
+            })
 
         api.post(
             "/v1/sessions/refresh",
@@ -54,22 +33,24 @@ enum SessionRoutes {
                 "Exchange a refresh token for new tokens; the refresh token rotates, and reusing an old one revokes the session",
                 tags: ["sessions"], body: Schema.object(["refreshToken": Schema.string], required: ["refreshToken"]),
                 response: tokens, open: true
-            )
-        ) { request, context in
-            let body = try await request.decodeJSON(as: RefreshRequest.self, context: context)
-            switch try await core.directory.rotate(body.refreshToken, lifetime: core.settings.refreshTokenLifetime) {
-            case .refused(let reason):
-                throw APIError(.unauthorized, code: "invalid_refresh_token", message: reason)
-            case .rotated(let userID, let sessionID, let refreshToken):
-                guard let user = try await core.directory.user(id: userID), !user.disabled else {
-                    throw APIError(.unauthorized, code: "invalid_refresh_token", message: "the account is disabled")
+            ),
+            use: core.auditTrail.auditing { request, context in
+                let body = try await request.decodeJSON(as: RefreshRequest.self, context: context)
+                switch try await core.directory.rotate(body.refreshToken, lifetime: core.settings.refreshTokenLifetime)
+                {
+                case .refused(let reason):
+                    throw APIError(.unauthorized, code: "invalid_refresh_token", message: reason)
+                case .rotated(let userID, let sessionID, let refreshToken):
+                    guard let user = try await core.directory.user(id: userID), !user.disabled else {
+                        throw APIError(.unauthorized, code: "invalid_refresh_token", message: "the account is disabled")
+                    }
+                    AuditNote.current?.actor(.init(kind: .user, id: user.id, tokenID: sessionID))
+                    return JSONResponse(
+                        try JSONValue(
+                            encoding: try await core.issueTokens(
+                                for: user, sessionID: sessionID, refreshToken: refreshToken)))
                 }
-                return JSONResponse(
-                    try JSONValue(
-                        encoding: try await core.issueTokens(
-                            for: user, sessionID: sessionID, refreshToken: refreshToken)))
-            }
-        }
+            })
 
         api.post(
             "/v1/sessions/service",
@@ -86,30 +67,32 @@ enum SessionRoutes {
                     ],
                     required: ["accessToken", "tokenType", "expiresIn", "scopes"]
                 ), open: true
-            )
-        ) { request, context in
-            let login = try await request.decodeJSON(as: ServiceLogin.self, context: context)
-            let service = login.service
-            // A credential is 48 random bytes: guessing it is hopeless, so the right one is never
-            // throttled — whoever else fails, from wherever, a restarted agent can log in. Only
-            // failures are counted and slowed, per address and never per service, so nobody can
-            // lock a service account out.
-            guard let scopes = core.serviceAccounts.verify(service: service, credential: login.credential) else {
-                let keys = ["service-address:\(core.clientAddress(request, peer: context.remoteAddress))"]
-                try await core.admit(keys)
-                core.throttle.recordFailure(for: keys)
-                throw APIError(
-                    .unauthorized, code: "invalid_credentials", message: "wrong credential for \(service.rawValue)")
-            }
-            let claims = AccessClaims(
-                subject: service.rawValue, kind: .service, role: "service", teams: [], scope: scopes,
-                sessionID: nil, issuedAt: Date(), lifetime: core.settings.serviceTokenLifetime
-            )
-            let token = ServiceToken(
-                accessToken: try await core.keys.sign(claims), expiresIn: Int64(core.settings.serviceTokenLifetime),
-                scopes: scopes)
-            return JSONResponse(try JSONValue(encoding: token), status: .created)
-        }
+            ),
+            use: core.auditTrail.auditing { request, context in
+                let login = try await request.decodeJSON(as: ServiceLogin.self, context: context)
+                let service = login.service
+                AuditNote.current?.account(service.rawValue)
+                // A credential is 48 random bytes: guessing it is hopeless, so the right one is never
+                // throttled — whoever else fails, from wherever, a restarted agent can log in. Only
+                // failures are counted and slowed, per address and never per service, so nobody can
+                // lock a service account out.
+                guard let scopes = core.serviceAccounts.verify(service: service, credential: login.credential) else {
+                    let keys = ["service-address:\(core.clientAddress(request, peer: context.remoteAddress))"]
+                    try await core.admit(keys)
+                    core.throttle.recordFailure(for: keys)
+                    throw APIError(
+                        .unauthorized, code: "invalid_credentials", message: "wrong credential for \(service.rawValue)")
+                }
+                let claims = AccessClaims(
+                    subject: service.rawValue, kind: .service, role: "service", teams: [], scope: scopes,
+                    sessionID: nil, issuedAt: Date(), lifetime: core.settings.serviceTokenLifetime
+                )
+                let token = ServiceToken(
+                    accessToken: try await core.keys.sign(claims), expiresIn: Int64(core.settings.serviceTokenLifetime),
+                    scopes: scopes)
+                AuditNote.current?.actor(.init(kind: .service, id: service.rawValue))
+                return JSONResponse(try JSONValue(encoding: token), status: .created)
+            })
 
         api.delete(
             "/v1/sessions/current",
@@ -125,5 +108,35 @@ enum SessionRoutes {
             try await core.directory.revokeSession(sessionID)
             return HTTPResponse.Status.noContent
         }
+    }
+
+    /// `POST /v1/sessions`. The audit entry names the account tried, and once signed in the user
+    /// and the new session; never the password.
+    static func login(
+        _ request: Request, _ context: AuthRequestContext, _ core: UsersCore
+    ) async throws -> JSONResponse<JSONValue> {
+        let login = try await request.decodeJSON(as: Login.self, context: context)
+        AuditNote.current?.account(login.email)
+        let keys = [
+            "account:\(login.email)", "address:\(core.clientAddress(request, peer: context.remoteAddress))",
+        ]
+        try await core.admit(keys)
+        let user = try await core.directory.user(email: login.email)
+        let matches = try await core.passwords.verify(login.password, hash: user?.passwordHash ?? core.passwords.decoy)
+        guard let user, matches else {
+            core.throttle.recordFailure(for: keys)
+            throw APIError(.unauthorized, code: "invalid_credentials", message: "wrong email or password")
+        }
+        guard !user.disabled else {
+            throw APIError(
+                .forbidden, code: "account_disabled", message: "this account is disabled; ask an administrator")
+        }
+        core.throttle.recordSuccess(for: keys[0])
+        let session = try await core.directory.startSession(
+            userID: user.id, lifetime: core.settings.refreshTokenLifetime)
+        AuditNote.current?.actor(.init(kind: .user, id: user.id, tokenID: session.sessionID, name: login.email))
+        let tokens = try await core.issueTokens(
+            for: user, sessionID: session.sessionID, refreshToken: session.refreshToken)
+        return JSONResponse(try JSONValue(encoding: tokens), status: .created)
     }
 }

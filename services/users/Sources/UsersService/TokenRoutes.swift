@@ -32,6 +32,7 @@ enum TokenRoutes {
             let creation = try await request.decodeJSON(as: APITokenCreation.self, context: context)
             let created = try await core.directory.createAPIToken(
                 userID: principal.id, name: creation.name, expires: creation.expires)
+            AuditNote.current?.entity(created.token.id)
             return JSONResponse(
                 try JSONValue(encoding: CreatedAPIToken(token: created.secret, apiToken: created.token.summary)),
                 status: .created)

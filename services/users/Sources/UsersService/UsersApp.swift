@@ -6,6 +6,7 @@ import Logging
 import NIOPosix
 import Platform
 import Prometheus
+import ServiceLifecycle
 
 /// The users service: accounts, login sessions, API tokens and the keys that sign access
 /// tokens. Tests build exactly this (docs/design.md §1).
@@ -16,8 +17,10 @@ public enum UsersApp {
     )
     public static let extraSettings = UsersSettings.all + Backends.settings
 
+    /// `auditClock` is the audit retention's time (tests move it instead of waiting).
     public static func buildApplication(
-        settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+        settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        auditClock: AuditClock = .system
     ) async throws -> some ApplicationProtocol {
         let options = try UsersSettings(settings)
         let backends = try await Backends.open(settings, domains: ["users"], logger: logger)
@@ -48,22 +51,36 @@ public enum UsersApp {
         try await FirstAdmin.ensure(
             options, directory: directory, passwords: passwords, stateDirectory: settings.stateDirectory, logger: logger
         )
+        let auditLog = AuditLog(store: backends.store, directory: directory)
+        let projectRoles = ProjectRoles(
+            store: backends.store,
+            data: ProjectRoleLookup(
+                dataURL: settings.peerURLs[.data] ?? "http://127.0.0.1:\(ServiceName.data.defaultPort)"),
+            logger: logger)
         let core = UsersCore(
             settings: options, directory: directory, teams: teams, passwords: passwords, keys: keys,
             throttle: LoginThrottle(), verifier: verifier,
             serviceAccounts: ServiceAccounts(
-                stateDirectory: settings.stateDirectory, credentialsDirectory: options.serviceCredentialsDir)
+                stateDirectory: settings.stateDirectory, credentialsDirectory: options.serviceCredentialsDir),
+            auditTrail: AuditTrail(service: .users, bus: backends.bus, logger: logger), auditLog: auditLog,
+            projectRoles: projectRoles
         )
+        let auditServices: [any Service] = [
+            core.auditTrail, auditLog.consumer(bus: backends.bus, logger: logger),
+            projectRoles.follower(bus: backends.bus, logger: logger),
+            AuditRetention(log: auditLog, retention: options.auditRetention, clock: auditClock, logger: logger),
+        ]
 
         return try PlatformApplication.build(
             info: info, settings: settings, logger: logger, metrics: metrics, context: AuthRequestContext.self,
-            readiness: backends.readiness, services: backends.services(logger: logger),
-            authentication: AuthMiddleware(verifier: verifier)
+            readiness: backends.readiness, services: backends.services(logger: logger) + auditServices,
+            authentication: AuthMiddleware(verifier: verifier, audit: core.auditTrail)
         ) { api in
             AccountRoutes.register(api, core)
             SessionRoutes.register(api, core)
             TokenRoutes.register(api, core)
             TeamRoutes.register(api, core)
+            AuditRoutes.register(api, core)
         }
     }
 }

@@ -14,6 +14,11 @@ struct UsersCore: Sendable {
     let throttle: LoginThrottle
     let verifier: TokenVerifier
     let serviceAccounts: ServiceAccounts
+    /// This process's own audit entries, on their way to `mlex.audit`.
+    let auditTrail: AuditTrail
+    /// The platform's audit log as stored here, and who may read a project's part of it.
+    let auditLog: AuditLog
+    let projectRoles: ProjectRoles
 
     /// Lets a login attempt under these keys go on, slowed, or refuses it (429) as the
     /// throttle says.

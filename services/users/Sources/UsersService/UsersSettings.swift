@@ -30,9 +30,13 @@ struct UsersSettings: Sendable {
         "Directory of the services' credentials (`service-<name>` files, compose secrets). Empty: `<stateDir>/secrets`, generated there on first use."
     )
 
+    static let auditRetentionDays = Setting(
+        "mlex.users.auditRetentionDays", default: "365",
+        "How long the audit log (`GET /v1/audit`) keeps an entry, in days; older entries are deleted hourly.")
+
     static let all = [
         accessTokenMinutes, refreshTokenDays, bcryptCost, trustedProxies, adminEmail, adminPasswordFile,
-        serviceTokenMinutes, serviceCredentialsDir,
+        serviceTokenMinutes, serviceCredentialsDir, auditRetentionDays,
     ]
 
     var accessTokenLifetime: TimeInterval
@@ -43,6 +47,7 @@ struct UsersSettings: Sendable {
     var adminPasswordFile: String
     var serviceTokenLifetime: TimeInterval
     var serviceCredentialsDir: String
+    var auditRetention: TimeInterval
 
     init(_ settings: ServiceSettings) throws {
         let config = settings.config
@@ -55,5 +60,6 @@ struct UsersSettings: Sendable {
         adminPasswordFile = config.string(Self.adminPasswordFile)
         serviceTokenLifetime = TimeInterval(try config.int(Self.serviceTokenMinutes, in: 1...1440) * 60)
         serviceCredentialsDir = config.string(Self.serviceCredentialsDir)
+        auditRetention = TimeInterval(try config.int(Self.auditRetentionDays, in: 1...36500) * 86400)
     }
 }

@@ -10,12 +10,15 @@ import UsersService
 @Suite("users: teams")
 struct TeamTests {
     /// The same flow on the embedded store and on MongoDB (a real nx-27017): the service
-    /// runs unchanged on either.
+    /// runs unchanged on either. Its batches go through the journal there, as data's tests do:
+    /// the audit and membership consumers commit beside the requests, and nx-27017's
+    /// transactions of several sessions interleave (docs/mongodb.md).
     @Test(
         "a creator maintains its team; maintainers add and remove; members see; strangers get 404",
         arguments: ["sqlite", "mongodb"])
     func lifecycle(store: String) async throws {
-        let (app, _) = try await usersApp(store: store == "mongodb" ? try WireServers.mongoDatabaseURL() : "")
+        let (app, _) = try await usersApp(
+            store: store == "mongodb" ? try WireServers.mongoDatabaseURL() + "&mlexBatch=journal" : "")
         try await app.test(.router) { client in
             try await client.register("ada@lab.example")
             let bob = try await client.register("bob@lab.example")["id"]!.text

@@ -15,8 +15,10 @@ let adminPassword = "correct horse battery"
 /// Without `adminPasswordFromFile` the service generates the admin's password itself.
 /// `store` picks the document store (`MLEX_STORE`), the embedded SQLite file by default.
 /// `bus` likewise (`MLEX_BUS`), the embedded log by default.
+/// `auditClock` drives the audit log's retention.
 func usersApp(
-    state: URL? = nil, adminPasswordFromFile: Bool = true, store: String = "", bus: String = ""
+    state: URL? = nil, adminPasswordFromFile: Bool = true, store: String = "", bus: String = "",
+    auditClock: AuditClock = .system
 ) async throws -> (some ApplicationProtocol, URL) {
     let directory = try state ?? temporaryDirectory()
     let passwordFile = directory.appendingPathComponent("admin-password")
@@ -29,7 +31,10 @@ func usersApp(
             "MLEX_DB_DIR": repositoryRoot().appendingPathComponent("db").path, "MLEX_STORE": store, "MLEX_BUS": bus,
         ]
     )
-    return (try await UsersApp.buildApplication(settings: settings, logger: quietLogger()), directory)
+    return (
+        try await UsersApp.buildApplication(settings: settings, logger: quietLogger(), auditClock: auditClock),
+        directory
+    )
 }
 
 extension TestClientProtocol {
