@@ -6,7 +6,7 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct IsolationTests {
     @Test(arguments: Backend.allCases) func aJobHasNoNetworkButLoopback(_ backend: Backend) async throws {
-        let listener = try LoopbackListener()
+        let listener = try TestListener()
         defer { listener.close() }
         try await withExecutor(backend) { harness in
             let (result, log, _) = try await run(
@@ -82,28 +82,4 @@ struct IsolationTests {
             #expect(!FileManager.default.fileExists(atPath: "/tmp/" + match.2), "not in the host's /tmp")
         }
     }
-}
-
-/// A TCP listener on 127.0.0.1 in the test process, outside every sandbox.
-private struct LoopbackListener {
-    let fd: Int32
-    let port: UInt16
-
-    init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
-                bind(fd, generic, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, generic, &length) == 0
-            }
-        }
-        guard fd >= 0, bound else { throw POSIXError(.EADDRNOTAVAIL) }
-        self.fd = fd
-        self.port = UInt16(bigEndian: address.sin_port)
-    }
-
-    func close() { _ = Glibc.close(fd) }
 }

@@ -27,6 +27,21 @@ struct MultiWorkerJobTests {
             .arrayValue ?? []
     }
 
+    /// A metric's points in the job's run, once the first has arrived.
+    static func history(
+        _ cluster: ComputeCluster, run runID: String, key: String, token: String
+    ) async throws
+        -> [JSONValue]
+    {
+        try await withRetries(100) {
+            let points =
+                try await cluster.data("GET", "/v1/runs/\(runID)/metrics/history?key=\(key)", token: token).body[
+                    "items"]?.arrayValue ?? []
+            guard !points.isEmpty else { throw POSIXError(.EAGAIN) }
+            return points
+        }
+    }
+
     @Test("two workers all-reduce over gloo in their shared namespace; lines keep their rank, metrics come from rank 0")
     func allReduce() async throws {
         let cluster = try ComputeCluster.shared()
@@ -54,14 +69,7 @@ struct MultiWorkerJobTests {
         #expect(!entries.contains { $0["rank"] == 0 && $0["message"]?.stringValue?.hasPrefix("::mlex") == true })
 
         let runID = try #require(job["runId"]?.stringValue)
-        let history = try await withRetries(100) {
-            let points =
-                try await cluster.data(
-                    "GET", "/v1/runs/\(runID)/metrics/history?key=allreduced", token: owner.token
-                ).body["items"]?.arrayValue ?? []
-            guard !points.isEmpty else { throw POSIXError(.EAGAIN) }
-            return points
-        }
+        let history = try await Self.history(cluster, run: runID, key: "allreduced", token: owner.token)
         #expect(history.map { $0["value"]?.numberValue } == [3], "one point, rank 0's")
         let rankOne = try await cluster.data("GET", "/v1/runs/\(runID)/logs?rank=1", token: owner.token).body
         #expect((rankOne["items"]?.arrayValue ?? []).allSatisfy { $0["rank"] == 1 })

@@ -64,14 +64,8 @@ struct SlurmJobTests {
                 }, "rank \(rank): \(entries.map(\.jsonText))")
         }
         let runID = try #require(job["runId"]?.stringValue)
-        let history = try await withRetries(100) {
-            let points =
-                try await cluster.data(
-                    "GET", "/v1/runs/\(runID)/metrics/history?key=allreduced", token: owner.token
-                ).body["items"]?.arrayValue ?? []
-            guard !points.isEmpty else { throw POSIXError(.EAGAIN) }
-            return points
-        }
+        let history = try await MultiWorkerJobTests.history(
+            cluster, run: runID, key: "allreduced", token: owner.token)
         #expect(history.map { $0["value"]?.numberValue } == [3], "one point, rank 0's")
     }
 
