@@ -13,6 +13,9 @@
 # SLURM_CLUSTER_MEMORY_MB); partitions `debug` (default) and `batch`. The suffix keeps two
 # clusters (two test processes at once) apart: slurmd names its cgroups
 # /sys/fs/cgroup/<controller>/slurm_<node>/, and job ids restart at 1 in each cluster.
+# The node has SLURM_CLUSTER_GPUS (default 2) GPUs that exist only in Slurm's books: a `gpu` gres
+# whose device files are /dev/null-like devices under STATE_DIR/dev (gres.conf), so Slurm counts, allocates
+# and names them (CUDA_VISIBLE_DEVICES=0 in a job of --gres=gpu:1) on a machine without GPUs.
 # Limits are enforced by task/cgroup (cgroup v1 here: ConstrainRAMSpace, ConstrainCores), so a
 # job over --mem is OOM-killed (state OUT_OF_MEMORY) and one over --time ends TIMEOUT.
 # No slurmdbd: ended jobs stay visible to `scontrol show job` for MinJobAge (1 hour), and
@@ -88,10 +91,22 @@ node_name() {
 }
 
 write_config() {
-  local node cpus memory
+  local node cpus memory gpus gres=""
   node=$(node_name)
+  gpus=${SLURM_CLUSTER_GPUS:-2}
   cpus=${SLURM_CLUSTER_CPUS:-$(nproc)}
   memory=${SLURM_CLUSTER_MEMORY_MB:-$(($(awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/meminfo) - 1024))}
+  # Device files are what make Slurm track each GPU and set CUDA_VISIBLE_DEVICES: slurmd 22.05
+  # reports a count-only gpu gres as 0 (the node goes INVAL) and ignores files that are not
+  # devices. So each "GPU" is a character device like /dev/null (1,3); no ConstrainDevices, so
+  # none is ever put in a job's device cgroup.
+  : >"$state/gres.conf"
+  if ((gpus > 0)); then
+    mkdir -p "$state/dev"
+    for ((i = 0; i < gpus; i++)); do [[ -c $state/dev/gpu$i ]] || mknod "$state/dev/gpu$i" c 1 3; done
+    echo "NodeName=$node Name=gpu File=$state/dev/gpu[0-$((gpus - 1))]" >"$state/gres.conf"
+    gres=" Gres=gpu:$gpus"
+  fi
   cat >"$conf" <<EOF
 # Written by apps/run/slurm-cluster.sh: a one-node test cluster, everything under $state.
 ClusterName=mlex
@@ -114,6 +129,7 @@ SlurmdDebug=info
 ProctrackType=proctrack/cgroup
 TaskPlugin=task/cgroup,task/affinity
 SelectType=select/cons_tres
+GresTypes=gpu
 SelectTypeParameters=CR_Core_Memory
 DefMemPerCPU=256
 JobAcctGatherType=jobacct_gather/cgroup
@@ -130,7 +146,7 @@ MpiDefault=none
 SchedulerType=sched/backfill
 # Schedule a submitted job at once: back-to-back submissions waited 2-3 s to start, ~1 s with this.
 SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
-NodeName=$node NodeHostname=$(hostname -s) NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory State=UNKNOWN
+NodeName=$node NodeHostname=$(hostname -s) NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory$gres State=UNKNOWN
 PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
 PartitionName=batch Nodes=$node Default=NO MaxTime=INFINITE State=UP
 EOF

@@ -56,6 +56,9 @@ public enum AgentApp {
             let capacity = try slurm.capacity()
             if settings.config.string(AgentSettings.cpus) == "0" { options.cpus = Double(capacity.cpus) }
             if settings.config.string(AgentSettings.memoryMB) == "0" { options.memoryMB = capacity.memoryMB }
+            // The ids only count GPUs for compute's scheduler; Slurm picks the devices and names
+            // them to the job in CUDA_VISIBLE_DEVICES.
+            if options.gpus.isEmpty { options.gpus = (0..<capacity.gpus).map(String.init) }
             executor = slurm
         }
         let nodeID = try nodeIdentity(in: options.stateDirectory)

@@ -96,15 +96,16 @@ struct JobRunner: Sendable {
         environment["MLEX_PARAMS"] = JSONValue.object(assignment.params).jsonText
         // Progress lines must reach the agent while the job runs, not when Python exits.
         environment["PYTHONUNBUFFERED"] = environment["PYTHONUNBUFFERED"] ?? "1"
-        // Every worker sees all the job's GPUs (each worker's count times the workers), as under
-        // torchrun: a worker picks its own by LOCAL_RANK.
+        // Locally every worker sees all the job's GPUs (each worker's count times the workers), as
+        // under torchrun: a worker picks its own by LOCAL_RANK. A Slurm job's script replaces this
+        // with the devices Slurm allocated (SlurmSandboxLine).
         if !assignment.gpuIds.isEmpty { environment["CUDA_VISIBLE_DEVICES"] = assignment.gpuIds.joined(separator: ",") }
         let job = SandboxJob(
             jobId: assignment.jobId, command: assignment.command, environment: environment,
             inputs: try await inputs.datasets(assignment),
             limits: ResourceLimits(
                 cpus: assignment.resources.cpus, memoryMB: assignment.resources.memoryMB, pids: settings.pidsLimit,
-                diskMB: Self.diskMB(of: assignment)),
+                diskMB: Self.diskMB(of: assignment), gpus: assignment.resources.gpus),
             timeoutSeconds: assignment.timeoutSeconds, image: assignment.image, workers: assignment.workers
         )
         try await executor.launch(job)

@@ -25,7 +25,7 @@ extension SandboxJob {
         guard !command.isEmpty, !command[0].isEmpty else {
             throw ExecutorError(.invalidJob, "command is empty")
         }
-        guard limits.cpus > 0, limits.cpus.isFinite, limits.memoryMB > 0, limits.pids > 0 else {
+        guard limits.cpus > 0, limits.cpus.isFinite, limits.memoryMB > 0, limits.pids > 0, limits.gpus >= 0 else {
             throw ExecutorError(.invalidJob, "limits must be positive: \(limits)")
         }
         guard JobDisk.sizeBounds.contains(limits.diskMB) else {

@@ -33,14 +33,21 @@ extension SlurmBatchScript {
     /// padded to the widest rank: ` 0: ` of 10 or more), on stdout and stderr alike; slurmstepd
     /// writes the tasks' lines to the log itself, so srun's own notes ("task 1: Exited with
     /// exit code 3") stay in batch.log. `--kill-on-bad-exit` ends every task once one fails.
-    /// srun reads no `--cpus-per-task` from sbatch's environment (Slurm 22.05+), so it is given.
+    /// srun reads no `--cpus-per-task` from sbatch's environment (Slurm 22.05+), so it is given,
+    /// and so are the GPUs, for the same reason. Slurm binds each task to its own GPUs
+    /// (`--gpu-bind=per_task`, implied) and sets CUDA_VISIBLE_DEVICES to them: a worker sees only
+    /// its own. (`--gpu-bind=none` would show none: Slurm 22.05 then sets no CUDA_VISIBLE_DEVICES.)
     var srunCommand: String {
         let log = directory.appendingPathComponent("log").path
-        return Self.command([
+        var arguments = [
             tool("srun"), "--label", "--kill-on-bad-exit=1", "--ntasks=\(workers)", "--cpus-per-task=\(cpusPerTask)",
-            "--open-mode=append", "--output=\(log)", "--error=\(log)",
-            "/bin/bash", directory.appendingPathComponent("worker.sh").path,
-        ])
+        ]
+        if limits.gpus > 0 { arguments.append("--gpus-per-task=\(limits.gpus)") }
+        return Self.command(
+            arguments + [
+                "--open-mode=append", "--output=\(log)", "--error=\(log)",
+                "/bin/bash", directory.appendingPathComponent("worker.sh").path,
+            ])
     }
 
     private func tool(_ name: String) -> String {

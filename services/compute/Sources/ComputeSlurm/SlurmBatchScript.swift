@@ -4,7 +4,8 @@ import Foundation
 /// The batch script of one job: Slurm allocates the job's CPUs, memory and time and confines the
 /// script in its cgroup (task/cgroup); the script runs the same bubblewrap sandbox the local
 /// executor runs, so a job sees /job, /output, /tmp, its read-only datasets and no network, as
-/// an unprivileged uid, whichever executor runs it.
+/// an unprivileged uid, whichever executor runs it. GPUs are Slurm's gres (`gpuDirective`); the
+/// sandbox gets the CUDA_VISIBLE_DEVICES Slurm set for the task (`SlurmSandboxLine`).
 ///
 /// Beside the sandbox it writes three files into the job directory: `started` when the sandbox
 /// starts, `exit` with its status when it ends, and `timeout` when coreutils' `timeout` killed it
@@ -44,6 +45,15 @@ public struct SlurmBatchScript: Sendable {
     /// Slurm allocates whole CPUs: a job asking 0.5 gets one.
     public var cpusPerTask: Int { max(1, Int(limits.cpus.rounded(.up))) }
 
+    /// The job's GPUs as Slurm's gres, so Slurm places the job where they are free and gives it
+    /// devices (CUDA_VISIBLE_DEVICES in the task's environment). One worker: `--gres=gpu:<g>`
+    /// for its one node. Several: `--gpus-per-task`, since `--gres` counts per node whatever
+    /// the number of tasks Slurm puts there. nil without GPUs.
+    public var gpuDirective: String? {
+        guard limits.gpus > 0 else { return nil }
+        return workers > 1 ? "#SBATCH --gpus-per-task=\(limits.gpus)" : "#SBATCH --gres=gpu:\(limits.gpus)"
+    }
+
     /// Slurm's limit in whole minutes, one more than the job's own so `timeout`, which keeps
     /// the second, ends it first and says why.
     public var timeLimitMinutes: Int? {
@@ -65,6 +75,7 @@ public struct SlurmBatchScript: Sendable {
         lines.append("#SBATCH --cpus-per-task=\(cpusPerTask)")
         lines.append(
             workers > 1 ? "#SBATCH --mem-per-cpu=\(memoryPerCPU)M" : "#SBATCH --mem=\(limits.memoryMB)M")
+        if let gpus = gpuDirective { lines.append(gpus) }
         // A requeued job would start again from the same directory, with half its log.
         lines.append("#SBATCH --no-requeue")
         if !partition.isEmpty { lines.append("#SBATCH --partition=\(partition)") }
@@ -72,7 +83,10 @@ public struct SlurmBatchScript: Sendable {
         lines.append("dir=\(Self.quote(dir))")
         if workers > 1 { lines += masterVariables }
         lines.append(": > \"$dir/started\"")
-        let command = workers > 1 ? srunCommand : Self.command(sandbox)
+        let command =
+            workers > 1
+            ? srunCommand
+            : SlurmSandboxLine.render(sandbox, expanding: limits.gpus > 0 ? SlurmSandboxLine.slurmGPUs : [:])
         if let seconds = timeoutSeconds {
             // coreutils' timeout kills the sandbox (bubblewrap takes the job with it) at the
             // second; a SIGKILL at or past the limit is the timeout, and the marker says so

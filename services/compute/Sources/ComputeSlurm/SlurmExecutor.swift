@@ -103,8 +103,10 @@ public struct SlurmExecutor: Executor {
         if job.workers > 1 {
             try LocalExecutor.makeDirectory(files.ranks.path, mode: 0o700)
             try JobFiles.write(
-                SlurmWorkerScript(directory: layout.directory, sandbox: script.sandbox, memoryMB: job.limits.memoryMB)
-                    .text, to: files.workerScript)
+                SlurmWorkerScript(
+                    directory: layout.directory, sandbox: script.sandbox, memoryMB: job.limits.memoryMB,
+                    gpus: job.limits.gpus
+                ).text, to: files.workerScript)
         }
         try JobFiles.write(script.text, to: files.script)
         let slurmId: String
@@ -134,20 +136,15 @@ public struct SlurmExecutor: Executor {
     /// The sandbox of the job's workers. One worker: no network, and its variables fixed (rank
     /// 0 of 1, the master itself). Several: the host's network, as they may be on different
     /// nodes, and variables `SlurmWorkerScript` fills in per task (the values here are
-    /// placeholders it replaces).
+    /// placeholders it replaces). A job with GPUs gets a placeholder CUDA_VISIBLE_DEVICES too,
+    /// which overrides the job's own and which the script fills in with Slurm's (`SlurmSandboxLine`).
     private func sandbox(of job: SandboxJob, in layout: JobLayout) throws -> [String] {
-        guard job.workers > 1 else {
-            return try SandboxCommand.arguments(
-                job: job, directories: layout.directories, uid: uid, gid: gid,
-                workerVariables: WorkerEnvironment.variables(
-                    rank: 0, localRank: 0, worldSize: 1, masterAddress: "127.0.0.1"),
-                network: .own)
-        }
+        var variables = WorkerEnvironment.variables(
+            rank: 0, localRank: 0, worldSize: job.workers, masterAddress: "127.0.0.1")
+        if job.limits.gpus > 0 { variables.merge(SlurmSandboxLine.slurmGPUs) { $1 } }
         return try SandboxCommand.arguments(
-            job: job, directories: layout.directories, uid: uid, gid: gid,
-            workerVariables: WorkerEnvironment.variables(
-                rank: 0, localRank: 0, worldSize: job.workers, masterAddress: "127.0.0.1"),
-            network: .host)
+            job: job, directories: layout.directories, uid: uid, gid: gid, workerVariables: variables,
+            network: job.workers > 1 ? .host : .own)
     }
 
     public func knownJobs() throws -> [String] {

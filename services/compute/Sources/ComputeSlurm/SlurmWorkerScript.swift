@@ -3,13 +3,15 @@ import Foundation
 
 /// `worker.sh`: one worker of a job of several, started by srun once per task. It holds the
 /// worker to its own memory, runs the sandbox with the worker's variables taken from Slurm's
-/// task environment, and writes `ranks/<rank>.exit` ("<status> <oom kills>") so the job's
-/// result can name the worker that failed.
+/// task environment (and its GPUs, `SlurmSandboxLine.slurmGPUs`), and writes
+/// `ranks/<rank>.exit` ("<status> <oom kills>") so the job's result can name the worker that failed.
 public struct SlurmWorkerScript: Sendable {
     public var directory: URL
     /// The sandbox's argv, with each `--setenv` of a `variables` key given that shell value.
     public var sandbox: [String]
     public var memoryMB: Int
+    /// GPUs per worker: when non-zero, the sandbox gets the task's CUDA_VISIBLE_DEVICES from Slurm.
+    public var gpus: Int
 
     /// Each worker variable as the task's shell expands it: srun sets SLURM_PROCID and friends
     /// per task; the batch script exports the master's address and port to every task.
@@ -18,10 +20,11 @@ public struct SlurmWorkerScript: Sendable {
         "MASTER_ADDR": "$MLEX_MASTER_ADDR", "MASTER_PORT": "$MLEX_MASTER_PORT",
     ]
 
-    public init(directory: URL, sandbox: [String], memoryMB: Int) {
+    public init(directory: URL, sandbox: [String], memoryMB: Int, gpus: Int = 0) {
         self.directory = directory
         self.sandbox = sandbox
         self.memoryMB = memoryMB
+        self.gpus = gpus
     }
 
     public var text: String {
@@ -51,24 +54,9 @@ public struct SlurmWorkerScript: Sendable {
         ].joined(separator: "\n") + "\n"
     }
 
-    /// The argv quoted word by word, except the values of worker variables, which the shell
-    /// expands. Only bwrap's own options (before the first `--`) are looked at, so a job's
-    /// command that says `--setenv RANK` stays as it is.
+    /// The argv with the worker variables (and Slurm's GPUs, if it asked for any) expanded.
     var renderedSandbox: String {
-        let end = sandbox.firstIndex(of: "--") ?? sandbox.endIndex
-        var words: [String] = []
-        var index = sandbox.startIndex
-        while index < sandbox.endIndex {
-            if index < end, sandbox[index] == "--setenv", index + 2 < end {
-                let key = sandbox[index + 1]
-                let value = Self.variables[key].map { "\"\($0)\"" } ?? SlurmBatchScript.quote(sandbox[index + 2])
-                words += [SlurmBatchScript.quote("--setenv"), SlurmBatchScript.quote(key), value]
-                index += 3
-            } else {
-                words.append(SlurmBatchScript.quote(sandbox[index]))
-                index += 1
-            }
-        }
-        return words.joined(separator: " ")
+        SlurmSandboxLine.render(
+            sandbox, expanding: gpus > 0 ? Self.variables.merging(SlurmSandboxLine.slurmGPUs) { $1 } : Self.variables)
     }
 }

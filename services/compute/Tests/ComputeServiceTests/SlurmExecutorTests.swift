@@ -15,9 +15,7 @@ struct SlurmExecutorTests {
 
     init() throws {
         cluster = try SlurmTestCluster.shared.get()
-        executor = try SlurmExecutor(
-            root: try temporaryDirectory().appendingPathComponent("jobs"),
-            commands: SlurmCommands(environment: cluster.environment), partition: "debug")
+        executor = try cluster.executor()
     }
 
     /// Prepares and launches `script` (sh) as a job; its directories.

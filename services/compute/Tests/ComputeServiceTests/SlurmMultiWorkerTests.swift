@@ -17,9 +17,7 @@ struct SlurmMultiWorkerTests {
 
     init() throws {
         cluster = try SlurmTestCluster.shared.get()
-        executor = try SlurmExecutor(
-            root: try temporaryDirectory().appendingPathComponent("jobs"),
-            commands: SlurmCommands(environment: cluster.environment), partition: "debug")
+        executor = try cluster.executor()
     }
 
     /// Prepares and launches `script` (a file in /job run by `interpreter`) as a job of

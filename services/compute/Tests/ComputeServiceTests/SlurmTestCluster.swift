@@ -1,3 +1,4 @@
+import ComputeSlurm
 import Foundation
 import Glibc
 import PlatformTesting
@@ -104,3 +105,13 @@ struct SlurmTestCluster: Sendable {
 
 // atexit takes a C function, which cannot capture: the stop command lives here.
 private let stopCommand = Mutex<[String]>([])
+
+extension SlurmTestCluster {
+    /// A slurm executor submitting to this cluster's `debug` partition, its job dirs in a
+    /// fresh temporary directory: what every executor-level Slurm suite starts from.
+    func executor() throws -> SlurmExecutor {
+        try SlurmExecutor(
+            root: try temporaryDirectory().appendingPathComponent("jobs"),
+            commands: SlurmCommands(environment: environment), partition: "debug")
+    }
+}
