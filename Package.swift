@@ -210,14 +210,14 @@ package.targets += [
         "Auth",
         in: "libs/Auth",
         [
-            "Platform", "Bus", .jwtKit, .crypto, .hummingbird, .asyncHTTPClient, .nioCore, .logging,
+            "Platform", "Bus", .jwtKit, .crypto, .hummingbird, .asyncHTTPClient, .nioCore, .httpTypes, .logging,
             .serviceLifecycle,
         ]
     ),
     tests(
         "AuthTests",
         in: "libs/Auth",
-        ["Auth", "Platform", "PlatformTesting", .jwtKit, .crypto, .hummingbird, .hummingbirdTesting]
+        ["Auth", "Bus", "Platform", "PlatformTesting", .jwtKit, .crypto, .hummingbird, .hummingbirdTesting]
     ),
 
     // How services other than data use data's API.
@@ -245,7 +245,7 @@ package.targets += service(
     "UsersService",
     folder: "users",
     executable: "mlex-users",
-    serviceKit + ["DataClient", .hummingbirdBcrypt, .jwtKit, .crypto, .nioCore, .nioPosix],
+    serviceKit + ["DataClient", .hummingbirdBcrypt, .jwtKit, .crypto, .nioCore, .nioPosix, .serviceLifecycle],
     tests: [
         "KafkaBus", "Auth", "Bus", "Platform", "PlatformTesting", .hummingbird, .hummingbirdTesting, .httpTypes,
         .nioCore, .jwtKit, .crypto,
@@ -333,8 +333,8 @@ package.targets += [
         "ComputeServiceTests",
         in: "services/compute",
         [
-            "Platform", "PlatformTesting", "Auth", "ComputeTestSupport", "ComputeService", "ComputeSlurm", "ComputeAgent",
-            "ComputeExecutors", "ComputeWire", .hummingbird, .asyncHTTPClient, .nioCore,
+            "Platform", "PlatformTesting", "Auth", "Store", "ComputeTestSupport", "ComputeService", "ComputeSlurm",
+            "ComputeAgent", "ComputeExecutors", "ComputeWire", .hummingbird, .asyncHTTPClient, .nioCore,
         ]
     ),
 ]
