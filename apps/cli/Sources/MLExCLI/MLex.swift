@@ -24,6 +24,7 @@ public struct MLex: AsyncParsableCommand {
             Register.self, Login.self, Logout.self, Whoami.self,
             Submit.self, Progress.self, Logs.self, Download.self, Cancel.self, Jobs.self,
             Projects.self, Experiments.self, Runs.self, Datasets.self, Templates.self, Tokens.self,
+            QuotaCommand.self, UsageCommand.self,
         ]
     )
 

@@ -22,7 +22,8 @@ public struct AgentSettings: Sendable {
     )
     static let gpus = Setting(
         "mlex.agent.gpus", default: "",
-        "Comma-separated GPU ids offered (each given to one job at a time, as CUDA_VISIBLE_DEVICES).")
+        "Comma-separated GPU ids offered (each given to one job at a time, as CUDA_VISIBLE_DEVICES); empty on a slurm agent: the partition's gpu gres count."
+    )
     static let pidsLimit = Setting(
         "mlex.agent.pidsLimit", default: "1024", "Most processes and threads a job may have at once (cgroup pids.max).")
     static let jobUID = Setting("mlex.agent.jobUid", default: "65534", "The unprivileged uid jobs run as (never root).")
@@ -46,9 +47,14 @@ public struct AgentSettings: Sendable {
     static let heartbeatSeconds = Setting(
         "mlex.agent.heartbeatSeconds", default: "5", "How often the agent heartbeats usage to compute.")
 
+    static let orphanWorkDirMinutes = Setting(
+        "mlex.agent.orphanWorkDirMinutes", default: "60",
+        "A job work dir (and disk) the agent does not hold — left by a killed agent after compute moved the job on — is stopped and removed at the agent's start, and by a sweep every quarter of this time once it is this many minutes old."
+    )
+
     public static let all = [
         port, name, queues, cpus, memoryMB, reservedMB, diskMB, gpus, pidsLimit, jobUID, jobGID, executor, dockerSocket,
-        slurmPartition, slurmConf, slurmBin, heartbeatSeconds,
+        slurmPartition, slurmConf, slurmBin, heartbeatSeconds, orphanWorkDirMinutes,
     ]
 
     var port: Int
@@ -62,6 +68,8 @@ public struct AgentSettings: Sendable {
     var uid: UInt32
     var gid: UInt32
     var heartbeat: Duration
+    /// How old a work dir the agent does not hold must be before the sweep removes it.
+    var orphanWorkDirAge: TimeInterval
     var executor: ExecutorKind
     var dockerSocket: String
     var slurmPartition: String
@@ -109,6 +117,7 @@ public struct AgentSettings: Sendable {
         slurmConf = config.string(Self.slurmConf)
         slurmBin = config.string(Self.slurmBin)
         heartbeat = .seconds(try config.int(Self.heartbeatSeconds, in: 1...300))
+        orphanWorkDirAge = TimeInterval(try config.int(Self.orphanWorkDirMinutes, in: 1...525_600) * 60)
     }
 
     /// The size of the filesystem holding `directory` (or the nearest ancestor that exists

@@ -28,6 +28,7 @@ struct ComputeAgent: Service {
                 await withTaskGroup(of: Void.self) { loops in
                     loops.addTask { await self.followInstructions() }
                     loops.addTask { await self.heartbeat() }
+                    loops.addTask { await self.sweepOrphans() }
                     await loops.next()
                     loops.cancelAll()
                 }
@@ -107,6 +108,35 @@ struct ComputeAgent: Service {
                 }
                 try? await Task.sleep(for: Retry.backoff(after: min(failures, 4)))
             }
+        }
+    }
+
+    /// Every quarter of `mlex.agent.orphanWorkDirMinutes`, removes the work dirs this agent does
+    /// not hold (registration removed those of its start; these appear later, e.g. when a run
+    /// of a killed agent's job is taken up elsewhere) once they are that old.
+    private func sweepOrphans() async {
+        let interval = Duration.seconds(max(15, settings.orphanWorkDirAge / 4))
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            guard !Task.isCancelled else { return }
+            await removeOrphans(olderThan: settings.orphanWorkDirAge, now: Date())
+        }
+    }
+
+    /// Stops and removes each job on disk that the agent does not follow and whose work dir
+    /// was last changed more than `age` before `now`.
+    func removeOrphans(olderThan age: TimeInterval, now: Date) async {
+        let held = Set(await running.ids())
+        let jobs = settings.stateDirectory.appendingPathComponent("jobs", isDirectory: true)
+        for orphan in Set((try? executor.knownJobs()) ?? []).subtracting(held).sorted() {
+            let changed =
+                (try? jobs.appendingPathComponent(orphan).resourceValues(forKeys: [.contentModificationDateKey]))?
+                .contentModificationDate ?? now
+            guard now.timeIntervalSince(changed) > age, await !running.contains(orphan) else { continue }
+            logger.warning(
+                "removing the work dir of a job this agent does not hold", metadata: ["job": "\(orphan)"])
+            try? await executor.cancel(orphan)
+            try? executor.remove(orphan)
         }
     }
 

@@ -18,8 +18,10 @@ public enum ComputeApp {
     )
     public static let extraSettings = ComputeSettings.all + Backends.settings + ServiceAuthentication.settings
 
+    /// `now` is the clock of what expires (accounting records, usage samples): tests move it.
     public static func buildApplication(
-        settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+        settings: ServiceSettings, logger: Logger, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        now: @escaping @Sendable () -> Date = { Date() }
     ) async throws -> some ApplicationProtocol {
         let options = try ComputeSettings(settings)
         // Read before anything opens: a bad seed file stops the start like a bad setting.
@@ -39,6 +41,9 @@ public enum ComputeApp {
             services: [
                 auth.follower, memberships.follower(group: "compute.memberships", bus: backends.bus, logger: logger),
                 NodeWatch(core: core, logger: logger),
+                ComputeRetention(
+                    store: core.store, accountingRetention: options.accountingRetention,
+                    usageWindow: options.usageWindow, now: now, logger: logger),
             ]
                 + backends.services(logger: logger),
             authentication: auth.middleware()
@@ -48,6 +53,8 @@ public enum ComputeApp {
             TemplateRoutes.register(api, core)
             NodeRoutes.register(api, core)
             AgentRoutes.register(api, core)
+            QuotaRoutes.register(api, core)
+            UsageRoutes.register(api, core)
         }
     }
 }

@@ -26,13 +26,27 @@ struct ComputeSettings: Sendable {
         "Directory of the seed templates (one JSON file each) inserted at start when no template has their name yet; a bad file stops the start."
     )
 
-    static let all = [nodeTimeoutSeconds, maxActiveJobsPerUser, maxActiveJobsPerProject, defaultDiskMB, templatesDir]
+    static let usageWindowMinutes = Setting(
+        "mlex.compute.usageWindowMinutes", default: "15",
+        "How long the per-heartbeat usage samples of jobs and nodes (`/v1/jobs/{id}/usage`, `/v1/nodes/{id}/usage`) are kept, in minutes; older ones are deleted with each heartbeat and by the hourly retention pass."
+    )
+    static let accountingRetentionDays = Setting(
+        "mlex.compute.accountingRetentionDays", default: "400",
+        "How long the accounting record of an ended job (CPU-, memory-byte-, GPU- and wall seconds, behind `/v1/usage` and the monthly CPU-/GPU-hour quotas) is kept, in days; the hourly retention pass deletes older ones."
+    )
+
+    static let all = [
+        nodeTimeoutSeconds, maxActiveJobsPerUser, maxActiveJobsPerProject, defaultDiskMB, templatesDir,
+        usageWindowMinutes, accountingRetentionDays,
+    ]
 
     var nodeTimeout: TimeInterval
     var maxActiveJobsPerUser: Int
     var maxActiveJobsPerProject: Int
     var defaultDiskMB: Int
     var templatesDirectory: URL
+    var usageWindow: TimeInterval
+    var accountingRetention: TimeInterval
 
     var quota: Quota { Quota(perUser: maxActiveJobsPerUser, perProject: maxActiveJobsPerProject) }
 
@@ -43,5 +57,7 @@ struct ComputeSettings: Sendable {
         maxActiveJobsPerProject = try config.int(Self.maxActiveJobsPerProject, in: 0...1_000_000)
         defaultDiskMB = try config.int(Self.defaultDiskMB, in: ResourceRequest.diskBounds)
         templatesDirectory = URL(fileURLWithPath: config.string(Self.templatesDir))
+        usageWindow = TimeInterval(try config.int(Self.usageWindowMinutes, in: 1...10_080) * 60)
+        accountingRetention = TimeInterval(try config.int(Self.accountingRetentionDays, in: 1...3650) * 86400)
     }
 }

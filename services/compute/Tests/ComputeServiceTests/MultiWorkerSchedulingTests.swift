@@ -133,7 +133,6 @@ struct MultiWorkerSchedulingTests {
         #expect(pair.footprint.cpus == 1 && pair.footprint.memoryMB == 2048 && pair.footprint.diskMB == 10240)
         let held = JobAllocation(document: stored)
         #expect(held.cpus == 1 && held.memoryMB == 2048 && held.gpuIds == ["g0", "g1"])
-        #expect(Quota(perUser: 2, perProject: 3).reached(by: [held]) == (owners: ["u1"], projects: []))
     }
 
     @Test("a failed worker's rank leads the job's message; one worker's job reads as before")

@@ -26,9 +26,12 @@ public enum DataApp {
         let backends = try await Backends.open(settings, domains: ["data"], logger: logger)
         let auth = try await ServiceAuthentication.start(settings: settings, bus: backends.bus, logger: logger)
         let core = DataCore(store: backends.store, blobs: try Backends.openBlobs(settings))
+        let samples = StorageSamples(
+            store: core.store, quotas: core.storage, retention: options.storageSampleRetention)
         let sweeper = BlobSweeper(
             core: core, interval: options.sweepInterval, grace: 3600, uploadLifetime: options.uploadLifetime,
-            trash: TrashExpiry(core: core, defaultRetention: options.trashRetention), now: now, logger: logger)
+            trash: TrashExpiry(core: core, defaultRetention: options.trashRetention), samples: samples, now: now,
+            logger: logger)
 
         return try PlatformApplication.build(
             info: info, settings: settings, logger: logger, metrics: metrics, context: AuthRequestContext.self,
@@ -48,6 +51,7 @@ public enum DataApp {
             DatasetRoutes.register(api, core, maxFileBytes: options.maxFileBytes)
             JobRoutes.register(api, core)
             AdminRoutes.register(api, sweeper)
+            StorageQuotaRoutes.register(api, core, samples: samples)
             MLflowTrackingRoutes.register(api, core)
             MLflowArtifactRoutes.register(api, core, maxFileBytes: options.maxFileBytes)
         }

@@ -18,6 +18,7 @@ struct DataCore: Sendable {
     let uploads: UploadDirectory
     let datasets: DatasetDirectory
     let authorizer: Authorizer
+    let storage: StorageQuotas
 
     init(store: any DocumentStore, blobs: any BlobStore) {
         self.store = store
@@ -31,6 +32,7 @@ struct DataCore: Sendable {
         datasets = DatasetDirectory(store: store, ledger: ledger)
         metrics = MetricSeriesStore(store: store)
         authorizer = Authorizer(memberships: projects)
+        storage = StorageQuotas(store: store, blobs: blobs)
     }
 
     /// The project when the caller holds at least `needed` on it: 404 for outsiders (and for

@@ -19,12 +19,18 @@ struct DataSettings: Sendable {
         "How long a project, experiment, run, dataset or dataset version stays in the trash before the sweeper purges it, in days, for projects that set no `trashRetentionDays` of their own."
     )
 
-    static let all = [maxFileBytes, sweepMinutes, uploadDays, trashRetentionDays]
+    static let storageSampleDays = Setting(
+        "mlex.data.storageSampleDays", default: "400",
+        "How long the daily sample of each project's storage use (`/v1/projects/{id}/storage`) is kept, in days; the sweeper takes the samples and deletes older ones."
+    )
+
+    static let all = [maxFileBytes, sweepMinutes, uploadDays, trashRetentionDays, storageSampleDays]
 
     var maxFileBytes: Int64
     var sweepInterval: Duration
     var uploadLifetime: TimeInterval
     var trashRetention: TimeInterval
+    var storageSampleRetention: TimeInterval
 
     init(_ settings: ServiceSettings) throws {
         let config = settings.config
@@ -32,5 +38,6 @@ struct DataSettings: Sendable {
         sweepInterval = .seconds(try config.int(Self.sweepMinutes, in: 1...10_080) * 60)
         uploadLifetime = TimeInterval(try config.int(Self.uploadDays, in: 1...365) * 86400)
         trashRetention = TimeInterval(try config.int(Self.trashRetentionDays, in: ProjectChange.retentionDays) * 86400)
+        storageSampleRetention = TimeInterval(try config.int(Self.storageSampleDays, in: 1...3650) * 86400)
     }
 }

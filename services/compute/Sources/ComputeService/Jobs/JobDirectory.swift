@@ -96,11 +96,15 @@ struct JobDirectory: Sendable {
         // A nil node is no field in the record, which would leave the lost node's id stored.
         if requeue { storeOnly["nodeId"] = .null }
         let document = try updated.document()
-        try await store.batch([
-            try updated.overwrite(
-                where: ["state": .string(job.state.rawValue)], storeOnly: storeOnly, document: document),
-            ComputeEvents.write("job.\(state.rawValue)", subject: job.id, updated.view(of: document)),
-        ])
+        // A job's consumption is recorded with its end, in one batch: never lost, never twice.
+        let accounting = state.isTerminal ? JobAccounting(ended: updated) : nil
+        try await store.batch(
+            [
+                try updated.overwrite(
+                    where: ["state": .string(job.state.rawValue)], storeOnly: storeOnly, document: document),
+                ComputeEvents.write("job.\(state.rawValue)", subject: job.id, updated.view(of: document)),
+            ] + (try accounting.map { [.insert(try $0.document(), into: JobAccounting.collection)] } ?? []))
+        accounting?.count()
         core.wakeups.signal("job:\(job.id)")
         if state.isTerminal || state == .queued { core.wakeups.signal(Scheduler.topic) }
         return updated

@@ -24,6 +24,8 @@ enum JobRoutes {
             "attempt": Schema.integer,
             "retries": Schema.integer, "progress": Schema.number, "progressMessage": Schema.string,
             "usage": Schema.anyObject, "peakMemoryBytes": Schema.integer,
+            // Only on reads of a queued job: the quota it waits on.
+            "pendingReason": Schema.string,
             "cancelRequested": Schema.boolean, "rerunOf": Schema.id, "createdAt": Schema.dateTime,
             "scheduledAt": Schema.dateTime,
             "startedAt": Schema.dateTime, "endedAt": Schema.dateTime, "updatedAt": Schema.dateTime,
@@ -105,22 +107,24 @@ enum JobRoutes {
                 Query(
                     filter: filter, sort: [.descending("id")], limit: page.limit,
                     after: page.after.map { ["id": .string($0)] }))
-            return JSONResponse(page.response(try found.map { try $0.view() }))
+            return JSONResponse(page.response(try await PendingReason.views(of: found, core)))
         }
 
         api.get(
             "/v1/jobs/{id}",
             OperationDoc(
-                "A job: state with reasons and the time of each transition, progress, usage (viewers, and its owner)",
+                "A job: state with reasons and the time of each transition, progress, usage, and while queued the quota it waits on (`pendingReason`) (viewers, and its owner)",
                 tags: ["jobs"], response: Schema.ref("Job"))
         ) { _, context in
-            JSONResponse(try await core.job(try context.parameters.requireID("id"), context, needs: .viewer).view())
+            JSONResponse(
+                try await PendingReason.view(
+                    of: try await core.job(try context.parameters.requireID("id"), context, needs: .viewer), core))
         }
 
         api.get(
             "/v1/jobs/{id}/usage",
             OperationDoc(
-                "The job's CPU, memory and pids usage now, its peak memory, and its samples of the last 15 minutes, one per heartbeat, from its cgroups or Docker's stats (viewers)",
+                "The job's CPU, memory and pids usage now, its peak memory, and its samples of the last `mlex.compute.usageWindowMinutes` (15 by default), one per heartbeat, from its cgroups or Docker's stats (viewers)",
                 tags: ["jobs"], response: UsageHistory.schema
             )
         ) { _, context in

@@ -23,6 +23,9 @@ struct JobSubmission: Sendable {
         try await Scheduler(core: core).requireSomeNodeCanHold(
             resolved.resources, workers: spec.effectiveWorkers, queue: spec.effectiveQueue, image: resolved.image)
         try await checkInputs(spec, for: principal)
+        try await QuotaAdmission.check(
+            core, project: spec.projectId, owner: principal.id,
+            gpus: resolved.resources.forWorkers(spec.effectiveWorkers).gpus)
 
         let id = ID.make()
         let runID: String

@@ -61,7 +61,8 @@ struct NodeDirectory: Sendable {
                 "jobs", filter: ["id": .string(job), "nodeId": .string(nodeID)],
                 update: ["$set": ["usage": try JSONValue(encoding: usage)]], many: false)
         }
-        let samples = try UsageHistory.writes(node: nodeID, total: total, jobs: jobs, at: now)
+        let samples = try UsageHistory.writes(
+            node: nodeID, total: total, jobs: jobs, at: now, window: core.settings.usageWindow)
         // Under the transitions lock, so a node is never declared lost while its heartbeat lands.
         try await core.transitions.withLock {
             guard var node = try await online(nodeID) else {

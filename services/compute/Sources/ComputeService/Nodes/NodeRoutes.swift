@@ -44,7 +44,7 @@ enum NodeRoutes {
         api.get(
             "/v1/nodes/{id}/usage",
             OperationDoc(
-                "The node's usage now (summed over its jobs) and its samples of the last 15 minutes, one per heartbeat; cpuSeconds is cumulative per job, so a rate is the difference of two samples",
+                "The node's usage now (summed over its jobs) and its samples of the last `mlex.compute.usageWindowMinutes` (15 by default), one per heartbeat; cpuSeconds is cumulative per job, so a rate is the difference of two samples",
                 tags: ["nodes"], response: UsageHistory.schema
             )
         ) { _, context in

@@ -14,6 +14,9 @@ import Store
 /// a time.
 struct Scheduler: Sendable {
     static let topic = "scheduler"
+    /// How many holders' quotas one claim may find reached before it gives up until the next
+    /// poll: bounds a claim's reads when many projects are over their quota.
+    static let maxQuotaHoldsPerClaim = 32
     let core: ComputeCore
     var store: any DocumentStore { core.store }
 
@@ -64,22 +67,32 @@ struct Scheduler: Sendable {
                 ]
             ])
         }
-        var filter: JSONValue = [
+        let base: JSONValue = [
             "state": "queued", "queue": ["$in": .array(node.queues.map(JSONValue.string))],
-            "image": ["$exists": .bool(node.runsImages)], "$and": .array(conditions),
+            "image": ["$exists": .bool(node.runsImages)],
         ]
-        let quota = core.settings.quota
-        if quota.limitsAnything {
-            let (owners, projects) = quota.reached(
-                by: try await core.jobs.allocations(["state": JobState.activeValues]))
-            if !owners.isEmpty { filter["owner"] = ["$nin": .array(owners.map(JSONValue.string))] }
-            if !projects.isEmpty { filter["projectId"] = ["$nin": .array(projects.map(JSONValue.string))] }
+        // Quotas are asked about the job at the head of the queue only: a job its project's or
+        // owner's quota holds is left out with every job that quota holds, and the next is read.
+        var gate = try await QuotaGate.load(core)
+        var candidate: JobRecord?
+        for _ in 0..<Self.maxQuotaHoldsPerClaim {
+            var filter = base
+            filter["$and"] = .array(conditions)
+            guard
+                let job = try await core.jobs.find(
+                    Query(filter: filter, sort: [.descending("priority"), .ascending("id")], limit: 1)
+                ).first
+            else { return nil }
+            guard
+                let hold = try await gate?.hold(
+                    project: job.projectId, owner: job.owner, gpus: job.footprint.gpus)
+            else {
+                candidate = job
+                break
+            }
+            conditions.append(hold.exclusion)
         }
-        guard
-            let job = try await core.jobs.find(
-                Query(filter: filter, sort: [.descending("priority"), .ascending("id")], limit: 1)
-            ).first
-        else { return nil }
+        guard let job = candidate else { return nil }
         return try await core.jobs.move(job, to: .scheduled, bookkeeping: [JobDirectory.cancelDelivered: false]) {
             job in
             job.nodeId = node.id

@@ -167,6 +167,10 @@ struct JobAllocation: Sendable {
     var memoryMB: Int
     /// All its workers' (each worker's GPUs times `workers`).
     var gpuIds: [String]
+    /// When it began running (nil while scheduled), and the CPU-seconds measured so far: what
+    /// it has used of a monthly quota before its end is accounted.
+    var startedAt: Date?
+    var cpuSeconds: Double
 
     init(document: JSONValue) {
         owner = document["owner"]?.stringValue
@@ -175,5 +179,7 @@ struct JobAllocation: Sendable {
         cpus = (document["resources"]?["cpus"]?.numberValue ?? 0) * Double(workers)
         memoryMB = Int(document["resources"]?["memoryMB"]?.intValue ?? 0) * workers
         gpuIds = (document["gpuIds"]?.arrayValue ?? []).compactMap(\.stringValue)
+        startedAt = document["startedAt"]?.stringValue.flatMap(Timestamp.parse)
+        cpuSeconds = document["usage"]?["cpuSeconds"]?.numberValue ?? 0
     }
 }

@@ -14,24 +14,10 @@ enum QueueName {
     }
 }
 
-/// How many jobs one user, and one project, may have scheduled or running at once (0: no
-/// limit), a job counting once per worker; the rest wait queued
-/// (`mlex.compute.maxActiveJobsPerUser` and `…PerProject`). A job with more workers than the
-/// limit still runs when its holder has nothing active, so it is never stuck.
+/// The settings `mlex.compute.maxActiveJobsPerUser` and `…PerProject`: how many workers one user,
+/// and one project, may have scheduled or running at once (0: no limit) — the concurrent-worker
+/// defaults of `QuotaBook` until an administrator stores defaults of their own.
 struct Quota: Sendable {
     var perUser: Int
     var perProject: Int
-
-    var limitsAnything: Bool { perUser > 0 || perProject > 0 }
-
-    /// Owners and projects whose active jobs already reach their quota, each sorted.
-    func reached(by active: [JobAllocation]) -> (owners: [String], projects: [String]) {
-        func full(_ holder: KeyPath<JobAllocation, String?>, _ limit: Int) -> [String] {
-            guard limit > 0 else { return [] }
-            var counts: [String: Int] = [:]
-            for job in active { if let name = job[keyPath: holder] { counts[name, default: 0] += job.workers } }
-            return counts.filter { $0.value >= limit }.map(\.key).sorted()
-        }
-        return (full(\.owner, perUser), full(\.projectId, perProject))
-    }
 }

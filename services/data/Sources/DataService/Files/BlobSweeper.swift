@@ -7,7 +7,8 @@ import ServiceLifecycle
 /// Frees what no delete could: blobs a crash left unreferenced (written, then the process died
 /// before the file document was), what a process killed mid-upload left half-written, and
 /// uploads abandoned past their lifetime; and empties the trash of what stayed in it past its
-/// retention (`TrashExpiry`). Runs every `interval`; administrators can also run it at once
+/// retention (`TrashExpiry`); and samples each project's storage use once a day
+/// (`StorageSamples`). Runs every `interval`; administrators can also run it at once
 /// (`POST /v1/admin/sweep`). `now` is its clock, so tests move time instead of waiting for it.
 struct BlobSweeper: Service {
     let core: DataCore
@@ -16,6 +17,8 @@ struct BlobSweeper: Service {
     let grace: TimeInterval
     let uploadLifetime: TimeInterval
     let trash: TrashExpiry
+    /// Each project's storage use, sampled once a UTC day.
+    let samples: StorageSamples
     let now: @Sendable () -> Date
     let logger: Logger
 
@@ -65,6 +68,7 @@ struct BlobSweeper: Service {
         let expired = try await trash.purgeExpired(now: now)
         outcome.trashPurged = expired.purged
         outcome.freedBytes += expired.freedBytes
+        try await samples.take(now: now)
         outcome.abandonedUploads = try await core.ledger.blobs.removeAbandonedUploads(
             olderThan: now.addingTimeInterval(-grace))
         for upload in try await core.uploads.uploads(

@@ -50,7 +50,9 @@ enum FileRoutes {
         ) { request, context in
             let owner = try await owner(context, .editor)
             let path = try FilePath.normalise(segments: context.parameters.getCatchAll())
-            let blob = try await core.ledger.blobs.put(request.body, maxBytes: maxFileBytes)
+            let blob = try await core.storage.put(
+                request.body, declaredSize: request.declaredSize, maxBytes: maxFileBytes,
+                into: owner.containers.projectId)
             try await expectDigest(request.headers[sha256Header], of: blob, core.ledger)
             let (file, _) = try await files.record(blob, at: path, in: owner, by: try context.requirePrincipal().id)
             return JSONResponse(try file.view(), status: .created)

@@ -49,6 +49,8 @@ enum UploadRoutes {
                 case .datasetVersion(let version): .datasetVersion(try await draftVersion(version, context, core))
                 }
             let created = try body.upload(to: owner, by: try context.requirePrincipal().id)
+            // A declared size over the quota is refused before any part is sent.
+            if let size = body.size { try await core.storage.admit(declaredSize: size, into: created.projectId) }
             try await uploads.create(created)
             return JSONResponse(try created.view(parts: []), status: .created)
         }
@@ -81,7 +83,8 @@ enum UploadRoutes {
             else {
                 throw APIError.invalidField("number", "a part number is from 1 to \(UploadCreation.maxParts)")
             }
-            let blob = try await core.ledger.blobs.put(request.body, maxBytes: upload.partSize)
+            let blob = try await core.storage.put(
+                request.body, declaredSize: request.declaredSize, maxBytes: upload.partSize, into: upload.projectId)
             try await FileRoutes.expectDigest(request.headers[FileRoutes.sha256Header], of: blob, core.ledger)
             let part = try await uploads.savePart(number, of: upload, blob: blob)
             return JSONResponse(

@@ -72,7 +72,8 @@ enum MLflowArtifactMultipart {
             else {
                 throw APIError.invalidField("number", "a part number is from 1 to \(UploadCreation.maxParts)")
             }
-            let blob = try await core.ledger.blobs.put(request.body, maxBytes: upload.partSize)
+            let blob = try await core.storage.put(
+                request.body, declaredSize: request.declaredSize, maxBytes: upload.partSize, into: upload.projectId)
             let part = try await core.uploads.savePart(number, of: upload, blob: blob)
             var headers = HTTPFields()
             headers[.eTag] = "\"\(part.blobId)\""

@@ -26,7 +26,9 @@ enum MLflowArtifactRoutes {
             guard !location.path.isEmpty else {
                 throw APIError.invalidField("path", "name the artifact's path after <runId>/artifacts/")
             }
-            let blob = try await core.ledger.blobs.put(request.body, maxBytes: maxFileBytes)
+            let blob = try await core.storage.put(
+                request.body, declaredSize: request.declaredSize, maxBytes: maxFileBytes,
+                into: location.owner.containers.projectId)
             _ = try await files.record(
                 blob, at: location.path, in: location.owner, by: try context.requirePrincipal().id)
             return JSONResponse([:] as JSONValue)
