@@ -220,6 +220,8 @@ $(addprefix compose_,$(COMPOSE_SUBSETS)): compose_%: compose-secrets $(if $(COMP
 	@echo "MLExchange ($*) is starting: http://127.0.0.1:8000 (the first administrator's password is in $(COMPOSE_SECRETS)/admin-password)"
 
 compose_down: ## Stop the docker-compose subset that is up (its volumes stay; docs/deploy.md)
+	@# docker-compose checks every build context, even to stop: on a fresh checkout they are not made yet.
+	@$(if $(COMPOSE_OFFLINE),mkdir -p $(COMPOSE_BUILD)/standins,true)
 	$(COMPOSE_ENV) $(COMPOSE) -f doc_compose/all.yml $(COMPOSE_FILES_OFFLINE) down --remove-orphans
 
 # Generates each missing secret once: 48 random bytes, base64url (64 characters).
