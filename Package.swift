@@ -220,6 +220,13 @@ package.targets += [
         ["Auth", "Bus", "Platform", "PlatformTesting", .jwtKit, .crypto, .hummingbird, .hummingbirdTesting]
     ),
 
+    // Forwarding HTTP to another server (the gateway, compute to agents, agents to job sockets).
+    library(
+        "Forwarding",
+        in: "libs/Forwarding",
+        ["Platform", .asyncHTTPClient, .hummingbird, .httpTypes, .logging, .nioCore, .nioHTTP1, .serviceLifecycle]
+    ),
+
     // How services other than data use data's API.
     library(
         "DataClient",
@@ -309,14 +316,16 @@ package.targets += [
     library(
         "ComputeService",
         in: "services/compute",
-        serviceKit + ["DataClient", "ComputeWire", .serviceLifecycle, .nioCore, .metrics]
+        serviceKit + [
+            "DataClient", "ComputeWire", "Forwarding", .serviceLifecycle, .nioCore, .nioHTTP1, .httpTypes, .metrics,
+        ]
     ),
     library(
         "ComputeAgent",
         in: "services/compute",
         [
             "Platform", "Auth", "DataClient", "ComputeWire", "ComputeExecutors", "ComputeDocker", "ComputeSlurm",
-            .hummingbird, .serviceLifecycle, .logging, .prometheus,
+            "Forwarding", .hummingbird, .httpTypes, .nioHTTP1, .serviceLifecycle, .logging, .prometheus,
         ]
     ),
     executable("mlex-compute", in: "services/compute", ["ComputeService", "Platform"]),
@@ -347,8 +356,8 @@ package.targets += [
         "WebGateway",
         in: "apps/web",
         [
-            "Platform", "Auth", .hummingbird, .asyncHTTPClient, .nioCore, .nioHTTP1, .httpTypes, .logging,
-            .prometheus, .serviceLifecycle,
+            "Platform", "Auth", "Forwarding", .hummingbird, .asyncHTTPClient, .nioCore, .nioHTTP1, .httpTypes,
+            .logging, .prometheus, .serviceLifecycle,
         ]
     ),
     executable("mlex-web", in: "apps/web", ["WebGateway", "Platform"]),

@@ -196,6 +196,9 @@ export async function jobPage(main, {me, params: [jobId]}) {
             formatValue(value))))] : null,
         spec.timeoutSeconds ? ['Timeout', `${spec.timeoutSeconds} s`] : null,
         spec.registerModel ? ['Registers', `model ${spec.registerModel.name}`] : null,
+        // The job's own pages, served through the gateway while it runs (docs/endpoints.md).
+        job.endpointPath ? ['Endpoint', h('dd', {}, h('a', {href: job.endpointPath, id: 'job-endpoint',
+          target: '_blank', rel: 'noopener'}, `Open ${job.endpointPath}`))] : null,
         ['Submitted', formatTime(job.createdAt)],
         ['Scheduled', times.scheduled],
         job.rerunOf ? ['Rerun of',

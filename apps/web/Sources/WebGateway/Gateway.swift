@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Auth
+import Forwarding
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -28,7 +29,8 @@ public enum Gateway {
             uniqueKeysWithValues: ServiceName.backends.map { ($0.rawValue, settings.peerURLs[$0]!) })
         let proof = try ServiceCredential.load(
             .web, stateDirectory: settings.stateDirectory, file: settings.config.string(ServiceCredential.fileSetting))
-        let proxy = GatewayProxy(upstreams: upstreams, client: upstreamClient.client, usersProof: proof)
+        let proxy = GatewayProxy(
+            upstreams: upstreams, forwarder: HTTPForwarder(client: upstreamClient.client), usersProof: proof)
         let sessions = BrowserSessions(
             client: upstreamClient.client, usersURL: settings.peerURLs[.users]!, usersProof: proof)
         let assets = StaticFiles(root: settings.config.string(WebSettings.assets))
@@ -47,13 +49,26 @@ public enum Gateway {
             )
             for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete, .head] {
                 api.on(method, "/api/{service}/**", doc) { request, context in
-                    // A browser's session cookie becomes the bearer token; token clients pass as they are.
-                    let authorization = await sessions.authorize(request)
-                    var response = try await proxy.forward(request, context: context, bearer: authorization.bearer)
-                    for cookie in authorization.setCookies {
-                        response.headers.append(HTTPField(name: .setCookie, value: cookie))
+                    try await proxy.forward(
+                        request, to: context.parameters.get("service") ?? "",
+                        path: context.parameters.getCatchAll().joined(separator: "/"), context: context,
+                        sessions: sessions)
+                }
+            }
+            let endpointDoc = OperationDoc(
+                "A running job's endpoint (docs/endpoints.md): forwarded to compute's /v1/jobs/{jobId}/endpoint/…, which checks the caller may view the job; the session cookie stands for the token",
+                tags: ["gateway"], open: true)
+            let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .head]
+            for method in methods {
+                for pattern in HTTPForwarder.mountPatterns("/endpoints/{jobId}") {
+                    api.on(method, pattern, endpointDoc) { request, context in
+                        let jobID = context.parameters.get("jobId") ?? ""
+                        guard ID.isValid(jobID) else { throw APIError.notFound("no job \(jobID)", field: "jobId") }
+                        let rest = HTTPForwarder.remainder(of: request.uri.path, after: "/endpoints/\(jobID)")
+                        return try await proxy.forward(
+                            request, to: ServiceName.compute.rawValue, path: "v1/jobs/\(jobID)/endpoint\(rest)",
+                            context: context, sessions: sessions)
                     }
-                    return response
                 }
             }
         }

@@ -27,15 +27,10 @@ enum MLflowRoutes {
         for pattern in patterns {
             for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete, .head] {
                 api.on(method, pattern, doc) { request, context in
-                    let authorization = await sessions.authorize(request)
                     let path = request.uri.path
-                    var response = try await proxy.forward(
+                    return try await proxy.forward(
                         request, to: service(for: path).rawValue, path: String(path.dropFirst()), context: context,
-                        bearer: authorization.bearer)
-                    for cookie in authorization.setCookies {
-                        response.headers.append(HTTPField(name: .setCookie, value: cookie))
-                    }
-                    return response
+                        sessions: sessions)
                 }
             }
         }

@@ -1,14 +1,11 @@
+import Forwarding
 import HTTPTypes
 import Hummingbird
 import NIOHTTP1
 
-/// Header rules of a forwarding proxy (RFC 9110 §7.6.1): hop-by-hop fields stay on their hop.
+/// The gateway's request fields for a service: hop-by-hop ones stay on their hop (HopByHop,
+/// libs/Forwarding); the forwarding chain, request id and the browser's token are added.
 enum ProxyHeaders {
-    static let hopByHop: Set<String> = [
-        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
-        "te", "trailer", "transfer-encoding", "upgrade", "host",
-    ]
-
     /// Request fields for the upstream, with the client address appended to `X-Forwarded-For`
     /// and the request id the gateway logged under.
     /// `gatewayProof`, when given, is sent as `X-Mlex-Gateway`; a client's own is never passed on.
@@ -22,7 +19,7 @@ enum ProxyHeaders {
     ) -> HTTPHeaders {
         var headers = HTTPHeaders()
         var forwardedFor: String?
-        for field in fields where !isHopByHop(field.name, in: fields) {
+        for field in fields where !HopByHop.contains(field.name, in: fields) {
             switch field.name {
             case .forwardedFor: forwardedFor = field.value
             case .requestID, .gatewayProof, .cookie: continue
@@ -46,24 +43,4 @@ enum ProxyHeaders {
 
     static let forwardedHost = HTTPField.Name("X-Forwarded-Host")!
     static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
-
-    static func downstreamResponse(_ headers: HTTPHeaders) -> HTTPFields {
-        var fields = HTTPFields()
-        let connectionListed = Set(headers[canonicalForm: "connection"].map { $0.lowercased() })
-        for (name, value) in headers {
-            let lower = name.lowercased()
-            if hopByHop.contains(lower) || connectionListed.contains(lower) { continue }
-            if let fieldName = HTTPField.Name(name) { fields.append(HTTPField(name: fieldName, value: value)) }
-        }
-        return fields
-    }
-
-    private static func isHopByHop(_ name: HTTPField.Name, in fields: HTTPFields) -> Bool {
-        let lower = name.canonicalName
-        if hopByHop.contains(lower) { return true }
-        // Fields named by `Connection` are hop-by-hop too.
-        return fields[values: .connection].contains {
-            $0.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == lower }
-        }
-    }
 }

@@ -4,6 +4,7 @@ import ComputeExecutors
 import ComputeSlurm
 import ComputeWire
 import DataClient
+import Forwarding
 import Foundation
 import Hummingbird
 import Logging
@@ -74,24 +75,31 @@ public enum AgentApp {
             peer: PeerClient(
                 baseURL: settings.peerURLs[.compute] ?? "http://127.0.0.1:\(ServiceName.compute.defaultPort)",
                 token: token), nodeID: nodeID)
+        let endpoints = JobEndpoints(nodeID: nodeID)
         let runner = JobRunner(
             executor: executor, data: data, compute: compute,
             inputs: JobInputs(data: data, stateDirectory: options.stateDirectory, uid: options.uid, gid: options.gid),
-            settings: options, logger: logger
+            endpoints: endpoints, settings: options, logger: logger
         )
         let registration = NodeRegistration(
             name: options.name, executor: executor.kind, queues: options.queues,
             capacity: NodeCapacity(
-                cpus: options.cpus, memoryMB: options.memoryMB, gpus: options.gpus, diskMB: options.diskMB)
+                cpus: options.cpus, memoryMB: options.memoryMB, gpus: options.gpus, diskMB: options.diskMB),
+            endpointURL: options.endpointURL
         )
+        // Requests for the jobs' endpoints go to their sockets through it.
+        let socketsClient = UpstreamClient()
         let agent = ComputeAgent(
             settings: options, registration: registration, executor: executor, compute: compute, runner: runner,
             logger: logger)
         var httpSettings = settings
         httpSettings.port = options.port
         return try PlatformApplication.build(
-            info: info, settings: httpSettings, logger: logger, metrics: metrics, services: executorServices + [agent]
-        ) { _ in }
+            info: info, settings: httpSettings, logger: logger, metrics: metrics,
+            services: executorServices + [socketsClient, agent]
+        ) { api in
+            endpoints.register(api, forwarder: HTTPForwarder(client: socketsClient.client))
+        }
     }
 
     /// The node's id, made on first start and kept: registering again with it is how a

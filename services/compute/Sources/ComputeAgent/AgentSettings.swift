@@ -52,12 +52,20 @@ public struct AgentSettings: Sendable {
         "A job work dir (and disk) the agent does not hold — left by a killed agent after compute moved the job on — is stopped and removed at the agent's start, and by a sweep every quarter of this time once it is this many minutes old."
     )
 
+    static let endpointURL = Setting(
+        "mlex.agent.endpointUrl", default: "",
+        "Where compute reaches this agent to forward requests to its jobs' endpoints (http://host:port); empty: http://127.0.0.1 and mlex.agent.port, for an agent beside compute."
+    )
+
     public static let all = [
-        port, name, queues, cpus, memoryMB, reservedMB, diskMB, gpus, pidsLimit, jobUID, jobGID, executor, dockerSocket,
+        port, endpointURL, name, queues, cpus, memoryMB, reservedMB, diskMB, gpus, pidsLimit, jobUID, jobGID, executor,
+        dockerSocket,
         slurmPartition, slurmConf, slurmBin, heartbeatSeconds, orphanWorkDirMinutes,
     ]
 
     var port: Int
+    /// Where compute reaches this agent (the registration's `endpointURL`).
+    var endpointURL: String
     var name: String
     var queues: [String]
     var cpus: Double
@@ -84,6 +92,8 @@ public struct AgentSettings: Sendable {
     public init(_ settings: ServiceSettings) throws {
         let config = settings.config
         port = try config.int(Self.port, in: 0...65535)
+        let givenEndpointURL = config.string(Self.endpointURL)
+        endpointURL = givenEndpointURL.isEmpty ? "http://127.0.0.1:\(port)" : givenEndpointURL
         let givenName = config.string(Self.name)
         name = givenName.isEmpty ? ProcessInfo.processInfo.hostName : givenName
         queues = config.string(Self.queues).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter

@@ -14,6 +14,8 @@ struct JobRunner: Sendable {
     let data: DataClient
     let compute: ComputeClient
     let inputs: JobInputs
+    /// Opened for a job that serves an endpoint while it runs.
+    let endpoints: JobEndpoints
     let settings: AgentSettings
     let logger: Logger
 
@@ -38,6 +40,9 @@ struct JobRunner: Sendable {
                 try await compute.report(jobID, JobReport(state: "running"))
             } else {
                 executor.attach(jobID)
+            }
+            if let key = assignment.endpointKey {
+                try endpoints.open(jobID, key: key, workDirectory: executor.directories(of: jobID).work)
             }
             let pump = JobLogPump(
                 executor: executor, data: data, compute: compute, assignment: assignment, offsetFile: offsetFile(jobID))
@@ -96,6 +101,7 @@ struct JobRunner: Sendable {
         environment["MLEX_PARAMS"] = JSONValue.object(assignment.params).jsonText
         // Progress lines must reach the agent while the job runs, not when Python exits.
         environment["PYTHONUNBUFFERED"] = environment["PYTHONUNBUFFERED"] ?? "1"
+        if assignment.endpointKey != nil { environment[JobEndpoints.environmentName] = JobEndpoints.socketInSandbox }
         // Locally every worker sees all the job's GPUs (each worker's count times the workers), as
         // under torchrun: a worker picks its own by LOCAL_RANK. A Slurm job's script replaces this
         // with the devices Slurm allocated (SlurmSandboxLine).
@@ -164,6 +170,7 @@ struct JobRunner: Sendable {
     }
 
     private func cleanUp(_ jobID: String) throws {
+        endpoints.close(jobID)
         do {
             try executor.remove(jobID)
         } catch let error as ExecutorError where error.code == .notFound {}  // never launched

@@ -1,6 +1,7 @@
 import Auth
 import Backends
 import DataClient
+import Forwarding
 import Foundation
 import Hummingbird
 import Logging
@@ -35,12 +36,14 @@ public enum ComputeApp {
             store: backends.store, data: data, authorizer: Authorizer(memberships: memberships), settings: options)
         try await seeds.insertMissing(into: TemplateDirectory(core: core), logger: logger)
 
+        // Requests for jobs' endpoints go to the agents through it (EndpointRoutes).
+        let agentsClient = UpstreamClient()
         return try PlatformApplication.build(
             info: info, settings: settings, logger: logger, metrics: metrics, context: AuthRequestContext.self,
             readiness: backends.readiness,
             services: [
                 auth.follower, memberships.follower(group: "compute.memberships", bus: backends.bus, logger: logger),
-                NodeWatch(core: core, logger: logger),
+                NodeWatch(core: core, logger: logger), agentsClient,
                 ComputeRetention(
                     store: core.store, accountingRetention: options.accountingRetention,
                     usageWindow: options.usageWindow, now: now, logger: logger),
@@ -55,6 +58,7 @@ public enum ComputeApp {
             AgentRoutes.register(api, core)
             QuotaRoutes.register(api, core)
             UsageRoutes.register(api, core)
+            EndpointRoutes.register(api, core, forwarder: HTTPForwarder(client: agentsClient.client))
         }
     }
 }

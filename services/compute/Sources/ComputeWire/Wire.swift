@@ -53,12 +53,18 @@ public struct NodeRegistration: Codable, Sendable {
     public var executor: String
     public var queues: [String]
     public var capacity: NodeCapacity
+    /// Where compute reaches the agent to forward requests to its jobs' endpoints
+    /// (`http://host:8090`); nil: the agent takes no endpoint requests.
+    public var endpointURL: String?
 
-    public init(name: String, executor: String, queues: [String], capacity: NodeCapacity) {
+    public init(
+        name: String, executor: String, queues: [String], capacity: NodeCapacity, endpointURL: String? = nil
+    ) {
         self.name = name
         self.executor = executor
         self.queues = queues
         self.capacity = capacity
+        self.endpointURL = endpointURL
     }
 }
 
@@ -85,12 +91,15 @@ public struct Assignment: Codable, Sendable {
     /// How many workers run the command together (distributed training); `resources` are per
     /// worker. Absent from assignments made before multi-worker jobs: 1.
     public var workers: Int
+    /// Set when the job serves an endpoint: the secret compute sends with every request it
+    /// forwards to the job, so the agent answers compute alone (docs/endpoints.md).
+    public var endpointKey: String?
 
     public init(
         jobId: String, runId: String, projectId: String, attempt: Int, command: [String], environment: [String: String],
         params: [String: JSONValue],
         codePackage: String?, inputs: [String], resources: Resources, gpuIds: [String], timeoutSeconds: Int?,
-        cancelRequested: Bool, image: String? = nil, workers: Int = 1
+        cancelRequested: Bool, image: String? = nil, workers: Int = 1, endpointKey: String? = nil
     ) {
         self.jobId = jobId
         self.runId = runId
@@ -107,11 +116,12 @@ public struct Assignment: Codable, Sendable {
         self.cancelRequested = cancelRequested
         self.image = image
         self.workers = workers
+        self.endpointKey = endpointKey
     }
 
     private enum CodingKeys: String, CodingKey {
         case jobId, runId, projectId, attempt, command, environment, params, codePackage, inputs, resources, gpuIds
-        case timeoutSeconds, cancelRequested, image, workers
+        case timeoutSeconds, cancelRequested, image, workers, endpointKey
     }
 
     public init(from decoder: any Decoder) throws {
@@ -131,7 +141,8 @@ public struct Assignment: Codable, Sendable {
             timeoutSeconds: try container.decodeIfPresent(Int.self, forKey: .timeoutSeconds),
             cancelRequested: try container.decode(Bool.self, forKey: .cancelRequested),
             image: try container.decodeIfPresent(String.self, forKey: .image),
-            workers: try container.decodeIfPresent(Int.self, forKey: .workers) ?? 1
+            workers: try container.decodeIfPresent(Int.self, forKey: .workers) ?? 1,
+            endpointKey: try container.decodeIfPresent(String.self, forKey: .endpointKey)
         )
     }
 }

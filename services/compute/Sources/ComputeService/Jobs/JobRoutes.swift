@@ -26,6 +26,8 @@ enum JobRoutes {
             "usage": Schema.anyObject, "peakMemoryBytes": Schema.integer,
             // Only on reads of a queued job: the quota it waits on.
             "pendingReason": Schema.string,
+            // Only for a job that serves an endpoint: where users reach it, through the gateway.
+            "endpointPath": Schema.string,
             "cancelRequested": Schema.boolean, "rerunOf": Schema.id, "createdAt": Schema.dateTime,
             "scheduledAt": Schema.dateTime,
             "startedAt": Schema.dateTime, "endedAt": Schema.dateTime, "updatedAt": Schema.dateTime,
@@ -40,7 +42,7 @@ enum JobRoutes {
         api.post(
             "/v1/jobs",
             OperationDoc(
-                "Submit a job (editors of its project): command or the DDL contract (a code package with main.py), inputs, env, params, resources, timeout, priority, queue, workers (1 to 64 processes running the command together on one node, or across a Slurm allocation, each with WORLD_SIZE, RANK, LOCAL_RANK, MASTER_ADDR and MASTER_PORT; resources are per worker, the disk is shared; placed all at once or not at all; not with an image), an image or a template (its image or host runtime, setup, defaults; resources outside its ranges are 400); its run is created in data",
+                "Submit a job (editors of its project): command or the DDL contract (a code package with main.py), inputs, env, params, resources, timeout, priority, queue, workers (1 to 64 processes running the command together on one node, or across a Slurm allocation, each with WORLD_SIZE, RANK, LOCAL_RANK, MASTER_ADDR and MASTER_PORT; resources are per worker, the disk is shared; placed all at once or not at all; not with an image), an image or a template (its image or host runtime, setup, defaults; resources outside its ranges are 400), an endpoint (the job serves HTTP on the Unix socket $MLEX_ENDPOINT_SOCKET while it runs, reached at /endpoints/{jobId}/ through the gateway); its run is created in data",
                 tags: ["jobs"],
                 body: Schema.object(
                     [
@@ -54,6 +56,7 @@ enum JobRoutes {
                         ]),
                         "timeoutSeconds": Schema.integer, "priority": Schema.integer, "queue": Schema.string,
                         "workers": Schema.integer, "retries": Schema.integer,
+                        "endpoint": Schema.object(["kind": Schema.enumeration(JobSpec.Endpoint.kinds)]),
                     ], required: ["projectId"]),
                 status: 201, response: Schema.ref("Job")
             )

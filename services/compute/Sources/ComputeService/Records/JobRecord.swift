@@ -1,3 +1,4 @@
+import Auth
 import ComputeWire
 import Foundation
 import Platform
@@ -67,6 +68,9 @@ struct JobRecord: CollectionRecord, Equatable {
     var cancelledBy: String?
     var nodeId: String?
     var gpuIds: [String]
+    /// The secret compute sends with the requests it forwards to the job's endpoint (when it has
+    /// one); the agent holding the job answers no one else. Never in the job's view.
+    var endpointKey: String?
     /// The latest heartbeat's or report's.
     var usage: Usage?
     var peakMemoryBytes: Int?
@@ -105,6 +109,7 @@ struct JobRecord: CollectionRecord, Equatable {
         progress = 0
         cancelRequested = false
         gpuIds = []
+        endpointKey = spec.endpoint == nil ? nil : Base64URL.randomToken()
         self.rerunOf = rerunOf
         createdAt = now
         updatedAt = now
@@ -132,26 +137,33 @@ struct JobRecord: CollectionRecord, Equatable {
             environment: env ?? spec.env ?? [:], params: spec.params ?? [:], codePackage: spec.codePackage,
             inputs: spec.inputs ?? [],
             resources: resources, gpuIds: gpuIds, timeoutSeconds: spec.timeoutSeconds, cancelRequested: cancelRequested,
-            image: image, workers: workers
+            image: image, workers: workers, endpointKey: endpointKey
         )
     }
 
     /// Queued again after its node was lost: it had a node and has none now.
     var lostItsNode: Bool { nodeId == nil && attempt > 1 }
 
-    /// The job as clients and events see it: its fields, and `"nodeId": null` once it lost its
-    /// node (the wire has always said so; `Codable` writes a nil as no field at all).
+    /// The job as clients and events see it: its fields but the endpoint's key, the gateway
+    /// path of its endpoint when it has one, and `"nodeId": null` once it lost its node (the
+    /// wire has always said so; `Codable` writes a nil as no field at all).
     func view() throws -> JSONValue {
         view(of: try document())
     }
 
     /// `view()`, from this job's `document()`.
     func view(of document: JSONValue) -> JSONValue {
-        guard lostItsNode else { return document }
         var view = document
-        view["nodeId"] = .null
+        if lostItsNode { view["nodeId"] = .null }
+        if endpointKey != nil {
+            view["endpointKey"] = nil
+            view["endpointPath"] = .string(Self.endpointPath(id))
+        }
         return view
     }
+
+    /// Where users reach a job's endpoint: the gateway's path.
+    static func endpointPath(_ id: String) -> String { "/endpoints/\(id)/" }
 }
 
 /// What a scheduled or running job holds, read straight from its document: the scheduler

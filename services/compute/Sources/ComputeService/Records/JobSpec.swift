@@ -35,9 +35,19 @@ struct JobSpec: Codable, Sendable, Equatable {
     var registerModel: ModelRegistration?
     /// The hub's model version this job deploys: mlhub counts it for the version's popularity.
     var modelVersionId: String?
+    /// The job serves HTTP while it runs, on the Unix socket `$MLEX_ENDPOINT_SOCKET`, reached
+    /// through the gateway at `/endpoints/{jobId}/` (docs/endpoints.md).
+    var endpoint: Endpoint?
 
     struct ModelRegistration: Codable, Sendable, Equatable {
         var name: String
+    }
+
+    struct Endpoint: Codable, Sendable, Equatable {
+        /// What it speaks; only `http` (WebSockets pass over it too) so far.
+        var kind: String?
+
+        static let kinds = ["http"]
     }
 
     /// The run tag mlhub looks for on a finished run (docs/design.md §2: hub registration by event).
@@ -101,6 +111,11 @@ struct JobSpec: Codable, Sendable, Equatable {
         if let image { try check(ImageReference.isValid(image), "image", ImageReference.rule) }
         if let template { try check(JobTemplate.isValidName(template), "template", JobTemplate.nameRule) }
         if let queue { try check(QueueName.isValid(queue), "queue", QueueName.rule) }
+        if let endpoint {
+            try check(
+                Endpoint.kinds.contains(endpoint.kind ?? "http"), "endpoint.kind",
+                "endpoint.kind is one of \(Endpoint.kinds.joined(separator: ", "))")
+        }
         if let workers {
             try check((1...Self.maxWorkers).contains(workers), "workers", "workers is 1 to \(Self.maxWorkers)")
         }

@@ -16,6 +16,8 @@ struct NodeRecord: CollectionRecord {
     var executor: String
     var queues: [String]
     var capacity: NodeCapacity
+    /// Where compute forwards requests for this node's jobs' endpoints (the agent's own port).
+    var endpointURL: String?
     var state: State
     var lastHeartbeat: String
     /// The last heartbeat in ms since 1970: what `NodeWatch` compares (indexed with `state`).
@@ -34,6 +36,7 @@ struct NodeRecord: CollectionRecord {
         executor = registration.executor
         queues = registration.queues
         capacity = registration.capacity
+        endpointURL = registration.endpointURL
         state = .online
         lastHeartbeat = Timestamp.format(now)
         heartbeatAtMs = Self.milliseconds(now)
@@ -86,5 +89,11 @@ extension NodeRegistration {
         try FieldRules.check(Set(capacity.gpus).count == capacity.gpus.count, "capacity.gpus", "GPU ids are distinct")
         try FieldRules.check(
             !queues.isEmpty && queues.allSatisfy(QueueName.isValid), "queues", "one or more queue names")
+        if let endpointURL {
+            let url = URL(string: endpointURL)
+            try FieldRules.check(
+                endpointURL.utf8.count <= 2000 && ["http", "https"].contains(url?.scheme ?? "") && url?.host != nil,
+                "endpointURL", "endpointURL is an http(s) URL of the agent")
+        }
     }
 }

@@ -2,10 +2,12 @@ import AsyncHTTPClient
 import NIOCore
 import ServiceLifecycle
 
-/// The gateway's one HTTP client, owned by the service group so it is shut down after the
-/// server has drained. It never follows redirects or decompresses: a proxy passes them through.
+/// A forwarding process's one HTTP client (the gateway's to the services, compute's to its
+/// agents, an agent's to its jobs' sockets), owned by the service group so it is shut down
+/// after the server has drained. It never follows redirects or decompresses: a proxy passes
+/// them through.
 public final class UpstreamClient: Service, Sendable {
-    let client: HTTPClient
+    public let client: HTTPClient
 
     public init() {
         var configuration = HTTPClient.Configuration()

@@ -1,0 +1,119 @@
+import Foundation
+import PlatformTesting
+import Testing
+
+/// Jobs that serve an endpoint (docs/endpoints.md): a job listening on its Unix socket answers
+/// through gateway → compute → agent → socket, for its project's members with a token only;
+/// its sandbox still has no network; the endpoint closes when the job ends.
+@Suite("Compute: job endpoints", .serialized, .timeLimit(.minutes(4)))
+struct EndpointTests {
+    static let queue = "endpoints"
+
+    /// A tiny model: POST /invocations {"x": n} answers {"y": 2n}; any GET echoes what the job
+    /// was sent. First it tries to reach compute's port and says whether it could.
+    static let server = """
+        import http.server, json, os, socket, socketserver
+        try:
+            socket.create_connection(("127.0.0.1", int(os.environ["COMPUTE_PORT"])), timeout=2).close()
+            print("network: reached compute", flush=True)
+        except OSError:
+            print("network: blocked", flush=True)
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def answer(self, body):
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            def do_GET(self):
+                self.answer({"path": self.path, "user": self.headers.get("X-Mlex-User"),
+                             "authorization": self.headers.get("Authorization"),
+                             "key": self.headers.get("X-Mlex-Endpoint-Key"),
+                             "prefix": self.headers.get("X-Forwarded-Prefix")})
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                self.answer({"y": body["x"] * 2})
+            def log_message(self, *args):
+                pass
+        class Server(socketserver.UnixStreamServer):
+            def get_request(self):
+                request, _ = super().get_request()
+                return request, ("endpoint", 0)
+        print("serving", flush=True)
+        Server(os.environ["MLEX_ENDPOINT_SOCKET"], Handler).serve_forever()
+        """
+
+    @Test("a job's endpoint answers its project through the gateway, refuses others, and closes when the job ends")
+    func servesThroughTheGateway() async throws {
+        let cluster = try ComputeCluster.shared()
+        let gateway = try cluster.platform.startGateway()
+        let agent = try cluster.startAgent(queue: Self.queue, state: try temporaryDirectory())
+        defer { kill(agent, SIGTERM) }
+        let owner = try await cluster.newOwner()
+        let outsider = try await cluster.newOwner()
+        try await cluster.waitForNode(queue: Self.queue, token: owner.token)
+
+        let jobID = try await cluster.submit(
+            pythonJob(
+                owner.project, Self.server,
+                [
+                    "queue": .string(Self.queue), "endpoint": ["kind": "http"],
+                    "env": ["COMPUTE_PORT": .string(String(cluster.computePort))],
+                ]), token: owner.token)
+        let running = try await cluster.waitFor(jobID, ["running"], token: owner.token)
+        #expect(running["endpointPath"] == .string("/endpoints/\(jobID)/"), "\(running.jsonText)")
+        #expect(running["endpointKey"] == nil, "the key stays between compute and the agent")
+
+        // The server needs a moment after the job is running to bind its socket.
+        let base = gateway + "/endpoints/\(jobID)"
+        var echo = try await httpCall(base + "/status?q=1", "GET", token: owner.token)
+        for _ in 0..<100 where echo.status != 200 {
+            try await Task.sleep(for: .milliseconds(200))
+            echo = try await httpCall(base + "/status?q=1", "GET", token: owner.token)
+        }
+        #expect(echo.status == 200, "\(echo.body.jsonText)")
+        #expect(echo.body["path"] == "/status?q=1")
+        #expect(echo.body["user"] == .string(owner.id))
+        #expect(echo.body["authorization"] == .null && echo.body["key"] == .null, "\(echo.body.jsonText)")
+        #expect(echo.body["prefix"] == .string("/endpoints/\(jobID)"))
+        // The job sees its own path as sent: the root, a trailing slash, an escaped character.
+        for (sent, seen) in [("/", "/"), ("/a/b/", "/a/b/"), ("/x%20y", "/x%20y")] {
+            let answer = try await httpCall(base + sent, "GET", token: owner.token)
+            #expect(answer.body["path"] == .string(seen), "\(sent): \(answer.body.jsonText)")
+        }
+
+        let invoked = try await httpCall(base + "/invocations", "POST", ["x": 21], token: owner.token)
+        #expect(invoked.status == 200 && invoked.body["y"] == 42, "\(invoked.body.jsonText)")
+
+        // No token: 401 from compute; another project's user: the job does not exist for them.
+        let anonymous = try await httpCall(base + "/status", "GET", token: nil)
+        #expect(anonymous.status == 401, "\(anonymous.body.jsonText)")
+        let stranger = try await httpCall(base + "/status", "GET", token: outsider.token)
+        #expect(stranger.status == 404, "\(stranger.body.jsonText)")
+
+        let lines = try await cluster.logLines(jobID, token: owner.token)
+        #expect(lines.contains("network: blocked") && lines.contains("serving"), "\(lines)")
+
+        // A job that declared none has no endpoint, running or not.
+        let plain = try await cluster.submit(
+            pythonJob(owner.project, "pass", ["queue": .string(Self.queue)]), token: owner.token)
+        let none = try await httpCall(gateway + "/endpoints/\(plain)/", "GET", token: owner.token)
+        #expect(none.status == 404 && none.body["error"]?["field"] == "endpoint", "\(none.body.jsonText)")
+        #expect(try await cluster.compute("GET", "/v1/jobs/\(plain)", token: owner.token).body["endpointPath"] == nil)
+
+        #expect(try await cluster.compute("POST", "/v1/jobs/\(jobID)/cancel", token: owner.token).status == 202)
+        _ = try await cluster.finished(jobID, token: owner.token)
+        let ended = try await httpCall(base + "/status", "GET", token: owner.token)
+        #expect(ended.status == 503 && ended.body["error"]?["field"] == "endpoint", "\(ended.body.jsonText)")
+    }
+
+    @Test("an endpoint of a kind the platform does not serve is 400 naming endpoint.kind")
+    func badKind() async throws {
+        let cluster = try ComputeCluster.shared()
+        let owner = try await cluster.newOwner()
+        let bad = try await cluster.compute(
+            "POST", "/v1/jobs", pythonJob(owner.project, "pass", ["endpoint": ["kind": "grpc"]]), token: owner.token)
+        #expect(bad.status == 400 && bad.body["error"]?["field"] == "endpoint.kind", "\(bad.body.jsonText)")
+    }
+}
