@@ -34,6 +34,7 @@ enum JobView {
         }
         rows.append(("queue", "\(Console.cell(job["queue"])) (priority \(Console.cell(job["priority"])))"))
         if let node = job["nodeId"]?.stringValue { rows.append(("node", node)) }
+        if let path = job["endpointPath"]?.stringValue { rows.append(("endpoint", "\(path) (through the gateway)")) }
         rows.append(("run", Console.cell(job["runId"])))
         for (label, key) in [
             ("created", "createdAt"), ("scheduled", "scheduledAt"), ("started", "startedAt"), ("ended", "endedAt"),

@@ -42,6 +42,10 @@ struct Submit: AsyncParsableCommand {
         help: ArgumentHelp(
             "Workers running the job together (1-64), instead of the task's worker_required; resources are per worker.",
             valueName: "n")) var workers: Int?
+    @Flag(
+        help:
+            "The job serves HTTP on the Unix socket $MLEX_ENDPOINT_SOCKET while it runs, reached at /endpoints/<job id>/ through the gateway (docs/endpoints.md)."
+    ) var endpoint = false
     @Flag(help: "Print the created job as JSON.") var json = false
 
     func run() async throws {
@@ -119,6 +123,7 @@ struct Submit: AsyncParsableCommand {
             ("queue", task.queue.map(JSONValue.string)),
         ]
         for case (let key, let value?) in optional { spec[key] = value }
+        if endpoint { spec["endpoint"] = ["kind": "http"] }
         return .object(spec)
     }
 }
