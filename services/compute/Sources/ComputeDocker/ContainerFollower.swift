@@ -17,9 +17,18 @@ final class ContainerFollower: Sendable {
         let value = Mutex<ResourceUsage?>(nil)
     }
 
+    /// Set by `stop()` before it returns, and read before the end is recorded: the task
+    /// group's cancellation reaches the follow task a moment later, and a container stopped in
+    /// that moment must still be left for whoever follows next.
+    final class StopFlag: Sendable {
+        let value = Mutex(false)
+        var isSet: Bool { value.withLock { $0 } }
+    }
+
     let layout: JobLayout
     private let engine: DockerEngine
     private let usage = LatestUsage()
+    private let stopped = StopFlag()
     /// Finished by `stop()`; `run()` ends when it does.
     private let stopRequests: AsyncStream<Never>
     private let stopper: AsyncStream<Never>.Continuation
@@ -34,7 +43,9 @@ final class ContainerFollower: Sendable {
     /// calling task's cancellation, which leave the container as it is. Call it once.
     func run() async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { [engine, layout, usage] in await Self.follow(engine: engine, layout: layout, usage: usage) }
+            group.addTask { [engine, layout, usage, stopped] in
+                await Self.follow(engine: engine, layout: layout, usage: usage, stopped: stopped)
+            }
             group.addTask { [stopRequests] in for await _ in stopRequests {} }
             await group.next()
             group.cancelAll()
@@ -43,11 +54,14 @@ final class ContainerFollower: Sendable {
 
     /// Stops following without touching the container: as when the agent stops. Whoever
     /// follows next (a new executor) finishes the job's record.
-    func stop() { stopper.finish() }
+    func stop() {
+        stopped.value.withLock { $0 = true }
+        stopper.finish()
+    }
 
     var latestUsage: ResourceUsage? { usage.value.withLock { $0 } }
 
-    private static func follow(engine: DockerEngine, layout: JobLayout, usage: LatestUsage) async {
+    private static func follow(engine: DockerEngine, layout: JobLayout, usage: LatestUsage, stopped: StopFlag) async {
         let container = DockerExecutor.containerName(layout.jobId)
         let job = try? JobFiles.read(SandboxJob.self, from: layout.job)
         // Whether the container ended while followed: false when the follower itself was stopped.
@@ -62,7 +76,7 @@ final class ContainerFollower: Sendable {
                 try? await waitUntilStopped(engine, container)
                 watchers.cancelAll()
             }
-            if Task.isCancelled {
+            if Task.isCancelled || stopped.isSet {
                 log.cancelAll()
                 return false
             }
@@ -71,7 +85,7 @@ final class ContainerFollower: Sendable {
             log.addTask { try? await Task.sleep(for: .seconds(10)) }
             await log.next()
             log.cancelAll()
-            return !Task.isCancelled
+            return !Task.isCancelled && !stopped.isSet
         }
         guard ended else { return }
         let result = await outcome(engine, container, layout: layout, job: job, usage: usage.value.withLock { $0 })
