@@ -317,7 +317,8 @@ package.targets += [
         "ComputeService",
         in: "services/compute",
         serviceKit + [
-            "DataClient", "ComputeWire", "Forwarding", .serviceLifecycle, .nioCore, .nioHTTP1, .httpTypes, .metrics,
+            "DataClient", "ComputeWire", "Forwarding", "ParameterSchema", .serviceLifecycle, .nioCore, .nioHTTP1,
+            .httpTypes, .metrics,
         ]
     ),
     library(

@@ -55,19 +55,28 @@ public enum Gateway {
                         sessions: sessions)
                 }
             }
-            let endpointDoc = OperationDoc(
-                "A running job's endpoint (docs/endpoints.md): forwarded to compute's /v1/jobs/{jobId}/endpoint/…, which checks the caller may view the job; the session cookie stands for the token",
-                tags: ["gateway"], open: true)
+            // Endpoints of running jobs and of deployments (docs/endpoints.md, docs/deployments.md):
+            // compute checks the caller may view them; the session cookie stands for the token.
+            let mounts: [(point: String, what: String, upstream: String)] = [
+                ("endpoints", "job", "v1/jobs/{id}/endpoint"),
+                ("deployments", "deployment", "v1/deployments/{id}/endpoint"),
+            ]
             let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .head]
-            for method in methods {
-                for pattern in HTTPForwarder.mountPatterns("/endpoints/{jobId}") {
-                    api.on(method, pattern, endpointDoc) { request, context in
-                        let jobID = context.parameters.get("jobId") ?? ""
-                        guard ID.isValid(jobID) else { throw APIError.notFound("no job \(jobID)", field: "jobId") }
-                        let rest = HTTPForwarder.remainder(of: request.uri.path, after: "/endpoints/\(jobID)")
-                        return try await proxy.forward(
-                            request, to: ServiceName.compute.rawValue, path: "v1/jobs/\(jobID)/endpoint\(rest)",
-                            context: context, sessions: sessions)
+            for mount in mounts {
+                let doc = OperationDoc(
+                    "A \(mount.what)'s endpoint: forwarded to compute's /\(mount.upstream)/…, which checks the caller may view it; the session cookie stands for the token",
+                    tags: ["gateway"], open: true)
+                for method in methods {
+                    for pattern in HTTPForwarder.mountPatterns("/\(mount.point)/{id}") {
+                        api.on(method, pattern, doc) { request, context in
+                            let id = context.parameters.get("id") ?? ""
+                            guard ID.isValid(id) else { throw APIError.notFound("no \(mount.what) \(id)", field: "id") }
+                            let rest = HTTPForwarder.remainder(of: request.uri.path, after: "/\(mount.point)/\(id)")
+                            let path = mount.upstream.replacingOccurrences(of: "{id}", with: id) + rest
+                            return try await proxy.forward(
+                                request, to: ServiceName.compute.rawValue, path: path, context: context,
+                                sessions: sessions)
+                        }
                     }
                 }
             }

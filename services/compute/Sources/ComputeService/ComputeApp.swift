@@ -38,12 +38,14 @@ public enum ComputeApp {
 
         // Requests for jobs' endpoints go to the agents through it (EndpointRoutes).
         let agentsClient = UpstreamClient()
+        let deployments = Deployments(core: core)
         return try PlatformApplication.build(
             info: info, settings: settings, logger: logger, metrics: metrics, context: AuthRequestContext.self,
             readiness: backends.readiness,
             services: [
                 auth.follower, memberships.follower(group: "compute.memberships", bus: backends.bus, logger: logger),
                 NodeWatch(core: core, logger: logger), agentsClient,
+                DeploymentReconciler(deployments: deployments, logger: logger),
                 ComputeRetention(
                     store: core.store, accountingRetention: options.accountingRetention,
                     usageWindow: options.usageWindow, now: now, logger: logger),
@@ -58,7 +60,10 @@ public enum ComputeApp {
             AgentRoutes.register(api, core)
             QuotaRoutes.register(api, core)
             UsageRoutes.register(api, core)
-            EndpointRoutes.register(api, core, forwarder: HTTPForwarder(client: agentsClient.client))
+            let forwarder = HTTPForwarder(client: agentsClient.client)
+            EndpointRoutes.register(api, core, forwarder: forwarder)
+            DeploymentRoutes.register(api, deployments)
+            DeploymentEndpointRoutes.register(api, deployments, forwarder: forwarder)
         }
     }
 }

@@ -30,8 +30,8 @@ struct BrowserGuard<Context: RequestContext>: RouterMiddleware {
             }
         }
         var response = try await next(request, context)
-        if path.hasPrefix("/endpoints/") {
-            // A job's own answers, on this origin: a page among them runs in an opaque origin of
+        if path.hasPrefix("/endpoints/") || path.hasPrefix("/deployments/") {
+            // A job's or a deployment's own answers, on this origin: a page among them runs in an opaque origin of
             // its own, so its scripts cannot use a visitor's session here.
             response.headers[.contentSecurityPolicy] = "sandbox allow-scripts allow-forms allow-popups allow-downloads"
             response.headers[.xContentTypeOptions] = "nosniff"

@@ -151,26 +151,7 @@ enum JobRoutes {
         ) { _, context in
             let found = try await core.job(try context.parameters.requireID("id"), context, needs: .editor)
             let by = try context.requirePrincipal().id
-            let job: JobRecord = try await core.transitions.withLock {
-                guard var job = try await core.jobs.get(found.id) else { throw APIError.notFound("no job \(found.id)") }
-                switch job.state {
-                case .queued:
-                    return try await core.jobs.move(job, to: .cancelled, reason: "cancelled") { job in
-                        job.message = "cancelled by \(by) while queued"
-                        job.endedAt = Timestamp.now
-                    }
-                case .scheduled, .running:
-                    job.cancelRequested = true
-                    job.cancelledBy = by
-                    // The node learns of it at its next long poll, which this wakes.
-                    try await core.jobs.save(job, bookkeeping: [JobDirectory.cancelDelivered: false])
-                    core.wakeups.signal(Scheduler.topic)
-                    return job
-                default:
-                    throw APIError.conflict(
-                        "job already ended \(job.state.rawValue)", code: "job_\(job.state.rawValue)", field: "state")
-                }
-            }
+            let job = try await JobCancellation(core: core).cancel(found.id, by: by)
             return JSONResponse(try job.view(), status: .accepted)
         }
 

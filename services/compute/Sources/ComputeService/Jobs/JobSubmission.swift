@@ -11,10 +11,15 @@ import Platform
 struct JobSubmission: Sendable {
     let core: ComputeCore
 
-    func submit(_ spec: JobSpec, by principal: Principal, rerunOf: String? = nil) async throws -> JobRecord {
+    /// `platformEnvironment`: variables the platform sets beside the spec's own (a deployment's
+    /// `MLEX_DEPLOYMENT_ID`), which a spec's `env` may not name.
+    func submit(
+        _ spec: JobSpec, by principal: Principal, rerunOf: String? = nil, platformEnvironment: [String: String] = [:]
+    ) async throws -> JobRecord {
         try spec.validate()
         try await core.authorizer.require(.editor, on: spec.projectId, for: principal)
-        let resolved = try await TemplateDirectory(core: core).resolve(spec)
+        var resolved = try await TemplateDirectory(core: core).resolve(spec)
+        resolved.environment.merge(platformEnvironment) { $1 }
         // One container is one worker: Docker nodes have no shared namespace for a job's workers.
         if resolved.image != nil, spec.effectiveWorkers > 1 {
             throw APIError.unprocessable(
