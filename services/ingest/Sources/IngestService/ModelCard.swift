@@ -9,7 +9,7 @@ struct ModelCard: Sendable {
     static let fileName = "model.json"
     static let keys: Set<String> = [
         "name", "version", "description", "task", "framework", "license", "authors", "image", "template", "command",
-        "parameters", "resources", "inputs", "outputs", "metrics", "files", "public",
+        "parameters", "inputSchema", "resources", "inputs", "outputs", "metrics", "files", "public",
     ]
 
     let json: JSONValue
@@ -59,6 +59,12 @@ struct ModelCard: Sendable {
             )
         }
         if let parameters = members["parameters"], case .failure(let problems) = ParameterSchema.parse(parameters) {
+            reasons.append(contentsOf: problems.list.lazy.map { Reason(field: $0.field, message: $0.message) })
+        }
+        // What a served model's invocations carry, record by record (docs/deployments.md).
+        if let inputs = members["inputSchema"],
+            case .failure(let problems) = ParameterSchema.parse(inputs, field: "inputSchema")
+        {
             reasons.append(contentsOf: problems.list.lazy.map { Reason(field: $0.field, message: $0.message) })
         }
         if let resources = members["resources"] {

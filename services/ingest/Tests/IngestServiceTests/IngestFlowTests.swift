@@ -120,6 +120,50 @@ struct IngestFlowTests {
                 "latestVersion"] == 1)
     }
 
+    @Test(
+        "a version served as a deployment answers invocations checked against its card's inputSchema and counts as a deploy",
+        .timeLimit(.minutes(3)))
+    func servedVersion() async throws {
+        let cluster = try FlowCluster.shared()
+        let owner = try await cluster.newOwner()
+        let name = "scaler-\(ID.make().suffix(6))"
+        let ingested = try await cluster.ingest(
+            try ModelPackage.server(name).tar(), project: owner.project, token: owner.token)
+        #expect(ingested.status == 201, "\(ingested.body)")
+        let models = try await cluster.eventually(
+            "\(cluster.hubURL)/v1/projects/\(owner.project)/models", token: owner.token
+        ) { $0["items"]?.arrayValue?.isEmpty == false }
+        let modelID = try #require(models["items"]?.arrayValue?.first?["id"]?.stringValue)
+        let version = try await httpCall(
+            "\(cluster.hubURL)/v1/models/\(modelID)/versions/1", "GET", token: owner.token)
+        #expect(version.body["deploy"]?["inputSchema"]?["required"] == ["x"], "\(version.body.jsonText)")
+
+        let deploy = "\(cluster.hubURL)/v1/models/\(modelID)/versions/1/deploy"
+        for (body, field) in [
+            (["service": ["idleSeconds": 0]] as JSONValue, "service.idleSeconds"),
+            (["service": ["replicas": 1], "timeoutSeconds": 60], "timeoutSeconds"),
+        ] {
+            let refused = try await httpCall(deploy, "POST", body, token: owner.token)
+            #expect(refused.status == 400 && refused.body["error"]?["field"] == .string(field), "\(refused.body)")
+        }
+        let served = try await httpCall(deploy, "POST", ["service": ["replicas": 1]], token: owner.token)
+        #expect(served.status == 201, "\(served.body)")
+        let id = try #require(served.body["deploymentId"]?.stringValue)
+        #expect(served.body["deployment"]?["spec"]?["inputSchema"]?["required"] == ["x"])
+
+        let endpoint = "\(cluster.platform.computeURL)/v1/deployments/\(id)/endpoint/invocations"
+        let answer = try await httpCall(endpoint, "POST", ["inputs": [["x": 3], ["x": -1.5]]], token: owner.token)
+        #expect(answer.status == 200 && answer.body["predictions"] == [12.0, -6.0], "\(answer.body.jsonText)")
+        let refused = try await httpCall(endpoint, "POST", ["inputs": [["x": 300]]], token: owner.token)
+        #expect(refused.status == 400 && refused.body["error"]?["field"] == "inputs.0.x", "\(refused.body.jsonText)")
+        try await cluster.eventually("\(cluster.hubURL)/v1/models/\(modelID)/versions/1", token: owner.token) {
+            $0["deployCount"] == 1
+        }
+        let stopped = try await httpCall(
+            "\(cluster.platform.computeURL)/v1/deployments/\(id)", "DELETE", token: owner.token)
+        #expect(stopped.body["state"] == "stopped", "\(stopped.body.jsonText)")
+    }
+
     /// Ingests a good package in a project of its own and waits until the hub has its model:
     /// mlex.ingest is one ordered log, so the hub has then also read every event before it —
     /// a check that something did not happen is made after this, however slow the hub is.
@@ -145,6 +189,7 @@ struct IngestFlowTests {
         var unnamed = good
         unnamed.card["name"] = "no spaces allowed"
         unnamed.card["parameters"] = ["type": "object", "properties": ["x": ["type": "float"]]]
+        unnamed.card["inputSchema"] = ["type": "object", "properties": ["x": ["type": "number"]], "required": ["y"]]
         var extra = good
         extra.files["notes.txt"] = Data("not listed".utf8)
         var twoEnvironments = good
@@ -159,7 +204,7 @@ struct IngestFlowTests {
             ["path": "missing.bin", "size": 1, "sha256": .string(String(repeating: "b", count: 64))],
         ]
         let cases: [(Data, [String])] = [
-            (try unnamed.tar(), ["name", "parameters.properties.x.type"]),
+            (try unnamed.tar(), ["inputSchema.required.0", "name", "parameters.properties.x.type"]),
             (try good.tar(listed: listed), ["files.0.sha256", "files.1.sha256", "files.2.path"]),
             (try extra.tar(listed: good.listing()), ["files"]),
             (try twoEnvironments.tar(), ["image"]),

@@ -36,6 +36,39 @@ struct ModelPackage {
             ], files: ["predict.py": Data(predict.utf8), "weights.bin": Data((0..<4096).map { UInt8($0 % 251) })])
     }
 
+    /// A model served over HTTP (docs/deployments.md): `POST /invocations` with records
+    /// `{"x": n}` answers `{"predictions": [n × the weights' size / 1024]}`; its card's
+    /// inputSchema says what a record is.
+    static func server(_ name: String) -> ModelPackage {
+        let serve = """
+            import http.server, json, os, socketserver
+            scale = len(open("weights.bin", "rb").read()) / 1024
+            class Handler(http.server.BaseHTTPRequestHandler):
+                def do_POST(self):
+                    body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                    data = json.dumps({"predictions": [r["x"] * scale for r in body["inputs"]]}).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+            class Server(socketserver.UnixStreamServer):
+                def get_request(self):
+                    return super().get_request()[0], ("endpoint", 0)
+            Server(os.environ["MLEX_ENDPOINT_SOCKET"], Handler).serve_forever()
+            """
+        return ModelPackage(
+            card: [
+                "name": .string(name), "version": "2.0.0", "description": "scales a reading by its weights",
+                "task": "regression", "framework": "python", "license": "MIT",
+                "command": ["/usr/bin/python3", "serve.py"], "resources": ["cpus": 0.5, "memoryMB": 256],
+                "inputSchema": [
+                    "type": "object", "required": ["x"],
+                    "properties": ["x": ["type": "number", "minimum": -100, "maximum": 100]],
+                ],
+            ], files: ["serve.py": Data(serve.utf8), "weights.bin": Data(count: 4096)])
+    }
+
     /// `files` as model.json lists them: path, size, SHA-256.
     func listing() -> [JSONValue] {
         files.keys.sorted().map { path in

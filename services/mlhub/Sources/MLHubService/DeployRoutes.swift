@@ -15,14 +15,18 @@ enum DeployRoutes {
         api.post(
             "/v1/models/{id}/versions/{version}/deploy",
             OperationDoc(
-                "Run a version as a job in one of the caller's projects (`projectId`, editors; default the model's project): `parameters` are checked against the version's schema (400 naming `parameters.<name>`, defaults filled in) and reach the job as its params (MLEX_PARAMS); `resources` override the card's. A version of another project (a public model) has its package copied into the job's project first. Answers compute's job",
+                "Run a version as a job in one of the caller's projects (`projectId`, editors; default the model's project): `parameters` are checked against the version's schema (400 naming `parameters.<name>`, defaults filled in) and reach the job as its params (MLEX_PARAMS); `resources` override the card's. A version of another project (a public model) has its package copied into the job's project first. Answers compute's job. With `service` ({replicas, idleSeconds}) the version is served instead: a compute deployment (docs/deployments.md) checking invocations against the card's inputSchema, answered as deploymentId and deployment",
                 tags: ["deploy"],
                 body: Schema.object([
                     "projectId": Schema.id, "parameters": Schema.anyObject, "resources": Schema.anyObject,
                     "timeoutSeconds": Schema.integer, "name": Schema.string,
+                    "service": Schema.object(["replicas": Schema.integer, "idleSeconds": Schema.integer]),
                 ]),
                 status: 201,
-                response: Schema.object(["jobId": Schema.id, "job": Schema.anyObject], required: ["jobId", "job"])
+                response: Schema.object([
+                    "jobId": Schema.id, "job": Schema.anyObject, "deploymentId": Schema.id,
+                    "deployment": Schema.anyObject,
+                ])
             )
         ) { request, context in
             let (model, version) = try await core.version(context, needs: .viewer)
@@ -45,13 +49,21 @@ enum DeployRoutes {
                 try await copyPackage(package, from: model.projectId, to: target, core: core, userToken: token)
             }
             let compute = PeerClient(baseURL: core.computeURL) { token }
-            let job: JSONValue
+            // Compute names the fields of both as mlhub sent them; `service.` prefixes what
+            // the request said under `service`.
+            let kind = deploy.service == nil ? "job" : "deployment"
+            let created: JSONValue
             do {
-                job = try await compute.call(.POST, "/v1/jobs", body: try JSONValue(encoding: submission))
+                created = try await compute.call(.POST, "/v1/\(kind)s", body: try JSONValue(encoding: submission))
             } catch let error as PeerError {
-                throw error.apiError
+                let apiError = error.apiError
+                if kind == "deployment", let field = apiError.field, ["replicas", "idleSeconds"].contains(field) {
+                    throw APIError(
+                        apiError.status, code: apiError.code, message: apiError.message, field: "service.\(field)")
+                }
+                throw apiError
             }
-            return JSONResponse(["jobId": job["id"] ?? .null, "job": job] as JSONValue, status: .created)
+            return JSONResponse(["\(kind)Id": created["id"] ?? .null, kind: created] as JSONValue, status: .created)
         }
     }
 
@@ -74,13 +86,23 @@ enum DeployRoutes {
             throw APIError.invalidField("parameters", "this version declares no parameters")
         }
         let resources = (instructions.resources ?? [:]).merging(deploy.resources) { $1 }
-        return JobSubmission(
+        var submission = JobSubmission(
             projectId: project, modelVersionId: version.id,
-            name: deploy.name ?? "deploy \(model.name)@\(version.number)", params: parameters,
+            name: deploy.name ?? "\(deploy.service == nil ? "deploy" : "serve") \(model.name)@\(version.number)",
+            params: parameters,
             command: instructions.command, image: instructions.image, template: instructions.template,
             codePackage: instructions.codePackage,
             resources: resources.isEmpty ? nil : resources, timeoutSeconds: deploy.timeoutSeconds
         )
+        if let service = deploy.service {
+            guard deploy.timeoutSeconds == nil else {
+                throw APIError.invalidField("timeoutSeconds", "a served version runs until it is stopped: no timeout")
+            }
+            submission.replicas = service.replicas
+            submission.idleSeconds = service.idleSeconds
+            submission.inputSchema = instructions.inputSchema
+        }
+        return submission
     }
 
     /// Copies a version's package into the project a job runs in (compute runs code packages of

@@ -127,6 +127,7 @@ struct HubFollower {
             resources: card["resources"]?.objectValue, inputs: card["inputs"]?.stringValue,
             outputs: card["outputs"]?.stringValue
         )
+        draft.deploy?.inputSchema = card["inputSchema"]
         _ = try await registry.createVersion(of: model.id, draft, actor: actor)
         return []
     }

@@ -12,6 +12,9 @@ struct DeployInstructions: Sendable, Equatable {
     var template: String?
     /// The card's parameter schema (ParameterSchema's JSON), checked again at each deploy.
     var parameters: JSONValue?
+    /// The card's schema of a served model's invocation records (ParameterSchema's JSON): a
+    /// deployment checks each `POST …/invocations` against it.
+    var inputSchema: JSONValue? = nil
     var resources: [String: JSONValue]?
     var inputs: String?
     var outputs: String?
@@ -22,7 +25,7 @@ struct DeployInstructions: Sendable, Equatable {
 
 extension DeployInstructions: Codable {
     private enum CodingKeys: String, CodingKey {
-        case codePackage, command, image, template, parameters, resources, inputs, outputs
+        case codePackage, command, image, template, parameters, inputSchema, resources, inputs, outputs
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -32,6 +35,7 @@ extension DeployInstructions: Codable {
         try container.encodeIfPresent(image, forKey: .image)
         try container.encodeIfPresent(template, forKey: .template)
         try container.encodeIfPresent(parameters, forKey: .parameters)
+        try container.encodeIfPresent(inputSchema, forKey: .inputSchema)
         try container.encodeIfPresent(resources, forKey: .resources)
         try container.encodeIfPresent(inputs, forKey: .inputs)
         try container.encodeIfPresent(outputs, forKey: .outputs)
@@ -46,6 +50,13 @@ struct DeployRequest: Sendable {
     let resources: [String: JSONValue]
     let timeoutSeconds: Int?
     let name: String?
+    /// Serve the version (a compute deployment) instead of running it once as a job.
+    let service: Service?
+
+    struct Service: Codable, Sendable {
+        var replicas: Int?
+        var idleSeconds: Int?
+    }
 }
 
 extension DeployRequest: Decodable {
@@ -55,19 +66,22 @@ extension DeployRequest: Decodable {
         let resources: [String: JSONValue]?
         let timeoutSeconds: Int?
         let name: String?
+        let service: Service?
     }
 
     init(from decoder: any Decoder) throws {
         let body = try Body(from: decoder)
         self.init(
             projectId: try ModelFields.id(body.projectId, field: "projectId"), parameters: body.parameters ?? [:],
-            resources: body.resources ?? [:], timeoutSeconds: body.timeoutSeconds, name: body.name
+            resources: body.resources ?? [:], timeoutSeconds: body.timeoutSeconds, name: body.name,
+            service: body.service
         )
     }
 }
 
-/// The job a deploy submits to compute (`POST /v1/jobs`). `modelVersionId` is how the hub
-/// counts the deploy when compute announces the job.
+/// The job a deploy submits to compute (`POST /v1/jobs`), or with the deployment fields the
+/// deployment (`POST /v1/deployments`). `modelVersionId` is how the hub counts the deploy when
+/// compute announces the job (a deployment's first replica carries it).
 struct JobSubmission: Encodable, Sendable {
     let projectId: String
     let modelVersionId: String
@@ -80,6 +94,9 @@ struct JobSubmission: Encodable, Sendable {
     var codePackage: String?
     var resources: [String: JSONValue]?
     var timeoutSeconds: Int?
+    var replicas: Int? = nil
+    var idleSeconds: Int? = nil
+    var inputSchema: JSONValue? = nil
 }
 
 /// One counted deploy (`deploys`, id the job's): a replayed `job.queued` finds it and counts nothing.
