@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // Hummingbird's own HTTP/1 parts as NIO sees them, for the WebSocket upgrade channel.
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
@@ -39,6 +41,7 @@ let package = Package(
 /// The products targets use, by the module name they import.
 extension Target.Dependency {
     static let hummingbird = product(name: "Hummingbird", package: "hummingbird")
+    static let hummingbirdCore = product(name: "HummingbirdCore", package: "hummingbird")
     static let hummingbirdTesting = product(name: "HummingbirdTesting", package: "hummingbird")
     static let hummingbirdBcrypt = product(name: "HummingbirdBcrypt", package: "hummingbird-auth")
     static let configuration = product(name: "Configuration", package: "swift-configuration")
@@ -50,6 +53,9 @@ extension Target.Dependency {
     static let nioCore = product(name: "NIOCore", package: "swift-nio")
     static let nioPosix = product(name: "NIOPosix", package: "swift-nio")
     static let nioHTTP1 = product(name: "NIOHTTP1", package: "swift-nio")
+    static let nioWebSocket = product(name: "NIOWebSocket", package: "swift-nio")
+    static let nioHTTPTypes = product(name: "NIOHTTPTypes", package: "swift-nio-extras")
+    static let nioHTTPTypesHTTP1 = product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras")
     static let nioEmbedded = product(name: "NIOEmbedded", package: "swift-nio")
     static let nioFoundationCompat = product(name: "NIOFoundationCompat", package: "swift-nio")
     static let nioConcurrencyHelpers = product(name: "NIOConcurrencyHelpers", package: "swift-nio")
@@ -126,8 +132,9 @@ package.targets += [
         "Platform",
         in: "libs/Platform",
         [
-            "Wire", .hummingbird, .configuration, .logging, .metrics, .prometheus, .serviceLifecycle,
-            .nioCore, .nioConcurrencyHelpers, .httpTypes, .systemPackage,
+            "Wire", .hummingbird, .hummingbirdCore, .configuration, .logging, .metrics, .prometheus,
+            .serviceLifecycle, .nioCore, .nioConcurrencyHelpers, .nioHTTP1, .nioHTTPTypes, .nioHTTPTypesHTTP1,
+            .nioWebSocket, .httpTypes, .systemPackage,
         ]
     ),
     // Real servers on loopback ports, stopped by pid: what every integration suite starts.
@@ -135,8 +142,8 @@ package.targets += [
         "PlatformTesting",
         in: "libs/Platform",
         [
-            "Platform", "Auth", "SQLite", .hummingbird, .hummingbirdTesting, .asyncHTTPClient, .nioCore, .nioPosix,
-            .logging,
+            "Platform", "Auth", "SQLite", "Forwarding", .hummingbird, .hummingbirdTesting, .asyncHTTPClient, .nioCore,
+            .nioPosix, .nioHTTP1, .nioWebSocket, .logging,
         ]
     ),
     tests(
@@ -224,7 +231,10 @@ package.targets += [
     library(
         "Forwarding",
         in: "libs/Forwarding",
-        ["Platform", .asyncHTTPClient, .hummingbird, .httpTypes, .logging, .nioCore, .nioHTTP1, .serviceLifecycle]
+        [
+            "Platform", .asyncHTTPClient, .hummingbird, .httpTypes, .logging, .nioCore, .nioConcurrencyHelpers,
+            .nioHTTP1, .nioPosix, .nioWebSocket, .serviceLifecycle,
+        ]
     ),
 
     // How services other than data use data's API.
@@ -344,7 +354,8 @@ package.targets += [
         in: "services/compute",
         [
             "Platform", "PlatformTesting", "Auth", "Store", "ComputeTestSupport", "ComputeService", "ComputeSlurm",
-            "ComputeAgent", "ComputeExecutors", "ComputeWire", .hummingbird, .asyncHTTPClient, .nioCore,
+            "ComputeAgent", "ComputeExecutors", "ComputeWire", "Forwarding", .hummingbird, .asyncHTTPClient, .nioCore,
+            .nioWebSocket,
         ]
     ),
 ]

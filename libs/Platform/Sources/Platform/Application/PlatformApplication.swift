@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Prometheus
 import ServiceLifecycle
@@ -34,6 +35,11 @@ public enum PlatformApplication {
     /// Middleware order (outermost first): request id, access log, metrics, error rendering,
     /// body limit. Errors are rendered inside the metrics and log layers so both see the status
     /// the client gets.
+    ///
+    /// `webSockets`, when given, registers the routes that may take a WebSocket handshake (a
+    /// proxy's endpoint mounts): they run behind the same middleware and `authentication`, and
+    /// decide before anything is answered whether the client gets 101 (`WebSocketUpgrade`).
+    /// Without it the server is plain HTTP/1.1, as before.
     public static func build<Context: PlatformRequestContext>(
         info: ServiceInfo,
         settings: ServiceSettings,
@@ -43,6 +49,7 @@ public enum PlatformApplication {
         readiness: [ReadinessCheck] = [],
         services: [any Service] = [],
         authentication: (any MiddlewareProtocol<Request, Response, Context>)? = nil,
+        webSockets: ((WebSocketRoutes<Context>) throws -> Void)? = nil,
         routes: (APIBuilder<Context>) throws -> Void
     ) throws -> some ApplicationProtocol {
         let router = Router(context: Context.self)
@@ -51,6 +58,20 @@ public enum PlatformApplication {
         router.add(middleware: HTTPMetricsMiddleware(registry: metrics))
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: BodyLimitMiddleware(maxBodyBytes: settings.maxBodyBytes))
+
+        var server = HTTPServerBuilder.http1()
+        if let webSockets {
+            // A router of its own, so a handshake is matched only against the routes that take one.
+            let socketRouter = Router(context: Context.self)
+            socketRouter.add(middleware: RequestIDMiddleware())
+            socketRouter.add(middleware: AccessLogMiddleware())
+            socketRouter.add(middleware: HTTPMetricsMiddleware(registry: metrics))
+            socketRouter.add(middleware: ErrorMiddleware())
+            let socketAPI = APIBuilder(router: socketRouter, authentication: authentication)
+            try webSockets(WebSocketRoutes(api: socketAPI))
+            try checkDocumented(router: socketRouter, api: socketAPI)
+            server = WebSocketUpgradableHTTP1Channel.builder(webSocketResponder: socketRouter.buildResponder())
+        }
 
         // Every route not documented as open is served behind `authentication`.
         let api = APIBuilder(router: router, authentication: authentication)
@@ -66,6 +87,7 @@ public enum PlatformApplication {
             ])
         return Application(
             router: router,
+            server: server,
             configuration: .init(
                 address: .hostname(settings.host, port: settings.port), serverName: "mlex-\(info.name.rawValue)"),
             services: services,
@@ -81,11 +103,12 @@ public enum PlatformApplication {
         metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         readiness: [ReadinessCheck] = [],
         services: [any Service] = [],
+        webSockets: ((WebSocketRoutes<AppRequestContext>) throws -> Void)? = nil,
         routes: (APIBuilder<AppRequestContext>) throws -> Void
     ) throws -> some ApplicationProtocol {
         try build(
             info: info, settings: settings, logger: logger, metrics: metrics, context: AppRequestContext.self,
-            readiness: readiness, services: services, routes: routes
+            readiness: readiness, services: services, webSockets: webSockets, routes: routes
         )
     }
 
