@@ -154,7 +154,7 @@ $(MLFLOW_SERVER): apps/bench/mlflow/server-requirements.txt
 	$(MLFLOW_VENV)/bin/pip install -q --disable-pip-version-check --no-deps mlflow==3.18.0
 	@touch $@
 
-bench: deps $(if $(BENCH_NEEDS_MLFLOW),$(MLFLOW_SERVER)) ## Benchmarks (release build), printed as tables beside their reference; BENCH=store|mongo|bus|retention|blobs|auth|data|search|files|compute|docker|mlhub|ingest|gateway|web|idle|mlflow|python|slurm picks one
+bench: deps $(if $(BENCH_NEEDS_MLFLOW),$(MLFLOW_SERVER)) ## Benchmarks (release build), printed as tables beside their reference; BENCH=store|mongo|bus|retention|blobs|auth|data|search|files|compute|docker|mlhub|ingest|gateway|endpoints|web|idle|mlflow|python|slurm picks one
 	@# Every executable: the idle benchmark starts the platform from the release build, as make run does.
 	$(SWIFT) build -c release
 	@# MongoDB and Kafka rows run against nx-27017 and tansu, started here on free ports and

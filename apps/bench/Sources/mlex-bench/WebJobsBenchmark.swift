@@ -1,8 +1,5 @@
 import AsyncHTTPClient
-import ComputeAgent
-import ComputeService
 import Foundation
-import Logging
 import NIOCore
 import Platform
 import PlatformTesting
@@ -31,7 +28,6 @@ struct WebJobsBenchmark {
 
     private static let backlogQueue = "backlog"
     private static let liveQueue = "live"
-    private let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
 
     func run() async throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
@@ -42,20 +38,10 @@ struct WebJobsBenchmark {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let services = try await BenchServices.start(directory: directory)
         defer { services.stop() }
-        let computePort = try LoopbackPort.free()
-        let computeURL = "http://127.0.0.1:\(computePort)"
-        let environment = services.environment.merging([
-            "MLEX_COMPUTE_PORT": String(computePort), "MLEX_COMPUTE_URL": computeURL,
-        ]) { $1 }
-        let computeTask = try await BenchServices.run(
-            ComputeApp.buildApplication(
-                settings: try await ServiceSettings.forTesting(
-                    .compute, stateDirectory: directory, extraSettings: ComputeApp.extraSettings,
-                    environment: environment),
-                logger: logger))
-        defer { computeTask.cancel() }
-        let compute = APIClient(base: computeURL)
-        compute.token = services.client.token
+        let computeServer = try await BenchCompute.start(beside: services, directory: directory)
+        defer { computeServer.task.cancel() }
+        let compute = computeServer.client
+        let environment = computeServer.environment
         let gateway = try await services.startGateway(directory: directory, peers: environment)
         defer { gateway.task.cancel() }
 
@@ -69,7 +55,7 @@ struct WebJobsBenchmark {
                 format: "\n(queued %d jobs on a queue no node serves, 16 clients, in %.1f s)", jobs,
                 (ContinuousClock.now - began).seconds))
 
-        let agentTask = try await startAgent(environment: environment, compute: compute)
+        let agentTask = try await computeServer.startAgent(queue: Self.liveQueue)
         defer { agentTask.cancel() }
         let live = try await startLiveJob(project: project, compute: compute)
 
@@ -80,7 +66,7 @@ struct WebJobsBenchmark {
             rows.append(try await measureList(browser, site: gateway.url, project: project))
             rows.append(
                 try await measureLog(
-                    browser, site: gateway.url, job: live, computeURL: computeURL, token: compute.token ?? ""))
+                    browser, site: gateway.url, job: live, computeURL: computeServer.url, token: compute.token ?? ""))
             await browser.quit()
         } catch {
             await browser.quit()
@@ -111,26 +97,6 @@ struct WebJobsBenchmark {
         }
     }
 
-    /// The agent, in this process, on the live queue; returns once its node is registered. Its
-    /// supervisors are the release `mlex-compute-supervisor` beside this executable.
-    private func startAgent(environment: [String: String], compute: APIClient) async throws -> Task<Void, any Error> {
-        let settings = try await ServiceSettings.forTesting(
-            .compute, stateDirectory: directory, extraSettings: AgentApp.extraSettings,
-            environment: environment.merging([
-                "MLEX_AGENT_PORT": String(try LoopbackPort.free()), "MLEX_AGENT_QUEUES": Self.liveQueue,
-                "MLEX_AGENT_HEARTBEAT_SECONDS": "1",
-            ]) { $1 })
-        let executable = URL(
-            fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-        let supervisor = executable.deletingLastPathComponent().appendingPathComponent("mlex-compute-supervisor").path
-        let task = try await BenchServices.run(
-            AgentApp.buildApplication(settings: settings, logger: logger, metrics: .init(), supervisor: [supervisor]))
-        for _ in 0..<100 where (try? await compute.call("GET", "/v1/nodes"))?["items"]?.arrayValue?.isEmpty != false {
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return task
-    }
-
     /// A job printing `t=<epoch ms>` every 200 ms; its id once it runs.
     private func startLiveJob(project: String, compute: APIClient) async throws -> String {
         let body: JSONValue = [
@@ -139,16 +105,7 @@ struct WebJobsBenchmark {
             "resources": ["cpus": 0.2, "memoryMB": 64], "timeoutSeconds": .int(Int64(logSeconds + 300)),
         ]
         let id = try await compute.call("POST", "/v1/jobs", body.jsonText)["id"]?.stringValue ?? ""
-        for _ in 0..<300 {
-            let state = try await compute.call("GET", "/v1/jobs/\(id)")["state"]?.stringValue
-            if state == "running" { return id }
-            guard state == "queued" || state == "scheduled" else {
-                throw CocoaError(
-                    .executableLoad, userInfo: [NSLocalizedDescriptionKey: "the live job ended \(state ?? "?")"])
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "the live job never ran"])
+        return try await compute.waitUntilRunning(id)
     }
 
     private func stop(_ job: String, compute: APIClient) async throws {

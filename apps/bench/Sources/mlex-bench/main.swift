@@ -129,6 +129,15 @@ if selected.isEmpty || selected.contains("gateway") {
     ).run()
 }
 
+if selected.isEmpty || selected.contains("endpoints") {
+    let environment = ProcessInfo.processInfo.environment
+    try await EndpointBenchmark(
+        directory: scratch.appendingPathComponent("endpoints"),
+        requests: Int(environment["MLEX_BENCH_ENDPOINT_REQUESTS"] ?? "2000") ?? 2000,
+        coldStarts: Int(environment["MLEX_BENCH_COLD_STARTS"] ?? "5") ?? 5
+    ).run()
+}
+
 if selected.isEmpty || selected.contains("web") {
     let environment = ProcessInfo.processInfo.environment
     try await WebBenchmark(
