@@ -354,8 +354,7 @@ package.targets += [
         in: "services/compute",
         [
             "Platform", "PlatformTesting", "Auth", "Store", "ComputeTestSupport", "ComputeService", "ComputeSlurm",
-            "ComputeAgent", "ComputeExecutors", "ComputeWire", "Forwarding", .hummingbird, .asyncHTTPClient, .nioCore,
-            .nioWebSocket,
+            "ComputeAgent", "ComputeExecutors", "ComputeWire", .hummingbird, .asyncHTTPClient, .nioCore, .nioWebSocket,
         ]
     ),
 ]

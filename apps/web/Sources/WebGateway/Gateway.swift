@@ -37,7 +37,8 @@ public enum Gateway {
         let vendor = StaticFiles(root: settings.config.string(WebSettings.vendor))
         return try PlatformApplication.build(
             info: info, settings: settings, logger: logger, metrics: metrics,
-            services: [upstreamClient]
+            services: [upstreamClient],
+            webSockets: EndpointWebSockets(proxy: proxy, sessions: sessions).register
         ) { api in
             api.router.add(middleware: BrowserGuard())
             BrowserRoutes.register(api, assets: assets, vendor: vendor, sessions: sessions)

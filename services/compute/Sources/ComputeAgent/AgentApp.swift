@@ -96,7 +96,8 @@ public enum AgentApp {
         httpSettings.port = options.port
         return try PlatformApplication.build(
             info: info, settings: httpSettings, logger: logger, metrics: metrics,
-            services: executorServices + [socketsClient, agent]
+            services: executorServices + [socketsClient, agent],
+            webSockets: endpoints.registerWebSockets
         ) { api in
             endpoints.register(api, forwarder: HTTPForwarder(client: socketsClient.client))
         }

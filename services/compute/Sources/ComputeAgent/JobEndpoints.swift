@@ -25,6 +25,8 @@ final class JobEndpoints: Sendable {
     }
 
     private let entries = Mutex<[String: Entry]>([:])
+    /// The WebSockets relayed to each job's socket, closed when the job ends.
+    let sockets = OpenSockets()
     /// A short directory of links to the sockets: a socket's path may be at most 107 bytes,
     /// and a work dir deep in the agent's state directory is often longer.
     let links: URL
@@ -47,6 +49,8 @@ final class JobEndpoints: Sendable {
     func close(_ jobID: String) {
         entries.withLock { $0[jobID] = nil }
         try? FileManager.default.removeItem(at: links.appendingPathComponent(jobID))
+        // A job's server may leave a child holding its connections: its clients still learn it ended.
+        sockets.close(jobID)
     }
 
     /// `/v1/endpoints/{jobId}/**`, compute's only: the request goes to the job's socket.
@@ -57,27 +61,49 @@ final class JobEndpoints: Sendable {
         for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete, .head] {
             for pattern in HTTPForwarder.mountPatterns("/v1/endpoints/{jobId}") {
                 api.on(method, pattern, doc) { request, context in
-                    let jobID = context.parameters.get("jobId") ?? ""
-                    let given = request.headers[HTTPField.Name(Self.keyField)!] ?? ""
-                    guard let entry = self.entries.withLock({ $0[jobID] }), Self.same(given, entry.key) else {
-                        throw APIError.notFound("no endpoint of job \(jobID) on this node", field: "endpoint")
-                    }
-                    let rest = HTTPForwarder.remainder(of: request.uri.path, after: "/v1/endpoints/\(jobID)")
-                    // AsyncHTTPClient's form for a Unix socket: the socket's path, percent-encoded, as host.
-                    let host = self.links.appendingPathComponent(jobID).path.replacingOccurrences(of: "/", with: "%2F")
-                    var url = "http+unix://\(host)\(rest.isEmpty ? "/" : rest)"
-                    if let query = request.uri.query, !query.isEmpty { url += "?\(query)" }
-                    var headers = HopByHop.upstream(request.headers, dropping: [HTTPField.Name(Self.keyField)!])
-                    headers.replaceOrAdd(name: "Host", value: "localhost")
-                    return try await forwarder.forward(
-                        request,
-                        to: .init(
-                            url: url, description: "job \(jobID)'s endpoint (\(Self.socketInSandbox))",
-                            field: "endpoint"),
-                        headers: headers, logger: context.logger)
+                    let (upstream, headers) = try self.upstream(request, context)
+                    return try await forwarder.forward(request, to: upstream, headers: headers, logger: context.logger)
                 }
             }
         }
+    }
+
+    /// The same mount for WebSockets: the handshake goes to the job's socket and the client gets
+    /// 101 only once the job's server accepted it; the job's sockets close when it ends.
+    func registerWebSockets(_ ws: WebSocketRoutes<AppRequestContext>) {
+        let doc = OperationDoc(
+            "A WebSocket to a running job's endpoint (compute only: the job's endpoint key in X-Mlex-Endpoint-Key): 101 once the job's server accepted it, else its answer; 404 as for HTTP; 502 when the job does not listen",
+            tags: ["endpoints"])
+        for pattern in HTTPForwarder.mountPatterns("/v1/endpoints/{jobId}") {
+            ws.get(pattern, doc) { request, context in
+                let (upstream, headers) = try self.upstream(request, context)
+                return try await WebSocketRelay.forward(
+                    to: upstream, headers: headers, logger: context.logger, sockets: self.sockets,
+                    group: context.parameters.get("jobId") ?? "")
+            }
+        }
+    }
+
+    /// Where `request` goes on the job's socket, with what fields: 404 unless it carries the key
+    /// of a job whose endpoint is open here.
+    private func upstream(
+        _ request: Request, _ context: AppRequestContext
+    ) throws -> (HTTPForwarder.Upstream, HTTPHeaders) {
+        let jobID = context.parameters.get("jobId") ?? ""
+        let given = request.headers[HTTPField.Name(Self.keyField)!] ?? ""
+        guard let entry = entries.withLock({ $0[jobID] }), Self.same(given, entry.key) else {
+            throw APIError.notFound("no endpoint of job \(jobID) on this node", field: "endpoint")
+        }
+        let rest = HTTPForwarder.remainder(of: request.uri.path, after: "/v1/endpoints/\(jobID)")
+        // AsyncHTTPClient's form for a Unix socket: the socket's path, percent-encoded, as host.
+        let host = links.appendingPathComponent(jobID).path.replacingOccurrences(of: "/", with: "%2F")
+        var url = "http+unix://\(host)\(rest.isEmpty ? "/" : rest)"
+        if let query = request.uri.query, !query.isEmpty { url += "?\(query)" }
+        var headers = HopByHop.upstream(request.headers, dropping: [HTTPField.Name(Self.keyField)!])
+        headers.replaceOrAdd(name: "Host", value: "localhost")
+        let upstream = HTTPForwarder.Upstream(
+            url: url, description: "job \(jobID)'s endpoint (\(Self.socketInSandbox))", field: "endpoint")
+        return (upstream, headers)
     }
 
     /// Compares in time that does not depend on where the strings differ.

@@ -51,7 +51,8 @@ public enum ComputeApp {
                     usageWindow: options.usageWindow, now: now, logger: logger),
             ]
                 + backends.services(logger: logger),
-            authentication: auth.middleware()
+            authentication: auth.middleware(),
+            webSockets: EndpointWebSocketRoutes(core: core).register
         ) { api in
             JobRoutes.register(api, core)
             JobStreamRoutes.register(api, core)
