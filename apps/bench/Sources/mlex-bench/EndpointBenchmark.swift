@@ -2,12 +2,13 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import Platform
+import PlatformTesting
 
 /// What a job endpoint's path costs (issue 31): the same trivial model — `POST /invocations`
-/// `{"inputs": [{"x": n}]}` answering `{"predictions": [2n]}`, a threaded Python server on the
-/// job's Unix socket — called on its socket directly, through compute (→ agent → socket) and
-/// through the gateway (→ compute → agent → socket), with 1 and 4 concurrent callers, in
-/// alternating rounds as the gateway benchmark does. Then a deployment's cold start: scaled to
+/// `{"inputs": [{"x": n}]}` answering `{"predictions": [2n]}`, PlatformTesting's threaded
+/// Python `EndpointModelServer` on the job's Unix socket — called on its socket directly,
+/// through compute (→ agent → socket) and through the gateway (→ compute → agent → socket),
+/// with 1 and 4 concurrent callers, in alternating rounds as the gateway benchmark does. Then a deployment's cold start: scaled to
 /// zero after 1 s idle, the time from a request to its answer, several times.
 ///
 /// Users, data, compute, one agent (local executor, the release supervisor) and the gateway run
@@ -18,27 +19,6 @@ struct EndpointBenchmark {
     let coldStarts: Int
     let rounds = 3
     static let queue = "endpoints"
-
-    static let model = """
-        import http.server, json, os, socketserver
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                data = json.dumps({"predictions": [r["x"] * 2 for r in body["inputs"]]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            def log_message(self, *args):
-                pass
-        class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-            daemon_threads = True
-            def get_request(self):
-                return super().get_request()[0], ("endpoint", 0)
-        Server(os.environ["MLEX_ENDPOINT_SOCKET"], Handler).serve_forever()
-        """
 
     func run() async throws {
         try? FileManager.default.removeItem(at: directory)
@@ -57,7 +37,7 @@ struct EndpointBenchmark {
             .stringValue ?? ""
         let spec: JSONValue = [
             "projectId": .string(project), "queue": .string(Self.queue),
-            "command": ["/usr/bin/python3", "-c", .string(Self.model)],
+            "command": ["/usr/bin/python3", "-c", .string(EndpointModelServer.script)],
             "resources": ["cpus": 1, "memoryMB": 256], "endpoint": ["kind": "http"],
         ]
         let job = try await compute.client.waitUntilRunning(
@@ -107,7 +87,7 @@ struct EndpointBenchmark {
     ) async throws {
         let spec: JSONValue = [
             "projectId": .string(project), "queue": .string(Self.queue),
-            "command": ["/usr/bin/python3", "-c", .string(Self.model)],
+            "command": ["/usr/bin/python3", "-c", .string(EndpointModelServer.script)],
             "resources": ["cpus": 1, "memoryMB": 256], "idleSeconds": 1,
         ]
         let id = try await compute.client.call("POST", "/v1/deployments", spec.jsonText)["id"]?.stringValue ?? ""

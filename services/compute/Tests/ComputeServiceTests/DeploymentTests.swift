@@ -11,42 +11,6 @@ import Testing
 struct DeploymentTests {
     static let queue = "deployments"
 
-    /// POST /invocations {"inputs": [{"x": n}…]} answers {"predictions": [2n…]}; GET /whoami
-    /// answers the replica's number and job; POST /crash ends the process at once. First it
-    /// tries compute's port and says whether it could.
-    static let model = """
-        import http.server, json, os, socket, socketserver
-        try:
-            socket.create_connection(("127.0.0.1", int(os.environ["COMPUTE_PORT"])), timeout=2).close()
-            print("network: reached compute", flush=True)
-        except OSError:
-            print("network: blocked", flush=True)
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def answer(self, body):
-                data = json.dumps(body).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            def do_GET(self):
-                self.answer({"replica": os.environ["MLEX_REPLICA"], "job": os.environ.get("MLEX_JOB_ID"),
-                             "deployment": os.environ["MLEX_DEPLOYMENT_ID"],
-                             "prefix": self.headers.get("X-Forwarded-Prefix")})
-            def do_POST(self):
-                if self.path == "/crash":
-                    os._exit(3)
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                self.answer({"predictions": [record["x"] * 2 for record in body["inputs"]]})
-            def log_message(self, *args):
-                pass
-        class Server(socketserver.UnixStreamServer):
-            def get_request(self):
-                request, _ = super().get_request()
-                return request, ("endpoint", 0)
-        Server(os.environ["MLEX_ENDPOINT_SOCKET"], Handler).serve_forever()
-        """
-
     static let inputSchema: JSONValue = [
         "type": "object", "properties": ["x": ["type": "number", "minimum": -1000, "maximum": 1000]],
         "required": ["x"],
@@ -54,7 +18,8 @@ struct DeploymentTests {
 
     static func spec(_ project: String, _ cluster: ComputeCluster, _ extra: [String: JSONValue]) -> JSONValue {
         var spec = pythonJob(
-            project, model, ["queue": .string(queue), "env": ["COMPUTE_PORT": .string(String(cluster.computePort))]])
+            project, EndpointModelServer.script,
+            ["queue": .string(queue), "env": ["COMPUTE_PORT": .string(String(cluster.computePort))]])
         for (key, value) in extra { spec[key] = value }
         return spec
     }

@@ -9,41 +9,6 @@ import Testing
 struct EndpointTests {
     static let queue = "endpoints"
 
-    /// A tiny model: POST /invocations {"x": n} answers {"y": 2n}; any GET echoes what the job
-    /// was sent. First it tries to reach compute's port and says whether it could.
-    static let server = """
-        import http.server, json, os, socket, socketserver
-        try:
-            socket.create_connection(("127.0.0.1", int(os.environ["COMPUTE_PORT"])), timeout=2).close()
-            print("network: reached compute", flush=True)
-        except OSError:
-            print("network: blocked", flush=True)
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def answer(self, body):
-                data = json.dumps(body).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            def do_GET(self):
-                self.answer({"path": self.path, "user": self.headers.get("X-Mlex-User"),
-                             "authorization": self.headers.get("Authorization"),
-                             "key": self.headers.get("X-Mlex-Endpoint-Key"),
-                             "prefix": self.headers.get("X-Forwarded-Prefix")})
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                self.answer({"y": body["x"] * 2})
-            def log_message(self, *args):
-                pass
-        class Server(socketserver.UnixStreamServer):
-            def get_request(self):
-                request, _ = super().get_request()
-                return request, ("endpoint", 0)
-        print("serving", flush=True)
-        Server(os.environ["MLEX_ENDPOINT_SOCKET"], Handler).serve_forever()
-        """
-
     @Test("a job's endpoint answers its project through the gateway, refuses others, and closes when the job ends")
     func servesThroughTheGateway() async throws {
         let cluster = try ComputeCluster.shared()
@@ -56,7 +21,7 @@ struct EndpointTests {
 
         let jobID = try await cluster.submit(
             pythonJob(
-                owner.project, Self.server,
+                owner.project, EndpointModelServer.script,
                 [
                     "queue": .string(Self.queue), "endpoint": ["kind": "http"],
                     "env": ["COMPUTE_PORT": .string(String(cluster.computePort))],
