@@ -11,6 +11,7 @@ import {datasetsPage, datasetPage} from './pages/datasets.js';
 import {jobsPage} from './pages/jobs.js';
 import {jobPage} from './pages/job.js';
 import {jobSubmitPage} from './pages/job-submit.js';
+import {deploymentPage, servingListPage} from './pages/serving.js';
 import {nodesPage} from './pages/nodes.js';
 import {templatesPage, templatePage} from './pages/templates.js';
 import {hubPage} from './pages/hub.js';
@@ -45,6 +46,9 @@ const routes = [
   [/^\/jobs$/, jobsPage],
   [/^\/jobs\/new$/, jobSubmitPage],
   [/^\/jobs\/([^/]+)$/, jobPage],
+  // Not /deployments/…: on the gateway that is each deployment's own endpoint.
+  [/^\/serving$/, servingListPage],
+  [/^\/serving\/([^/]+)$/, deploymentPage],
   [/^\/nodes$/, nodesPage],
   [/^\/templates$/, templatesPage],
   [/^\/templates\/([^/]+)$/, templatePage],
@@ -63,6 +67,7 @@ async function header(main) {
   fill(nav,
     h('a', {href: '/projects'}, 'Projects'),
     h('a', {href: '/jobs'}, 'Jobs'),
+    h('a', {href: '/serving', id: 'serving-link'}, 'Serving'),
     h('a', {href: '/nodes'}, 'Nodes'),
     h('a', {href: '/templates'}, 'Templates'),
     h('a', {href: '/hub'}, 'Hub'),

@@ -9,9 +9,11 @@ enum BrowserRoutes {
     /// Pages a signed-out visitor may see; every other page sends them to `/signin` first.
     static let openPages = ["/signin"]
     /// Paths the application draws itself (history API routing); each serves `index.html`.
+    /// Deployments' pages are `/serving/…`: `/deployments/{id}/…` is each deployment's own endpoint.
     static let pages = [
         "/", "/signin", "/projects", "/projects/**", "/runs/**", "/compare", "/datasets/**", "/jobs", "/jobs/**",
-        "/nodes", "/templates", "/templates/**", "/hub", "/models/**", "/ingest", "/account", "/admin",
+        "/serving", "/serving/**", "/nodes", "/templates", "/templates/**", "/hub", "/models/**", "/ingest", "/account",
+        "/admin",
     ]
 
     /// RFC 3986's unreserved characters: everything else in `next` is percent-encoded.
