@@ -9,7 +9,9 @@ public struct MLex: AsyncParsableCommand {
         discussion: """
             Log in once (mlex login), then submit a git project as a job
             (mlex submit), follow it (mlex progress, mlex logs -f) and fetch its
-            outputs (mlex download).
+            outputs (mlex download). Serve a model as replicas behind one
+            endpoint with mlex serve; mlex deployments lists, shows and stops
+            them.
 
             The server is http://localhost:8000 unless --url, MLEX_URL or the
             saved login says otherwise. MLEX_TOKEN (an API token from
@@ -22,7 +24,7 @@ public struct MLex: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Register.self, Login.self, Logout.self, Whoami.self,
-            Submit.self, Progress.self, Logs.self, Download.self, Cancel.self, Jobs.self,
+            Submit.self, Progress.self, Logs.self, Download.self, Cancel.self, Jobs.self, Serve.self, Deployments.self,
             Projects.self, Experiments.self, Runs.self, Datasets.self, Templates.self, Tokens.self,
             QuotaCommand.self, UsageCommand.self,
         ]

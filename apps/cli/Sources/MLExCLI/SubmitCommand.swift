@@ -50,28 +50,10 @@ struct Submit: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let taskURL = URL(fileURLWithPath: task).standardizedFileURL
-            let taskFile = try TaskFile.load(taskURL)
-            guard let projectReference = project ?? taskFile.project else {
-                throw ClientError.usage(
-                    "which project? put `project: <name>` in \(taskURL.lastPathComponent) or pass --project")
-            }
-            let package = try GitPackage.make(
-                from: taskURL.deletingLastPathComponent(), requireEntry: taskFile.command == nil ? "main.py" : nil)
-            defer { package.remove() }
             let client = try global.client()
-            let projectID = try await client.projectID(projectReference)
-            let codePath = try await uploadCode(package, client: client, projectID: projectID)
-            var inputs: [JSONValue] = []
-            if let location = taskFile.datasetLocation {
-                let directory = URL(fileURLWithPath: location, relativeTo: taskURL.deletingLastPathComponent())
-                    .standardizedFileURL
-                let pushed = try await DatasetPush(client: client, projectID: projectID)
-                    .push(directory: directory, datasetName: taskFile.datasetName ?? directory.lastPathComponent)
-                inputs.append(.string(pushed.versionID))
+            let job = try await TaskUpload.withUploaded(task: task, project: project, client: client) { uploaded in
+                try await client.call(.compute, .POST, "/v1/jobs", body: jobSpec(uploaded))
             }
-            let spec = jobSpec(taskFile, projectID: projectID, codePath: codePath, inputs: inputs, package: package)
-            let job = try await client.call(.compute, .POST, "/v1/jobs", body: spec)
             let id = job["id"]?.stringValue ?? ""
             if json { return Console.json(job) }
             Console.line(id)
@@ -80,9 +62,61 @@ struct Submit: AsyncParsableCommand {
         }
     }
 
+    func jobSpec(_ uploaded: TaskUpload) -> JSONValue {
+        var spec = uploaded.commonFields(name: name)
+        let task = uploaded.task
+        let optional: [(String, JSONValue?)] = [
+            ("workers", (workers ?? task.workers).map { .int(Int64($0)) }),
+            ("timeoutSeconds", task.timeoutSeconds.map { .int(Int64($0)) }),
+            ("retries", task.retries.map { .int(Int64($0)) }),
+        ]
+        for case (let key, let value?) in optional { spec[key] = value }
+        if endpoint { spec["endpoint"] = ["kind": "http"] }
+        return .object(spec)
+    }
+}
+
+/// What `mlex submit` and `mlex serve` share: the task file read, the project's last commit
+/// uploaded as the code package, the task's dataset pushed as a version, and the fields a job
+/// and a deployment both take from them.
+struct TaskUpload {
+    let task: TaskFile
+    let projectID: String
+    let codePath: String
+    let inputs: [JSONValue]
+    let package: GitPackage
+
+    /// Uploads what the task file in `task` names, then runs `body`; the package's archive is
+    /// removed either way.
+    static func withUploaded<T>(
+        task path: String, project: String?, client: MLExClient, _ body: (TaskUpload) async throws -> T
+    ) async throws -> T {
+        let taskURL = URL(fileURLWithPath: path).standardizedFileURL
+        let taskFile = try TaskFile.load(taskURL)
+        guard let projectReference = project ?? taskFile.project else {
+            throw ClientError.usage(
+                "which project? put `project: <name>` in \(taskURL.lastPathComponent) or pass --project")
+        }
+        let package = try GitPackage.make(
+            from: taskURL.deletingLastPathComponent(), requireEntry: taskFile.command == nil ? "main.py" : nil)
+        defer { package.remove() }
+        let projectID = try await client.projectID(projectReference)
+        let codePath = try await uploadCode(package, client: client, projectID: projectID)
+        var inputs: [JSONValue] = []
+        if let location = taskFile.datasetLocation {
+            let directory = URL(fileURLWithPath: location, relativeTo: taskURL.deletingLastPathComponent())
+                .standardizedFileURL
+            let pushed = try await DatasetPush(client: client, projectID: projectID)
+                .push(directory: directory, datasetName: taskFile.datasetName ?? directory.lastPathComponent)
+            inputs.append(.string(pushed.versionID))
+        }
+        return try await body(
+            TaskUpload(task: taskFile, projectID: projectID, codePath: codePath, inputs: inputs, package: package))
+    }
+
     /// Uploads the package as the project file `code/<commit>.tar`, unless that file already
     /// holds these bytes; the file's path.
-    func uploadCode(_ package: GitPackage, client: MLExClient, projectID: String) async throws -> String {
+    static func uploadCode(_ package: GitPackage, client: MLExClient, projectID: String) async throws -> String {
         let path = "code/\(package.commit).tar"
         let digest = try FileDigest.sha256(of: package.archive)
         let existing = try await client.call(
@@ -103,9 +137,8 @@ struct Submit: AsyncParsableCommand {
         return path
     }
 
-    func jobSpec(
-        _ task: TaskFile, projectID: String, codePath: String, inputs: [JSONValue], package: GitPackage
-    ) -> JSONValue {
+    /// The fields a job and a deployment both take from the task: what runs, where, with what.
+    func commonFields(name: String?) -> [String: JSONValue] {
         var spec: [String: JSONValue] = [
             "projectId": .string(projectID), "codePackage": .string(codePath),
             "name": .string(name ?? task.name ?? "\(package.repositoryName)@\(package.commit.prefix(12))"),
@@ -116,14 +149,11 @@ struct Submit: AsyncParsableCommand {
         if !task.params.isEmpty { spec["params"] = .object(task.params) }
         if !task.env.isEmpty { spec["env"] = .object(task.env.mapValues(JSONValue.string)) }
         let optional: [(String, JSONValue?)] = [
-            ("workers", (workers ?? task.workers).map { .int(Int64($0)) }),
-            ("timeoutSeconds", task.timeoutSeconds.map { .int(Int64($0)) }),
-            ("priority", task.priority.map { .int(Int64($0)) }), ("retries", task.retries.map { .int(Int64($0)) }),
+            ("priority", task.priority.map { .int(Int64($0)) }),
             ("template", task.template.map(JSONValue.string)), ("image", task.image.map(JSONValue.string)),
             ("queue", task.queue.map(JSONValue.string)),
         ]
         for case (let key, let value?) in optional { spec[key] = value }
-        if endpoint { spec["endpoint"] = ["kind": "http"] }
-        return .object(spec)
+        return spec
     }
 }
