@@ -3,41 +3,18 @@ import Platform
 import PlatformTesting
 import Testing
 
-/// A git project serving a tiny model: `serve.py` answers `POST /invocations {"inputs":
-/// [{"x": n}…]}` with `{"predictions": [2n…]}` on `$MLEX_ENDPOINT_SOCKET`.
+/// A git project serving PlatformTesting's tiny model: `serve.py` answers `POST /invocations
+/// {"inputs": [{"x": n}…]}` with `{"predictions": [2n…]}` on `$MLEX_ENDPOINT_SOCKET`.
 enum ServingRepository {
-    static let servePy = """
-        import http.server, json, os, socketserver
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                scale = json.loads(os.environ.get("MLEX_PARAMS", "{}")).get("scale", 2)
-                data = json.dumps({"predictions": [record["x"] * scale for record in body["inputs"]]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            def log_message(self, *args):
-                pass
-        class Server(socketserver.UnixStreamServer):
-            def get_request(self):
-                request, _ = super().get_request()
-                return request, ("endpoint", 0)
-        Server(os.environ["MLEX_ENDPOINT_SOCKET"], Handler).serve_forever()
-
-        """
-
     static func make(project: String) throws -> TrainingRepository {
         let root = try temporaryDirectory()
         let files = [
-            "serve.py": servePy,
+            "serve.py": EndpointModelServer.script + "\n",
             "serve.yaml": """
             project: \(project)
             name: doubler
             command: [/usr/bin/python3, serve.py]
             resources: {cpus: 0.25, memoryMB: 128}
-            params: {scale: 2}
             timeoutSeconds: 60
 
             """,

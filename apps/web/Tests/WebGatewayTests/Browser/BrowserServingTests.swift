@@ -3,30 +3,11 @@ import Platform
 import PlatformTesting
 import Testing
 
-/// A tiny model server for the serving pages: `POST /invocations {"inputs": [{"x": n}…]}`
-/// answers `{"predictions": [2n…]}`, on the deployment's Unix socket (as compute's
-/// DeploymentTests serve it).
+/// What the serving tests' deployments run and check: PlatformTesting's tiny model
+/// (`POST /invocations {"inputs": [{"x": n}…]}` answers `{"predictions": [2n…]}`) and a schema
+/// for its records.
 enum ServedModel {
-    static let script = """
-        import http.server, json, os, socketserver
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                data = json.dumps({"predictions": [record["x"] * 2 for record in body["inputs"]]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            def log_message(self, *args):
-                pass
-        class Server(socketserver.UnixStreamServer):
-            def get_request(self):
-                request, _ = super().get_request()
-                return request, ("endpoint", 0)
-        print("serving", flush=True)
-        Server(os.environ["MLEX_ENDPOINT_SOCKET"], Handler).serve_forever()
-        """
+    static let script = EndpointModelServer.script
 
     static let inputSchema: JSONValue = [
         "type": "object", "properties": ["x": ["type": "number", "minimum": -1000, "maximum": 1000]],
