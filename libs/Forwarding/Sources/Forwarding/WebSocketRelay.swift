@@ -8,6 +8,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 import Platform
+import ServiceLifecycle
 
 /// Carries a WebSocket one hop further, for the WebSocket routes of a proxy (the gateway to
 /// compute, compute to an agent, an agent to a job's socket).
@@ -87,8 +88,17 @@ public enum WebSocketRelay {
         }
     }
 
-    /// Passes frames both ways until one side has closed, then closes both.
+    /// Passes frames both ways until one side has closed, then closes both. A process that
+    /// stops closes its relays (its clients get 1001) rather than wait for them to end.
     public static func relay(client: Socket, upstream: Socket, logger: Logger) async {
+        await withGracefulShutdownHandler {
+            await relayFrames(client: client, upstream: upstream, logger: logger)
+        } onGracefulShutdown: {
+            upstream.channel.close(promise: nil)
+        }
+    }
+
+    private static func relayFrames(client: Socket, upstream: Socket, logger: Logger) async {
         do {
             try await client.executeThenClose { clientFrames, toClient in
                 try await upstream.executeThenClose { upstreamFrames, toUpstream in

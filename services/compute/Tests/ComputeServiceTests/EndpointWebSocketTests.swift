@@ -209,4 +209,33 @@ struct EndpointWebSocketTests {
         }
         _ = try await cluster.finished(jobID, token: owner.token)
     }
+
+    @Test("a handshake to a path no WebSocket route serves, and an upgrade to another protocol, are answered as HTTP")
+    func otherUpgradesAreHTTP() async throws {
+        let cluster = try ComputeCluster.shared()
+        let gateway = try cluster.platform.startGateway()
+        guard case .refused(let health) = try await openWebSocket(gateway + "/health", token: nil) else {
+            Issue.record("/health took a WebSocket")
+            return
+        }
+        #expect(try await statusAndText(of: health).status == 200)
+
+        // NIO's upgrader reads such a request itself; the server must still answer it.
+        let url = try #require(URL(string: gateway))
+        let script = """
+            import http.client, sys
+            c = http.client.HTTPConnection(sys.argv[1], int(sys.argv[2]), timeout=10)
+            c.request("GET", "/health", headers={"Upgrade": "h2c", "Connection": "Upgrade, HTTP2-Settings"})
+            print(c.getresponse().status)
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script, url.host ?? "127.0.0.1", String(url.port ?? 80)]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        process.waitUntilExit()
+        let status = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(status.trimmingCharacters(in: .whitespacesAndNewlines) == "200")
+    }
 }

@@ -34,9 +34,34 @@ struct WebSocketUpgradableHTTP1Channel<Context: PlatformRequestContext>: ServerC
     final class Decision: Sendable {
         typealias Decided = (request: Request?, upgrade: WebSocketUpgrade, response: Response)
         private let value = NIOLockedValueBox<Decided?>(nil)
+        private let head = NIOLockedValueBox<HTTPRequestHead?>(nil)
         func set(_ decided: Decided) { value.withLockedValue { $0 = decided } }
         var decided: Decided? { value.withLockedValue { $0 } }
         var upgrade: WebSocketUpgrade? { decided?.upgrade }
+        /// The connection's first request, when it asked to upgrade (to anything).
+        var upgradeRequest: HTTPRequestHead? { head.withLockedValue { $0 } }
+        func saw(_ first: HTTPRequestHead) {
+            if first.headers.contains(name: "upgrade") { head.withLockedValue { $0 = first } }
+        }
+    }
+
+    /// Keeps a connection's first request head for `Decision`: NIO's upgrader consumes the head
+    /// of a request that asks to upgrade, even one no upgrader takes (`Upgrade: h2c`, a
+    /// handshake without its key), and the HTTP routes would never see it.
+    final class FirstHead: ChannelInboundHandler, RemovableChannelHandler {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias InboundOut = HTTPServerRequestPart
+        let decision: Decision
+
+        init(_ decision: Decision) { self.decision = decision }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            // Kept before the upgrader reads it: it may decide, and the connection go on, at once.
+            guard case .head(let head) = Self.unwrapInboundIn(data) else { return context.fireChannelRead(data) }
+            decision.saw(head)
+            context.fireChannelRead(data)
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        }
     }
 
     struct Value: ServerChildChannelValue {
@@ -45,14 +70,42 @@ struct WebSocketUpgradableHTTP1Channel<Context: PlatformRequestContext>: ServerC
         let channel: any Channel
     }
 
+    /// The HTTP routes, for every request after a connection's first.
     let responder: HTTPChannelHandler.Responder
+    /// The HTTP routes as they are, for a first request that asked to upgrade and was not taken.
+    let plainResponder: HTTPChannelHandler.Responder
     let webSocketResponder: RouterResponder<Context>
 
     static func builder(webSocketResponder: RouterResponder<Context>) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            WebSocketUpgradableHTTP1Channel(responder: responder, webSocketResponder: webSocketResponder)
+            WebSocketUpgradableHTTP1Channel(
+                responder: Self.redirectingLateUpgrades(responder), plainResponder: responder,
+                webSocketResponder: webSocketResponder)
         }
     }
+
+    /// NIO's upgrader reads only a connection's first request: a handshake later on a kept-alive
+    /// connection is sent to the same URI again with the connection closed, so that it comes
+    /// back first on a new one (as hummingbird-websocket does).
+    static func redirectingLateUpgrades(
+        _ responder: @escaping HTTPChannelHandler.Responder
+    ) -> HTTPChannelHandler.Responder {
+        { request, writer, channel in
+            guard WebSocketUpgrade.isRequested(request.headers) else {
+                return try await responder(request, writer, channel)
+            }
+            var location = request.uri.path
+            if let query = request.uri.query { location += "?\(query)" }
+            let head = HTTPResponse(
+                status: .temporaryRedirect,
+                headerFields: [.location: location, .connection: "close", .contentLength: "0"])
+            try await writer.writeHead(head).finish(nil)
+            throw LateUpgradeRedirected()
+        }
+    }
+
+    /// Ends the connection after the redirect.
+    struct LateUpgradeRedirected: Error {}
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
@@ -109,6 +162,9 @@ struct WebSocketUpgradableHTTP1Channel<Context: PlatformRequestContext>: ServerC
             configuration.decoderConfiguration.maxHeaderFieldCount = limits.maxHeaderFieldCount
             let negotiated = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(
                 configuration: configuration)
+            let upgradeHandler = try channel.pipeline.syncOperations.handler(
+                type: NIOTypedHTTPServerUpgradeHandler<Negotiated>.self)
+            try channel.pipeline.syncOperations.addHandler(FirstHead(decision), position: .before(upgradeHandler))
             return Value(negotiated: negotiated, decision: decision, channel: channel)
         }
     }
@@ -132,6 +188,12 @@ struct WebSocketUpgradableHTTP1Channel<Context: PlatformRequestContext>: ServerC
             }
         case .http(let http):
             guard let decided = value.decision.decided else {
+                if let head = value.decision.upgradeRequest,
+                    let fields = try? HTTPRequest(head, secure: false, splitCookie: false)
+                {
+                    // An upgrade no upgrader took (not a WebSocket, or not a valid handshake): HTTP.
+                    return await answer(Request(head: fields, body: .init(buffer: .init())), on: http, logger: logger)
+                }
                 // No upgrade was asked for: plain HTTP.
                 return await handleHTTP(asyncChannel: http, logger: logger)
             }
@@ -174,7 +236,7 @@ struct WebSocketUpgradableHTTP1Channel<Context: PlatformRequestContext>: ServerC
     ) async {
         do {
             try await http.executeThenClose { _, outbound in
-                try await responder(request, ResponseWriter(outbound: outbound), http.channel)
+                try await plainResponder(request, ResponseWriter(outbound: outbound), http.channel)
             }
         } catch {
             logger.debug("WebSocket handshake answered as HTTP: not sent", metadata: ["error": "\(error)"])
