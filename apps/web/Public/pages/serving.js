@@ -80,18 +80,22 @@ export async function servingListPage(main) {
     h('form', {class: 'jobs-filters', id: 'serving-filters', onsubmit: (event) => event.preventDefault()}, h('label', {}, 'Project', project)),
     body);
   if (answer.error) return;
-  draw(answer.items);
+  let items = answer.items;
+  draw(items);
+  // Stopped deployments change no more: the list is read again while any is not stopped.
+  const changing = () => items.some((deployment) => deployment.state !== 'stopped');
   const refresh = async () => {
     if (!document.hidden) {
       try {
-        draw((await api('GET', path)).items);
+        items = (await api('GET', path)).items;
+        draw(items);
       } catch (error) {
         // A failed refresh leaves the rows as they were; the next one tries again.
       }
     }
-    setTimeout(refresh, REFRESH_MS);
+    if (changing()) setTimeout(refresh, REFRESH_MS);
   };
-  if (answer.items.some((deployment) => deployment.state !== 'stopped')) setTimeout(refresh, REFRESH_MS);
+  if (changing()) setTimeout(refresh, REFRESH_MS);
 }
 
 // ——— one deployment ———
