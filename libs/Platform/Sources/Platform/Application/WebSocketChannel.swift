@@ -70,7 +70,7 @@ struct WebSocketUpgradableHTTP1Channel<Context: PlatformRequestContext>: ServerC
         let channel: any Channel
     }
 
-    /// The HTTP routes, for every request after a connection's first.
+    /// The HTTP routes, a handshake on a kept-alive connection redirected (`redirectingLateUpgrades`).
     let responder: HTTPChannelHandler.Responder
     /// The HTTP routes as they are, for a first request that asked to upgrade and was not taken.
     let plainResponder: HTTPChannelHandler.Responder
