@@ -92,6 +92,18 @@ struct AuditTrailTests {
         }
     }
 
+    @Test("what jobs and deployments serve is their own traffic, not audited; creating and stopping them is")
+    func endpointTrafficIsNotAudited() {
+        for route in [
+            "/v1/jobs/{id}/endpoint", "/v1/jobs/{id}/endpoint/**", "/v1/deployments/{id}/endpoint/**",
+        ] {
+            #expect(!AuditTrail.audits(.post, route: route), "\(route)")
+        }
+        for route in ["/v1/deployments", "/v1/deployments/{id}", "/v1/jobs/{id}/cancel", "/v1/jobs/{id}/endpointless"] {
+            #expect(AuditTrail.audits(.delete, route: route), "\(route)")
+        }
+    }
+
     @Test("an API token's id is the actor's token id")
     func apiTokenID() async throws {
         let verifier = TokenVerifier(keySource: nil) { _ in

@@ -9,13 +9,19 @@ extension AuditTrail {
     /// Whether a request is audited: every POST, PUT, PATCH and DELETE except the few that
     /// change nothing or only say "still here" — searches sent as POST (`…/search`, MLflow's
     /// among them), a node's heartbeat and its long poll for instructions, which would bury
-    /// the log under one entry a second per node.
+    /// the log under one entry a second per node — and what jobs and deployments serve.
     public static func audits(_ method: HTTPRequest.Method, route: String) -> Bool {
         guard [.post, .put, .patch, .delete].contains(method) else { return false }
         return !route.hasSuffix("/search") && !chatter.contains(route)
+            && !servedByJobs.contains { route == $0 || route.hasPrefix($0 + "/") }
     }
 
     static let chatter: Set<String> = ["/v1/nodes/{id}/heartbeat", "/v1/nodes/{id}/instructions"]
+
+    /// The mounts of jobs' and deployments' endpoints (docs/endpoints.md): what goes there is
+    /// the job's own traffic — a model's invocations, thousands a second — and changes nothing of
+    /// the platform's; creating, stopping and cancelling what serves them is audited.
+    static let servedByJobs = ["/v1/jobs/{id}/endpoint", "/v1/deployments/{id}/endpoint"]
 
     /// Serves `request` through `next` and records how it ended: the answer's status, or the
     /// status of the error thrown (which goes on to the error middleware unchanged). Requests
