@@ -68,4 +68,14 @@ extension APIClient {
         }
         throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "job \(id) never ran"])
     }
+
+    /// Waits until the job has ended (its agent has unmounted its disk and removed its cgroup),
+    /// so that stopping the agent next leaves nothing behind.
+    func waitUntilEnded(_ id: String) async throws {
+        for _ in 0..<600 {
+            let state = try await call("GET", "/v1/jobs/\(id)")["state"]?.stringValue ?? ""
+            if ["succeeded", "failed", "cancelled", "timed_out"].contains(state) { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
 }

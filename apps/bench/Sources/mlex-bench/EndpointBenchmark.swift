@@ -78,6 +78,7 @@ struct EndpointBenchmark {
                 rows: rows, reference: "the same server called on its Unix socket", unit: "requests/s")
         }
         try await compute.client.call("POST", "/v1/jobs/\(job)/cancel")
+        try await compute.client.waitUntilEnded(job)
         try await measureColdStarts(project: project, compute: compute, gateway: gateway.url, token: token)
     }
 
@@ -109,7 +110,12 @@ struct EndpointBenchmark {
             let duration = Duration.milliseconds(Int64(seconds * 1000))
             recorded.add(Measurement(name: "", operations: 1, elapsed: duration, latencies: [duration]))
         }
+        // Stopping forgets the replicas: read them first, to wait for their ends.
+        let replicas = try await compute.client.call("GET", "/v1/deployments/\(id)")["replicaJobs"]
         try await compute.client.call("DELETE", "/v1/deployments/\(id)")
+        for replica in replicas?.arrayValue?.compactMap(\.stringValue) ?? [] {
+            try await compute.client.waitUntilEnded(replica)
+        }
         print("\n## Deployment cold start from zero, \(coldStarts) times (through the gateway; 1 replica)")
         print(Table.pad("case", 44) + Table.pad("p50 ms", 10) + Table.pad("max ms", 10))
         for row in [client, recorded] {
