@@ -33,7 +33,7 @@ enum DeploymentEndpointRoutes {
                     let rest = HTTPForwarder.remainder(of: request.uri.path, after: "/v1/deployments/\(id)/endpoint")
                     let body: ByteBuffer? =
                         method == .get || method == .head ? nil : try await collectBody(request, context: context)
-                    if method == .post, rest == "/invocations" || rest.hasSuffix("/invocations"),
+                    if method == .post, rest.hasSuffix("/invocations"),
                         let schema = try deployment.spec.parsedInputSchema()
                     {
                         try InvocationCheck.check(body ?? ByteBuffer(), against: schema)
@@ -51,15 +51,12 @@ enum DeploymentEndpointRoutes {
                         case .active: break
                         }
                         if let target = deployments.pick(among: try await running(deployment, nodes), of: id) {
-                            let headers = target.headers(
-                                request.headers, principal: principal, requestID: context.requestID,
-                                prefix: "/deployments/\(id)")
+                            let (upstream, headers) = target.forwarding(
+                                request, after: "/v1/deployments/\(id)/endpoint", prefix: "/deployments/\(id)",
+                                principal: principal, requestID: context.requestID)
                             let response = try await forwarder.forward(
                                 Request(head: request.head, body: body.map { RequestBody(buffer: $0) } ?? request.body),
-                                to: .init(
-                                    url: target.url(rest, query: request.uri.query),
-                                    description: target.upstreamDescription, field: "endpoint"),
-                                headers: headers, logger: context.logger)
+                                to: upstream, headers: headers, logger: context.logger)
                             let starting =
                                 response.status == .badGateway && !deployments.hasAnswered(target.job.id)
                             if !starting || ContinuousClock.now - began > coldStartLimit {

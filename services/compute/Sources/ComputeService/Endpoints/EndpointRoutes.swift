@@ -19,19 +19,8 @@ enum EndpointRoutes {
         for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete, .head] {
             for pattern in HTTPForwarder.mountPatterns("/v1/jobs/{id}/endpoint") {
                 api.on(method, pattern, doc) { request, context in
-                    let principal = try context.requirePrincipal()
-                    let id = try context.parameters.requireID("id")
-                    let job = try await core.job(id, context, needs: .viewer)
-                    let target = try await EndpointTarget.of(job, nodes: nodes)
-                    let rest = HTTPForwarder.remainder(of: request.uri.path, after: "/v1/jobs/\(id)/endpoint")
-                    let headers = target.headers(
-                        request.headers, principal: principal, requestID: context.requestID, prefix: "/endpoints/\(id)")
-                    return try await forwarder.forward(
-                        request,
-                        to: .init(
-                            url: target.url(rest, query: request.uri.query), description: target.upstreamDescription,
-                            field: "endpoint"),
-                        headers: headers, logger: context.logger)
+                    let (upstream, headers) = try await EndpointTarget.forJob(request, context, core, nodes: nodes)
+                    return try await forwarder.forward(request, to: upstream, headers: headers, logger: context.logger)
                 }
             }
         }

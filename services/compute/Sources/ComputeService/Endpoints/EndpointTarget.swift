@@ -60,4 +60,29 @@ struct EndpointTarget: Sendable {
     }
 
     var upstreamDescription: String { "the agent of node \(node.name) at \(base)" }
+
+    /// Where `request` goes and with which fields: its path after `mount`, its query, its
+    /// fields for the agent, the user seeing the endpoint under `prefix`.
+    func forwarding(
+        _ request: Request, after mount: String, prefix: String, principal: Principal, requestID: String
+    ) -> (upstream: HTTPForwarder.Upstream, headers: HTTPHeaders) {
+        let rest = HTTPForwarder.remainder(of: request.uri.path, after: mount)
+        return (
+            .init(url: url(rest, query: request.uri.query), description: upstreamDescription, field: "endpoint"),
+            headers(request.headers, principal: principal, requestID: requestID, prefix: prefix)
+        )
+    }
+
+    /// A request to `/v1/jobs/{id}/endpoint/…` (HTTP or a WebSocket handshake): the caller must
+    /// view the job, which must serve an endpoint and run; where it goes and with which fields.
+    static func forJob(
+        _ request: Request, _ context: AuthRequestContext, _ core: ComputeCore, nodes: NodeDirectory
+    ) async throws -> (upstream: HTTPForwarder.Upstream, headers: HTTPHeaders) {
+        let principal = try context.requirePrincipal()
+        let id = try context.parameters.requireID("id")
+        let target = try await of(try await core.job(id, context, needs: .viewer), nodes: nodes)
+        return target.forwarding(
+            request, after: "/v1/jobs/\(id)/endpoint", prefix: "/endpoints/\(id)", principal: principal,
+            requestID: context.requestID)
+    }
 }
