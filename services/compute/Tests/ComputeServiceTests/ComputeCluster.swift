@@ -49,6 +49,27 @@ struct ComputeCluster: Sendable {
         )
     }
 
+    /// What a test of endpoints needs: the gateway, an agent of its own taking `queue` (its pid:
+    /// the test kills it), an owner with a project and an outsider, once the agent's node is online.
+    func servingSetup(
+        queue: String
+    ) async throws -> (
+        gateway: String, agent: pid_t, owner: (id: String, token: String, project: String),
+        outsider: (id: String, token: String, project: String)
+    ) {
+        let gateway = try platform.startGateway()
+        let agent = try startAgent(queue: queue, state: try temporaryDirectory())
+        do {
+            let owner = try await newOwner()
+            let outsider = try await newOwner()
+            try await waitForNode(queue: queue, token: owner.token)
+            return (gateway, agent, owner, outsider)
+        } catch {
+            kill(agent, SIGTERM)
+            throw error
+        }
+    }
+
     /// Waits until compute lists the node of the agent taking `queue` as online, heartbeating
     /// after `since` (a restarted agent registers again): only then are its jobs accepted.
     func waitForNode(queue: String, since: Date = .distantPast, token: String) async throws {

@@ -29,12 +29,8 @@ struct DeploymentTests {
     )
     func servesReplicas() async throws {
         let cluster = try ComputeCluster.shared()
-        let gateway = try cluster.platform.startGateway()
-        let agent = try cluster.startAgent(queue: Self.queue, state: try temporaryDirectory())
+        let (gateway, agent, owner, outsider) = try await cluster.servingSetup(queue: Self.queue)
         defer { kill(agent, SIGTERM) }
-        let owner = try await cluster.newOwner()
-        let outsider = try await cluster.newOwner()
-        try await cluster.waitForNode(queue: Self.queue, token: owner.token)
 
         let created = try await cluster.compute(
             "POST", "/v1/deployments",
@@ -108,11 +104,8 @@ struct DeploymentTests {
     @Test("an idle deployment scales to zero, and the next request starts it again and is answered")
     func scalesToZeroAndBack() async throws {
         let cluster = try ComputeCluster.shared()
-        let gateway = try cluster.platform.startGateway()
-        let agent = try cluster.startAgent(queue: Self.queue, state: try temporaryDirectory())
+        let (gateway, agent, owner, _) = try await cluster.servingSetup(queue: Self.queue)
         defer { kill(agent, SIGTERM) }
-        let owner = try await cluster.newOwner()
-        try await cluster.waitForNode(queue: Self.queue, token: owner.token)
 
         let created = try await cluster.compute(
             "POST", "/v1/deployments", Self.spec(owner.project, cluster, ["idleSeconds": 3]), token: owner.token)

@@ -96,12 +96,8 @@ struct EndpointWebSocketTests {
     @Test("a WebSocket reaches a job's endpoint through the gateway, refuses others, and closes when the job ends")
     func relaysThroughTheGateway() async throws {
         let cluster = try ComputeCluster.shared()
-        let gateway = try cluster.platform.startGateway()
-        let agent = try cluster.startAgent(queue: Self.queue, state: try temporaryDirectory())
+        let (gateway, agent, owner, outsider) = try await cluster.servingSetup(queue: Self.queue)
         defer { kill(agent, SIGTERM) }
-        let owner = try await cluster.newOwner()
-        let outsider = try await cluster.newOwner()
-        try await cluster.waitForNode(queue: Self.queue, token: owner.token)
 
         let jobID = try await cluster.submit(
             pythonJob(owner.project, Self.server, ["queue": .string(Self.queue), "endpoint": ["kind": "http"]]),
