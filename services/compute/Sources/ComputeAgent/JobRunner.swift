@@ -84,6 +84,9 @@ struct JobRunner: Sendable {
         }
         let directories = try await executor.prepare(jobId: assignment.jobId, diskMB: Self.diskMB(of: assignment))
         try await inputs.unpackCode(assignment, into: directories.work)
+        if assignment.endpointKind == TerminalSession.kind {
+            try TerminalServer.install(inWorkDirectory: directories.work)
+        }
         if assignment.command == DDLContract.command,
             !FileManager.default.fileExists(atPath: directories.work.appendingPathComponent(DDLContract.entryFile).path)
         {

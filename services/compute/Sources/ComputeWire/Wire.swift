@@ -94,12 +94,15 @@ public struct Assignment: Codable, Sendable {
     /// Set when the job serves an endpoint: the secret compute sends with every request it
     /// forwards to the job, so the agent answers compute alone (docs/endpoints.md).
     public var endpointKey: String?
+    /// What the endpoint speaks (`http`, or `terminal`: the agent provides the session's program).
+    public var endpointKind: String?
 
     public init(
         jobId: String, runId: String, projectId: String, attempt: Int, command: [String], environment: [String: String],
         params: [String: JSONValue],
         codePackage: String?, inputs: [String], resources: Resources, gpuIds: [String], timeoutSeconds: Int?,
-        cancelRequested: Bool, image: String? = nil, workers: Int = 1, endpointKey: String? = nil
+        cancelRequested: Bool, image: String? = nil, workers: Int = 1, endpointKey: String? = nil,
+        endpointKind: String? = nil
     ) {
         self.jobId = jobId
         self.runId = runId
@@ -117,11 +120,12 @@ public struct Assignment: Codable, Sendable {
         self.image = image
         self.workers = workers
         self.endpointKey = endpointKey
+        self.endpointKind = endpointKind
     }
 
     private enum CodingKeys: String, CodingKey {
         case jobId, runId, projectId, attempt, command, environment, params, codePackage, inputs, resources, gpuIds
-        case timeoutSeconds, cancelRequested, image, workers, endpointKey
+        case timeoutSeconds, cancelRequested, image, workers, endpointKey, endpointKind
     }
 
     public init(from decoder: any Decoder) throws {
@@ -142,7 +146,8 @@ public struct Assignment: Codable, Sendable {
             cancelRequested: try container.decode(Bool.self, forKey: .cancelRequested),
             image: try container.decodeIfPresent(String.self, forKey: .image),
             workers: try container.decodeIfPresent(Int.self, forKey: .workers) ?? 1,
-            endpointKey: try container.decodeIfPresent(String.self, forKey: .endpointKey)
+            endpointKey: try container.decodeIfPresent(String.self, forKey: .endpointKey),
+            endpointKind: try container.decodeIfPresent(String.self, forKey: .endpointKind)
         )
     }
 }

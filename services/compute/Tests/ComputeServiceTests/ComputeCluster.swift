@@ -111,6 +111,31 @@ struct ComputeCluster: Sendable {
         return String(buffer: try await response.body.collect(upTo: 64 << 20))
     }
 
+    /// PUTs `bytes` to `url` (a run's or a dataset version's file in data).
+    func put(_ url: String, _ bytes: Data, token: String) async throws {
+        var request = HTTPClientRequest(url: url)
+        request.method = .PUT
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.body = .bytes(ByteBuffer(data: bytes))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let answer = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        #expect((200..<300).contains(Int(response.status.code)), "PUT \(url): \(answer)")
+    }
+
+    /// A finalized dataset version of `project` holding `files` (path: text): a job's input.
+    func finalDatasetVersion(_ project: String, files: [String: String], token: String) async throws -> String {
+        let dataset = try await data("POST", "/v1/projects/\(project)/datasets", ["name": "rows"], token: token).body
+        let version = try await data(
+            "POST", "/v1/datasets/\(dataset["id"]?.stringValue ?? "")/versions", [:], token: token
+        ).body
+        let versionID = try #require(version["id"]?.stringValue, "\(version)")
+        for (path, text) in files {
+            try await put(dataURL + "/v1/dataset-versions/\(versionID)/files/\(path)", Data(text.utf8), token: token)
+        }
+        try await data("POST", "/v1/dataset-versions/\(versionID)/finalize", token: token)
+        return versionID
+    }
+
     /// A new user with a new project: (user id, token, project id).
     func newOwner() async throws -> (id: String, token: String, project: String) {
         try await platform.newOwner("compute")

@@ -32,7 +32,7 @@ struct NodeAgentTests {
         tar.arguments = ["-cf", archive.path, "-C", code.path, "main.py"]
         try tar.run()
         tar.waitUntilExit()
-        try await put(
+        try await cluster.put(
             cluster.dataURL + "/v1/projects/\(owner.project)/files/code/abc123.tar", try Data(contentsOf: archive),
             token: owner.token)
 
@@ -44,7 +44,7 @@ struct NodeAgentTests {
             token: owner.token
         ).body
         let versionID = try #require(version["id"]?.stringValue, "\(version)")
-        try await put(
+        try await cluster.put(
             cluster.dataURL + "/v1/dataset-versions/\(versionID)/files/rows.csv", Data("a\nb\nc\n".utf8),
             token: owner.token)
         let draft = try await cluster.compute(
@@ -181,15 +181,5 @@ struct NodeAgentTests {
             let ended = try await cluster.finished(job, token: owner.token)
             #expect(ended["state"] == "succeeded" && ended["nodeId"] != .string(smallID), "\(ended.jsonText)")
         }
-    }
-
-    private func put(_ url: String, _ bytes: Data, token: String) async throws {
-        var request = HTTPClientRequest(url: url)
-        request.method = .PUT
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        request.body = .bytes(ByteBuffer(data: bytes))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        let answer = String(buffer: try await response.body.collect(upTo: 1 << 20))
-        #expect((200..<300).contains(Int(response.status.code)), "PUT \(url): \(answer)")
     }
 }

@@ -42,7 +42,7 @@ enum JobRoutes {
         api.post(
             "/v1/jobs",
             OperationDoc(
-                "Submit a job (editors of its project): command or the DDL contract (a code package with main.py), inputs, env, params, resources, timeout, priority, queue, workers (1 to 64 processes running the command together on one node, or across a Slurm allocation, each with WORLD_SIZE, RANK, LOCAL_RANK, MASTER_ADDR and MASTER_PORT; resources are per worker, the disk is shared; placed all at once or not at all; not with an image), an image or a template (its image or host runtime, setup, defaults; resources outside its ranges are 400), an endpoint (the job serves HTTP on the Unix socket $MLEX_ENDPOINT_SOCKET while it runs, reached at /endpoints/{jobId}/ through the gateway); its run is created in data",
+                "Submit a job (editors of its project): command or the DDL contract (a code package with main.py), inputs, env, params, resources, timeout, priority, queue, workers (1 to 64 processes running the command together on one node, or across a Slurm allocation, each with WORLD_SIZE, RANK, LOCAL_RANK, MASTER_ADDR and MASTER_PORT; resources are per worker, the disk is shared; placed all at once or not at all; not with an image), an image or a template (its image or host runtime, setup, defaults; resources outside its ranges are 400), an endpoint (the job serves HTTP on the Unix socket $MLEX_ENDPOINT_SOCKET while it runs, reached at /endpoints/{jobId}/ through the gateway; or kind terminal: an interactive session, a shell over WebSockets there with terminado's messages, no command, stopping after endpoint.idleSeconds with nothing typed or printed); its run is created in data",
                 tags: ["jobs"],
                 body: Schema.object(
                     [
@@ -56,7 +56,9 @@ enum JobRoutes {
                         ]),
                         "timeoutSeconds": Schema.integer, "priority": Schema.integer, "queue": Schema.string,
                         "workers": Schema.integer, "retries": Schema.integer,
-                        "endpoint": Schema.object(["kind": Schema.enumeration(JobSpec.Endpoint.kinds)]),
+                        "endpoint": Schema.object([
+                            "kind": Schema.enumeration(JobSpec.Endpoint.kinds), "idleSeconds": Schema.integer,
+                        ]),
                     ], required: ["projectId"]),
                 status: 201, response: Schema.ref("Job")
             )

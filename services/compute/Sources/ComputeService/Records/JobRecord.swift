@@ -137,7 +137,8 @@ struct JobRecord: CollectionRecord, Equatable {
             environment: env ?? spec.env ?? [:], params: spec.params ?? [:], codePackage: spec.codePackage,
             inputs: spec.inputs ?? [],
             resources: resources, gpuIds: gpuIds, timeoutSeconds: spec.timeoutSeconds, cancelRequested: cancelRequested,
-            image: image, workers: workers, endpointKey: endpointKey
+            image: image, workers: workers, endpointKey: endpointKey,
+            endpointKind: endpointKey == nil ? nil : spec.endpoint?.kind ?? JobSpec.Endpoint.http
         )
     }
 

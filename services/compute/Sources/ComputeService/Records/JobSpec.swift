@@ -36,7 +36,8 @@ struct JobSpec: Codable, Sendable, Equatable {
     /// The hub's model version this job deploys: mlhub counts it for the version's popularity.
     var modelVersionId: String?
     /// The job serves HTTP while it runs, on the Unix socket `$MLEX_ENDPOINT_SOCKET`, reached
-    /// through the gateway at `/endpoints/{jobId}/` (docs/endpoints.md).
+    /// through the gateway at `/endpoints/{jobId}/` (docs/endpoints.md); or, of kind `terminal`,
+    /// it is an interactive session: the platform's shell server instead of a command.
     var endpoint: Endpoint?
 
     struct ModelRegistration: Codable, Sendable, Equatable {
@@ -44,10 +45,16 @@ struct JobSpec: Codable, Sendable, Equatable {
     }
 
     struct Endpoint: Codable, Sendable, Equatable {
-        /// What it speaks; only `http` (WebSockets pass over it too) so far.
+        /// `http` (the default; WebSockets pass over it too): the job's own server; `terminal`:
+        /// a shell over WebSockets (`TerminalSession`), the job runs no command of its own.
         var kind: String?
+        /// A terminal session stops after this long with nothing typed or printed.
+        var idleSeconds: Int?
 
-        static let kinds = ["http"]
+        static let http = "http"
+        static let kinds = [http, TerminalSession.kind]
+
+        var isTerminal: Bool { kind == TerminalSession.kind }
     }
 
     /// The run tag mlhub looks for on a finished run (docs/design.md §2: hub registration by event).
@@ -63,7 +70,12 @@ struct JobSpec: Codable, Sendable, Equatable {
     var effectiveResources: Resources {
         (resources ?? ResourceRequest()).resolved(over: ResourceRequest.platformDefaults)
     }
-    var effectiveCommand: [String] { command ?? DDLContract.command }
+    var effectiveCommand: [String] {
+        if let endpoint, endpoint.isTerminal {
+            return TerminalSession.command(idleSeconds: endpoint.idleSeconds ?? TerminalSession.defaultIdleSeconds)
+        }
+        return command ?? DDLContract.command
+    }
     var effectiveQueue: String { queue ?? QueueName.defaultQueue }
     var effectiveWorkers: Int { workers ?? 1 }
 
@@ -72,6 +84,8 @@ struct JobSpec: Codable, Sendable, Equatable {
         let check = FieldRules.check
         guard ID.isValid(projectId) else { throw APIError.invalidField("projectId", "projectId is an id") }
         if let name { try check(!name.isEmpty && name.utf8.count <= 200, "name", "name is 1 to 200 bytes") }
+        // First: what the endpoint is decides whether a command is wanted.
+        if let endpoint { try validate(endpoint) }
         if let command {
             try check(!command.isEmpty && command.count <= 1000, "command", "command is 1 to 1000 arguments")
             for (index, argument) in command.enumerated() {
@@ -80,7 +94,7 @@ struct JobSpec: Codable, Sendable, Equatable {
                     "an argument has no NUL and at most 64 KiB")
             }
             try check(command.first?.isEmpty == false, "command.0", "the program is not empty")
-        } else {
+        } else if endpoint?.isTerminal != true {
             try check(
                 codePackage != nil, "command", "give a command, or a codePackage holding main.py (the DDL contract)")
         }
@@ -111,11 +125,6 @@ struct JobSpec: Codable, Sendable, Equatable {
         if let image { try check(ImageReference.isValid(image), "image", ImageReference.rule) }
         if let template { try check(JobTemplate.isValidName(template), "template", JobTemplate.nameRule) }
         if let queue { try check(QueueName.isValid(queue), "queue", QueueName.rule) }
-        if let endpoint {
-            try check(
-                Endpoint.kinds.contains(endpoint.kind ?? "http"), "endpoint.kind",
-                "endpoint.kind is one of \(Endpoint.kinds.joined(separator: ", "))")
-        }
         if let workers {
             try check((1...Self.maxWorkers).contains(workers), "workers", "workers is 1 to \(Self.maxWorkers)")
         }
@@ -124,6 +133,28 @@ struct JobSpec: Codable, Sendable, Equatable {
         if let name = registerModel?.name {
             try check(ModelName.isValid(name), "registerModel.name", ModelName.rule)
         }
+    }
+}
+
+extension JobSpec {
+    fileprivate func validate(_ endpoint: Endpoint) throws {
+        let check = FieldRules.check
+        try check(
+            Endpoint.kinds.contains(endpoint.kind ?? Endpoint.http), "endpoint.kind",
+            "endpoint.kind is one of \(Endpoint.kinds.joined(separator: ", "))")
+        if let idleSeconds = endpoint.idleSeconds {
+            let range = TerminalSession.idleSecondsRange
+            try check(endpoint.isTerminal, "endpoint.idleSeconds", "idleSeconds is for terminal sessions")
+            try check(
+                range.contains(idleSeconds), "endpoint.idleSeconds",
+                "idleSeconds is \(range.lowerBound) to \(range.upperBound)")
+        }
+        guard endpoint.isTerminal else { return }
+        try check(
+            command == nil, "command",
+            "a terminal session runs the platform's shell: give no command (a codePackage is unpacked into /job)")
+        try check(workers ?? 1 == 1, "workers", "a terminal session is one worker")
+        try check(registerModel == nil, "registerModel", "a terminal session registers no model")
     }
 }
 
