@@ -23,6 +23,7 @@ struct TerminalSessionTests {
         let version = try await cluster.finalDatasetVersion(
             owner.project, files: ["rows.csv": "a\nb\nc\n"], token: owner.token)
 
+        let submitted = ContinuousClock.now
         let jobID = try await cluster.submit(
             [
                 "projectId": .string(owner.project), "name": "explore", "queue": .string(Self.queue),
@@ -38,6 +39,7 @@ struct TerminalSessionTests {
         try await terminal.executeThenClose { inbound, outbound in
             var frames = inbound.makeAsyncIterator()
             #expect(try await Self.message(&frames) == ["setup", [:]])
+            print("a terminal session's shell answered \(ContinuousClock.now - submitted) after it was submitted")
             try await outbound.write(Self.send(["set_size", 30, 100]))
             let probe = "import socket; socket.create_connection(('127.0.0.1', \(port)), timeout=2)"
             try await outbound.write(
