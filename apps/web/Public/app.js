@@ -11,6 +11,7 @@ import {datasetsPage, datasetPage} from './pages/datasets.js';
 import {jobsPage} from './pages/jobs.js';
 import {jobPage} from './pages/job.js';
 import {jobSubmitPage} from './pages/job-submit.js';
+import {terminalPage} from './pages/terminal.js';
 import {deploymentPage, servingListPage} from './pages/serving.js';
 import {nodesPage} from './pages/nodes.js';
 import {templatesPage, templatePage} from './pages/templates.js';
@@ -46,6 +47,7 @@ const routes = [
   [/^\/jobs$/, jobsPage],
   [/^\/jobs\/new$/, jobSubmitPage],
   [/^\/jobs\/([^/]+)$/, jobPage],
+  [/^\/jobs\/([^/]+)\/terminal$/, terminalPage],
   // Not /deployments/…: on the gateway that is each deployment's own endpoint.
   [/^\/serving$/, servingListPage],
   [/^\/serving\/([^/]+)$/, deploymentPage],

@@ -1,4 +1,4 @@
-// Form parts the submit form and the rerun form share: resources that follow a template's
+// Form parts the submit, rerun and terminal forms share: resources that follow a template's
 // defaults and ranges, and key/value rows for params.
 import {field} from '../forms.js';
 import {fill, h} from '../dom.js';
@@ -12,15 +12,16 @@ const RESOURCES = [
 ];
 
 /**
- * Number inputs for cpus, memoryMB, gpus, diskMB, named `resources.<key>` so the API's errors
- * land beside them. The placeholders say what an empty box means: `current` (a rerun keeps the
- * old job's), else the template's defaults, else `defaults`; a template's ranges become min/max,
- * which checkFields enforces before anything is sent.
+ * Number inputs for cpus, memoryMB, gpus, diskMB (or those of them in `only`), named
+ * `resources.<key>` so the API's errors land beside them. The placeholders say what an empty
+ * box means: `current` (a rerun keeps the old job's), else the template's defaults, else
+ * `defaults`; a template's ranges become min/max, which checkFields enforces before anything is sent.
  */
-export function resourceFields({defaults = {}, values = {}, current = null} = {}) {
+export function resourceFields({defaults = {}, values = {}, current = null, only = null} = {}) {
+  const resources = only ? RESOURCES.filter((resource) => only.includes(resource.key)) : RESOURCES;
   const inputs = {};
   const hints = {};
-  const fields = RESOURCES.map((resource) => {
+  const fields = resources.map((resource) => {
     inputs[resource.key] = h('input', {type: 'number', id: `job-${resource.key.toLowerCase()}`,
       step: resource.step, value: values[resource.key] ?? ''});
     hints[resource.key] = h('small', {class: 'muted field-hint', dataset: {hintFor: `resources.${resource.key}`}});
@@ -31,7 +32,7 @@ export function resourceFields({defaults = {}, values = {}, current = null} = {}
 
   /** Shows `template`'s defaults and ranges (none: the platform's) in the boxes and hints. */
   function applyTemplate(template) {
-    for (const resource of RESOURCES) {
+    for (const resource of resources) {
       const range = template?.ranges?.[resource.key] || {};
       const min = range.min ?? resource.min;
       const max = range.max ?? resource.max;
@@ -53,7 +54,7 @@ export function resourceFields({defaults = {}, values = {}, current = null} = {}
   /** The boxes filled in, as numbers: what the job asks for (the rest is left to defaults). */
   function read() {
     const out = {};
-    for (const resource of RESOURCES) {
+    for (const resource of resources) {
       const text = inputs[resource.key].value.trim();
       if (text !== '') out[resource.key] = Number(text);
     }

@@ -61,6 +61,16 @@ export function reasonText(job) {
   return parts.join(', ');
 }
 
+/**
+ * When a terminal session ends (its `endpoint.idleSeconds`, compute's default 3600):
+ * `ends after 60 min without input or output`.
+ */
+export function idleText(endpoint) {
+  const seconds = endpoint?.idleSeconds ?? 3600;
+  const minutes = seconds / 60;
+  return `ends after ${Number.isInteger(minutes) ? `${minutes} min` : `${seconds} s`} without input or output`;
+}
+
 /** argv as a shell would take it back: words with spaces or quotes in single quotes. */
 export function commandText(argv) {
   return (argv || []).map((word) => /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word

@@ -27,7 +27,8 @@ function isWide(code) {
   return code >= 0x1100 && (code <= 0x115f || code === 0x2329 || code === 0x232a
     || (code >= 0x2e80 && code <= 0xa4cf && code !== 0x303f) || (code >= 0xac00 && code <= 0xd7a3)
     || (code >= 0xf900 && code <= 0xfaff) || (code >= 0xfe30 && code <= 0xfe4f) || (code >= 0xff00 && code <= 0xff60)
-    || (code >= 0xffe0 && code <= 0xffe6) || (code >= 0x1f300 && code <= 0x1f64f) || (code >= 0x1f900 && code <= 0x1f9ff)
+    || (code >= 0xffe0 && code <= 0xffe6) || (code >= 0x1f300 && code <= 0x1f64f)
+    || (code >= 0x1f900 && code <= 0x1f9ff)
     || (code >= 0x20000 && code <= 0x3fffd));
 }
 
@@ -80,17 +81,30 @@ export class Line {
     this.version += 1;
   }
 
+  /**
+   * Cuts or pads the row to `cols`. What a narrower screen cut off comes back when it widens
+   * again, unless the row was written to in between (a phone turned and back loses nothing).
+   */
   resize(cols) {
-    if (cols < this.chars.length) {
-      this.chars.length = cols;
-      this.attrs.length = cols;
-    } else {
-      while (this.chars.length < cols) {
-        this.chars.push(' ');
-        this.attrs.push(0);
-      }
+    const width = this.chars.length;
+    const earlier = this.cut?.version === this.version ? this.cut : {chars: [], attrs: []};
+    if (cols < width) {
+      const chars = this.chars.splice(cols);
+      const attrs = this.attrs.splice(cols);
+      this.version += 1;
+      this.cut = {chars: [...chars, ...earlier.chars], attrs: [...attrs, ...earlier.attrs], version: this.version};
+      return;
+    }
+    const back = Math.min(cols - width, earlier.chars.length);
+    this.chars.push(...earlier.chars.slice(0, back));
+    this.attrs.push(...earlier.attrs.slice(0, back));
+    while (this.chars.length < cols) {
+      this.chars.push(' ');
+      this.attrs.push(0);
     }
     this.version += 1;
+    this.cut = back < earlier.chars.length
+      ? {chars: earlier.chars.slice(back), attrs: earlier.attrs.slice(back), version: this.version} : null;
   }
 }
 
@@ -358,7 +372,8 @@ export class TerminalScreen {
           this.setColor(code === 48, color256(params[index + 2] || 0));
           index += 2;
         } else if (params[index + 1] === 2) {
-          this.setColor(code === 48, nearestColor(params[index + 2] || 0, params[index + 3] || 0, params[index + 4] || 0));
+          const [red = 0, green = 0, blue = 0] = params.slice(index + 2, index + 5);
+          this.setColor(code === 48, nearestColor(red, green, blue));
           index += 4;
         }
       }
@@ -519,7 +534,9 @@ export class TerminalScreen {
     const gone = Math.min(count, this.cols - this.x);
     line.chars.splice(this.x, gone);
     line.attrs.splice(this.x, gone);
-    line.resize(this.cols);
+    line.chars.push(...new Array(gone).fill(' '));
+    line.attrs.push(...new Array(gone).fill(0));
+    line.version += 1;
     this.pendingWrap = false;
   }
 

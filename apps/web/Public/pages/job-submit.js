@@ -2,25 +2,13 @@
 // command and/or a code package uploaded into the project's files, dataset versions as inputs,
 // params, resources, timeout, queue, priority, and a model to register its outputs as. The
 // browser checks what it can (checkFields); every error the API answers is shown beside its field.
+// `?kind=terminal` shows the "Open a terminal" form instead (jobs/terminal-form.js).
 import {api, q, upload} from '../api.js';
 import {fill, h} from '../dom.js';
 import {checkFields, clearErrors, field, formError, showError} from '../forms.js';
 import {keyValueRows, resourceFields} from '../jobs/fields.js';
-
-/** The final versions of the project's datasets, as {id, label}; none when data cannot say. */
-async function finalVersions(projectId) {
-  try {
-    const datasets = (await api('GET', `/data/v1/projects/${q(projectId)}/datasets?limit=200`)).items;
-    const lists = await Promise.all(datasets.map(async (dataset) => {
-      const versions = (await api('GET', `/data/v1/datasets/${q(dataset.id)}/versions?limit=200`)).items;
-      return versions.filter((version) => version.state === 'final')
-        .map((version) => ({id: version.id, label: `${dataset.name} v${version.number}`}));
-    }));
-    return lists.flat();
-  } catch (error) {
-    return [];
-  }
-}
+import {finalVersions, inputsField} from '../jobs/inputs.js';
+import {terminalForm} from '../jobs/terminal-form.js';
 
 /** Where an uploaded package goes among the project's files: unique, so an older job's package stays. */
 function packagePath(file) {
@@ -33,8 +21,10 @@ export async function jobSubmitPage(main) {
   const search = new URLSearchParams(location.search);
   const projects = (await api('GET', '/data/v1/projects?limit=500')).items;
   const projectId = search.get('projectId') || projects[0]?.id || '';
+  const terminal = search.get('kind') === 'terminal';
+  const title = terminal ? 'Open a terminal' : 'Submit a job';
   if (!projectId) {
-    return fill(main, h('h1', {}, 'Submit a job'),
+    return fill(main, h('h1', {}, title),
       h('p', {class: 'muted'}, 'You have no project to run a job in. ',
         h('a', {href: '/projects'}, 'Create one first.')));
   }
@@ -49,7 +39,17 @@ export async function jobSubmitPage(main) {
     projects.some((p) => p.id === projectId) ? null : h('option', {value: projectId}, projectId),
     projects.map((p) => h('option', {value: p.id, selected: p.id === projectId}, p.name)));
   // Templates and datasets are the project's: another project is another form.
-  project.addEventListener('change', () => location.assign(`/jobs/new?projectId=${q(project.value)}`));
+  const formURL = (id, kind) => `/jobs/new?projectId=${q(id)}${kind ? `&kind=${kind}` : ''}`;
+  project.addEventListener('change', () => location.assign(formURL(project.value, terminal ? 'terminal' : '')));
+  const crumbs = h('p', {class: 'crumbs'}, h('a', {href: `/jobs?projectId=${q(projectId)}`}, 'Jobs'), ' / ');
+  if (terminal) {
+    return fill(main, crumbs, h('div', {class: 'row jobs-head'}, h('h1', {}, title),
+      h('a', {href: formURL(projectId, ''), id: 'job-submit-form-link'}, 'Submit a batch job instead')),
+    h('p', {class: 'muted'}, 'A shell in the browser, run as a job of the project: its datasets at /data, '
+      + 'and what it writes to /output kept by its run when the session ends.'),
+    terminalForm({projectId, projectField: field('Project', project, 'projectId'), templates, versions,
+      chosen: search.get('template')}));
+  }
 
   const name = h('input', {id: 'job-name', maxlength: 200, placeholder: 'optional'});
   const template = h('select', {id: 'job-template'},
@@ -59,10 +59,7 @@ export async function jobSubmitPage(main) {
   const command = h('textarea', {id: 'job-command', rows: 4, spellcheck: 'false',
     placeholder: 'python3 train.py --epochs 3'});
   const codePackage = h('input', {type: 'file', id: 'job-package', accept: '.tar,.tar.gz,.tgz,application/x-tar'});
-  const inputs = h('div', {class: 'job-inputs', id: 'job-inputs'},
-    versions.length === 0 ? h('p', {class: 'muted'}, 'The project has no final dataset versions.')
-      : versions.map((version) => h('label', {class: 'check'},
-        h('input', {type: 'checkbox', value: version.id, class: 'job-input'}), ' ', version.label)));
+  const inputs = inputsField(versions);
   const params = keyValueRows('params');
   const resources = resourceFields({defaults: {cpus: 1, memoryMB: 1024, gpus: 0}});
   const timeout = h('input', {type: 'number', id: 'job-timeout', min: 1, max: 2592000, step: 1, placeholder: 'none'});
@@ -95,10 +92,7 @@ export async function jobSubmitPage(main) {
         + 'Leave it empty to run the package\'s main.py (main("/data", "/output")).'),
     field('Code package', codePackage, 'codePackage',
       'A .tar or .tar.gz (git archive) uploaded into the project\'s files under code/ and unpacked in /job.'),
-    h('div', {class: 'field', dataset: {field: 'inputs'}},
-      h('span', {class: 'field-label'}, 'Dataset versions (inputs)'), inputs,
-      h('small', {class: 'muted field-hint'}, 'One is mounted at /data, several at /data/<version id>.'),
-      h('span', {class: 'field-error error', role: 'alert', dataset: {errorFor: 'inputs'}})),
+    inputs.element,
     params.element,
     resources.element,
     h('div', {class: 'job-resource-grid'},
@@ -138,7 +132,7 @@ export async function jobSubmitPage(main) {
         }
         spec.codePackage = path;
       }
-      const chosenInputs = [...inputs.querySelectorAll('.job-input:checked')].map((box) => box.value);
+      const chosenInputs = inputs.read();
       if (chosenInputs.length) spec.inputs = chosenInputs;
       const paramValues = params.read();
       if (Object.keys(paramValues).length) spec.params = paramValues;
@@ -158,7 +152,6 @@ export async function jobSubmitPage(main) {
     }
   });
 
-  fill(main,
-    h('p', {class: 'crumbs'}, h('a', {href: `/jobs?projectId=${q(projectId)}`}, 'Jobs'), ' / '),
-    h('h1', {}, 'Submit a job'), form);
+  fill(main, crumbs, h('div', {class: 'row jobs-head'}, h('h1', {}, title),
+    h('a', {href: formURL(projectId, 'terminal'), id: 'job-terminal-form-link'}, 'Open a terminal instead')), form);
 }

@@ -6,7 +6,7 @@ import {api, q} from '../api.js';
 import {errorBox, fill, formatTime, formatValue, h} from '../dom.js';
 import {tagPanel} from '../tags.js';
 import {
-  commandText, isEnded, progressBar, queuedFor, ranFor, reasonText, resourcesText, setStateBadge, stateBadge,
+  commandText, idleText, isEnded, progressBar, queuedFor, ranFor, reasonText, resourcesText, setStateBadge, stateBadge,
 } from '../jobs/format.js';
 import {jobLog} from '../jobs/log.js';
 import {rerunForm} from '../jobs/rerun.js';
@@ -157,12 +157,16 @@ export async function jobPage(main, {me, params: [jobId]}) {
   }
 
   const spec = job.spec || {};
+  // A terminal session (docs/web-compute.md) has no command: its shell is opened on its own page.
+  const terminal = spec.endpoint?.kind === 'terminal';
   const shell = spec.command?.length === 3 && spec.command[0] === '/bin/sh' && spec.command[1] === '-c';
   fill(main,
     h('p', {class: 'crumbs'}, h('a', {href: `/jobs?projectId=${q(job.projectId)}`}, 'Jobs'), ' / ',
       h('a', {href: `/projects/${q(job.projectId)}`}, project?.name || 'Project'), ' / '),
     h('h1', {id: 'job-name'}, job.name || job.id),
-    h('div', {class: 'row job-actions'}, cancelButton, rerunButton),
+    h('div', {class: 'row job-actions'}, cancelButton, terminal ? null : rerunButton,
+      terminal ? h('a', {href: `/jobs/${q(job.id)}/terminal`, id: 'job-open-terminal', class: 'button-link'},
+        'Open terminal') : null),
     cancelBox, actionMessage, rerunBox,
     // What changes while it runs first; the spec it was given further down.
     h('section', {class: 'card job-summary'},
@@ -187,8 +191,9 @@ export async function jobPage(main, {me, params: [jobId]}) {
         ['Resources', resourcesText(job.resources)],
         job.template ? ['Template', h('dd', {}, h('a', {href: `/templates/${q(job.template)}`}, job.template))] : null,
         job.image ? ['Image', h('dd', {class: 'mono'}, job.image)] : null,
-        [shell ? 'Shell command' : 'Command', h('dd', {class: 'mono job-command', id: 'job-command'},
-          shell ? spec.command[2] : commandText(spec.command) || 'the code package\'s main.py')],
+        terminal ? ['Terminal', h('dd', {id: 'job-terminal'}, `a shell in the browser; ${idleText(spec.endpoint)}`)]
+          : [shell ? 'Shell command' : 'Command', h('dd', {class: 'mono job-command', id: 'job-command'},
+            shell ? spec.command[2] : commandText(spec.command) || 'the code package\'s main.py')],
         spec.codePackage ? ['Code package', h('dd', {class: 'mono'}, spec.codePackage)] : null,
         spec.inputs?.length ? ['Inputs', h('dd', {class: 'mono'}, spec.inputs.join(', '))] : null,
         spec.params && Object.keys(spec.params).length ? ['Params', h('dd', {id: 'job-params'},
@@ -197,7 +202,7 @@ export async function jobPage(main, {me, params: [jobId]}) {
         spec.timeoutSeconds ? ['Timeout', `${spec.timeoutSeconds} s`] : null,
         spec.registerModel ? ['Registers', `model ${spec.registerModel.name}`] : null,
         // The job's own pages, served through the gateway while it runs (docs/endpoints.md).
-        job.endpointPath ? ['Endpoint', h('dd', {}, h('a', {href: job.endpointPath, id: 'job-endpoint',
+        job.endpointPath && !terminal ? ['Endpoint', h('dd', {}, h('a', {href: job.endpointPath, id: 'job-endpoint',
           target: '_blank', rel: 'noopener'}, `Open ${job.endpointPath}`))] : null,
         ['Submitted', formatTime(job.createdAt)],
         ['Scheduled', times.scheduled],

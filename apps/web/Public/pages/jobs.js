@@ -65,6 +65,8 @@ const COLUMNS = ['Job', 'State', 'Progress', 'Owner', 'Node', 'Resources', 'Queu
 function jobRow(job, {me, projectNames, nodeNames}) {
   const cells = [
     [h('a', {href: `/jobs/${job.id}`, class: 'job-link'}, job.name || job.id),
+      job.spec?.endpoint?.kind === 'terminal' ? [' ', h('a', {href: `/jobs/${job.id}/terminal`,
+        class: 'job-terminal-link small'}, 'terminal')] : null,
       h('div', {class: 'muted small'}, projectNames.get(job.projectId) || '')],
     [stateBadge(job.state), reasonText(job) ? h('div', {class: 'muted small'}, reasonText(job)) : null],
     [progressBar(job), h('div', {class: 'muted small'},
@@ -108,8 +110,11 @@ export async function jobsPage(main, {me}) {
       : null);
   fill(main,
     h('div', {class: 'row jobs-head'}, h('h1', {}, 'Jobs'),
-      submitProject ? h('a', {href: `/jobs/new?projectId=${q(submitProject)}`, id: 'jobs-submit-link',
-        class: 'button-link'}, 'Submit a job') : null),
+      submitProject ? h('span', {class: 'row'},
+        h('a', {href: `/jobs/new?projectId=${q(submitProject)}&kind=terminal`, id: 'jobs-terminal-link',
+          class: 'button-link secondary'}, 'Open a terminal'),
+        h('a', {href: `/jobs/new?projectId=${q(submitProject)}`, id: 'jobs-submit-link',
+          class: 'button-link'}, 'Submit a job')) : null),
     filtersForm(filters, projects, me), body, paging);
   if (answer.error) return;
   performance.mark('jobs-table-rendered');

@@ -133,6 +133,13 @@ extension BrowserTests {
                     const resized = [small.text(), small.y, small.scrollback.map((line) => line.text()).join(',')];
                     small.resize(3, 8);
                     const grown = [small.text(), small.lines[0].length];
+                    // Narrower and back: rows not written to meanwhile get their cells back.
+                    const turned = new TerminalScreen(2, 10);
+                    turned.write('abcdefghij\r\nklmnopqrst');
+                    turned.resize(2, 4);
+                    turned.write('\x1b[1;1HX');
+                    turned.resize(2, 10);
+                    grown.push(turned.text());
                     const modes = new TerminalScreen(4, 10);
                     modes.write('\x1b[?1h\x1b[?2004h\x1b[1;31mR');
                     const attr = modes.lines[0].attrs[0];
@@ -155,7 +162,7 @@ extension BrowserTests {
             #expect(answer["kept"] == [2000, "499", "2498"], "\(answer.jsonText)")
             // Two rows of four: the rows above the cursor go to the scrollback, columns are cut.
             #expect(answer["resized"] == ["c\nd", 1, "a,b"], "\(answer.jsonText)")
-            #expect(answer["grown"] == ["c\nd\n", 8], "\(answer.jsonText)")
+            #expect(answer["grown"] == ["c\nd\n", 8, "Xbcd\nklmnopqrst"], "\(answer.jsonText)")
             #expect(answer["state"] == [true, true, true, true, false, false, false], "\(answer.jsonText)")
             #expect(
                 answer["keys"] == [
@@ -215,5 +222,143 @@ extension BrowserTests {
             #expect(try await browser.fitsWidth())
             try await browser.screenshot("terminal-view-phone")
         }
+    }
+
+    @Test(
+        "a terminal session opened through the form: commands typed in the page run on the dataset, the session ends with exit, its /output is the run's"
+    )
+    func terminalSession() async throws {
+        let site = try site
+        let jobs = try await JobsProject.make(site)
+        let token = jobs.owner.token
+        // A final dataset version holding rows.csv: a header and three rows, four lines.
+        let dataset = try await site.data(
+            "POST", "/v1/projects/\(jobs.project)/datasets", ["name": "rows"], token: token)
+        let version = try await site.data(
+            "POST", "/v1/datasets/\(dataset["id"]?.stringValue ?? "")/versions", [:], token: token)
+        let versionID = try #require(version["id"]?.stringValue)
+        let put = try await httpSend(
+            site.platform.dataURL + "/v1/dataset-versions/\(versionID)/files/rows.csv", "PUT",
+            bytes: Data("x,y\n1,2\n3,4\n5,6\n".utf8), token: token)
+        try #require(put.status < 300, "\(put.body.jsonText)")
+        try await site.data("POST", "/v1/dataset-versions/\(versionID)/finalize", token: token)
+
+        let jobID = try await withBrowser { browser in
+            try await site.signIn(
+                browser, email: jobs.owner.email, next: "/jobs/new?projectId=\(jobs.project)%26kind=terminal")
+            #expect(try await browser.find("#terminal-template").property("value") == "python-cpu")
+            try await browser.find(".job-input[value='\(versionID)']").click()
+            try await browser.find("#job-cpus").type("0.25")
+            try await browser.find("#job-memorymb").type("128")
+            // Idle minutes outside 1…10080: refused beside the field, nothing sent.
+            try await browser.find("#terminal-idle").type("0")
+            try await browser.find("#terminal-submit").click()
+            #expect(
+                try await browser.find(".field-error[data-error-for='endpoint.idleSeconds']").text().contains(
+                    "endpoint.idleSeconds"))
+            try await browser.screenshot("terminal-form-error")
+            try await browser.find("#terminal-idle").clear()
+            try await browser.find("#terminal-idle").type("5")
+            try await browser.find("#terminal-submit").click()
+            try await browser.wait(
+                until:
+                    "return /^\\/jobs\\/[^/]+\\/terminal$/.test(location.pathname) && document.body.dataset.ready === 'true'",
+                seconds: 30)
+            let jobID = String(try await browser.currentURL().split(separator: "/").dropLast().last ?? "")
+            let submitted = try await jobs.job(jobID)
+            #expect(submitted["spec"]?["endpoint"]?["kind"] == "terminal", "\(submitted.jsonText)")
+            #expect(submitted["spec"]?["endpoint"]?["idleSeconds"] == 300)
+            #expect(submitted["spec"]?["inputs"] == [.string(versionID)])
+            #expect(submitted["spec"]?["command"] == nil)
+
+            // Starting, then connected: the shell's prompt is on the screen.
+            try await browser.wait(
+                until: "return document.querySelector('#terminal-status').dataset.status === 'connected'", seconds: 90)
+            try await browser.waitForScreen { $0.contains { $0.contains("$") || $0.contains("#") } }
+            let keys = try await browser.find("#terminal-keys")
+            try await keys.type("wc -l < /data/rows.csv > /output/lines.txt; echo done-$((6*7))\u{E007}")
+            try await browser.waitForScreen { $0.contains("done-42") }
+            // A failing command's message and status.
+            try await keys.type("ls /no-such-dir; echo status-$?\u{E007}")
+            try await browser.waitForScreen { $0.contains("status-2") }
+            #expect(try await browser.screenRows().contains { $0.contains("No such file or directory") })
+            // Backspace edits the line: the X is gone before Enter; then the arrow brings the line back.
+            try await keys.type("echo abX\u{E003}c\u{E007}")
+            try await browser.waitForScreen { $0.contains("abc") }
+            try await keys.type("\u{E013}\u{E007}")
+            try await browser.waitForScreen { $0.filter { $0 == "abc" }.count == 2 }
+            #expect(try await !browser.screenRows().contains { $0.contains("abX") })
+            // The shell's size is the box's (set_size on open).
+            try await keys.type("stty size\u{E007}")
+            let rows = try #require(try await browser.find("#terminal").attribute("data-rows"))
+            let cols = try #require(try await browser.find("#terminal").attribute("data-cols"))
+            try await browser.waitForScreen { $0.contains("\(rows) \(cols)") }
+            try await browser.screenshot("terminal-session")
+
+            // A phone: the box gets narrower (set_size again), a line is sent from the line box.
+            try await browser.resize(width: 390, height: 844)
+            try await browser.wait(until: "return Number(document.querySelector('#terminal').dataset.cols) < 60")
+            let phoneRows = try #require(try await browser.find("#terminal").attribute("data-rows"))
+            let phoneCols = try #require(try await browser.find("#terminal").attribute("data-cols"))
+            try await browser.find("#terminal-line").type("stty size")
+            try await browser.find("#terminal-line-send").click()
+            try await browser.waitForScreen { $0.contains("\(phoneRows) \(phoneCols)") }
+            #expect(try await browser.fitsWidth())
+            try await browser.screenshot("terminal-session-phone")
+            try await browser.resize(width: 1280, height: 800)
+
+            try await keys.type("exit\u{E007}")
+            try await browser.wait(
+                until: "return document.querySelector('#terminal-status').dataset.status === 'ended'", seconds: 30)
+            try await browser.wait(
+                until: "return document.querySelector('#terminal-state').dataset.state === 'succeeded'"
+                    + " && !!document.querySelector('#terminal-outputs a.download')", seconds: 30)
+            #expect(
+                try await browser.find("#terminal-run-link").attribute("href")
+                    == "/runs/\(submitted["runId"]?.stringValue ?? "")")
+            #expect(try await browser.execute("return document.body.dataset.openSockets") == "0")
+            let href = try #require(
+                try await browser.find("#terminal-outputs a.download[data-name='lines.txt']").attribute("href"))
+            let downloaded = try await browser.executeAsync(
+                "const done = arguments[arguments.length - 1];"
+                    + " fetch(arguments[0]).then((r) => r.text()).then(done, (e) => done('failed: ' + e))",
+                [.string(href)])
+            #expect(downloaded.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines) == "4")
+            try await browser.screenshot("terminal-ended")
+
+            // The job page opens the terminal instead of showing the raw endpoint.
+            try await browser.goAndWait(site.gatewayURL + "/jobs/\(jobID)")
+            #expect(try await browser.find("#job-open-terminal").attribute("href") == "/jobs/\(jobID)/terminal")
+            #expect(try await browser.count("#job-endpoint") == 0)
+            try await browser.screenshot("terminal-job-page")
+            return jobID
+        }
+        // The API agrees: the session succeeded, and its run holds what the shell wrote to /output.
+        let ended = try await jobs.job(jobID)
+        #expect(ended["state"] == "succeeded", "\(ended.jsonText)")
+        let runID = try #require(ended["runId"]?.stringValue)
+        let files = try await site.data("GET", "/v1/runs/\(runID)/files?prefix=outputs/", token: token)
+        let lines = files["items"]?.arrayValue?.first { $0["path"] == "outputs/lines.txt" }
+        #expect(lines?["size"] == 2, "\(files.jsonText)")
+    }
+}
+
+extension WebDriver {
+    /// The terminal's rows (scrollback, then the screen), each without its trailing blanks.
+    func screenRows() async throws -> [String] {
+        let rows = try await execute(
+            "return [...document.querySelectorAll('#terminal .term-line, #terminal .term-row')]"
+                + ".map((row) => row.textContent.trimEnd())")
+        return (rows.arrayValue ?? []).compactMap(\.stringValue)
+    }
+
+    /// Waits (up to 30 s) until the terminal's rows satisfy `check`.
+    func waitForScreen(_ check: @Sendable ([String]) -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if check(try await screenRows()) { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw Failure(error: "timeout", message: "the terminal never showed it: \(try await screenRows())")
     }
 }
