@@ -388,7 +388,13 @@ package.targets += [
         ["Wire", "Blobs", .asyncHTTPClient, .nioCore, .nioHTTP1, .nioFoundationCompat]
     ),
     // `mlex`, the command-line client.
-    library("MLExCLI", in: "apps/cli", ["MLExClient", "Blobs", "Wire", .argumentParser, .yams]),
+    library(
+        "MLExCLI", in: "apps/cli",
+        [
+            "MLExClient", "Blobs", "Wire", "Forwarding", .argumentParser, .yams, .logging, .nioCore, .nioHTTP1,
+            .nioWebSocket,
+        ]
+    ),
     executable("mlex", in: "apps/cli", ["MLExCLI"]),
     tests("CLITests", in: "apps/cli", ["MLExCLI", "MLExClient", "Wire", "Platform", "PlatformTesting"]),
     // Drives the built `mlex` against users, data, compute, an agent and the gateway as processes.

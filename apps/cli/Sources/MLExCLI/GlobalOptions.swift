@@ -18,6 +18,16 @@ struct GlobalOptions: ParsableArguments {
     func client() throws -> MLExClient {
         MLExClient(settings: try settings())
     }
+
+    /// The bearer token calls use now (`MLEX_TOKEN`, else the saved login's, as the last call
+    /// left it), for what is not a call of the client's: a WebSocket.
+    func accessToken() throws -> String {
+        let current = try settings()
+        guard let token = current.fixedToken ?? current.stored.accessToken else {
+            throw ClientError.notLoggedIn("not logged in to \(current.url): run `mlex login` (or set MLEX_TOKEN)")
+        }
+        return token
+    }
 }
 
 /// `--json` for read commands.

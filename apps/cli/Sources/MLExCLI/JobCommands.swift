@@ -8,9 +8,8 @@ enum JobView {
     static let terminalStates: Set<String> = ["succeeded", "failed", "cancelled", "timed_out"]
 
     static func show(_ job: JSONValue) {
-        let state = Console.cell(job["state"]) + (outcome(job).map { " (\($0))" } ?? "")
         var rows: [(String, String)] = [
-            ("job", Console.cell(job["id"])), ("name", Console.cell(job["name"])), ("state", state),
+            ("job", Console.cell(job["id"])), ("name", Console.cell(job["name"])), ("state", state(job)),
         ]
         if let message = job["message"]?.stringValue { rows.append(("message", message)) }
         if let progress = job["progress"]?.numberValue {
@@ -50,6 +49,11 @@ enum JobView {
         Console.fields(rows)
     }
 
+    /// `failed (exit 2)`: its state and, once it ended, why.
+    static func state(_ job: JSONValue) -> String {
+        Console.cell(job["state"]) + (outcome(job).map { " (\($0))" } ?? "")
+    }
+
     /// Why a job ended: "exit 2", "oom_killed", "timeout, exit 137"…
     static func outcome(_ job: JSONValue) -> String? {
         switch (job["reason"]?.stringValue, job["exitCode"]) {
@@ -69,6 +73,33 @@ enum JobView {
     /// Refuses, as a usage error, an argument that cannot be a job id.
     static func requireJobID(_ text: String) throws {
         guard ID.isValid(text) else { throw ValidationError("\"\(text)\" is not a job id (mlex jobs ls lists them)") }
+    }
+
+    /// Follows the job's events from `job` as last read until it is in one of `states` or has
+    /// ended; `changed` sees each new view of it. The job as it is then.
+    static func follow(
+        _ id: String, from job: JSONValue, until states: Set<String> = [], client: MLExClient,
+        changed: (JSONValue) -> Void = { _ in }
+    ) async throws -> JSONValue {
+        let done = states.union(terminalStates)
+        var last = job
+        while !done.contains(last["state"]?.stringValue ?? "") {
+            // The stream can drop (a restart of compute): read again, then follow anew.
+            for try await event in try await client.events(.compute, "/v1/jobs/\(id)/events") where event.event == "job"
+            {
+                last = try JSONValue.parse(event.data)
+                changed(last)
+                if done.contains(last["state"]?.stringValue ?? "") { break }
+            }
+            last = try await client.call(.compute, .GET, "/v1/jobs/\(id)")
+        }
+        return last
+    }
+
+    /// Cancels the job and says what became of it.
+    static func cancel(_ id: String, client: MLExClient) async throws {
+        let answer = try await client.call(.compute, .POST, "/v1/jobs/\(id)/cancel")
+        Console.note("Job \(id): \(line(answer))\(answer["state"] == "cancelled" ? "" : ", cancel requested")")
     }
 
     /// One line for a change seen while waiting.
@@ -97,18 +128,12 @@ struct Progress: AsyncParsableCommand {
             var last = try await client.call(.compute, .GET, "/v1/jobs/\(job)")
             if wait {
                 var seen = ""
-                while !JobView.terminalStates.contains(last["state"]?.stringValue ?? "") {
-                    // The stream can drop (a restart of compute): read again, then follow anew.
-                    for try await event in try await client.events(.compute, "/v1/jobs/\(job)/events")
-                    where event.event == "job" {
-                        last = try JSONValue.parse(event.data)
-                        let line = JobView.line(last)
-                        if line != seen && !output.json {
-                            Console.note(line)
-                            seen = line
-                        }
+                last = try await JobView.follow(job, from: last, client: client) { changed in
+                    let line = JobView.line(changed)
+                    if line != seen && !output.json {
+                        Console.note(line)
+                        seen = line
                     }
-                    last = try await client.call(.compute, .GET, "/v1/jobs/\(job)")
                 }
             }
             if output.json { Console.json(last) } else { JobView.show(last) }
@@ -233,9 +258,7 @@ struct Cancel: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let answer = try await global.client().call(.compute, .POST, "/v1/jobs/\(job)/cancel")
-            Console.note(
-                "Job \(job): \(JobView.line(answer))\(answer["state"] == "cancelled" ? "" : ", cancel requested")")
+            try await JobView.cancel(job, client: try global.client())
         }
     }
 }

@@ -11,7 +11,9 @@ public struct MLex: AsyncParsableCommand {
             (mlex submit), follow it (mlex progress, mlex logs -f) and fetch its
             outputs (mlex download). Serve a model as replicas behind one
             endpoint with mlex serve; mlex deployments lists, shows and stops
-            them.
+            them. mlex sessions open starts a shell in a job (a terminal
+            session) and attaches to it; mlex sessions attach, ls and stop
+            come back to it, list and end them.
 
             The server is http://localhost:8000 unless --url, MLEX_URL or the
             saved login says otherwise. MLEX_TOKEN (an API token from
@@ -25,6 +27,7 @@ public struct MLex: AsyncParsableCommand {
         subcommands: [
             Register.self, Login.self, Logout.self, Whoami.self,
             Submit.self, Progress.self, Logs.self, Download.self, Cancel.self, Jobs.self, Serve.self, Deployments.self,
+            Sessions.self,
             Projects.self, Experiments.self, Runs.self, Datasets.self, Templates.self, Tokens.self,
             QuotaCommand.self, UsageCommand.self,
         ]
