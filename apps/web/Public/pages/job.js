@@ -8,6 +8,7 @@ import {tagPanel} from '../tags.js';
 import {
   commandText, idleText, isEnded, progressBar, queuedFor, ranFor, reasonText, resourcesText, setStateBadge, stateBadge,
 } from '../jobs/format.js';
+import {cancelControl} from '../jobs/cancel.js';
 import {jobLog} from '../jobs/log.js';
 import {rerunForm} from '../jobs/rerun.js';
 import {follow} from '../jobs/stream.js';
@@ -46,9 +47,12 @@ export async function jobPage(main, {me, params: [jobId]}) {
   const progressText = h('span', {id: 'job-progress-message'});
   const nodeLink = h('a', {id: 'job-node'});
   const times = {scheduled: h('dd'), started: h('dd'), ended: h('dd'), queued: h('dd'), ran: h('dd')};
-  const cancelButton = h('button', {type: 'button', id: 'job-cancel', class: 'trash'}, 'Cancel job');
-  const cancelBox = h('div', {id: 'job-cancel-box', class: 'job-confirm', hidden: true});
   const actionMessage = h('div', {id: 'job-action-error'});
+  const cancel = cancelControl({
+    prefix: 'job', label: 'Cancel job', question: 'Cancel this job? A running job is killed on its node. ',
+    actionMessage, onCancelled: (next) => update(next),
+  });
+  const {button: cancelButton, box: cancelBox} = cancel;
   const rerunBox = h('section', {class: 'card', id: 'job-rerun-box', hidden: true});
   const outputs = h('div', {id: 'job-outputs'}, h('span', {class: 'muted'}, 'Loading…'));
   const models = h('span', {id: 'job-models'});
@@ -84,23 +88,8 @@ export async function jobPage(main, {me, params: [jobId]}) {
     fill(times.ended, formatTime(job.endedAt));
     tick();
     showNode();
-    cancelButton.hidden = isEnded(job.state);
-    cancelButton.disabled = Boolean(job.cancelRequested);
-    if (job.cancelRequested && !isEnded(job.state)) cancelButton.textContent = 'Cancelling…';
-    if (isEnded(job.state)) cancelBox.hidden = true;
+    cancel.update(job);
   }
-
-  cancelButton.addEventListener('click', () => {
-    fill(cancelBox, h('span', {}, 'Cancel this job? A running job is killed on its node. '),
-      h('button', {type: 'button', id: 'job-cancel-confirm', class: 'trash', onclick: async () => {
-        cancelBox.hidden = true;
-        try {
-          update(await api('POST', `/compute/v1/jobs/${q(job.id)}/cancel`));
-        } catch (error) { fill(actionMessage, errorBox(error)); }
-      }}, 'Yes, cancel it'), ' ',
-      h('button', {type: 'button', id: 'job-cancel-keep', onclick: () => { cancelBox.hidden = true; }}, 'Keep it'));
-    cancelBox.hidden = false;
-  });
 
   const rerunButton = h('button', {type: 'button', id: 'job-rerun', onclick: async () => {
     if (!rerunBox.hidden) { rerunBox.hidden = true; return; }

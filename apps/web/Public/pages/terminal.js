@@ -7,6 +7,7 @@
 import {api, q} from '../api.js';
 import {errorBox, fill, h} from '../dom.js';
 import {idleText, isEnded, resourcesText, setStateBadge, stateBadge} from '../jobs/format.js';
+import {cancelControl} from '../jobs/cancel.js';
 import {connectTerminal, terminalURL} from '../jobs/terminal-socket.js';
 import {terminalView} from '../jobs/terminal-view.js';
 
@@ -53,9 +54,13 @@ export async function terminalPage(main, {params: [jobId]}) {
 
   const badge = stateBadge(job.state, {id: 'terminal-state'});
   const status = h('span', {id: 'terminal-status', class: 'terminal-status'});
-  const cancelButton = h('button', {type: 'button', id: 'terminal-cancel', class: 'trash'}, 'Cancel session');
-  const cancelBox = h('div', {id: 'terminal-cancel-box', class: 'job-confirm', hidden: true});
   const actionMessage = h('div', {id: 'terminal-action-error'});
+  const cancel = cancelControl({
+    prefix: 'terminal', label: 'Cancel session',
+    question: 'Cancel this session? Its shell is killed; what is in /output is still kept. ',
+    actionMessage, onCancelled: (next) => update(next),
+  });
+  const {button: cancelButton, box: cancelBox} = cancel;
   const ended = h('section', {class: 'card terminal-ended', id: 'terminal-ended', hidden: true});
   let socket = null;
   let pollTimer = null;
@@ -78,24 +83,8 @@ export async function terminalPage(main, {params: [jobId]}) {
   function update(next) {
     job = next;
     setStateBadge(badge, job.state);
-    cancelButton.hidden = isEnded(job.state);
-    cancelButton.disabled = Boolean(job.cancelRequested);
-    if (job.cancelRequested && !isEnded(job.state)) cancelButton.textContent = 'Cancelling…';
-    if (isEnded(job.state)) cancelBox.hidden = true;
+    cancel.update(job);
   }
-
-  cancelButton.addEventListener('click', () => {
-    fill(cancelBox, h('span', {}, 'Cancel this session? Its shell is killed; what is in /output is still kept. '),
-      h('button', {type: 'button', id: 'terminal-cancel-confirm', class: 'trash', onclick: async () => {
-        cancelBox.hidden = true;
-        try {
-          update(await api('POST', `/compute/v1/jobs/${q(job.id)}/cancel`));
-        } catch (error) { fill(actionMessage, errorBox(error)); }
-      }}, 'Yes, cancel it'), ' ',
-      h('button', {type: 'button', id: 'terminal-cancel-keep', onclick: () => { cancelBox.hidden = true; }},
-        'Keep it'));
-    cancelBox.hidden = false;
-  });
 
   async function showEnded() {
     socket?.close();
