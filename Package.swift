@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // Hummingbird's own HTTP/1 parts as NIO sees them, for the WebSocket upgrade channel.
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
@@ -54,6 +55,7 @@ extension Target.Dependency {
     static let nioPosix = product(name: "NIOPosix", package: "swift-nio")
     static let nioHTTP1 = product(name: "NIOHTTP1", package: "swift-nio")
     static let nioWebSocket = product(name: "NIOWebSocket", package: "swift-nio")
+    static let nioSSL = product(name: "NIOSSL", package: "swift-nio-ssl")
     static let nioHTTPTypes = product(name: "NIOHTTPTypes", package: "swift-nio-extras")
     static let nioHTTPTypesHTTP1 = product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras")
     static let nioEmbedded = product(name: "NIOEmbedded", package: "swift-nio")
@@ -233,7 +235,15 @@ package.targets += [
         in: "libs/Forwarding",
         [
             "Platform", .asyncHTTPClient, .hummingbird, .httpTypes, .logging, .nioCore, .nioConcurrencyHelpers,
-            .nioHTTP1, .nioPosix, .nioWebSocket, .serviceLifecycle,
+            .nioHTTP1, .nioPosix, .nioSSL, .nioWebSocket, .serviceLifecycle,
+        ]
+    ),
+    tests(
+        "ForwardingTests",
+        in: "libs/Forwarding",
+        [
+            "Forwarding", "Platform", .logging, .nioConcurrencyHelpers, .nioCore, .nioHTTP1, .nioPosix, .nioSSL,
+            .nioWebSocket,
         ]
     ),
 

@@ -58,10 +58,6 @@ enum SessionView {
                     field: nil))
         }
         let url = socketURL(id, client: client)
-        guard url.hasPrefix("http://") else {
-            throw ClientError.usage(
-                "attaching from mlex needs an http:// gateway for now; open \(webURL(id, client: client)) in a browser")
-        }
         let interactive = Console.stdinIsTerminal
         if interactive {
             Console.note("Attached to session \(id): `exit` ends it, Ctrl-] then q detaches and leaves it running.")

@@ -6,6 +6,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 import Platform
 import ServiceLifecycle
@@ -67,15 +68,21 @@ public enum WebSocketRelay {
         }
     }
 
-    /// Opens a WebSocket at `upstream.url` (`http://host:port/path?query`, or
-    /// `http+unix://<percent-encoded socket path>/path?query` as for `HTTPForwarder`).
-    /// Throws 502 (`upstream.field`) when the upstream cannot be reached or does not answer.
+    /// Opens a WebSocket at `upstream.url`: `http://host:port/path?query` (or `ws://`),
+    /// `https://host:port/path?query` (or `wss://`; port 443 unless given), or
+    /// `http+unix://<percent-encoded socket path>/path?query` as for `HTTPForwarder`.
+    /// Over TLS the host name goes as SNI (not an IP address) and the upstream's certificate is
+    /// verified as `tls` says: by default against the system's trust roots.
+    /// Throws 502 (`upstream.field`) when the upstream cannot be reached, does not answer, or
+    /// its certificate does not verify.
     public static func connect(
-        to upstream: HTTPForwarder.Upstream, headers: HTTPHeaders, logger: Logger
+        to upstream: HTTPForwarder.Upstream, headers: HTTPHeaders, logger: Logger,
+        tls: TLSConfiguration = .makeClientConfiguration()
     ) async throws -> Handshake {
         do {
             let target = try Target(url: upstream.url)
-            return try await handshake(target, headers: headers)
+            let context = try target.tls ? tlsContext(tls) : nil
+            return try await handshake(target, tls: context, headers: headers)
         } catch let error as APIError {
             throw error
         } catch {
@@ -83,9 +90,51 @@ public enum WebSocketRelay {
                 "upstream unreachable", metadata: ["upstream": "\(upstream.description)", "error": "\(error)"])
             throw APIError(
                 .badGateway, code: "bad_gateway",
-                message: "\(upstream.description) did not answer: \(HTTPForwarder.reason(error))",
+                message: "\(upstream.description) did not answer: \(reason(error))",
                 field: upstream.field)
         }
+    }
+
+    /// What went wrong, for the 502's message; a TLS failure says whether the certificate was to blame.
+    static func reason(_ error: any Error) -> String {
+        switch error {
+        case NIOSSLError.handshakeFailed(let failure) where "\(failure)".contains("CERTIFICATE_VERIFY_FAILED"):
+            "its TLS certificate did not verify against the trusted roots (\(failure))"
+        case NIOSSLError.handshakeFailed(let failure):
+            "the TLS handshake failed (\(failure))"
+        case let error as NIOSSLExtraError where error == .failedToValidateHostname:
+            "its TLS certificate is not for that host (\(error))"
+        case ChannelError.inappropriateOperationForState:
+            // What NIO's upgrade handler says when the connection closes before any answer
+            // (a TLS port spoken to in plain HTTP, for one).
+            WebSocketRelayError.noAnswer.description
+        default:
+            HTTPForwarder.reason(error)
+        }
+    }
+
+    /// The TLS contexts built so far, one per configuration: building one reads its trust roots.
+    private static let tlsContexts = NIOLockedValueBox<[TLSKey: NIOSSLContext]>([:])
+
+    /// A configuration as a dictionary key (best effort: at worst a context is built twice).
+    private struct TLSKey: Hashable, Sendable {
+        var configuration: TLSConfiguration
+
+        static func == (lhs: Self, rhs: Self) -> Bool { lhs.configuration.bestEffortEquals(rhs.configuration) }
+        func hash(into hasher: inout Hasher) { configuration.bestEffortHash(into: &hasher) }
+    }
+
+    /// The context for `configuration`, built on its first use.
+    static func tlsContext(_ configuration: TLSConfiguration) throws -> NIOSSLContext {
+        let key = TLSKey(configuration: configuration)
+        if let context = tlsContexts.withLockedValue({ $0[key] }) { return context }
+        let context = try NIOSSLContext(configuration: configuration)
+        tlsContexts.withLockedValue { contexts in
+            // A caller making a new configuration for each connection keeps only a few.
+            if contexts.count >= 16 { contexts.removeAll() }
+            contexts[key] = context
+        }
+        return context
     }
 
     /// Passes frames both ways until one side has closed, then closes both. A process that
@@ -147,15 +196,21 @@ public enum WebSocketRelay {
         }
     }
 
-    /// Where a URL points: a TCP host and port, or a Unix socket; and the request target.
+    /// Where a URL points: a TCP host and port (over TLS or not), or a Unix socket; and the
+    /// request target.
     struct Target {
-        enum Address {
+        enum Address: Equatable {
             case tcp(host: String, port: Int)
             case unix(path: String)
         }
         var address: Address
+        /// The `Host` field: the URL's authority as given.
         var host: String
         var path: String
+        /// Over TLS (`https://`, `wss://`).
+        var tls = false
+        /// The name sent as SNI and checked against the certificate: the host, unless an IP address.
+        var serverName: String?
 
         init(url: String) throws {
             let (scheme, rest) = try Self.split(url, "://")
@@ -167,15 +222,28 @@ public enum WebSocketRelay {
             case "http+unix":
                 address = .unix(path: authority.removingPercentEncoding ?? authority)
                 host = "localhost"
-            case "http":
-                let colon = authority.lastIndex(of: ":")
-                let name = colon.map { String(authority[..<$0]) } ?? authority
-                let port = colon.flatMap { Int(authority[authority.index(after: $0)...]) } ?? 80
+            case "http", "ws", "https", "wss":
+                tls = scheme == "https" || scheme == "wss"
+                let (name, port) = Self.hostAndPort(authority, defaultPort: tls ? 443 : 80)
                 address = .tcp(host: name, port: port)
                 host = authority
+                if tls && (try? SocketAddress(ipAddress: name, port: port)) == nil { serverName = name }
             default:
                 throw WebSocketRelayError.unsupported(url)
             }
+        }
+
+        /// `host`, `host:port`, `[v6]` or `[v6]:port`.
+        private static func hostAndPort(_ authority: String, defaultPort: Int) -> (String, Int) {
+            if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
+                let name = String(authority[authority.index(after: authority.startIndex)..<close])
+                let rest = authority[authority.index(after: close)...]
+                return (name, rest.hasPrefix(":") ? Int(rest.dropFirst()) ?? defaultPort : defaultPort)
+            }
+            let colon = authority.lastIndex(of: ":")
+            let name = colon.map { String(authority[..<$0]) } ?? authority
+            let port = colon.flatMap { Int(authority[authority.index(after: $0)...]) } ?? defaultPort
+            return (name, port)
         }
 
         private static func split(_ url: String, _ separator: String) throws -> (String, Substring) {
@@ -189,7 +257,9 @@ public enum WebSocketRelay {
         case refused(NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>)
     }
 
-    private static func handshake(_ target: Target, headers incoming: HTTPHeaders) async throws -> Handshake {
+    private static func handshake(
+        _ target: Target, tls: NIOSSLContext?, headers incoming: HTTPHeaders
+    ) async throws -> Handshake {
         // The upstream's handshake is this hop's own: its key and version, and no extensions
         // (frames pass as they are, so none is negotiated end to end).
         var headers = HTTPHeaders()
@@ -201,10 +271,16 @@ public enum WebSocketRelay {
         headers.replaceOrAdd(name: "Host", value: target.host)
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: target.path, headers: headers)
 
+        let serverName = target.serverName
         let opened = NIOLockedValueBox<(any Channel)?>(nil)
         let initializer: @Sendable (any Channel) -> EventLoopFuture<EventLoopFuture<Negotiated>> = { channel in
             opened.withLockedValue { $0 = channel }
             return channel.eventLoop.makeCompletedFuture {
+                if let tls {
+                    // Verifies the certificate (and that it is the host's) before the handshake's request goes.
+                    try channel.pipeline.syncOperations.addHandler(
+                        NIOSSLClientHandler(context: tls, serverHostname: serverName))
+                }
                 let upgrader = NIOTypedWebSocketClientUpgrader<Negotiated>(
                     maxFrameSize: maxFrameSize,
                     upgradePipelineHandler: { channel, response in
@@ -279,7 +355,7 @@ enum WebSocketRelayError: Error, CustomStringConvertible {
 
     var description: String {
         switch self {
-        case .unsupported(let url): "no WebSocket to \(url): only http:// and http+unix:// upstreams"
+        case .unsupported(let url): "no WebSocket to \(url): only http(s)://, ws(s):// and http+unix:// upstreams"
         case .noAnswer: "closed without answering the handshake"
         }
     }
