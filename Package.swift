@@ -401,8 +401,8 @@ package.targets += [
     library(
         "MLExCLI", in: "apps/cli",
         [
-            "MLExClient", "Blobs", "Wire", "Forwarding", .argumentParser, .yams, .logging, .nioCore, .nioHTTP1,
-            .nioWebSocket,
+            "MLExClient", "Blobs", "Wire", "Forwarding", "Platform", .argumentParser, .yams, .logging, .nioCore,
+            .nioHTTP1, .nioWebSocket,
         ]
     ),
     executable("mlex", in: "apps/cli", ["MLExCLI"]),

@@ -6,6 +6,7 @@ import MLExClient
 import NIOCore
 import NIOHTTP1
 import NIOWebSocket
+import Platform
 import Synchronization
 
 /// `mlex sessions attach`: this terminal joined to a session's shell over its WebSocket
@@ -96,7 +97,9 @@ struct TerminalAttachment {
                 case .refused(let answer): status = answer.status.code
                 }
             } catch {
-                throw ClientError.unreachable(url: url, reason: "\(error)")
+                // The relay's 502 says what went wrong in its message (a refused connection, a
+                // certificate that did not verify); its whole description is a dump.
+                throw ClientError.unreachable(url: url, reason: (error as? APIError)?.message ?? "\(error)")
             }
             guard [502, 503].contains(status), ContinuousClock.now < deadline else {
                 throw Self.refusal(status)
