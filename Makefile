@@ -12,6 +12,10 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 # debootstrap makes the compose images' base without a registry (doc_compose/images/build-base.sh).
 APT_PACKAGES := pkg-config libsqlite3-dev libmongoc-dev libbson-dev librdkafka-dev python3-venv curl procps bubblewrap util-linux e2fsprogs tar git docker-compose docker.io libjs-dygraphs chromium chromium-driver slurm-wlm munge python3-torch debootstrap
 BIN := .build/debug
+# Every Swift suite is in one test executable: run straight, it starts in 0.1 s where each
+# `swift test --skip-build` first spends ~8 s planning a build it then skips. A filter that
+# matches no test exits 69, so a misspelt step fails instead of passing empty.
+TESTS := $(BIN)/MLExchangePackageTests.xctest --testing-library swift-testing
 # Every executable target that runs as a process: the gateway, each service's `mlex-<svc>`, and
 # compute's node agent (in `make run` the local machine's node). The job supervisor is started
 # by the agent, never by make.
@@ -90,38 +94,38 @@ lint: ## Check the formatting (make fmt fixes it) and that every target names th
 
 test: deps lint ## Lint, build once (debug, with tests) and run every test
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --skip "Compute|ComposeRun|EndToEnd|Schemathesis|SlowClient|Browser|streamsDownload|MLflowClient|PythonClient"
+	$(TESTS) --skip "Compute|ComposeRun|EndToEnd|Schemathesis|SlowClient|Browser|streamsDownload|MLflowClient|PythonClient"
 	@# Schemathesis and the slow clients send thousands of requests and megabytes to platforms of
 	@# their own: apart, so they neither starve the suites above on 2 cores (whose in-process
 	@# services then miss their 5 s deadlines) nor are starved by them.
 	@# The gateway's large download too: beside every other suite it once stalled past its read timeout.
-	$(SWIFT) test --skip-build --filter "SchemathesisTests|SlowClientTests|streamsDownload"
+	$(TESTS) --filter "SchemathesisTests|SlowClientTests|streamsDownload"
 	@# Compute's sandboxes measure CPU shares and race forks against limits: alone, not beside
 	@# every other suite on a 2-core machine (the executor's own, then the service's).
-	$(SWIFT) test --skip-build --filter "ComputeExecutorsTests"
-	$(SWIFT) test --skip-build --filter "ComputeServiceTests" --skip "Slurm"
+	$(TESTS) --filter "ComputeExecutorsTests"
+	$(TESTS) --filter "ComputeServiceTests" --skip "Slurm"
 	@# The slurm executor on its one-node test cluster (its daemons take the machine's two CPUs
 	@# for the two-worker jobs), apart from the other compute suites.
-	$(SWIFT) test --skip-build --filter "Slurm"
+	$(TESTS) --filter "Slurm"
 	@# The `mlex` binary against users, data, compute, an agent and the gateway, as a user drives it.
-	$(SWIFT) test --skip-build --filter "EndToEndTests"
+	$(TESTS) --filter "EndToEndTests"
 	@# The web application in Debian's headless Chromium through chromedriver (docs/web.md); its
 	@# screenshots are left in .build/test-output/browser.
-	$(SWIFT) test --skip-build --filter "Browser"
+	$(TESTS) --filter "Browser"
 	@# MLflow's own Python client (apps/web/Tests/mlflow, pytest in .venv) against users, data, mlhub
 	@# and the gateway as processes, then read back through our API (docs/mlflow.md): apart, since
 	@# its 200 MB artifacts would compete with every other suite for the 2 cores.
-	$(SWIFT) test --skip-build --filter "MLflowClientTests"
+	$(TESTS) --filter "MLflowClientTests"
 	@# Our own Python client (clients/python, installed into .venv above) against users, data,
 	@# compute, an agent and the gateway as processes: 100k points, a 100 MB artifact over a cut
 	@# link, data stopped mid-logging, a job using it (clients/python/tests/integration).
-	$(SWIFT) test --skip-build --filter "PythonClientTests"
+	$(TESTS) --filter "PythonClientTests"
 	@# The compute subset, then all, really built and started in containers on a dockerd of the
 	@# test's own, with nx-27017 and tansu standing in for MongoDB and Kafka (docs/deploy.md).
-	timeout -s KILL 900 $(SWIFT) test --skip-build --filter "ComposeRun"
+	timeout -s KILL 900 $(TESTS) --filter "ComposeRun"
 	@# Again for the bus suites with the Kafka backend: Debian's librdkafka 2.0.2 cannot talk to
 	@# tansu, so this run loads the newer one first (same soname, same ABI; docs/kafka.md).
-	LD_LIBRARY_PATH=$(CURDIR)/$(VENV)/rdkafka MLEX_TEST_KAFKA=1 $(SWIFT) test --skip-build --filter "BusConformance|Kafka"
+	LD_LIBRARY_PATH=$(CURDIR)/$(VENV)/rdkafka MLEX_TEST_KAFKA=1 $(TESTS) --filter "BusConformance|Kafka"
 
 run: build ## Start the gateway and every service on embedded backends; Ctrl-C stops them all; a process that dies is restarted
 	@$(call start,$(EXECUTABLES))
