@@ -233,5 +233,31 @@ struct EndpointWebSocketTests {
         process.waitUntilExit()
         let status = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(status.trimmingCharacters(in: .whitespacesAndNewlines) == "200")
+
+        // A first request that is not HTTP (a NUL in a field) is answered 400 and closed, by the
+        // gateway and by compute (both take WebSockets), not left waiting.
+        let raw = #"""
+            import socket, sys
+            s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+            s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Bad: a\x00b\r\n\r\n")
+            answer = b""
+            while True:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+            print(answer.split(b"\r\n")[0].decode())
+            """#
+        for server in [try #require(URL(string: gateway)), try #require(URL(string: cluster.computeURL))] {
+            let probe = Process()
+            probe.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            probe.arguments = ["-c", raw, server.host ?? "127.0.0.1", String(server.port ?? 80)]
+            let answer = Pipe()
+            probe.standardOutput = answer
+            try probe.run()
+            probe.waitUntilExit()
+            let line = String(decoding: answer.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(line.trimmingCharacters(in: .whitespacesAndNewlines) == "HTTP/1.1 400 Bad Request", "\(server)")
+        }
     }
 }

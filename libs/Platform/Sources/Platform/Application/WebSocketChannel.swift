@@ -51,6 +51,7 @@ struct WebSocketUpgradableHTTP1Channel<Context: PlatformRequestContext>: ServerC
     final class FirstHead: ChannelInboundHandler, RemovableChannelHandler {
         typealias InboundIn = HTTPServerRequestPart
         typealias InboundOut = HTTPServerRequestPart
+        typealias OutboundOut = HTTPServerResponsePart
         let decision: Decision
 
         init(_ decision: Decision) { self.decision = decision }
@@ -61,6 +62,17 @@ struct WebSocketUpgradableHTTP1Channel<Context: PlatformRequestContext>: ServerC
             decision.saw(head)
             context.fireChannelRead(data)
             context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        }
+
+        /// A first request that cannot be parsed (a NUL in a field, a malformed line) reaches no
+        /// upgrader and no HTTP route: answered here as Hummingbird answers a later one, 400 and
+        /// closed. Unanswered, the client waited on an open connection until its own timeout.
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            guard error is HTTPParserError else { return context.fireErrorCaught(error) }
+            let head = HTTPResponseHead(
+                version: .http1_1, status: .badRequest, headers: ["Connection": "close", "Content-Length": "0"])
+            context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
+            context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
         }
     }
 
@@ -174,7 +186,9 @@ struct WebSocketUpgradableHTTP1Channel<Context: PlatformRequestContext>: ServerC
         do {
             negotiated = try await value.negotiated.get()
         } catch {
-            // The client went away before the handshake was answered.
+            // The client went away before the handshake was answered, or its request was not
+            // HTTP (FirstHead answered it): either way the connection is done.
+            try? await value.channel.close()
             await value.decision.upgrade?.abandonIfAccepted()
             logger.debug("WebSocket handshake not completed", metadata: ["error": "\(error)"])
             return
