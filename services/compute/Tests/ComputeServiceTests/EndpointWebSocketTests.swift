@@ -224,15 +224,7 @@ struct EndpointWebSocketTests {
             c.request("GET", "/health", headers={"Upgrade": "h2c", "Connection": "Upgrade, HTTP2-Settings"})
             print(c.getresponse().status)
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", script, url.host ?? "127.0.0.1", String(url.port ?? 80)]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        process.waitUntilExit()
-        let status = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(status.trimmingCharacters(in: .whitespacesAndNewlines) == "200")
+        #expect(try Self.python(script, against: url) == "200")
 
         // A first request that is not HTTP (a NUL in a field) is answered 400 and closed, by the
         // gateway and by compute (both take WebSockets), not left waiting.
@@ -249,15 +241,21 @@ struct EndpointWebSocketTests {
             print(answer.split(b"\r\n")[0].decode())
             """#
         for server in [try #require(URL(string: gateway)), try #require(URL(string: cluster.computeURL))] {
-            let probe = Process()
-            probe.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-            probe.arguments = ["-c", raw, server.host ?? "127.0.0.1", String(server.port ?? 80)]
-            let answer = Pipe()
-            probe.standardOutput = answer
-            try probe.run()
-            probe.waitUntilExit()
-            let line = String(decoding: answer.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(line.trimmingCharacters(in: .whitespacesAndNewlines) == "HTTP/1.1 400 Bad Request", "\(server)")
+            #expect(try Self.python(raw, against: server) == "HTTP/1.1 400 Bad Request", "\(server)")
         }
+    }
+
+    /// What `script` prints, trimmed, run with the server's host and port as its arguments: a
+    /// client that sends what Swift's HTTP clients would not.
+    static func python(_ script: String, against server: URL) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script, server.host ?? "127.0.0.1", String(server.port ?? 80)]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        process.waitUntilExit()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
