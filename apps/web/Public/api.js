@@ -41,11 +41,17 @@ export async function upload(path, file) {
 let refreshing = null;
 
 async function send(path, options) {
-  const response = await fetch('/api' + path, options);
+  return fetchRefreshing('/api' + path, options);
+}
+
+/** `fetch` for this site's paths that need the session (the API, a job's or deployment's
+ * endpoint): a 401 gets fresh tokens once and the call again; the answer is returned as it is. */
+export async function fetchRefreshing(url, options) {
+  const response = await fetch(url, options);
   if (response.status !== 401) return response;
   refreshing ??= fetch('/ui/session/refresh', {method: 'POST', credentials: 'same-origin'})
     .then((answer) => answer.ok).catch(() => false).finally(() => { setTimeout(() => { refreshing = null; }, 0); });
-  return (await refreshing) ? fetch('/api' + path, options) : response;
+  return (await refreshing) ? fetch(url, options) : response;
 }
 
 async function answer(response) {

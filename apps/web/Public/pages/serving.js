@@ -4,7 +4,7 @@
 // `/serving/<id>` shows one — state, replicas and their jobs, restarts, cold start, the endpoint
 // with a "Try it" form that posts to its invocations, and Stop. Both read the API again every
 // REFRESH_MS while open: a deployment has no event stream, and its replicas change slowly.
-import {api, q} from '../api.js';
+import {api, fetchRefreshing, q} from '../api.js';
 import {errorBox, fill, formatTime, h} from '../dom.js';
 import {checkFields, clearErrors, field, formError} from '../forms.js';
 import {commandText, isEnded, resourcesText, stateBadge, setStateBadge} from '../jobs/format.js';
@@ -158,7 +158,8 @@ function tryItForm(deployment) {
     status.className = 'job-state queued';
     const started = performance.now();
     try {
-      const response = await fetch(url, {method: 'POST', credentials: 'same-origin', body: body.value,
+      // An access token past its time is refreshed and the call sent again, as for API calls.
+      const response = await fetchRefreshing(url, {method: 'POST', credentials: 'same-origin', body: body.value,
         headers: {'Content-Type': 'application/json', Accept: 'application/json'}});
       const text = await response.text();
       let shown = text;
