@@ -56,7 +56,10 @@ struct DockerExecutorTests {
         try await withExecutor(.docker) { harness in
             let engine = try await TestDockerDaemon.shared.engine()
             let (jobId, _) = try await start(harness, ["/bin/sleep", "600"])
-            #expect(try await engine.containers(labelled: "mlex.job=\(jobId)") == [DockerExecutor.containerName(jobId)])
+            // Docker's container list is read from a snapshot that may lag a container just
+            // started (moby#42354: a list by filter occasionally misses it): asked again until then.
+            let name = DockerExecutor.containerName(jobId)
+            #expect(try await eventually { try await engine.containers(labelled: "mlex.job=\(jobId)") == [name] })
             try await harness.executor.cancel(jobId)
             #expect(try await eventually { try await engine.containers(labelled: "mlex.job=\(jobId)").isEmpty })
         }
