@@ -198,11 +198,27 @@ struct HandDrivenNode {
         ]
         let answer = try await node.call("PUT", "/v1/nodes/\(node.id)", registration)
         #expect(answer.status == 200, "\(answer.body)")
+        node.keepAlive()
         return node
     }
 
-    /// Heartbeats (nodes in the tests' compute are lost after 3 s of silence), then takes the
-    /// one job the scheduler hands this node now, if any: its assignment.
+    /// Heartbeats every second in the background, as an agent does: nodes of the tests' compute
+    /// are lost after 3 s of silence, and a test busy between two claims on a loaded machine
+    /// (every compute suite at once on 2 cores) went past that and lost its node (CI, once).
+    /// It stops after `keepAliveSeconds`, well past any test.
+    private func keepAlive() {
+        Task.detached { [self] in
+            for _ in 0..<Self.keepAliveSeconds {
+                try? await Task.sleep(for: .seconds(1))
+                _ = try? await call("POST", "/v1/nodes/\(id)/heartbeat", ["jobs": [:]])
+            }
+        }
+    }
+
+    static let keepAliveSeconds = 600
+
+    /// Heartbeats (besides `keepAlive`'s), then takes the one job the scheduler hands this node
+    /// now, if any: its assignment.
     func claim() async throws -> JSONValue? {
         #expect(try await call("POST", "/v1/nodes/\(id)/heartbeat", ["jobs": [:]]).status == 204)
         let answer = try await call("POST", "/v1/nodes/\(id)/instructions?waitSeconds=0")
