@@ -57,12 +57,11 @@ struct WebSocketRelayTLSTests {
         }
     }
 
-    @Test("plain http:// to the TLS port: 502, promptly")
+    @Test("plain http:// to the TLS port: 502 naming the upstream")
     func plainHTTPToTheTLSPortIsA502() async throws {
         try await TLSEchoServer.with { server in
             let upstream = HTTPForwarder.Upstream(
                 url: "http://localhost:\(server.port)/path", description: "the test server", field: "endpoint")
-            let started = ContinuousClock.now
             let error = await #expect(throws: APIError.self) {
                 try await WebSocketRelay.connect(
                     to: upstream, headers: [:], logger: logger, tls: server.clientConfiguration)
@@ -70,7 +69,6 @@ struct WebSocketRelayTLSTests {
             #expect(error?.status == .badGateway)
             #expect(error?.field == "endpoint")
             #expect(error?.message == "the test server did not answer: closed without answering the handshake")
-            #expect(ContinuousClock.now - started < .seconds(10))
         }
     }
 
