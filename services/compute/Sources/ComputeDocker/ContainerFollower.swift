@@ -89,6 +89,8 @@ final class ContainerFollower: Sendable {
         }
         guard ended else { return }
         let result = await outcome(engine, container, layout: layout, job: job, usage: usage.value.withLock { $0 })
+        // Stopped while the outcome was read: the end is left for whoever follows next.
+        guard !stopped.isSet else { return }
         do {
             try JobFiles.write(result, to: layout.status)
             try await engine.remove(container)
@@ -98,11 +100,16 @@ final class ContainerFollower: Sendable {
     }
 
     /// Retries a lost connection to the daemon (e.g. it restarted) rather than declaring the job over.
+    /// A wait that answers while the container still runs (the daemon may answer "not running" for
+    /// a container it has only just started: moby#49627) is asked again: a follower that took the
+    /// running container for ended would remove it, killing the job.
     private static func waitUntilStopped(_ engine: DockerEngine, _ container: String) async throws {
         var failures = 0
         while true {
             do {
-                return try await engine.waitUntilStopped(container)
+                try await engine.waitUntilStopped(container)
+                guard try await engine.state(of: container)?.Running == true else { return }
+                try await Task.sleep(for: .milliseconds(50))
             } catch  where failures < 30 && !Task.isCancelled {
                 failures += 1
                 try await Task.sleep(for: .seconds(1))
