@@ -65,6 +65,50 @@ struct RecordTests {
         try expectConversionsAgree(tier)
     }
 
+    @Test("a NaN metric value is null in every record holding one, by hand as by Codable")
+    func nanValues() throws {
+        func expectDocumentsAgree<Record: StoredRecord>(
+            _ record: Record, sourceLocation: SourceLocation = #_sourceLocation
+        ) throws {
+            // Compared as documents: a record holding NaN is never == itself.
+            let byHand = try record.document()
+            #expect(
+                try Record(document: try JSONValue(encoding: record)).document() == byHand,
+                sourceLocation: sourceLocation)
+            #expect(try byHand.decoded(as: Record.self).document() == byHand, sourceLocation: sourceLocation)
+            #expect(try Record(document: byHand).document() == byHand, sourceLocation: sourceLocation)
+        }
+        var points = MetricBatch.Series(key: "loss")
+        (points.values, points.steps, points.timestamps) = ([.nan, .nan], [1, 2], [10, 11])
+        let allNaN = try #require(MetricSeries.appending(points, to: nil, of: Self.run))
+        #expect(allNaN.min.isNaN && allNaN.max.isNaN && allNaN.last.value.isNaN)
+        #expect(allNaN.document()["min"] == .null)
+        #expect(allNaN.document()["last"]?["value"] == .null)
+        try expectDocumentsAgree(allNaN)
+        let chunk = MetricChunk(series: allNaN.id, of: Self.run, start: 0, points: points)
+        #expect(chunk.document()["values"] == [nil, nil])
+        try expectDocumentsAgree(chunk)
+
+        var more = MetricBatch.Series(key: "loss")
+        (more.values, more.steps, more.timestamps) = ([1.5, -2, .nan], [3, 4, 5], [12, 13, 14])
+        let mixed = try #require(MetricSeries.appending(more, to: allNaN, of: Self.run))
+        #expect((mixed.count, mixed.min, mixed.max, mixed.last.value.isNaN) == (5, -2, 1.5, true))
+        let buckets = MetricTiers.append(
+            values: points.values + more.values, steps: points.steps + more.steps, first: 0, level: 1, existing: []
+        ).flatMap(\.buckets)
+        #expect(buckets.count == 1)
+        #expect((buckets[0].min, buckets[0].max, buckets[0].last.isNaN) == (-2, 1.5, true))
+        let tier = MetricTier(series: mixed.id, of: Self.run, level: 1, chunk: 0, buckets: buckets)
+        #expect(tier.document()["last"] == [nil])
+        try expectDocumentsAgree(tier)
+        let nanTier = MetricTier(
+            series: mixed.id, of: Self.run, level: 1, chunk: 0,
+            buckets: MetricTiers.append(values: points.values, steps: points.steps, first: 0, level: 1, existing: [])
+                .flatMap(\.buckets))
+        #expect(nanTier.document()["min"] == [nil])
+        try expectDocumentsAgree(nanTier)
+    }
+
     @Test("a run is stored with its keys encoded, and seen with them as written")
     func runDocument() throws {
         let document = Self.run.document()
@@ -132,6 +176,18 @@ struct RecordTests {
                 body: try JSONValue.parse(#"{"points": [{"key": "a", "value": 1}, {"key": "bad$key", "value": 1}]}"#))
         }
         #expect(badKey?.field == "points.1.key")
+        let word = #expect(throws: APIError.self) {
+            try MetricBatch(body: try JSONValue.parse(#"{"points": [{"key": "a", "value": "abc"}]}"#))
+        }
+        #expect(word?.field == "points.0.value")
+        let special = try MetricBatch(
+            body: try JSONValue.parse(
+                #"{"points": [{"key": "a", "value": null}, {"key": "a", "value": "NaN"}, {"key": "a", "value": "Infinity"}, {"key": "a", "value": "-Infinity"}]}"#
+            ))
+        #expect(
+            special.series.first?.values.map { "\($0)" } == [
+                "nan", "nan", "\(Double.greatestFiniteMagnitude)", "\(-Double.greatestFiniteMagnitude)",
+            ])
         let badStep = #expect(throws: APIError.self) {
             try MetricBatch(body: try JSONValue.parse(#"{"points": [{"key": "a", "value": 1, "step": 1.5}]}"#))
         }

@@ -8,7 +8,7 @@ import Platform
 enum MLflowLoggingRoutes {
     static let keyValue = Schema.object(["key": Schema.string, "value": Schema.string])
     static let metric = Schema.object([
-        "key": Schema.string, "value": Schema.number, "timestamp": Schema.integer, "step": Schema.integer,
+        "key": Schema.string, "value": MetricValue.inputSchema, "timestamp": Schema.integer, "step": Schema.integer,
     ])
     static let empty = Schema.object([:])
 
@@ -51,7 +51,7 @@ enum MLflowLoggingRoutes {
             OperationDoc(
                 "MLflow LogMetric: one point (editors)", tags: tags,
                 body: Schema.object([
-                    "run_id": Schema.string, "key": Schema.string, "value": Schema.number,
+                    "run_id": Schema.string, "key": Schema.string, "value": MetricValue.inputSchema,
                     "timestamp": Schema.integer, "step": Schema.integer,
                 ]),
                 response: empty)

@@ -16,7 +16,8 @@ enum MLflowMetricRoutes {
     static func register(_ api: APIBuilder<AuthRequestContext>, _ tracking: MLflowTracking) {
         let metrics = tracking.core.metrics
         let metricSchema = Schema.object([
-            "key": Schema.string, "value": Schema.number, "timestamp": Schema.integer, "step": Schema.integer,
+            "key": Schema.string, "value": MLflowViews.metricValueSchema, "timestamp": Schema.integer,
+            "step": Schema.integer,
         ])
 
         MLflowScope.on(
@@ -120,9 +121,11 @@ enum MLflowMetricRoutes {
         text.reserveCapacity(points.count * (quotedKey.utf8.count + 64) + 64)
         for (index, point) in points.enumerated() {
             if index > 0 { text += "," }
-            // A stored value is finite, so its description is a JSON number.
+            // A stored value is finite (its description is a JSON number) or NaN, which MLflow's
+            // server writes as protobuf's JSON mapping does (`MLflowViews.metricValue`).
+            let value = point.value.isNaN ? #""NaN""# : point.value.description
             text +=
-                #"{"key":\#(quotedKey),"step":\#(point.step),"timestamp":\#(point.timestamp),"value":\#(point.value.description)}"#
+                #"{"key":\#(quotedKey),"step":\#(point.step),"timestamp":\#(point.timestamp),"value":\#(value)}"#
         }
         text += "]"
         if let next { text += #","next_page_token":\#(JSONValue.string(next).jsonText)"# }
@@ -134,7 +137,7 @@ enum MLflowMetricRoutes {
 
     static func point(_ key: String, _ point: MetricPoint) -> JSONValue {
         [
-            "key": .string(key), "value": .double(point.value), "timestamp": .int(point.timestamp),
+            "key": .string(key), "value": MLflowViews.metricValue(point.value), "timestamp": .int(point.timestamp),
             "step": .int(point.step),
         ]
     }

@@ -26,21 +26,13 @@ struct MLflowRunLogging: Sendable {
             guard let key = message["key"]?.stringValue, !key.isEmpty else {
                 throw APIError.invalidField("\(place).key", "missing value for required parameter 'key'")
             }
-            let value: Double
-            switch message["value"] {
-            case .double(let number)?: value = number
-            case .int(let number)?: value = Double(number)
-            case .string(let text)?:
-                guard let number = Double(text) else {
-                    throw APIError.invalidField("\(place).value", "a metric's value is a number")
-                }
-                value = number
-            default:
+            // Protobuf's JSON mapping: a number, or a string ("NaN", "Infinity", "-Infinity", or
+            // a number's text); NaN is kept and ±Infinity clamped as MLflow's server does (`MetricValue`).
+            guard let given = message["value"], given != .null else {
                 throw APIError.invalidField("\(place).value", "missing value for required parameter 'value'")
             }
-            guard value.isFinite else {
-                throw APIError.invalidField(
-                    "\(place).value", "metric '\(key)' is \(value); MLExchange stores finite values only")
+            guard let value = MetricValue.input(given) ?? given.stringValue.flatMap(Double.init) else {
+                throw APIError.invalidField("\(place).value", "a metric's value is a number")
             }
             points.append([
                 "key": .string(key), "value": .double(value),

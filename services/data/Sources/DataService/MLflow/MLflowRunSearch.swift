@@ -10,7 +10,9 @@ import Store
 ///   directions, as in MLflow: `order_by=["metrics.loss ASC"], max_results=1` is the best run,
 ///   never one without a loss. Our store sorts a missing field lowest, so an ascending search
 ///   reads the runs holding the field first, then the others (the "missing phase", which the
-///   page token remembers).
+///   page token remembers). A NaN metric is stored as null (`MetricValue`), so its run goes
+///   with those lacking the metric, after every value (MLflow puts NaN between the values and
+///   the missing).
 struct MLflowRunSearch {
     /// What a `next_page_token` holds: our search's token, marked when it continues in the missing phase.
     struct PageToken {
@@ -45,21 +47,27 @@ struct MLflowRunSearch {
         var runs: [Run] = []
         if !inMissingPhase {
             let holding = narrowed(
-                [first.path: ["$exists": true]], sort: criteria.sort, after: criteria.after, limit: criteria.limit)
+                Self.holding(first.path), sort: criteria.sort, after: criteria.after, limit: criteria.limit)
             let (found, next) = try await page(holding, store: store)
             if let next { return (found, next) }
             runs = found
             // Full with the last holding run: the next page starts the missing phase.
             if runs.count == criteria.limit { return (runs, PageToken.missingPrefix) }
         }
-        // Every run here lacks the first field, so it is left out of the order (keyset paging
-        // past a missing value is where backends disagree).
+        // Every run here lacks the first field or holds null there, so it is left out of the
+        // order (keyset paging past a missing value is where backends disagree).
         let rest = Array(criteria.sort.dropFirst())
         let missing = narrowed(
-            [first.path: ["$exists": false]], sort: rest.isEmpty ? [.ascending("id")] : rest,
+            ["$not": Self.holding(first.path)], sort: rest.isEmpty ? [.ascending("id")] : rest,
             after: inMissingPhase ? criteria.after : nil, limit: criteria.limit - runs.count)
         let (lacking, next) = try await page(missing, store: store)
         return (runs + lacking, next.map { PageToken.missingPrefix + $0 })
+    }
+
+    /// The runs holding a value of `path`: for a metric, a number (the range says so on both
+    /// backends, where `$ne: null` does not on nx-27017), so a NaN, stored as null, is missing.
+    private static func holding(_ path: String) -> JSONValue {
+        path.hasPrefix("metrics.") ? [path: ["$gte": .double(-.greatestFiniteMagnitude)]] : [path: ["$exists": true]]
     }
 
     /// Metrics, params and tags may be missing from a run; attributes never are.

@@ -19,12 +19,17 @@ enum MLflowSampling {
     ) async throws -> [MetricPoint] {
         if series.count <= exactLimit {
             let all = try await metrics.points(of: series, after: 0, limit: Int(series.count))
-            let inRange = all.filter { range?.contains($0.step) ?? true }.sorted {
-                ($0.step, $0.timestamp, $0.value) < ($1.step, $1.timestamp, $1.value)
-            }
+            let inRange = all.filter { range?.contains($0.step) ?? true }.sorted(by: inMLflowOrder)
             return evenlySpacedIndices(total: inRange.count, maxResults: maxResults).map { inRange[$0] }
         }
         return try await fromTiers(series, steps: range, maxResults: maxResults, metrics: metrics)
+    }
+
+    /// MLflow's server orders points by step, timestamp, value, is_nan, with a NaN stored as
+    /// value 0: a NaN ties with 0 and comes after it. A plain `<` on a NaN would break the sort.
+    static func inMLflowOrder(_ a: MetricPoint, _ b: MetricPoint) -> Bool {
+        (a.step, a.timestamp, a.value.isNaN ? 0 : a.value, a.value.isNaN ? 1 : 0)
+            < (b.step, b.timestamp, b.value.isNaN ? 0 : b.value, b.value.isNaN ? 1 : 0)
     }
 
     /// MLflow's `_evenly_spaced_indices`.
@@ -57,9 +62,7 @@ enum MLflowSampling {
             indexes = Int(low)..<Int(start + size)
             if indexes.count <= exactLimit {
                 let points = try await metrics.points(of: series, after: indexes.lowerBound, limit: indexes.count)
-                let inRange = points.filter { range.contains($0.step) }.sorted {
-                    ($0.step, $0.timestamp, $0.value) < ($1.step, $1.timestamp, $1.value)
-                }
+                let inRange = points.filter { range.contains($0.step) }.sorted(by: inMLflowOrder)
                 return evenlySpacedIndices(total: inRange.count, maxResults: maxResults).map { inRange[$0] }
             }
         }
@@ -75,7 +78,7 @@ enum MLflowSampling {
         let span = Double(max(1, indexes.count - 1))
         for bucket in view.buckets {
             guard let start = bucket["start"]?.intValue, let size = bucket["count"]?.intValue,
-                let step = bucket["lastStep"]?.intValue, let value = bucket["last"]?.numberValue
+                let step = bucket["lastStep"]?.intValue, let value = MetricValue.read(bucket["last"])
             else { continue }
             let end = Int(start + size) - 1
             guard end > indexes.lowerBound, end < indexes.upperBound - 1 else { continue }

@@ -42,7 +42,7 @@ enum MLflowViews {
         for (encoded, value) in run.metrics.stored {
             let summary = run.metricSummaries.stored[encoded]
             metrics.append([
-                "key": .string(FieldKey.decode(encoded)), "value": value,
+                "key": .string(FieldKey.decode(encoded)), "value": MetricValue.read(value).map(metricValue) ?? value,
                 "timestamp": summary?["timestamp"] ?? 0, "step": summary?["step"] ?? 0,
             ])
         }
@@ -58,6 +58,16 @@ enum MLflowViews {
             "inputs": inputs, "outputs": outputs,
         ]
     }
+
+    /// A metric value as MLflow's server answers it: protobuf's JSON mapping writes a NaN as the
+    /// string "NaN", which its client reads back as `float("nan")`. (±Infinity never gets here:
+    /// it is clamped on the way in, `MetricValue`.)
+    static func metricValue(_ value: Double) -> JSONValue {
+        value.isNaN ? .string("NaN") : .double(value)
+    }
+
+    /// What `metricValue` answers, for the OpenAPI document.
+    static let metricValueSchema: JSONValue = ["anyOf": [Schema.number, ["enum": ["NaN"]]]]
 
     /// A param or tag as MLflow's text: params logged through our own API may be numbers or booleans.
     static func text(of value: JSONValue) -> String {

@@ -73,7 +73,8 @@ enum Downsampling {
             output.append([
                 "start": .int(Int64(firstPoint)), "count": .int(Int64(min(width, count - firstPoint))),
                 "firstStep": .int(bucket.firstStep), "lastStep": .int(bucket.lastStep),
-                "min": .double(bucket.min), "max": .double(bucket.max), "last": .double(bucket.last),
+                "min": MetricValue.json(bucket.min), "max": MetricValue.json(bucket.max),
+                "last": MetricValue.json(bucket.last),
             ])
             start += group
         }

@@ -16,14 +16,14 @@ enum MetricRoutes {
         api.post(
             "/v1/runs/{id}/metrics",
             OperationDoc(
-                "Append up to 10,000 metric points (editors); step defaults to 0 and timestamp (epoch ms) to now",
+                "Append up to 10,000 metric points (editors); step defaults to 0 and timestamp (epoch ms) to now. A value is a number; NaN is null or \"NaN\", and \"Infinity\" / \"-Infinity\" are kept as ±1.7976931348623157e308, as MLflow does. NaN reads back as null",
                 tags: ["metrics"],
                 body: Schema.object(
                     [
                         "points": Schema.array(
                             of: Schema.object(
                                 [
-                                    "key": Schema.string, "value": Schema.number, "step": Schema.integer,
+                                    "key": Schema.string, "value": MetricValue.inputSchema, "step": Schema.integer,
                                     "timestamp": Schema.integer,
                                 ], required: ["key", "value"]
                             ))

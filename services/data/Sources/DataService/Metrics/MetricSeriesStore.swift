@@ -81,7 +81,7 @@ struct MetricSeriesStore: Sendable {
             }
             guard let series = MetricSeries.appending(points, to: before, of: run) else { continue }
             let count = Int(before?.count ?? 0)
-            runSet["metrics.\(encoded)"] = .double(series.last.value)
+            runSet["metrics.\(encoded)"] = MetricValue.json(series.last.value)
             runSet["metricSummaries.\(encoded)"] = series.runSummary
             if series.count == 1 {
                 runFilter["metricSummaries.\(encoded)"] = ["$exists": false]

@@ -19,7 +19,8 @@ enum MetricTiers {
 
     static func width(_ level: Int) -> Int { 1 << (3 * level) }
 
-    /// One bucket's summary; merging two adjacent ones (left then right) is exact.
+    /// One bucket's summary; merging two adjacent ones (left then right) is exact. `min` and
+    /// `max` are over the values that are not NaN, NaN when all are; `last` may be NaN.
     struct Bucket: Equatable, Sendable {
         var min: Double
         var max: Double
@@ -44,8 +45,9 @@ enum MetricTiers {
         }
 
         mutating func absorb(_ later: Bucket) {
-            min = Swift.min(min, later.min)
-            max = Swift.max(max, later.max)
+            // IEEE's minimum and maximum pass over a NaN operand.
+            min = .minimum(min, later.min)
+            max = .maximum(max, later.max)
             last = later.last
             lastStep = later.lastStep
         }

@@ -21,8 +21,9 @@ struct MetricBatch: Sendable {
     let count: Int
 
     /// Every point read first (400 naming `points.<i>.<field>` for a missing member or one of
-    /// the wrong type), then checked: the number of points, each key, each value. A step
-    /// defaults to 0 and a timestamp to `now` (epoch milliseconds).
+    /// the wrong type), then checked: the number of points, each key. A value is a number, or
+    /// NaN written as null or "NaN", or "Infinity" / "-Infinity", clamped (`MetricValue`). A
+    /// step defaults to 0 and a timestamp to `now` (epoch milliseconds).
     init(body: JSONValue, now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) throws {
         let points = try Self.points(in: body)
         guard points.count <= Self.maxPoints else {
@@ -39,9 +40,6 @@ struct MetricBatch: Sendable {
                 position = series.count
                 positions[point.key] = position
                 series.append(Series(key: point.key))
-            }
-            guard point.value.isFinite else {
-                throw APIError.invalidField("points.\(index).value", "a metric value is a finite number")
             }
             series[position].values.append(point.value)
             series[position].steps.append(point.step ?? 0)
@@ -82,8 +80,10 @@ struct MetricBatch: Sendable {
             guard let value = point["value"] else {
                 throw APIError.badRequest("value is required", code: "missing_field", field: "\(place).value")
             }
-            guard let number = value.numberValue else {
-                throw APIError.badRequest("value is a number", code: "invalid_type", field: "\(place).value")
+            guard let number = MetricValue.input(value) else {
+                throw APIError.badRequest(
+                    #"value is a number, null or one of "NaN", "Infinity", "-Infinity""#, code: "invalid_type",
+                    field: "\(place).value")
             }
             return Point(
                 key: keyText, value: number,

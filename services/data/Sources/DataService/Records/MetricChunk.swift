@@ -3,7 +3,8 @@ import Store
 
 /// The points one request appended to a series (`metric_chunks`, id `<seriesId>:<start, 12
 /// digits>`): points `start ..< end` in arrival order, as arrays of values, steps and timestamps
-/// (MongoDB's bucket pattern). Converted by hand: a history page reads thousands of points.
+/// (MongoDB's bucket pattern); a NaN value is null (`MetricValue`). Converted by hand: a
+/// history page reads thousands of points.
 struct MetricChunk: StoredRecord, Equatable {
     let id: String
     let seriesId: String
@@ -40,7 +41,7 @@ extension MetricChunk {
             id: try fields.string("id"), seriesId: try fields.string("seriesId"), runId: try fields.string("runId"),
             experimentId: try fields.string("experimentId"), projectId: try fields.string("projectId"),
             start: try fields.int("start"), end: try fields.int("end"),
-            values: try fields.doubles("values"), steps: try fields.ints("steps"),
+            values: try fields.metricValues("values"), steps: try fields.ints("steps"),
             timestamps: try fields.ints("timestamps")
         )
         guard steps.count == values.count, timestamps.count == values.count else {
@@ -54,8 +55,44 @@ extension MetricChunk {
             "id": .string(id), "seriesId": .string(seriesId), "runId": .string(runId),
             "experimentId": .string(experimentId),
             "projectId": .string(projectId), "start": .int(start), "end": .int(end),
-            "values": .array(values.map(JSONValue.double)), "steps": .array(steps.map(JSONValue.int)),
+            "values": .array(values.map(MetricValue.json)), "steps": .array(steps.map(JSONValue.int)),
             "timestamps": .array(timestamps.map(JSONValue.int)),
         ]
+    }
+}
+
+/// `Codable` as stored by hand: a NaN value is null.
+extension MetricChunk {
+    private enum CodingKeys: String, CodingKey {
+        case id, seriesId, runId, experimentId, projectId, start, end, values, steps, timestamps
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try container.decode(String.self, forKey: .id),
+            seriesId: try container.decode(String.self, forKey: .seriesId),
+            runId: try container.decode(String.self, forKey: .runId),
+            experimentId: try container.decode(String.self, forKey: .experimentId),
+            projectId: try container.decode(String.self, forKey: .projectId),
+            start: try container.decode(Int64.self, forKey: .start),
+            end: try container.decode(Int64.self, forKey: .end),
+            values: try container.decodeMetricValues(forKey: .values),
+            steps: try container.decode([Int64].self, forKey: .steps),
+            timestamps: try container.decode([Int64].self, forKey: .timestamps))
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(seriesId, forKey: .seriesId)
+        try container.encode(runId, forKey: .runId)
+        try container.encode(experimentId, forKey: .experimentId)
+        try container.encode(projectId, forKey: .projectId)
+        try container.encode(start, forKey: .start)
+        try container.encode(end, forKey: .end)
+        try container.encodeMetricValues(values, forKey: .values)
+        try container.encode(steps, forKey: .steps)
+        try container.encode(timestamps, forKey: .timestamps)
     }
 }

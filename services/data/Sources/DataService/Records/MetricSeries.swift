@@ -15,6 +15,7 @@ struct MetricSeries: StoredRecord, Equatable {
     let projectId: String
     let key: String
     var count: Int64
+    /// The least and greatest value that is not NaN; NaN (stored as null) while every value is.
     var min: Double
     var max: Double
     /// The point with the greatest step, then timestamp, then the last to arrive.
@@ -30,28 +31,80 @@ struct MetricSeries: StoredRecord, Equatable {
     static func id(run runID: String, key: String) -> String { "\(runID):\(FieldKey.encode(key))" }
 }
 
-/// One logged value of a metric.
+/// One logged value of a metric (NaN is a value; see `MetricValue`).
 struct MetricPoint: Codable, Sendable, Equatable {
     let value: Double
     let step: Int64
     /// Epoch milliseconds.
     let timestamp: Int64
 
-    var view: JSONValue { ["value": .double(value), "step": .int(step), "timestamp": .int(timestamp)] }
+    var view: JSONValue { ["value": MetricValue.json(value), "step": .int(step), "timestamp": .int(timestamp)] }
+}
+
+/// `Codable` as stored by hand: a NaN is null.
+extension MetricPoint {
+    private enum CodingKeys: String, CodingKey {
+        case value, step, timestamp
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            value: try container.decodeMetricValue(forKey: .value),
+            step: try container.decode(Int64.self, forKey: .step),
+            timestamp: try container.decode(Int64.self, forKey: .timestamp))
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeMetricValue(value, forKey: .value)
+        try container.encode(step, forKey: .step)
+        try container.encode(timestamp, forKey: .timestamp)
+    }
+}
+
+/// `Codable` as stored by hand: a NaN `min` or `max` (every value NaN) is null.
+extension MetricSeries {
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try container.decode(String.self, forKey: .id),
+            runId: try container.decode(String.self, forKey: .runId),
+            experimentId: try container.decode(String.self, forKey: .experimentId),
+            projectId: try container.decode(String.self, forKey: .projectId),
+            key: try container.decode(String.self, forKey: .key),
+            count: try container.decode(Int64.self, forKey: .count),
+            min: try container.decodeMetricValue(forKey: .min), max: try container.decodeMetricValue(forKey: .max),
+            last: try container.decode(MetricPoint.self, forKey: .last))
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(runId, forKey: .runId)
+        try container.encode(experimentId, forKey: .experimentId)
+        try container.encode(projectId, forKey: .projectId)
+        try container.encode(key, forKey: .key)
+        try container.encode(count, forKey: .count)
+        try container.encodeMetricValue(min, forKey: .min)
+        try container.encodeMetricValue(max, forKey: .max)
+        try container.encode(last, forKey: .last)
+    }
 }
 
 extension MetricSeries {
     /// The series once `points` arrive after `previous` (nil: they are its first); nil when
     /// there is neither.
     static func appending(_ points: MetricBatch.Series, to previous: MetricSeries?, of run: Run) -> MetricSeries? {
-        var minimum = previous?.min ?? .infinity
-        var maximum = previous?.max ?? -.infinity
+        // NaN until a value is not: IEEE's minimum and maximum pass over a NaN operand.
+        var minimum = previous?.min ?? .nan
+        var maximum = previous?.max ?? .nan
         var last = previous?.last
         for index in points.values.indices {
             let point = MetricPoint(
                 value: points.values[index], step: points.steps[index], timestamp: points.timestamps[index])
-            minimum = Swift.min(minimum, point.value)
-            maximum = Swift.max(maximum, point.value)
+            minimum = .minimum(minimum, point.value)
+            maximum = .maximum(maximum, point.value)
             if last.map({ (point.step, point.timestamp) >= ($0.step, $0.timestamp) }) ?? true { last = point }
         }
         guard let last else { return nil }
@@ -65,7 +118,7 @@ extension MetricSeries {
     /// The one-point series the run keeps under `encodedKey`; nil unless it has exactly one point.
     init?(inRun run: Run, encodedKey: String) {
         guard let summary = run.metricSummaries.stored[encodedKey], summary["count"]?.intValue == 1,
-            let value = run.metrics.stored[encodedKey]?.numberValue, let step = summary["step"]?.intValue,
+            let value = MetricValue.read(run.metrics.stored[encodedKey]), let step = summary["step"]?.intValue,
             let timestamp = summary["timestamp"]?.intValue
         else { return nil }
         self.init(
@@ -81,9 +134,9 @@ extension MetricSeries {
             id: try fields.string("id"), runId: try fields.string("runId"),
             experimentId: try fields.string("experimentId"),
             projectId: try fields.string("projectId"), key: try fields.string("key"), count: try fields.int("count"),
-            min: try fields.double("min"), max: try fields.double("max"),
+            min: try fields.metricValue("min"), max: try fields.metricValue("max"),
             last: MetricPoint(
-                value: try last.double("value"), step: try last.int("step"), timestamp: try last.int("timestamp"))
+                value: try last.metricValue("value"), step: try last.int("step"), timestamp: try last.int("timestamp"))
         )
     }
 
@@ -99,13 +152,14 @@ extension MetricSeries {
 
     /// What an append changes: count, min, max and the latest point.
     var summary: [String: JSONValue] {
-        ["count": .int(count), "min": .double(min), "max": .double(max), "last": last.view]
+        ["count": .int(count), "min": MetricValue.json(min), "max": MetricValue.json(max), "last": last.view]
     }
 
     /// What the run keeps of the series under `metricSummaries.<key>`, for search.
     var runSummary: JSONValue {
         [
-            "min": .double(min), "max": .double(max), "step": .int(last.step), "timestamp": .int(last.timestamp),
+            "min": MetricValue.json(min), "max": MetricValue.json(max), "step": .int(last.step),
+            "timestamp": .int(last.timestamp),
             "count": .int(count),
         ]
     }

@@ -3,7 +3,7 @@ import Store
 
 /// Buckets `chunk * 128 ..< chunk * 128 + buckets.count` of one level of a series' tiers
 /// (`metric_tiers`, id `<seriesId>:t<level>:<chunk>`; see `MetricTiers`), stored as one array
-/// per bucket member. Converted by hand: a chart reads up to 64 of them.
+/// per bucket member, NaN as null (`MetricValue`). Converted by hand: a chart reads up to 64 of them.
 struct MetricTier: StoredRecord, Equatable {
     let id: String
     let seriesId: String
@@ -46,12 +46,12 @@ extension MetricTier {
         var buckets: [MetricTiers.Bucket] = []
         buckets.reserveCapacity(mins.count)
         for index in mins.indices {
-            guard let min = mins[index].numberValue, let max = maxes[index].numberValue,
-                let last = lasts[index].numberValue,
+            guard let min = MetricValue.read(mins[index]), let max = MetricValue.read(maxes[index]),
+                let last = MetricValue.read(lasts[index]),
                 let firstStep = firstSteps[index].intValue, let lastStep = lastSteps[index].intValue
             else {
                 throw StoredDocumentError(
-                    record: MetricTier.self, field: "min.\(index)", problem: "a bucket is numbers")
+                    record: MetricTier.self, field: "min.\(index)", problem: "a bucket is numbers (null for NaN)")
             }
             buckets.append(MetricTiers.Bucket(min: min, max: max, last: last, firstStep: firstStep, lastStep: lastStep))
         }
@@ -63,15 +63,16 @@ extension MetricTier {
             "id": .string(id), "seriesId": .string(seriesId), "runId": .string(runId),
             "experimentId": .string(experimentId),
             "projectId": .string(projectId), "level": .int(Int64(level)), "chunk": .int(Int64(chunk)),
-            "min": .array(buckets.map { .double($0.min) }), "max": .array(buckets.map { .double($0.max) }),
-            "last": .array(buckets.map { .double($0.last) }),
+            "min": .array(buckets.map { MetricValue.json($0.min) }),
+            "max": .array(buckets.map { MetricValue.json($0.max) }),
+            "last": .array(buckets.map { MetricValue.json($0.last) }),
             "firstStep": .array(buckets.map { .int($0.firstStep) }),
             "lastStep": .array(buckets.map { .int($0.lastStep) }),
         ]
     }
 }
 
-/// `Codable` in the stored form: one array per bucket member.
+/// `Codable` in the stored form: one array per bucket member, a NaN as null.
 extension MetricTier {
     private struct Columns: Codable {
         let min: [Double]
@@ -80,9 +81,31 @@ extension MetricTier {
         let firstStep: [Int64]
         let lastStep: [Int64]
 
+        private enum CodingKeys: String, CodingKey {
+            case min, max, last, firstStep, lastStep
+        }
+
         init(_ buckets: [MetricTiers.Bucket]) {
             (min, max, last) = (buckets.map(\.min), buckets.map(\.max), buckets.map(\.last))
             (firstStep, lastStep) = (buckets.map(\.firstStep), buckets.map(\.lastStep))
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            min = try container.decodeMetricValues(forKey: .min)
+            max = try container.decodeMetricValues(forKey: .max)
+            last = try container.decodeMetricValues(forKey: .last)
+            firstStep = try container.decode([Int64].self, forKey: .firstStep)
+            lastStep = try container.decode([Int64].self, forKey: .lastStep)
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encodeMetricValues(min, forKey: .min)
+            try container.encodeMetricValues(max, forKey: .max)
+            try container.encodeMetricValues(last, forKey: .last)
+            try container.encode(firstStep, forKey: .firstStep)
+            try container.encode(lastStep, forKey: .lastStep)
         }
 
         func buckets() throws -> [MetricTiers.Bucket] {

@@ -70,8 +70,15 @@ struct StoredFields {
         return elements
     }
 
-    /// Loops rather than maps: a metric chunk holds thousands of numbers.
-    func doubles(_ key: String) throws -> [Double] {
+    /// A metric value as `MetricValue.json` stored it (null is NaN).
+    func metricValue(_ key: String) throws -> Double {
+        guard let number = MetricValue.read(members[key]) else { throw missing(key, "a number or null") }
+        return number
+    }
+
+    /// Metric values as `MetricValue.json` stored them (null is NaN). Loops rather than maps: a
+    /// metric chunk holds thousands of numbers.
+    func metricValues(_ key: String) throws -> [Double] {
         let elements = try array(key)
         var numbers: [Double] = []
         numbers.reserveCapacity(elements.count)
@@ -79,7 +86,8 @@ struct StoredFields {
             switch element {
             case .double(let number): numbers.append(number)
             case .int(let number): numbers.append(Double(number))
-            default: throw missing("\(key).\(numbers.count)", "a number")
+            case .null: numbers.append(.nan)
+            default: throw missing("\(key).\(numbers.count)", "a number or null")
             }
         }
         return numbers
