@@ -9,6 +9,8 @@ import re
 import shutil
 import sys
 
+from .sender import NON_FINITE
+
 _SPACE = re.compile(r"\s+")
 
 
@@ -53,12 +55,12 @@ class LineWriter:
 
     def metric(self, key, value, step=None) -> None:
         value = float(value)
-        if value - value != 0.0:
-            raise ValueError(f"metric {key}: a value is a finite number, not {value}")
+        # ±inf as data and MLflow's server store it (the largest double), NaN by its name.
+        text = repr(value) if value - value == 0.0 else NON_FINITE[value > 0] if value == value else "NaN"
         if step is None:
-            self.write(f"::mlex metric {line_key(key)} {value!r}\n")
+            self.write(f"::mlex metric {line_key(key)} {text}\n")
         else:
-            self.write(f"::mlex metric {line_key(key)} {value!r} {int(step)}\n")
+            self.write(f"::mlex metric {line_key(key)} {text} {int(step)}\n")
 
     def param(self, key, value) -> None:
         self.write(f"::mlex param {line_key(key)} {line_value(value)}\n")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import collections
 import json
 import re
+import sys
 import threading
 from datetime import datetime, timezone
 
@@ -30,6 +31,9 @@ MAX_POINTS = 10_000   # data's limit per metrics request
 MAX_FIELDS = 200      # params or tags per request
 MAX_ENTRIES = 10_000  # log entries per request
 MAX_MESSAGE = 64 * 1024 - 16
+
+# ±inf as data and MLflow's server store it: clamped to the largest double (by `value > 0`).
+NON_FINITE = {True: repr(sys.float_info.max), False: repr(-sys.float_info.max)}
 
 _POINT_FIELD = re.compile(r"^points\.(\d+)\.(\w+)$")
 _ENTRY_FIELD = re.compile(r"^entries\.(\d+)")
@@ -158,35 +162,24 @@ class Sender:
 
     # -- metric points -----------------------------------------------------------------------
 
-    def _body(self, points: list) -> tuple:
-        """The request body for `points` (bytes) and the points kept out (not finite)."""
+    def _body(self, points: list) -> bytes:
+        """The request body for `points`."""
         heads = self._key_heads
         parts = []
         append = parts.append
-        rejected = []
-        for point in points:
-            key, value, step, seconds = point
+        for key, value, step, seconds in points:
             head = heads.get(key)
             if head is None:
                 head = heads[key] = '{"key":' + json.dumps(key if type(key) is str else str(key)) + ',"value":'
-            if value - value != 0.0:  # NaN or ±inf: data refuses them, JSON cannot carry them
-                rejected.append(point)
-                continue
-            append(f'{head}{value!r},"step":{"null" if step is None else int(step)},"timestamp":{int(seconds * 1000)}}}')
-        return ('{"points":[' + ",".join(parts) + "]}").encode(), rejected
+            # JSON has no NaN or infinity: NaN goes as protobuf's "NaN", which data keeps (read
+            # back as null); ±inf as the largest double, which is how data and MLflow store it.
+            text = repr(value) if value - value == 0.0 else NON_FINITE[value > 0] if value == value else '"NaN"'
+            append(f'{head}{text},"step":{"null" if step is None else int(step)},"timestamp":{int(seconds * 1000)}}}')
+        return ('{"points":[' + ",".join(parts) + "]}").encode()
 
     def _send_points(self, points: list) -> None:
         while points:
-            body, rejected = self._body(points)
-            if rejected:
-                keep = set(map(id, rejected))
-                points = [point for point in points if id(point) not in keep]
-                self._fail(rejected, errors.BadRequest(
-                    400, "invalid_field", f"a metric value is a finite number ({len(rejected)} point(s) of "
-                    f"{', '.join(sorted({p[0] for p in rejected})[:5])} were NaN or infinite)",
-                    f"metrics.{rejected[0][0]}"))
-                if not points:
-                    return
+            body = self._body(points)
             response = self._post("POST", f"/v1/runs/{self.run_id}/metrics", body, points)
             if response is None:
                 return

@@ -40,9 +40,17 @@ def test_the_line_writer_speaks_the_agent_protocol():
     ]
 
 
-def test_a_non_finite_metric_is_refused_at_once_in_a_job():
-    with pytest.raises(ValueError):
-        LineWriter(io.StringIO()).metric("loss", float("nan"))
+def test_a_non_finite_metric_is_written_as_data_stores_it():
+    out = io.StringIO()
+    writer = LineWriter(out)
+    writer.metric("loss", float("nan"), 3)
+    writer.metric("loss", float("inf"))
+    writer.metric("loss", float("-inf"))
+    assert out.getvalue().splitlines() == [
+        "::mlex metric loss NaN 3",
+        "::mlex metric loss 1.7976931348623157e+308",
+        "::mlex metric loss -1.7976931348623157e+308",
+    ]
 
 
 @pytest.fixture
