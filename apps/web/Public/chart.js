@@ -7,7 +7,7 @@
 // buckets. The container's data attributes say what is drawn (points, source, fetches, the
 // index range) for tests.
 import {api, q} from './api.js';
-import {fill, h} from './dom.js';
+import {fill, formatValue, h} from './dom.js';
 
 const BUCKETS = 500;
 
@@ -18,13 +18,21 @@ function escaped(text) {
 /** The most points a time axis draws (history's page size). */
 const EXACT_POINTS = 25000;
 
+// A NaN value arrives as null (JSON has no NaN): a row without a value, which dygraphs draws
+// as a gap in the line. A bucket whose last value is NaN is a gap too, whatever its band.
 function bucketRows(view) {
   // customBars: [x, [low, value, high]] draws the bucket's min–max band around its last value.
-  return view.items.map((b) => [(b.firstStep + b.lastStep) / 2, [b.min, b.last, b.max]]);
+  return view.items.map((b) => [(b.firstStep + b.lastStep) / 2, b.last === null ? null : [b.min, b.last, b.max]]);
 }
 
 function pointRows(points, axis) {
-  return points.map((p) => [axis === 'time' ? new Date(p.timestamp) : p.step, [p.value, p.value, p.value]]);
+  return points.map((p) => [axis === 'time' ? new Date(p.timestamp) : p.step,
+    p.value === null ? null : [p.value, p.value, p.value]]);
+}
+
+/** A metric's value as text: null is a NaN the run logged, absent is nothing logged. */
+export function formatMetric(value) {
+  return value === null ? 'NaN' : formatValue(value);
 }
 
 export function metricChart(runId, key, {axis = 'step', logScale = false, label} = {}) {
@@ -45,7 +53,7 @@ export function metricChart(runId, key, {axis = 'step', logScale = false, label}
       drawPoints: rows.length < 200, pointSize: rows.length < 20 ? 4 : 2, strokeWidth: 1.5, legend: 'follow',
       animatedZooms: false, axisLabelWidth: 64, zoomCallback: (minX, maxX, yRanges) => zoom(minX, maxX),
     };
-    if (rows.length === 1) {
+    if (rows.length === 1 && rows[0][1] !== null) {
       // One point spans no x range: give it one, or dygraphs has nowhere to draw it.
       const x = Number(rows[0][0]);
       const [low, , high] = rows[0][1];

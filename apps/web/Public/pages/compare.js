@@ -2,7 +2,7 @@
 // differences marked, and a scatter of one param against one metric.
 import {api} from '../api.js';
 import {fill, formatValue, h} from '../dom.js';
-import {overlayChart, startCharts} from '../chart.js';
+import {formatMetric, overlayChart, startCharts} from '../chart.js';
 
 function differs(values) {
   return new Set(values.map((value) => JSON.stringify(value ?? null))).size > 1;
@@ -13,7 +13,8 @@ function sideBySide(runs) {
   const rows = (field) => keys(field).map((key) => {
     const values = runs.map((run) => run[field]?.[key]);
     return h('tr', {class: differs(values) ? 'differs' : '', dataset: {key: `${field}.${key}`}},
-      h('th', {}, `${field}.${key}`), values.map((value) => h('td', {class: 'num'}, formatValue(value))));
+      h('th', {}, `${field}.${key}`),
+      values.map((value) => h('td', {class: 'num'}, field === 'metrics' ? formatMetric(value) : formatValue(value))));
   });
   return h('div', {class: 'scroll'}, h('table', {class: 'grid', id: 'compare-table'},
     h('thead', {}, h('tr', {}, h('th', {}, ''), runs.map((run) =>

@@ -3,6 +3,7 @@
 // (POST /v1/runs/search), whose filter language and keyset paging stay fast at 100k runs.
 import {api, ApiError} from '../api.js';
 import {errorBox, fill, formatDuration, formatTime, formatValue, h} from '../dom.js';
+import {formatMetric} from '../chart.js';
 
 const fixedColumns = [
   {id: 'name', label: 'Name', sort: 'name'},
@@ -39,7 +40,7 @@ function writeState(state, push) {
 
 function cell(run, column) {
   if (column.startsWith('params.')) return formatValue(run.params?.[column.slice(7)]);
-  if (column.startsWith('metrics.')) return formatValue(run.metrics?.[column.slice(8)]);
+  if (column.startsWith('metrics.')) return formatMetric(run.metrics?.[column.slice(8)]);
   if (column.startsWith('tags.')) return formatValue(run.tags?.[column.slice(5)]);
   return '';
 }
