@@ -1,6 +1,7 @@
 """Runs, params, metrics, tags, datasets and experiments through MLflow's client, then read back
 through our own API: what a training script logs must be what `mlex` and the web UI show."""
 
+import math
 import time
 
 import mlflow
@@ -241,3 +242,42 @@ def test_log_inputs_records_datasets(client, experiment_id):
     inputs = client.get_run(run_id).inputs.dataset_inputs
     assert [(i.dataset.name, i.dataset.digest, i.dataset.source_type) for i in inputs] == [("iris", "abc123", "http")]
     assert {tag.key: tag.value for tag in inputs[0].tags} == {"mlflow.data.context": "training"}
+
+
+def test_nan_is_kept_and_infinities_clamped_as_mlflow_stores_them(client, experiment_id, ours):
+    """A diverging run logs a NaN loss: MLflow's server keeps NaN (is_nan) and stores ±inf as the
+    largest double, so reading back gives ±1.7976931348623157e308, not inf."""
+    largest = 1.7976931348623157e308
+    with mlflow.start_run(experiment_id=experiment_id, run_name="diverged") as run:
+        mlflow.log_metric("loss", 0.5, step=0)
+        mlflow.log_metric("loss", float("nan"), step=1)
+        mlflow.log_metrics({"loss": float("inf"), "grad": float("-inf")}, step=2)
+        mlflow.log_metric("loss", float("nan"), step=3)
+    run_id = run.info.run_id
+
+    history = client.get_metric_history(run_id, "loss")
+    values = [point.value for point in sorted(history, key=lambda point: point.step)]
+    assert values[0] == 0.5 and math.isnan(values[1]) and values[2] == largest and math.isnan(values[3])
+    assert [point.value for point in client.get_metric_history(run_id, "grad")] == [-largest]
+    got = client.get_run(run_id)
+    assert math.isnan(got.data.metrics["loss"]) and got.data.metrics["grad"] == -largest
+
+    # Beside runs with values, the NaN run comes after them in both orders, and matches no `<`.
+    others = []
+    for loss in (0.75, 0.25):
+        with mlflow.start_run(experiment_id=experiment_id) as other:
+            mlflow.log_metric("loss", loss)
+        others.append(other.info.run_id)
+    ascending = client.search_runs([experiment_id], order_by=["metrics.loss ASC"])
+    assert [found.info.run_id for found in ascending] == [others[1], others[0], run_id]
+    descending = client.search_runs([experiment_id], order_by=["metrics.loss DESC"], max_results=1)
+    assert [found.info.run_id for found in descending] == [others[0]]
+    below = client.search_runs([experiment_id], filter_string="metrics.loss < 1")
+    assert {found.info.run_id for found in below} == set(others)
+
+    if ours is None:
+        return
+    # Our own API: JSON has no NaN, so a NaN point's value is null.
+    mine = ours.run(run_id)
+    assert mine["metrics"] == {"loss": None, "grad": -largest}
+    assert [point["value"] for point in ours.history(run_id, "loss")] == [0.5, None, largest, None]
