@@ -71,6 +71,12 @@ enum Console {
         for (key, value) in pairs { line("\(key.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
     }
 
+    /// A cell for a run's metric: data answers a NaN the run logged as null, so null is `NaN`
+    /// here and only a metric never logged is `-`.
+    static func metric(_ value: JSONValue?) -> String {
+        value == .null ? "NaN" : cell(value)
+    }
+
     /// A cell for a JSON value: strings as they are, numbers compactly, `-` for nothing.
     static func cell(_ value: JSONValue?) -> String {
         switch value {

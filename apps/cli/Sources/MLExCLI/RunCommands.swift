@@ -18,7 +18,7 @@ struct Runs: AsyncParsableCommand {
                     Console.cell(run["id"]), Console.cell(run["name"]), Console.cell(run["status"]),
                     Console.cell(run["startTime"]),
                 ]
-                    + metricKeys.map { Console.cell(run["metrics"]?[$0]) }
+                    + metricKeys.map { Console.metric(run["metrics"]?[$0]) }
             })
     }
 
@@ -73,7 +73,8 @@ struct Runs: AsyncParsableCommand {
                     let entries = (found[key]?.objectValue ?? [:]).sorted { $0.key < $1.key }
                     guard !entries.isEmpty else { continue }
                     Console.line()
-                    Console.table([title, "VALUE"], entries.map { [$0.key, Console.cell($0.value)] })
+                    let format = key == "metrics" ? Console.metric : Console.cell
+                    Console.table([title, "VALUE"], entries.map { [$0.key, format($0.value)] })
                 }
                 if let files = found["files"]?.arrayValue, !files.isEmpty {
                     Console.line()
