@@ -1,11 +1,25 @@
 import Foundation
 import Hummingbird
 import Prometheus
+import Synchronization
 
 /// Counts requests and times them per route template, method and status. Route templates (not
 /// raw paths) keep the label set bounded; unmatched requests share one label.
 public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let registry: PrometheusCollectorRegistry
+    /// The collectors of each label set seen, so a request costs a dictionary lookup: asking the
+    /// registry builds the metric's name, checks it and hashes the labels under its lock every time.
+    private let collectors = Collectors()
+
+    private struct Labels: Hashable {
+        let route: String
+        let method: String
+        let status: Int
+    }
+
+    private final class Collectors: Sendable {
+        let known = Mutex<[Labels: (Counter, DurationHistogram)]>([:])
+    }
 
     static var buckets: [Duration] {
         [
@@ -50,14 +64,20 @@ public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     private func record(request: Request, context: Context, status: Int, since start: ContinuousClock.Instant) {
-        let labels = [
-            ("route", context.endpointPath ?? "unmatched"),
-            ("method", request.method.rawValue),
-            ("status", String(status)),
-        ]
-        registry.makeCounter(descriptor: Self.requests, labels: labels).increment()
-        registry.makeDurationHistogram(descriptor: Self.duration, labels: labels, buckets: Self.buckets)
-            .recordNanoseconds((ContinuousClock.now - start).nanoseconds)
+        let elapsed = (ContinuousClock.now - start).nanoseconds
+        let labels = Labels(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: status)
+        let (requests, duration) = collectors.known.withLock { known in
+            if let made = known[labels] { return made }
+            let named = [("route", labels.route), ("method", labels.method), ("status", String(status))]
+            let made = (
+                registry.makeCounter(descriptor: Self.requests, labels: named),
+                registry.makeDurationHistogram(descriptor: Self.duration, labels: named, buckets: Self.buckets)
+            )
+            known[labels] = made
+            return made
+        }
+        requests.increment()
+        duration.recordNanoseconds(elapsed)
     }
 }
 
