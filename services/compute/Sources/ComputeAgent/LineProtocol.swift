@@ -28,9 +28,13 @@ enum LineProtocol {
             return .progress(value, message: words.count == 3 ? String(words[2]) : nil)
         case "metric":
             let parts = text.dropFirst(marker.count).split(separator: " ", omittingEmptySubsequences: true)
-            guard (3...4).contains(parts.count), let value = Double(parts[2]), value.isFinite else {
-                return .malformed(text, reason: "metric takes a key, a finite number and an optional integer step")
+            guard (3...4).contains(parts.count), let written = Double(parts[2]) else {
+                return .malformed(text, reason: "metric takes a key, a number and an optional integer step")
             }
+            // As data and MLflow's server keep them: NaN as NaN (a diverging loss), ±inf as the
+            // largest double of its sign.
+            let largest = Double.greatestFiniteMagnitude
+            let value = written.isInfinite ? (written > 0 ? largest : -largest) : written
             var step: Int64?
             if parts.count == 4 {
                 guard let given = Int64(parts[3]) else {
