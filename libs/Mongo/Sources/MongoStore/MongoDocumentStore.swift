@@ -240,6 +240,7 @@ public final class MongoDocumentStore: DocumentStore {
             let condition: JSONValue =
                 switch comparison {
                 case .eq(let value): ["$eq": value]
+                case .ne(.null): Self.presentAndNotNull
                 case .ne(let value): ["$ne": value]
                 case .range(let op, let value): Self.bracketed(op, value)
                 case .in(let values): ["$in": .array(values)]
@@ -250,6 +251,10 @@ public final class MongoDocumentStore: DocumentStore {
             return [path.dotted: condition]
         }
     }
+
+    /// `$ne: null` with `$exists`, which changes nothing on MongoDB; nx-27017 matched a missing
+    /// field with `$ne: null`, so a keyset page after a run lacking its sort key repeated it.
+    private static let presentAndNotNull: JSONValue = ["$ne": nil, "$exists": true]
 
     /// A range that matches only values of the operand's kind, as MongoDB documents ("type
     /// bracketing"). The `$type` guard changes nothing on MongoDB; nx-27017 compares across

@@ -131,6 +131,8 @@ struct DocumentStoreConformanceTests {
             (["params.decay": true], ["t0"]),
             (["params.decay": ["$exists": true]], ["t0", "t2"]),
             (["metrics.acc": nil], ["t3", "t4", "t5"]),
+            // A keyset page after a run lacking its sort key asks for this.
+            (["metrics.acc": ["$ne": nil]], ["t0", "t1", "t2"]),
             (["$or": [["params.lr": 0.1], ["metrics.loss": ["$lt": 0.5]]]], ["t1", "t4"]),
             (["$not": ["params.lr": 0.01]], ["t1", "t4", "t5"]),
         ]
