@@ -135,8 +135,8 @@ package.targets += [
         in: "libs/Platform",
         [
             "Wire", .hummingbird, .hummingbirdCore, .configuration, .logging, .metrics, .prometheus,
-            .serviceLifecycle, .nioCore, .nioPosix, .nioConcurrencyHelpers, .nioHTTP1, .nioHTTPTypes,
-            .nioHTTPTypesHTTP1, .nioWebSocket, .httpTypes, .systemPackage,
+            .serviceLifecycle, .nioCore, .nioConcurrencyHelpers, .nioHTTP1, .nioHTTPTypes, .nioHTTPTypesHTTP1,
+            .nioWebSocket, .httpTypes, .systemPackage,
         ]
     ),
     // Real servers on loopback ports, stopped by pid: what every integration suite starts.

@@ -61,18 +61,15 @@ public struct JSONResponse<Value: Encodable & Sendable>: ResponseGenerator {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        // Documents built at run time take the direct writer (same sorted keys, same bytes).
-        if let json = value as? JSONValue {
-            return Self.response(ByteBuffer(string: json.jsonText), status: status)
-        }
-        return Self.response(ByteBuffer(bytes: try JSONEncoder.api.encode(value)), status: status)
-    }
-
-    /// A response carrying `json`, already written out.
-    static func response(_ json: ByteBuffer, status: HTTPResponse.Status) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: json))
+        // Documents built at run time take the direct writer (same sorted keys, same bytes).
+        if let json = value as? JSONValue {
+            return Response(
+                status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: json.jsonText)))
+        }
+        let data = try JSONEncoder.api.encode(value)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 

@@ -31,12 +31,9 @@ enum SearchRoutes {
             let body = try await request.decodeJSON(as: RunSearchRequest.self, context: context)
             _ = try await core.project(try body.projectID(), context, needs: .viewer)
             let (runs, next) = try await search.search(try body.criteria())
-            // A page of runs is up to ~0.5 MB of JSON: written off the cooperative pool.
-            return try await JSONResponse.madeOffPool {
-                var answer: [String: JSONValue] = ["items": .array(runs.map { $0.view() })]
-                if let next { answer["nextPageToken"] = .string(next) }
-                return .object(answer)
-            }
+            var answer: [String: JSONValue] = ["items": .array(runs.map { $0.view() })]
+            if let next { answer["nextPageToken"] = .string(next) }
+            return JSONResponse(JSONValue.object(answer))
         }
     }
 }
