@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 /// The lines a job prints to report, since it has no network (docs/design.md §4):
 /// `::mlex progress 0.42 optional message`, `::mlex metric <key> <value> [step]`,
@@ -33,8 +34,7 @@ enum LineProtocol {
             }
             // As data and MLflow's server keep them: NaN as NaN (a diverging loss), ±inf as the
             // largest double of its sign.
-            let largest = Double.greatestFiniteMagnitude
-            let value = written.isInfinite ? (written > 0 ? largest : -largest) : written
+            let value = written.clampedToFinite
             var step: Int64?
             if parts.count == 4 {
                 guard let given = Int64(parts[3]) else {

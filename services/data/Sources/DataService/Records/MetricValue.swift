@@ -1,9 +1,9 @@
 import Platform
 
 /// A metric value as MLflow's server keeps it: NaN is a value like any other (a diverging loss
-/// is logged as one), while ±Infinity becomes ±`Double.greatestFiniteMagnitude` on the way in,
-/// as MLflow's SQL store clamps it (`sanitize_metric_value`), so reading one back gives
-/// ±1.7976931348623157e308 there and here alike.
+/// is logged as one), while ±Infinity becomes ±`Double.greatestFiniteMagnitude` on the way in
+/// (`Double.clampedToFinite`, libs/Wire), so reading one back gives ±1.7976931348623157e308
+/// there and here alike.
 ///
 /// JSON has no NaN, so a NaN is `null` in stored documents and in our API's answers. Stored as
 /// null in MongoDB too, though BSON could hold a NaN: MongoDB orders NaN below every number, so
@@ -13,12 +13,6 @@ enum MetricValue {
     static let inputSchema: JSONValue = [
         "anyOf": [["type": ["number", "null"]], ["enum": ["NaN", "Infinity", "-Infinity"]]]
     ]
-
-    /// ±Infinity as MLflow stores it; every other value as it is.
-    static func clamped(_ value: Double) -> Double {
-        guard value.isInfinite else { return value }
-        return value < 0 ? -.greatestFiniteMagnitude : .greatestFiniteMagnitude
-    }
 
     /// The value as stored and answered: null for NaN.
     static func json(_ value: Double) -> JSONValue {
@@ -44,7 +38,7 @@ enum MetricValue {
         case .string("Infinity"): .greatestFiniteMagnitude
         case .string("-Infinity"): -.greatestFiniteMagnitude
         case .string, .bool, .array, .object: nil
-        case .null, .int, .double: read(value).map(clamped)
+        case .null, .int, .double: read(value)?.clampedToFinite
         }
     }
 }
