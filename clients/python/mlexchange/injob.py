@@ -9,7 +9,7 @@ import re
 import shutil
 import sys
 
-from .sender import NON_FINITE
+from .sender import non_finite_text
 
 _SPACE = re.compile(r"\s+")
 
@@ -55,8 +55,7 @@ class LineWriter:
 
     def metric(self, key, value, step=None) -> None:
         value = float(value)
-        # ±inf as data and MLflow's server store it (the largest double), NaN by its name.
-        text = repr(value) if value - value == 0.0 else NON_FINITE[value > 0] if value == value else "NaN"
+        text = repr(value) if value - value == 0.0 else non_finite_text(value, "NaN")
         if step is None:
             self.write(f"::mlex metric {line_key(key)} {text}\n")
         else:

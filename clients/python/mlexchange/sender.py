@@ -32,11 +32,14 @@ MAX_FIELDS = 200      # params or tags per request
 MAX_ENTRIES = 10_000  # log entries per request
 MAX_MESSAGE = 64 * 1024 - 16
 
-# ±inf as data and MLflow's server store it: clamped to the largest double (by `value > 0`).
-NON_FINITE = {True: repr(sys.float_info.max), False: repr(-sys.float_info.max)}
-
 _POINT_FIELD = re.compile(r"^points\.(\d+)\.(\w+)$")
 _ENTRY_FIELD = re.compile(r"^entries\.(\d+)")
+
+
+def non_finite_text(value: float, nan: str) -> str:
+    """A NaN or ±inf as data and MLflow's server keep it: `nan` (how the caller's format names a
+    NaN) for NaN, ±inf as the largest double of its sign."""
+    return nan if value != value else repr(sys.float_info.max if value > 0 else -sys.float_info.max)
 
 
 def rfc3339(seconds: float) -> str:
@@ -173,7 +176,7 @@ class Sender:
                 head = heads[key] = '{"key":' + json.dumps(key if type(key) is str else str(key)) + ',"value":'
             # JSON has no NaN or infinity: NaN goes as protobuf's "NaN", which data keeps (read
             # back as null); ±inf as the largest double, which is how data and MLflow store it.
-            text = repr(value) if value - value == 0.0 else NON_FINITE[value > 0] if value == value else '"NaN"'
+            text = repr(value) if value - value == 0.0 else non_finite_text(value, '"NaN"')
             append(f'{head}{text},"step":{"null" if step is None else int(step)},"timestamp":{int(seconds * 1000)}}}')
         return ('{"points":[' + ",".join(parts) + "]}").encode()
 
