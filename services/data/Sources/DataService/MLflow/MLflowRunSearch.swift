@@ -64,8 +64,8 @@ struct MLflowRunSearch {
         return (runs + lacking, next.map { PageToken.missingPrefix + $0 })
     }
 
-    /// The runs holding a value of `path`: for a metric, a number (the range says so on both
-    /// backends, where `$ne: null` does not on nx-27017), so a NaN, stored as null, is missing.
+    /// The runs holding a value of `path`: for a metric, a number, so a NaN, stored as null, is
+    /// missing. Asked as a range rather than `$ne: null`: SQLite's key/value index answers a range.
     private static func holding(_ path: String) -> JSONValue {
         path.hasPrefix("metrics.") ? [path: ["$gte": .double(-.greatestFiniteMagnitude)]] : [path: ["$exists": true]]
     }
